@@ -1,0 +1,93 @@
+/**
+ * The audit store's contract. The engine never sees it (it emits events); the
+ * CLI records each event here before the engine moves on, and the read-side
+ * commands (history, show, status, report, rollback, resume) query it.
+ */
+import type { EngineEvent, RunMode, RunOutcome } from '../engine/events.js';
+
+/** A run as stored. `outcome` is 'running' until `run.finished` is recorded. */
+export interface RunRecord {
+  id: string;
+  /** The run this one continues or rolls back (resume / rollback runs). */
+  parentRunId: string | null;
+  /** The first run of the chain (itself for a fresh run). */
+  rootRunId: string;
+  mode: RunMode;
+  runbookName: string;
+  runbookVersion: string | null;
+  runbookPath: string;
+  /** The runbook's full text, frozen at run start: rollback and resume use it. */
+  runbookText: string;
+  runbookSha256: string;
+  environment: string | null;
+  operator: string;
+  host: string;
+  pid: number;
+  gitCommit: string | null;
+  changeId: string | null;
+  startedAt: string;
+  heartbeatAt: string;
+  endedAt: string | null;
+  outcome: RunOutcome | 'running';
+  exitCode: number | null;
+}
+
+/** What `createRun` needs; the store fills id-independent defaults. */
+export type NewRun = Omit<RunRecord, 'startedAt' | 'heartbeatAt' | 'endedAt' | 'outcome' | 'exitCode' | 'rootRunId'> & {
+  rootRunId?: string;
+};
+
+/** 'interrupted' when a run is recorded as running but its process is gone. */
+export type RunStatus = RunOutcome | 'running' | 'interrupted';
+
+export interface StoredEvent {
+  /** Global, gap-free sequence (INTEGER PRIMARY KEY). */
+  seq: number;
+  runId: string;
+  at: string;
+  kind: EngineEvent['kind'];
+  event: EngineEvent;
+  prevHash: string;
+  hash: string;
+}
+
+/** One execution of a command (from `step.started` + `step.finished`). */
+export interface AttemptRecord {
+  runId: string;
+  phase: string;
+  stepId: string;
+  attempt: number;
+  status: string | null;
+  exitCode: number | null;
+  signal: string | null;
+  startedAt: string;
+  endedAt: string | null;
+  durationMs: number | null;
+  expectedMs: number | null;
+  command: string;
+  head: string | null;
+  tail: string | null;
+  logPath: string | null;
+}
+
+export interface LockHolder {
+  runId: string;
+  pid: number;
+  host: string;
+  operator: string;
+  since: string;
+  heartbeatAt: string;
+}
+
+export interface ChainReport {
+  ok: boolean;
+  checked: number;
+  /** The first row that does not verify: edited, deleted or reordered. */
+  firstBad?: { seq: number; runId: string; reason: string };
+}
+
+export interface RunFilter {
+  runbook?: string;
+  environment?: string;
+  limit?: number;
+}

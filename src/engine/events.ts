@@ -1,0 +1,154 @@
+/**
+ * Everything the engine does is told as one of these events, in order. The
+ * audit store records each one (and acknowledges) before the engine starts the
+ * next process; renderers and the notifier react to the same stream.
+ *
+ * Persisted: once released, a kind and the meaning of its fields never change.
+ */
+import type { OutputStream } from '../process/types.js';
+import type { Severity } from '../runbook/types.js';
+
+/** Why a run exists. */
+export type RunMode = 'run' | 'dry-run' | 'rehearsal' | 'rollback' | 'resume';
+
+/** How a run ended (stored in the run row and in `run.finished`). */
+export type RunOutcome =
+  /** Every step and blocking smoke test passed. Exit 0. */
+  | 'succeeded'
+  /** Passed, with recorded issues (minor smoke tests, `continue` failures, CONDITIONAL GO). Exit 0. */
+  | 'succeeded-with-issues'
+  /** Failed and was rolled back cleanly. Exit 1. */
+  | 'rolled-back'
+  /** Failed and stopped on purpose; resumable and roll-backable. Exit 3. */
+  | 'aborted'
+  /** Failed, and the rollback failed or is incomplete. Exit 3. */
+  | 'rollback-failed'
+  /** A blocking check failed; no step ran. Exit 4. */
+  | 'no-go'
+  /** Stopped by SIGINT/SIGTERM. Exit 130/143. */
+  | 'interrupted';
+
+/** What a command execution belongs to. */
+export type Phase =
+  | 'check'
+  | 'step'
+  | 'validate'
+  | 'verify'
+  | 'rollback'
+  | 'rollback-validate'
+  | 'rollback-verify';
+
+/** How one execution of a command ended. */
+export type AttemptStatus = 'passed' | 'failed' | 'timed-out' | 'stopped' | 'not-started';
+
+/** The logical state of a step in the deployment (what resume and rollback read). */
+export type StepState =
+  /** Ran and validated. */
+  | 'succeeded'
+  /** Failed after its retries. */
+  | 'failed'
+  /** Not run, by decision (operator skip, `continue` after failure). */
+  | 'skipped'
+  /** Started, but its end is unknown (killed, or golive died): validate before trusting it. */
+  | 'in-doubt'
+  /** Its rollback ran and passed. */
+  | 'rolled-back'
+  /** Its rollback failed: someone must act. */
+  | 'rollback-failed'
+  /** It completed but defines no rollback: left as is, reported. */
+  | 'no-rollback';
+
+/** What an operator (or a flag, or a policy) decided. */
+export type DecisionSubject =
+  | 'go-no-go'
+  | 'confirm'
+  | 'guided-failure'
+  | 'smoke-test'
+  | 'protected-environment'
+  | 'window-override'
+  | 'in-doubt';
+
+export interface RunbookIdentity {
+  name: string;
+  version?: string;
+  path: string;
+  sha256: string;
+}
+
+export type EngineEventBody =
+  | {
+      kind: 'run.started';
+      mode: RunMode;
+      runbook: RunbookIdentity;
+      environment?: string;
+      operator: string;
+      host: string;
+      change?: string;
+      /** Ids of the steps in order (group members flattened). */
+      steps: string[];
+      /** Sum of expected durations (parallel groups count their longest member). */
+      expectedMs: number;
+      parentRunId?: string;
+    }
+  | { kind: 'check.finished'; checkId: string; passed: boolean; blocking: boolean; reason?: string }
+  | { kind: 'decision'; subject: DecisionSubject; subjectId?: string; choice: string; reason?: string; by: string; via: 'prompt' | 'flag' | 'policy' }
+  | {
+      kind: 'step.started';
+      phase: Phase;
+      stepId: string;
+      title: string;
+      owner?: string;
+      group?: string;
+      attempt: number;
+      attempts: number;
+      expectedMs?: number;
+      timeoutMs?: number;
+      /** The command with secrets masked. */
+      command: string;
+    }
+  | { kind: 'step.output'; phase: Phase; stepId: string; stream: OutputStream; text: string }
+  | {
+      kind: 'step.finished';
+      phase: Phase;
+      stepId: string;
+      attempt: number;
+      status: AttemptStatus;
+      exitCode: number | null;
+      signal: string | null;
+      durationMs: number;
+      expectedMs?: number;
+      head: string;
+      tail: string;
+      outputBytes: number;
+      outputs: Record<string, string>;
+      logPath?: string;
+      message?: string;
+    }
+  | { kind: 'step.retrying'; phase: Phase; stepId: string; nextAttempt: number; delayMs: number }
+  | { kind: 'step.state'; stepId: string; state: StepState; reason?: string }
+  | { kind: 'verify.finished'; verifyId: string; severity: Severity; passed: boolean; reason?: string }
+  | { kind: 'rollback.started'; reason: string; order: string[]; withoutRollback: string[] }
+  | { kind: 'rollback.finished'; complete: boolean; failed: string[]; withoutRollback: string[]; verified?: boolean }
+  | { kind: 'run.interrupted'; signal: 'SIGINT' | 'SIGTERM'; forced: boolean }
+  | { kind: 'run.finished'; outcome: RunOutcome; exitCode: number; durationMs: number; issues: string[] }
+  | { kind: 'warning'; message: string; stepId?: string };
+
+/** An event as emitted: the body plus when it happened (ISO 8601, from the engine's clock). */
+export type EngineEvent = EngineEventBody & { at: string };
+
+export type EventKind = EngineEvent['kind'];
+
+/** The event of one kind. */
+export type EventOf<K extends EventKind> = Extract<EngineEvent, { kind: K }>;
+
+/**
+ * One handler per event kind. A mapped type, so adding a kind does not
+ * compile until every renderer, the recorder and the notifier handle it.
+ */
+export type EventHandlers<R = void> = { [K in EventKind]: (event: EventOf<K>) => R };
+
+/** Dispatch an event to its handler (typed, exhaustive). */
+export function dispatch<R>(handlers: EventHandlers<R>, event: EngineEvent): R {
+  const handler = handlers[event.kind] as (e: EngineEvent) => R;
+  return handler(event);
+}

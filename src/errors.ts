@@ -1,0 +1,63 @@
+/**
+ * Errors are values with an exit code. Only `cli/main.ts` turns them into a
+ * process exit status; every other layer throws or returns them.
+ */
+
+/** The stable exit codes documented in the README (DESIGN.md §2). */
+export const ExitCode = {
+  /** Succeeded (including CONDITIONAL GO and recorded minor smoke-test issues). */
+  Ok: 0,
+  /** The deployment failed and was rolled back cleanly. */
+  RolledBack: 1,
+  /** Invalid runbook, bad flag or usage error: nothing was executed. */
+  Usage: 2,
+  /** Failed and NOT fully rolled back: someone must act. */
+  NeedsAction: 3,
+  /** NO-GO: a blocking pre-deployment check failed; no step was executed. */
+  NoGo: 4,
+  /** Another run holds the lock for this runbook and environment. */
+  Locked: 5,
+  /** A bug in golive itself (EX_SOFTWARE); the message says where to report it. */
+  Internal: 70,
+  /** Interrupted by SIGINT. */
+  Sigint: 130,
+  /** Interrupted by SIGTERM. */
+  Sigterm: 143,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Base class of every error golive expects: printed as a message (+ hint), never a stack. */
+export class GoliveError extends Error {
+  readonly exitCode: ExitCodeValue;
+  /** One line telling the user what to do about it, naming the flag when there is one. */
+  readonly hint?: string;
+
+  constructor(message: string, options: { exitCode?: ExitCodeValue; hint?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.exitCode = options.exitCode ?? ExitCode.Usage;
+    this.hint = options.hint;
+  }
+}
+
+/** A bad flag, a missing file, an unknown run id: nothing was executed. */
+export class UsageError extends GoliveError {
+  constructor(message: string, hint?: string) {
+    super(message, { exitCode: ExitCode.Usage, hint });
+  }
+}
+
+/** The lock for this runbook and environment is held by a live run. */
+export class LockHeldError extends GoliveError {
+  constructor(message: string, hint?: string) {
+    super(message, { exitCode: ExitCode.Locked, hint });
+  }
+}
+
+/** The audit database cannot be opened or written (locked, read-only, corrupt). */
+export class JournalError extends GoliveError {
+  constructor(message: string, hint?: string, cause?: unknown) {
+    super(message, { exitCode: ExitCode.NeedsAction, hint, cause });
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The process runner's contract: run one shell command in its own process
+ * group, stream its output, enforce its timeout, and make sure nothing of its
+ * process tree survives. The engine depends on this interface only.
+ */
+
+export interface CommandSpec {
+  /** The fully resolved command text (secrets included: it is never stored). */
+  command: string;
+  /** `bash` (run as `bash -e -o pipefail -c`), `sh` (`sh -e -c`), or another shell taking `-c`. */
+  shell: string;
+  cwd: string;
+  /** Extra environment on top of golive's own (vars, secrets, GOLIVE_*). */
+  env: Record<string, string>;
+  /** Kill the group after this long; undefined = no limit. */
+  timeoutMs?: number;
+  /** Grace between SIGTERM and SIGKILL of the group (default 5000). */
+  killGraceMs?: number;
+  /** Append the full (masked) output here; parent directory is created. */
+  logPath?: string;
+  /** Values to replace with `***` in everything the runner emits or stores. */
+  secrets: string[];
+  /** Create `$GOLIVE_OUTPUT` for the command and parse its `name=value` lines. */
+  captureOutputs?: boolean;
+  /** Bytes of output kept from the start and from the end (default 65536 each). */
+  keepBytes?: number;
+}
+
+export type OutputStream = 'stdout' | 'stderr';
+
+export interface CommandResult {
+  /** Exit status, or null when killed by a signal or never started. */
+  exitCode: number | null;
+  /** The signal that ended the command's direct child, if any. */
+  signal: string | null;
+  /** The timeout fired (exit recorded as 124). */
+  timedOut: boolean;
+  /** terminate() or kill() was called while it ran. */
+  stopped: boolean;
+  /** The command could not be started at all (e.g. the shell is missing, cwd does not exist). */
+  spawnError?: string;
+  startedAt: Date;
+  endedAt: Date;
+  durationMs: number;
+  /** First `keepBytes` of combined output (masked). */
+  head: string;
+  /** Last `keepBytes` of combined output (masked); empty when the whole output fits in head. */
+  tail: string;
+  /** Total bytes of output seen. */
+  outputBytes: number;
+  /** Parsed `name=value` lines of `$GOLIVE_OUTPUT` (values masked). */
+  outputs: Record<string, string>;
+  /** Convenience: exitCode === 0 and not timed out / stopped / spawnError. */
+  ok: boolean;
+}
+
+/** A command that has been started. */
+export interface RunningCommand {
+  /** Process id of the group leader (undefined if spawning failed). */
+  readonly pid: number | undefined;
+  /** Settles when the command and its pipes are done; never rejects. */
+  readonly result: Promise<CommandResult>;
+  /** SIGTERM the whole group, then SIGKILL after the grace period. */
+  terminate(): void;
+  /** SIGKILL the whole group now. */
+  kill(): void;
+}
+
+export interface ProcessRunner {
+  /**
+   * Start a command. `onOutput` receives masked text made of complete lines,
+   * each ending in `\n` (batched per chunk: splitting 1 GB into one call per
+   * line costs several times the CPU); a last line without `\n` comes at the end.
+   */
+  start(spec: CommandSpec, onOutput?: (stream: OutputStream, text: string) => void): RunningCommand;
+}

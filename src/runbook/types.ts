@@ -1,0 +1,189 @@
+/**
+ * The runbook model (format version 1), exactly the shape that
+ * `schemas/runbook.schema.json` accepts. `test/unit/schema-drift.test.ts`
+ * fails when the two disagree, so change both together.
+ */
+
+/** `90s`, `15m`, `1h30m`, or a number of seconds. */
+export type Duration = string | number;
+
+/** A value a runbook may assign to a variable. */
+export type VarValue = string | number | boolean;
+
+/** What golive does when a step fails. */
+export type FailurePolicy =
+  /** Roll back now: the failed step first, then completed steps in reverse. */
+  | 'rollback'
+  /** Ask the operator (retry / skip / roll back / abort); without a terminal, `abort`. */
+  | 'ask'
+  /** Stop; the run stays resumable and roll-backable. */
+  | 'abort'
+  /** Record the failure and go on. */
+  | 'continue';
+
+/** How bad a failed smoke test is. */
+export type Severity =
+  /** Roll back now. */
+  | 'critical'
+  /** Ask the operator; without a terminal, treated as critical. */
+  | 'major'
+  /** Record as an issue and go on. */
+  | 'minor';
+
+export interface Runbook {
+  golive: 1;
+  name: string;
+  version?: string;
+  description?: string;
+  change?: string;
+  window?: DeploymentWindow;
+  team?: Record<string, TeamMember>;
+  environments?: Record<string, Environment>;
+  vars?: Record<string, VarValue>;
+  secrets?: Record<string, SecretSource>;
+  defaults?: Defaults;
+  on_failure?: FailurePolicy;
+  checks?: Check[];
+  steps: StepEntry[];
+  verify?: SmokeTest[];
+  rollback?: RollbackSection;
+  notify?: Notification[];
+}
+
+export interface DeploymentWindow {
+  /** ISO 8601 date-time with offset. */
+  start: string;
+  end: string;
+}
+
+export interface TeamMember {
+  name: string;
+  contact?: string;
+}
+
+export interface Environment {
+  description?: string;
+  vars?: Record<string, VarValue>;
+  /** Protected environments ask for confirmation and enforce the window. */
+  protected?: boolean;
+}
+
+/** Where a secret's value comes from: exactly one of `env` or `file`. */
+export interface SecretSource {
+  env?: string;
+  file?: string;
+}
+
+export interface Defaults {
+  shell?: string;
+  timeout?: Duration;
+  cwd?: string;
+  on_failure?: FailurePolicy;
+  retry?: Retry;
+}
+
+export interface Retry {
+  attempts: number;
+  delay?: Duration;
+}
+
+/** A pre-deployment checklist item: a command or a question. */
+export interface Check {
+  id: string;
+  title?: string;
+  owner?: string;
+  run?: string;
+  confirm?: string;
+  /** A failing non-blocking check gives CONDITIONAL GO instead of NO-GO. */
+  blocking?: boolean;
+  timeout?: Duration;
+  cwd?: string;
+  shell?: string;
+}
+
+/** A validation: a command, or a command polled until it passes. */
+export type Validation = string | ValidationSpec;
+
+export interface ValidationSpec {
+  run: string;
+  attempts?: number;
+  interval?: Duration;
+  timeout?: Duration;
+}
+
+/** How to undo a step: a command, or a command with its own limits. */
+export type RollbackAction = string | RollbackSpec;
+
+export interface RollbackSpec {
+  run: string;
+  timeout?: Duration;
+  validate?: Validation;
+  cwd?: string;
+  shell?: string;
+}
+
+export interface Step {
+  id: string;
+  title?: string;
+  owner?: string;
+  /** The command. Exactly one of `run` and `confirm`. */
+  run?: string;
+  /** A manual step: the question put to the operator. */
+  confirm?: string;
+  duration?: Duration;
+  timeout?: Duration;
+  retry?: Retry;
+  validate?: Validation;
+  rollback?: RollbackAction;
+  on_failure?: FailurePolicy;
+  cwd?: string;
+  shell?: string;
+  env?: Record<string, string>;
+}
+
+/** A group of steps run concurrently; it succeeds when all members do. */
+export interface ParallelGroup {
+  id: string;
+  title?: string;
+  parallel: Step[];
+}
+
+export type StepEntry = Step | ParallelGroup;
+
+/** A post-deployment smoke test. */
+export interface SmokeTest {
+  id: string;
+  title?: string;
+  owner?: string;
+  run: string;
+  severity?: Severity;
+  timeout?: Duration;
+  retry?: Retry;
+  cwd?: string;
+  shell?: string;
+}
+
+export interface RollbackSection {
+  /** Commands proving the system was restored after a rollback. */
+  verify?: RollbackVerify[];
+}
+
+export interface RollbackVerify {
+  id?: string;
+  title?: string;
+  run: string;
+  timeout?: Duration;
+  cwd?: string;
+  shell?: string;
+}
+
+export interface Notification {
+  webhook: string;
+  /** Also send the status template at this interval. */
+  every?: Duration;
+}
+
+/** True when the entry is a parallel group rather than a single step. */
+export function isParallelGroup(entry: StepEntry): entry is ParallelGroup {
+  return Array.isArray((entry as ParallelGroup).parallel);
+}
