@@ -1,0 +1,80 @@
+/**
+ * The entry point: commander wiring only. Each command lazily imports its
+ * implementation (start-up time matters: `golive --version` should cost
+ * little more than starting node). This is the only place that sets the
+ * process exit code.
+ */
+import { readFileSync } from 'node:fs';
+import { ExitCode, GoliveError } from '../errors.js';
+import { registerCommands } from './commands.js';
+
+/** golive's own version, from package.json. */
+export function goliveVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Run the CLI with `argv` (as `process.argv`). Sets `process.exitCode`; never throws. */
+export async function main(argv: string[]): Promise<void> {
+  const args = argv.slice(2);
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+    process.stdout.write(`${goliveVersion()}\n`);
+    return;
+  }
+  try {
+    const { Command, CommanderError } = await import('commander');
+    const program = new Command('golive')
+      .description('Runbook executor for deployment day: validate, rehearse, run, roll back, audit.')
+      .version(goliveVersion(), '-V, --version')
+      .exitOverride()
+      .showSuggestionAfterError(true)
+      .showHelpAfterError('(add --help for usage)')
+      .configureHelp({ sortSubcommands: false });
+    let exitCode: number = ExitCode.Ok;
+    registerCommands(program, (code) => { exitCode = code; });
+    program.addHelpText('after', EXIT_CODES_HELP);
+    if (args.length === 0) {
+      program.outputHelp({ error: true });
+      process.exitCode = ExitCode.Usage;
+      return;
+    }
+    try {
+      await program.parseAsync(argv);
+    } catch (error) {
+      if (error instanceof CommanderError) {
+        const ok = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
+        process.exitCode = ok ? ExitCode.Ok : ExitCode.Usage;
+        return;
+      }
+      throw error;
+    }
+    process.exitCode = exitCode;
+  } catch (error) {
+    process.exitCode = reportError(error);
+  }
+}
+
+/** Print an error the way a user should see it, and pick the exit code. */
+export function reportError(error: unknown): number {
+  if (error instanceof GoliveError) {
+    process.stderr.write(`golive: ${error.message}\n`);
+    if (error.hint) process.stderr.write(`  hint: ${error.hint}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`golive: internal error: ${message}\n  This is a bug in golive: please report it to the golive maintainers with the command you ran and the output of the same command with GOLIVE_DEBUG=1.\n`);
+  if (process.env.GOLIVE_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+  return ExitCode.Internal;
+}
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0    succeeded (including CONDITIONAL GO and recorded minor issues)
+  1    the deployment failed and was rolled back cleanly
+  2    invalid runbook, bad flag or usage error: nothing was executed
+  3    failed and NOT fully rolled back: someone must act
+  4    NO-GO: a blocking pre-deployment check failed
+  5    another run holds the lock for this runbook and environment
+  70   internal error in golive (a bug: please report it)
+  130  interrupted by SIGINT (143: SIGTERM); resumable or roll-backable
+`;

@@ -1,0 +1,30 @@
+/** Durations: `90s`, `15m`, `1h30m`, or a number of seconds (DESIGN.md §1). */
+import type { Duration } from './types.js';
+
+const DURATION = /^(?=\d)(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+
+/** Milliseconds of a duration, or undefined when it does not parse. */
+export function parseDuration(value: Duration | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? Math.round(value * 1000) : undefined;
+  const match = DURATION.exec(value.trim());
+  if (!match || value.trim() === '') return undefined;
+  const [, h = '0', m = '0', s = '0'] = match;
+  return ((Number(h) * 60 + Number(m)) * 60 + Number(s)) * 1000;
+}
+
+/** `1h05m`, `15m`, `42s`, `850ms`: short and unambiguous, for tables and status lines. */
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return '—';
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) {
+    const seconds = ms / 1000;
+    return seconds < 10 ? `${seconds.toFixed(1)}s` : `${Math.round(seconds)}s`;
+  }
+  const totalSeconds = Math.round(ms / 1000);
+  const h = Math.floor(totalSeconds / 3600);
+  const m = Math.floor((totalSeconds % 3600) / 60);
+  const s = totalSeconds % 60;
+  if (h > 0) return `${h}h${String(m).padStart(2, '0')}m`;
+  return s === 0 ? `${m}m` : `${m}m${String(s).padStart(2, '0')}s`;
+}

@@ -1,0 +1,172 @@
+/**
+ * The plan: a checked runbook resolved for one environment. Durations are
+ * milliseconds, defaults applied, owners looked up, variables merged.
+ * Command templates stay templates: they are rendered just before each
+ * command runs, when earlier steps' outputs exist.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { parseDuration } from './duration.js';
+import type { RunbookSource } from './source.js';
+import { isParallelGroup, type FailurePolicy, type Runbook, type Severity, type Step, type Validation } from './types.js';
+
+/** A command as planned: template text plus how to run it. */
+export interface PlannedCommand {
+  run: string;
+  shell: string;
+  /** Absolute, or a template resolved against the runbook's directory at run time. */
+  cwd: string;
+  timeoutMs?: number;
+}
+
+export interface PlannedValidation extends PlannedCommand {
+  attempts: number;
+  intervalMs: number;
+}
+
+export interface PlannedRollback extends PlannedCommand {
+  validate?: PlannedValidation;
+}
+
+export interface PlannedStep {
+  id: string;
+  title: string;
+  owner?: { role: string; name?: string };
+  /** A command step, or a manual step (`confirm`). */
+  command?: PlannedCommand;
+  confirm?: string;
+  expectedMs?: number;
+  retry: { attempts: number; delayMs: number };
+  validate?: PlannedValidation;
+  rollback?: PlannedRollback;
+  /** Per-step policy; undefined = the run's policy. */
+  onFailure?: FailurePolicy;
+  /** Extra environment (templates). */
+  env: Record<string, string>;
+  /** The parallel group it belongs to. */
+  group?: string;
+}
+
+export type PlannedStage =
+  | { kind: 'step'; step: PlannedStep }
+  | { kind: 'parallel'; id: string; title: string; members: PlannedStep[] };
+
+export interface PlannedCheck {
+  id: string;
+  title: string;
+  owner?: { role: string; name?: string };
+  command?: PlannedCommand;
+  confirm?: string;
+  blocking: boolean;
+}
+
+export interface PlannedSmokeTest {
+  id: string;
+  title: string;
+  owner?: { role: string; name?: string };
+  command: PlannedCommand;
+  severity: Severity;
+  retry: { attempts: number; delayMs: number };
+}
+
+export interface Plan {
+  source: RunbookSource;
+  runbook: Runbook;
+  environment?: string;
+  protected: boolean;
+  window?: { start: Date; end: Date };
+  change?: string;
+  /** Top-level vars, then the environment's, then `--var` (strings: they become environment variables). */
+  vars: Record<string, string>;
+  /** Runbook-wide failure policy (runbook `on_failure`, then `defaults.on_failure`); undefined = the interactive default. */
+  onFailure?: FailurePolicy;
+  checks: PlannedCheck[];
+  stages: PlannedStage[];
+  verify: PlannedSmokeTest[];
+  rollbackVerify: Array<PlannedCommand & { id: string; title: string }>;
+  notify: Array<{ webhook: string; everyMs?: number }>;
+}
+
+/** Default per-command timeout when neither the step nor `defaults` sets one: none (documented). */
+const NO_RETRY = { attempts: 1, delayMs: 0 };
+
+/** Resolve a valid runbook for an environment. */
+export function resolvePlan(source: RunbookSource, runbook: Runbook, options: { environment?: string; vars?: Record<string, string> } = {}): Plan {
+  const defaults = runbook.defaults ?? {};
+  const env = options.environment ? runbook.environments?.[options.environment] : undefined;
+  const shell = defaults.shell ?? 'bash';
+  const cwdOf = (cwd: string | undefined) => (cwd === undefined ? source.dir : isAbsolute(cwd) || cwd.includes('{{') ? cwd : resolve(source.dir, cwd));
+  const defaultCwd = cwdOf(defaults.cwd);
+  const command = (run: string, spec: { shell?: string; cwd?: string; timeout?: string | number }): PlannedCommand => ({
+    run,
+    shell: spec.shell ?? shell,
+    cwd: spec.cwd === undefined ? defaultCwd : cwdOf(spec.cwd),
+    timeoutMs: parseDuration(spec.timeout ?? defaults.timeout),
+  });
+  const validation = (v: Validation | undefined, base: { shell?: string; cwd?: string }): PlannedValidation | undefined => {
+    if (v === undefined) return undefined;
+    const spec = typeof v === 'string' ? { run: v } : v;
+    return { ...command(spec.run, { ...base, timeout: spec.timeout }), attempts: spec.attempts ?? 1, intervalMs: parseDuration(spec.interval) ?? 2000 };
+  };
+  const ownerOf = (role: string | undefined) => (role === undefined ? undefined : { role, name: runbook.team?.[role]?.name });
+  const retryOf = (r: { attempts: number; delay?: string | number } | undefined) => (r ? { attempts: r.attempts, delayMs: parseDuration(r.delay) ?? 0 } : undefined);
+
+  const planStep = (step: Step, group?: string): PlannedStep => {
+    const rollbackSpec = typeof step.rollback === 'string' ? { run: step.rollback } : step.rollback;
+    return {
+      id: step.id,
+      title: step.title ?? step.id,
+      owner: ownerOf(step.owner),
+      command: step.run === undefined ? undefined : command(step.run, step),
+      confirm: step.confirm,
+      expectedMs: parseDuration(step.duration),
+      retry: retryOf(step.retry) ?? retryOf(defaults.retry) ?? NO_RETRY,
+      validate: validation(step.validate, step),
+      rollback: rollbackSpec && {
+        ...command(rollbackSpec.run, { shell: rollbackSpec.shell ?? step.shell, cwd: rollbackSpec.cwd ?? step.cwd, timeout: rollbackSpec.timeout }),
+        validate: validation(rollbackSpec.validate, { shell: rollbackSpec.shell ?? step.shell, cwd: rollbackSpec.cwd ?? step.cwd }),
+      },
+      onFailure: step.on_failure,
+      env: step.env ?? {},
+      group,
+    };
+  };
+
+  const vars: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...runbook.vars, ...env?.vars })) vars[k] = String(v);
+  Object.assign(vars, options.vars);
+
+  return {
+    source,
+    runbook,
+    environment: options.environment,
+    protected: env?.protected === true,
+    window: runbook.window && { start: new Date(runbook.window.start), end: new Date(runbook.window.end) },
+    change: runbook.change,
+    vars,
+    onFailure: runbook.on_failure ?? defaults.on_failure,
+    checks: (runbook.checks ?? []).map((c) => ({
+      id: c.id, title: c.title ?? c.confirm ?? c.id, owner: ownerOf(c.owner),
+      command: c.run === undefined ? undefined : command(c.run, c), confirm: c.confirm, blocking: c.blocking ?? true,
+    })),
+    stages: runbook.steps.map((entry): PlannedStage =>
+      isParallelGroup(entry)
+        ? { kind: 'parallel', id: entry.id, title: entry.title ?? entry.id, members: entry.parallel.map((m) => planStep(m, entry.id)) }
+        : { kind: 'step', step: planStep(entry) }),
+    verify: (runbook.verify ?? []).map((v) => ({
+      id: v.id, title: v.title ?? v.id, owner: ownerOf(v.owner), command: command(v.run, v), severity: v.severity ?? 'critical', retry: retryOf(v.retry) ?? NO_RETRY,
+    })),
+    rollbackVerify: (runbook.rollback?.verify ?? []).map((v, i) => ({ ...command(v.run, v), id: v.id ?? `rollback-verify-${i + 1}`, title: v.title ?? v.id ?? v.run })),
+    notify: (runbook.notify ?? []).map((n) => ({ webhook: n.webhook, everyMs: parseDuration(n.every) })),
+  };
+}
+
+/** Every step in execution order, group members flattened. */
+export function planSteps(plan: Plan): PlannedStep[] {
+  return plan.stages.flatMap((stage) => (stage.kind === 'step' ? [stage.step] : stage.members));
+}
+
+/** Expected time of the steps: a parallel group counts its longest member. */
+export function expectedTotalMs(plan: Plan): number {
+  return plan.stages.reduce((sum, stage) =>
+    sum + (stage.kind === 'step' ? stage.step.expectedMs ?? 0 : Math.max(0, ...stage.members.map((m) => m.expectedMs ?? 0))), 0);
+}

@@ -1,0 +1,162 @@
+/**
+ * Turning JSON Schema errors into diagnostics a person can act on: one line
+ * per problem, at the offending node (for an unknown key, at the key), in
+ * words, with "did you mean" and YAML-trap hints.
+ */
+import { Codes, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
+import type { DataPath, PositionIndex } from './positions.js';
+import { modelKeys, type ModelName } from './model-keys.js';
+import type { SchemaError } from './schema-validator.js';
+import { didYouMean } from './suggest.js';
+
+/** Keywords that only summarise errors reported more precisely elsewhere. */
+const UMBRELLA = new Set(['if', 'then', 'else', 'allOf', 'anyOf', 'oneOf']);
+
+/** Decode an ajv `instancePath` (a JSON Pointer) into data path segments. */
+export function decodePointer(pointer: string): DataPath {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment));
+}
+
+/** Human label of a path: `steps[2].timeout`. */
+export function pathLabel(path: DataPath): string {
+  if (path.length === 0) return 'the runbook';
+  return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+}
+
+/** Map schema errors (all of them) to diagnostics, dropping redundant umbrella errors. */
+export function schemaDiagnostics(errors: SchemaError[], data: unknown, positions: PositionIndex, file: string): Diagnostic[] {
+  const specific = errors.filter((e) => !UMBRELLA.has(e.keyword));
+  const chosen = specific.length > 0 ? specific : errors;
+  const seen = new Set<string>();
+  const result: Diagnostic[] = [];
+  for (const error of chosen) {
+    const diagnostic = describe(error, data, positions, file);
+    const key = `${diagnostic.line}:${diagnostic.col}:${diagnostic.message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      result.push(diagnostic);
+    }
+  }
+  return result;
+}
+
+function describe(error: SchemaError, data: unknown, positions: PositionIndex, file: string): Diagnostic {
+  const path = decodePointer(error.instancePath);
+  const label = pathLabel(path);
+  const value = valueAt(data, path);
+  const make = (code: DiagnosticCode, message: string, where = positions.valueAt(path), hint?: string): Diagnostic => ({
+    file, line: where.line, col: where.col, severity: 'error', code, message, hint,
+  });
+  const params = error.params;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const allowed = modelKeys[modelAt(path, data)] ?? [];
+      return make(Codes.UnknownKey, `unknown key \`${key}\` in ${label}`, positions.keyAt(path, key),
+        didYouMean(key, allowed) ?? (allowed.length ? `allowed keys: ${allowed.join(', ')}` : undefined));
+    }
+    case 'propertyNames':
+    case 'unevaluatedProperties':
+      return make(Codes.UnknownKey, `invalid key in ${label}: ${error.message ?? 'not allowed'}`);
+    case 'required': {
+      const key = String(params.missingProperty);
+      return make(Codes.MissingKey, `${label} is missing the required key \`${key}\``);
+    }
+    case 'type':
+      return make(Codes.WrongType, `${label} must be ${article(String(params.type))}, not ${typeName(value)}`, undefined,
+        yamlTrapHint(path, value, positions));
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[]).map(String);
+      return make(Codes.InvalidValue, `${label} must be one of ${allowed.join(', ')}`, undefined,
+        typeof value === 'string' ? didYouMean(value, allowed) : undefined);
+    }
+    case 'const':
+      return make(Codes.InvalidValue, `${label} must be ${JSON.stringify(params.allowedValue)}`, undefined,
+        path[0] === 'golive' ? 'this golive reads format version 1: `golive: 1`' : undefined);
+    case 'pattern':
+      if (isDuration(error.schemaPath)) {
+        return make(Codes.BadDuration, `${label}: \`${String(value)}\` is not a duration`, undefined,
+          'write 90s, 15m, 1h30m, or a number of seconds');
+      }
+      return make(Codes.InvalidValue, `${label}: \`${String(value)}\` does not match ${String(params.pattern)}`);
+    case 'not':
+    case 'oneOf':
+      return make(Codes.Schema, `${label} ${error.message ?? 'is not valid'}`);
+    default:
+      return make(Codes.InvalidValue, `${label} ${error.message ?? 'is not valid'}`, undefined, yamlTrapHint(path, value, positions));
+  }
+}
+
+/** YAML reads `run: {{ x }}` as a map and `run: yes`-like words as booleans: say so. */
+function yamlTrapHint(path: DataPath, value: unknown, positions: PositionIndex): string | undefined {
+  const source = positions.sourceOf(path);
+  if (value !== null && typeof value === 'object' && source.startsWith('{{')) {
+    return `YAML reads a value starting with \`{{\` as a map: quote it, e.g. "${source.split('\n')[0]}"`;
+  }
+  if (typeof value === 'boolean' && positions.isPlainScalar(path)) {
+    return `YAML reads \`${source}\` as a boolean: quote it ("${source}") if you mean the text`;
+  }
+  if (typeof value === 'number' && positions.isPlainScalar(path)) {
+    return `YAML reads \`${source}\` as a number: quote it ("${source}") if you mean the text`;
+  }
+  return undefined;
+}
+
+/**
+ * Which model object lives at a data path. (The precompiled validator reports
+ * schema paths relative to a `$ref`'d definition, so the data path is the
+ * reliable guide.)
+ */
+export function modelAt(path: DataPath, data: unknown): ModelName {
+  const keys = path.filter((segment): segment is string => typeof segment === 'string');
+  const last = keys[keys.length - 1];
+  const endsInIndex = typeof path[path.length - 1] === 'number';
+  if (keys.length === 0) return 'runbook';
+  if (last === 'window') return 'deploymentWindow';
+  if (last === 'defaults') return 'defaults';
+  if (last === 'retry') return 'retry';
+  if (last === 'validate') return 'validationSpec';
+  if (keys[0] === 'rollback' && keys.length === 1) return 'rollbackSection';
+  if (keys[0] === 'rollback' && last === 'verify') return 'rollbackVerify';
+  if (last === 'rollback') return 'rollbackSpec';
+  if (keys.length === 2 && keys[0] === 'team') return 'teamMember';
+  if (keys.length === 2 && keys[0] === 'environments') return 'environment';
+  if (keys.length === 2 && keys[0] === 'secrets') return 'secretSource';
+  if (last === 'checks' && endsInIndex) return 'check';
+  if (last === 'verify' && endsInIndex) return 'smokeTest';
+  if (last === 'notify' && endsInIndex) return 'notification';
+  if (last === 'parallel' && endsInIndex) return 'step';
+  if (last === 'steps' && endsInIndex) {
+    const entry = valueAt(data, path) as { parallel?: unknown } | undefined;
+    return entry && typeof entry === 'object' && 'parallel' in entry ? 'parallelGroup' : 'step';
+  }
+  return 'runbook';
+}
+
+function isDuration(errorSchemaPath: string): boolean {
+  return /\/duration\b/i.test(errorSchemaPath);
+}
+
+function valueAt(data: unknown, path: DataPath): unknown {
+  let node = data;
+  for (const segment of path) node = (node as Record<string | number, unknown> | null | undefined)?.[segment];
+  return node;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'empty (null)';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a map';
+  if (typeof value === 'string') return 'text';
+  return `${article(typeof value)} (${String(value)})`;
+}
+
+function article(type: string): string {
+  const words: Record<string, string> = { object: 'a map', array: 'a list', string: 'text', integer: 'a whole number', number: 'a number', boolean: 'true or false', null: 'empty' };
+  return type.split(',').map((t) => words[t] ?? t).join(' or ');
+}
