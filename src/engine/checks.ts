@@ -1,0 +1,48 @@
+/**
+ * The pre-deployment checklist and the go/no-go decision: GO when every check
+ * passes, CONDITIONAL GO when only non-blocking checks failed (each reason
+ * recorded), NO-GO when a blocking check failed.
+ */
+import { confirm } from './confirm.js';
+import type { RunContext } from './context.js';
+import { execute } from './execute.js';
+
+export type GoDecision = 'GO' | 'CONDITIONAL GO' | 'NO-GO';
+
+/** The checklist's result. */
+export interface ChecklistResult {
+  decision: GoDecision;
+  /** One line per failed check. */
+  reasons: string[];
+  interrupted: boolean;
+}
+
+/** Run every check (all of them, even after a failure: the meeting wants the whole list), then decide. */
+export async function runChecklist(ctx: RunContext): Promise<ChecklistResult> {
+  const blockingFailures: string[] = [];
+  const minorFailures: string[] = [];
+  for (const check of ctx.plan.checks) {
+    if (ctx.interruption.requested) return { decision: 'NO-GO', reasons: ['interrupted'], interrupted: true };
+    let passed: boolean;
+    let reason: string | undefined;
+    if (check.command) {
+      const run = await execute(ctx, { phase: 'check', stepId: check.id, title: check.title, owner: check.owner?.role, attempt: 1, attempts: 1, command: check.command });
+      if (run.status === 'stopped' || run.status === 'not-started') return { decision: 'NO-GO', reasons: ['interrupted'], interrupted: true };
+      passed = run.status === 'passed';
+      reason = run.message;
+    } else {
+      const answer = await confirm(ctx, 'confirm', check.id, check.confirm ?? check.title);
+      passed = answer.approved;
+      reason = answer.reason;
+    }
+    await ctx.emit({ kind: 'check.finished', checkId: check.id, passed, blocking: check.blocking, reason: passed ? undefined : reason });
+    if (!passed) (check.blocking ? blockingFailures : minorFailures).push(`${check.id}: ${reason ?? 'failed'}`);
+  }
+  const decision: GoDecision = blockingFailures.length ? 'NO-GO' : minorFailures.length ? 'CONDITIONAL GO' : 'GO';
+  const reasons = [...blockingFailures, ...minorFailures];
+  if (ctx.plan.checks.length > 0) {
+    await ctx.emit({ kind: 'decision', subject: 'go-no-go', choice: decision, reason: reasons.join('; ') || undefined, by: ctx.options.operator, via: 'policy' });
+  }
+  if (decision === 'CONDITIONAL GO') ctx.issues.push(...minorFailures.map((r) => `conditional go: ${r}`));
+  return { decision, reasons, interrupted: false };
+}

@@ -1,0 +1,33 @@
+/**
+ * Manual confirmations (`confirm:` checks and steps). A confirmation never
+ * passes silently: it is approved by the operator at a prompt, or on the
+ * command line (`--yes`, `--approve <id>`), and the decision is recorded
+ * with who made it and how.
+ */
+import type { RunContext } from './context.js';
+import type { DecisionSubject } from './events.js';
+
+/** The outcome of asking. */
+export interface Confirmation {
+  approved: boolean;
+  reason?: string;
+}
+
+/** Ask for (or look up) approval of `question` for check/step `id`. */
+export async function confirm(ctx: RunContext, subject: DecisionSubject, id: string, question: string): Promise<Confirmation> {
+  const text = ctx.display(question);
+  const by = ctx.options.operator;
+  if (ctx.options.approveAll || ctx.options.approved.has(id)) {
+    const flag = ctx.options.approved.has(id) ? `--approve ${id}` : '--yes';
+    await ctx.emit({ kind: 'decision', subject, subjectId: id, choice: 'approved', reason: `${text} (approved with ${flag})`, by, via: 'flag' });
+    return { approved: true };
+  }
+  if (!ctx.ports.prompter.interactive) {
+    const reason = `\`${id}\` needs confirmation ("${text}") and there is no terminal to ask: pass --approve ${id} (or --yes to approve all)`;
+    await ctx.emit({ kind: 'decision', subject, subjectId: id, choice: 'not-approved', reason, by, via: 'policy' });
+    return { approved: false, reason };
+  }
+  const approved = await ctx.ports.prompter.confirm(text);
+  await ctx.emit({ kind: 'decision', subject, subjectId: id, choice: approved ? 'approved' : 'declined', reason: text, by, via: 'prompt' });
+  return approved ? { approved } : { approved, reason: `${by} answered no to "${text}"` };
+}

@@ -1,0 +1,138 @@
+/**
+ * The state of one engine run: the plan, the options, the ports, what each
+ * step has produced so far, and the commands in flight. Every engine module
+ * works through this, so the run's facts live in one place.
+ */
+import { join } from 'node:path';
+import { createMasker, type Masker } from '../process/mask.js';
+import type { RunningCommand } from '../process/types.js';
+import type { Plan } from '../runbook/plan.js';
+import { renderTemplate, type TemplateContext } from '../runbook/templates.js';
+import type { FailurePolicy } from '../runbook/types.js';
+import type { EngineEventBody, RunMode, StepState } from './events.js';
+import type { EnginePorts } from './ports.js';
+
+/** What the operator said on the command line. */
+export interface EngineOptions {
+  runId: string;
+  mode: RunMode;
+  operator: string;
+  host: string;
+  /** Secret values by name (never stored). */
+  secrets: Record<string, string>;
+  /** The environment templates and commands see (normally process.env). */
+  env: NodeJS.ProcessEnv;
+  /** `--on-failure`: overrides the runbook's default, not a step's own `on_failure`. */
+  onFailure?: FailurePolicy;
+  /** `--yes`: approve every confirmation. */
+  approveAll: boolean;
+  /** `--approve <id>`: approve these confirmations. */
+  approved: Set<string>;
+  /** `--keep-going`: carry on rolling back after a rollback command fails. */
+  keepGoing: boolean;
+  /** Where step logs go: `<logDir>/<step-id>.log`. */
+  logDir: string;
+  /** Grace between SIGTERM and SIGKILL when stopping a step. */
+  killGraceMs: number;
+}
+
+/** Where a step stands, as the engine tracks it. */
+export interface StepRecord {
+  state: StepState | 'running';
+  /** Order of completion (for rollback order); undefined until it completes. */
+  completedAt?: number;
+}
+
+/** Stop requests from signals: first graceful, second forced. */
+export class Interruption {
+  signal?: 'SIGINT' | 'SIGTERM';
+  forced = false;
+  readonly controller = new AbortController();
+
+  get requested(): boolean {
+    return this.signal !== undefined;
+  }
+}
+
+/** The run's shared state. */
+export class RunContext {
+  readonly outputs: Record<string, Record<string, string>> = {};
+  readonly steps = new Map<string, StepRecord>();
+  readonly issues: string[] = [];
+  readonly active = new Set<RunningCommand>();
+  readonly masker: Masker;
+  private completionCounter = 0;
+
+  constructor(
+    readonly plan: Plan,
+    readonly options: EngineOptions,
+    readonly ports: EnginePorts,
+    readonly interruption: Interruption,
+  ) {
+    this.masker = createMasker(Object.values(options.secrets));
+  }
+
+  /** Stamp and send an event; resolves once the sink has it (recorded). */
+  async emit(event: EngineEventBody): Promise<void> {
+    await this.ports.sink({ ...event, at: this.ports.clock.now().toISOString() } as EngineEventBody & { at: string });
+  }
+
+  /** Record a step's logical state (event + memory). */
+  async setState(stepId: string, state: StepState, reason?: string): Promise<void> {
+    const record = this.steps.get(stepId) ?? { state };
+    record.state = state;
+    if (state === 'succeeded' || state === 'failed') record.completedAt = ++this.completionCounter;
+    this.steps.set(stepId, record);
+    await this.emit({ kind: 'step.state', stepId, state, reason: reason && this.mask(reason) });
+  }
+
+  /** Values templates resolve against: real secrets (for commands). */
+  templateContext(): TemplateContext {
+    return { vars: this.plan.vars, env: this.options.env, secrets: this.options.secrets, outputs: this.outputs, runId: this.options.runId, environment: this.plan.environment ?? '' };
+  }
+
+  /** Render a command for execution; an output the step never wrote becomes empty text (and a warning). */
+  render(text: string, warn: (message: string) => void): string {
+    return renderTemplate(text, this.templateContext(), (part) => {
+      warn(`${part.text} has no value (the step did not write it); using an empty string`);
+      return '';
+    });
+  }
+
+  /** Render for display and storage: secrets as `***`. */
+  display(text: string): string {
+    return this.mask(renderTemplate(text, { ...this.templateContext(), secrets: maskedNames(this.options.secrets) }, (part) => `<${part.expression}>`));
+  }
+
+  /** Replace every secret value in text with `***`. */
+  mask(text: string): string {
+    return this.masker.mask(text);
+  }
+
+  /** Environment for a command: vars and secrets under their own names, plus GOLIVE_*. */
+  commandEnv(stepId: string, extra: Record<string, string>): Record<string, string> {
+    return {
+      ...this.plan.vars,
+      ...this.options.secrets,
+      ...extra,
+      GOLIVE_RUN_ID: this.options.runId,
+      GOLIVE_STEP_ID: stepId,
+      GOLIVE_ENV: this.plan.environment ?? '',
+    };
+  }
+
+  /** The log file of one execution. */
+  logPath(stepId: string, phase: string, attempt: number): string {
+    const suffix = `${phase === 'step' ? '' : `.${phase}`}${attempt > 1 ? `.attempt-${attempt}` : ''}`;
+    return join(this.options.logDir, `${stepId}${suffix}.log`);
+  }
+
+  /** Stop launching new commands and stop the running ones. */
+  stopAll(forced: boolean): void {
+    for (const command of this.active) (forced ? command.kill() : command.terminate());
+  }
+}
+
+function maskedNames(secrets: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.keys(secrets).map((name) => [name, '***']));
+}

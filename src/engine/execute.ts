@@ -1,0 +1,94 @@
+/**
+ * Executing one command as part of the run: render its templates, record
+ * that it starts (durably, before the process exists), stream its output,
+ * record how it ended.
+ */
+import { resolve } from 'node:path';
+import type { CommandResult } from '../process/types.js';
+import type { PlannedCommand } from '../runbook/plan.js';
+import type { RunContext } from './context.js';
+import type { AttemptStatus, Phase } from './events.js';
+
+/** What to execute and how to label it. */
+export interface ExecutionRequest {
+  phase: Phase;
+  stepId: string;
+  title: string;
+  owner?: string;
+  group?: string;
+  attempt: number;
+  attempts: number;
+  expectedMs?: number;
+  command: PlannedCommand;
+  /** Extra environment for the command (templates allowed). */
+  env?: Record<string, string>;
+  /** Parse `$GOLIVE_OUTPUT` into the step's outputs. */
+  captureOutputs?: boolean;
+}
+
+/** How an execution ended. */
+export interface Execution {
+  status: AttemptStatus;
+  result?: CommandResult;
+  /** Why it failed, in words (masked). */
+  message?: string;
+}
+
+/** Exit status recorded for a command killed by its timeout (as `timeout(1)` does). */
+export const TIMEOUT_EXIT_CODE = 124;
+
+/** Run one command with its events. Never throws for command failures. */
+export async function execute(ctx: RunContext, request: ExecutionRequest): Promise<Execution> {
+  const { phase, stepId } = request;
+  if (ctx.interruption.requested) return { status: 'not-started', message: 'not started: the run was interrupted' };
+  const warnings: string[] = [];
+  const warn = (message: string) => warnings.push(message);
+  const commandText = ctx.render(request.command.run, warn);
+  const cwd = resolve(ctx.plan.source.dir, ctx.render(request.command.cwd, warn));
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.env ?? {})) env[name] = ctx.render(value, warn);
+  for (const message of warnings) await ctx.emit({ kind: 'warning', stepId, message: ctx.mask(message) });
+
+  await ctx.emit({
+    kind: 'step.started', phase, stepId, title: request.title, owner: request.owner, group: request.group,
+    attempt: request.attempt, attempts: request.attempts, expectedMs: request.expectedMs, timeoutMs: request.command.timeoutMs,
+    command: ctx.display(request.command.run),
+  });
+  const logPath = ctx.logPath(stepId, phase, request.attempt);
+  const running = ctx.ports.runner.start(
+    {
+      command: commandText, shell: request.command.shell, cwd, env: ctx.commandEnv(stepId, env),
+      timeoutMs: request.command.timeoutMs, killGraceMs: ctx.options.killGraceMs, logPath,
+      secrets: Object.values(ctx.options.secrets), captureOutputs: request.captureOutputs,
+    },
+    (stream, text) => {
+      ctx.emit({ kind: 'step.output', phase, stepId, stream, text }).catch(() => undefined);
+    },
+  );
+  ctx.active.add(running);
+  // A stop requested between the start event and the spawn must still reach this command.
+  if (ctx.interruption.requested) ctx.interruption.forced ? running.kill() : running.terminate();
+  const result = await running.result;
+  ctx.active.delete(running);
+
+  const status: AttemptStatus = result.spawnError ? 'failed' : result.timedOut ? 'timed-out' : result.stopped ? 'stopped' : result.ok ? 'passed' : 'failed';
+  const message = describeFailure(result, request.command.timeoutMs);
+  await ctx.emit({
+    kind: 'step.finished', phase, stepId, attempt: request.attempt, status,
+    exitCode: result.timedOut ? TIMEOUT_EXIT_CODE : result.exitCode, signal: result.signal,
+    durationMs: result.durationMs, expectedMs: request.expectedMs, head: result.head, tail: result.tail,
+    outputBytes: result.outputBytes, outputs: result.outputs, logPath, message,
+  });
+  // Outputs count even from a failed attempt: the rollback of a half-applied step may need them.
+  if (request.captureOutputs) ctx.outputs[stepId] = { ...ctx.outputs[stepId], ...result.outputs };
+  return { status, result, message };
+}
+
+function describeFailure(result: CommandResult, timeoutMs: number | undefined): string | undefined {
+  if (result.spawnError) return `could not start: ${result.spawnError}`;
+  if (result.timedOut) return `timed out after ${Math.round((timeoutMs ?? 0) / 1000)}s: the process group was killed`;
+  if (result.stopped) return 'stopped by the operator (interrupt)';
+  if (result.ok) return undefined;
+  if (result.signal) return `killed by ${result.signal}`;
+  return `exited with status ${result.exitCode}`;
+}

@@ -1,0 +1,102 @@
+/**
+ * Rolling back: the failed step first (it may have half-applied), then every
+ * completed step in reverse order of completion, then `rollback.verify` to
+ * prove the system is restored. A step without a rollback is reported, never
+ * silently passed over; a rollback failure stops the rollback (unless
+ * `--keep-going`), because undoing later work on top of a broken undo makes
+ * things worse.
+ */
+import type { PlannedStep } from '../runbook/plan.js';
+import { planSteps } from '../runbook/plan.js';
+import type { RunContext, StepRecord } from './context.js';
+import { execute } from './execute.js';
+import { validate } from './steps.js';
+
+/** The steps to undo, in order, and those that cannot be undone. */
+export interface RollbackOrder {
+  /** Steps with a rollback command, in the order to run them. */
+  order: PlannedStep[];
+  /** Completed (or failed) command steps that define no rollback. */
+  withoutRollback: PlannedStep[];
+}
+
+/**
+ * Which steps to roll back and in what order: failed (or in-doubt) steps
+ * first, most recent first; then succeeded steps in reverse completion
+ * order. Steps already rolled back are left alone (rollback is idempotent).
+ */
+export function rollbackOrder(steps: PlannedStep[], records: Map<string, StepRecord>): RollbackOrder {
+  const touched = steps.filter((s) => {
+    const state = records.get(s.id)?.state;
+    return state === 'failed' || state === 'in-doubt' || state === 'succeeded' || state === 'rollback-failed' || state === 'no-rollback';
+  });
+  const rank = (s: PlannedStep) => records.get(s.id)?.completedAt ?? steps.indexOf(s);
+  const isDone = (s: PlannedStep) => records.get(s.id)?.state === 'succeeded' || records.get(s.id)?.state === 'no-rollback';
+  const broken = touched.filter((s) => !isDone(s)).sort((a, b) => rank(b) - rank(a));
+  const done = touched.filter(isDone).sort((a, b) => rank(b) - rank(a));
+  const all = [...broken, ...done];
+  return {
+    order: all.filter((s) => s.rollback),
+    withoutRollback: all.filter((s) => !s.rollback),
+  };
+}
+
+/** How a rollback ended. */
+export interface RollbackResult {
+  /** Every rollback command ran and passed. */
+  complete: boolean;
+  failed: string[];
+  /** Completed command steps that have no rollback: the system is not fully restored. */
+  unrestorable: string[];
+  /** `rollback.verify` passed (undefined when there is none or it did not run). */
+  verified?: boolean;
+  interrupted: boolean;
+}
+
+/** Roll back everything that needs it, with events. */
+export async function performRollback(ctx: RunContext, reason: string): Promise<RollbackResult> {
+  const { order, withoutRollback } = rollbackOrder(planSteps(ctx.plan), ctx.steps);
+  await ctx.emit({ kind: 'rollback.started', reason: ctx.mask(reason), order: order.map((s) => s.id), withoutRollback: withoutRollback.map((s) => s.id) });
+  const failed: string[] = [];
+  let interrupted = false;
+  // Completed steps that cannot be undone leave the system not fully restored (exit 3); a failed one is only reported.
+  const completed = new Set(withoutRollback.filter((s) => ['succeeded', 'no-rollback'].includes(ctx.steps.get(s.id)?.state ?? '')).map((s) => s.id));
+  for (const step of withoutRollback) {
+    if (ctx.steps.get(step.id)?.state === 'succeeded') await ctx.setState(step.id, 'no-rollback', step.command ? 'no rollback defined' : 'manual step: nothing to undo');
+  }
+  for (const step of order) {
+    if (ctx.interruption.requested) { interrupted = true; break; }
+    if (failed.length > 0 && !ctx.options.keepGoing) break;
+    const rollback = step.rollback!;
+    const run = await execute(ctx, {
+      phase: 'rollback', stepId: step.id, title: `Roll back: ${step.title}`, owner: step.owner?.role, group: step.group,
+      attempt: 1, attempts: 1, command: rollback, env: step.env, captureOutputs: false,
+    });
+    let ok = run.status === 'passed';
+    let why = run.message ?? '';
+    if (run.status === 'stopped' || run.status === 'not-started') { interrupted = true; }
+    if (ok && rollback.validate) {
+      const check = await validate(ctx, step.id, `Roll back: ${step.title}`, rollback.validate, 'rollback-validate');
+      ok = check.passed;
+      why = check.reason;
+    }
+    if (ok) await ctx.setState(step.id, 'rolled-back');
+    else {
+      failed.push(step.id);
+      await ctx.setState(step.id, 'rollback-failed', why || 'rollback failed');
+    }
+    if (interrupted) break;
+  }
+  const complete = !interrupted && failed.length === 0 && order.every((s) => ctx.steps.get(s.id)?.state === 'rolled-back');
+  let verified: boolean | undefined;
+  if (complete && ctx.plan.rollbackVerify.length > 0) {
+    verified = true;
+    for (const check of ctx.plan.rollbackVerify) {
+      const run = await execute(ctx, { phase: 'rollback-verify', stepId: check.id, title: check.title, attempt: 1, attempts: 1, command: check, captureOutputs: false });
+      if (run.status !== 'passed') { verified = false; if (run.status === 'stopped') interrupted = true; break; }
+    }
+  }
+  const unrestorable = withoutRollback.filter((s) => s.command && completed.has(s.id)).map((s) => s.id);
+  await ctx.emit({ kind: 'rollback.finished', complete, failed, withoutRollback: withoutRollback.map((s) => s.id), verified });
+  return { complete, failed, unrestorable, verified, interrupted };
+}

@@ -1,0 +1,89 @@
+/**
+ * One step: a manual confirmation, or a command with retries, each attempt
+ * followed by its validation (polled until it passes). A step whose attempt
+ * is stopped by an interrupt is recorded as failed (graceful stop: its end is
+ * known) or in doubt (forced kill: its effect is unknown).
+ */
+import type { PlannedStep, PlannedValidation } from '../runbook/plan.js';
+import { confirm } from './confirm.js';
+import type { RunContext } from './context.js';
+import type { Phase } from './events.js';
+import { execute } from './execute.js';
+
+/** How a step ended. */
+export type StepOutcome = { outcome: 'succeeded' } | { outcome: 'failed'; reason: string } | { outcome: 'stopped' };
+
+/** Run a step to its end (including retries and validation) and record its state. */
+export async function runStep(ctx: RunContext, step: PlannedStep): Promise<StepOutcome> {
+  if (ctx.interruption.requested) return { outcome: 'stopped' };
+  ctx.steps.set(step.id, { state: 'running' });
+  if (step.confirm !== undefined || !step.command) {
+    const answer = await confirm(ctx, 'confirm', step.id, step.confirm ?? step.title);
+    if (answer.approved) {
+      await ctx.setState(step.id, 'succeeded', 'confirmed');
+      return { outcome: 'succeeded' };
+    }
+    await ctx.setState(step.id, 'failed', answer.reason);
+    return { outcome: 'failed', reason: answer.reason ?? 'not confirmed' };
+  }
+
+  const { attempts, delayMs } = step.retry;
+  let reason = '';
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const run = await execute(ctx, {
+      phase: 'step', stepId: step.id, title: step.title, owner: step.owner?.role, group: step.group,
+      attempt, attempts, expectedMs: step.expectedMs, command: step.command, env: step.env, captureOutputs: true,
+    });
+    if (run.status === 'stopped' || run.status === 'not-started') return stopped(ctx, step.id, run.status === 'stopped' || attempt > 1);
+    if (run.status === 'passed') {
+      if (!step.validate) return succeeded(ctx, step.id);
+      const validation = await validate(ctx, step.id, step.title, step.validate, 'validate');
+      if (validation.passed) return succeeded(ctx, step.id);
+      if (ctx.interruption.requested) return stopped(ctx, step.id, true);
+      reason = validation.reason;
+    } else {
+      reason = run.message ?? 'failed';
+    }
+    if (attempt < attempts) {
+      await ctx.emit({ kind: 'step.retrying', phase: 'step', stepId: step.id, nextAttempt: attempt + 1, delayMs });
+      await ctx.ports.clock.sleep(delayMs, ctx.interruption.controller.signal);
+      if (ctx.interruption.requested) return stopped(ctx, step.id, true);
+    }
+  }
+  const final = attempts > 1 ? `${reason} (after ${attempts} attempts)` : reason;
+  await ctx.setState(step.id, 'failed', final);
+  return { outcome: 'failed', reason: final };
+}
+
+/** Poll a validation command until it passes or its attempts run out. */
+export async function validate(ctx: RunContext, stepId: string, title: string, validation: PlannedValidation, phase: Phase): Promise<{ passed: boolean; reason: string }> {
+  let reason = '';
+  for (let attempt = 1; attempt <= validation.attempts; attempt++) {
+    const check = await execute(ctx, { phase, stepId, title: `${title} (validation)`, attempt, attempts: validation.attempts, command: validation, captureOutputs: false });
+    if (check.status === 'passed') return { passed: true, reason: '' };
+    if (check.status === 'stopped' || check.status === 'not-started') return { passed: false, reason: 'validation interrupted' };
+    reason = `validation failed: ${check.message ?? 'failed'}${validation.attempts > 1 ? ` (${validation.attempts} polls)` : ''}`;
+    if (attempt < validation.attempts) {
+      await ctx.ports.clock.sleep(validation.intervalMs, ctx.interruption.controller.signal);
+      if (ctx.interruption.requested) return { passed: false, reason: 'validation interrupted' };
+    }
+  }
+  return { passed: false, reason };
+}
+
+async function succeeded(ctx: RunContext, stepId: string): Promise<StepOutcome> {
+  await ctx.setState(stepId, 'succeeded');
+  return { outcome: 'succeeded' };
+}
+
+/** An interrupted step: failed when it ended on our SIGTERM, in doubt when it was killed or never confirmed ended. */
+async function stopped(ctx: RunContext, stepId: string, started: boolean): Promise<StepOutcome> {
+  if (!started) {
+    ctx.steps.delete(stepId);
+    return { outcome: 'stopped' };
+  }
+  const signal = ctx.interruption.signal ?? 'a signal';
+  if (ctx.interruption.forced) await ctx.setState(stepId, 'in-doubt', `killed by a second ${signal}: its effect is unknown`);
+  else await ctx.setState(stepId, 'failed', `stopped by ${signal}`);
+  return { outcome: 'stopped' };
+}

@@ -1,0 +1,50 @@
+/**
+ * Post-deployment smoke tests, handled by severity: critical → roll back
+ * now; major → ask the operator (without a terminal: as critical); minor →
+ * record an issue and go on.
+ */
+import type { RunContext } from './context.js';
+import { execute } from './execute.js';
+
+/** What the smoke tests concluded. */
+export type VerifyResult = { verdict: 'passed' } | { verdict: 'rollback'; reason: string } | { verdict: 'abort'; reason: string } | { verdict: 'interrupted' };
+
+/** Run the smoke tests in order; stop at the first that demands a rollback. */
+export async function runSmokeTests(ctx: RunContext): Promise<VerifyResult> {
+  for (const test of ctx.plan.verify) {
+    let status = 'failed';
+    let message: string | undefined;
+    for (let attempt = 1; attempt <= test.retry.attempts; attempt++) {
+      const run = await execute(ctx, { phase: 'verify', stepId: test.id, title: test.title, owner: test.owner?.role, attempt, attempts: test.retry.attempts, command: test.command });
+      status = run.status;
+      message = run.message;
+      if (status === 'passed' || status === 'stopped' || status === 'not-started') break;
+      if (attempt < test.retry.attempts) await ctx.ports.clock.sleep(test.retry.delayMs, ctx.interruption.controller.signal);
+    }
+    if (status === 'stopped' || status === 'not-started' || ctx.interruption.requested) return { verdict: 'interrupted' };
+    const passed = status === 'passed';
+    await ctx.emit({ kind: 'verify.finished', verifyId: test.id, severity: test.severity, passed, reason: passed ? undefined : message });
+    if (passed) continue;
+    const reason = `smoke test ${test.id} (${test.severity}) failed: ${message ?? 'failed'}`;
+    if (test.severity === 'minor') {
+      ctx.issues.push(reason);
+      continue;
+    }
+    if (test.severity === 'major' && ctx.ports.prompter.interactive) {
+      const choice = await ctx.ports.prompter.select(`${reason}. What now?`, [
+        { value: 'rollback', name: 'Roll back now' },
+        { value: 'accept', name: 'Accept it as an issue and go on' },
+        { value: 'abort', name: 'Abort: stop here, decide later (resumable, roll-backable)' },
+      ]);
+      await ctx.emit({ kind: 'decision', subject: 'smoke-test', subjectId: test.id, choice, reason, by: ctx.options.operator, via: 'prompt' });
+      if (choice === 'accept') { ctx.issues.push(`${reason} (accepted by ${ctx.options.operator})`); continue; }
+      if (choice === 'abort') return { verdict: 'abort', reason };
+      return { verdict: 'rollback', reason };
+    }
+    if (test.severity === 'major') {
+      await ctx.emit({ kind: 'decision', subject: 'smoke-test', subjectId: test.id, choice: 'rollback', reason: `${reason}; no terminal to ask, so treated as critical`, by: ctx.options.operator, via: 'policy' });
+    }
+    return { verdict: 'rollback', reason };
+  }
+  return { verdict: 'passed' };
+}
