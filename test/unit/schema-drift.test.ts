@@ -1,0 +1,145 @@
+/**
+ * The schema and the TypeScript model must describe the same runbook.
+ * src/runbook/model-keys.ts is checked against types.ts by tsc; these tests
+ * check schemas/runbook.schema.json against model-keys.ts, and the schema's
+ * own conventions (descriptions everywhere, one duration definition).
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { modelDurationKeys, modelKeys, modelRequiredKeys, type ModelName } from '../../src/runbook/model-keys.js';
+
+type SchemaNode = { [keyword: string]: unknown };
+
+const schema = JSON.parse(
+  readFileSync(new URL('../../schemas/runbook.schema.json', import.meta.url), 'utf8'),
+) as SchemaNode;
+const defs = schema.$defs as Record<string, SchemaNode>;
+const durationRef = '#/$defs/duration';
+const modelNames = Object.keys(modelKeys) as ModelName[];
+
+/** The schema object that describes a model object: the root for `runbook`, else its `$defs` entry. */
+function modelSchema(name: ModelName): SchemaNode {
+  return name === 'runbook' ? schema : defs[name]!;
+}
+
+/** JSON Pointer of a model object's definition, for readable failures. */
+function modelPointer(name: ModelName): string {
+  return name === 'runbook' ? '' : `/$defs/${name}`;
+}
+
+/** Every schema object in the document with its JSON Pointer (subschemas and plain values alike). */
+function* walk(node: unknown, pointer = ''): Generator<[string, SchemaNode]> {
+  if (node === null || typeof node !== 'object') return;
+  if (!Array.isArray(node)) yield [pointer, node as SchemaNode];
+  for (const [key, value] of Object.entries(node)) {
+    // `examples` and `default` hold runbook data, not schemas.
+    if (key === 'examples' || key === 'default' || key === 'const' || key === 'enum') continue;
+    yield* walk(value, `${pointer}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`);
+  }
+}
+
+/** Every `properties` entry in the document, with its pointer. Boolean entries (`run: false`) are presence tests, not shapes. */
+function allProperties(): [string, SchemaNode][] {
+  const found: [string, SchemaNode][] = [];
+  for (const [pointer, node] of walk(schema)) {
+    if (node.properties === undefined || typeof node.properties !== 'object') continue;
+    for (const [key, sub] of Object.entries(node.properties as Record<string, unknown>)) {
+      if (typeof sub === 'object' && sub !== null) found.push([`${pointer}/properties/${key}`, sub as SchemaNode]);
+    }
+  }
+  return found;
+}
+
+/** `required` lists in a node's conditional subschemas (if/then/else, possibly nested). */
+function conditionalRequired(node: SchemaNode): string[] {
+  const names: string[] = [];
+  for (const keyword of ['if', 'then', 'else', 'not']) {
+    const sub = node[keyword];
+    if (typeof sub !== 'object' || sub === null) continue;
+    names.push(...(((sub as SchemaNode).required as string[] | undefined) ?? []), ...conditionalRequired(sub as SchemaNode));
+  }
+  return names;
+}
+
+const sorted = (list: readonly string[]): string[] => [...list].sort();
+
+describe('schema and model keys', () => {
+  it('lists every interface of types.ts in model-keys.ts', () => {
+    const source = readFileSync(new URL('../../src/runbook/types.ts', import.meta.url), 'utf8');
+    const interfaces = [...source.matchAll(/^export interface (\w+)/gm)].map(
+      ([, name]) => name!.charAt(0).toLowerCase() + name!.slice(1),
+    );
+    expect(sorted(modelNames)).toEqual(sorted(interfaces));
+  });
+
+  it.each(modelNames)('%s: the schema has exactly the model keys', (name) => {
+    const node = modelSchema(name);
+    expect(node, `${modelPointer(name)} is missing`).toBeDefined();
+    expect(sorted(Object.keys(node.properties as object))).toEqual(sorted(modelKeys[name]));
+  });
+
+  it.each(modelNames)('%s: the schema requires exactly the non-optional keys', (name) => {
+    expect(sorted((modelSchema(name).required as string[] | undefined) ?? [])).toEqual(
+      sorted(modelRequiredKeys[name]),
+    );
+  });
+
+  it.each(modelNames)('%s: the schema rejects unknown keys', (name) => {
+    expect(modelSchema(name).additionalProperties).toBe(false);
+  });
+
+  it.each(modelNames)('%s: conditional `required` names only declared keys', (name) => {
+    const declared = Object.keys(modelSchema(name).properties as object);
+    for (const key of conditionalRequired(modelSchema(name))) expect(declared).toContain(key);
+  });
+
+  it('dispatches a step entry on `parallel`, a key only a parallel group has', () => {
+    const entry = defs.stepEntry!;
+    expect(conditionalRequired(entry)).toEqual(['parallel']);
+    expect(entry.then).toEqual({ $ref: '#/$defs/parallelGroup' });
+    expect(entry.else).toEqual({ $ref: '#/$defs/step' });
+    expect(modelRequiredKeys.parallelGroup).toContain('parallel');
+    expect(modelKeys.step).not.toContain('parallel');
+  });
+});
+
+describe('schema conventions', () => {
+  it('describes every property and every definition', () => {
+    const undescribed = [
+      ...allProperties(),
+      ...Object.entries(defs).map(([name, node]) => [`/$defs/${name}`, node] as [string, SchemaNode]),
+    ]
+      .filter(([, node]) => typeof node.description !== 'string' || node.description.trim() === '')
+      .map(([pointer]) => pointer);
+    expect(undescribed).toEqual([]);
+  });
+
+  it('rejects unknown keys in every object with fixed keys', () => {
+    const open = [...walk(schema)]
+      .filter(([, node]) => node.type === 'object' && node.properties !== undefined)
+      .filter(([, node]) => node.additionalProperties !== false)
+      .map(([pointer]) => pointer);
+    expect(open).toEqual([]);
+  });
+
+  it('types every duration key with the single duration definition, and nothing else', () => {
+    const expected = modelNames.flatMap((name) =>
+      modelDurationKeys[name].map((key) => `${modelPointer(name)}/properties/${key}`),
+    );
+    const actual = [...walk(schema)].filter(([, node]) => node.$ref === durationRef).map(([pointer]) => pointer);
+    expect(sorted(actual)).toEqual(sorted(expected));
+    expect(expected.length).toBeGreaterThan(0);
+  });
+
+  it('defines the duration pattern once', () => {
+    const pattern = defs.duration!.pattern;
+    const places = [...walk(schema)].filter(([, node]) => node.pattern === pattern).map(([pointer]) => pointer);
+    expect(places).toEqual(['/$defs/duration']);
+  });
+
+  it('uses every definition', () => {
+    const text = JSON.stringify(schema);
+    const unused = Object.keys(defs).filter((name) => !text.includes(`"#/$defs/${name}"`));
+    expect(unused).toEqual([]);
+  });
+});
