@@ -1,0 +1,78 @@
+/**
+ * The `$GOLIVE_OUTPUT` file: a step appends `name=value` lines to it (the
+ * convention CI systems use) and golive reads them back after the step.
+ */
+
+import { randomUUID } from 'node:crypto';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Masker } from './mask.js';
+
+/** Valid output names: the identifier rules of CI outputs, plus `-`. */
+const OUTPUT_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+/**
+ * Creates a fresh, empty outputs file readable only by the current user
+ * (values may be secrets) and returns its path. Throws when it cannot.
+ */
+export function createOutputsFile(): string {
+  const path = join(tmpdir(), `golive-output-${randomUUID()}`);
+  // `wx`: never reuse or follow a file someone else created at that name.
+  closeSync(openSync(path, 'wx', 0o600));
+  return path;
+}
+
+/**
+ * Reads and deletes an outputs file, returning its masked values. A missing
+ * or unreadable file yields no outputs: the step may have removed it.
+ */
+export function readOutputsFile(path: string, masker: Masker): Record<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return {};
+  } finally {
+    rmSync(path, { force: true });
+  }
+  const outputs = parseOutputs(text);
+  if (!masker.empty) for (const name of Object.keys(outputs)) outputs[name] = masker.mask(outputs[name]);
+  return outputs;
+}
+
+/** Deletes an outputs file that will not be read (the command never started). */
+export function discardOutputsFile(path: string): void {
+  rmSync(path, { force: true });
+}
+
+/**
+ * Parses outputs: `name=value` lines (the value is everything after the first
+ * `=`) and GitHub Actions' multi-line form `name<<DELIMITER`, value lines,
+ * `DELIMITER`. Blank lines, lines without `=` and invalid names are ignored; a
+ * later line overrides an earlier one; a heredoc whose delimiter never comes
+ * is ignored with the rest of the file.
+ */
+export function parseOutputs(text: string): Record<string, string> {
+  // A Map, then fromEntries: a name like `__proto__` becomes an ordinary key.
+  const outputs = new Map<string, string>();
+  const lines = text.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
+  for (let index = 0; index < lines.length; index += 1) {
+    const line = lines[index];
+    const equals = line.indexOf('=');
+    const heredoc = line.indexOf('<<');
+    if (heredoc >= 0 && (equals < 0 || heredoc < equals)) {
+      const name = line.slice(0, heredoc).trim();
+      const delimiter = line.slice(heredoc + 2).trim();
+      const end = delimiter === '' ? -1 : lines.indexOf(delimiter, index + 1);
+      if (end < 0) break;
+      if (OUTPUT_NAME.test(name)) outputs.set(name, lines.slice(index + 1, end).join('\n'));
+      index = end;
+      continue;
+    }
+    if (equals < 0) continue;
+    const name = line.slice(0, equals).trim();
+    if (OUTPUT_NAME.test(name)) outputs.set(name, line.slice(equals + 1));
+  }
+  return Object.fromEntries(outputs);
+}
