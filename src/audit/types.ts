@@ -3,7 +3,7 @@
  * CLI records each event here before the engine moves on, and the read-side
  * commands (history, show, status, report, rollback, resume) query it.
  */
-import type { EngineEvent, RunMode, RunOutcome } from '../engine/events.js';
+import type { DecisionSubject, EngineEvent, EventOf, RunMode, RunOutcome } from '../engine/events.js';
 
 /** A run as stored. `outcome` is 'running' until `run.finished` is recorded. */
 export interface RunRecord {
@@ -68,6 +68,20 @@ export interface AttemptRecord {
   head: string | null;
   tail: string | null;
   logPath: string | null;
+}
+
+/** A recorded decision (from a `decision` event): what was decided, by whom, how. */
+export interface DecisionRecord {
+  runId: string;
+  /** The seq of the `decision` event. */
+  seq: number;
+  subject: DecisionSubject;
+  subjectId: string | null;
+  choice: string;
+  reason: string | null;
+  by: string;
+  via: EventOf<'decision'>['via'];
+  at: string;
 }
 
 export interface LockHolder {
