@@ -3,8 +3,8 @@
  * that does the work (so `golive validate` never loads SQLite or execa) and
  * hands back an exit code.
  */
-import type { Command } from 'commander';
-import { collectVar } from './options.js';
+import { Option, type Command } from 'commander';
+import { collectList, collectVar } from './options.js';
 
 type SetExit = (code: number) => void;
 
@@ -29,6 +29,23 @@ export function registerCommands(program: Command, setExit: SetExit): void {
     .option('--var <name=value>', 'set a variable (repeatable)', collectVar)
     .option('--json', 'print the plan as JSON')
     .action(run(async () => (await import('./plan.js')).planCommand));
+
+  const journalOptions = (command: Command) => command
+    .option('--db <path>', 'audit journal file (default: .golive/golive.db, or GOLIVE_DB)')
+    .option('--operator <name>', 'who is running this (default: the OS user)')
+    .option('--json', 'print one JSON event per line');
+
+  journalOptions(program
+    .command('run')
+    .description('run a deployment: checks, steps, smoke tests; roll back on failure; record everything')
+    .argument('<runbook>', 'runbook file')
+    .option('--env <name>', 'environment to deploy to')
+    .option('--var <name=value>', 'set a variable (repeatable)', collectVar)
+    .addOption(new Option('--on-failure <policy>', 'failure policy for steps without their own on_failure').choices(['rollback', 'ask', 'abort', 'continue']))
+    .option('--yes', 'approve every confirmation (recorded as approved with --yes)')
+    .option('--approve <id>', 'approve one confirmation by check/step id (repeatable)', collectList)
+    .option('--keep-going', 'keep rolling back after a rollback command fails'))
+    .action(run(async () => (await import('./run.js')).runCommand));
 
   program
     .command('init')

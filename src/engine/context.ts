@@ -48,9 +48,23 @@ export class Interruption {
   signal?: 'SIGINT' | 'SIGTERM';
   forced = false;
   readonly controller = new AbortController();
+  private readonly listeners: Array<(forced: boolean) => void> = [];
 
   get requested(): boolean {
     return this.signal !== undefined;
+  }
+
+  /** A signal arrived: the first asks for a graceful stop, any later one forces it. */
+  request(signal: 'SIGINT' | 'SIGTERM'): void {
+    if (this.signal !== undefined) this.forced = true;
+    this.signal ??= signal;
+    this.controller.abort();
+    for (const listener of this.listeners) listener(this.forced);
+  }
+
+  /** Be told of every stop request (graceful or forced). */
+  listen(listener: (forced: boolean) => void): void {
+    this.listeners.push(listener);
   }
 }
 
@@ -70,6 +84,7 @@ export class RunContext {
     readonly interruption: Interruption,
   ) {
     this.masker = createMasker(Object.values(options.secrets));
+    interruption.listen((forced) => this.stopAll(forced));
   }
 
   /** Stamp and send an event; resolves once the sink has it (recorded). */
@@ -102,6 +117,11 @@ export class RunContext {
   /** Render for display and storage: secrets as `***`. */
   display(text: string): string {
     return this.mask(renderTemplate(text, { ...this.templateContext(), secrets: maskedNames(this.options.secrets) }, (part) => `<${part.expression}>`));
+  }
+
+  /** Mask every value of a record (for events that carry variables). */
+  maskRecord(values: Record<string, string>): Record<string, string> {
+    return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, this.mask(v)]));
   }
 
   /** Replace every secret value in text with `***`. */

@@ -88,6 +88,8 @@ export type EngineEventBody =
       steps: string[];
       /** Sum of expected durations (parallel groups count their longest member). */
       expectedMs: number;
+      /** The resolved variables (runbook, environment, --var): a later rollback or resume renders the same commands. */
+      vars: Record<string, string>;
       parentRunId?: string;
     }
   | { kind: 'check.finished'; checkId: string; passed: boolean; blocking: boolean; reason?: string }

@@ -11,6 +11,7 @@ import type { RunOutcome } from './events.js';
 import { ExitCode } from '../errors.js';
 import type { EnginePorts } from './ports.js';
 import { performRollback, type RollbackResult } from './rollback.js';
+import { resolveInDoubt } from './resume.js';
 import { runStep } from './steps.js';
 import { runSmokeTests } from './verify.js';
 
@@ -27,6 +28,10 @@ export interface PriorState {
   outputs: Record<string, Record<string, string>>;
   /** The checklist already ended in GO / CONDITIONAL GO. */
   checklistDone: boolean;
+  /** Steps started but never recorded as ended. */
+  inDoubt: string[];
+  /** `--rerun-in-doubt`: re-run in-doubt steps whose validation fails. */
+  rerunInDoubt?: boolean;
   parentRunId: string;
 }
 
@@ -50,6 +55,12 @@ export async function runDeployment(run: EngineRun): Promise<EngineResult> {
     const checklist = await runChecklist(ctx);
     if (checklist.interrupted) return interrupted(ctx, finish);
     if (checklist.decision === 'NO-GO') return finish('no-go', ExitCode.NoGo);
+  }
+
+  for (const step of planSteps(ctx.plan).filter((s) => run.prior?.inDoubt.includes(s.id))) {
+    const verdict = await resolveInDoubt(ctx, step, run.prior?.rerunInDoubt === true);
+    if (ctx.interruption.requested) return interrupted(ctx, finish);
+    if (verdict === 'stop') return finish('aborted', ExitCode.NeedsAction);
   }
 
   for (const stage of ctx.plan.stages) {
@@ -153,7 +164,7 @@ async function emitStarted(ctx: RunContext, run: EngineRun): Promise<void> {
     kind: 'run.started', mode: options.mode,
     runbook: { name: plan.runbook.name, version: plan.runbook.version, path: plan.source.file, sha256: plan.source.sha256 },
     environment: plan.environment, operator: options.operator, host: options.host, change: plan.change,
-    steps: planSteps(plan).map((s) => s.id), expectedMs: expectedTotalMs(plan), parentRunId: run.prior?.parentRunId,
+    steps: planSteps(plan).map((s) => s.id), expectedMs: expectedTotalMs(plan), vars: ctx.maskRecord(plan.vars), parentRunId: run.prior?.parentRunId,
   });
 }
 

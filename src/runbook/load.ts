@@ -3,7 +3,7 @@
  * against the JSON Schema, then run the semantic rules. Every problem is a
  * diagnostic with `file:line:col`; nothing here throws on bad input.
  */
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { Codes, sortDiagnostics, type Diagnostic } from './diagnostics.js';
 import { PositionIndex } from './positions.js';
 import { checkRules } from './rules.js';
@@ -55,10 +55,19 @@ function loadRunbookSource(source: RunbookSource, options: LoadOptions): LoadRes
   };
 
   if (doc.errors.length > 0) {
-    return done(doc.errors.map((error) => {
-      const where = error.linePos?.[0] ?? positions.at(error.pos[0]);
-      return { file, line: where.line, col: where.col, severity: 'error', code: Codes.Syntax, message: syntaxMessage(error.message, error.code), hint: syntaxHint(error.code) };
-    }));
+    const diagnostics: Diagnostic[] = [];
+    const seen = new Set<string>();
+    for (const error of doc.errors) {
+      const offset = syntaxErrorOffset(doc, error.pos[0], error.message);
+      const where = positions.at(offset);
+      // yaml often reports one mistake twice at the same place (e.g. a
+      // mis-indented key): the first message is the one that explains it.
+      const place = `${where.line}:${where.col}`;
+      if (seen.has(place)) continue;
+      seen.add(place);
+      diagnostics.push({ file, line: where.line, col: where.col, severity: 'error', code: Codes.Syntax, message: syntaxMessage(error.message, error.code), hint: syntaxHint(error.code, error.message, restOfLine(source.text, offset)) });
+    }
+    return done(diagnostics);
   }
 
   let data: unknown;
@@ -88,24 +97,62 @@ function loadRunbookSource(source: RunbookSource, options: LoadOptions): LoadRes
   return done(checkRules(runbook, positions, file, options), runbook);
 }
 
+/**
+ * yaml reports an unclosed quote where the file ends, which may be hundreds
+ * of lines below the mistake: point at the opening quote instead.
+ */
+function syntaxErrorOffset(doc: Document, offset: number, message: string): number {
+  if (!UNCLOSED_QUOTE.test(message)) return offset;
+  let start: number | undefined;
+  visit(doc, {
+    Scalar(_key, node) {
+      const range = node.range;
+      const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE';
+      if (quoted && range && range[0] < offset && range[1] >= offset && (start === undefined || range[0] > start)) start = range[0];
+    },
+  });
+  return start ?? offset;
+}
+
+const UNCLOSED_QUOTE = /^Missing closing .?quote/;
+
 /** yaml's messages end with "at line N, column M:" and a frame; we print our own. */
 function syntaxMessage(message: string, code: string): string {
   const first = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
   if (code === 'DUPLICATE_KEY') return 'duplicate key: map keys must be unique';
+  if (code === 'MULTIPLE_DOCS') return 'the file holds more than one YAML document (a `---` line starts a new one)';
   return first.charAt(0).toLowerCase() + first.slice(1);
 }
 
-function syntaxHint(code: string): string | undefined {
+function restOfLine(text: string, offset: number): string {
+  const end = text.indexOf('\n', offset);
+  return text.slice(offset, end < 0 ? text.length : end);
+}
+
+function syntaxHint(code: string, message: string, rest: string): string | undefined {
   switch (code) {
     case 'TAB_AS_INDENT':
       return 'indent with spaces; YAML does not allow tabs';
     case 'DUPLICATE_KEY':
       return 'remove or rename one of them (YAML would silently keep the last)';
     case 'MISSING_CHAR':
-      return 'close the quote on the same value';
+      // One yaml code for several mistakes: only an unclosed quote gets the quote hint.
+      if (UNCLOSED_QUOTE.test(message)) return 'close the quote on the same value';
+      if (/without - indicator/.test(message)) return INDENT_HINT;
+      return undefined;
+    case 'BLOCK_AS_IMPLICIT_KEY':
+    case 'MULTILINE_IMPLICIT_KEY':
+      // The same error for `run: curl -H "Accept: x"` (a `: ` inside a plain
+      // value) and for a key indented deeper than its siblings on the next line.
+      if (/:\s/.test(rest)) return 'YAML reads `: ` inside this value as a nested map: quote the whole value';
+      return INDENT_HINT;
     case 'BAD_INDENT':
-      return 'align the keys of one map at the same column';
+      return INDENT_HINT;
+    case 'MULTIPLE_DOCS':
+      return 'a runbook is one document: remove the `---` line, or split the file';
     default:
       return undefined;
   }
 }
+
+const INDENT_HINT = 'align the keys of one map at the same column';

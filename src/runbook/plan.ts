@@ -143,7 +143,7 @@ export function resolvePlan(source: RunbookSource, runbook: Runbook, options: { 
     window: runbook.window && { start: new Date(runbook.window.start), end: new Date(runbook.window.end) },
     change: runbook.change,
     vars,
-    onFailure: runbook.on_failure ?? defaults.on_failure,
+    onFailure: defaults.on_failure ?? runbook.on_failure,
     checks: (runbook.checks ?? []).map((c) => ({
       id: c.id, title: c.title ?? c.confirm ?? c.id, owner: ownerOf(c.owner),
       command: c.run === undefined ? undefined : command(c.run, c), confirm: c.confirm, blocking: c.blocking ?? true,

@@ -18,7 +18,7 @@ export interface RuleContext {
   environment?: string;
   /** Variables given with `--var` (they satisfy references too). */
   extraVars: string[];
-  report(problem: { path: DataPath; code: DiagnosticCode; message: string; hint?: string; severity?: Severity; at?: 'value' | 'key' | { needle: string } }): void;
+  report(problem: { path: DataPath; code: DiagnosticCode; message: string; hint?: string; severity?: Severity; at?: 'value' | 'key' | { needle: string; occurrence?: number } }): void;
 }
 
 export type Rule = (ctx: RuleContext) => void;
@@ -32,7 +32,7 @@ export function checkRules(runbook: Runbook, positions: PositionIndex, file: str
   const ctx: RuleContext = {
     runbook, positions, environment: options.environment, extraVars: options.extraVars ?? [],
     report({ path, code, message, hint, severity = 'error', at = 'value' }) {
-      const where = at === 'key' ? positions.keyOf(path) : at === 'value' ? positions.valueAt(path) : positions.within(path, at.needle);
+      const where = at === 'key' ? positions.keyOf(path) : at === 'value' ? positions.valueAt(path) : positions.within(path, at.needle, at.occurrence);
       found.push({ file, line: where.line, col: where.col, severity, code, message, hint });
     },
   };
@@ -95,13 +95,28 @@ export function ownersInTeam(ctx: RuleContext): void {
 export function windowIsOrdered(ctx: RuleContext): void {
   const window = ctx.runbook.window;
   if (!window) return;
-  const start = Date.parse(window.start);
-  const end = Date.parse(window.end);
+  const start = parseDateTime(window.start);
+  const end = parseDateTime(window.end);
   if (Number.isNaN(start)) ctx.report({ path: ['window', 'start'], code: Codes.BadWindow, message: `window.start \`${window.start}\` is not a date-time`, hint: 'write e.g. 2026-12-01T09:00:00+01:00' });
   if (Number.isNaN(end)) ctx.report({ path: ['window', 'end'], code: Codes.BadWindow, message: `window.end \`${window.end}\` is not a date-time`, hint: 'write e.g. 2026-12-01T12:00:00+01:00' });
   if (!Number.isNaN(start) && !Number.isNaN(end) && start >= end) {
     ctx.report({ path: ['window', 'end'], code: Codes.BadWindow, message: 'window.end must be after window.start' });
   }
+}
+
+/**
+ * Milliseconds of an ISO 8601 date-time, NaN when it names no real instant.
+ * `Date.parse` rolls an impossible day over (2026-02-30 becomes March 2), so
+ * the day is checked against the month first.
+ */
+function parseDateTime(text: string): number {
+  const match = /^(\d{4})-(\d{2})-(\d{2})T/.exec(String(text));
+  if (match) {
+    const [year, month, day] = match.slice(1).map(Number);
+    const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+    if (month < 1 || month > 12 || day < 1 || day > daysInMonth) return Number.NaN;
+  }
+  return Date.parse(text);
 }
 
 /** A timeout below the expected duration will probably kill a healthy step. */
@@ -143,12 +158,12 @@ export function templatesResolve(ctx: RuleContext): void {
   const checkString = (text: unknown, path: DataPath, visibleOutputs: Set<string>, where: string) => {
     if (typeof text !== 'string' || !text.includes('{{')) return;
     const { parts, errors } = scanTemplate(text);
-    for (const error of errors) ctx.report({ path, at: { needle: '{{' }, code: Codes.BadTemplate, message: error.message });
+    for (const error of errors) ctx.report({ path, at: { needle: '{{', occurrence: occurrences(text.slice(0, error.offset), '{{') }, code: Codes.BadTemplate, message: error.message });
     const counts = new Map<string, number>();
     for (const part of parts) {
       const occurrence = counts.get(part.text) ?? 0;
       counts.set(part.text, occurrence + 1);
-      const report = (code: DiagnosticCode, message: string, hint?: string) => ctx.report({ path, at: { needle: part.text }, code, message, hint });
+      const report = (code: DiagnosticCode, message: string, hint?: string) => ctx.report({ path, at: { needle: part.text, occurrence }, code, message, hint });
       const ref = part.ref;
       if (!ref) {
         report(Codes.BadTemplate, `\`${part.text}\` is not a template golive understands`, 'use vars.X, env.X, secrets.X, steps.ID.outputs.NAME, run.id or environment');
@@ -189,6 +204,13 @@ export function templatesResolve(ctx: RuleContext): void {
     for (const key of ['run', 'cwd'] as const) checkString(v[key], ['rollback', 'verify', i, key], allStepIds, 'rollback.verify');
   });
   runbook.notify?.forEach((n, i) => checkString(n.webhook, ['notify', i, 'webhook'], none, 'notify'));
+}
+
+/** How often `needle` occurs in `text`, counted the way `PositionIndex.within` searches. */
+function occurrences(text: string, needle: string): number {
+  let count = 0;
+  for (let index = text.indexOf(needle); index >= 0; index = text.indexOf(needle, index + 1)) count++;
+  return count;
 }
 
 type StringChecker = (text: unknown, path: DataPath, visible: Set<string>, where: string) => void;

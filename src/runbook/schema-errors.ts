@@ -30,7 +30,9 @@ export function pathLabel(path: DataPath): string {
 
 /** Map schema errors (all of them) to diagnostics, dropping redundant umbrella errors. */
 export function schemaDiagnostics(errors: SchemaError[], data: unknown, positions: PositionIndex, file: string): Diagnostic[] {
-  const specific = errors.filter((e) => !UMBRELLA.has(e.keyword));
+  // A key breaking `propertyNames` yields the inner error (marked with
+  // `propertyName`) and a `propertyNames` summary: the summary names the key.
+  const specific = errors.filter((e) => !UMBRELLA.has(e.keyword) && !('propertyName' in e) && !isNestedGroupNoise(e, errors));
   const chosen = specific.length > 0 ? specific : errors;
   const seen = new Set<string>();
   const result: Diagnostic[] = [];
@@ -57,19 +59,37 @@ function describe(error: SchemaError, data: unknown, positions: PositionIndex, f
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
       const allowed = modelKeys[modelAt(path, data)] ?? [];
+      const nestedGroup = key === 'parallel' && path.includes('parallel');
       return make(Codes.UnknownKey, `unknown key \`${key}\` in ${label}`, positions.keyAt(path, key),
-        didYouMean(key, allowed) ?? (allowed.length ? `allowed keys: ${allowed.join(', ')}` : undefined));
+        nestedGroup ? 'parallel groups do not nest: list these steps in the outer group'
+          : didYouMean(key, allowed) ?? (allowed.length ? `allowed keys: ${allowed.join(', ')}` : undefined));
     }
-    case 'propertyNames':
+    case 'propertyNames': {
+      const key = String(params.propertyName);
+      const fixed = key.replace(/[^A-Za-z0-9_]/g, '_').replace(/^(?=\d)/, '_');
+      return make(Codes.UnknownKey, `\`${key}\` is not a valid name in ${label}: names become environment variables`, positions.keyAt(path, key),
+        `use letters, digits and \`_\`, not starting with a digit, e.g. \`${fixed}\``);
+    }
     case 'unevaluatedProperties':
       return make(Codes.UnknownKey, `invalid key in ${label}: ${error.message ?? 'not allowed'}`);
     case 'required': {
       const key = String(params.missingProperty);
+      const other = EXCLUSIVE[key];
+      // The `else` branch of an "exactly one of" pair: either key would do.
+      if (other && error.schemaPath.startsWith('#/else/')) {
+        return make(Codes.MissingKey, `${label} needs \`${key}\` or \`${other}\``, undefined, EXCLUSIVE_HINT[key]);
+      }
       return make(Codes.MissingKey, `${label} is missing the required key \`${key}\``);
+    }
+    case 'false schema': {
+      // The `then` branch of an "exactly one of" pair forbids the other key.
+      const key = String(path[path.length - 1]);
+      const other = EXCLUSIVE[key] ?? key;
+      return make(Codes.Schema, `${pathLabel(path.slice(0, -1))} has both \`${key}\` and \`${other}\`: keep one`, positions.keyOf(path), EXCLUSIVE_HINT[key]);
     }
     case 'type':
       return make(Codes.WrongType, `${label} must be ${article(String(params.type))}, not ${typeName(value)}`, undefined,
-        yamlTrapHint(path, value, positions));
+        String(params.type).split(',').includes('string') ? yamlTrapHint(path, value, positions) : undefined);
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map(String);
       return make(Codes.InvalidValue, `${label} must be one of ${allowed.join(', ')}`, undefined,
@@ -78,21 +98,63 @@ function describe(error: SchemaError, data: unknown, positions: PositionIndex, f
     case 'const':
       return make(Codes.InvalidValue, `${label} must be ${JSON.stringify(params.allowedValue)}`, undefined,
         path[0] === 'golive' ? 'this golive reads format version 1: `golive: 1`' : undefined);
-    case 'pattern':
+    case 'pattern': {
       if (isDuration(error.schemaPath)) {
-        return make(Codes.BadDuration, `${label}: \`${String(value)}\` is not a duration`, undefined,
-          'write 90s, 15m, 1h30m, or a number of seconds');
+        return make(Codes.BadDuration, `${label}: \`${String(value)}\` is not a duration`, undefined, DURATION_HINT);
       }
+      if (/\/dateTime\//.test(error.schemaPath)) {
+        return make(Codes.BadWindow, `${label}: \`${String(value)}\` is not a date-time with a UTC offset`, undefined,
+          'write e.g. 2026-12-01T09:00:00+01:00 or 2026-12-01T08:00:00Z');
+      }
+      const rule = PATTERN_RULES.find(([schemaPath]) => schemaPath.test(error.schemaPath));
+      if (rule) return make(Codes.InvalidValue, `${label}: \`${String(value)}\` is not a valid ${rule[1]}`, undefined, rule[2]);
       return make(Codes.InvalidValue, `${label}: \`${String(value)}\` does not match ${String(params.pattern)}`);
+    }
+    case 'minimum':
+      if (isDuration(error.schemaPath)) {
+        return make(Codes.BadDuration, `${label}: \`${String(value)}\` is not a duration`, undefined, DURATION_HINT);
+      }
+      return make(Codes.InvalidValue, `${label} must be at least ${String(params.limit)}, not ${String(value)}`);
+    case 'minLength':
+    case 'minItems':
+      return make(Codes.InvalidValue, params.limit === 1 ? `${label} must not be empty` : `${label} ${error.message ?? 'is too short'}`);
     case 'not':
     case 'oneOf':
       return make(Codes.Schema, `${label} ${error.message ?? 'is not valid'}`);
     default:
-      return make(Codes.InvalidValue, `${label} ${error.message ?? 'is not valid'}`, undefined, yamlTrapHint(path, value, positions));
+      return make(Codes.InvalidValue, `${label} ${error.message ?? 'is not valid'}`);
   }
 }
 
-/** YAML reads `run: {{ x }}` as a map and `run: yes`-like words as booleans: say so. */
+const DURATION_HINT = 'write 90s, 15m, 1h30m, or a number of seconds';
+
+/** Pairs of keys of which exactly one must be present (the schema's if/then/else). */
+const EXCLUSIVE: Record<string, string> = { run: 'confirm', env: 'file' };
+
+const EXCLUSIVE_HINT: Record<string, string> = {
+  run: '`run` is a command, `confirm` a question for the operator',
+  confirm: '`run` is a command, `confirm` a question for the operator',
+  env: 'a secret comes from an environment variable (`env`) or a file (`file`)',
+  file: 'a secret comes from an environment variable (`env`) or a file (`file`)',
+};
+
+/** Patterns of the schema, in words: [schema path, what it is, how to write one]. */
+const PATTERN_RULES: Array<[RegExp, string, string]> = [
+  [/\/id\/pattern$/, 'id', 'use letters, digits, `_` and `-`, starting with a letter or digit'],
+  [/^#\/properties\/name\/pattern$/, 'name', 'use letters, digits, `.`, `_` and `-`, starting with a letter or digit'],
+  [/\/variableName\/pattern$/, 'variable name', 'use letters, digits and `_`, not starting with a digit'],
+];
+
+/**
+ * A group nested in a group is read as a step with an unknown `parallel`
+ * key; "missing `run`" on the same object would only repeat that.
+ */
+function isNestedGroupNoise(error: SchemaError, all: SchemaError[]): boolean {
+  return error.keyword === 'required' && error.params.missingProperty === 'run' &&
+    all.some((other) => other.instancePath === error.instancePath && other.keyword === 'additionalProperties' && other.params.additionalProperty === 'parallel');
+}
+
+/** YAML reads `run: {{ x }}` as a map and `true` or `42` as a boolean or number: say so where text was expected. */
 function yamlTrapHint(path: DataPath, value: unknown, positions: PositionIndex): string | undefined {
   const source = positions.sourceOf(path);
   if (value !== null && typeof value === 'object' && source.startsWith('{{')) {

@@ -56,7 +56,8 @@ export function readRunbookSource(file: string): RunbookSource | Diagnostic {
     return problem('is not valid UTF-8 text', 'save the runbook as UTF-8');
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  // The hash is of the text as stored in the journal, so the snapshot verifies byte for byte.
+  const sha256 = createHash('sha256').update(text).digest('hex');
   return { file, absolutePath, dir: dirname(absolutePath), text, sha256 };
 }
 

@@ -1,0 +1,58 @@
+/** `golive run <file> --env E`: checks → steps → smoke tests, with rollback on failure, all journaled. */
+import { hostname } from 'node:os';
+import { UsageError } from '../errors.js';
+import { runDeployment } from '../engine/run.js';
+import { systemClock, noPrompter } from '../engine/ports.js';
+import { createProcessRunner } from '../process/runner.js';
+import type { Plan } from '../runbook/plan.js';
+import { missingEnvReferences, resolveSecrets } from '../runbook/secrets.js';
+import type { FailurePolicy } from '../runbook/types.js';
+import { loadPlan, type PlanOptions } from './load-plan.js';
+import { openSession, type SessionFlags } from './session.js';
+
+/** Flags of `golive run`. */
+export interface RunFlags extends PlanOptions, SessionFlags {
+  onFailure?: FailurePolicy;
+  yes?: boolean;
+  approve?: string[];
+  keepGoing?: boolean;
+}
+
+/** Grace between SIGTERM and SIGKILL when a step is stopped. */
+export const KILL_GRACE_MS = 5000;
+
+/** Run a deployment; returns the exit code. */
+export async function runCommand(file: string, flags: RunFlags): Promise<number> {
+  const plan = loadPlan(file, flags);
+  const secrets = secretsOrThrow(plan);
+  const session = openSession(plan, 'run', flags);
+  try {
+    const result = await runDeployment({
+      plan,
+      options: engineOptions(session, 'run', secrets, flags),
+      ports: { runner: createProcessRunner(), clock: systemClock, prompter: noPrompter, sink: session.sink },
+      interruption: session.interruption,
+    });
+    return result.exitCode;
+  } finally {
+    session.close();
+  }
+}
+
+/** Secrets and `{{ env.X }}` values, or a usage error before anything runs. */
+export function secretsOrThrow(plan: Plan): Record<string, string> {
+  const { values, problems } = resolveSecrets(plan);
+  const unset = missingEnvReferences(plan).map((name) => `environment variable ${name} is not set (used as {{ env.${name} }})`);
+  const all = [...problems, ...unset];
+  if (all.length > 0) throw new UsageError(`cannot start, nothing was executed:\n  - ${all.join('\n  - ')}`, 'set them in the environment (or the secret files) and run again');
+  return values;
+}
+
+/** Engine options from a session and the shared flags. */
+export function engineOptions(session: { runId: string; operator: string; logDir: string }, mode: 'run' | 'rollback' | 'resume' | 'rehearsal' | 'dry-run', secrets: Record<string, string>, flags: RunFlags) {
+  return {
+    runId: session.runId, mode, operator: session.operator, host: hostname(), secrets, env: process.env,
+    onFailure: flags.onFailure, approveAll: flags.yes === true, approved: new Set(flags.approve ?? []),
+    keepGoing: flags.keepGoing === true, logDir: session.logDir, killGraceMs: KILL_GRACE_MS,
+  };
+}

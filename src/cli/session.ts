@@ -1,0 +1,140 @@
+/**
+ * Everything around an engine run that is not the engine: the journal, the
+ * lock, the heartbeat, signal handling and the renderer. Used by run,
+ * rollback, resume and rehearse, so they behave the same on deployment day.
+ */
+import { execFileSync } from 'node:child_process';
+import { hostname, userInfo } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { defaultDbPath } from '../audit/database.js';
+import { AuditStore, HEARTBEAT_INTERVAL_MS } from '../audit/store.js';
+import { newRunId } from '../audit/ids.js';
+import type { RunRecord } from '../audit/types.js';
+import { Interruption } from '../engine/context.js';
+import type { EngineEvent, RunMode } from '../engine/events.js';
+import type { EventSink } from '../engine/ports.js';
+import { killAllProcessGroups } from '../process/runner.js';
+import { createJsonRenderer } from '../render/json-lines.js';
+import { paintFor } from '../render/paint.js';
+import { createPlainRenderer } from '../render/plain.js';
+import type { Plan } from '../runbook/plan.js';
+
+/** Flags every executing command shares. */
+export interface SessionFlags {
+  db?: string;
+  operator?: string;
+  json?: boolean;
+}
+
+/** An open run: journal, lock, renderer and signal handling in place. */
+export interface Session {
+  store: AuditStore;
+  runId: string;
+  operator: string;
+  host: string;
+  logDir: string;
+  interruption: Interruption;
+  sink: EventSink;
+  /** Release the lock, stop the heartbeat and signal handling, close the journal. */
+  close(): void;
+}
+
+/** The operator's name: `--operator`, else the OS user. */
+export function operatorName(flag?: string): string {
+  if (flag) return flag;
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+}
+
+/** The journal path for `--db` / GOLIVE_DB / the default. */
+export function dbPathFor(flag?: string): string {
+  return flag ? resolve(flag) : defaultDbPath(process.cwd());
+}
+
+/** `--db <path>` for advice lines, when the journal is not the default one. */
+export function dbFlagFor(flag?: string): string {
+  return flag ? `--db ${flag}` : '';
+}
+
+/** Open the journal, take the lock, record the run, and wire signals and rendering. */
+export function openSession(plan: Plan, mode: RunMode, flags: SessionFlags, parent?: RunRecord): Session {
+  const dbPath = dbPathFor(flags.db);
+  const store = AuditStore.open(dbPath);
+  const runId = newRunId();
+  const operator = operatorName(flags.operator);
+  const host = hostname();
+  const environment = plan.environment ?? null;
+  let lockTaken = false;
+  try {
+    const { takenOver } = store.acquireLock(plan.runbook.name, environment, { runId, pid: process.pid, host, operator });
+    lockTaken = true;
+    store.createRun({
+      id: runId, parentRunId: parent?.id ?? null, rootRunId: parent?.rootRunId, mode,
+      runbookName: plan.runbook.name, runbookVersion: plan.runbook.version ?? null, runbookPath: plan.source.absolutePath,
+      runbookText: plan.source.text, runbookSha256: plan.source.sha256, environment, operator, host, pid: process.pid,
+      gitCommit: gitCommitOf(plan.source.dir), changeId: plan.change ?? null,
+    });
+    const render = rendererFor(flags, runId);
+    const pending: EngineEvent[] = takenOver
+      ? [{ kind: 'warning', at: new Date().toISOString(), message: `took over a stale lock of run ${takenOver.runId} (pid ${takenOver.pid} on ${takenOver.host}, ${takenOver.operator}, last heartbeat ${takenOver.heartbeatAt})` }]
+      : [];
+    const record = (event: EngineEvent) => {
+      store.appendEvent(runId, event);
+      render(event);
+    };
+    const sink: EventSink = (event) => {
+      record(event);
+      // Lock takeovers are recorded right after run.started, so the run's first event stays run.started.
+      if (event.kind === 'run.started') pending.splice(0).forEach(record);
+    };
+    const heartbeat = setInterval(() => {
+      try { store.heartbeat(runId); } catch { /* a missed heartbeat only makes the lock look older */ }
+    }, HEARTBEAT_INTERVAL_MS);
+    heartbeat.unref();
+    const interruption = new Interruption();
+    const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+      const first = !interruption.requested;
+      interruption.request(signal);
+      process.stderr.write(first
+        ? `\ngolive: ${signal} received: stopping (running steps get SIGTERM, then SIGKILL after a grace period). Press Ctrl-C again to kill them now.\n`
+        : `\ngolive: ${signal} again: killing running steps now; they will be recorded as in doubt.\n`);
+    };
+    const onInt = () => onSignal('SIGINT');
+    const onTerm = () => onSignal('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    return {
+      store, runId, operator, host, interruption, sink,
+      logDir: join(dirname(dbPath), 'logs', runId),
+      close() {
+        clearInterval(heartbeat);
+        process.off('SIGINT', onInt);
+        process.off('SIGTERM', onTerm);
+        killAllProcessGroups('SIGKILL');
+        try { store.releaseLock(plan.runbook.name, environment, runId); } finally { store.close(); }
+      },
+    };
+  } catch (error) {
+    if (lockTaken) store.releaseLock(plan.runbook.name, environment, runId);
+    store.close();
+    throw error;
+  }
+}
+
+function rendererFor(flags: SessionFlags, runId: string): (event: EngineEvent) => void {
+  const write = (text: string) => { process.stdout.write(text); };
+  if (flags.json) return createJsonRenderer(write, runId);
+  return createPlainRenderer(write, paintFor(process.stdout), { runId, dbFlag: dbFlagFor(flags.db) });
+}
+
+/** The commit of the runbook's repository, when it is in one (recorded with the run). */
+function gitCommitOf(dir: string): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000 }).toString().trim() || null;
+  } catch {
+    return null;
+  }
+}

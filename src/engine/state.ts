@@ -1,0 +1,70 @@
+/**
+ * What earlier runs of a deployment left behind, folded from their recorded
+ * events: each step's last state, the outputs steps wrote, and whether the
+ * checklist was passed. Resume and rollback start from this, in a new
+ * process, hours later if need be.
+ */
+import type { StepRecord } from './context.js';
+import type { EngineEvent } from './events.js';
+
+/** The folded state of a chain of runs (a run and its resumes/rollbacks). */
+export interface FoldedState {
+  steps: Map<string, StepRecord>;
+  outputs: Record<string, Record<string, string>>;
+  checklistDone: boolean;
+  /** Steps started whose end was never recorded (golive itself died): in doubt. */
+  inDoubt: string[];
+  /** The variables the first run resolved (so commands render the same). */
+  vars: Record<string, string>;
+  /** A rollback ran to completion at some point. */
+  rolledBack: boolean;
+}
+
+/** Fold events (in recorded order) into the state of each step. */
+export function foldEvents(events: EngineEvent[]): FoldedState {
+  const steps = new Map<string, StepRecord>();
+  const outputs: Record<string, Record<string, string>> = {};
+  let checklistDone = false;
+  let vars: Record<string, string> = {};
+  let varsSeen = false;
+  let rolledBack = false;
+  let order = 0;
+  for (const event of events) {
+    switch (event.kind) {
+      case 'run.started':
+        if (!varsSeen) { vars = event.vars ?? {}; varsSeen = true; }
+        break;
+      case 'decision':
+        if (event.subject === 'go-no-go' && event.choice !== 'NO-GO') checklistDone = true;
+        break;
+      case 'step.started':
+        if (event.phase === 'step') {
+          checklistDone = true;
+          steps.set(event.stepId, { state: 'running' });
+        }
+        break;
+      case 'step.finished':
+        if (event.phase === 'step' && Object.keys(event.outputs).length > 0) outputs[event.stepId] = { ...outputs[event.stepId], ...event.outputs };
+        break;
+      case 'step.state': {
+        const record: StepRecord = { state: event.state, completedAt: steps.get(event.stepId)?.completedAt };
+        if (event.state === 'succeeded' || event.state === 'failed') record.completedAt = ++order;
+        steps.set(event.stepId, record);
+        break;
+      }
+      case 'rollback.finished':
+        if (event.complete) rolledBack = true;
+        break;
+      default:
+        break;
+    }
+  }
+  const inDoubt: string[] = [];
+  for (const [id, record] of steps) {
+    if (record.state === 'running') {
+      record.state = 'in-doubt';
+      inDoubt.push(id);
+    } else if (record.state === 'in-doubt') inDoubt.push(id);
+  }
+  return { steps, outputs, checklistDone, inDoubt, vars, rolledBack };
+}

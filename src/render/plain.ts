@@ -1,0 +1,72 @@
+/**
+ * The plain renderer: one timestamped line per event, for pipes, CI logs and
+ * `CI=true`. Output lines of a step are indented under it.
+ */
+import { dispatch, type EngineEvent, type EventHandlers } from '../engine/events.js';
+import { formatDuration } from '../runbook/duration.js';
+import type { Paint } from './paint.js';
+import { nextCommands, type RunRef } from './next-steps.js';
+
+/** Build a plain renderer writing to `write`. */
+export function createPlainRenderer(write: (text: string) => void, paint: Paint, run: RunRef): (event: EngineEvent) => void {
+  const ok = paint.green('✔');
+  const bad = paint.red('✖');
+  const warn = paint.yellow('!');
+  const label = (phase: string, id: string) => (phase === 'step' ? id : `${phase} ${id}`);
+  const handlers: EventHandlers<string | undefined> = {
+    'run.started': (e) =>
+      `${paint.bold('▶')} ${e.mode} ${run.runId}: ${e.runbook.name}${e.runbook.version ? ` ${e.runbook.version}` : ''}` +
+      `${e.environment ? ` on ${e.environment}` : ''} by ${e.operator}@${e.host}${e.change ? ` (change ${e.change})` : ''}` +
+      ` — ${e.steps.length} steps, expected ${formatDuration(e.expectedMs)}`,
+    'check.finished': (e) => `${e.passed ? ok : e.blocking ? bad : warn} check ${e.checkId}${e.passed ? '' : `${e.blocking ? '' : ' (non-blocking)'}: ${e.reason ?? 'failed'}`}`,
+    decision: (e) => `${paint.cyan('◆')} ${e.subject}${e.subjectId ? ` ${e.subjectId}` : ''}: ${paint.bold(e.choice)}${e.reason ? ` — ${e.reason}` : ''} (${e.by}, ${e.via})`,
+    'step.started': (e) =>
+      `${paint.dim('▶')} ${label(e.phase, e.stepId)}${e.title !== e.stepId ? ` — ${e.title}` : ''}${e.owner ? paint.dim(` [${e.owner}]`) : ''}` +
+      `${e.attempts > 1 ? ` (attempt ${e.attempt}/${e.attempts})` : ''}`,
+    'step.output': (e) => indent(e.text, paint.dim('    │ ')),
+    'step.finished': (e) => {
+      const time = `${formatDuration(e.durationMs)}${e.expectedMs ? ` / ${formatDuration(e.expectedMs)}` : ''}`;
+      const late = e.expectedMs !== undefined && e.durationMs > e.expectedMs ? paint.yellow(` over expected`) : '';
+      return e.status === 'passed'
+        ? `${ok} ${label(e.phase, e.stepId)} ${paint.dim(time)}${late}`
+        : `${bad} ${label(e.phase, e.stepId)} ${e.status}: ${e.message ?? ''} ${paint.dim(`(${time})`)}${e.logPath ? paint.dim(`\n    log: ${e.logPath}`) : ''}`;
+    },
+    'step.retrying': (e) => `${warn} ${e.stepId}: retrying (attempt ${e.nextAttempt}) in ${formatDuration(e.delayMs)}`,
+    'step.state': (e) => {
+      if (e.state === 'succeeded' || e.state === 'failed') return undefined;
+      const mark = e.state === 'rolled-back' ? ok : e.state === 'rollback-failed' || e.state === 'in-doubt' ? bad : warn;
+      return `${mark} ${e.stepId}: ${e.state}${e.reason ? ` — ${e.reason}` : ''}`;
+    },
+    'verify.finished': (e) => `${e.passed ? ok : e.severity === 'minor' ? warn : bad} smoke test ${e.verifyId} [${e.severity}]${e.passed ? '' : `: ${e.reason ?? 'failed'}`}`,
+    'rollback.started': (e) =>
+      `${paint.yellow('↩')} rolling back: ${e.reason}\n    order: ${e.order.join(' → ') || '(nothing to run)'}` +
+      `${e.withoutRollback.length ? `\n    ${paint.yellow(`no rollback defined: ${e.withoutRollback.join(', ')}`)}` : ''}`,
+    'rollback.finished': (e) =>
+      e.complete
+        ? `${ok} rollback complete${e.verified === true ? ', restore verified' : e.verified === false ? paint.red(', but rollback.verify FAILED') : ''}`
+        : `${bad} rollback incomplete${e.failed.length ? `: failed ${e.failed.join(', ')}` : ''}`,
+    'run.interrupted': (e) => `${paint.yellow('■')} interrupted by ${e.signal}${e.forced ? ' (forced: running steps killed, recorded as in doubt)' : ''}`,
+    'run.finished': (e) => {
+      const head = `${e.exitCode === 0 ? ok : bad} ${paint.bold(e.outcome)} in ${formatDuration(e.durationMs)} (exit ${e.exitCode})`;
+      const issues = e.issues.map((i) => `    ${warn} ${i}`);
+      return [head, ...issues, ...nextCommands(e.outcome, run).map((c) => `    ${c}`)].join('\n');
+    },
+    warning: (e) => `${warn} ${e.stepId ? `${e.stepId}: ` : ''}${e.message}`,
+  };
+  return (event) => {
+    const text = dispatch(handlers, event);
+    if (text === undefined) return;
+    if (event.kind === 'step.output') write(text);
+    else write(`${paint.dim(clock(event.at))} ${text}\n`);
+  };
+}
+
+function indent(text: string, prefix: string): string {
+  const body = text.endsWith('\n') ? text.slice(0, -1) : text;
+  return `${prefix}${body.replace(/\n/g, `\n${prefix}`)}\n`;
+}
+
+function clock(iso: string): string {
+  const d = new Date(iso);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}
