@@ -35,17 +35,38 @@ export function registerCommands(program: Command, setExit: SetExit): void {
     .option('--operator <name>', 'who is running this (default: the OS user)')
     .option('--json', 'print one JSON event per line');
 
-  journalOptions(program
+
+  const runFlags = (command: Command) => journalOptions(command)
+    .addOption(new Option('--on-failure <policy>', 'failure policy for steps without their own on_failure').choices(['rollback', 'ask', 'abort', 'continue']))
+    .option('--yes', 'approve every confirmation (recorded as approved with --yes)')
+    .option('--approve <id>', 'approve one confirmation by check/step id (repeatable)', collectList)
+    .option('--keep-going', 'keep rolling back after a rollback command fails');
+
+  runFlags(program
     .command('run')
     .description('run a deployment: checks, steps, smoke tests; roll back on failure; record everything')
     .argument('<runbook>', 'runbook file')
     .option('--env <name>', 'environment to deploy to')
-    .option('--var <name=value>', 'set a variable (repeatable)', collectVar)
-    .addOption(new Option('--on-failure <policy>', 'failure policy for steps without their own on_failure').choices(['rollback', 'ask', 'abort', 'continue']))
-    .option('--yes', 'approve every confirmation (recorded as approved with --yes)')
-    .option('--approve <id>', 'approve one confirmation by check/step id (repeatable)', collectList)
-    .option('--keep-going', 'keep rolling back after a rollback command fails'))
+    .option('--var <name=value>', 'set a variable (repeatable)', collectVar))
     .action(run(async () => (await import('./run.js')).runCommand));
+
+  journalOptions(program
+    .command('rollback')
+    .description('roll back a run (default: the latest) from its stored runbook snapshot and outputs')
+    .argument('[run-id]', 'run id or unique prefix (see golive history)')
+    .option('--runbook <name>', 'with no run id: the latest run of this runbook')
+    .option('--env <name>', 'with no run id: the latest run in this environment')
+    .option('--keep-going', 'keep rolling back after a rollback command fails'))
+    .action(run(async () => (await import('./rollback.js')).rollbackCommand));
+
+  runFlags(program
+    .command('resume')
+    .description('continue an aborted, failed or interrupted run from where it stopped')
+    .argument('[run-id]', 'run id or unique prefix (see golive history)')
+    .option('--runbook <name>', 'with no run id: the latest run of this runbook')
+    .option('--env <name>', 'with no run id: the latest run in this environment')
+    .option('--rerun-in-doubt', 'run again a step that was interrupted and whose validation fails'))
+    .action(run(async () => (await import('./resume.js')).resumeCommand));
 
   program
     .command('init')

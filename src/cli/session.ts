@@ -60,7 +60,7 @@ export function dbFlagFor(flag?: string): string {
 }
 
 /** Open the journal, take the lock, record the run, and wire signals and rendering. */
-export function openSession(plan: Plan, mode: RunMode, flags: SessionFlags, parent?: RunRecord): Session {
+export function openSession(plan: Plan, mode: RunMode, flags: SessionFlags, parent?: RunRecord, warnings: string[] = []): Session {
   const dbPath = dbPathFor(flags.db);
   const store = AuditStore.open(dbPath);
   const runId = newRunId();
@@ -78,16 +78,15 @@ export function openSession(plan: Plan, mode: RunMode, flags: SessionFlags, pare
       gitCommit: gitCommitOf(plan.source.dir), changeId: plan.change ?? null,
     });
     const render = rendererFor(flags, runId);
-    const pending: EngineEvent[] = takenOver
-      ? [{ kind: 'warning', at: new Date().toISOString(), message: `took over a stale lock of run ${takenOver.runId} (pid ${takenOver.pid} on ${takenOver.host}, ${takenOver.operator}, last heartbeat ${takenOver.heartbeatAt})` }]
-      : [];
+    if (takenOver) warnings = [...warnings, `took over a stale lock of run ${takenOver.runId} (pid ${takenOver.pid} on ${takenOver.host}, ${takenOver.operator}, last heartbeat ${takenOver.heartbeatAt})`];
+    const pending: EngineEvent[] = warnings.map((message) => ({ kind: 'warning', at: new Date().toISOString(), message }));
     const record = (event: EngineEvent) => {
       store.appendEvent(runId, event);
       render(event);
     };
     const sink: EventSink = (event) => {
       record(event);
-      // Lock takeovers are recorded right after run.started, so the run's first event stays run.started.
+      // Warnings (lock takeover, runbook drift) are recorded right after run.started, so the run's first event stays run.started.
       if (event.kind === 'run.started') pending.splice(0).forEach(record);
     };
     const heartbeat = setInterval(() => {

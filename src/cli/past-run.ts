@@ -1,0 +1,67 @@
+/**
+ * Finding a past run and rebuilding what it knew: its frozen runbook
+ * snapshot (not today's file), its variables, and the folded state of every
+ * run in its chain. Shared by rollback and resume.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { AuditStore } from '../audit/store.js';
+import type { RunRecord } from '../audit/types.js';
+import { foldEvents, type FoldedState } from '../engine/state.js';
+import { UsageError } from '../errors.js';
+import type { Plan } from '../runbook/plan.js';
+import { loadPlan } from './load-plan.js';
+import { dbPathFor } from './session.js';
+
+/** Which run to act on: an id (or unique prefix), else the latest matching the filters. */
+export interface RunSelector {
+  runId?: string;
+  runbook?: string;
+  env?: string;
+  db?: string;
+}
+
+/** A past run, its chain's state and the plan rebuilt from its snapshot. */
+export interface PastRun {
+  run: RunRecord;
+  root: RunRecord;
+  state: FoldedState;
+  plan: Plan;
+  /** Set when the runbook file on disk no longer matches the snapshot. */
+  driftWarning?: string;
+}
+
+/** Open the journal read-write for a command that will act on a past run. */
+export function openStoreFor(selector: RunSelector): AuditStore {
+  const path = dbPathFor(selector.db);
+  if (!existsSync(path)) throw new UsageError(`no audit journal at ${path}`, 'run golive from the directory of the deployment, or name the journal with --db / GOLIVE_DB');
+  return AuditStore.open(path);
+}
+
+/** Find the run the user means. */
+export function selectRun(store: AuditStore, selector: RunSelector, modes: Array<RunRecord['mode']> = ['run', 'resume', 'rehearsal']): RunRecord {
+  if (selector.runId) {
+    const run = store.getRun(selector.runId);
+    if (!run) throw new UsageError(`no run ${selector.runId} in ${store.path}`, 'list runs with `golive history`');
+    return run;
+  }
+  const run = store.latestRun({ runbook: selector.runbook, environment: selector.env, modes });
+  if (!run) throw new UsageError(`no matching run in ${store.path}`, 'name one: see `golive history`');
+  return run;
+}
+
+/** Rebuild a past run's plan and state from the journal. */
+export function loadPastRun(store: AuditStore, run: RunRecord): PastRun {
+  const chain = store.chainOf(run.rootRunId);
+  const root = chain.find((r) => r.id === run.rootRunId) ?? run;
+  const state = foldEvents(store.eventsOf(chain.map((r) => r.id)).map((e) => e.event));
+  const plan = loadPlan(root.runbookPath, { env: root.environment ?? undefined, var: state.vars }, root.runbookText);
+  let driftWarning: string | undefined;
+  try {
+    const onDisk = createHash('sha256').update(readFileSync(root.runbookPath, 'utf8').replace(/^\uFEFF/, '')).digest('hex');
+    if (onDisk !== root.runbookSha256) driftWarning = `${root.runbookPath} has changed since run ${root.id}; using the runbook as it was then (the stored snapshot)`;
+  } catch {
+    driftWarning = `${root.runbookPath} is gone; using the stored snapshot of run ${root.id}`;
+  }
+  return { run, root, state, plan, driftWarning };
+}

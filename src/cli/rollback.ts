@@ -1,0 +1,54 @@
+/** `golive rollback [run-id]`: undo a past run from its stored snapshot and outputs. */
+import { rollbackDeployment } from '../engine/run.js';
+import { rollbackOrder } from '../engine/rollback.js';
+import { noPrompter, systemClock } from '../engine/ports.js';
+import { ExitCode, LockHeldError } from '../errors.js';
+import { createProcessRunner } from '../process/runner.js';
+import { planSteps } from '../runbook/plan.js';
+import { loadPastRun, openStoreFor, selectRun, type RunSelector } from './past-run.js';
+import { engineOptions, secretsOrThrow, type RunFlags } from './run.js';
+import { openSession } from './session.js';
+
+/** Flags of `golive rollback`. */
+export type RollbackFlags = RunFlags & Omit<RunSelector, 'runId'> & { runbook?: string };
+
+/** Roll back a run; exit 0 when cleanly restored, 3 when not. */
+export async function rollbackCommand(runId: string | undefined, flags: RollbackFlags): Promise<number> {
+  const store = openStoreFor(flags);
+  let past;
+  try {
+    const target = selectRun(store, { ...flags, runId });
+    refuseIfLive(store.runStatus(target), target);
+    past = loadPastRun(store, target);
+  } finally {
+    store.close();
+  }
+  if (past.driftWarning) process.stderr.write(`golive: warning: ${past.driftWarning}\n`);
+  const { order, withoutRollback } = rollbackOrder(planSteps(past.plan), past.state.steps);
+  if (order.length === 0) {
+    const none = withoutRollback.length ? ` (${withoutRollback.map((s) => s.id).join(', ')}: no rollback defined)` : '';
+    process.stdout.write(`Nothing left to roll back in run ${past.run.id}${none}.\n`);
+    return ExitCode.Ok;
+  }
+  const secrets = secretsOrThrow(past.plan);
+  const session = openSession(past.plan, 'rollback', flags, past.run, past.driftWarning ? [past.driftWarning] : []);
+  try {
+    const result = await rollbackDeployment({
+      plan: past.plan,
+      options: engineOptions(session, 'rollback', secrets, flags),
+      ports: { runner: createProcessRunner(), clock: systemClock, prompter: noPrompter, sink: session.sink },
+      interruption: session.interruption,
+      prior: { ...past.state, checklistDone: true, parentRunId: past.run.id },
+    }, `rollback of run ${past.run.id} requested by ${session.operator}`);
+    return result.exitCode;
+  } finally {
+    session.close();
+  }
+}
+
+/** A run whose process is alive must be stopped first: acting on it now would race it. */
+export function refuseIfLive(status: string, run: { id: string; pid: number; host: string; operator: string }): void {
+  if (status === 'running') {
+    throw new LockHeldError(`run ${run.id} is still running (pid ${run.pid} on ${run.host}, ${run.operator})`, `stop it first (Ctrl-C in its terminal, or kill -TERM ${run.pid}), or watch it with \`golive status ${run.id}\``);
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Shared helpers for end-to-end tests: start the built `golive` binary as a
+ * real process, and make scratch directories.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (where package.json and bin/golive.js live). */
+export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The launcher the tests start; it needs `npm run build` first. */
+export const goliveBin = join(repoRoot, 'bin', 'golive.js');
+
+export interface GoliveResult {
+  /** The exit code; null only if the process was killed by a signal. */
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  /** Working directory of the process (default: the repository root). */
+  cwd?: string;
+  /** Extra environment variables, on top of this process's environment. */
+  env?: Record<string, string | undefined>;
+  /** Written to stdin, which is then closed (stdin is always closed, never a terminal). */
+  input?: string;
+  /** Kill the process after this many milliseconds (default 15 s) so a hang fails the test instead of stalling it. */
+  timeoutMs?: number;
+}
+
+/** Run `node bin/golive.js …args` and collect its exit code and output. Colours are off unless `env` turns them on. */
+export function runGolive(args: string[], options: RunOptions = {}): Promise<GoliveResult> {
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env };
+  for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [goliveBin, ...args], {
+      cwd: options.cwd ?? repoRoot,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      timeout: options.timeoutMs ?? 15_000,
+      killSignal: 'SIGKILL',
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+const created: string[] = [];
+
+/** A fresh empty directory under the system temp dir; `removeTempDirs` deletes all of them. */
+export function tempDir(prefix = 'golive-e2e-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+}
+
+/** Delete every directory `tempDir` made (call it from `afterAll`). */
+export function removeTempDirs(): void {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
