@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Tiny launcher: all behaviour lives in dist/cli/main.js (built by `npm run build`).
-import('../dist/cli/main.js').then((cli) => cli.main(process.argv)).catch((error) => {
+// Tiny launcher: all behaviour lives in dist/bundle/main.js (built by `npm run build`).
+import('../dist/bundle/main.js').then((cli) => cli.main(process.argv)).catch((error) => {
   if (error && error.code === 'ERR_MODULE_NOT_FOUND') {
     process.stderr.write('golive: not built yet. Run `npm run build` (npm ci does it for you).\n');
     process.exitCode = 2;

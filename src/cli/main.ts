@@ -6,7 +6,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { ExitCode, GoliveError } from '../errors.js';
-import { registerCommands } from './commands.js';
 
 /** golive's own version, from package.json. */
 export function goliveVersion(): string {
@@ -22,7 +21,7 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   try {
-    const { Command, CommanderError } = await import('commander');
+    const [{ Command, CommanderError }, { registerCommands }] = await Promise.all([import('commander'), import('./commands.js')]);
     const program = new Command('golive')
       .description('Runbook executor for deployment day: validate, rehearse, run, roll back, audit.')
       .version(goliveVersion(), '-V, --version')
