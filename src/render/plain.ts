@@ -25,6 +25,8 @@ export function createPlainRenderer(write: (text: string) => void, paint: Paint,
       `${e.attempts > 1 ? ` (attempt ${e.attempt}/${e.attempts})` : ''}`,
     'step.output': (e) => indent(e.text, paint.dim('    │ ')),
     'step.finished': (e) => {
+      // A passing check is reported once, by check.finished.
+      if (e.phase === 'check' && e.status === 'passed') return undefined;
       const time = `${formatDuration(e.durationMs)}${e.expectedMs ? ` / ${formatDuration(e.expectedMs)}` : ''}`;
       const late = e.expectedMs !== undefined && e.durationMs > e.expectedMs ? paint.yellow(` over expected`) : '';
       return e.status === 'passed'

@@ -42,7 +42,8 @@ export function planAsJson(plan: Plan, problems: string[], context = displayCont
 export function planAsText(plan: Plan, problems: string[], paint: Paint, context = displayContext(plan)): string {
   const out: string[] = [];
   const rb = plan.runbook;
-  const show = (text: string) => displayCommand(text, context);
+  // Multi-line commands keep their shape, indented under the label.
+  const show = (text: string) => displayCommand(text, context).replace(/\n+$/, '').replace(/\n/g, '\n                 ');
   out.push(paint.bold(`Plan: ${rb.name}${rb.version ? ` ${rb.version}` : ''}${rb.description ? ` — ${rb.description}` : ''}`));
   const facts = [
     plan.environment && `environment ${plan.environment}${plan.protected ? ' (protected)' : ''}`,
@@ -88,7 +89,9 @@ export function planAsText(plan: Plan, problems: string[], paint: Paint, context
     plan.rollbackVerify.forEach((v) => out.push(`  ${show(v.run)}`));
   }
   const withoutRollback = planSteps(plan).filter((s) => !s.rollback && s.command).map((s) => s.id);
-  out.push('', `Total expected: ${formatDuration(expectedTotalMs(plan))} for ${planSteps(plan).length} steps`);
+  const count = planSteps(plan).length;
+  const unknown = planSteps(plan).filter((s) => s.expectedMs === undefined).map((s) => s.id);
+  out.push('', `Total expected: ${formatDuration(expectedTotalMs(plan))} for ${count} step${count === 1 ? '' : 's'}${unknown.length ? paint.dim(` (no expected duration: ${unknown.join(', ')})`) : ''}`);
   if (withoutRollback.length) out.push(paint.yellow(`Without rollback: ${withoutRollback.join(', ')}`));
   if (problems.length) {
     out.push('', paint.red('Missing before this can run:'));

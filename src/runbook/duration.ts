@@ -16,12 +16,12 @@ export function parseDuration(value: Duration | undefined): number | undefined {
 /** `1h05m`, `15m`, `42s`, `850ms`: short and unambiguous, for tables and status lines. */
 export function formatDuration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '—';
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) {
-    const seconds = ms / 1000;
-    return seconds < 10 ? `${seconds.toFixed(1)}s` : `${Math.round(seconds)}s`;
-  }
+  // Round first, then pick the unit, so 999.6 ms reads 1.0s and 59.6 s reads 1m.
+  if (Math.round(ms) < 1000) return `${Math.round(ms)}ms`;
+  const tenths = Math.round(ms / 100);
+  if (tenths < 100) return `${(tenths / 10).toFixed(1)}s`;
   const totalSeconds = Math.round(ms / 1000);
+  if (totalSeconds < 60) return `${totalSeconds}s`;
   const h = Math.floor(totalSeconds / 3600);
   const m = Math.floor((totalSeconds % 3600) / 60);
   const s = totalSeconds % 60;

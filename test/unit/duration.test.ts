@@ -65,10 +65,8 @@ describe('formatDuration', () => {
     for (const text of ['90s', '15m', '1h30m']) expect(formatDuration(parseDuration(text))).toBe(text === '90s' ? '1m30s' : text);
   });
 
-  // Known defect: rounding happens after the unit is chosen, so a value just
-  // below a unit boundary prints in the smaller unit ("10.0s", "60s",
-  // "1000ms"). Remove `.fails` when formatDuration rounds first.
-  it.fails('rounds before choosing the unit', () => {
+  // A value just below a unit boundary must not print in the smaller unit ("10.0s", "60s", "1000ms").
+  it('rounds before choosing the unit', () => {
     expect(formatDuration(9_999)).toBe('10s');
     expect(formatDuration(59_600)).toBe('1m');
     expect(formatDuration(999.6)).toBe('1.0s');
