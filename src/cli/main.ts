@@ -15,6 +15,7 @@ export function goliveVersion(): string {
 
 /** Run the CLI with `argv` (as `process.argv`). Sets `process.exitCode`; never throws. */
 export async function main(argv: string[]): Promise<void> {
+  keepGoingWhenOutputCloses();
   const args = argv.slice(2);
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
     process.stdout.write(`${goliveVersion()}\n`);
@@ -50,6 +51,19 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = exitCode;
   } catch (error) {
     process.exitCode = reportError(error);
+  }
+}
+
+/**
+ * A deployment must not die because whoever reads its output went away
+ * (`| head`, a dropped SSH session): ignore EPIPE on stdout/stderr and carry
+ * on. The journal and the log files still get everything.
+ */
+function keepGoingWhenOutputCloses(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
   }
 }
 

@@ -32,7 +32,7 @@ export async function resumeCommand(runId: string | undefined, flags: ResumeFlag
   }
   if (past.driftWarning) process.stderr.write(`golive: warning: ${past.driftWarning}\n`);
   const secrets = secretsOrThrow(past.plan);
-  const session = openSession(past.plan, 'resume', flags, past.run, past.driftWarning ? [past.driftWarning] : []);
+  const session = openSession(past.plan, 'resume', flags, { parent: past.run, warnings: past.driftWarning ? [past.driftWarning] : [] });
   try {
     const result = await runDeployment({
       plan: past.plan,

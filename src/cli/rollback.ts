@@ -31,7 +31,7 @@ export async function rollbackCommand(runId: string | undefined, flags: Rollback
     return ExitCode.Ok;
   }
   const secrets = secretsOrThrow(past.plan);
-  const session = openSession(past.plan, 'rollback', flags, past.run, past.driftWarning ? [past.driftWarning] : []);
+  const session = openSession(past.plan, 'rollback', flags, { parent: past.run, warnings: past.driftWarning ? [past.driftWarning] : [] });
   try {
     const result = await rollbackDeployment({
       plan: past.plan,

@@ -7,11 +7,14 @@ import { createProcessRunner } from '../process/runner.js';
 import type { Plan } from '../runbook/plan.js';
 import { missingEnvReferences, resolveSecrets } from '../runbook/secrets.js';
 import type { FailurePolicy } from '../runbook/types.js';
+import type { RunMode } from '../engine/events.js';
+import type { EngineOptions } from '../engine/context.js';
 import { loadPlan, type PlanOptions } from './load-plan.js';
+import { passGates, type GateDecision, type GateFlags } from './gates.js';
 import { openSession, type SessionFlags } from './session.js';
 
 /** Flags of `golive run`. */
-export interface RunFlags extends PlanOptions, SessionFlags {
+export interface RunFlags extends PlanOptions, SessionFlags, GateFlags {
   onFailure?: FailurePolicy;
   yes?: boolean;
   approve?: string[];
@@ -25,11 +28,12 @@ export const KILL_GRACE_MS = 5000;
 export async function runCommand(file: string, flags: RunFlags): Promise<number> {
   const plan = loadPlan(file, flags);
   const secrets = secretsOrThrow(plan);
+  const gates = await passGates(plan, flags);
   const session = openSession(plan, 'run', flags);
   try {
     const result = await runDeployment({
       plan,
-      options: engineOptions(session, 'run', secrets, flags),
+      options: engineOptions(session, 'run', secrets, flags, gates),
       ports: { runner: createProcessRunner(), clock: systemClock, prompter: noPrompter, sink: session.sink },
       interruption: session.interruption,
     });
@@ -49,8 +53,9 @@ export function secretsOrThrow(plan: Plan): Record<string, string> {
 }
 
 /** Engine options from a session and the shared flags. */
-export function engineOptions(session: { runId: string; operator: string; logDir: string }, mode: 'run' | 'rollback' | 'resume' | 'rehearsal' | 'dry-run', secrets: Record<string, string>, flags: RunFlags) {
+export function engineOptions(session: { runId: string; operator: string; logDir: string }, mode: RunMode, secrets: Record<string, string>, flags: RunFlags, preDecisions: GateDecision[] = []): EngineOptions {
   return {
+    preDecisions,
     runId: session.runId, mode, operator: session.operator, host: hostname(), secrets, env: process.env,
     onFailure: flags.onFailure, approveAll: flags.yes === true, approved: new Set(flags.approve ?? []),
     keepGoing: flags.keepGoing === true, logDir: session.logDir, killGraceMs: KILL_GRACE_MS,

@@ -60,7 +60,17 @@ export function dbFlagFor(flag?: string): string {
 }
 
 /** Open the journal, take the lock, record the run, and wire signals and rendering. */
-export function openSession(plan: Plan, mode: RunMode, flags: SessionFlags, parent?: RunRecord, warnings: string[] = []): Session {
+/** What else a session may carry: the run it continues, warnings to record, whether it takes the deployment lock. */
+export interface SessionExtras {
+  parent?: RunRecord;
+  warnings?: string[];
+  /** Default true; the checklist alone (`golive check`) changes nothing and does not lock. */
+  lock?: boolean;
+}
+
+export function openSession(plan: Plan, mode: RunMode, flags: SessionFlags, extras: SessionExtras = {}): Session {
+  const { parent, lock = true } = extras;
+  let warnings = extras.warnings ?? [];
   const dbPath = dbPathFor(flags.db);
   const store = AuditStore.open(dbPath);
   const runId = newRunId();
@@ -69,8 +79,8 @@ export function openSession(plan: Plan, mode: RunMode, flags: SessionFlags, pare
   const environment = plan.environment ?? null;
   let lockTaken = false;
   try {
-    const { takenOver } = store.acquireLock(plan.runbook.name, environment, { runId, pid: process.pid, host, operator });
-    lockTaken = true;
+    const { takenOver } = lock ? store.acquireLock(plan.runbook.name, environment, { runId, pid: process.pid, host, operator }) : { takenOver: undefined };
+    lockTaken = lock;
     store.createRun({
       id: runId, parentRunId: parent?.id ?? null, rootRunId: parent?.rootRunId, mode,
       runbookName: plan.runbook.name, runbookVersion: plan.runbook.version ?? null, runbookPath: plan.source.absolutePath,
@@ -113,7 +123,7 @@ export function openSession(plan: Plan, mode: RunMode, flags: SessionFlags, pare
         process.off('SIGINT', onInt);
         process.off('SIGTERM', onTerm);
         killAllProcessGroups('SIGKILL');
-        try { store.releaseLock(plan.runbook.name, environment, runId); } finally { store.close(); }
+        try { if (lock) store.releaseLock(plan.runbook.name, environment, runId); } finally { store.close(); }
       },
     };
   } catch (error) {

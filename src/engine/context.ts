@@ -9,7 +9,7 @@ import type { RunningCommand } from '../process/types.js';
 import type { Plan } from '../runbook/plan.js';
 import { renderTemplate, type TemplateContext } from '../runbook/templates.js';
 import type { FailurePolicy } from '../runbook/types.js';
-import type { EngineEventBody, RunMode, StepState } from './events.js';
+import type { DecisionSubject, EngineEventBody, RunMode, StepState } from './events.js';
 import type { EnginePorts } from './ports.js';
 
 /** What the operator said on the command line. */
@@ -34,6 +34,8 @@ export interface EngineOptions {
   logDir: string;
   /** Grace between SIGTERM and SIGKILL when stopping a step. */
   killGraceMs: number;
+  /** Decisions taken before the run started (protected environment, window override), recorded after `run.started`. */
+  preDecisions?: Array<{ subject: DecisionSubject; choice: string; reason: string; via: 'flag' | 'prompt' }>;
 }
 
 /** Where a step stands, as the engine tracks it. */

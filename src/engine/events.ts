@@ -9,7 +9,7 @@ import type { OutputStream } from '../process/types.js';
 import type { Severity } from '../runbook/types.js';
 
 /** Why a run exists. */
-export type RunMode = 'run' | 'dry-run' | 'rehearsal' | 'rollback' | 'resume';
+export type RunMode = 'run' | 'dry-run' | 'rehearsal' | 'rollback' | 'resume' | 'check';
 
 /** How a run ended (stored in the run row and in `run.finished`). */
 export type RunOutcome =

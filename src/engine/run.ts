@@ -166,6 +166,23 @@ async function emitStarted(ctx: RunContext, run: EngineRun): Promise<void> {
     environment: plan.environment, operator: options.operator, host: options.host, change: plan.change,
     steps: planSteps(plan).map((s) => s.id), expectedMs: expectedTotalMs(plan), vars: ctx.maskRecord(plan.vars), parentRunId: run.prior?.parentRunId,
   });
+  for (const d of options.preDecisions ?? []) {
+    await ctx.emit({ kind: 'decision', subject: d.subject, choice: d.choice, reason: ctx.mask(d.reason), by: options.operator, via: d.via });
+  }
+}
+
+/** Only the pre-deployment checklist (`golive check`): the go/no-go meeting in one command. */
+export async function runChecklistOnly(run: EngineRun): Promise<EngineResult & { decision: string; reasons: string[] }> {
+  const ctx = contextFor(run);
+  const started = ctx.ports.clock.now().getTime();
+  await emitStarted(ctx, run);
+  const finish = (outcome: RunOutcome, exitCode: number) => finishRun(ctx, started, outcome, exitCode);
+  const checklist = await runChecklist(ctx);
+  if (checklist.interrupted) return { ...(await interrupted(ctx, finish)), decision: 'interrupted', reasons: [] };
+  const result = checklist.decision === 'NO-GO'
+    ? await finish('no-go', ExitCode.NoGo)
+    : await finish(checklist.decision === 'GO' ? 'succeeded' : 'succeeded-with-issues', ExitCode.Ok);
+  return { ...result, decision: ctx.plan.checks.length ? checklist.decision : 'GO (no checks defined)', reasons: checklist.reasons };
 }
 
 /** Steps a resumed run does not run again. */

@@ -1,0 +1,30 @@
+/** `golive check <file> --env E`: run only the pre-deployment checklist and print the readiness list. */
+import { runChecklistOnly } from '../engine/run.js';
+import type { EngineEvent } from '../engine/events.js';
+import { noPrompter, systemClock } from '../engine/ports.js';
+import { createProcessRunner } from '../process/runner.js';
+import { paintFor } from '../render/paint.js';
+import { readinessList } from '../report/readiness.js';
+import { loadPlan } from './load-plan.js';
+import { engineOptions, secretsOrThrow, type RunFlags } from './run.js';
+import { openSession } from './session.js';
+
+/** Exit 0 for GO / CONDITIONAL GO, 4 for NO-GO. */
+export async function checkCommand(file: string, flags: RunFlags): Promise<number> {
+  const plan = loadPlan(file, flags);
+  const secrets = secretsOrThrow(plan);
+  const session = openSession(plan, 'check', flags, { lock: false });
+  const events: EngineEvent[] = [];
+  try {
+    const result = await runChecklistOnly({
+      plan,
+      options: engineOptions(session, 'check', secrets, flags),
+      ports: { runner: createProcessRunner(), clock: systemClock, prompter: noPrompter, sink: (event) => { events.push(event); return session.sink(event); } },
+      interruption: session.interruption,
+    });
+    if (!flags.json) process.stdout.write(`\n${readinessList(plan, events, result.decision, result.reasons, paintFor(process.stdout))}\n`);
+    return result.exitCode;
+  } finally {
+    session.close();
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * What must be true before a deployment to a protected environment starts:
+ * the operator confirms the environment by typing its name (or `--yes`), and
+ * the run is inside the runbook's window (or `--override-window "<reason>"`).
+ * Refusals happen before anything is recorded or executed (exit 2); the
+ * confirmations and overrides become decisions in the journal.
+ */
+import { UsageError } from '../errors.js';
+import type { Plan } from '../runbook/plan.js';
+
+/** A decision taken at the gate, recorded right after `run.started`. */
+export interface GateDecision {
+  subject: 'protected-environment' | 'window-override';
+  choice: string;
+  reason: string;
+  via: 'flag' | 'prompt';
+}
+
+/** Flags that open the gates. */
+export interface GateFlags {
+  yes?: boolean;
+  overrideWindow?: string;
+}
+
+/** True when golive may ask questions: both ends of the terminal are there. */
+export function canPrompt(): boolean {
+  return process.stdin.isTTY === true && process.stdout.isTTY === true && !isCi();
+}
+
+function isCi(): boolean {
+  const ci = process.env.CI;
+  return ci !== undefined && ci !== '' && ci !== '0' && ci !== 'false';
+}
+
+/** Check the window and the protected-environment confirmation; returns the decisions to record. */
+export async function passGates(plan: Plan, flags: GateFlags, now: Date = new Date()): Promise<GateDecision[]> {
+  if (!plan.protected) return [];
+  const env = plan.environment ?? '';
+  const decisions: GateDecision[] = [];
+  const window = plan.window;
+  if (window && (now < window.start || now > window.end)) {
+    const when = `${plan.runbook.window?.start} → ${plan.runbook.window?.end}`;
+    const reason = flags.overrideWindow?.trim();
+    if (!reason) {
+      throw new UsageError(`${env} is a protected environment and now (${now.toISOString()}) is outside the deployment window ${when}; nothing was executed`, 'to deploy anyway, give the reason: --override-window "<reason>" (it is recorded)');
+    }
+    decisions.push({ subject: 'window-override', choice: 'override', reason: `outside the window ${when}: ${reason}`, via: 'flag' });
+  }
+  if (flags.yes) {
+    decisions.push({ subject: 'protected-environment', choice: 'confirmed', reason: `deploy to protected environment ${env} (confirmed with --yes)`, via: 'flag' });
+    return decisions;
+  }
+  if (!canPrompt()) {
+    throw new UsageError(`${env} is a protected environment: the deployment must be confirmed, and there is no terminal to ask; nothing was executed`, 'run it in a terminal to type the environment name, or pass --yes (recorded as confirmed with --yes)');
+  }
+  const { input } = await import('@inquirer/prompts');
+  const change = plan.change ? ` (change ${plan.change})` : '';
+  const typed = await input({ message: `Deploying ${plan.runbook.name}${plan.runbook.version ? ` ${plan.runbook.version}` : ''} to PROTECTED environment ${env}${change}. Type "${env}" to continue:` }).catch(() => '');
+  if (typed.trim() !== env) throw new UsageError(`confirmation did not match "${env}"; nothing was executed`);
+  decisions.push({ subject: 'protected-environment', choice: 'confirmed', reason: `typed "${env}" to deploy to the protected environment`, via: 'prompt' });
+  return decisions;
+}
