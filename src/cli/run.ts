@@ -1,7 +1,11 @@
 /** `golive run <file> --env E`: checks → steps → smoke tests, with rollback on failure, all journaled. */
 import { hostname } from 'node:os';
 import { UsageError } from '../errors.js';
-import { runDeployment } from '../engine/run.js';
+import { recordDryRun, runDeployment } from '../engine/run.js';
+import type { ProcessRunner } from '../process/types.js';
+import { paintFor } from '../render/paint.js';
+import { displayContext, planAsText } from '../report/plan-text.js';
+import { preflightProblems } from '../runbook/preflight.js';
 import { systemClock, noPrompter } from '../engine/ports.js';
 import { createProcessRunner } from '../process/runner.js';
 import type { Plan } from '../runbook/plan.js';
@@ -19,6 +23,7 @@ export interface RunFlags extends PlanOptions, SessionFlags, GateFlags {
   yes?: boolean;
   approve?: string[];
   keepGoing?: boolean;
+  dryRun?: boolean;
 }
 
 /** Grace between SIGTERM and SIGKILL when a step is stopped. */
@@ -27,6 +32,7 @@ export const KILL_GRACE_MS = 5000;
 /** Run a deployment; returns the exit code. */
 export async function runCommand(file: string, flags: RunFlags): Promise<number> {
   const plan = loadPlan(file, flags);
+  if (flags.dryRun) return dryRun(plan, flags);
   const secrets = secretsOrThrow(plan);
   const gates = await passGates(plan, flags);
   const session = openSession(plan, 'run', flags);
@@ -42,6 +48,37 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
     session.close();
   }
 }
+
+/**
+ * `--dry-run`: execute nothing (no command, no webhook); print the plan and
+ * every problem found without executing; record the dry run. Exit 2 when
+ * something would stop the real run.
+ */
+async function dryRun(plan: Plan, flags: RunFlags): Promise<number> {
+  const { values, problems: secretProblems } = resolveSecrets(plan);
+  const unset = missingEnvReferences(plan).map((name) => `environment variable ${name} is not set (used as {{ env.${name} }})`);
+  const problems = [...secretProblems, ...unset, ...preflightProblems(plan, displayContext(plan))];
+  if (!flags.json) process.stdout.write(`${planAsText(plan, problems, paintFor(process.stdout))}\n\n`);
+  const session = openSession(plan, 'dry-run', flags, { lock: false });
+  try {
+    const result = await recordDryRun({
+      plan,
+      options: engineOptions(session, 'dry-run', values, flags),
+      ports: { runner: refuseToRun, clock: systemClock, prompter: noPrompter, sink: session.sink },
+      interruption: session.interruption,
+    }, problems);
+    return result.exitCode;
+  } finally {
+    session.close();
+  }
+}
+
+/** The runner a dry run gets: proof by construction that nothing is executed. */
+const refuseToRun: ProcessRunner = {
+  start() {
+    throw new Error('a dry run must not execute commands');
+  },
+};
 
 /** Secrets and `{{ env.X }}` values, or a usage error before anything runs. */
 export function secretsOrThrow(plan: Plan): Record<string, string> {

@@ -171,6 +171,16 @@ async function emitStarted(ctx: RunContext, run: EngineRun): Promise<void> {
   }
 }
 
+/** A dry run: executes nothing; records the run, the problems found, and an outcome. */
+export async function recordDryRun(run: EngineRun, problems: string[]): Promise<EngineResult> {
+  const ctx = contextFor(run);
+  const started = ctx.ports.clock.now().getTime();
+  await emitStarted(ctx, run);
+  for (const problem of problems) await ctx.emit({ kind: 'warning', message: ctx.mask(problem) });
+  ctx.issues.push(...problems);
+  return finishRun(ctx, started, problems.length ? 'succeeded-with-issues' : 'succeeded', problems.length ? ExitCode.Usage : ExitCode.Ok);
+}
+
 /** Only the pre-deployment checklist (`golive check`): the go/no-go meeting in one command. */
 export async function runChecklistOnly(run: EngineRun): Promise<EngineResult & { decision: string; reasons: string[] }> {
   const ctx = contextFor(run);
