@@ -83,6 +83,10 @@ export async function runDeployment(run: EngineRun): Promise<EngineResult> {
   if (verdict.verdict === 'interrupted') return interrupted(ctx, finish);
   if (verdict.verdict === 'abort') return finish('aborted', ExitCode.NeedsAction);
   if (verdict.verdict === 'rollback') return finishRollback(ctx, await performRollback(ctx, verdict.reason), finish, 'deployment');
+  if (run.options.mode === 'rehearsal') {
+    // A rehearsal proves the way back too: undo everything, then rollback.verify.
+    return finishRollback(ctx, await performRollback(ctx, 'rehearsal: rolling everything back to test the rollback'), finish, 'requested');
+  }
   return finish(ctx.issues.length > 0 ? 'succeeded-with-issues' : 'succeeded', ExitCode.Ok);
 }
 

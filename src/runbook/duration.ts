@@ -28,3 +28,18 @@ export function formatDuration(ms: number | undefined): string {
   if (h > 0) return `${h}h${String(m).padStart(2, '0')}m`;
   return s === 0 ? `${m}m` : `${m}m${String(s).padStart(2, '0')}s`;
 }
+
+/**
+ * A duration as a runbook writes it (`45s`, `1m30s`, `2h15m`), rounded up to
+ * a sensible step: 5 s under a minute, 15 s under ten minutes, a minute under
+ * two hours, else 5 minutes. Used for suggested expected durations.
+ */
+export function suggestDuration(ms: number): string {
+  const s = Math.max(1, Math.ceil(ms / 1000));
+  const step = s < 60 ? 5 : s < 600 ? 15 : s < 7200 ? 60 : 300;
+  const rounded = Math.ceil(s / step) * step;
+  const h = Math.floor(rounded / 3600);
+  const m = Math.floor((rounded % 3600) / 60);
+  const sec = rounded % 60;
+  return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${sec || (!h && !m) ? `${sec}s` : ''}`;
+}

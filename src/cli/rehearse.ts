@@ -1,0 +1,38 @@
+/** `golive rehearse <file> --env E`: run for real, roll everything back, verify the restore, report timings. */
+import type { EngineEvent } from '../engine/events.js';
+import { runDeployment } from '../engine/run.js';
+import { noPrompter, systemClock } from '../engine/ports.js';
+import { UsageError } from '../errors.js';
+import { createProcessRunner } from '../process/runner.js';
+import { paintFor } from '../render/paint.js';
+import { formatRehearsal, rehearsalReport } from '../report/rehearsal.js';
+import { loadPlan } from './load-plan.js';
+import { engineOptions, secretsOrThrow, type RunFlags } from './run.js';
+import { openSession } from './session.js';
+
+/** Flags of `golive rehearse`. */
+export type RehearseFlags = RunFlags & { allowProtected?: boolean };
+
+/** Exit 0 when forward and rollback both passed; 1 when the forward run failed but rolled back; 3 when the rollback failed. */
+export async function rehearseCommand(file: string, flags: RehearseFlags): Promise<number> {
+  const plan = loadPlan(file, flags);
+  if (plan.protected && !flags.allowProtected) {
+    throw new UsageError(`${plan.environment} is a protected environment: a rehearsal rolls everything back, so it does not rehearse there`, 'rehearse in UAT (--env uat), or pass --allow-protected if you really mean it');
+  }
+  const secrets = secretsOrThrow(plan);
+  const session = openSession(plan, 'rehearsal', flags);
+  const events: EngineEvent[] = [];
+  try {
+    const result = await runDeployment({
+      plan,
+      // A failure in a rehearsal rolls back: testing the way back is the point.
+      options: engineOptions(session, 'rehearsal', secrets, { ...flags, onFailure: flags.onFailure ?? 'rollback' }),
+      ports: { runner: createProcessRunner(), clock: systemClock, prompter: noPrompter, sink: (event) => { events.push(event); return session.sink(event); } },
+      interruption: session.interruption,
+    });
+    if (!flags.json) process.stdout.write(`\n${formatRehearsal(plan, session.runId, rehearsalReport(plan, events), paintFor(process.stdout))}\n`);
+    return result.exitCode;
+  } finally {
+    session.close();
+  }
+}

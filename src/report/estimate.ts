@@ -1,0 +1,38 @@
+/**
+ * Expected durations from history: for each step, the 90th percentile of
+ * the forward times it took in recorded runs and rehearsals, rounded up
+ * sensibly, with how many samples it rests on.
+ */
+import { formatDuration, suggestDuration } from '../runbook/duration.js';
+import { planSteps, type Plan } from '../runbook/plan.js';
+import { percentile } from './timings.js';
+
+/** One step's estimate. */
+export interface StepEstimate {
+  id: string;
+  currentMs?: number;
+  samples: number;
+  p50Ms?: number;
+  p90Ms?: number;
+  /** The suggested `duration:` text, when there are samples. */
+  suggested?: string;
+}
+
+/** Estimates for every step of the plan from samples (step id → successful forward times in ms). */
+export function estimateDurations(plan: Plan, samples: Map<string, number[]>): StepEstimate[] {
+  return planSteps(plan).filter((s) => s.command).map((step) => {
+    const times = samples.get(step.id) ?? [];
+    if (times.length === 0) return { id: step.id, currentMs: step.expectedMs, samples: 0 };
+    const p90Ms = percentile(times, 90);
+    return { id: step.id, currentMs: step.expectedMs, samples: times.length, p50Ms: percentile(times, 50), p90Ms, suggested: suggestDuration(p90Ms) };
+  });
+}
+
+/** The estimates as a table for people. */
+export function formatEstimates(estimates: StepEstimate[]): string {
+  const head = ['step', 'current', 'samples', 'p50', 'p90', 'suggested'];
+  const rows = estimates.map((e) => [e.id, formatDuration(e.currentMs), String(e.samples), formatDuration(e.p50Ms), formatDuration(e.p90Ms), e.suggested ?? '(no history)']);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => `  ${r.map((v, i) => v.padEnd(widths[i])).join('  ')}`;
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
