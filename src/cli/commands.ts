@@ -47,8 +47,18 @@ export function registerCommands(program: Command, setExit: SetExit): void {
     .description('run a deployment: checks, steps, smoke tests; roll back on failure; record everything')
     .argument('<runbook>', 'runbook file')
     .option('--env <name>', 'environment to deploy to')
-    .option('--var <name=value>', 'set a variable (repeatable)', collectVar))
+    .option('--var <name=value>', 'set a variable (repeatable)', collectVar)
+    .option('--override-window <reason>', 'deploy to a protected environment outside the runbook window (the reason is recorded)')
+    .option('--dry-run', 'execute nothing: print the plan and every problem found without executing, and record the dry run'))
     .action(run(async () => (await import('./run.js')).runCommand));
+
+  runFlags(program
+    .command('check')
+    .description('run only the pre-deployment checklist: the go/no-go meeting in one command (exit 4 on NO-GO)')
+    .argument('<runbook>', 'runbook file')
+    .option('--env <name>', 'environment to check')
+    .option('--var <name=value>', 'set a variable (repeatable)', collectVar))
+    .action(run(async () => (await import('./check.js')).checkCommand));
 
   journalOptions(program
     .command('rollback')
@@ -68,10 +78,62 @@ export function registerCommands(program: Command, setExit: SetExit): void {
     .option('--rerun-in-doubt', 'run again a step that was interrupted and whose validation fails'))
     .action(run(async () => (await import('./resume.js')).resumeCommand));
 
+  runFlags(program
+    .command('rehearse')
+    .description('rehearse in UAT: run for real, roll everything back, verify the restore, report step timings')
+    .argument('<runbook>', 'runbook file')
+    .option('--env <name>', 'environment to rehearse in')
+    .option('--var <name=value>', 'set a variable (repeatable)', collectVar)
+    .option('--allow-protected', 'rehearse in a protected environment (it will be rolled back)'))
+    .action(run(async () => (await import('./rehearse.js')).rehearseCommand));
+
+  program
+    .command('estimate')
+    .description('suggest each step\'s expected duration from recorded runs and rehearsals (90th percentile)')
+    .argument('<runbook>', 'runbook file')
+    .option('--env <name>', 'only history from this environment')
+    .option('--db <path>', 'audit journal file (default: .golive/golive.db, or GOLIVE_DB)')
+    .option('--write', 'update the duration: values in the file, keeping comments and layout')
+    .option('--json', 'print the estimates as JSON')
+    .action(run(async () => (await import('./estimate.js')).estimateCommand));
+
+  const audit = program.command('audit').description('the tamper-evident audit journal');
+  audit
+    .command('verify')
+    .description('check the hash chain of every event and every runbook snapshot; exit 1 naming the first altered row')
+    .option('--db <path>', 'audit journal file (default: .golive/golive.db, or GOLIVE_DB)')
+    .option('--json', 'print the result as JSON')
+    .action(run(async () => (await import('./audit.js')).auditVerifyCommand));
+  audit
+    .command('export')
+    .description('print recorded events as JSON lines (secrets are masked before they are stored)')
+    .option('--db <path>', 'audit journal file (default: .golive/golive.db, or GOLIVE_DB)')
+    .option('--run <run-id>', 'only this run and its resumes/rollbacks')
+    .option('--format <format>', 'jsonl (the only format)', 'jsonl')
+    .action(run(async () => (await import('./audit.js')).auditExportCommand));
+
   program
     .command('init')
     .description('write a commented starter runbook (with the schema line for editor completion)')
     .argument('[file]', 'where to write it', 'runbook.yaml')
     .option('--name <name>', 'the runbook name (default: from the file name)')
     .action(run(async () => (await import('./init.js')).initCommand));
+
+  program
+    .command('history')
+    .description('list past runs, newest first: status, duration, operator, parent run')
+    .option('--runbook <name>', 'only runs of this runbook')
+    .option('--env <name>', 'only runs in this environment')
+    .option('--limit <n>', 'how many runs to list (default: 20)')
+    .option('--db <path>', 'audit journal file (default: .golive/golive.db, or GOLIVE_DB)')
+    .option('--json', 'print the runs as a JSON array')
+    .action(run(async () => (await import('./history.js')).historyCommand));
+
+  program
+    .command('show')
+    .description('one past run step by step: attempts, output tails, rollback, smoke tests, decisions, issues')
+    .argument('<run-id>', 'run id or unique prefix (see golive history)')
+    .option('--db <path>', 'audit journal file (default: .golive/golive.db, or GOLIVE_DB)')
+    .option('--json', 'print the run as one JSON object')
+    .action(run(async () => (await import('./show.js')).showCommand));
 }
