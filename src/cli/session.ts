@@ -97,7 +97,7 @@ export function openSession(plan: Plan, mode: RunMode, flags: SessionFlags, extr
     const sink: EventSink = (event) => {
       record(event);
       // Warnings (lock takeover, runbook drift) are recorded right after run.started, so the run's first event stays run.started.
-      if (event.kind === 'run.started') pending.splice(0).forEach(record);
+      if (event.kind === 'run.started') pending.splice(0).forEach((warning) => record({ ...warning, at: new Date().toISOString() }));
     };
     const heartbeat = setInterval(() => {
       try { store.heartbeat(runId); } catch { /* a missed heartbeat only makes the lock look older */ }

@@ -17,7 +17,7 @@ export type RunOutcome =
   | 'succeeded'
   /** Passed, with recorded issues (minor smoke tests, `continue` failures, CONDITIONAL GO). Exit 0. */
   | 'succeeded-with-issues'
-  /** Failed and was rolled back cleanly. Exit 1. */
+  /** Rolled back cleanly: exit 1 after a failed deployment; exit 0 for `golive rollback` and a rehearsal, where rolling back was the job. */
   | 'rolled-back'
   /** Failed and stopped on purpose; resumable and roll-backable. Exit 3. */
   | 'aborted'

@@ -76,7 +76,7 @@ export async function execute(ctx: RunContext, request: ExecutionRequest): Promi
   await ctx.emit({
     kind: 'step.finished', phase, stepId, attempt: request.attempt, status,
     exitCode: result.timedOut ? TIMEOUT_EXIT_CODE : result.exitCode, signal: result.signal,
-    durationMs: result.durationMs, expectedMs: request.expectedMs, head: result.head, tail: result.tail,
+    durationMs: Math.round(result.durationMs), expectedMs: request.expectedMs, head: result.head, tail: result.tail,
     outputBytes: result.outputBytes, outputs: result.outputs, logPath, message,
   });
   // Outputs count even from a failed attempt: the rollback of a half-applied step may need them.

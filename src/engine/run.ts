@@ -166,7 +166,7 @@ async function emitStarted(ctx: RunContext, run: EngineRun): Promise<void> {
   const { plan, options } = run;
   await ctx.emit({
     kind: 'run.started', mode: options.mode,
-    runbook: { name: plan.runbook.name, version: plan.runbook.version, path: plan.source.file, sha256: plan.source.sha256 },
+    runbook: { name: plan.runbook.name, version: plan.runbook.version, path: plan.source.absolutePath, sha256: plan.source.sha256 },
     environment: plan.environment, operator: options.operator, host: options.host, change: plan.change,
     steps: planSteps(plan).map((s) => s.id), expectedMs: expectedTotalMs(plan), vars: ctx.maskRecord(plan.vars), parentRunId: run.prior?.parentRunId,
   });

@@ -37,7 +37,7 @@ export async function runStep(ctx: RunContext, step: PlannedStep): Promise<StepO
     if (run.status === 'stopped' || run.status === 'not-started') return stopped(ctx, step.id, run.status === 'stopped' || attempt > 1);
     if (run.status === 'passed') {
       if (!step.validate) return succeeded(ctx, step.id);
-      const validation = await validate(ctx, step.id, step.title, step.validate, 'validate');
+      const validation = await validate(ctx, step.id, step.title, step.validate, 'validate', attempt);
       if (validation.passed) return succeeded(ctx, step.id);
       if (ctx.interruption.requested) return stopped(ctx, step.id, true);
       reason = validation.reason;
@@ -55,11 +55,16 @@ export async function runStep(ctx: RunContext, step: PlannedStep): Promise<StepO
   return { outcome: 'failed', reason: final };
 }
 
-/** Poll a validation command until it passes or its attempts run out. */
-export async function validate(ctx: RunContext, stepId: string, title: string, validation: PlannedValidation, phase: Phase): Promise<{ passed: boolean; reason: string }> {
+/**
+ * Poll a validation command until it passes or its attempts run out. The
+ * poll numbers continue across step attempts (round 2 of 3 polls is 4–6), so
+ * every execution has its own identity in the journal and its own log file.
+ */
+export async function validate(ctx: RunContext, stepId: string, title: string, validation: PlannedValidation, phase: Phase, round = 1): Promise<{ passed: boolean; reason: string }> {
   let reason = '';
+  const first = (round - 1) * validation.attempts;
   for (let attempt = 1; attempt <= validation.attempts; attempt++) {
-    const check = await execute(ctx, { phase, stepId, title: `${title} (validation)`, attempt, attempts: validation.attempts, command: validation, captureOutputs: false });
+    const check = await execute(ctx, { phase, stepId, title: `${title} (validation)`, attempt: first + attempt, attempts: round * validation.attempts, command: validation, captureOutputs: false });
     if (check.status === 'passed') return { passed: true, reason: '' };
     if (check.status === 'stopped' || check.status === 'not-started') return { passed: false, reason: 'validation interrupted' };
     reason = `validation failed: ${check.message ?? 'failed'}${validation.attempts > 1 ? ` (${validation.attempts} polls)` : ''}`;
