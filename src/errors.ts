@@ -23,6 +23,8 @@ export const ExitCode = {
   Sigint: 130,
   /** Interrupted by SIGTERM. */
   Sigterm: 143,
+  /** Interrupted by SIGHUP (the terminal or SSH session went away). */
+  Sighup: 129,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

@@ -89,5 +89,5 @@ Exit codes:
   4    NO-GO: a blocking pre-deployment check failed
   5    another run holds the lock for this runbook and environment
   70   internal error in golive (a bug: please report it)
-  130  interrupted by SIGINT (143: SIGTERM); resumable or roll-backable
+  130  interrupted by SIGINT (143: SIGTERM, 129: SIGHUP); resumable or roll-backable
 `;

@@ -27,7 +27,9 @@ export async function rollbackCommand(runId: string | undefined, flags: Rollback
   const { order, withoutRollback } = rollbackOrder(planSteps(past.plan), past.state.steps);
   if (order.length === 0) {
     const none = withoutRollback.length ? ` (${withoutRollback.map((s) => s.id).join(', ')}: no rollback defined)` : '';
-    process.stdout.write(`Nothing left to roll back in run ${past.run.id}${none}.\n`);
+    process.stdout.write(flags.json
+      ? `${JSON.stringify({ kind: 'nothing-to-roll-back', runId: past.run.id, withoutRollback: withoutRollback.map((s) => s.id) })}\n`
+      : `Nothing left to roll back in run ${past.run.id}${none}.\n`);
     return ExitCode.Ok;
   }
   const secrets = secretsOrThrow(past.plan);

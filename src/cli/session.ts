@@ -11,7 +11,7 @@ import { AuditStore, HEARTBEAT_INTERVAL_MS } from '../audit/store.js';
 import { newRunId } from '../audit/ids.js';
 import type { RunRecord } from '../audit/types.js';
 import { Interruption } from '../engine/context.js';
-import type { EngineEvent, RunMode } from '../engine/events.js';
+import type { EngineEvent, RunMode, StopSignal } from '../engine/events.js';
 import type { EventSink } from '../engine/ports.js';
 import { killAllProcessGroups } from '../process/runner.js';
 import { createJsonRenderer } from '../render/json-lines.js';
@@ -104,24 +104,22 @@ export function openSession(plan: Plan, mode: RunMode, flags: SessionFlags, extr
     }, HEARTBEAT_INTERVAL_MS);
     heartbeat.unref();
     const interruption = new Interruption();
-    const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+    const onSignal = (signal: StopSignal) => {
       const first = !interruption.requested;
       interruption.request(signal);
       process.stderr.write(first
         ? `\ngolive: ${signal} received: stopping (running steps get SIGTERM, then SIGKILL after a grace period). Press Ctrl-C again to kill them now.\n`
         : `\ngolive: ${signal} again: killing running steps now; they will be recorded as in doubt.\n`);
     };
-    const onInt = () => onSignal('SIGINT');
-    const onTerm = () => onSignal('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
+    // SIGHUP too: a dropped SSH session must stop the run the same careful way, not kill golive and orphan the step.
+    const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal) => [signal, () => onSignal(signal)] as const);
+    for (const [signal, handler] of handlers) process.on(signal, handler);
     return {
       store, runId, operator, host, interruption, sink,
       logDir: join(dirname(dbPath), 'logs', runId),
       close() {
         clearInterval(heartbeat);
-        process.off('SIGINT', onInt);
-        process.off('SIGTERM', onTerm);
+        for (const [signal, handler] of handlers) process.off(signal, handler);
         killAllProcessGroups('SIGKILL');
         try { if (lock) store.releaseLock(plan.runbook.name, environment, runId); } finally { store.close(); }
       },

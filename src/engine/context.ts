@@ -9,7 +9,7 @@ import type { RunningCommand } from '../process/types.js';
 import type { Plan } from '../runbook/plan.js';
 import { renderTemplate, type TemplateContext } from '../runbook/templates.js';
 import type { FailurePolicy } from '../runbook/types.js';
-import type { DecisionSubject, EngineEventBody, RunMode, StepState } from './events.js';
+import type { DecisionSubject, EngineEventBody, RunMode, StepState, StopSignal } from './events.js';
 import type { EnginePorts } from './ports.js';
 
 /** What the operator said on the command line. */
@@ -47,7 +47,7 @@ export interface StepRecord {
 
 /** Stop requests from signals: first graceful, second forced. */
 export class Interruption {
-  signal?: 'SIGINT' | 'SIGTERM';
+  signal?: StopSignal;
   forced = false;
   readonly controller = new AbortController();
   private readonly listeners: Array<(forced: boolean) => void> = [];
@@ -57,7 +57,7 @@ export class Interruption {
   }
 
   /** A signal arrived: the first asks for a graceful stop, any later one forces it. */
-  request(signal: 'SIGINT' | 'SIGTERM'): void {
+  request(signal: StopSignal): void {
     if (this.signal !== undefined) this.forced = true;
     this.signal ??= signal;
     this.controller.abort();

@@ -68,6 +68,9 @@ export type DecisionSubject =
   | 'window-override'
   | 'in-doubt';
 
+/** Signals that stop a run gracefully: Ctrl-C, a service manager, a dropped terminal or SSH session. */
+export type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+
 export interface RunbookIdentity {
   name: string;
   version?: string;
@@ -131,7 +134,7 @@ export type EngineEventBody =
   | { kind: 'verify.finished'; verifyId: string; severity: Severity; passed: boolean; reason?: string }
   | { kind: 'rollback.started'; reason: string; order: string[]; withoutRollback: string[] }
   | { kind: 'rollback.finished'; complete: boolean; failed: string[]; withoutRollback: string[]; verified?: boolean }
-  | { kind: 'run.interrupted'; signal: 'SIGINT' | 'SIGTERM'; forced: boolean }
+  | { kind: 'run.interrupted'; signal: StopSignal; forced: boolean }
   | { kind: 'run.finished'; outcome: RunOutcome; exitCode: number; durationMs: number; issues: string[] }
   | { kind: 'warning'; message: string; stepId?: string };
 

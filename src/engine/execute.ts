@@ -72,15 +72,19 @@ export async function execute(ctx: RunContext, request: ExecutionRequest): Promi
   ctx.active.delete(running);
 
   const status: AttemptStatus = result.spawnError ? 'failed' : result.timedOut ? 'timed-out' : result.stopped ? 'stopped' : result.ok ? 'passed' : 'failed';
-  const message = describeFailure(result, request.command.timeoutMs);
+  // A spawn error can quote a cwd or command built from secrets: mask before it is stored or shown.
+  const failure = describeFailure(result, request.command.timeoutMs);
+  const message = failure === undefined ? undefined : ctx.mask(failure);
+  // Output names come from the command too, and may echo a secret.
+  const outputs = Object.fromEntries(Object.entries(result.outputs).map(([name, value]) => [ctx.mask(name), ctx.mask(value)]));
   await ctx.emit({
     kind: 'step.finished', phase, stepId, attempt: request.attempt, status,
     exitCode: result.timedOut ? TIMEOUT_EXIT_CODE : result.exitCode, signal: result.signal,
     durationMs: Math.round(result.durationMs), expectedMs: request.expectedMs, head: result.head, tail: result.tail,
-    outputBytes: result.outputBytes, outputs: result.outputs, logPath, message,
+    outputBytes: result.outputBytes, outputs, logPath, message,
   });
   // Outputs count even from a failed attempt: the rollback of a half-applied step may need them.
-  if (request.captureOutputs) ctx.outputs[stepId] = { ...ctx.outputs[stepId], ...result.outputs };
+  if (request.captureOutputs) ctx.outputs[stepId] = { ...ctx.outputs[stepId], ...outputs };
   return { status, result, message };
 }
 

@@ -143,7 +143,7 @@ async function finishRollback(ctx: RunContext, result: RollbackResult, finish: F
 async function interrupted(ctx: RunContext, finish: Finish): Promise<EngineResult> {
   const signal = ctx.interruption.signal ?? 'SIGINT';
   await ctx.emit({ kind: 'run.interrupted', signal, forced: ctx.interruption.forced });
-  return finish('interrupted', signal === 'SIGTERM' ? ExitCode.Sigterm : ExitCode.Sigint);
+  return finish('interrupted', signal === 'SIGTERM' ? ExitCode.Sigterm : signal === 'SIGHUP' ? ExitCode.Sighup : ExitCode.Sigint);
 }
 
 async function finishRun(ctx: RunContext, started: number, outcome: RunOutcome, exitCode: number): Promise<EngineResult> {

@@ -1,0 +1,131 @@
+/**
+ * The shipped webshop release runbook end to end, against the real little
+ * HTTP service on 127.0.0.1: each scenario gets its own state directory and
+ * a free port, starts from release 2.3.0 (runbooks/webshop/setup.sh), and
+ * asks the service itself (GET /health) what it serves afterwards. The
+ * service is always stopped, whatever happened.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, type TestContext } from 'vitest';
+import { AuditStore } from '../../src/audit/store.ts';
+import { removeTempDirs, repoRoot, runGolive, tempDir, type GoliveResult } from './helpers.js';
+import { cleanOutput, freePort, isAlive, killAll, readJournal, runIdFrom } from './process-helpers.js';
+
+const runbook = join(repoRoot, 'runbooks', 'webshop-release.yaml');
+const scripts = join(repoRoot, 'runbooks', 'webshop');
+const both = (r: GoliveResult) => `--- exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+
+afterAll(() => removeTempDirs());
+
+interface Health {
+  status: string;
+  version: string;
+  schema: number;
+  checkout_flow: string;
+  pid: number;
+}
+
+/** A webshop on its own port and state directory, at release 2.3.0, stopped when the test ends. */
+async function webshop(context: TestContext) {
+  const dir = tempDir('golive-webshop-');
+  const stateDir = join(dir, 'state');
+  const port = await freePort();
+  const env = { ...process.env, state_dir: stateDir, port: String(port) };
+  const pidFile = join(stateDir, 'service.pid');
+  context.onTestFinished(() => {
+    spawnSync(join(scripts, 'teardown.sh'), { env, stdio: 'ignore', timeout: 10_000 });
+    // Belt and braces: a service teardown could not stop must not outlive the test.
+    if (existsSync(pidFile)) killAll([Number(readFileSync(pidFile, 'utf8'))]);
+  });
+  const setup = spawnSync(join(scripts, 'setup.sh'), { env, encoding: 'utf8', timeout: 20_000 });
+  expect(setup.status, `${setup.stdout}\n${setup.stderr}`).toBe(0);
+
+  const health = async (): Promise<Health> => {
+    const response = await fetch(`http://127.0.0.1:${port}/health`);
+    expect(response.status).toBe(200);
+    return (await response.json()) as Health;
+  };
+  const db = join(dir, 'golive.db');
+  const golive = (args: string[]) => runGolive([...args, '--db', db], { cwd: dir, timeoutMs: 60_000 });
+  const release = (extra: string[] = []) =>
+    golive(['run', runbook, '--env', 'uat', '--var', `state_dir=${stateDir}`, '--var', `port=${port}`, '--yes', ...extra]);
+
+  const before = await health();
+  expect(before).toMatchObject({ status: 'ok', version: '2.3.0', schema: 3, checkout_flow: 'classic' });
+  return { dir, stateDir, db, port, health, golive, release, before };
+}
+
+function verifyJournal(db: string) {
+  const store = AuditStore.open(db);
+  try {
+    return store.verifyChain();
+  } finally {
+    store.close();
+  }
+}
+
+describe.concurrent('webshop release 2.4.0 on a real service', () => {
+  it('the release succeeds and the service serves 2.4.0 on schema 4 with the new checkout', async (context) => {
+    const shop = await webshop(context);
+    const result = await shop.release();
+    expect(result.code, both(result)).toBe(0);
+    const out = cleanOutput(result.stdout, [shop.dir]);
+    expect(out).toContain('◆ go-no-go: GO');
+    for (const test of ['health [critical]', 'login [critical]', 'schema [major]', 'checkout-flow [minor]']) expect(out).toContain(`✔ smoke test ${test}`);
+    expect(out).toMatch(/✔ succeeded in <t> \(exit 0\)$/m);
+
+    const after = await shop.health();
+    expect(after).toMatchObject({ status: 'ok', version: '2.4.0', schema: 4, checkout_flow: 'redesign' });
+    // The restart step really replaced the process.
+    expect(after.pid).not.toBe(shop.before.pid);
+    expect(isAlive(shop.before.pid)).toBe(false);
+
+    const [run] = readJournal(shop.db);
+    expect(run).toMatchObject({ outcome: 'succeeded', exit_code: 0 });
+    expect(run.events.filter((e) => e.kind === 'step.state').map((e) => `${e.data.stepId}:${e.data.state}`)).toEqual(
+      ['backup', 'deploy', 'migrate', 'configure', 'restart', 'announce'].map((id) => `${id}:succeeded`),
+    );
+    expect(verifyJournal(shop.db).ok).toBe(true);
+  });
+
+  it('a failing configuration step rolls everything back (exit 1): 2.3.0 on schema 3 is served again', async (context) => {
+    const shop = await webshop(context);
+    const result = await shop.release(['--var', 'fail_config=true']);
+    expect(result.code, both(result)).toBe(1);
+    const out = cleanOutput(result.stdout, [shop.dir]);
+    expect(out).toContain('↩ rolling back: step configure failed: exited with status 1\n    order: configure → migrate → deploy → backup\n');
+    expect(out).toContain('✔ rollback complete, restore verified\n');
+
+    const after = await shop.health();
+    expect(after).toMatchObject({ status: 'ok', version: '2.3.0', schema: 3, checkout_flow: 'classic' });
+    const [run] = readJournal(shop.db);
+    expect(run).toMatchObject({ outcome: 'rolled-back', exit_code: 1 });
+    // The restart never ran: nothing of it to undo.
+    expect(run.events.some((e) => e.kind === 'step.started' && e.data.stepId === 'restart')).toBe(false);
+  });
+
+  it('a successful release rolled back later by a separate `golive rollback`: 2.3.0 on schema 3 is served again', async (context) => {
+    const shop = await webshop(context);
+    const released = await shop.release();
+    expect(released.code, both(released)).toBe(0);
+    expect(await shop.health()).toMatchObject({ version: '2.4.0', schema: 4 });
+    const releaseRun = runIdFrom(released.stdout);
+
+    // No run id: the latest run of this runbook in this environment.
+    const rollback = await shop.golive(['rollback', '--runbook', 'webshop-release', '--env', 'uat']);
+    expect(rollback.code, both(rollback)).toBe(0);
+    const out = cleanOutput(rollback.stdout, [shop.dir]);
+    expect(out).toContain('    order: restart → configure → migrate → deploy → backup\n');
+    expect(out).toContain('✔ rollback complete, restore verified\n');
+
+    expect(await shop.health()).toMatchObject({ status: 'ok', version: '2.3.0', schema: 3, checkout_flow: 'classic' });
+    const runs = readJournal(shop.db);
+    expect(runs.map((r) => [r.mode, r.outcome, r.parent_run_id])).toEqual([
+      ['run', 'succeeded', null],
+      ['rollback', 'rolled-back', releaseRun],
+    ]);
+    expect(verifyJournal(shop.db).ok).toBe(true);
+  });
+});
