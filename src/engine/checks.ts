@@ -32,6 +32,7 @@ export async function runChecklist(ctx: RunContext): Promise<ChecklistResult> {
       reason = run.message;
     } else {
       const answer = await confirm(ctx, 'confirm', check.id, check.confirm ?? check.title);
+      if (answer.interrupted) return { decision: 'NO-GO', reasons: ['interrupted'], interrupted: true };
       passed = answer.approved;
       reason = answer.reason;
     }

@@ -11,6 +11,8 @@ import type { DecisionSubject } from './events.js';
 export interface Confirmation {
   approved: boolean;
   reason?: string;
+  /** Ctrl-C at the question: no answer was given. */
+  interrupted?: boolean;
 }
 
 /** Ask for (or look up) approval of `question` for check/step `id`. */
@@ -28,6 +30,8 @@ export async function confirm(ctx: RunContext, subject: DecisionSubject, id: str
     return { approved: false, reason };
   }
   const approved = await ctx.ports.prompter.confirm(text);
+  // Ctrl-C at the question is not a "no" from the operator: record nothing as answered.
+  if (ctx.interruption.requested) return { approved: false, reason: 'interrupted at the question', interrupted: true };
   await ctx.emit({ kind: 'decision', subject, subjectId: id, choice: approved ? 'approved' : 'declined', reason: text, by, via: 'prompt' });
   return approved ? { approved } : { approved, reason: `${by} answered no to "${text}"` };
 }

@@ -43,6 +43,8 @@ export interface StepRecord {
   state: StepState | 'running';
   /** Order of completion (for rollback order); undefined until it completes. */
   completedAt?: number;
+  /** It failed and the run went on past it (`on_failure: continue`): undone in completion order, not first. */
+  continued?: boolean;
 }
 
 /** Stop requests from signals: first graceful, second forced. */
@@ -94,10 +96,16 @@ export class RunContext {
     await this.ports.sink({ ...event, at: this.ports.clock.now().toISOString() } as EngineEventBody & { at: string });
   }
 
+  /** Number completions after `last` (a resumed run continues the earlier runs' order). */
+  continueCompletionOrder(last: number): void {
+    this.completionCounter = Math.max(this.completionCounter, last);
+  }
+
   /** Record a step's logical state (event + memory). */
   async setState(stepId: string, state: StepState, reason?: string): Promise<void> {
     const record = this.steps.get(stepId) ?? { state };
     record.state = state;
+    if (state !== 'failed') record.continued = undefined;
     if (state === 'succeeded' || state === 'failed') record.completedAt = ++this.completionCounter;
     this.steps.set(stepId, record);
     await this.emit({ kind: 'step.state', stepId, state, reason: reason && this.mask(reason) });

@@ -55,6 +55,7 @@ export async function execute(ctx: RunContext, request: ExecutionRequest): Promi
     command: ctx.display(request.command.run),
   });
   const logPath = ctx.logPath(stepId, phase, request.attempt);
+  let outputFailure: unknown;
   const running = ctx.ports.runner.start(
     {
       command: commandText, shell: request.command.shell, cwd, env: ctx.commandEnv(stepId, env),
@@ -62,7 +63,10 @@ export async function execute(ctx: RunContext, request: ExecutionRequest): Promi
       secrets: Object.values(ctx.options.secrets), captureOutputs: request.captureOutputs,
     },
     (stream, text) => {
-      ctx.emit({ kind: 'step.output', phase, stepId, stream, text }).catch(() => undefined);
+      ctx.emit({ kind: 'step.output', phase, stepId, stream, text }).catch((error: unknown) => {
+        // The sink could not take the output: stop the command and fail the run once it has ended.
+        if (outputFailure === undefined) { outputFailure = error; running.terminate(); }
+      });
     },
   );
   ctx.active.add(running);
@@ -84,6 +88,7 @@ export async function execute(ctx: RunContext, request: ExecutionRequest): Promi
     outputBytes: result.outputBytes, outputs, logPath, message,
   });
   // Outputs count even from a failed attempt: the rollback of a half-applied step may need them.
+  if (outputFailure !== undefined) throw outputFailure;
   if (request.captureOutputs) ctx.outputs[stepId] = { ...ctx.outputs[stepId], ...outputs };
   return { status, result, message };
 }

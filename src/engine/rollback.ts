@@ -21,20 +21,21 @@ export interface RollbackOrder {
 }
 
 /**
- * Which steps to roll back and in what order: failed (or in-doubt) steps
- * first, most recent first; then succeeded steps in reverse completion
- * order. Steps already rolled back are left alone (rollback is idempotent).
+ * Which steps to roll back and in what order. First the broken ones: the
+ * failed step(s) that stopped the run (they may have half-applied), steps
+ * whose end is unknown (in doubt) and steps whose rollback already failed
+ * once; then every other step that ran in reverse order of completion,
+ * including a step that failed earlier under `on_failure: continue` (undone
+ * in its place). Steps already rolled back are left alone (rollback is
+ * idempotent).
  */
 export function rollbackOrder(steps: PlannedStep[], records: Map<string, StepRecord>): RollbackOrder {
-  const touched = steps.filter((s) => {
-    const state = records.get(s.id)?.state;
-    return state === 'failed' || state === 'in-doubt' || state === 'succeeded' || state === 'rollback-failed' || state === 'no-rollback';
-  });
-  const rank = (s: PlannedStep) => records.get(s.id)?.completedAt ?? steps.indexOf(s);
-  const isDone = (s: PlannedStep) => records.get(s.id)?.state === 'succeeded' || records.get(s.id)?.state === 'no-rollback';
-  const broken = touched.filter((s) => !isDone(s)).sort((a, b) => rank(b) - rank(a));
-  const done = touched.filter(isDone).sort((a, b) => rank(b) - rank(a));
-  const all = [...broken, ...done];
+  const stateOf = (s: PlannedStep) => records.get(s.id)?.state;
+  const touched = steps.filter((s) => ['failed', 'in-doubt', 'succeeded', 'rollback-failed', 'no-rollback'].includes(stateOf(s) ?? ''));
+  const rank = (s: PlannedStep) => records.get(s.id)?.completedAt ?? Number.MAX_SAFE_INTEGER;
+  const broken = (s: PlannedStep) => stateOf(s) === 'in-doubt' || stateOf(s) === 'rollback-failed' || (stateOf(s) === 'failed' && !records.get(s.id)?.continued);
+  const first = (s: PlannedStep) => (broken(s) ? 0 : 1);
+  const all = [...touched].sort((a, b) => first(a) - first(b) || rank(b) - rank(a) || steps.indexOf(b) - steps.indexOf(a));
   return {
     order: all.filter((s) => s.rollback),
     withoutRollback: all.filter((s) => !s.rollback),

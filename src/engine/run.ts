@@ -4,7 +4,6 @@
  * on. Pure logic over ports: it never prints and never touches SQLite.
  */
 import { expectedTotalMs, planSteps, type Plan, type PlannedStep } from '../runbook/plan.js';
-import type { FailurePolicy } from '../runbook/types.js';
 import { runChecklist } from './checks.js';
 import { Interruption, RunContext, type EngineOptions, type StepRecord } from './context.js';
 import type { RunOutcome } from './events.js';
@@ -12,7 +11,8 @@ import { ExitCode } from '../errors.js';
 import type { EnginePorts } from './ports.js';
 import { performRollback, type RollbackResult } from './rollback.js';
 import { resolveInDoubt } from './resume.js';
-import { runStep } from './steps.js';
+import { runStep, type StepOutcome } from './steps.js';
+import { onStepFailure } from './failure.js';
 import { runSmokeTests } from './verify.js';
 
 /** How the engine run ended. */
@@ -54,7 +54,10 @@ export async function runDeployment(run: EngineRun): Promise<EngineResult> {
   if (!run.prior?.checklistDone) {
     const checklist = await runChecklist(ctx);
     if (checklist.interrupted) return interrupted(ctx, finish);
-    if (checklist.decision === 'NO-GO') return finish('no-go', ExitCode.NoGo);
+    if (checklist.decision === 'NO-GO') {
+      ctx.issues.push(...checklist.reasons.map((r) => `no-go: ${r}`));
+      return finish('no-go', ExitCode.NoGo);
+    }
   }
 
   for (const step of planSteps(ctx.plan).filter((s) => run.prior?.inDoubt.includes(s.id))) {
@@ -66,12 +69,13 @@ export async function runDeployment(run: EngineRun): Promise<EngineResult> {
   for (const stage of ctx.plan.stages) {
     let members = (stage.kind === 'step' ? [stage.step] : stage.members).filter((s) => !isFinished(ctx.steps.get(s.id)));
     while (members.length > 0) {
-      const outcomes = await Promise.all(members.map((step) => runStep(ctx, step)));
+      const outcomes = await runConcurrently(ctx, members);
       if (ctx.interruption.requested) return interrupted(ctx, finish);
       const failed = members.filter((_, i) => outcomes[i].outcome === 'failed');
       if (failed.length === 0) break;
-      const reason = failed.map((s, i) => `step ${s.id} failed: ${(outcomes[members.indexOf(s)] as { reason: string }).reason ?? i}`).join('; ');
-      const action = await onStepFailure(ctx, failed[0], reason, run.options.onFailure);
+      const reason = failed.map((s) => `step ${s.id} failed: ${(outcomes[members.indexOf(s)] as { reason: string }).reason}`).join('; ');
+      const action = await onStepFailure(ctx, failed, reason, run.options.onFailure);
+      if (action === 'interrupted') return interrupted(ctx, finish);
       if (action === 'retry') { members = failed; continue; }
       if (action === 'continue' || action === 'skip') break;
       if (action === 'abort') return finish('aborted', ExitCode.NeedsAction);
@@ -100,38 +104,6 @@ export async function rollbackDeployment(run: EngineRun, reason: string): Promis
 }
 
 type Finish = (outcome: RunOutcome, exitCode: number) => Promise<EngineResult>;
-type FailureAction = 'retry' | 'skip' | 'continue' | 'abort' | 'rollback';
-
-/** Apply the failure policy: the step's own, else `--on-failure`, else the runbook's, else ask (abort without a terminal). */
-async function onStepFailure(ctx: RunContext, step: PlannedStep, reason: string, flag?: FailurePolicy): Promise<FailureAction> {
-  const policy = step.onFailure ?? flag ?? ctx.plan.onFailure ?? 'ask';
-  const by = ctx.options.operator;
-  if (policy === 'continue') {
-    ctx.issues.push(`${reason} (on_failure: continue)`);
-    await ctx.emit({ kind: 'decision', subject: 'guided-failure', subjectId: step.id, choice: 'continue', reason, by, via: 'policy' });
-    return 'continue';
-  }
-  if (policy !== 'ask' || !ctx.ports.prompter.interactive) {
-    const chosen = policy === 'ask' ? 'abort' : policy;
-    const why = policy === 'ask' ? `${reason}; no terminal to ask, so the run stops here (on_failure: ask → abort)` : reason;
-    await ctx.emit({ kind: 'decision', subject: 'guided-failure', subjectId: step.id, choice: chosen, reason: why, by, via: 'policy' });
-    return chosen;
-  }
-  const choice = await ctx.ports.prompter.select<FailureAction>(`${reason}. What now?`, [
-    { value: 'retry', name: 'Retry the step' },
-    { value: 'skip', name: 'Skip it and go on (you will be asked why)' },
-    { value: 'rollback', name: 'Roll back now' },
-    { value: 'abort', name: 'Abort: stop here, decide later (resumable, roll-backable)' },
-  ]);
-  let why = reason;
-  if (choice === 'skip') {
-    why = (await ctx.ports.prompter.input('Why is it safe to skip this step?')).trim() || 'no reason given';
-    await ctx.setState(step.id, 'skipped', why);
-    ctx.issues.push(`step ${step.id} skipped by ${by}: ${why}`);
-  }
-  await ctx.emit({ kind: 'decision', subject: 'guided-failure', subjectId: step.id, choice, reason: why, by, via: 'prompt' });
-  return choice;
-}
 
 async function finishRollback(ctx: RunContext, result: RollbackResult, finish: Finish, kind: 'deployment' | 'requested'): Promise<EngineResult> {
   if (result.interrupted) return interrupted(ctx, finish);
@@ -157,6 +129,8 @@ function contextFor(run: EngineRun): RunContext {
   const ctx = new RunContext(run.plan, run.options, run.ports, run.interruption);
   if (run.prior) {
     for (const [id, record] of run.prior.steps) ctx.steps.set(id, { ...record });
+    // Completions in this run come after every earlier one: rollback order spans runs.
+    ctx.continueCompletionOrder(Math.max(0, ...[...run.prior.steps.values()].map((r) => r.completedAt ?? 0)));
     Object.assign(ctx.outputs, run.prior.outputs);
   }
   return ctx;
@@ -197,6 +171,22 @@ export async function runChecklistOnly(run: EngineRun): Promise<EngineResult & {
     ? await finish('no-go', ExitCode.NoGo)
     : await finish(checklist.decision === 'GO' ? 'succeeded' : 'succeeded-with-issues', ExitCode.Ok);
   return { ...result, decision: ctx.plan.checks.length ? checklist.decision : 'GO (no checks defined)', reasons: checklist.reasons };
+}
+
+/**
+ * Run a stage's steps at once. If one of them throws (the journal cannot
+ * record), the others are stopped and awaited before the error goes up:
+ * nothing may keep running unrecorded.
+ */
+async function runConcurrently(ctx: RunContext, steps: PlannedStep[]): Promise<StepOutcome[]> {
+  if (steps.length === 1) return [await runStep(ctx, steps[0])];
+  const settled = await Promise.allSettled(steps.map((step) => runStep(ctx, step).catch((error: unknown) => {
+    ctx.stopAll(false);
+    throw error;
+  })));
+  const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw failure.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<StepOutcome>).value);
 }
 
 /** Steps a resumed run does not run again. */

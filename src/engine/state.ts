@@ -36,6 +36,12 @@ export function foldEvents(events: EngineEvent[]): FoldedState {
         break;
       case 'decision':
         if (event.subject === 'go-no-go' && event.choice !== 'NO-GO') checklistDone = true;
+        if (event.subject === 'guided-failure' && event.choice === 'continue') {
+          for (const id of (event.subjectId ?? '').split(',')) {
+            const record = steps.get(id);
+            if (record) record.continued = true;
+          }
+        }
         break;
       case 'step.started':
         if (event.phase === 'step') {
@@ -47,7 +53,7 @@ export function foldEvents(events: EngineEvent[]): FoldedState {
         if (event.phase === 'step' && Object.keys(event.outputs).length > 0) outputs[event.stepId] = { ...outputs[event.stepId], ...event.outputs };
         break;
       case 'step.state': {
-        const record: StepRecord = { state: event.state, completedAt: steps.get(event.stepId)?.completedAt };
+        const record: StepRecord = { state: event.state, completedAt: steps.get(event.stepId)?.completedAt, continued: event.state === 'failed' ? steps.get(event.stepId)?.continued : undefined };
         if (event.state === 'succeeded' || event.state === 'failed') record.completedAt = ++order;
         steps.set(event.stepId, record);
         break;

@@ -19,6 +19,7 @@ export async function runStep(ctx: RunContext, step: PlannedStep): Promise<StepO
   ctx.steps.set(step.id, { state: 'running' });
   if (step.confirm !== undefined || !step.command) {
     const answer = await confirm(ctx, 'confirm', step.id, step.confirm ?? step.title);
+    if (answer.interrupted) return stopped(ctx, step.id, false);
     if (answer.approved) {
       await ctx.setState(step.id, 'succeeded', 'confirmed');
       return { outcome: 'succeeded' };
@@ -39,7 +40,11 @@ export async function runStep(ctx: RunContext, step: PlannedStep): Promise<StepO
       if (!step.validate) return succeeded(ctx, step.id);
       const validation = await validate(ctx, step.id, step.title, step.validate, 'validate', attempt);
       if (validation.passed) return succeeded(ctx, step.id);
-      if (ctx.interruption.requested) return stopped(ctx, step.id, true);
+      if (ctx.interruption.requested) {
+        // Its command finished; only the proof did not: resume validates it before anything re-runs it.
+        await ctx.setState(step.id, 'in-doubt', 'its validation was interrupted');
+        return { outcome: 'stopped' };
+      }
       reason = validation.reason;
     } else {
       reason = run.message ?? 'failed';

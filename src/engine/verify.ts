@@ -19,7 +19,10 @@ export async function runSmokeTests(ctx: RunContext): Promise<VerifyResult> {
       status = run.status;
       message = run.message;
       if (status === 'passed' || status === 'stopped' || status === 'not-started') break;
-      if (attempt < test.retry.attempts) await ctx.ports.clock.sleep(test.retry.delayMs, ctx.interruption.controller.signal);
+      if (attempt < test.retry.attempts) {
+        await ctx.emit({ kind: 'step.retrying', phase: 'verify', stepId: test.id, nextAttempt: attempt + 1, delayMs: test.retry.delayMs });
+        await ctx.ports.clock.sleep(test.retry.delayMs, ctx.interruption.controller.signal);
+      }
     }
     if (status === 'stopped' || status === 'not-started' || ctx.interruption.requested) return { verdict: 'interrupted' };
     const passed = status === 'passed';
@@ -36,6 +39,7 @@ export async function runSmokeTests(ctx: RunContext): Promise<VerifyResult> {
         { value: 'accept', name: 'Accept it as an issue and go on' },
         { value: 'abort', name: 'Abort: stop here, decide later (resumable, roll-backable)' },
       ]);
+      if (ctx.interruption.requested) return { verdict: 'interrupted' };
       await ctx.emit({ kind: 'decision', subject: 'smoke-test', subjectId: test.id, choice, reason, by: ctx.options.operator, via: 'prompt' });
       if (choice === 'accept') { ctx.issues.push(`${reason} (accepted by ${ctx.options.operator})`); continue; }
       if (choice === 'abort') return { verdict: 'abort', reason };

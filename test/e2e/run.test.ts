@@ -340,7 +340,7 @@ describe.concurrent('golive run: secrets are masked everywhere', () => {
   // the secret verbatim as an output name: in the step.finished event's `outputs`
   // (printed by --json, stored in events.data, hence in the hash-chained trail)
   // and in the `outputs` table.
-  // BUG: a command that cannot start is reported with an unmasked message.
+  // Regression (fixed): a command that cannot start is reported with an unmasked message.
   // The runner's spawn error names the rendered working directory
   // (describeSpawnError, src/process/runner.ts) and execute() (src/engine/execute.ts)
   // puts `could not start: …` into step.finished.message and, through
