@@ -116,21 +116,8 @@ export class AuditStore {
       const now = this.now().toISOString();
       const parent = run.parentRunId === null ? undefined : (this.sql.runById.get(run.parentRunId) as RunRow | undefined);
       const record: RunRecord = {
-        id: run.id,
-        parentRunId: run.parentRunId,
+        ...run,
         rootRunId: run.rootRunId ?? parent?.root_run_id ?? run.id,
-        mode: run.mode,
-        runbookName: run.runbookName,
-        runbookVersion: run.runbookVersion,
-        runbookPath: run.runbookPath,
-        runbookText: run.runbookText,
-        runbookSha256: run.runbookSha256,
-        environment: run.environment,
-        operator: run.operator,
-        host: run.host,
-        pid: run.pid,
-        gitCommit: run.gitCommit,
-        changeId: run.changeId,
         startedAt: now,
         heartbeatAt: now,
         endedAt: null,

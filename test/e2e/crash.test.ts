@@ -10,9 +10,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it, type TestContext } from 'vitest';
-import { AuditStore } from '../../src/audit/store.ts';
 import { removeTempDirs, repoRoot, runGolive, tempDir, type GoliveResult } from './helpers.js';
-import { isAlive, killAll, readJournal, removeListedFiles, runIdFrom, startGolive, waitUntil } from './process-helpers.js';
+import { isAlive, killAll, readJournal, removeListedFiles, runIdFrom, startGolive, waitUntil, verifyJournal } from './process-helpers.js';
 
 afterAll(() => removeTempDirs());
 
@@ -53,14 +52,6 @@ async function history(db: string, cwd: string): Promise<Array<Record<string, un
   return JSON.parse(result.stdout) as Array<Record<string, unknown>>;
 }
 
-function verifyJournal(db: string) {
-  const store = AuditStore.open(db);
-  try {
-    return store.verifyChain();
-  } finally {
-    store.close();
-  }
-}
 
 describe.concurrent('kill -9 of golive mid-step', () => {
   it('the run shows as interrupted; resume validates the in-doubt step and completes; the chain verifies, and a one-byte edit is caught', async (context) => {

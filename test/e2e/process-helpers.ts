@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import BetterSqlite3 from 'better-sqlite3';
+import { AuditStore } from '../../src/audit/store.ts';
 import { goliveBin, repoRoot, type RunOptions } from './helpers.js';
 
 /** A golive process started by `startGolive`. */
@@ -201,5 +202,15 @@ export function removeListedFiles(list: string): void {
   if (!existsSync(list)) return;
   for (const path of readFileSync(list, 'utf8').split('\n').map((l) => l.trim())) {
     if (path !== '') rmSync(path, { force: true });
+  }
+}
+
+/** Check a journal's hash chain and snapshots the way `golive audit verify` does. */
+export function verifyJournal(db: string) {
+  const store = AuditStore.open(db);
+  try {
+    return store.verifyChain();
+  } finally {
+    store.close();
   }
 }

@@ -8,9 +8,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AuditStore } from '../../src/audit/store.ts';
 import { removeTempDirs, repoRoot, runGolive, tempDir, type GoliveResult } from './helpers.js';
-import { cleanOutput, jsonEvents, readJournal, runIdFrom, startGolive } from './process-helpers.js';
+import { cleanOutput, jsonEvents, readJournal, runIdFrom, startGolive, verifyJournal } from './process-helpers.js';
 
 afterAll(() => removeTempDirs());
 
@@ -45,14 +44,6 @@ function expectJsonStream(stdout: string): Array<Record<string, any>> {
   return events;
 }
 
-function verifyJournal(db: string) {
-  const store = AuditStore.open(db);
-  try {
-    return store.verifyChain();
-  } finally {
-    store.close();
-  }
-}
 
 /** Every file under `dir`, recursively. */
 function filesUnder(dir: string): string[] {

@@ -9,9 +9,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it, type TestContext } from 'vitest';
-import { AuditStore } from '../../src/audit/store.ts';
 import { removeTempDirs, repoRoot, runGolive, tempDir } from './helpers.js';
-import { isAlive, killAll, pidsIn, readJournal, removeListedFiles, runIdFrom, startGolive, waitUntil, type LiveGolive } from './process-helpers.js';
+import { isAlive, killAll, pidsIn, readJournal, removeListedFiles, runIdFrom, startGolive, waitUntil, type LiveGolive, verifyJournal } from './process-helpers.js';
 
 /** golive's grace between SIGTERM and SIGKILL for a step (src/cli/run.ts KILL_GRACE_MS). */
 const GRACE_MS = 5000;
@@ -51,14 +50,6 @@ async function interrupt(golive: LiveGolive, signal: NodeJS.Signals) {
   return { ...exit, afterSignalMs: Date.now() - sentAt };
 }
 
-function verifyJournal(db: string) {
-  const store = AuditStore.open(db);
-  try {
-    return store.verifyChain();
-  } finally {
-    store.close();
-  }
-}
 
 describe.concurrent('signals', () => {
   it('SIGINT mid-step: exit 130 within the grace period, no grandchild survives, journaled, rollback/resume named', async (context) => {

@@ -9,9 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, type TestContext } from 'vitest';
-import { AuditStore } from '../../src/audit/store.ts';
 import { removeTempDirs, repoRoot, runGolive, tempDir, type GoliveResult } from './helpers.js';
-import { cleanOutput, freePort, isAlive, killAll, readJournal, runIdFrom } from './process-helpers.js';
+import { cleanOutput, freePort, isAlive, killAll, readJournal, runIdFrom, verifyJournal } from './process-helpers.js';
 
 const runbook = join(repoRoot, 'runbooks', 'webshop-release.yaml');
 const scripts = join(repoRoot, 'runbooks', 'webshop');
@@ -57,14 +56,6 @@ async function webshop(context: TestContext) {
   return { dir, stateDir, db, port, health, golive, release, before };
 }
 
-function verifyJournal(db: string) {
-  const store = AuditStore.open(db);
-  try {
-    return store.verifyChain();
-  } finally {
-    store.close();
-  }
-}
 
 describe.concurrent('webshop release 2.4.0 on a real service', () => {
   it('the release succeeds and the service serves 2.4.0 on schema 4 with the new checkout', async (context) => {
