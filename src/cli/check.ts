@@ -13,7 +13,7 @@ import { openSession } from './session.js';
 export async function checkCommand(file: string, flags: RunFlags): Promise<number> {
   const plan = loadPlan(file, flags);
   const secrets = secretsOrThrow(plan);
-  const session = openSession(plan, 'check', flags, { lock: false });
+  const session = openSession(plan, 'check', flags, { lock: false, secrets });
   const events: EngineEvent[] = [];
   try {
     const result = await runChecklistOnly({
@@ -25,6 +25,7 @@ export async function checkCommand(file: string, flags: RunFlags): Promise<numbe
     if (!flags.json) process.stdout.write(`\n${readinessList(plan, events, result.decision, result.reasons, paintFor(process.stdout))}\n`);
     return result.exitCode;
   } finally {
+    await session.flush();
     session.close();
   }
 }

@@ -20,7 +20,7 @@ export async function rehearseCommand(file: string, flags: RehearseFlags): Promi
     throw new UsageError(`${plan.environment} is a protected environment: a rehearsal rolls everything back, so it does not rehearse there`, 'rehearse in UAT (--env uat), or pass --allow-protected if you really mean it');
   }
   const secrets = secretsOrThrow(plan);
-  const session = openSession(plan, 'rehearsal', flags);
+  const session = openSession(plan, 'rehearsal', flags, { secrets });
   const events: EngineEvent[] = [];
   try {
     const result = await runDeployment({
@@ -33,6 +33,7 @@ export async function rehearseCommand(file: string, flags: RehearseFlags): Promi
     if (!flags.json) process.stdout.write(`\n${formatRehearsal(plan, session.runId, rehearsalReport(plan, events), paintFor(process.stdout))}\n`);
     return result.exitCode;
   } finally {
+    await session.flush();
     session.close();
   }
 }

@@ -32,7 +32,7 @@ export async function resumeCommand(runId: string | undefined, flags: ResumeFlag
   }
   if (past.driftWarning) process.stderr.write(`golive: warning: ${past.driftWarning}\n`);
   const secrets = secretsOrThrow(past.plan);
-  const session = openSession(past.plan, 'resume', flags, { parent: past.run, warnings: past.driftWarning ? [past.driftWarning] : [] });
+  const session = openSession(past.plan, 'resume', flags, { parent: past.run, warnings: past.driftWarning ? [past.driftWarning] : [], secrets });
   try {
     const result = await runDeployment({
       plan: past.plan,
@@ -43,6 +43,7 @@ export async function resumeCommand(runId: string | undefined, flags: ResumeFlag
     });
     return result.exitCode;
   } finally {
+    await session.flush();
     session.close();
   }
 }

@@ -33,7 +33,7 @@ export async function rollbackCommand(runId: string | undefined, flags: Rollback
     return ExitCode.Ok;
   }
   const secrets = secretsOrThrow(past.plan);
-  const session = openSession(past.plan, 'rollback', flags, { parent: past.run, warnings: past.driftWarning ? [past.driftWarning] : [] });
+  const session = openSession(past.plan, 'rollback', flags, { parent: past.run, warnings: past.driftWarning ? [past.driftWarning] : [], secrets });
   try {
     const result = await rollbackDeployment({
       plan: past.plan,
@@ -44,6 +44,7 @@ export async function rollbackCommand(runId: string | undefined, flags: Rollback
     }, `rollback of run ${past.run.id} requested by ${session.operator}`);
     return result.exitCode;
   } finally {
+    await session.flush();
     session.close();
   }
 }

@@ -35,7 +35,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   if (flags.dryRun) return dryRun(plan, flags);
   const secrets = secretsOrThrow(plan);
   const gates = await passGates(plan, flags);
-  const session = openSession(plan, 'run', flags);
+  const session = openSession(plan, 'run', flags, { secrets });
   try {
     const result = await runDeployment({
       plan,
@@ -45,6 +45,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
     });
     return result.exitCode;
   } finally {
+    await session.flush();
     session.close();
   }
 }
@@ -69,6 +70,7 @@ async function dryRun(plan: Plan, flags: RunFlags): Promise<number> {
     }, problems);
     return result.exitCode;
   } finally {
+    await session.flush();
     session.close();
   }
 }

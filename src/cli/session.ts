@@ -18,6 +18,7 @@ import { createJsonRenderer } from '../render/json-lines.js';
 import { paintFor } from '../render/paint.js';
 import { createPlainRenderer } from '../render/plain.js';
 import type { Plan } from '../runbook/plan.js';
+import { notifierFor } from './notifications.js';
 
 /** Flags every executing command shares. */
 export interface SessionFlags {
@@ -35,6 +36,8 @@ export interface Session {
   logDir: string;
   interruption: Interruption;
   sink: EventSink;
+  /** Wait (bounded) for webhook deliveries still under way; call before close(). */
+  flush(): Promise<void>;
   /** Release the lock, stop the heartbeat and signal handling, close the journal. */
   close(): void;
 }
@@ -66,6 +69,8 @@ export interface SessionExtras {
   warnings?: string[];
   /** Default true; the checklist alone (`golive check`) changes nothing and does not lock. */
   lock?: boolean;
+  /** Secret values, for webhook URLs that come from secrets. */
+  secrets?: Record<string, string>;
 }
 
 export function openSession(plan: Plan, mode: RunMode, flags: SessionFlags, extras: SessionExtras = {}): Session {
@@ -90,9 +95,20 @@ export function openSession(plan: Plan, mode: RunMode, flags: SessionFlags, extr
     const render = rendererFor(flags, runId);
     if (takenOver) warnings = [...warnings, `took over a stale lock of run ${takenOver.runId} (pid ${takenOver.pid} on ${takenOver.host}, ${takenOver.operator}, last heartbeat ${takenOver.heartbeatAt})`];
     const pending: EngineEvent[] = warnings.map((message) => ({ kind: 'warning', at: new Date().toISOString(), message }));
-    const record = (event: EngineEvent) => {
-      store.appendEvent(runId, event);
+    const seen: EngineEvent[] = [];
+    let ended = false;
+    const notifier = notifierFor({
+      plan, runId, mode, secrets: extras.secrets ?? {}, events: seen,
+      priorEvents: parent && plan.notify.length > 0 ? store.eventsOf(store.chainOf(parent.rootRunId).map((r) => r.id)).map((e) => e.event) : [],
+      // Nothing may follow run.finished in the journal or the --json stream: a late problem goes to stderr.
+      warn: (message) => (ended ? process.stderr.write(`golive: warning: ${message}\n`) : record({ kind: 'warning', at: new Date().toISOString(), message })),
+    });
+    const record = (event: EngineEvent): void => {
+      store.appendEvent(runId, event); // the journal first: a webhook never hears of an unrecorded event
       render(event);
+      if (event.kind !== 'step.output') seen.push(event);
+      notifier?.handle(event);
+      if (event.kind === 'run.finished') ended = true;
     };
     const sink: EventSink = (event) => {
       record(event);
@@ -117,6 +133,7 @@ export function openSession(plan: Plan, mode: RunMode, flags: SessionFlags, extr
     return {
       store, runId, operator, host, interruption, sink,
       logDir: join(dirname(dbPath), 'logs', runId),
+      flush: () => notifier?.close() ?? Promise.resolve(),
       close() {
         clearInterval(heartbeat);
         for (const [signal, handler] of handlers) process.off(signal, handler);

@@ -1,0 +1,102 @@
+/**
+ * The status update's fold: one pass over a run's events collecting what
+ * is executing, each step's state and when this run settled it, the
+ * rollback, what awaits a decision, and the issues worth a line. Kept apart
+ * from the verdict and the template (status.ts) so each reads on one screen.
+ */
+import type { EngineEvent, EventOf, StepState } from '../engine/events.js';
+import { formatDuration } from '../runbook/duration.js';
+import type { StatusInput } from './status.js';
+
+/** A command start. */
+export type Started = EventOf<'step.started'>;
+
+/** Decisions that are the plan going as intended, not issues worth a line. */
+const ROUTINE_CHOICES = ['approved', 'confirmed', 'GO'];
+
+/** What a run's events say, gathered in one pass. */
+export interface Fold {
+  run?: EventOf<'run.started'>;
+  finished?: EventOf<'run.finished'>;
+  last?: EngineEvent;
+  /** Commands started and not finished, by phase, step and attempt. */
+  open: Map<string, Started>;
+  /** When this run first started each step (ms): retries and validation count against the step's expected time. */
+  firstStart: Map<string, number>;
+  /** Latest state per step: earlier runs of the chain first, then this run. */
+  state: Map<string, StepState | 'running'>;
+  /** When this run settled a step (succeeded, skipped, failed). */
+  settledAt: Map<string, number>;
+  /** Steps whose state this run recorded. */
+  touched: Set<string>;
+  rollback?: { started: EventOf<'rollback.started'>; finished?: EventOf<'rollback.finished'> };
+  goDecision: boolean;
+  /** The smoke tests have started. */
+  verifying: boolean;
+  checksDone: Set<string>;
+  /** A failed step or major smoke test the operator has not decided about yet. */
+  awaiting?: { what: string; id: string };
+  issues: string[];
+}
+
+/**
+ * Fold a run's events (and the state its chain's earlier runs left) into
+ * what the status update is computed from, collecting the issues on the way.
+ */
+export function foldRun(input: Pick<StatusInput, 'events' | 'priorEvents'>): Fold {
+  const f: Fold = { open: new Map(), firstStart: new Map(), state: new Map(), settledAt: new Map(), touched: new Set(), goDecision: false, verifying: false, checksDone: new Set(), issues: [] };
+  for (const e of input.priorEvents ?? []) {
+    if (e.kind === 'step.state') f.state.set(e.stepId, e.state);
+    else if (e.kind === 'step.started' && e.phase === 'step') f.state.set(e.stepId, 'running');
+  }
+  // An earlier run that died mid-step left it in doubt (as resume sees it).
+  for (const [id, s] of f.state) if (s === 'running') f.state.set(id, 'in-doubt');
+  const failedAttempts = new Map<string, number>();
+  for (const e of input.events) {
+    f.last = e;
+    const at = Date.parse(e.at);
+    switch (e.kind) {
+      case 'run.started': f.run = e; break;
+      case 'run.finished': f.finished = e; f.awaiting = undefined; break;
+      case 'step.started':
+        f.open.set(`${e.phase}:${e.stepId}:${e.attempt}`, e);
+        if (e.phase === 'verify') f.verifying = true;
+        if (e.phase === 'step') { f.state.set(e.stepId, 'running'); if (!f.firstStart.has(e.stepId)) f.firstStart.set(e.stepId, at); }
+        break;
+      case 'step.finished':
+        f.open.delete(`${e.phase}:${e.stepId}:${e.attempt}`);
+        if (e.phase === 'step' && e.status !== 'passed' && e.status !== 'stopped') failedAttempts.set(e.stepId, (failedAttempts.get(e.stepId) ?? 0) + 1);
+        break;
+      case 'step.retrying': f.issues.push(`${e.stepId}: attempt ${e.nextAttempt - 1} failed; retrying in ${formatDuration(e.delayMs)}`); break;
+      case 'step.state':
+        f.state.set(e.stepId, e.state);
+        f.touched.add(e.stepId);
+        if (e.state === 'succeeded' || e.state === 'skipped' || e.state === 'failed') f.settledAt.set(e.stepId, at);
+        if (e.state === 'failed') f.awaiting = { what: 'step', id: e.stepId };
+        if (e.state !== 'succeeded' && e.state !== 'rolled-back') f.issues.push(`${e.stepId}: ${e.state}${e.reason ? ` — ${e.reason}` : ''}`);
+        else if (e.state === 'succeeded' && failedAttempts.get(e.stepId)) f.issues.push(`${e.stepId}: succeeded after ${failedAttempts.get(e.stepId)} failed attempt(s)`);
+        break;
+      case 'check.finished':
+        f.checksDone.add(e.checkId);
+        if (!e.passed) f.issues.push(`check ${e.checkId} failed${e.blocking ? '' : ' (non-blocking)'}: ${e.reason ?? 'failed'}`);
+        break;
+      case 'verify.finished':
+        if (!e.passed) f.issues.push(`smoke test ${e.verifyId} (${e.severity}) failed: ${e.reason ?? 'failed'}`);
+        if (!e.passed && e.severity === 'major') f.awaiting = { what: 'smoke test', id: e.verifyId };
+        break;
+      case 'decision':
+        if (e.subject === 'go-no-go') f.goDecision = true;
+        if (e.subject === 'guided-failure' || e.subject === 'smoke-test') f.awaiting = undefined;
+        if (ROUTINE_CHOICES.includes(e.choice)) break;
+        if (e.subject === 'go-no-go') f.issues.push(`${e.choice}${e.reason ? `: ${e.reason}` : ''}`);
+        else f.issues.push(`${e.subject}${e.subjectId ? ` ${e.subjectId}` : ''}: ${e.choice} (${e.by})${e.subject === 'window-override' && e.reason ? ` — ${e.reason}` : ''}`);
+        break;
+      case 'rollback.started': f.rollback = { started: e }; f.awaiting = undefined; break;
+      case 'rollback.finished': if (f.rollback) f.rollback.finished = e; break;
+      case 'run.interrupted': f.issues.push(`interrupted by ${e.signal}${e.forced ? ' (forced)' : ''}`); break;
+      case 'warning': f.issues.push(`warning: ${e.stepId ? `${e.stepId}: ` : ''}${e.message}`); break;
+      default: break;
+    }
+  }
+  return f;
+}
