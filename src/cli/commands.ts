@@ -136,4 +136,23 @@ export function registerCommands(program: Command, setExit: SetExit): void {
     .option('--db <path>', 'audit journal file (default: .golive/golive.db, or GOLIVE_DB)')
     .option('--json', 'print the run as one JSON object')
     .action(run(async () => (await import('./show.js')).showCommand));
+
+  program
+    .command('status')
+    .description('the status update: current activity, progress, On Track / Delayed / Blocked, issues, next steps, ETA; works while a run is live in another terminal')
+    .argument('[run-id]', 'run id or unique prefix (default: the live run, else the latest)')
+    .option('--watch', 're-print every --interval until the run ends (Ctrl-C to stop watching)')
+    .option('--interval <duration>', 'how often --watch re-reads the journal', '5s')
+    .option('--db <path>', 'audit journal file (default: .golive/golive.db, or GOLIVE_DB)')
+    .option('--json', 'print the status as one JSON object (one line per update with --watch)')
+    .action(run(async () => (await import('./status.js')).statusCommand));
+
+  program
+    .command('report')
+    .description('the deployment summary report of a run: decision, timeline vs expected, issues, rollback, audit status')
+    .argument('<run-id>', 'run id or unique prefix (see golive history)')
+    .addOption(new Option('--format <format>', 'md (GitHub Markdown), html (one self-contained page with a timeline chart), json (the report model) or junit (XML for CI)').choices(['md', 'html', 'json', 'junit']).default('md'))
+    .option('-o, --output <file>', 'write the report to this file instead of stdout (an existing file is overwritten: reports are regenerated from the journal)')
+    .option('--db <path>', 'audit journal file (default: .golive/golive.db, or GOLIVE_DB)')
+    .action(run(async () => (await import('./report.js')).reportCommand));
 }

@@ -1,0 +1,101 @@
+/**
+ * `golive report <run-id>`: the deployment summary report of a past run, as
+ * Markdown, a self-contained HTML page, JSON or JUnit XML, on stdout or in a
+ * file. Reads the journal only (opened read-only), so it can be made while
+ * other runs write, and as often as wanted.
+ */
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { MIN_RUN_ID_PREFIX, type AuditStore } from '../audit/store.js';
+import type { RunRecord } from '../audit/types.js';
+import { foldEvents } from '../engine/state.js';
+import { ExitCode, UsageError } from '../errors.js';
+import { buildRunView, type ChainLink } from '../report/run-view.js';
+import { buildSummary, summaryAsJson, summaryPlanOf, type SummaryPlan, type SummaryReport } from '../report/summary.js';
+import { summaryAsHtml } from '../report/summary-html.js';
+import { summaryAsJunit } from '../report/summary-junit.js';
+import { summaryAsMarkdown } from '../report/summary-md.js';
+import { loadRunbookText } from '../runbook/load.js';
+import { resolvePlan } from '../runbook/plan.js';
+import { openJournalForReading } from './history.js';
+
+/** The formats `--format` accepts; the first is the default. */
+export const REPORT_FORMATS = ['md', 'html', 'json', 'junit'] as const;
+
+/** One of `REPORT_FORMATS`. */
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+/** Flags of `golive report`. */
+export interface ReportFlags {
+  format?: ReportFormat;
+  output?: string;
+  db?: string;
+}
+
+const FORMATTERS: Record<ReportFormat, (report: SummaryReport) => string> = {
+  md: summaryAsMarkdown,
+  html: summaryAsHtml,
+  json: summaryAsJson,
+  junit: summaryAsJunit,
+};
+
+/** Write the report of one run; exit 0 whatever the run's outcome (the report says it), 2 when there is no such run. */
+export async function reportCommand(runId: string, flags: ReportFlags): Promise<number> {
+  const format = flags.format ?? 'md';
+  const { store, path } = openJournalForReading(flags.db);
+  if (store === null) throw new UsageError(`no audit journal at ${path}`, 'run golive from the directory of the deployment, or name the journal with --db / GOLIVE_DB');
+  let report: SummaryReport;
+  try {
+    report = reportOf(store, findRun(store, runId));
+  } finally {
+    store.close();
+  }
+  const text = FORMATTERS[format](report);
+  if (flags.output) {
+    const file = resolve(flags.output);
+    writeFileSync(file, text);
+    process.stderr.write(`golive: wrote the ${format} report of run ${report.run.id} to ${file}\n`);
+  } else {
+    process.stdout.write(text);
+  }
+  return ExitCode.Ok;
+}
+
+function findRun(store: AuditStore, runId: string): RunRecord {
+  const run = store.getRun(runId);
+  if (run) return run;
+  const short = runId.length < MIN_RUN_ID_PREFIX ? ` (a prefix needs at least ${MIN_RUN_ID_PREFIX} characters)` : '';
+  throw new UsageError(`no run ${runId} in ${store.path}`, `list runs with \`golive history\`${short}`);
+}
+
+/** Everything the report model needs, read from the journal. */
+function reportOf(store: AuditStore, run: RunRecord): SummaryReport {
+  const chain = store.chainOf(run.rootRunId);
+  const before = chain.slice(0, Math.max(0, chain.findIndex((r) => r.id === run.id)));
+  const events = store.eventsOf([run.id]).map((e) => e.event);
+  const priorEvents = before.length ? store.eventsOf(before.map((r) => r.id)).map((e) => e.event) : [];
+  const view = buildRunView({
+    run, status: store.runStatus(run), events, priorEvents,
+    chain: chain.map((r): ChainLink => ({ id: r.id, mode: r.mode, status: store.runStatus(r), parentRunId: r.parentRunId, startedAt: r.startedAt })),
+  });
+  const plan = snapshotPlan(run, [...priorEvents, ...events]);
+  return buildSummary({ view, events, plan, audit: store.verifyChain(), generatedAt: new Date().toISOString() });
+}
+
+/**
+ * Owners, expected durations and the window from the run's stored runbook
+ * snapshot (what it ran with, not today's file), resolved with the vars the
+ * chain's first run recorded. Quietly null when the snapshot no longer
+ * loads (a newer golive, say): the report then stands on the events alone.
+ */
+function snapshotPlan(run: RunRecord, chainEvents: Parameters<typeof foldEvents>[0]): SummaryPlan | null {
+  try {
+    const vars = foldEvents(chainEvents).vars;
+    const environment = run.environment ?? undefined;
+    const loaded = loadRunbookText(run.runbookPath, run.runbookText, { environment, extraVars: Object.keys(vars) });
+    if (loaded.failed || !loaded.runbook || !loaded.source) return null;
+    return summaryPlanOf(resolvePlan(loaded.source, loaded.runbook, { environment, vars }));
+  } catch {
+    return null;
+  }
+}
