@@ -1,7 +1,7 @@
 /** `golive check <file> --env E`: run only the pre-deployment checklist and print the readiness list. */
 import { runChecklistOnly } from '../engine/run.js';
 import type { EngineEvent } from '../engine/events.js';
-import { noPrompter, systemClock } from '../engine/ports.js';
+import { systemClock } from '../engine/ports.js';
 import { createProcessRunner } from '../process/runner.js';
 import { paintFor } from '../render/paint.js';
 import { readinessList } from '../report/readiness.js';
@@ -13,19 +13,18 @@ import { openSession } from './session.js';
 export async function checkCommand(file: string, flags: RunFlags): Promise<number> {
   const plan = loadPlan(file, flags);
   const secrets = secretsOrThrow(plan);
-  const session = openSession(plan, 'check', flags, { lock: false, secrets });
+  const session = await openSession(plan, 'check', flags, { lock: false, secrets });
   const events: EngineEvent[] = [];
   try {
     const result = await runChecklistOnly({
       plan,
       options: engineOptions(session, 'check', secrets, flags),
-      ports: { runner: createProcessRunner(), clock: systemClock, prompter: noPrompter, sink: (event) => { events.push(event); return session.sink(event); } },
+      ports: { runner: createProcessRunner(), clock: systemClock, prompter: session.prompter, sink: (event) => { events.push(event); return session.sink(event); } },
       interruption: session.interruption,
     });
     if (!flags.json) process.stdout.write(`\n${readinessList(plan, events, result.decision, result.reasons, paintFor(process.stdout))}\n`);
     return result.exitCode;
   } finally {
-    await session.flush();
-    session.close();
+    await session.close();
   }
 }

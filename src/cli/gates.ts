@@ -53,9 +53,10 @@ export async function passGates(plan: Plan, flags: GateFlags, now: Date = new Da
   if (!canPrompt()) {
     throw new UsageError(`${env} is a protected environment: the deployment must be confirmed, and there is no terminal to ask; nothing was executed`, 'run it in a terminal to type the environment name, or pass --yes (recorded as confirmed with --yes)');
   }
-  const { input } = await import('@inquirer/prompts');
+  const { createTerminalPrompter } = await import('../render/terminal-prompter.js');
   const change = plan.change ? ` (change ${plan.change})` : '';
-  const typed = await input({ message: `Deploying ${plan.runbook.name}${plan.runbook.version ? ` ${plan.runbook.version}` : ''} to PROTECTED environment ${env}${change}. Type "${env}" to continue:` }).catch(() => '');
+  // Ctrl-C here raises SIGINT at golive, which ends it before anything started (exit 130).
+  const typed = await createTerminalPrompter().input(`Deploying ${plan.runbook.name}${plan.runbook.version ? ` ${plan.runbook.version}` : ''} to PROTECTED environment ${env}${change}. Type "${env}" to continue:`);
   if (typed.trim() !== env) throw new UsageError(`confirmation did not match "${env}"; nothing was executed`);
   decisions.push({ subject: 'protected-environment', choice: 'confirmed', reason: `typed "${env}" to deploy to the protected environment`, via: 'prompt' });
   return decisions;

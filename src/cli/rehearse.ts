@@ -1,7 +1,7 @@
 /** `golive rehearse <file> --env E`: run for real, roll everything back, verify the restore, report timings. */
 import type { EngineEvent } from '../engine/events.js';
 import { runDeployment } from '../engine/run.js';
-import { noPrompter, systemClock } from '../engine/ports.js';
+import { systemClock } from '../engine/ports.js';
 import { UsageError } from '../errors.js';
 import { createProcessRunner } from '../process/runner.js';
 import { paintFor } from '../render/paint.js';
@@ -20,20 +20,19 @@ export async function rehearseCommand(file: string, flags: RehearseFlags): Promi
     throw new UsageError(`${plan.environment} is a protected environment: a rehearsal rolls everything back, so it does not rehearse there`, 'rehearse in UAT (--env uat), or pass --allow-protected if you really mean it');
   }
   const secrets = secretsOrThrow(plan);
-  const session = openSession(plan, 'rehearsal', flags, { secrets });
+  const session = await openSession(plan, 'rehearsal', flags, { secrets });
   const events: EngineEvent[] = [];
   try {
     const result = await runDeployment({
       plan,
       // A failure in a rehearsal rolls back: testing the way back is the point.
       options: engineOptions(session, 'rehearsal', secrets, { ...flags, onFailure: flags.onFailure ?? 'rollback' }),
-      ports: { runner: createProcessRunner(), clock: systemClock, prompter: noPrompter, sink: (event) => { events.push(event); return session.sink(event); } },
+      ports: { runner: createProcessRunner(), clock: systemClock, prompter: session.prompter, sink: (event) => { events.push(event); return session.sink(event); } },
       interruption: session.interruption,
     });
     if (!flags.json) process.stdout.write(`\n${formatRehearsal(plan, session.runId, rehearsalReport(plan, events), paintFor(process.stdout))}\n`);
     return result.exitCode;
   } finally {
-    await session.flush();
-    session.close();
+    await session.close();
   }
 }

@@ -1,9 +1,9 @@
 /** `golive resume [run-id]`: continue an aborted, failed or interrupted run from its snapshot. */
 import { runDeployment } from '../engine/run.js';
-import { noPrompter, systemClock } from '../engine/ports.js';
+import { systemClock } from '../engine/ports.js';
 import { UsageError } from '../errors.js';
 import { createProcessRunner } from '../process/runner.js';
-import { loadPastRun, openStoreFor, selectRun, type RunSelector } from './past-run.js';
+import { loadPastRun, openStoreFor, selectRun, type PastRun, type RunSelector } from './past-run.js';
 import { refuseIfLive } from './rollback.js';
 import { engineOptions, secretsOrThrow, type RunFlags } from './run.js';
 import { openSession } from './session.js';
@@ -32,19 +32,24 @@ export async function resumeCommand(runId: string | undefined, flags: ResumeFlag
   }
   if (past.driftWarning) process.stderr.write(`golive: warning: ${past.driftWarning}\n`);
   const secrets = secretsOrThrow(past.plan);
-  const session = openSession(past.plan, 'resume', flags, { parent: past.run, warnings: past.driftWarning ? [past.driftWarning] : [], secrets });
+  const session = await openSession(past.plan, 'resume', flags, { parent: past.run, warnings: past.driftWarning ? [past.driftWarning] : [], secrets, alreadyDone: alreadyDone(past) });
   try {
     const result = await runDeployment({
       plan: past.plan,
       options: engineOptions(session, 'resume', secrets, flags),
-      ports: { runner: createProcessRunner(), clock: systemClock, prompter: noPrompter, sink: session.sink },
+      ports: { runner: createProcessRunner(), clock: systemClock, prompter: session.prompter, sink: session.sink },
       interruption: session.interruption,
       prior: { ...past.state, rerunInDoubt: flags.rerunInDoubt === true, parentRunId: past.run.id },
     });
     return result.exitCode;
   } finally {
-    await session.flush();
-    session.close();
+    await session.close();
   }
 }
 
+
+/** Steps (and, past the go/no-go, checks) an earlier run of the chain finished: shown as done from the start. */
+function alreadyDone(past: PastRun): string[] {
+  const steps = [...past.state.steps].filter(([, r]) => r.state === 'succeeded' || r.state === 'skipped' || r.state === 'no-rollback').map(([id]) => id);
+  return past.state.checklistDone ? [...steps, ...past.plan.checks.map((c) => c.id)] : steps;
+}

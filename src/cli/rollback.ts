@@ -1,7 +1,7 @@
 /** `golive rollback [run-id]`: undo a past run from its stored snapshot and outputs. */
 import { rollbackDeployment } from '../engine/run.js';
 import { rollbackOrder } from '../engine/rollback.js';
-import { noPrompter, systemClock } from '../engine/ports.js';
+import { systemClock } from '../engine/ports.js';
 import { ExitCode, LockHeldError } from '../errors.js';
 import { createProcessRunner } from '../process/runner.js';
 import { planSteps } from '../runbook/plan.js';
@@ -33,19 +33,18 @@ export async function rollbackCommand(runId: string | undefined, flags: Rollback
     return ExitCode.Ok;
   }
   const secrets = secretsOrThrow(past.plan);
-  const session = openSession(past.plan, 'rollback', flags, { parent: past.run, warnings: past.driftWarning ? [past.driftWarning] : [], secrets });
+  const session = await openSession(past.plan, 'rollback', flags, { parent: past.run, warnings: past.driftWarning ? [past.driftWarning] : [], secrets });
   try {
     const result = await rollbackDeployment({
       plan: past.plan,
       options: engineOptions(session, 'rollback', secrets, flags),
-      ports: { runner: createProcessRunner(), clock: systemClock, prompter: noPrompter, sink: session.sink },
+      ports: { runner: createProcessRunner(), clock: systemClock, prompter: session.prompter, sink: session.sink },
       interruption: session.interruption,
       prior: { ...past.state, checklistDone: true, parentRunId: past.run.id },
     }, `rollback of run ${past.run.id} requested by ${session.operator}`);
     return result.exitCode;
   } finally {
-    await session.flush();
-    session.close();
+    await session.close();
   }
 }
 

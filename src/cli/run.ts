@@ -35,18 +35,17 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   if (flags.dryRun) return dryRun(plan, flags);
   const secrets = secretsOrThrow(plan);
   const gates = await passGates(plan, flags);
-  const session = openSession(plan, 'run', flags, { secrets });
+  const session = await openSession(plan, 'run', flags, { secrets });
   try {
     const result = await runDeployment({
       plan,
       options: engineOptions(session, 'run', secrets, flags, gates),
-      ports: { runner: createProcessRunner(), clock: systemClock, prompter: noPrompter, sink: session.sink },
+      ports: { runner: createProcessRunner(), clock: systemClock, prompter: session.prompter, sink: session.sink },
       interruption: session.interruption,
     });
     return result.exitCode;
   } finally {
-    await session.flush();
-    session.close();
+    await session.close();
   }
 }
 
@@ -60,7 +59,7 @@ async function dryRun(plan: Plan, flags: RunFlags): Promise<number> {
   const unset = missingEnvReferences(plan).map((name) => `environment variable ${name} is not set (used as {{ env.${name} }})`);
   const problems = [...secretProblems, ...unset, ...preflightProblems(plan, displayContext(plan))];
   if (!flags.json) process.stdout.write(`${planAsText(plan, problems, paintFor(process.stdout))}\n\n`);
-  const session = openSession(plan, 'dry-run', flags, { lock: false });
+  const session = await openSession(plan, 'dry-run', flags, { lock: false });
   try {
     const result = await recordDryRun({
       plan,
@@ -70,8 +69,7 @@ async function dryRun(plan: Plan, flags: RunFlags): Promise<number> {
     }, problems);
     return result.exitCode;
   } finally {
-    await session.flush();
-    session.close();
+    await session.close();
   }
 }
 

@@ -12,12 +12,13 @@ import { newRunId } from '../audit/ids.js';
 import type { RunRecord } from '../audit/types.js';
 import { Interruption } from '../engine/context.js';
 import type { EngineEvent, RunMode, StopSignal } from '../engine/events.js';
-import type { EventSink } from '../engine/ports.js';
+import { noPrompter, type EventSink, type Prompter } from '../engine/ports.js';
 import { killAllProcessGroups } from '../process/runner.js';
 import { createJsonRenderer } from '../render/json-lines.js';
 import { paintFor } from '../render/paint.js';
 import { createPlainRenderer } from '../render/plain.js';
 import type { Plan } from '../runbook/plan.js';
+import { canPrompt } from './gates.js';
 import { notifierFor } from './notifications.js';
 
 /** Flags every executing command shares. */
@@ -36,10 +37,10 @@ export interface Session {
   logDir: string;
   interruption: Interruption;
   sink: EventSink;
-  /** Wait (bounded) for webhook deliveries still under way; call before close(). */
-  flush(): Promise<void>;
-  /** Release the lock, stop the heartbeat and signal handling, close the journal. */
-  close(): void;
+  /** Who answers questions: the terminal, or nobody (then the engine applies its non-interactive rules). */
+  prompter: Prompter;
+  /** Wait (bounded) for webhook deliveries and the task list, then release the lock, stop the heartbeat and signal handling, close the journal. */
+  close(): Promise<void>;
 }
 
 /** The operator's name: `--operator`, else the OS user. */
@@ -71,9 +72,11 @@ export interface SessionExtras {
   lock?: boolean;
   /** Secret values, for webhook URLs that come from secrets. */
   secrets?: Record<string, string>;
+  /** Check and step ids an earlier run finished (resume): the task list shows them done. */
+  alreadyDone?: string[];
 }
 
-export function openSession(plan: Plan, mode: RunMode, flags: SessionFlags, extras: SessionExtras = {}): Session {
+export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags, extras: SessionExtras = {}): Promise<Session> {
   const { parent, lock = true } = extras;
   let warnings = extras.warnings ?? [];
   const dbPath = dbPathFor(flags.db);
@@ -92,7 +95,8 @@ export function openSession(plan: Plan, mode: RunMode, flags: SessionFlags, extr
       runbookText: plan.source.text, runbookSha256: plan.source.sha256, environment, operator, host, pid: process.pid,
       gitCommit: gitCommitOf(plan.source.dir), changeId: plan.change ?? null,
     });
-    const render = rendererFor(flags, runId);
+    const interruption = new Interruption();
+    const output = await outputFor(plan, mode, flags, runId, interruption, extras.alreadyDone ?? []);
     if (takenOver) warnings = [...warnings, `took over a stale lock of run ${takenOver.runId} (pid ${takenOver.pid} on ${takenOver.host}, ${takenOver.operator}, last heartbeat ${takenOver.heartbeatAt})`];
     const pending: EngineEvent[] = warnings.map((message) => ({ kind: 'warning', at: new Date().toISOString(), message }));
     const seen: EngineEvent[] = [];
@@ -105,7 +109,7 @@ export function openSession(plan: Plan, mode: RunMode, flags: SessionFlags, extr
     });
     const record = (event: EngineEvent): void => {
       store.appendEvent(runId, event); // the journal first: a webhook never hears of an unrecorded event
-      render(event);
+      output.render(event);
       if (event.kind !== 'step.output') seen.push(event);
       notifier?.handle(event);
       if (event.kind === 'run.finished') ended = true;
@@ -119,26 +123,20 @@ export function openSession(plan: Plan, mode: RunMode, flags: SessionFlags, extr
       try { store.heartbeat(runId); } catch { /* a missed heartbeat only makes the lock look older */ }
     }, HEARTBEAT_INTERVAL_MS);
     heartbeat.unref();
-    const interruption = new Interruption();
-    const onSignal = (signal: StopSignal) => {
-      const first = !interruption.requested;
-      interruption.request(signal);
-      process.stderr.write(first
-        ? `\ngolive: ${signal} received: stopping (running steps get SIGTERM, then SIGKILL after a grace period). Press Ctrl-C again to kill them now.\n`
-        : `\ngolive: ${signal} again: killing running steps now; they will be recorded as in doubt.\n`);
-    };
-    // SIGHUP too: a dropped SSH session must stop the run the same careful way, not kill golive and orphan the step.
-    const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal) => [signal, () => onSignal(signal)] as const);
-    for (const [signal, handler] of handlers) process.on(signal, handler);
+    const stopListening = listenForStopSignals(interruption);
     return {
-      store, runId, operator, host, interruption, sink,
+      store, runId, operator, host, interruption, sink, prompter: output.prompter,
       logDir: join(dirname(dbPath), 'logs', runId),
-      flush: () => notifier?.close() ?? Promise.resolve(),
-      close() {
-        clearInterval(heartbeat);
-        for (const [signal, handler] of handlers) process.off(signal, handler);
-        killAllProcessGroups('SIGKILL');
-        try { if (lock) store.releaseLock(plan.runbook.name, environment, runId); } finally { store.close(); }
+      async close() {
+        try {
+          await notifier?.close();
+          await output.close();
+        } finally {
+          clearInterval(heartbeat);
+          stopListening();
+          killAllProcessGroups('SIGKILL');
+          try { if (lock) store.releaseLock(plan.runbook.name, environment, runId); } finally { store.close(); }
+        }
       },
     };
   } catch (error) {
@@ -148,10 +146,35 @@ export function openSession(plan: Plan, mode: RunMode, flags: SessionFlags, extr
   }
 }
 
-function rendererFor(flags: SessionFlags, runId: string): (event: EngineEvent) => void {
+/**
+ * SIGINT, SIGTERM and SIGHUP stop the run gracefully; a second one forces it.
+ * SIGHUP too: a dropped SSH session must stop the run the same careful way,
+ * not kill golive and orphan the step. Returns the unsubscribe function.
+ */
+function listenForStopSignals(interruption: Interruption): () => void {
+  const onSignal = (signal: StopSignal) => {
+    const first = !interruption.requested;
+    interruption.request(signal);
+    process.stderr.write(first
+      ? `\ngolive: ${signal} received: stopping (running steps get SIGTERM, then SIGKILL after a grace period). Press Ctrl-C again to kill them now.\n`
+      : `\ngolive: ${signal} again: killing running steps now; they will be recorded as in doubt.\n`);
+  };
+  const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal) => [signal, () => onSignal(signal)] as const);
+  for (const [signal, handler] of handlers) process.on(signal, handler);
+  return () => { for (const [signal, handler] of handlers) process.off(signal, handler); };
+}
+
+/** How the run is shown and who answers questions: the live task list in a terminal, else plain or JSON lines and no prompts. */
+async function outputFor(plan: Plan, mode: RunMode, flags: SessionFlags, runId: string, interruption: Interruption, alreadyDone: string[]): Promise<{ render: (event: EngineEvent) => void; prompter: Prompter; close: () => Promise<void> }> {
   const write = (text: string) => { process.stdout.write(text); };
-  if (flags.json) return createJsonRenderer(write, runId);
-  return createPlainRenderer(write, paintFor(process.stdout), { runId, dbFlag: dbFlagFor(flags.db) });
+  const runRef = { runId, dbFlag: dbFlagFor(flags.db) };
+  if (flags.json) return { render: createJsonRenderer(write, runId), prompter: noPrompter, close: async () => undefined };
+  // A dry run executes nothing and asks nothing: its few events read best as plain lines under the plan.
+  if (!canPrompt() || mode === 'dry-run') return { render: createPlainRenderer(write, paintFor(process.stdout), runRef), prompter: noPrompter, close: async () => undefined };
+  // Loaded only here: listr2 and inquirer cost start-up time every other command would pay.
+  const { createTaskListView } = await import('../render/task-list.js');
+  const view = createTaskListView(plan, runRef, { signal: interruption.controller.signal, alreadyDone });
+  return { render: view.render, prompter: view.prompter, close: () => view.close() };
 }
 
 /** The commit of the runbook's repository, when it is in one (recorded with the run). */

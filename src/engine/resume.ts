@@ -32,6 +32,8 @@ export async function resolveInDoubt(ctx: RunContext, step: PlannedStep, rerunAl
   }
   if (ctx.ports.prompter.interactive) {
     const rerun = await ctx.ports.prompter.confirm(`Step ${step.id} was interrupted and ${why}. Run it again?`);
+    // Ctrl-C at the question is not an answer.
+    if (ctx.interruption.requested) return 'stop';
     await ctx.emit({ kind: 'decision', subject: 'in-doubt', subjectId: step.id, choice: rerun ? 'rerun' : 'stop', reason: why, by, via: 'prompt' });
     if (rerun) ctx.steps.delete(step.id);
     return rerun ? 'rerun' : 'stop';

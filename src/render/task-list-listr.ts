@@ -1,0 +1,145 @@
+/**
+ * The listr2 side of the task list: groups and leaf tasks whose functions only
+ * wait for their item to settle. listr2 never decides anything here: every
+ * task ends the way the engine's events said, and a failed task never stops
+ * the list (`exitOnError: false`).
+ */
+import { DefaultRenderer, Listr, ListrLogger, ProcessOutput, SimpleRenderer, TestRenderer, type ListrTask } from 'listr2';
+import { deferred, type Deferred, type TaskHandle, type TaskItem } from './task-list-model.js';
+
+/** Which listr2 renderer draws the list. */
+export type RendererChoice = 'default' | 'simple' | 'test';
+
+/** A group line (checks, steps, a parallel group, smoke tests, rollback) whose title changes with the run. */
+export class GroupLine {
+  task?: TaskHandle;
+  /** The title it was created with, before any outcome was added to it. */
+  readonly base: string | undefined;
+
+  constructor(public title: string | undefined) {
+    this.base = title;
+  }
+
+  /** Retitle the group now if listr2 has reached it, else when it does. */
+  setTitle(title: string): void {
+    this.title = title;
+    if (this.task) this.task.title = title;
+  }
+}
+
+/** A step stage as shown: one step, or a parallel group of them. */
+export type StageLine = { kind: 'step'; item: TaskItem } | { kind: 'parallel'; group: GroupLine; items: TaskItem[] };
+
+/** Everything the list shows, in order. Groups left undefined are not shown. */
+export interface ListLayout {
+  checks?: { group: GroupLine; items: TaskItem[] };
+  steps?: { group: GroupLine; stages: StageLine[] };
+  verify?: { group: GroupLine; items: TaskItem[] };
+  /**
+   * The rollback phase: its group has no title (so it is invisible) until
+   * `opened` resolves with its items. It resolves with undefined when the run
+   * ended without a rollback.
+   */
+  rollback?: { group: GroupLine; opened: Deferred<TaskItem[] | undefined> };
+}
+
+/** How the list draws an item: its title as it reads now, and pushing title and output to its task. */
+export interface Draw {
+  title(item: TaskItem): string;
+  refresh(item: TaskItem): void;
+}
+
+/** Build the listr2 list for a layout, drawing to `stream`. */
+export function buildListr(layout: ListLayout, stream: NodeJS.WriteStream, renderer: RendererChoice, draw: Draw): Listr {
+  const tasks: ListrTask[] = [];
+  if (layout.checks) tasks.push(group(layout.checks.group, layout.checks.items.map((item) => leaf(item, draw)), false));
+  if (layout.steps) {
+    const stages = layout.steps.stages.map((stage) =>
+      stage.kind === 'step' ? leaf(stage.item, draw) : group(stage.group, stage.items.map((item) => leaf(item, draw)), true));
+    tasks.push(group(layout.steps.group, stages, false));
+  }
+  if (layout.verify) tasks.push(group(layout.verify.group, layout.verify.items.map((item) => leaf(item, draw)), false));
+  if (layout.rollback) tasks.push(rollbackGroup(layout.rollback, draw));
+  // listr2 writes through its logger's ProcessOutput: that is how the list reaches a stream other than process.stdout.
+  const logger = new ListrLogger({ useIcons: true, toStderr: [], processOutput: new ProcessOutput(stream) });
+  return new Listr(tasks, {
+    concurrent: false,
+    exitOnError: false,
+    // Its own SIGINT handler would call process.exit(127) and leak the steps' process groups: the session handles signals.
+    registerSignalListeners: false,
+    renderer: rendererClass(renderer),
+    rendererOptions: {
+      logger,
+      collapseSubtasks: false,
+      collapseSkips: true,
+      showSkipMessage: true,
+      collapseErrors: true,
+      showErrorMessage: true,
+      // One line per task and per output row keeps the list readable on a narrow terminal.
+      formatOutput: 'truncate',
+      removeEmptyLines: true,
+    },
+    fallbackRenderer: SimpleRenderer,
+    fallbackRendererOptions: { logger },
+  });
+}
+
+/**
+ * listr2 picks its renderer from `process.stdout.isTTY` only. The view
+ * decides from its own stream instead, so the default renderer is declared
+ * usable anywhere (`nonTTY`).
+ */
+class StreamDefaultRenderer extends DefaultRenderer {
+  static override nonTTY = true;
+}
+
+function rendererClass(choice: RendererChoice) {
+  if (choice === 'simple') return SimpleRenderer;
+  if (choice === 'test') return TestRenderer;
+  return StreamDefaultRenderer;
+}
+
+function leaf(item: TaskItem, draw: Draw): ListrTask {
+  return {
+    title: draw.title(item),
+    rendererOptions: { outputBar: 3, persistentOutput: false },
+    task: async (_ctx, task) => {
+      item.task = task;
+      draw.refresh(item);
+      item.attached.resolve();
+      const outcome = await item.settled.promise;
+      draw.refresh(item);
+      if (outcome === 'skipped') task.skip(task.title);
+      // A thrown error is listr2's only way to show ✖; with exitOnError false it stops nothing.
+      if (outcome === 'failed') throw new Error(task.title);
+    },
+  };
+}
+
+function group(line: GroupLine, children: ListrTask[], concurrent: boolean): ListrTask {
+  return {
+    title: line.title,
+    task: (_ctx, task) => {
+      line.task = task;
+      if (line.title !== undefined) task.title = line.title;
+      return task.newListr(children, { concurrent, exitOnError: false });
+    },
+  };
+}
+
+function rollbackGroup(rollback: NonNullable<ListLayout['rollback']>, draw: Draw): ListrTask {
+  return {
+    task: async (_ctx, task) => {
+      rollback.group.task = task;
+      const items = await rollback.opened.promise;
+      if (!items) return;
+      if (rollback.group.title !== undefined) task.title = rollback.group.title;
+      return task.newListr(items.map((item) => leaf(item, draw)), { concurrent: false, exitOnError: false });
+    },
+  };
+}
+
+/** A rollback phase not opened yet. */
+export function closedRollback(): { group: GroupLine; opened: Deferred<TaskItem[] | undefined> } {
+  return { group: new GroupLine(undefined), opened: deferred<TaskItem[] | undefined>() };
+}

@@ -1,0 +1,196 @@
+/**
+ * The task list's items for one run, built from the plan when `run.started`
+ * names the mode, and the bookkeeping events need: finding an item, closing
+ * what the engine has moved past, opening the rollback phase, choosing where
+ * a question is drawn. It only follows the engine's order; it never decides
+ * anything about the run.
+ */
+import type { Phase, RunMode } from '../engine/events.js';
+import { planSteps, type Plan, type PlannedStep } from '../runbook/plan.js';
+import { closedRollback, GroupLine, type ListLayout, type StageLine } from './task-list-listr.js';
+import { TaskItem, type ItemSpec } from './task-list-model.js';
+
+/** The note of an item whose question is on screen. */
+export const WAITING_FOR_ANSWER = 'waiting for an answer';
+
+/** Modes whose runs go forward (checks, steps, smoke tests) and may roll back. */
+const FORWARD: ReadonlySet<RunMode> = new Set(['run', 'rehearsal', 'resume']);
+
+/** The items of one run and the layout that shows them. */
+export class TaskListState {
+  readonly layout: ListLayout = {};
+  /** Checks, steps and smoke tests in the engine's order. */
+  readonly forward: TaskItem[] = [];
+  private readonly checks = new Map<string, TaskItem>();
+  private readonly steps = new Map<string, TaskItem>();
+  private readonly verify = new Map<string, TaskItem>();
+  private readonly rollback = new Map<string, TaskItem>();
+  private readonly rollbackVerify = new Map<string, TaskItem>();
+  /** The furthest forward stage the engine has reached. */
+  private cursor = -1;
+  /** The rollback phase has been opened (rollback.started arrived). */
+  rollbackOpened = false;
+
+  constructor(
+    private readonly plan: Plan,
+    readonly mode: RunMode,
+    alreadyDone: ReadonlySet<string>,
+  ) {
+    const owner = (o?: { role: string }) => o?.role;
+    let stage = 0;
+    const make = (map: Map<string, TaskItem>, spec: Omit<ItemSpec, 'stage'>, at: number) => {
+      const item = new TaskItem({ ...spec, stage: at });
+      map.set(spec.id, item);
+      this.forward.push(item);
+      if (alreadyDone.has(spec.id)) item.settle('skipped', undefined, 'already done (earlier run)');
+      return item;
+    };
+    if ((FORWARD.has(mode) || mode === 'check') && plan.checks.length > 0) {
+      const items = plan.checks.map((c) => make(this.checks, { section: 'checks', id: c.id, title: c.title, owner: owner(c.owner), manual: !c.command }, stage++));
+      this.layout.checks = { group: new GroupLine('Pre-deployment checks'), items };
+    }
+    if (!FORWARD.has(mode)) {
+      if (mode === 'rollback') this.layout.rollback = closedRollback();
+      return;
+    }
+    const stepSpec = (s: PlannedStep): Omit<ItemSpec, 'stage'> =>
+      ({ section: 'steps', id: s.id, title: s.title, owner: owner(s.owner), expectedMs: s.expectedMs, manual: !s.command });
+    const stages: StageLine[] = plan.stages.map((st) => {
+      const at = stage++;
+      if (st.kind === 'step') return { kind: 'step', item: make(this.steps, stepSpec(st.step), at) };
+      return { kind: 'parallel', group: new GroupLine(`${st.id}${st.title !== st.id ? ` — ${st.title}` : ''} (in parallel)`), items: st.members.map((m) => make(this.steps, stepSpec(m), at)) };
+    });
+    if (stages.length > 0) this.layout.steps = { group: new GroupLine('Deployment steps'), stages };
+    if (plan.verify.length > 0) {
+      const items = plan.verify.map((v) => make(this.verify, { section: 'verify', id: v.id, title: v.title, owner: owner(v.owner), manual: false }, stage++));
+      this.layout.verify = { group: new GroupLine('Smoke tests'), items };
+    }
+    this.layout.rollback = closedRollback();
+  }
+
+  /** True when the layout has anything to draw as a list. */
+  get hasList(): boolean {
+    return Object.values(this.layout).some((part) => part !== undefined);
+  }
+
+  /** The item an execution of `phase` belongs to. */
+  byPhase(phase: Phase, id: string): TaskItem | undefined {
+    switch (phase) {
+      case 'check': return this.checks.get(id);
+      case 'step': case 'validate': return this.steps.get(id);
+      case 'verify': return this.verify.get(id);
+      case 'rollback': case 'rollback-validate': return this.rollback.get(id);
+      case 'rollback-verify': return this.rollbackVerify.get(id);
+    }
+  }
+
+  /** A step's forward item. */
+  step(id: string): TaskItem | undefined {
+    return this.steps.get(id);
+  }
+
+  /** The rollback line of a step. */
+  rollbackOf(id: string): TaskItem | undefined {
+    return this.rollback.get(id);
+  }
+
+  /** A smoke test's item. */
+  smokeTest(id: string): TaskItem | undefined {
+    return this.verify.get(id);
+  }
+
+  /** The item a confirmation decision is about: the open check, else the step. */
+  confirmed(id: string): TaskItem | undefined {
+    const check = this.checks.get(id);
+    return check?.open ? check : this.steps.get(id) ?? check;
+  }
+
+  /** Any open item with this id (for warnings about a step). */
+  openItem(id: string): TaskItem | undefined {
+    return [this.rollback, this.steps, this.checks, this.verify, this.rollbackVerify].map((m) => m.get(id)).find((i) => i?.open);
+  }
+
+  /**
+   * The engine reached `item`: everything before its stage that is still
+   * open was passed over. On resume that means done in an earlier run;
+   * otherwise it did not run (or its end was never told).
+   */
+  reach(item: TaskItem, at: number): void {
+    if (item.spec.section === 'rollback') return;
+    this.cursor = Math.max(this.cursor, item.spec.stage);
+    this.closeForward(at, (i) => i.spec.stage < item.spec.stage, this.mode === 'resume' ? 'already done (earlier run)' : 'not run', 'no end recorded');
+  }
+
+  /**
+   * Close every open forward item matching `which`: waiting ones as skipped
+   * (`notRun`); started ones as failed, noting `unfinished` (their end was
+   * never told), except a question nobody answered, which did not run.
+   */
+  closeForward(at: number, which: (item: TaskItem) => boolean, notRun: string, unfinished = 'no end recorded'): void {
+    for (const item of this.forward) {
+      if (!item.open || !which(item)) continue;
+      if (item.status === 'waiting') item.settle('skipped', at, notRun);
+      else if (item.note === WAITING_FOR_ANSWER) item.settle('skipped', at, `not answered (${unfinished})`);
+      else item.settle('failed', at, item.awaitingDecision ? item.note : `${item.note ? `${item.note} — ` : ''}${unfinished}`);
+    }
+  }
+
+  /** Open the rollback phase with the engine's order; undefined when it cannot be opened (no phase, or already open). */
+  openRollback(order: string[], withoutRollback: string[], at: number): TaskItem[] | undefined {
+    const phase = this.layout.rollback;
+    if (!phase || this.rollbackOpened) return undefined;
+    this.rollbackOpened = true;
+    this.closeForward(at, () => true, 'not run');
+    const steps = new Map(planSteps(this.plan).map((s) => [s.id, s]));
+    const line = (map: Map<string, TaskItem>, id: string, title?: string, owner?: string) => {
+      const item = new TaskItem({ section: 'rollback', id, title: title ?? id, owner, stage: -1, manual: false });
+      map.set(id, item);
+      return item;
+    };
+    const items = order.map((id) => line(this.rollback, id, steps.get(id)?.title, steps.get(id)?.owner?.role));
+    for (const id of withoutRollback) {
+      const item = line(this.rollback, id, steps.get(id)?.title, steps.get(id)?.owner?.role);
+      item.settle('skipped', at, 'no rollback defined');
+      items.push(item);
+    }
+    items.push(...this.plan.rollbackVerify.map((v) => line(this.rollbackVerify, v.id, v.title)));
+    return items;
+  }
+
+  /** Every open rollback line (at the end of the phase or the run). */
+  openRollbackItems(): TaskItem[] {
+    return [...this.rollback.values(), ...this.rollbackVerify.values()].filter((i) => i.open);
+  }
+
+  /**
+   * A group none of whose lines ran reads as such ("Deployment steps — not
+   * run (no-go)"): listr2 would otherwise draw it with ✔ like a group that passed.
+   */
+  retitleGroupsNotRun(): void {
+    const groups = [this.layout.checks, this.layout.steps && { group: this.layout.steps.group, items: this.layout.steps.stages.flatMap((st) => (st.kind === 'step' ? [st.item] : st.items)) }, this.layout.verify];
+    for (const stage of this.layout.steps?.stages ?? []) if (stage.kind === 'parallel') groups.push({ group: stage.group, items: stage.items });
+    for (const part of groups) {
+      if (!part || part.items.length === 0 || part.group.base === undefined || part.items.some((i) => i.outcome !== 'skipped')) continue;
+      const notes = new Set(part.items.map((i) => i.note));
+      part.group.setTitle(`${part.group.base} — ${notes.size === 1 ? [...notes][0] : 'skipped'}`);
+    }
+  }
+
+  /** Every item, for the timer. */
+  all(): TaskItem[] {
+    return [...this.forward, ...this.rollback.values(), ...this.rollbackVerify.values()];
+  }
+
+  /**
+   * Where a question goes: the failed item awaiting a decision; else the
+   * next manual item the engine has reached; else the first open item from
+   * the engine's position (an in-doubt step on resume).
+   */
+  promptItem(): TaskItem | undefined {
+    const open = this.forward.filter((i) => i.open);
+    const awaiting = open.filter((i) => i.awaitingDecision);
+    if (awaiting.length > 0) return awaiting.at(-1);
+    const ahead = open.filter((i) => i.spec.stage >= this.cursor);
+    return ahead.find((i) => i.spec.manual && i.status === 'waiting') ?? ahead[0];
+  }
+}
