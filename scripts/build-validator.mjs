@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Ajv2020 from 'ajv/dist/2020.js';
 import standaloneCode from 'ajv/dist/standalone/index.js';
+import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const schemaFile = join(root, 'schemas', 'runbook.schema.json');
@@ -40,7 +41,14 @@ try {
   const ajv = new Ajv2020.default(options);
   const source = standaloneCode.default(ajv, ajv.compile(schema));
   mkdirSync(dirname(outFile), { recursive: true });
-  writeFileSync(outFile, `// Generated from schemas/runbook.schema.json by scripts/build-validator.mjs. Do not edit.\n${source}`);
+  // The runtime helpers ajv's code requires are inlined and the whole minified
+  // (names kept): one small file to parse at start-up, no node_modules lookups.
+  const bundled = await build({
+    stdin: { contents: source, resolveDir: root, loader: 'js', sourcefile: 'schema-validator.cjs' },
+    bundle: true, write: false, format: 'cjs', platform: 'node', target: 'node20',
+    minifyWhitespace: true, minifySyntax: true, legalComments: 'none', logLevel: 'warning',
+  });
+  writeFileSync(outFile, `// Generated from schemas/runbook.schema.json by scripts/build-validator.mjs. Do not edit.\n${bundled.outputFiles[0].text}`);
 } catch (error) {
   console.error(`build-validator: ${schemaFile}: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);

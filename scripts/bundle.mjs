@@ -4,7 +4,11 @@
 // --version` and `golive validate` close to bare `node` start-up
 // (measured by bench/startup.mjs). tsc still type-checks and emits dist/
 // modules for the benchmarks that import single layers.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Chunk names change with their content: start empty so stale ones do not pile up.
+rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
   entryPoints: { main: 'src/cli/main.ts' },
@@ -20,4 +24,7 @@ await build({
   banner: { js: "import { createRequire as __goliveCreateRequire } from 'node:module'; const require = __goliveCreateRequire(import.meta.url);" },
   logLevel: 'warning',
   legalComments: 'none',
+  // Less to parse at every start; names are kept so GOLIVE_DEBUG stacks stay readable.
+  minifyWhitespace: true,
+  minifySyntax: true,
 });
