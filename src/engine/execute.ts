@@ -34,6 +34,13 @@ export interface Execution {
   message?: string;
 }
 
+/**
+ * How much of one command's output is shown live (terminal, CI log, --json).
+ * The log file always has all of it; a step dumping gigabytes on the console
+ * helps nobody and would cost more than the step itself.
+ */
+export const STREAMED_OUTPUT_BYTES = 1024 * 1024;
+
 /** Exit status recorded for a command killed by its timeout (as `timeout(1)` does). */
 export const TIMEOUT_EXIT_CODE = 124;
 
@@ -60,7 +67,7 @@ export async function execute(ctx: RunContext, request: ExecutionRequest): Promi
     {
       command: commandText, shell: request.command.shell, cwd, env: ctx.commandEnv(stepId, env),
       timeoutMs: request.command.timeoutMs, killGraceMs: ctx.options.killGraceMs, logPath,
-      secrets: Object.values(ctx.options.secrets), captureOutputs: request.captureOutputs,
+      secrets: Object.values(ctx.options.secrets), captureOutputs: request.captureOutputs, streamBytes: STREAMED_OUTPUT_BYTES,
     },
     (stream, text) => {
       ctx.emit({ kind: 'step.output', phase, stepId, stream, text }).catch((error: unknown) => {

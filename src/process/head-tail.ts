@@ -15,6 +15,8 @@ export interface HeadTail {
   tail: string;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /**
  * Keeps the first and last `keepBytes` bytes of the text fed to it. Memory
  * stays below about three times `keepBytes`: the head is filled once, the tail
@@ -25,7 +27,7 @@ export class HeadTailCapture {
   private readonly headParts: Buffer[] = [];
   private headBytes = 0;
   private headFull: boolean;
-  private readonly tailParts: string[] = [];
+  private readonly tailParts: Buffer[] = [];
   private readonly tailSizes: number[] = [];
   private tailBytes = 0;
   /** Index of the oldest piece still kept; earlier ones are dropped. */
@@ -39,7 +41,7 @@ export class HeadTailCapture {
   /** Appends text to the captured output. */
   add(text: string): void {
     if (this.headFull) {
-      this.addToTail(text, Buffer.byteLength(text, 'utf8'));
+      this.addToTail(Buffer.from(text, 'utf8'));
       return;
     }
     const bytes = Buffer.from(text, 'utf8');
@@ -53,20 +55,31 @@ export class HeadTailCapture {
     this.headParts.push(bytes.subarray(0, cut));
     this.headBytes += cut;
     this.headFull = true;
-    if (cut < bytes.length) this.addToTail(bytes.toString('utf8', cut), bytes.length - cut);
+    if (cut < bytes.length) this.addToTail(bytes.subarray(cut));
+  }
+
+  /**
+   * Appends raw (already masked) bytes once the head is full: output past
+   * the streamed part is never decoded, only its tail is, at the end. Bytes
+   * arriving while the head still has room are taken as text.
+   */
+  addBytes(bytes: Buffer): void {
+    if (this.headFull) this.addToTail(bytes);
+    else this.add(bytes.toString('utf8'));
   }
 
   /** The head and tail captured so far. */
   result(): HeadTail {
     const head = Buffer.concat(this.headParts).toString('utf8');
     if (this.tailBytes === 0 || this.keepBytes <= 0) return { head, tail: '' };
-    const bytes = Buffer.from(this.tailParts.slice(this.tailFirst).join(''), 'utf8');
+    const bytes = Buffer.concat(this.tailParts.slice(this.tailFirst));
     const start = characterStart(bytes, Math.max(0, bytes.length - this.keepBytes), +1);
     return { head, tail: bytes.toString('utf8', start) };
   }
 
-  private addToTail(text: string, size: number): void {
-    this.tailParts.push(text);
+  private addToTail(bytes: Buffer): void {
+    const size = bytes.length;
+    this.tailParts.push(bytes);
     this.tailSizes.push(size);
     this.tailBytes += size;
     // Drop whole pieces only while what remains still covers keepBytes.
@@ -75,7 +88,7 @@ export class HeadTailCapture {
       this.tailBytes - this.tailSizes[this.tailFirst] >= this.keepBytes
     ) {
       this.tailBytes -= this.tailSizes[this.tailFirst];
-      this.tailParts[this.tailFirst] = ''; // release the text now, not at compaction
+      this.tailParts[this.tailFirst] = EMPTY; // release the bytes now, not at compaction
       this.tailFirst += 1;
     }
     // Compact now and then rather than shifting the arrays on every piece,

@@ -34,6 +34,17 @@ export class MaskedLineSplitter {
     private readonly emit: (text: string) => void,
   ) {}
 
+  /**
+   * Hands over the partial line not yet emitted (unmasked: it may hold the
+   * start of a secret) and stops: the caller goes on with raw bytes. Only
+   * valid when the last chunk ended on a whole character.
+   */
+  takePending(): string {
+    const pending = this.pending;
+    this.pending = '';
+    return pending;
+  }
+
   /** Feeds one chunk read from the pipe. */
   write(chunk: Buffer): void {
     const text = this.decoder.write(chunk);

@@ -27,7 +27,7 @@ const BATCH_BYTES = 256 * 1024;
  */
 export class LogFile {
   private fd: number | undefined;
-  private pending: string[] = [];
+  private pending: Array<string | Buffer> = [];
   private pendingLength = 0;
 
   /**
@@ -46,11 +46,11 @@ export class LogFile {
     }
   }
 
-  /** Appends text. */
-  write(text: string): void {
-    if (this.fd === undefined) return;
-    this.pending.push(text);
-    this.pendingLength += text.length;
+  /** Appends text, or raw bytes (output past the streamed part is never decoded). */
+  write(data: string | Buffer): void {
+    if (this.fd === undefined || data.length === 0) return;
+    this.pending.push(data);
+    this.pendingLength += data.length;
     if (this.pendingLength >= BATCH_BYTES) this.flush();
   }
 
@@ -76,11 +76,13 @@ export class LogFile {
 
   private flush(): void {
     if (this.fd === undefined || this.pending.length === 0) return;
-    const text = this.pending.length === 1 ? this.pending[0] : this.pending.join('');
+    const parts = this.pending;
+    const data = parts.length === 1 ? parts[0] : parts.every((p) => typeof p === 'string') ? parts.join('') : Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
     this.pending = [];
     this.pendingLength = 0;
     try {
-      writeSync(this.fd, text);
+      if (typeof data === 'string') writeSync(this.fd, data);
+      else writeSync(this.fd, data);
     } catch (error) {
       this.fail(error);
     }

@@ -23,6 +23,8 @@ export interface Masker {
    * caller must hold back that many characters before deciding.
    */
   readonly longest: number;
+  /** What is masked, longest first (for masking raw bytes, see byte-masker.ts). */
+  readonly patterns: readonly string[];
   /** Masks a complete text. */
   mask(text: string): string;
   /**
@@ -63,6 +65,7 @@ export function createMasker(secrets: readonly string[]): Masker {
 
   return {
     empty: false,
+    patterns: ordered,
     longest,
     mask(text) {
       return text.replace(regex, MASK);
@@ -84,6 +87,7 @@ export function createMasker(secrets: readonly string[]): Masker {
 
 const identityMasker: Masker = {
   empty: true,
+  patterns: [],
   longest: 0,
   mask: (text) => text,
   maskPrefix: (text, minEnd) => ({ masked: text.slice(0, minEnd), end: minEnd }),

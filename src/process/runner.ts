@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { HeadTailCapture } from './head-tail.js';
+import { ByteMasker } from './byte-masker.js';
 import { MaskedLineSplitter } from './line-splitter.js';
 import { LogFile } from './log-file.js';
 import { createMasker, type Masker } from './mask.js';
@@ -69,6 +70,9 @@ class CommandExecution implements RunningCommand {
   private readonly outputsPath: string | undefined;
   private readonly child: ChildProcess | undefined;
   private readonly splitters: MaskedLineSplitter[] = [];
+  private readonly rawStreams: Array<() => ByteMasker | undefined> = [];
+  private rawNoticeGiven = false;
+  private readonly streamLimit: number;
 
   private outputBytes = 0;
   private openPipes = 0;
@@ -91,6 +95,7 @@ class CommandExecution implements RunningCommand {
     this.result = new Promise((resolve) => (this.settle = resolve));
     this.masker = createMasker(spec.secrets);
     this.capture = new HeadTailCapture(spec.keepBytes ?? DEFAULT_KEEP_BYTES);
+    this.streamLimit = spec.streamBytes ?? Number.POSITIVE_INFINITY;
 
     const env: NodeJS.ProcessEnv = { ...process.env, ...spec.env };
     if (spec.captureOutputs) {
@@ -163,9 +168,17 @@ class CommandExecution implements RunningCommand {
     const splitter = new MaskedLineSplitter(this.masker, (text) => this.emit(stream, text));
     this.splitters.push(splitter);
     this.openPipes += 1;
+    let raw: ByteMasker | undefined;
+    this.rawStreams.push(() => raw);
     pipe.on('data', (chunk: Buffer) => {
       this.outputBytes += chunk.length;
+      if (raw) return this.keepRaw(raw.write(chunk));
       splitter.write(chunk);
+      // Switch to raw bytes past the streamed part, at a chunk that ends on a whole (ASCII) character.
+      if (this.outputBytes > this.streamLimit && chunk[chunk.length - 1] < 0x80) {
+        raw = new ByteMasker(this.masker.patterns, Buffer.from(splitter.takePending(), 'utf8'));
+        this.noticeRawOutput(stream);
+      }
     });
     // 'close' rather than 'end': a destroyed pipe never ends, but it closes.
     pipe.on('close', () => {
@@ -173,6 +186,19 @@ class CommandExecution implements RunningCommand {
       this.maybeFinish();
     });
     pipe.on('error', () => {}); // a read error ends the stream; 'close' follows
+  }
+
+  /** Tell the watcher (once) that it sees no more of the output, and where the rest is. */
+  private noticeRawOutput(stream: OutputStream): void {
+    if (this.rawNoticeGiven) return;
+    this.rawNoticeGiven = true;
+    const where = this.spec.logPath ? `: the full output is in ${this.spec.logPath}` : '';
+    this.onOutput?.(stream, `… [golive shows the first ${Math.round(this.streamLimit / 1024)} KiB of a command's output${where}]\n`);
+  }
+
+  private keepRaw(bytes: Buffer): void {
+    this.log?.write(bytes);
+    this.capture.addBytes(bytes);
   }
 
   private emit(stream: OutputStream, text: string): void {
@@ -251,6 +277,10 @@ class CommandExecution implements RunningCommand {
     signalGroup(this.pid, 'SIGKILL');
     if (this.pid !== undefined) unregisterGroup(this.pid);
     for (const splitter of this.splitters) splitter.end();
+    for (const raw of this.rawStreams) {
+      const masker = raw();
+      if (masker) this.keepRaw(masker.end());
+    }
     const outputs = this.outputsPath === undefined ? {} : readOutputsFile(this.outputsPath, this.masker);
     await this.log?.close();
     const { head, tail } = this.capture.result();

@@ -24,6 +24,13 @@ export interface CommandSpec {
   captureOutputs?: boolean;
   /** Bytes of output kept from the start and from the end (default 65536 each). */
   keepBytes?: number;
+  /**
+   * Bytes of output passed to `onOutput` as text (default: all). Past this,
+   * `onOutput` gets one notice naming the log file, and the rest is handled as
+   * raw bytes: masked, logged and counted, but never decoded, which keeps a
+   * step printing gigabytes close to the cost of copying them.
+   */
+  streamBytes?: number;
 }
 
 export type OutputStream = 'stdout' | 'stderr';

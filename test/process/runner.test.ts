@@ -223,3 +223,32 @@ describe('spawn failures', () => {
 function listOutputFiles(): string[] {
   return readdirSync(tmpdir()).filter((name) => name.startsWith('golive-output-'));
 }
+
+describe('output past the streamed part', () => {
+  let tmp: ReturnType<typeof makeTempDir>;
+  beforeEach(() => { tmp = makeTempDir(); });
+  afterEach(() => tmp.cleanup());
+
+  it('is logged and counted in full, masked as bytes, announced once, and never streamed as text', async () => {
+    const secret = 's3cr3t-TOKEN-value';
+    const logPath = join(tmp.dir, 'big.log');
+    // 3 MB of lines, a secret split across two writes in the middle and one at the very end.
+    const command = `for i in $(seq 1 30000); do printf '%099d\\n' $i; done; printf 's3cr3t-TO'; sleep 0.05; printf 'KEN-value\\n'; `
+      + `for i in $(seq 1 20000); do printf '%099d\\n' $i; done; echo "last ${secret}"`;
+    const streamed: string[] = [];
+    const result = await createProcessRunner().start(bashSpec(command, { secrets: [secret], logPath, streamBytes: 100_000 }), (_s, text) => streamed.push(text)).result;
+    expect(result.ok).toBe(true);
+    const expectedBytes = 30000 * 100 + secret.length + 1 + 20000 * 100 + `last ${secret}\n`.length;
+    expect(result.outputBytes).toBe(expectedBytes);
+    const log = readFileSync(logPath, 'utf8');
+    expect(log).not.toContain('s3cr3t');
+    expect(log.match(/\*\*\*/g)?.length).toBe(2);
+    expect(log.split('\n').length).toBe(30000 + 20000 + 2 + 1);
+    const text = streamed.join('');
+    expect(text.length).toBeLessThan(200_000);
+    expect(text.match(/golive shows the first/g)?.length).toBe(1);
+    expect(text).toContain(logPath);
+    expect(result.tail.endsWith('last ***\n')).toBe(true);
+    expect(result.head.startsWith('0'.repeat(98) + '1\n')).toBe(true);
+  });
+});
