@@ -80,6 +80,7 @@ export function createProjector(db: Database): Projector {
       });
     },
     // Never reaches the journal (see AuditStore.appendEvent); handled for completeness.
+    'step.spawned': nothing, // kept in the event only: resume reads it from there
     'step.output': nothing,
     'step.finished': (e) => {
       finishAttempt.run({

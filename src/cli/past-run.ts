@@ -3,12 +3,13 @@
  * snapshot (not today's file), its variables, and the folded state of every
  * run in its chain. Shared by rollback and resume.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { AuditStore } from '../audit/store.js';
 import type { RunRecord } from '../audit/types.js';
 import { foldEvents, type FoldedState } from '../engine/state.js';
-import { UsageError } from '../errors.js';
+import { hostname } from 'node:os';
+import { LockHeldError, UsageError } from '../errors.js';
 import type { Plan } from '../runbook/plan.js';
 import { loadPlan } from './load-plan.js';
 import { dbPathFor } from './session.js';
@@ -64,4 +65,43 @@ export function loadPastRun(store: AuditStore, run: RunRecord): PastRun {
     driftWarning = `${root.runbookPath} is gone; using the stored snapshot of run ${root.id}`;
   }
   return { run, root, state, plan, driftWarning };
+}
+
+/**
+ * Refuse to act while a step left in doubt by a golive that died (kill -9,
+ * power cut of the terminal host) still runs: its process group outlived
+ * golive, and resuming or rolling back on top of it would race it.
+ */
+export function refuseIfOrphansRun(past: PastRun): void {
+  if (past.run.host !== hostname()) return; // another host's processes cannot be seen from here
+  for (const stepId of past.state.inDoubt) {
+    const pid = past.state.pids[stepId];
+    if (pid !== undefined && groupAlive(pid)) {
+      throw new LockHeldError(
+        `step ${stepId} of run ${past.run.id} is still running as process group ${pid}, left behind when golive stopped`,
+        `wait for it to end, or stop it: kill -TERM -${pid}; then run the command again`,
+      );
+    }
+  }
+}
+
+/** True when a process of the group still runs (zombies waiting to be reaped do not count). */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  if (!existsSync('/proc/self/stat')) return true;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return false;
 }

@@ -3,7 +3,7 @@ import { runDeployment } from '../engine/run.js';
 import { systemClock } from '../engine/ports.js';
 import { UsageError } from '../errors.js';
 import { createProcessRunner } from '../process/runner.js';
-import { loadPastRun, openStoreFor, selectRun, type PastRun, type RunSelector } from './past-run.js';
+import { loadPastRun, openStoreFor, refuseIfOrphansRun, selectRun, type PastRun, type RunSelector } from './past-run.js';
 import { refuseIfLive } from './rollback.js';
 import { engineOptions, secretsOrThrow, type RunFlags } from './run.js';
 import { openSession } from './session.js';
@@ -20,6 +20,7 @@ export async function resumeCommand(runId: string | undefined, flags: ResumeFlag
     const status = store.runStatus(target);
     refuseIfLive(status, target);
     past = loadPastRun(store, target);
+    refuseIfOrphansRun(past);
     const chain = store.chainOf(target.rootRunId);
     if (chain.some((r) => r.mode === 'rollback') || past.state.rolledBack) {
       throw new UsageError(`run ${target.id} was rolled back; there is nothing to resume`, `start a new deployment with golive run ${past.root.runbookPath}`);

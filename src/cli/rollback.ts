@@ -5,7 +5,7 @@ import { systemClock } from '../engine/ports.js';
 import { ExitCode, LockHeldError } from '../errors.js';
 import { createProcessRunner } from '../process/runner.js';
 import { planSteps } from '../runbook/plan.js';
-import { loadPastRun, openStoreFor, selectRun, type RunSelector } from './past-run.js';
+import { loadPastRun, openStoreFor, refuseIfOrphansRun, selectRun, type RunSelector } from './past-run.js';
 import { engineOptions, secretsOrThrow, type RunFlags } from './run.js';
 import { openSession } from './session.js';
 
@@ -20,6 +20,7 @@ export async function rollbackCommand(runId: string | undefined, flags: Rollback
     const target = selectRun(store, { ...flags, runId });
     refuseIfLive(store.runStatus(target), target);
     past = loadPastRun(store, target);
+    refuseIfOrphansRun(past);
   } finally {
     store.close();
   }

@@ -111,6 +111,14 @@ export type EngineEventBody =
       /** The command with secrets masked. */
       command: string;
     }
+  | {
+      kind: 'step.spawned';
+      phase: Phase;
+      stepId: string;
+      attempt: number;
+      /** Process id of the command's group leader (= its process group id): what to look for if golive dies. */
+      pid: number;
+    }
   | { kind: 'step.output'; phase: Phase; stepId: string; stream: OutputStream; text: string }
   | {
       kind: 'step.finished';

@@ -79,6 +79,8 @@ export async function execute(ctx: RunContext, request: ExecutionRequest): Promi
   ctx.active.add(running);
   // A stop requested between the start event and the spawn must still reach this command.
   if (ctx.interruption.requested) ctx.interruption.forced ? running.kill() : running.terminate();
+  // Recorded so that, if golive itself dies, resume can tell whether the step's processes still run.
+  if (running.pid !== undefined) await ctx.emit({ kind: 'step.spawned', phase, stepId, attempt: request.attempt, pid: running.pid });
   const result = await running.result;
   ctx.active.delete(running);
 

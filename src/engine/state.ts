@@ -18,6 +18,8 @@ export interface FoldedState {
   vars: Record<string, string>;
   /** A rollback ran to completion at some point. */
   rolledBack: boolean;
+  /** Process group of the last command started for each step (`step.spawned`). */
+  pids: Record<string, number>;
 }
 
 /** Fold events (in recorded order) into the state of each step. */
@@ -29,6 +31,7 @@ export function foldEvents(events: EngineEvent[]): FoldedState {
   let varsSeen = false;
   let rolledBack = false;
   let order = 0;
+  const pids: Record<string, number> = {};
   for (const event of events) {
     switch (event.kind) {
       case 'run.started':
@@ -48,6 +51,9 @@ export function foldEvents(events: EngineEvent[]): FoldedState {
           checklistDone = true;
           steps.set(event.stepId, { state: 'running' });
         }
+        break;
+      case 'step.spawned':
+        pids[event.stepId] = event.pid;
         break;
       case 'step.finished':
         if (event.phase === 'step' && Object.keys(event.outputs).length > 0) outputs[event.stepId] = { ...outputs[event.stepId], ...event.outputs };
@@ -72,5 +78,5 @@ export function foldEvents(events: EngineEvent[]): FoldedState {
       inDoubt.push(id);
     } else if (record.state === 'in-doubt') inDoubt.push(id);
   }
-  return { steps, outputs, checklistDone, inDoubt, vars, rolledBack };
+  return { steps, outputs, checklistDone, inDoubt, vars, rolledBack, pids };
 }

@@ -58,6 +58,7 @@ export function createMessageBuilder(runId?: string): { build(event: EngineEvent
       if (e.phase === 'step') titles.set(e.stepId, e.title);
       return undefined;
     },
+    'step.spawned': () => undefined,
     'step.output': () => undefined,
     // Checks and smoke tests are told by check.finished / verify.finished; a validation poll by the step's state (30 polls would be 30 posts).
     'step.finished': (e) => e.status === 'passed' || e.phase === 'check' || e.phase === 'verify' || e.phase === 'validate' || e.phase === 'rollback-validate' ? undefined

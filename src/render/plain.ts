@@ -23,6 +23,7 @@ export function createPlainRenderer(write: (text: string) => void, paint: Paint,
     'step.started': (e) =>
       `${paint.dim('▶')} ${label(e.phase, e.stepId)}${e.title !== e.stepId ? ` — ${e.title}` : ''}${e.owner ? paint.dim(` [${e.owner}]`) : ''}` +
       `${e.attempts > 1 ? ` (attempt ${e.attempt}/${e.attempts})` : ''}`,
+    'step.spawned': () => undefined,
     'step.output': (e) => indent(e.text, paint.dim('    │ ')),
     'step.finished': (e) => {
       // A passing check is reported once, by check.finished.

@@ -144,6 +144,7 @@ export function createTaskListView(plan: Plan, run: RunRef, options: TaskListOpt
       item.start(t, validating ? undefined : e.attempt, validating ? undefined : e.attempts);
       item.note = validating ? `validating${e.attempts > 1 ? ` (check ${e.attempt}/${e.attempts})` : ''}` : undefined;
     }),
+    'step.spawned': () => undefined,
     'step.output': (e) => {
       const item = state?.byPhase(e.phase, e.stepId);
       if (item) item.addOutput(e.text);

@@ -55,15 +55,22 @@ async function history(db: string, cwd: string): Promise<Array<Record<string, un
 
 describe.concurrent('kill -9 of golive mid-step', () => {
   it('the run shows as interrupted; resume validates the in-doubt step and completes; the chain verifies, and a one-byte edit is caught', async (context) => {
-    const { dir, db, runId, golivePid, trace } = await crashDuringSlowStep(context);
+    const { dir, db, runId, golivePid, stepPid, trace } = await crashDuringSlowStep(context);
 
     // The journal says "running", but its process is gone: that reads as interrupted.
     const [crashed] = readJournal(db);
     expect(crashed).toMatchObject({ id: runId, outcome: 'running', exit_code: null, pid: golivePid });
     expect(isAlive(golivePid)).toBe(false);
-    expect(crashed.events.at(-1)).toMatchObject({ kind: 'step.started', data: { stepId: 'slow', phase: 'step' } });
+    expect(crashed.events.at(-2)).toMatchObject({ kind: 'step.started', data: { stepId: 'slow', phase: 'step' } });
+    expect(crashed.events.at(-1)).toMatchObject({ kind: 'step.spawned', data: { stepId: 'slow', phase: 'step', pid: stepPid } });
     expect(await history(db, dir)).toEqual([expect.objectContaining({ id: runId, mode: 'run', status: 'interrupted', exitCode: null, endedAt: null })]);
     expect(verifyJournal(db)).toEqual({ ok: true, checked: crashed.events.length });
+
+    // While the orphaned step still runs, resume refuses to race it and names the way to stop it.
+    const early = await runGolive(['resume', runId, '--db', db], { cwd: dir });
+    expect(early.code, both(early)).toBe(5);
+    expect(early.stderr).toContain(`step slow of run ${runId} is still running as process group ${stepPid}`);
+    expect(early.stderr).toContain(`kill -TERM -${stepPid}`);
 
     // The orphaned step finishes its work on its own; resume must see that, not redo it.
     await waitUntil(() => existsSync(join(dir, 'marker')), 'the orphaned slow step to finish', 5000);

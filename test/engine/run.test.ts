@@ -41,10 +41,10 @@ describe('a successful run', () => {
     expect(h.runner.commands).toEqual(['./check-disk.sh', './backup.sh', './deploy.sh 2.4.0', './smoke-login.sh']);
     expect(h.log.kinds()).toEqual([
       'run.started',
-      'step.started', 'step.finished', 'check.finished', 'decision',
-      'step.started', 'step.finished', 'step.state',
-      'step.started', 'step.finished', 'step.state',
-      'step.started', 'step.finished', 'verify.finished',
+      'step.started', 'step.spawned', 'step.finished', 'check.finished', 'decision',
+      'step.started', 'step.spawned', 'step.finished', 'step.state',
+      'step.started', 'step.spawned', 'step.finished', 'step.state',
+      'step.started', 'step.spawned', 'step.finished', 'verify.finished',
       'run.finished',
     ]);
     expect(h.log.ofKind('step.started').map((e) => `${e.phase}:${e.stepId}`)).toEqual(['check:disk', 'step:backup', 'step:deploy', 'verify:login']);
@@ -116,7 +116,7 @@ describe('a successful run', () => {
     h.runner.on('./backup.sh', { output: 'dumping 3 tables\n', stderr: 'warning: slow disk\n' });
     await h.run();
     const kinds = h.log.events.filter((e) => 'stepId' in e && e.stepId === 'backup').map((e) => e.kind);
-    expect(kinds).toEqual(['step.started', 'step.output', 'step.output', 'step.finished', 'step.state']);
+    expect(kinds).toEqual(['step.started', 'step.spawned', 'step.output', 'step.output', 'step.finished', 'step.state']);
     expect(h.log.ofKind('step.output').map((e) => [e.stream, e.text])).toEqual([['stdout', 'dumping 3 tables\n'], ['stderr', 'warning: slow disk\n']]);
   });
 
@@ -130,7 +130,7 @@ steps:
 `);
     const result = await h.run();
     expect(result.exitCode).toBe(0);
-    expect(h.log.kinds()).toEqual(['run.started', 'step.started', 'step.finished', 'step.state', 'run.finished']);
+    expect(h.log.kinds()).toEqual(['run.started', 'step.started', 'step.spawned', 'step.finished', 'step.state', 'run.finished']);
   });
 });
 
