@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { AuditStore } from '../audit/store.js';
 import { ExitCode } from '../errors.js';
 import { estimateDurations, formatEstimates } from '../report/estimate.js';
-import { stepTimings } from '../report/timings.js';
+import { durationSamples } from './duration-history.js';
 import { loadRunbookFile } from '../runbook/load.js';
 import { setStepDurations } from '../runbook/rewrite.js';
 import { loadPlan, type PlanOptions } from './load-plan.js';
@@ -15,17 +15,12 @@ export type EstimateFlags = PlanOptions & { db?: string; write?: boolean; json?:
 /** Print (and with --write, apply) suggested durations. */
 export async function estimateCommand(file: string, flags: EstimateFlags): Promise<number> {
   const plan = loadPlan(file, { ...flags, env: flags.env ?? firstEnvironment(file, flags) });
-  const samples = new Map<string, number[]>();
+  let samples = new Map<string, number[]>();
   const path = dbPathFor(flags.db);
   if (existsSync(path)) {
     const store = AuditStore.open(path, { readonly: true });
     try {
-      const runs = store.listRuns({ runbook: plan.runbook.name, environment: flags.env, modes: ['run', 'rehearsal', 'resume'] });
-      for (const run of runs) {
-        for (const [id, t] of stepTimings(store.eventsOf([run.id]).map((e) => e.event))) {
-          if (t.forwardMs !== undefined && t.state !== 'failed') samples.set(id, [...(samples.get(id) ?? []), t.forwardMs]);
-        }
-      }
+      samples = durationSamples(store, plan.runbook.name, flags.env);
     } finally {
       store.close();
     }

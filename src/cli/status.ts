@@ -9,6 +9,7 @@ import type { RunRecord } from '../audit/types.js';
 import { foldEvents } from '../engine/state.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { paintFor } from '../render/paint.js';
+import { durationSamples, historicalExpectations } from './duration-history.js';
 import { formatStatus, statusAsJson, statusPlanOf, statusUpdate, type StatusInput, type StatusUpdate } from '../report/status.js';
 import { parseDuration } from '../runbook/duration.js';
 import { loadRunbookText } from '../runbook/load.js';
@@ -75,7 +76,10 @@ function plannedOf(store: AuditStore, run: RunRecord): Pick<StatusInput, 'steps'
     const environment = run.environment ?? undefined;
     const loaded = loadRunbookText(run.runbookPath, run.runbookText, { environment, extraVars: Object.keys(vars) });
     if (loaded.failed || !loaded.runbook || !loaded.source) return { steps: [] };
-    return statusPlanOf(resolvePlan(loaded.source, loaded.runbook, { environment, vars }));
+    const planned = statusPlanOf(resolvePlan(loaded.source, loaded.runbook, { environment, vars }));
+    // Once the journal has history of this runbook here, ETAs rest on what steps really took (p90), as `golive estimate` suggests.
+    const history = historicalExpectations(durationSamples(store, run.runbookName, environment, run.id));
+    return { ...planned, steps: planned.steps.map((step) => (history.has(step.id) ? { ...step, expectedMs: history.get(step.id) } : step)) };
   } catch {
     return { steps: [] };
   }
