@@ -84,7 +84,8 @@ export function registerCommands(program: Command, setExit: SetExit): void {
     .argument('<runbook>', 'runbook file')
     .option('--env <name>', 'environment to rehearse in')
     .option('--var <name=value>', 'set a variable (repeatable)', collectVar)
-    .option('--allow-protected', 'rehearse in a protected environment (it will be rolled back)'))
+    .option('--allow-protected', 'rehearse in a protected environment (it will be rolled back; its confirmation and window still apply)')
+    .option('--override-window <reason>', 'with --allow-protected: rehearse outside the runbook window (the reason is recorded)'))
     .action(run(async () => (await import('./rehearse.js')).rehearseCommand));
 
   program

@@ -6,6 +6,7 @@ import { UsageError } from '../errors.js';
 import { createProcessRunner } from '../process/runner.js';
 import { paintFor } from '../render/paint.js';
 import { formatRehearsal, rehearsalReport } from '../report/rehearsal.js';
+import { passGates } from './gates.js';
 import { loadPlan } from './load-plan.js';
 import { engineOptions, secretsOrThrow, type RunFlags } from './run.js';
 import { openSession } from './session.js';
@@ -20,13 +21,15 @@ export async function rehearseCommand(file: string, flags: RehearseFlags): Promi
     throw new UsageError(`${plan.environment} is a protected environment: a rehearsal rolls everything back, so it does not rehearse there`, 'rehearse in UAT (--env uat), or pass --allow-protected if you really mean it');
   }
   const secrets = secretsOrThrow(plan);
+  // Allowed into a protected environment, a rehearsal still meets its gates: confirmation and the window.
+  const gates = await passGates(plan, flags);
   const session = await openSession(plan, 'rehearsal', flags, { secrets });
   const events: EngineEvent[] = [];
   try {
     const result = await runDeployment({
       plan,
       // A failure in a rehearsal rolls back: testing the way back is the point.
-      options: engineOptions(session, 'rehearsal', secrets, { ...flags, onFailure: flags.onFailure ?? 'rollback' }),
+      options: engineOptions(session, 'rehearsal', secrets, { ...flags, onFailure: flags.onFailure ?? 'rollback' }, gates),
       ports: { runner: createProcessRunner(), clock: systemClock, prompter: session.prompter, sink: (event) => { events.push(event); return session.sink(event); } },
       interruption: session.interruption,
     });

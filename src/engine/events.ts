@@ -25,8 +25,10 @@ export type RunOutcome =
   | 'rollback-failed'
   /** A blocking check failed; no step ran. Exit 4. */
   | 'no-go'
-  /** Stopped by SIGINT/SIGTERM. Exit 130/143. */
-  | 'interrupted';
+  /** Stopped by SIGINT/SIGTERM/SIGHUP. Exit 130/143/129. */
+  | 'interrupted'
+  /** A dry run found problems that would stop the real run; nothing was executed. Exit 2. */
+  | 'blocked';
 
 /** What a command execution belongs to. */
 export type Phase =

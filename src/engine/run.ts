@@ -156,7 +156,7 @@ export async function recordDryRun(run: EngineRun, problems: string[]): Promise<
   await emitStarted(ctx, run);
   for (const problem of problems) await ctx.emit({ kind: 'warning', message: ctx.mask(problem) });
   ctx.issues.push(...problems);
-  return finishRun(ctx, started, problems.length ? 'succeeded-with-issues' : 'succeeded', problems.length ? ExitCode.Usage : ExitCode.Ok);
+  return finishRun(ctx, started, problems.length ? 'blocked' : 'succeeded', problems.length ? ExitCode.Usage : ExitCode.Ok);
 }
 
 /** Only the pre-deployment checklist (`golive check`): the go/no-go meeting in one command. */

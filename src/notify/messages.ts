@@ -30,7 +30,7 @@ export interface RunLabel {
 }
 
 const ICON: Record<RunOutcome, string> = {
-  succeeded: '✔', 'succeeded-with-issues': '✔', 'rolled-back': '↩', aborted: '✖', 'rollback-failed': '✖', 'no-go': '✖', interrupted: '✖',
+  succeeded: '✔', 'succeeded-with-issues': '✔', 'rolled-back': '↩', aborted: '✖', 'rollback-failed': '✖', 'no-go': '✖', interrupted: '✖', blocked: '✖',
 };
 
 /**
