@@ -5,7 +5,7 @@
  * Refusals happen before anything is recorded or executed (exit 2); the
  * confirmations and overrides become decisions in the journal.
  */
-import { UsageError } from '../errors.js';
+import { ExitCode, GoliveError, UsageError } from '../errors.js';
 import type { Plan } from '../runbook/plan.js';
 
 /** A decision taken at the gate, recorded right after `run.started`. */
@@ -55,8 +55,17 @@ export async function passGates(plan: Plan, flags: GateFlags, now: Date = new Da
   }
   const { createTerminalPrompter } = await import('../render/terminal-prompter.js');
   const change = plan.change ? ` (change ${plan.change})` : '';
-  // Ctrl-C here raises SIGINT at golive, which ends it before anything started (exit 130).
-  const typed = await createTerminalPrompter().input(`Deploying ${plan.runbook.name}${plan.runbook.version ? ` ${plan.runbook.version}` : ''} to PROTECTED environment ${env}${change}. Type "${env}" to continue:`);
+  // Ctrl-C at the question (the prompter raises SIGINT at golive) ends it before anything started.
+  let interrupted = false;
+  const onInterrupt = () => { interrupted = true; };
+  process.on('SIGINT', onInterrupt);
+  let typed: string;
+  try {
+    typed = await createTerminalPrompter().input(`Deploying ${plan.runbook.name}${plan.runbook.version ? ` ${plan.runbook.version}` : ''} to PROTECTED environment ${env}${change}. Type "${env}" to continue:`);
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
+  if (interrupted) throw new GoliveError('interrupted at the protected-environment confirmation; nothing was executed', { exitCode: ExitCode.Sigint });
   if (typed.trim() !== env) throw new UsageError(`confirmation did not match "${env}"; nothing was executed`);
   decisions.push({ subject: 'protected-environment', choice: 'confirmed', reason: `typed "${env}" to deploy to the protected environment`, via: 'prompt' });
   return decisions;

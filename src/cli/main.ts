@@ -49,22 +49,37 @@ export async function main(argv: string[]): Promise<void> {
       throw error;
     }
     process.exitCode = exitCode;
+    if (exitCode === ExitCode.Sighup) exitLikeHangup();
   } catch (error) {
     process.exitCode = reportError(error);
   }
 }
 
+/** Write errors that mean the reader went away: a closed pipe, a vanished terminal, a stream already torn down. */
+const READER_GONE = new Set(['EPIPE', 'EIO', 'ERR_STREAM_DESTROYED']);
+
 /**
  * A deployment must not die because whoever reads its output went away
- * (`| head`, a dropped SSH session): ignore EPIPE on stdout/stderr and carry
- * on. The journal and the log files still get everything.
+ * (`| head`, a dropped SSH session, a closed terminal): ignore those errors
+ * on stdout/stderr and carry on. The journal and the log files still get
+ * everything.
  */
 function keepGoingWhenOutputCloses(): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EPIPE') throw error;
+      if (!READER_GONE.has(error.code ?? '')) throw error;
     });
   }
+}
+
+/**
+ * After a hangup (exit 129, everything recorded), leave the way the signal
+ * would: Node 20 aborts at a normal exit when it tries to restore a terminal
+ * that is gone (nodejs/node#51519), which would turn a clean stop into a crash.
+ */
+function exitLikeHangup(): void {
+  process.removeAllListeners('SIGHUP');
+  process.kill(process.pid, 'SIGHUP');
 }
 
 /** Print an error the way a user should see it, and pick the exit code. */
