@@ -68,6 +68,7 @@ export async function execute(ctx: RunContext, request: ExecutionRequest): Promi
       command: commandText, shell: request.command.shell, cwd, env: ctx.commandEnv(stepId, env),
       timeoutMs: request.command.timeoutMs, killGraceMs: ctx.options.killGraceMs, logPath,
       secrets: Object.values(ctx.options.secrets), captureOutputs: request.captureOutputs, streamBytes: STREAMED_OUTPUT_BYTES,
+      outputsPath: request.captureOutputs ? logPath.replace(/\.log$/, '.outputs') : undefined,
     },
     (stream, text) => {
       ctx.emit({ kind: 'step.output', phase, stepId, stream, text }).catch((error: unknown) => {
@@ -94,7 +95,8 @@ export async function execute(ctx: RunContext, request: ExecutionRequest): Promi
     kind: 'step.finished', phase, stepId, attempt: request.attempt, status,
     exitCode: result.timedOut ? TIMEOUT_EXIT_CODE : result.exitCode, signal: result.signal,
     durationMs: Math.round(result.durationMs), expectedMs: request.expectedMs, head: result.head, tail: result.tail,
-    outputBytes: result.outputBytes, outputs, logPath, message,
+    // A command that printed nothing has no log file.
+    outputBytes: result.outputBytes, outputs, logPath: result.outputBytes > 0 ? logPath : undefined, message,
   });
   // Outputs count even from a failed attempt: the rollback of a half-applied step may need them.
   if (outputFailure !== undefined) throw outputFailure;

@@ -2,7 +2,8 @@
  * The full, masked output of one command, appended to a file as it arrives.
  */
 
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { ensureDirectory } from './directories.js';
 import { dirname } from 'node:path';
 
 /** What the log asks of the output source it is fed from. */
@@ -30,25 +31,24 @@ export class LogFile {
   private pending: Array<string | Buffer> = [];
   private pendingLength = 0;
 
+  /** Failed or closed: nothing more is written (and the file is not reopened). */
+  private done = false;
+
   /**
-   * Opens `path` for appending (mode 0600: output may be sensitive), creating
-   * its parent directory. Failures are reported through `hooks.failed`, never thrown.
+   * A log at `path`, opened for appending (mode 0600: output may be
+   * sensitive) at the first write: a command that prints nothing gets no
+   * file. Failures are reported through `hooks.failed`, never thrown.
    */
   constructor(
     private readonly path: string,
     private readonly hooks: LogFileHooks,
-  ) {
-    try {
-      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-      this.fd = openSync(path, 'a', 0o600);
-    } catch (error) {
-      this.fail(error);
-    }
-  }
+  ) {}
 
   /** Appends text, or raw bytes (output past the streamed part is never decoded). */
   write(data: string | Buffer): void {
-    if (this.fd === undefined || data.length === 0) return;
+    if (this.done || data.length === 0) return;
+    if (this.fd === undefined) this.open();
+    if (this.fd === undefined) return;
     this.pending.push(data);
     this.pendingLength += data.length;
     if (this.pendingLength >= BATCH_BYTES) this.flush();
@@ -61,6 +61,7 @@ export class LogFile {
 
   /** Writes what is pending and closes the file. */
   close(): Promise<void> {
+    this.done = true;
     if (this.fd !== undefined) {
       this.flush();
       const fd = this.fd;
@@ -88,7 +89,17 @@ export class LogFile {
     }
   }
 
+  private open(): void {
+    try {
+      ensureDirectory(dirname(this.path));
+      this.fd = openSync(this.path, 'a', 0o600);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
   private fail(error: unknown): void {
+    this.done = true;
     if (this.fd !== undefined) {
       try { closeSync(this.fd); } catch { /* already failing */ }
     }

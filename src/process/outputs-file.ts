@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { ensureDirectory } from './directories.js';
 import type { Masker } from './mask.js';
 
 /** Valid output names: the identifier rules of CI outputs, plus `-`. */
@@ -32,13 +33,23 @@ export function readOutputsFile(path: string, masker: Masker): Record<string, st
   try {
     text = readFileSync(path, 'utf8');
   } catch {
-    return {};
-  } finally {
-    rmSync(path, { force: true });
+    return {}; // never written: the step set no outputs
   }
+  rmSync(path, { force: true });
   const outputs = parseOutputs(text);
   if (!masker.empty) for (const name of Object.keys(outputs)) outputs[name] = masker.mask(outputs[name]);
   return outputs;
+}
+
+/**
+ * Where `$GOLIVE_OUTPUT` points: `path` in a private directory the caller
+ * owns (the step's first append creates the file; nothing is created up
+ * front), or a fresh file in the system temp directory.
+ */
+export function prepareOutputsFile(path?: string): string {
+  if (path === undefined) return createOutputsFile();
+  ensureDirectory(dirname(path));
+  return path;
 }
 
 /** Deletes an outputs file that will not be read (the command never started). */

@@ -16,7 +16,7 @@ import { ByteMasker } from './byte-masker.js';
 import { MaskedLineSplitter } from './line-splitter.js';
 import { LogFile } from './log-file.js';
 import { createMasker, type Masker } from './mask.js';
-import { createOutputsFile, discardOutputsFile, readOutputsFile } from './outputs-file.js';
+import { discardOutputsFile, prepareOutputsFile, readOutputsFile } from './outputs-file.js';
 import { registerGroup, signalGroup, unregisterGroup } from './process-groups.js';
 import type { CommandResult, CommandSpec, OutputStream, ProcessRunner, RunningCommand } from './types.js';
 
@@ -100,7 +100,7 @@ class CommandExecution implements RunningCommand {
     const env: NodeJS.ProcessEnv = { ...process.env, ...spec.env };
     if (spec.captureOutputs) {
       try {
-        this.outputsPath = createOutputsFile();
+        this.outputsPath = prepareOutputsFile(spec.outputsPath);
       } catch (error) {
         this.failToStart(`cannot create the $GOLIVE_OUTPUT file: ${(error as Error).message}`);
         return;

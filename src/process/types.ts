@@ -22,6 +22,12 @@ export interface CommandSpec {
   secrets: string[];
   /** Create `$GOLIVE_OUTPUT` for the command and parse its `name=value` lines. */
   captureOutputs?: boolean;
+  /**
+   * With `captureOutputs`: where `$GOLIVE_OUTPUT` points, in a private
+   * directory (created if missing, mode 0700); the step's first append
+   * creates the file. Default: a fresh 0600 file in the system temp directory.
+   */
+  outputsPath?: string;
   /** Bytes of output kept from the start and from the end (default 65536 each). */
   keepBytes?: number;
   /**

@@ -195,7 +195,8 @@ steps:
 
   it('retries a failing command after the delay, and succeeds on a later attempt', async () => {
     const h = harness(RUNBOOK);
-    h.runner.on('./deploy.sh', [{ exitCode: 1 }, { exitCode: 7 }, { exitCode: 0 }]);
+    // Each attempt prints something: a command that prints nothing has no log file.
+    h.runner.on('./deploy.sh', [{ exitCode: 1, output: 'no\n' }, { exitCode: 7, output: 'no\n' }, { exitCode: 0, output: 'ok\n' }]);
     const result = await h.run();
 
     expect(result).toMatchObject({ outcome: 'succeeded', exitCode: 0 });

@@ -68,11 +68,14 @@ describe('a successful run', () => {
 
   it('records the command as written, with its expected duration and attempt', async () => {
     const h = harness(RUNBOOK);
+    h.runner.on('./deploy.sh 2.4.0', { output: 'deployed\n' });
     await h.run();
     const deploy = h.log.ofKind('step.started').find((e) => e.stepId === 'deploy');
     expect(deploy).toMatchObject({ phase: 'step', command: './deploy.sh 2.4.0', expectedMs: 10 * 60_000, attempt: 1, attempts: 1, title: 'deploy' });
     const finished = h.log.ofKind('step.finished').find((e) => e.stepId === 'deploy');
     expect(finished).toMatchObject({ status: 'passed', exitCode: 0, attempt: 1, logPath: '/srv/deploy/.golive/logs/run-2/deploy.log' });
+    // A command that printed nothing has no log file to point at.
+    expect(h.log.ofKind('step.finished').find((e) => e.stepId === 'backup')?.logPath).toBeUndefined();
   });
 
   it('hands the runner the rendered command, the runbook directory and the GOLIVE_* environment', async () => {
