@@ -80,7 +80,8 @@ export function createProjector(db: Database): Projector {
       });
     },
     // Never reaches the journal (see AuditStore.appendEvent); handled for completeness.
-    'step.spawned': nothing, // kept in the event only: resume reads it from there
+    'step.spawned': nothing,
+    'question.asked': nothing, // the answer is the decision row // kept in the event only: resume reads it from there
     'step.output': nothing,
     'step.finished': (e) => {
       finishAttempt.run({

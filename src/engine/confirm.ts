@@ -29,6 +29,7 @@ export async function confirm(ctx: RunContext, subject: DecisionSubject, id: str
     await ctx.emit({ kind: 'decision', subject, subjectId: id, choice: 'not-approved', reason, by, via: 'policy' });
     return { approved: false, reason };
   }
+  await ctx.asked(subject, id, text);
   const approved = await ctx.ports.prompter.confirm(text);
   // Ctrl-C at the question is not a "no" from the operator: record nothing as answered.
   if (ctx.interruption.requested) return { approved: false, reason: 'interrupted at the question', interrupted: true };

@@ -129,6 +129,11 @@ export class RunContext {
     return this.mask(renderTemplate(text, { ...this.templateContext(), secrets: maskedNames(this.options.secrets) }, (part) => `<${part.expression}>`));
   }
 
+  /** Record that the run now waits for the operator (status shows it; the bridge is told). */
+  async asked(subject: DecisionSubject, subjectId: string | undefined, question: string): Promise<void> {
+    await this.emit({ kind: 'question.asked', subject, subjectId, question: this.mask(question), to: this.options.operator });
+  }
+
   /** Mask every value of a record (for events that carry variables). */
   maskRecord(values: Record<string, string>): Record<string, string> {
     return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, this.mask(v)]));

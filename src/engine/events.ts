@@ -98,6 +98,15 @@ export type EngineEventBody =
       parentRunId?: string;
     }
   | { kind: 'check.finished'; checkId: string; passed: boolean; blocking: boolean; reason?: string }
+  | {
+      kind: 'question.asked';
+      subject: DecisionSubject;
+      subjectId?: string;
+      /** The question as shown (secrets masked). */
+      question: string;
+      /** Who is asked (the operator). */
+      to: string;
+    }
   | { kind: 'decision'; subject: DecisionSubject; subjectId?: string; choice: string; reason?: string; by: string; via: 'prompt' | 'flag' | 'policy' }
   | {
       kind: 'step.started';

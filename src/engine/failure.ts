@@ -39,6 +39,7 @@ export async function onStepFailure(ctx: RunContext, failed: PlannedStep[], reas
     await ctx.emit({ kind: 'decision', subject: 'guided-failure', subjectId, choice: chosen, reason: why, by, via: 'policy' });
     return chosen;
   }
+  await ctx.asked('guided-failure', subjectId, `${masked}. What now?`);
   const choice = await ctx.ports.prompter.select<Exclude<FailureAction, 'continue' | 'interrupted'>>(`${masked}. What now?`, [
     { value: 'retry', name: `Retry ${failed.length > 1 ? 'the failed steps' : 'the step'}` },
     { value: 'skip', name: 'Skip and go on (you will be asked why)' },

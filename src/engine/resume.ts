@@ -31,7 +31,9 @@ export async function resolveInDoubt(ctx: RunContext, step: PlannedStep, rerunAl
     return 'rerun';
   }
   if (ctx.ports.prompter.interactive) {
-    const rerun = await ctx.ports.prompter.confirm(`Step ${step.id} was interrupted and ${why}. Run it again?`);
+    const question = `Step ${step.id} was interrupted and ${why}. Run it again?`;
+    await ctx.asked('in-doubt', step.id, question);
+    const rerun = await ctx.ports.prompter.confirm(question);
     // Ctrl-C at the question is not an answer.
     if (ctx.interruption.requested) return 'stop';
     await ctx.emit({ kind: 'decision', subject: 'in-doubt', subjectId: step.id, choice: rerun ? 'rerun' : 'stop', reason: why, by, via: 'prompt' });

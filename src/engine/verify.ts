@@ -34,6 +34,7 @@ export async function runSmokeTests(ctx: RunContext): Promise<VerifyResult> {
       continue;
     }
     if (test.severity === 'major' && ctx.ports.prompter.interactive) {
+      await ctx.asked('smoke-test', test.id, `${reason}. What now?`);
       const choice = await ctx.ports.prompter.select(`${reason}. What now?`, [
         { value: 'rollback', name: 'Roll back now' },
         { value: 'accept', name: 'Accept it as an issue and go on' },

@@ -59,6 +59,8 @@ export function createMessageBuilder(runId?: string): { build(event: EngineEvent
       return undefined;
     },
     'step.spawned': () => undefined,
+    // The bridge should know the deployment waits on a person.
+    'question.asked': (e) => [`⏸ ${name()}: waiting for ${e.to} to answer: ${e.question}`, { subject: e.subject, subjectId: e.subjectId, question: e.question, to: e.to }],
     'step.output': () => undefined,
     // Checks and smoke tests are told by check.finished / verify.finished; a validation poll by the step's state (30 polls would be 30 posts).
     'step.finished': (e) => e.status === 'passed' || e.phase === 'check' || e.phase === 'verify' || e.phase === 'validate' || e.phase === 'rollback-validate' ? undefined

@@ -24,6 +24,7 @@ export function createPlainRenderer(write: (text: string) => void, paint: Paint,
       `${paint.dim('▶')} ${label(e.phase, e.stepId)}${e.title !== e.stepId ? ` — ${e.title}` : ''}${e.owner ? paint.dim(` [${e.owner}]`) : ''}` +
       `${e.attempts > 1 ? ` (attempt ${e.attempt}/${e.attempts})` : ''}`,
     'step.spawned': () => undefined,
+    'question.asked': (e) => `${paint.cyan('?')} waiting for ${e.to}: ${e.question}`,
     'step.output': (e) => indent(e.text, paint.dim('    │ ')),
     'step.finished': (e) => {
       // A passing check is reported once, by check.finished.

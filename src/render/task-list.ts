@@ -145,6 +145,7 @@ export function createTaskListView(plan: Plan, run: RunRef, options: TaskListOpt
       item.note = validating ? `validating${e.attempts > 1 ? ` (check ${e.attempt}/${e.attempts})` : ''}` : undefined;
     }),
     'step.spawned': () => undefined,
+    'question.asked': () => undefined, // the prompt itself is on screen
     'step.output': (e) => {
       const item = state?.byPhase(e.phase, e.stepId);
       if (item) item.addOutput(e.text);

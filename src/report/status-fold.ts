@@ -36,6 +36,8 @@ export interface Fold {
   checksDone: Set<string>;
   /** A failed step or major smoke test the operator has not decided about yet. */
   awaiting?: { what: string; id: string };
+  /** The question the operator has been asked and not answered yet. */
+  question?: EventOf<'question.asked'>;
   issues: string[];
 }
 
@@ -57,7 +59,7 @@ export function foldRun(input: Pick<StatusInput, 'events' | 'priorEvents'>): Fol
     const at = Date.parse(e.at);
     switch (e.kind) {
       case 'run.started': f.run = e; break;
-      case 'run.finished': f.finished = e; f.awaiting = undefined; break;
+      case 'run.finished': f.finished = e; f.awaiting = undefined; f.question = undefined; break;
       case 'step.started':
         f.open.set(`${e.phase}:${e.stepId}:${e.attempt}`, e);
         if (e.phase === 'verify') f.verifying = true;
@@ -84,7 +86,9 @@ export function foldRun(input: Pick<StatusInput, 'events' | 'priorEvents'>): Fol
         if (!e.passed) f.issues.push(`smoke test ${e.verifyId} (${e.severity}) failed: ${e.reason ?? 'failed'}`);
         if (!e.passed && e.severity === 'major') f.awaiting = { what: 'smoke test', id: e.verifyId };
         break;
+      case 'question.asked': f.question = e; break;
       case 'decision':
+        f.question = undefined;
         if (e.subject === 'go-no-go') f.goDecision = true;
         if (e.subject === 'guided-failure' || e.subject === 'smoke-test') f.awaiting = undefined;
         if (ROUTINE_CHOICES.includes(e.choice)) break;
@@ -93,7 +97,7 @@ export function foldRun(input: Pick<StatusInput, 'events' | 'priorEvents'>): Fol
         break;
       case 'rollback.started': f.rollback = { started: e }; f.awaiting = undefined; break;
       case 'rollback.finished': if (f.rollback) f.rollback.finished = e; break;
-      case 'run.interrupted': f.issues.push(`interrupted by ${e.signal}${e.forced ? ' (forced)' : ''}`); break;
+      case 'run.interrupted': f.question = undefined; f.issues.push(`interrupted by ${e.signal}${e.forced ? ' (forced)' : ''}`); break;
       case 'warning': f.issues.push(`warning: ${e.stepId ? `${e.stepId}: ` : ''}${e.message}`); break;
       default: break;
     }

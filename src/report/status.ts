@@ -150,6 +150,7 @@ export function statusUpdate(input: StatusInput): StatusUpdate {
   const broken = steps.find((s) => f.touched.has(s.id) && ['rollback-failed', 'in-doubt'].includes(f.state.get(s.id) ?? ''));
   // A deployment that rolls back has failed; `golive rollback` rolling back is doing its job.
   if (rollingBack && update.mode !== 'rollback') block(update, `${rb.started.reason}: rolling back`);
+  else if (f.question) block(update, `waiting for ${f.question.to} to answer since ${localTime(f.question.at)}`);
   else if (f.awaiting) block(update, `${f.awaiting.what} ${f.awaiting.id} failed${current.length ? '' : `: waiting for ${operator} to decide`}`);
   else if (broken) block(update, `step ${broken.id} is ${f.state.get(broken.id)}: someone must act`);
   else {
@@ -187,6 +188,7 @@ function describeCommand(c: ActiveCommand): string {
 
 /** Nothing is executing: say what the run waits for (a prompt, a retry delay, the next command). */
 function waitingActivity(input: StatusInput, f: Fold, steps: StatusStep[], operator: string, title: (id: string) => string, rollingBack: boolean): string {
+  if (f.question) return `waiting for ${f.question.to} to answer: ${f.question.question}`;
   if (f.awaiting) return `waiting for ${operator} to decide what to do about the failed ${f.awaiting.what} ${f.awaiting.what === 'step' ? title(f.awaiting.id) : f.awaiting.id}`;
   if (f.last?.kind === 'step.retrying') return `waiting to retry ${title(f.last.stepId)} (attempt ${f.last.nextAttempt})`;
   if (rollingBack) return 'rolling back';

@@ -135,6 +135,11 @@ describe('confirmation checks', () => {
     expect(result.exitCode).toBe(0);
     expect(h.prompter.questions).toEqual([{ kind: 'confirm', message: 'Is CHG-20481 approved in the change calendar?' }]);
     expect(h.log.decisions('confirm')).toMatchObject([{ choice: 'approved', via: 'prompt', reason: 'Is CHG-20481 approved in the change calendar?' }]);
+    // The wait for the operator is journaled before the prompt, so status and the bridge know the run is blocked on a person.
+    const kinds = h.log.events.map((e) => e.kind);
+    expect(kinds.indexOf('question.asked')).toBeGreaterThan(-1);
+    expect(kinds.indexOf('question.asked')).toBeLessThan(kinds.indexOf('decision'));
+    expect(h.log.ofKind('question.asked')).toMatchObject([{ subject: 'confirm', subjectId: 'change-approved', question: 'Is CHG-20481 approved in the change calendar?', to: 'ana' }]);
   });
 
   it('declined at the prompt: NO-GO, saying who answered no', async () => {

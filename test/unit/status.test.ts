@@ -284,3 +284,22 @@ describe('a finished run', () => {
     expect(parsed.current[0]).toMatchObject({ stepId: 'migrate', owner: 'dba', elapsedMs: 7 * MIN, expectedMs: 15 * MIN });
   });
 });
+
+describe('a run waiting for the operator', () => {
+  it('is Blocked, names who is asked what and since when, until the answer is recorded', () => {
+    const asked: EngineEventBody = { kind: 'question.asked', subject: 'confirm', subjectId: 'announce', question: 'Post the go-live announcement?', to: 'ana' };
+    const waiting = events(...migratingEntries(), [at(10, 20), asked]);
+    const update = statusUpdate(input(waiting, at(10, 25)));
+    expect(update.status).toBe('Blocked');
+    expect(update.activity).toBe('waiting for ana to answer: Post the go-live announcement?');
+    expect(formatStatus(update)).toContain('waiting for ana to answer since 10:20');
+
+    const answered = events(...migratingEntries(), [at(10, 20), asked],
+      [at(10, 21), { kind: 'decision', subject: 'confirm', subjectId: 'announce', choice: 'approved', reason: 'Post the go-live announcement?', by: 'ana', via: 'prompt' }]);
+    expect(statusUpdate(input(answered, at(10, 25))).activity).not.toContain('waiting for ana');
+  });
+});
+
+function migratingEntries(): Array<[Date, EngineEventBody]> {
+  return [[at(10, 0), runStarted()], [at(10, 0), start('backup')], [at(10, 8), end('backup')], [at(10, 8), state('backup', 'succeeded')]];
+}
