@@ -10,11 +10,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeTempDirs, repoRoot, runGolive, tempDir, type GoliveResult } from './helpers.js';
+import { both, removeTempDirs, repoRoot, runGolive, tempDir } from './helpers.js';
 import { jsonEvents, readJournal, runIdFrom, type StoredRun } from './process-helpers.js';
 
 const examples = join(repoRoot, 'examples');
-const both = (r: GoliveResult) => `--- exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
 /** The env secret the secrets example echoes, and the one it reads from its file. */
 const ENV_SECRET = 'audit-env-s3cr3t-9f4q';

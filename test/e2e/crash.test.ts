@@ -10,13 +10,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it, type TestContext } from 'vitest';
-import { removeTempDirs, repoRoot, runGolive, tempDir, type GoliveResult } from './helpers.js';
+import { both, removeTempDirs, repoRoot, runGolive, tempDir } from './helpers.js';
 import { isAlive, killAll, readJournal, removeListedFiles, runIdFrom, startGolive, waitUntil, verifyJournal } from './process-helpers.js';
 
 afterAll(() => removeTempDirs());
 
 const fixture = (name: string) => join(repoRoot, 'test', 'fixtures', 'runbooks', name);
-const both = (r: GoliveResult) => `--- exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
 /**
  * Run the crash fixture with --json and SIGKILL golive once the journal says

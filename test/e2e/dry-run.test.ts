@@ -9,13 +9,12 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeTempDirs, repoRoot, runGolive, tempDir, type GoliveResult } from './helpers.js';
+import { both, removeTempDirs, repoRoot, runGolive, tempDir } from './helpers.js';
 import { cleanOutput, readJournal, verifyJournal } from './process-helpers.js';
 
 const fixtures = join(repoRoot, 'test', 'fixtures', 'dry-run');
 const touchEverything = join(fixtures, 'touch-everything.yaml');
 const problems = join(fixtures, 'problems.yaml');
-const both = (r: GoliveResult) => `--- exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
 /** The value of the fixture's secret: it names a file, so it must be masked in the plan. */
 const TOKEN = 'tok-dry-5e3cr7';

@@ -67,3 +67,6 @@ export function tempDir(prefix = 'golive-e2e-'): string {
 export function removeTempDirs(): void {
   for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
+
+/** A golive result in full, as the message of a failed expectation. */
+export const both = (r: GoliveResult): string => `--- exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;

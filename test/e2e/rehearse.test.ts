@@ -6,54 +6,22 @@
  * `golive estimate --write`, which may change nothing but `duration:` lines.
  * Protected environments refuse a rehearsal unless told otherwise.
  */
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, type TestContext } from 'vitest';
-import { removeTempDirs, repoRoot, runGolive, tempDir, type GoliveResult } from './helpers.js';
-import { cleanOutput, freePort, isAlive, killAll, readJournal, verifyJournal } from './process-helpers.js';
+import { both, removeTempDirs, repoRoot, runGolive, tempDir } from './helpers.js';
+import { cleanOutput, isAlive, readJournal, verifyJournal } from './process-helpers.js';
+import { startWebshop, webshopRunbook } from './webshop-service.js';
 
-const runbook = join(repoRoot, 'runbooks', 'webshop-release.yaml');
-const scripts = join(repoRoot, 'runbooks', 'webshop');
+const runbook = webshopRunbook;
 const commandSteps = ['backup', 'deploy', 'migrate', 'configure', 'restart'];
-const both = (r: GoliveResult) => `--- exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 /** A duration as golive prints it: 87ms, 1.2s, 10s, 2m. */
 const DURATION = /^\d+(?:\.\d+)?(?:ms|s|m|h)$/;
 
 afterAll(() => removeTempDirs());
 
-interface Health {
-  status: string;
-  version: string;
-  schema: number;
-  checkout_flow: string;
-  pid: number;
-}
-
-/** A webshop on its own port and state directory at release 2.3.0, stopped when the test ends, whatever happened. */
-async function webshop(context: TestContext) {
-  const dir = tempDir('golive-rehearse-');
-  const stateDir = join(dir, 'state');
-  const port = await freePort();
-  const env = { ...process.env, state_dir: stateDir, port: String(port) };
-  const pidFile = join(stateDir, 'service.pid');
-  context.onTestFinished(() => {
-    spawnSync(join(scripts, 'teardown.sh'), { env, stdio: 'ignore', timeout: 10_000 });
-    if (existsSync(pidFile)) killAll([Number(readFileSync(pidFile, 'utf8'))]);
-  });
-  const setup = spawnSync(join(scripts, 'setup.sh'), { env, encoding: 'utf8', timeout: 20_000 });
-  expect(setup.status, `${setup.stdout}\n${setup.stderr}`).toBe(0);
-  const health = async (): Promise<Health> => {
-    const response = await fetch(`http://127.0.0.1:${port}/health`);
-    expect(response.status).toBe(200);
-    return (await response.json()) as Health;
-  };
-  const db = join(dir, 'golive.db');
-  const golive = (args: string[]) => runGolive([...args, '--db', db], { cwd: dir, timeoutMs: 60_000 });
-  const before = await health();
-  expect(before).toMatchObject({ status: 'ok', version: '2.3.0', schema: 3, checkout_flow: 'classic' });
-  return { dir, stateDir, port, db, health, golive, before };
-}
+/** A webshop at release 2.3.0 (see webshop-service.ts). */
+const webshop = (context: TestContext) => startWebshop(context, 'golive-rehearse-');
 
 /** The rows of a printed table whose first cell is one of `ids`, split into cells (two or more spaces apart). */
 function tableRows(out: string, ids: string[]): Map<string, string[]> {

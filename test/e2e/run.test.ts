@@ -8,13 +8,12 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { removeTempDirs, repoRoot, runGolive, tempDir, type GoliveResult } from './helpers.js';
+import { both, removeTempDirs, repoRoot, runGolive, tempDir, type GoliveResult } from './helpers.js';
 import { cleanOutput, jsonEvents, readJournal, runIdFrom, startGolive, verifyJournal } from './process-helpers.js';
 
 afterAll(() => removeTempDirs());
 
 const fixture = (name: string) => join(repoRoot, 'test', 'fixtures', 'runbooks', name);
-const both = (r: GoliveResult) => `--- exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
 /** A scratch directory with its journal path and trace reader. */
 function scenario() {

@@ -5,13 +5,12 @@
  */
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { removeTempDirs, repoRoot, runGolive, tempDir, type GoliveResult } from './helpers.js';
+import { both, removeTempDirs, repoRoot, runGolive, tempDir } from './helpers.js';
 import { readJournal, startGolive, waitUntil } from './process-helpers.js';
 
 afterAll(() => removeTempDirs());
 
 const runbook = join(repoRoot, 'test', 'fixtures', 'status', 'three-steps.yaml');
-const both = (r: GoliveResult) => `--- exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
 /** Whether the journal at `db` has recorded that `stepId` started (false while the file does not exist yet). */
 function stepStarted(db: string, stepId: string): boolean {

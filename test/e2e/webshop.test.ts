@@ -5,57 +5,20 @@
  * asks the service itself (GET /health) what it serves afterwards. The
  * service is always stopped, whatever happened.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it, type TestContext } from 'vitest';
-import { removeTempDirs, repoRoot, runGolive, tempDir, type GoliveResult } from './helpers.js';
-import { cleanOutput, freePort, isAlive, killAll, readJournal, runIdFrom, verifyJournal } from './process-helpers.js';
-
-const runbook = join(repoRoot, 'runbooks', 'webshop-release.yaml');
-const scripts = join(repoRoot, 'runbooks', 'webshop');
-const both = (r: GoliveResult) => `--- exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+import { both, removeTempDirs } from './helpers.js';
+import { cleanOutput, isAlive, readJournal, runIdFrom, verifyJournal } from './process-helpers.js';
+import { startWebshop, webshopRunbook } from './webshop-service.js';
 
 afterAll(() => removeTempDirs());
 
-interface Health {
-  status: string;
-  version: string;
-  schema: number;
-  checkout_flow: string;
-  pid: number;
-}
-
-/** A webshop on its own port and state directory, at release 2.3.0, stopped when the test ends. */
+/** A webshop at release 2.3.0 (see webshop-service.ts), plus the release run this file exercises. */
 async function webshop(context: TestContext) {
-  const dir = tempDir('golive-webshop-');
-  const stateDir = join(dir, 'state');
-  const port = await freePort();
-  const env = { ...process.env, state_dir: stateDir, port: String(port) };
-  const pidFile = join(stateDir, 'service.pid');
-  context.onTestFinished(() => {
-    spawnSync(join(scripts, 'teardown.sh'), { env, stdio: 'ignore', timeout: 10_000 });
-    // Belt and braces: a service teardown could not stop must not outlive the test.
-    if (existsSync(pidFile)) killAll([Number(readFileSync(pidFile, 'utf8'))]);
-  });
-  const setup = spawnSync(join(scripts, 'setup.sh'), { env, encoding: 'utf8', timeout: 20_000 });
-  expect(setup.status, `${setup.stdout}\n${setup.stderr}`).toBe(0);
-
-  const health = async (): Promise<Health> => {
-    const response = await fetch(`http://127.0.0.1:${port}/health`);
-    expect(response.status).toBe(200);
-    return (await response.json()) as Health;
-  };
-  const db = join(dir, 'golive.db');
-  const golive = (args: string[]) => runGolive([...args, '--db', db], { cwd: dir, timeoutMs: 60_000 });
+  const shop = await startWebshop(context, 'golive-webshop-');
   const release = (extra: string[] = []) =>
-    golive(['run', runbook, '--env', 'uat', '--var', `state_dir=${stateDir}`, '--var', `port=${port}`, '--yes', ...extra]);
-
-  const before = await health();
-  expect(before).toMatchObject({ status: 'ok', version: '2.3.0', schema: 3, checkout_flow: 'classic' });
-  return { dir, stateDir, db, port, health, golive, release, before };
+    shop.golive(['run', webshopRunbook, '--env', 'uat', '--var', `state_dir=${shop.stateDir}`, '--var', `port=${shop.port}`, '--yes', ...extra]);
+  return { ...shop, release };
 }
-
 
 describe.concurrent('webshop release 2.4.0 on a real service', () => {
   it('the release succeeds and the service serves 2.4.0 on schema 4 with the new checkout', async (context) => {
