@@ -1,8 +1,5 @@
 /** `golive check <file> --env E`: run only the pre-deployment checklist and print the readiness list. */
 import { runChecklistOnly } from '../engine/run.js';
-import type { EngineEvent } from '../engine/events.js';
-import { systemClock } from '../engine/ports.js';
-import { createProcessRunner } from '../process/runner.js';
 import { paintFor } from '../render/paint.js';
 import { readinessList } from '../report/readiness.js';
 import { loadPlan } from './load-plan.js';
@@ -14,15 +11,14 @@ export async function checkCommand(file: string, flags: RunFlags): Promise<numbe
   const plan = loadPlan(file, flags);
   const secrets = secretsOrThrow(plan);
   const session = await openSession(plan, 'check', flags, { lock: false, secrets });
-  const events: EngineEvent[] = [];
   try {
     const result = await runChecklistOnly({
       plan,
       options: engineOptions(session, 'check', secrets, flags),
-      ports: { runner: createProcessRunner(), clock: systemClock, prompter: session.prompter, sink: (event) => { events.push(event); return session.sink(event); } },
+      ports: session.ports,
       interruption: session.interruption,
     });
-    if (!flags.json) process.stdout.write(`\n${readinessList(plan, events, result.decision, result.reasons, paintFor(process.stdout))}\n`);
+    if (!flags.json) process.stdout.write(`\n${readinessList(plan, [...session.events], result.decision, result.reasons, paintFor(process.stdout))}\n`);
     return result.exitCode;
   } finally {
     await session.close();

@@ -1,9 +1,6 @@
 /** `golive rehearse <file> --env E`: run for real, roll everything back, verify the restore, report timings. */
-import type { EngineEvent } from '../engine/events.js';
 import { runDeployment } from '../engine/run.js';
-import { systemClock } from '../engine/ports.js';
 import { UsageError } from '../errors.js';
-import { createProcessRunner } from '../process/runner.js';
 import { paintFor } from '../render/paint.js';
 import { formatRehearsal, rehearsalReport } from '../report/rehearsal.js';
 import { passGates } from './gates.js';
@@ -24,16 +21,15 @@ export async function rehearseCommand(file: string, flags: RehearseFlags): Promi
   // Allowed into a protected environment, a rehearsal still meets its gates: confirmation and the window.
   const gates = await passGates(plan, flags);
   const session = await openSession(plan, 'rehearsal', flags, { secrets });
-  const events: EngineEvent[] = [];
   try {
     const result = await runDeployment({
       plan,
       // A failure in a rehearsal rolls back: testing the way back is the point.
       options: engineOptions(session, 'rehearsal', secrets, { ...flags, onFailure: flags.onFailure ?? 'rollback' }, gates),
-      ports: { runner: createProcessRunner(), clock: systemClock, prompter: session.prompter, sink: (event) => { events.push(event); return session.sink(event); } },
+      ports: session.ports,
       interruption: session.interruption,
     });
-    if (!flags.json) process.stdout.write(`\n${formatRehearsal(plan, session.runId, rehearsalReport(plan, events), paintFor(process.stdout))}\n`);
+    if (!flags.json) process.stdout.write(`\n${formatRehearsal(plan, session.runId, rehearsalReport(plan, [...session.events]), paintFor(process.stdout))}\n`);
     return result.exitCode;
   } finally {
     await session.close();

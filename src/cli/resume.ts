@@ -1,8 +1,6 @@
 /** `golive resume [run-id]`: continue an aborted, failed or interrupted run from its snapshot. */
 import { runDeployment } from '../engine/run.js';
-import { systemClock } from '../engine/ports.js';
 import { UsageError } from '../errors.js';
-import { createProcessRunner } from '../process/runner.js';
 import { loadPastRun, openStoreFor, refuseIfOrphansRun, selectRun, type PastRun, type RunSelector } from './past-run.js';
 import { refuseIfLive } from './rollback.js';
 import { engineOptions, secretsOrThrow, type RunFlags } from './run.js';
@@ -38,7 +36,7 @@ export async function resumeCommand(runId: string | undefined, flags: ResumeFlag
     const result = await runDeployment({
       plan: past.plan,
       options: engineOptions(session, 'resume', secrets, flags),
-      ports: { runner: createProcessRunner(), clock: systemClock, prompter: session.prompter, sink: session.sink },
+      ports: session.ports,
       interruption: session.interruption,
       prior: { ...past.state, rerunInDoubt: flags.rerunInDoubt === true, parentRunId: past.run.id },
     });

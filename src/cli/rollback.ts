@@ -1,9 +1,7 @@
 /** `golive rollback [run-id]`: undo a past run from its stored snapshot and outputs. */
 import { rollbackDeployment } from '../engine/run.js';
 import { rollbackOrder } from '../engine/rollback.js';
-import { systemClock } from '../engine/ports.js';
 import { ExitCode, LockHeldError } from '../errors.js';
-import { createProcessRunner } from '../process/runner.js';
 import { planSteps } from '../runbook/plan.js';
 import { loadPastRun, openStoreFor, refuseIfOrphansRun, selectRun, type RunSelector } from './past-run.js';
 import { engineOptions, secretsOrThrow, type RunFlags } from './run.js';
@@ -39,7 +37,7 @@ export async function rollbackCommand(runId: string | undefined, flags: Rollback
     const result = await rollbackDeployment({
       plan: past.plan,
       options: engineOptions(session, 'rollback', secrets, flags),
-      ports: { runner: createProcessRunner(), clock: systemClock, prompter: session.prompter, sink: session.sink },
+      ports: session.ports,
       interruption: session.interruption,
       prior: { ...past.state, checklistDone: true, parentRunId: past.run.id },
     }, `rollback of run ${past.run.id} requested by ${session.operator}`);

@@ -6,8 +6,7 @@ import type { ProcessRunner } from '../process/types.js';
 import { paintFor } from '../render/paint.js';
 import { displayContext, planAsText } from '../report/plan-text.js';
 import { preflightProblems } from '../runbook/preflight.js';
-import { systemClock, noPrompter } from '../engine/ports.js';
-import { createProcessRunner } from '../process/runner.js';
+import { noPrompter } from '../engine/ports.js';
 import type { Plan } from '../runbook/plan.js';
 import { missingEnvReferences, resolveSecrets } from '../runbook/secrets.js';
 import type { FailurePolicy } from '../runbook/types.js';
@@ -40,7 +39,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
     const result = await runDeployment({
       plan,
       options: engineOptions(session, 'run', secrets, flags, gates),
-      ports: { runner: createProcessRunner(), clock: systemClock, prompter: session.prompter, sink: session.sink },
+      ports: session.ports,
       interruption: session.interruption,
     });
     return result.exitCode;
@@ -64,7 +63,7 @@ async function dryRun(plan: Plan, flags: RunFlags): Promise<number> {
     const result = await recordDryRun({
       plan,
       options: engineOptions(session, 'dry-run', values, flags),
-      ports: { runner: refuseToRun, clock: systemClock, prompter: noPrompter, sink: session.sink },
+      ports: { ...session.ports, runner: refuseToRun, prompter: noPrompter },
       interruption: session.interruption,
     }, problems);
     return result.exitCode;

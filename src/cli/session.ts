@@ -12,8 +12,8 @@ import { newRunId } from '../audit/ids.js';
 import type { RunRecord } from '../audit/types.js';
 import { Interruption } from '../engine/context.js';
 import type { EngineEvent, RunMode, StopSignal } from '../engine/events.js';
-import { noPrompter, type EventSink, type Prompter } from '../engine/ports.js';
-import { killAllProcessGroups } from '../process/runner.js';
+import { noPrompter, systemClock, type EnginePorts, type EventSink, type Prompter } from '../engine/ports.js';
+import { createProcessRunner, killAllProcessGroups } from '../process/runner.js';
 import { createJsonRenderer } from '../render/json-lines.js';
 import { paintFor } from '../render/paint.js';
 import { createPlainRenderer } from '../render/plain.js';
@@ -39,6 +39,10 @@ export interface Session {
   sink: EventSink;
   /** Who answers questions: the terminal, or nobody (then the engine applies its non-interactive rules). */
   prompter: Prompter;
+  /** The engine's ports for this session: the real process runner, the system clock, this prompter and sink. */
+  ports: EnginePorts;
+  /** This run's events so far, output lines excepted (for reports printed at the end). */
+  events: readonly EngineEvent[];
   /** Wait (bounded) for webhook deliveries and the task list, then release the lock, stop the heartbeat and signal handling, close the journal. */
   close(): Promise<void>;
 }
@@ -125,7 +129,8 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
     heartbeat.unref();
     const stopListening = listenForStopSignals(interruption);
     return {
-      store, runId, operator, host, interruption, sink, prompter: output.prompter,
+      store, runId, operator, host, interruption, sink, prompter: output.prompter, events: seen,
+      ports: { runner: createProcessRunner(), clock: systemClock, prompter: output.prompter, sink },
       logDir: join(dirname(dbPath), 'logs', runId),
       async close() {
         try {

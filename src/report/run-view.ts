@@ -9,8 +9,8 @@
  * fold over them is testable with fabricated records. Nothing here decides
  * anything about the deployment; it only says what was recorded.
  */
-import type { RunRecord, RunStatus } from '../audit/types.js';
-import type { AttemptStatus, DecisionSubject, EngineEvent, EventOf, Phase, RunMode, RunOutcome, StepState } from '../engine/events.js';
+import type { DecisionRecord, RunRecord, RunStatus } from '../audit/types.js';
+import type { AttemptStatus, EngineEvent, EventOf, Phase, RunMode, RunOutcome, StepState } from '../engine/events.js';
 import { foldEvents } from '../engine/state.js';
 import type { Severity } from '../runbook/types.js';
 
@@ -139,16 +139,8 @@ export interface RollbackView {
   verifyAttempts: AttemptView[];
 }
 
-/** A recorded decision. */
-export interface DecisionView {
-  subject: DecisionSubject;
-  subjectId: string | null;
-  choice: string;
-  reason: string | null;
-  by: string;
-  via: EventOf<'decision'>['via'];
-  at: string;
-}
+/** A recorded decision, as the journal's decisions table holds it (less its run id and event seq). */
+export type DecisionView = Omit<DecisionRecord, 'seq' | 'runId'>;
 
 /** A run of the same chain (the first run and its resumes and rollbacks). */
 export interface ChainLink {
