@@ -62,11 +62,14 @@ export function registerCommands(program: Command, setExit: SetExit): void {
 
   journalOptions(program
     .command('rollback')
-    .description('roll back a run (default: the latest) from its stored runbook snapshot and outputs')
+    .description('roll back a run from its stored runbook snapshot and outputs (default: the latest run of the deployment with something left to undo)')
     .argument('[run-id]', 'run id or unique prefix (see golive history)')
     .option('--runbook <name>', 'with no run id: the latest run of this runbook')
     .option('--env <name>', 'with no run id: the latest run in this environment')
-    .option('--keep-going', 'keep rolling back after a rollback command fails'))
+    .option('--keep-going', 'keep rolling back after a rollback command fails')
+    .option('--yes', 'confirm rolling back a protected environment (recorded as confirmed with --yes)')
+    .option('--override-window <reason>', 'roll back a protected environment outside the runbook window (the reason is recorded)')
+    .option('--rerun-in-doubt', 'run again a rollback that an earlier, killed rollback left in doubt and whose validation fails'))
     .action(run(async () => (await import('./rollback.js')).rollbackCommand));
 
   runFlags(program
@@ -75,7 +78,8 @@ export function registerCommands(program: Command, setExit: SetExit): void {
     .argument('[run-id]', 'run id or unique prefix (see golive history)')
     .option('--runbook <name>', 'with no run id: the latest run of this runbook')
     .option('--env <name>', 'with no run id: the latest run in this environment')
-    .option('--rerun-in-doubt', 'run again a step that was interrupted and whose validation fails'))
+    .option('--rerun-in-doubt', 'run again a step that was interrupted and whose validation fails')
+    .option('--override-window <reason>', 'resume in a protected environment outside the runbook window (the reason is recorded)'))
     .action(run(async () => (await import('./resume.js')).resumeCommand));
 
   runFlags(program

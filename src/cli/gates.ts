@@ -1,9 +1,11 @@
 /**
- * What must be true before a deployment to a protected environment starts:
- * the operator confirms the environment by typing its name (or `--yes`), and
- * the run is inside the runbook's window (or `--override-window "<reason>"`).
- * Refusals happen before anything is recorded or executed (exit 2); the
- * confirmations and overrides become decisions in the journal.
+ * What must be true before anything changes a protected environment — a
+ * deployment, a rehearsal, a resume or a rollback: the operator confirms the
+ * environment by typing its name (or `--yes`), and it is inside the
+ * runbook's window (or `--override-window "<reason>"`). Undoing production
+ * is as dangerous as deploying to it. Refusals happen before anything is
+ * recorded or executed (exit 2); the confirmations and overrides become
+ * decisions in the journal.
  */
 import { ExitCode, GoliveError, UsageError } from '../errors.js';
 import type { Plan } from '../runbook/plan.js';
@@ -32,8 +34,13 @@ function isCi(): boolean {
   return ci !== undefined && ci !== '' && ci !== '0' && ci !== 'false';
 }
 
+/** What the gate is about to let through, for its questions and records. */
+export type GatedAction = 'deploy' | 'roll back' | 'resume';
+
+const ACTING: Record<GatedAction, string> = { deploy: 'Deploying', 'roll back': 'Rolling back', resume: 'Resuming' };
+
 /** Check the window and the protected-environment confirmation; returns the decisions to record. */
-export async function passGates(plan: Plan, flags: GateFlags, now: Date = new Date()): Promise<GateDecision[]> {
+export async function passGates(plan: Plan, flags: GateFlags, now: Date = new Date(), action: GatedAction = 'deploy'): Promise<GateDecision[]> {
   if (!plan.protected) return [];
   const env = plan.environment ?? '';
   const decisions: GateDecision[] = [];
@@ -42,16 +49,17 @@ export async function passGates(plan: Plan, flags: GateFlags, now: Date = new Da
     const when = `${plan.runbook.window?.start} → ${plan.runbook.window?.end}`;
     const reason = flags.overrideWindow?.trim();
     if (!reason) {
-      throw new UsageError(`${env} is a protected environment and now (${now.toISOString()}) is outside the deployment window ${when}; nothing was executed`, 'to deploy anyway, give the reason: --override-window "<reason>" (it is recorded)');
+      throw new UsageError(`${env} is a protected environment and now (${now.toISOString()}) is outside the deployment window ${when}; nothing was executed`, `to ${action} anyway, give the reason: --override-window "<reason>" (it is recorded)`);
     }
     decisions.push({ subject: 'window-override', choice: 'override', reason: `outside the window ${when}: ${reason}`, via: 'flag' });
   }
   if (flags.yes) {
-    decisions.push({ subject: 'protected-environment', choice: 'confirmed', reason: `deploy to protected environment ${env} (confirmed with --yes)`, via: 'flag' });
+    decisions.push({ subject: 'protected-environment', choice: 'confirmed', reason: `${action === 'deploy' ? 'deploy to' : `${action} in`} protected environment ${env} (confirmed with --yes)`, via: 'flag' });
     return decisions;
   }
   if (!canPrompt()) {
-    throw new UsageError(`${env} is a protected environment: the deployment must be confirmed, and there is no terminal to ask; nothing was executed`, 'run it in a terminal to type the environment name, or pass --yes (recorded as confirmed with --yes)');
+    const what = action === 'deploy' ? 'the deployment' : action === 'resume' ? 'resuming it' : 'rolling it back';
+    throw new UsageError(`${env} is a protected environment: ${what} must be confirmed, and there is no terminal to ask; nothing was executed`, 'run it in a terminal to type the environment name, or pass --yes (recorded as confirmed with --yes)');
   }
   const { createTerminalPrompter } = await import('../render/terminal-prompter.js');
   const change = plan.change ? ` (change ${plan.change})` : '';
@@ -61,12 +69,12 @@ export async function passGates(plan: Plan, flags: GateFlags, now: Date = new Da
   process.on('SIGINT', onInterrupt);
   let typed: string;
   try {
-    typed = await createTerminalPrompter().input(`Deploying ${plan.runbook.name}${plan.runbook.version ? ` ${plan.runbook.version}` : ''} to PROTECTED environment ${env}${change}. Type "${env}" to continue:`);
+    typed = await createTerminalPrompter().input(`${ACTING[action]} ${plan.runbook.name}${plan.runbook.version ? ` ${plan.runbook.version}` : ''} ${action === 'deploy' ? 'to' : 'in'} PROTECTED environment ${env}${change}. Type "${env}" to continue:`);
   } finally {
     process.off('SIGINT', onInterrupt);
   }
   if (interrupted) throw new GoliveError('interrupted at the protected-environment confirmation; nothing was executed', { exitCode: ExitCode.Sigint });
   if (typed.trim() !== env) throw new UsageError(`confirmation did not match "${env}"; nothing was executed`);
-  decisions.push({ subject: 'protected-environment', choice: 'confirmed', reason: `typed "${env}" to deploy to the protected environment`, via: 'prompt' });
+  decisions.push({ subject: 'protected-environment', choice: 'confirmed', reason: `typed "${env}" to ${action} ${action === 'deploy' ? 'to' : 'in'} the protected environment`, via: 'prompt' });
   return decisions;
 }

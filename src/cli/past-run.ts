@@ -3,10 +3,11 @@
  * snapshot (not today's file), its variables, and the folded state of every
  * run in its chain. Shared by rollback and resume.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { AuditStore } from '../audit/store.js';
 import type { RunRecord } from '../audit/types.js';
+import { processGroupAlive } from '../process/process-groups.js';
 import { foldEvents, type FoldedState } from '../engine/state.js';
 import { hostname } from 'node:os';
 import { LockHeldError, UsageError } from '../errors.js';
@@ -39,18 +40,6 @@ export function openStoreFor(selector: RunSelector): AuditStore {
   return AuditStore.open(path);
 }
 
-/** Find the run the user means. */
-export function selectRun(store: AuditStore, selector: RunSelector, modes: Array<RunRecord['mode']> = ['run', 'resume', 'rehearsal']): RunRecord {
-  if (selector.runId) {
-    const run = store.getRun(selector.runId);
-    if (!run) throw new UsageError(`no run ${selector.runId} in ${store.path}`, 'list runs with `golive history`');
-    return run;
-  }
-  const run = store.latestRun({ runbook: selector.runbook, environment: selector.env, modes });
-  if (!run) throw new UsageError(`no matching run in ${store.path}`, 'name one: see `golive history`');
-  return run;
-}
-
 /** Rebuild a past run's plan and state from the journal. */
 export function loadPastRun(store: AuditStore, run: RunRecord): PastRun {
   const chain = store.chainOf(run.rootRunId);
@@ -68,40 +57,30 @@ export function loadPastRun(store: AuditStore, run: RunRecord): PastRun {
 }
 
 /**
- * Refuse to act while a step left in doubt by a golive that died (kill -9,
- * power cut of the terminal host) still runs: its process group outlived
- * golive, and resuming or rolling back on top of it would race it.
+ * Refuse to act while a command left in doubt by a golive that died (kill -9,
+ * power cut of the terminal host) still runs — a step, or a step's rollback:
+ * its process group outlived golive, and resuming or rolling back on top of
+ * it would race it.
  */
 export function refuseIfOrphansRun(past: PastRun): void {
   if (past.run.host !== hostname()) return; // another host's processes cannot be seen from here
-  for (const stepId of past.state.inDoubt) {
-    const pid = past.state.pids[stepId];
-    if (pid !== undefined && groupAlive(pid)) {
-      throw new LockHeldError(
-        `step ${stepId} of run ${past.run.id} is still running as process group ${pid}, left behind when golive stopped`,
-        `wait for it to end, or stop it: kill -TERM -${pid}; then run the command again`,
-      );
-    }
+  const orphan = liveOrphans(past.state)[0];
+  if (orphan) {
+    throw new LockHeldError(
+      `${orphan.what} of run ${past.run.id} is still running as process group ${orphan.pid}, left behind when golive stopped`,
+      `wait for it to end, or stop it: kill -TERM -${orphan.pid}; then run the command again`,
+    );
   }
 }
 
-/** True when a process of the group still runs (zombies waiting to be reaped do not count). */
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  if (!existsSync('/proc/self/stat')) return true;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return false;
+/** In-doubt commands of a folded chain whose process group still runs on this host. */
+export function liveOrphans(state: FoldedState): Array<{ what: string; pid: number }> {
+  const found: Array<{ what: string; pid: number }> = [];
+  const consider = (stepId: string, what: string) => {
+    const pid = state.pids[stepId];
+    if (pid !== undefined && processGroupAlive(pid)) found.push({ what, pid });
+  };
+  for (const stepId of state.inDoubt) consider(stepId, `step ${stepId}`);
+  for (const stepId of state.rollbackInDoubt) consider(stepId, `the rollback of step ${stepId}`);
+  return found;
 }

@@ -1,50 +1,62 @@
 /** `golive rollback [run-id]`: undo a past run from its stored snapshot and outputs. */
 import { rollbackDeployment } from '../engine/run.js';
-import { rollbackOrder } from '../engine/rollback.js';
 import { ExitCode, LockHeldError } from '../errors.js';
-import { planSteps } from '../runbook/plan.js';
-import { loadPastRun, openStoreFor, refuseIfOrphansRun, selectRun, type RunSelector } from './past-run.js';
+import { passGates, type GateFlags } from './gates.js';
+import { openStoreFor, refuseIfOrphansRun, type RunSelector } from './past-run.js';
+import { describeRun, selectRollback, type RollbackWork } from './run-selection.js';
 import { engineOptions, secretsOrThrow, type RunFlags } from './run.js';
 import { openSession } from './session.js';
 
 /** Flags of `golive rollback`. */
-export type RollbackFlags = RunFlags & Omit<RunSelector, 'runId'> & { runbook?: string };
+export type RollbackFlags = RunFlags & GateFlags & Omit<RunSelector, 'runId'> & { runbook?: string };
 
 /** Roll back a run; exit 0 when cleanly restored, 3 when not. */
 export async function rollbackCommand(runId: string | undefined, flags: RollbackFlags): Promise<number> {
   const store = openStoreFor(flags);
-  let past;
+  let work: RollbackWork;
+  let target: string;
   try {
-    const target = selectRun(store, { ...flags, runId });
-    refuseIfLive(store.runStatus(target), target);
-    past = loadPastRun(store, target);
-    refuseIfOrphansRun(past);
+    const selection = selectRollback(store, { ...flags, runId });
+    if ('nothing' in selection) {
+      process.stdout.write(flags.json ? `${JSON.stringify({ kind: 'nothing-to-roll-back', runId: selection.runId, message: selection.nothing })}\n` : `${selection.nothing}\n`);
+      return ExitCode.Ok;
+    }
+    work = selection.found;
+    refuseIfLive(store.runStatus(work.past.run), work.past.run);
+    refuseIfOrphansRun(work.past);
+    target = describeRun(store, work.past.run);
   } finally {
     store.close();
   }
+  const { past } = work;
   if (past.driftWarning) process.stderr.write(`golive: warning: ${past.driftWarning}\n`);
-  const { order, withoutRollback } = rollbackOrder(planSteps(past.plan), past.state.steps);
-  if (order.length === 0) {
-    const none = withoutRollback.length ? ` (${withoutRollback.map((s) => s.id).join(', ')}: no rollback defined)` : '';
-    process.stdout.write(flags.json
-      ? `${JSON.stringify({ kind: 'nothing-to-roll-back', runId: past.run.id, withoutRollback: withoutRollback.map((s) => s.id) })}\n`
-      : `Nothing left to roll back in run ${past.run.id}${none}.\n`);
-    return ExitCode.Ok;
-  }
+  // Say what is about to be undone before any gate or command: the operator must be able to stop a wrong guess.
+  (flags.json ? process.stderr : process.stdout).write(`${rollbackPreview(target, work)}\n`);
   const secrets = secretsOrThrow(past.plan);
+  const gates = await passGates(past.plan, flags, new Date(), 'roll back');
   const session = await openSession(past.plan, 'rollback', flags, { parent: past.run, warnings: past.driftWarning ? [past.driftWarning] : [], secrets });
   try {
     const result = await rollbackDeployment({
       plan: past.plan,
-      options: engineOptions(session, 'rollback', secrets, flags),
+      options: engineOptions(session, 'rollback', secrets, flags, gates),
       ports: session.ports,
       interruption: session.interruption,
       prior: { ...past.state, checklistDone: true, parentRunId: past.run.id },
-    }, `rollback of run ${past.run.id} requested by ${session.operator}`);
+    }, work.order.length === 0 ? `restore checks of run ${past.run.id} run again by ${session.operator}` : `rollback of run ${past.run.id} requested by ${session.operator}`);
     return result.exitCode;
   } finally {
     await session.close();
   }
+}
+
+/** The run a rollback acts on and what it will do, in the order it will do it. */
+function rollbackPreview(target: string, work: RollbackWork): string {
+  const lines = [`Rolling back run ${target}`];
+  const inDoubt = work.past.state.rollbackInDoubt;
+  if (work.order.length > 0) lines.push(`  will undo, in order: ${work.order.map((s) => (inDoubt.includes(s.id) ? `${s.id} (in doubt: an earlier rollback of it never ended)` : s.id)).join(' → ')}`);
+  else if (work.recheckRestore) lines.push('  nothing left to undo; the restore checks (rollback.verify) did not pass last time: running them again');
+  if (work.withoutRollback.length > 0) lines.push(`  no rollback defined (left as is): ${work.withoutRollback.map((s) => s.id).join(', ')}`);
+  return lines.join('\n');
 }
 
 /** A run whose process is alive must be stopped first: acting on it now would race it. */

@@ -23,6 +23,8 @@ export interface RunFlags extends PlanOptions, SessionFlags, GateFlags {
   approve?: string[];
   keepGoing?: boolean;
   dryRun?: boolean;
+  /** resume / rollback: run again an action left in doubt whose validation fails. */
+  rerunInDoubt?: boolean;
 }
 
 /** Grace between SIGTERM and SIGKILL when a step is stopped. */
@@ -94,6 +96,6 @@ export function engineOptions(session: { runId: string; operator: string; logDir
     preDecisions,
     runId: session.runId, mode, operator: session.operator, host: hostname(), secrets, env: process.env,
     onFailure: flags.onFailure, approveAll: flags.yes === true, approved: new Set(flags.approve ?? []),
-    keepGoing: flags.keepGoing === true, logDir: session.logDir, killGraceMs: KILL_GRACE_MS,
+    keepGoing: flags.keepGoing === true, rerunInDoubt: flags.rerunInDoubt === true, logDir: session.logDir, killGraceMs: KILL_GRACE_MS,
   };
 }

@@ -172,7 +172,7 @@ function listenForStopSignals(interruption: Interruption): () => void {
 /** How the run is shown and who answers questions: the live task list in a terminal, else plain or JSON lines and no prompts. */
 async function outputFor(plan: Plan, mode: RunMode, flags: SessionFlags, runId: string, interruption: Interruption, alreadyDone: string[]): Promise<{ render: (event: EngineEvent) => void; prompter: Prompter; close: () => Promise<void> }> {
   const write = (text: string) => { process.stdout.write(text); };
-  const runRef = { runId, dbFlag: dbFlagFor(flags.db) };
+  const runRef = { runId, dbFlag: dbFlagFor(flags.db), mode };
   if (flags.json) return { render: createJsonRenderer(write, runId), prompter: noPrompter, close: async () => undefined };
   // A dry run executes nothing and asks nothing: its few events read best as plain lines under the plan.
   if (!canPrompt() || mode === 'dry-run') return { render: createPlainRenderer(write, paintFor(process.stdout), runRef), prompter: noPrompter, close: async () => undefined };

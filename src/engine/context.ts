@@ -30,6 +30,8 @@ export interface EngineOptions {
   approved: Set<string>;
   /** `--keep-going`: carry on rolling back after a rollback command fails. */
   keepGoing: boolean;
+  /** `--rerun-in-doubt`: run again a step (or a step's rollback) left in doubt whose validation fails. */
+  rerunInDoubt?: boolean;
   /** Where step logs go: `<logDir>/<step-id>.log`. */
   logDir: string;
   /** Grace between SIGTERM and SIGKILL when stopping a step. */
@@ -45,6 +47,11 @@ export interface StepRecord {
   completedAt?: number;
   /** It failed and the run went on past it (`on_failure: continue`): undone in completion order, not first. */
   continued?: boolean;
+  /**
+   * Its rollback command started and no result was recorded (golive died
+   * during it): the undo may or may not have happened. Never re-run silently.
+   */
+  rollbackInDoubt?: boolean;
 }
 
 /** Stop requests from signals: first graceful, second forced. */
@@ -105,6 +112,7 @@ export class RunContext {
   async setState(stepId: string, state: StepState, reason?: string): Promise<void> {
     const record = this.steps.get(stepId) ?? { state };
     record.state = state;
+    record.rollbackInDoubt = undefined; // any recorded state ends the doubt
     if (state !== 'failed') record.continued = undefined;
     if (state === 'succeeded' || state === 'failed') record.completedAt = ++this.completionCounter;
     this.steps.set(stepId, record);

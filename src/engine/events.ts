@@ -21,8 +21,16 @@ export type RunOutcome =
   | 'rolled-back'
   /** Failed and stopped on purpose; resumable and roll-backable. Exit 3. */
   | 'aborted'
-  /** Failed, and the rollback failed or is incomplete. Exit 3. */
+  /**
+   * A rollback command (or its validation) failed: the system is NOT fully
+   * restored. Exit 3. Runs recorded before 'rollback-incomplete' and
+   * 'restore-unverified' existed also used it for those two cases.
+   */
   | 'rollback-failed'
+  /** Every rollback command passed, but completed steps that define no rollback were left as they are. Exit 3. */
+  | 'rollback-incomplete'
+  /** Every step was rolled back, but `rollback.verify` failed: the restore is not proven. Exit 3. */
+  | 'restore-unverified'
   /** A blocking check failed; no step ran. Exit 4. */
   | 'no-go'
   /** Stopped by SIGINT/SIGTERM/SIGHUP. Exit 130/143/129. */
@@ -152,7 +160,16 @@ export type EngineEventBody =
   | { kind: 'step.state'; stepId: string; state: StepState; reason?: string }
   | { kind: 'verify.finished'; verifyId: string; severity: Severity; passed: boolean; reason?: string }
   | { kind: 'rollback.started'; reason: string; order: string[]; withoutRollback: string[] }
-  | { kind: 'rollback.finished'; complete: boolean; failed: string[]; withoutRollback: string[]; verified?: boolean }
+  | {
+      kind: 'rollback.finished';
+      /** Every rollback command that was due ran and passed. */
+      complete: boolean;
+      failed: string[];
+      withoutRollback: string[];
+      verified?: boolean;
+      /** Completed command steps without a rollback, left as they are (absent in runs recorded before it existed). */
+      unrestorable?: string[];
+    }
   | { kind: 'run.interrupted'; signal: StopSignal; forced: boolean }
   | { kind: 'run.finished'; outcome: RunOutcome; exitCode: number; durationMs: number; issues: string[] }
   | { kind: 'warning'; message: string; stepId?: string };

@@ -10,6 +10,7 @@ import type { PlannedStep } from '../runbook/plan.js';
 import { planSteps } from '../runbook/plan.js';
 import type { RunContext, StepRecord } from './context.js';
 import { execute } from './execute.js';
+import { resolveRollbackInDoubt } from './resume.js';
 import { validate } from './steps.js';
 
 /** The steps to undo, in order, and those that cannot be undone. */
@@ -33,7 +34,7 @@ export function rollbackOrder(steps: PlannedStep[], records: Map<string, StepRec
   const stateOf = (s: PlannedStep) => records.get(s.id)?.state;
   const touched = steps.filter((s) => ['failed', 'in-doubt', 'succeeded', 'rollback-failed', 'no-rollback'].includes(stateOf(s) ?? ''));
   const rank = (s: PlannedStep) => records.get(s.id)?.completedAt ?? Number.MAX_SAFE_INTEGER;
-  const broken = (s: PlannedStep) => stateOf(s) === 'in-doubt' || stateOf(s) === 'rollback-failed' || (stateOf(s) === 'failed' && !records.get(s.id)?.continued);
+  const broken = (s: PlannedStep) => stateOf(s) === 'in-doubt' || stateOf(s) === 'rollback-failed' || records.get(s.id)?.rollbackInDoubt === true || (stateOf(s) === 'failed' && !records.get(s.id)?.continued);
   const first = (s: PlannedStep) => (broken(s) ? 0 : 1);
   const all = [...touched].sort((a, b) => first(a) - first(b) || rank(b) - rank(a) || steps.indexOf(b) - steps.indexOf(a));
   return {
@@ -52,6 +53,8 @@ export interface RollbackResult {
   /** `rollback.verify` passed (undefined when there is none or it did not run). */
   verified?: boolean;
   interrupted: boolean;
+  /** Steps whose earlier rollback is in doubt and was neither proven done nor allowed to run again: the rollback stopped there. */
+  inDoubt: string[];
 }
 
 /** Roll back everything that needs it, with events. */
@@ -59,6 +62,7 @@ export async function performRollback(ctx: RunContext, reason: string): Promise<
   const { order, withoutRollback } = rollbackOrder(planSteps(ctx.plan), ctx.steps);
   await ctx.emit({ kind: 'rollback.started', reason: ctx.mask(reason), order: order.map((s) => s.id), withoutRollback: withoutRollback.map((s) => s.id) });
   const failed: string[] = [];
+  const inDoubt: string[] = [];
   let interrupted = false;
   // Completed steps that cannot be undone leave the system not fully restored (exit 3); a failed one is only reported.
   const completed = new Set(withoutRollback.filter((s) => ['succeeded', 'no-rollback'].includes(ctx.steps.get(s.id)?.state ?? '')).map((s) => s.id));
@@ -69,6 +73,13 @@ export async function performRollback(ctx: RunContext, reason: string): Promise<
     if (ctx.interruption.requested) { interrupted = true; break; }
     if (failed.length > 0 && !ctx.options.keepGoing) break;
     const rollback = step.rollback!;
+    if (ctx.steps.get(step.id)?.rollbackInDoubt) {
+      // An earlier rollback died during this step's undo: it may have happened already.
+      const verdict = await resolveRollbackInDoubt(ctx, step, ctx.options.rerunInDoubt === true);
+      if (ctx.interruption.requested) { interrupted = true; break; }
+      if (verdict === 'done') continue;
+      if (verdict === 'stop') { inDoubt.push(step.id); break; }
+    }
     const run = await execute(ctx, {
       phase: 'rollback', stepId: step.id, title: `Roll back: ${step.title}`, owner: step.owner?.role, group: step.group,
       attempt: 1, attempts: 1, command: rollback, env: step.env, captureOutputs: false,
@@ -88,7 +99,7 @@ export async function performRollback(ctx: RunContext, reason: string): Promise<
     }
     if (interrupted) break;
   }
-  const complete = !interrupted && failed.length === 0 && order.every((s) => ctx.steps.get(s.id)?.state === 'rolled-back');
+  const complete = !interrupted && failed.length === 0 && inDoubt.length === 0 && order.every((s) => ctx.steps.get(s.id)?.state === 'rolled-back');
   let verified: boolean | undefined;
   if (complete && ctx.plan.rollbackVerify.length > 0) {
     verified = true;
@@ -98,6 +109,6 @@ export async function performRollback(ctx: RunContext, reason: string): Promise<
     }
   }
   const unrestorable = withoutRollback.filter((s) => s.command && completed.has(s.id)).map((s) => s.id);
-  await ctx.emit({ kind: 'rollback.finished', complete, failed, withoutRollback: withoutRollback.map((s) => s.id), verified });
-  return { complete, failed, unrestorable, verified, interrupted };
+  await ctx.emit({ kind: 'rollback.finished', complete, failed, withoutRollback: withoutRollback.map((s) => s.id), verified, unrestorable });
+  return { complete, failed, unrestorable, verified, interrupted, inDoubt };
 }

@@ -30,8 +30,6 @@ export interface PriorState {
   checklistDone: boolean;
   /** Steps started but never recorded as ended. */
   inDoubt: string[];
-  /** `--rerun-in-doubt`: re-run in-doubt steps whose validation fails. */
-  rerunInDoubt?: boolean;
   parentRunId: string;
 }
 
@@ -61,7 +59,7 @@ export async function runDeployment(run: EngineRun): Promise<EngineResult> {
   }
 
   for (const step of planSteps(ctx.plan).filter((s) => run.prior?.inDoubt.includes(s.id))) {
-    const verdict = await resolveInDoubt(ctx, step, run.prior?.rerunInDoubt === true);
+    const verdict = await resolveInDoubt(ctx, step, run.options.rerunInDoubt === true);
     if (ctx.interruption.requested) return interrupted(ctx, finish);
     if (verdict === 'stop') return finish('aborted', ExitCode.NeedsAction);
   }
@@ -105,11 +103,31 @@ export async function rollbackDeployment(run: EngineRun, reason: string): Promis
 
 type Finish = (outcome: RunOutcome, exitCode: number) => Promise<EngineResult>;
 
+/**
+ * The outcome names what is really wrong: a failed rollback command, an
+ * unproven restore, and steps that simply have no rollback are three
+ * different situations for the operator, though each needs someone (exit 3).
+ */
 async function finishRollback(ctx: RunContext, result: RollbackResult, finish: Finish, kind: 'deployment' | 'requested'): Promise<EngineResult> {
   if (result.interrupted) return interrupted(ctx, finish);
-  const clean = result.complete && result.verified !== false && result.unrestorable.length === 0;
-  if (!clean) return finish('rollback-failed', ExitCode.NeedsAction);
+  if (result.inDoubt.length > 0) {
+    ctx.issues.push(...result.inDoubt.map((id) => `the rollback of step ${id} is in doubt (an earlier rollback of it never recorded an end): check it, then golive rollback --rerun-in-doubt`));
+    return finish('aborted', ExitCode.NeedsAction);
+  }
+  if (!result.complete) return finish('rollback-failed', ExitCode.NeedsAction);
+  if (result.verified === false) {
+    ctx.issues.push('every step was rolled back, but rollback.verify failed: the restore is not proven');
+    return finish('restore-unverified', ExitCode.NeedsAction);
+  }
+  if (result.unrestorable.length > 0) {
+    ctx.issues.push(`not fully rolled back: ${plural(result.unrestorable)} no rollback and ${result.unrestorable.length === 1 ? 'was' : 'were'} left as ${result.unrestorable.length === 1 ? 'it is' : 'they are'}`);
+    return finish('rollback-incomplete', ExitCode.NeedsAction);
+  }
   return finish('rolled-back', kind === 'deployment' ? ExitCode.RolledBack : ExitCode.Ok);
+}
+
+function plural(ids: string[]): string {
+  return ids.length === 1 ? `step ${ids[0]} has` : `steps ${ids.join(', ')} have`;
 }
 
 async function interrupted(ctx: RunContext, finish: Finish): Promise<EngineResult> {

@@ -18,6 +18,14 @@ export interface FoldedState {
   vars: Record<string, string>;
   /** A rollback ran to completion at some point. */
   rolledBack: boolean;
+  /** Steps whose rollback started and never recorded an end (golive died during it): in doubt. */
+  rollbackInDoubt: string[];
+  /**
+   * The last rollback of the chain: whether it finished, and how. Undefined
+   * when no rollback ever started. A rollback with no `rollback.finished`
+   * (golive died) has `finished: false`.
+   */
+  lastRollback?: { finished: boolean; complete: boolean; verified?: boolean };
   /** Process group of the last command started for each step (`step.spawned`). */
   pids: Record<string, number>;
 }
@@ -30,6 +38,7 @@ export function foldEvents(events: EngineEvent[]): FoldedState {
   let vars: Record<string, string> = {};
   let varsSeen = false;
   let rolledBack = false;
+  let lastRollback: FoldedState['lastRollback'];
   let order = 0;
   const pids: Record<string, number> = {};
   for (const event of events) {
@@ -51,6 +60,11 @@ export function foldEvents(events: EngineEvent[]): FoldedState {
           checklistDone = true;
           steps.set(event.stepId, { state: 'running' });
         }
+        if (event.phase === 'rollback') {
+          // Cleared by the step.state that records the rollback's result.
+          const record = steps.get(event.stepId);
+          if (record) record.rollbackInDoubt = true;
+        }
         break;
       case 'step.spawned':
         pids[event.stepId] = event.pid;
@@ -64,19 +78,25 @@ export function foldEvents(events: EngineEvent[]): FoldedState {
         steps.set(event.stepId, record);
         break;
       }
+      case 'rollback.started':
+        lastRollback = { finished: false, complete: false };
+        break;
       case 'rollback.finished':
         if (event.complete) rolledBack = true;
+        lastRollback = { finished: true, complete: event.complete, verified: event.verified };
         break;
       default:
         break;
     }
   }
   const inDoubt: string[] = [];
+  const rollbackInDoubt: string[] = [];
   for (const [id, record] of steps) {
     if (record.state === 'running') {
       record.state = 'in-doubt';
       inDoubt.push(id);
     } else if (record.state === 'in-doubt') inDoubt.push(id);
+    if (record.rollbackInDoubt) rollbackInDoubt.push(id);
   }
-  return { steps, outputs, checklistDone, inDoubt, vars, rolledBack, pids };
+  return { steps, outputs, checklistDone, inDoubt, vars, rolledBack, pids, rollbackInDoubt, lastRollback };
 }

@@ -5,6 +5,7 @@
  * until someone decides whether the deployment bridge hears about it.
  */
 import { dispatch, type EngineEvent, type EventHandlers, type RunOutcome } from '../engine/events.js';
+import { rollbackRestored, rollbackSummary } from '../render/rollback-text.js';
 import { formatDuration } from '../runbook/duration.js';
 
 /** One JSON body POSTed to a webhook. */
@@ -30,7 +31,7 @@ export interface RunLabel {
 }
 
 const ICON: Record<RunOutcome, string> = {
-  succeeded: '✔', 'succeeded-with-issues': '✔', 'rolled-back': '↩', aborted: '✖', 'rollback-failed': '✖', 'no-go': '✖', interrupted: '✖', blocked: '✖',
+  succeeded: '✔', 'succeeded-with-issues': '✔', 'rolled-back': '↩', aborted: '✖', 'rollback-failed': '✖', 'rollback-incomplete': '✖', 'restore-unverified': '✖', 'no-go': '✖', interrupted: '✖', blocked: '✖',
 };
 
 /**
@@ -73,8 +74,8 @@ export function createMessageBuilder(runId?: string): { build(event: EngineEvent
       : [`${e.severity === 'minor' ? '!' : '✖'} ${name()}: smoke test ${e.verifyId} [${e.severity}] failed: ${e.reason ?? 'failed'}`, { verifyId: e.verifyId, severity: e.severity, passed: e.passed, reason: e.reason }],
     'rollback.started': (e) => [`↩ ${name()}: rolling back — ${e.reason}. Order: ${e.order.join(' → ') || 'nothing to run'}${e.withoutRollback.length ? `; no rollback defined: ${e.withoutRollback.join(', ')}` : ''}`,
       { reason: e.reason, order: e.order, withoutRollback: e.withoutRollback }],
-    'rollback.finished': (e) => [`${e.complete && e.verified !== false ? '↩' : '✖'} ${name()}: rollback ${e.complete ? 'complete' : 'INCOMPLETE'}${e.failed.length ? `; failed: ${e.failed.join(', ')}` : ''}${e.verified === false ? '; restore verification FAILED' : e.verified ? ', restore verified' : ''}`,
-      { complete: e.complete, failed: e.failed, withoutRollback: e.withoutRollback, verified: e.verified }],
+    'rollback.finished': (e) => [`${rollbackRestored(e) ? '↩' : '✖'} ${name()}: ${rollbackSummary(e)}`,
+      { complete: e.complete, failed: e.failed, withoutRollback: e.withoutRollback, verified: e.verified, unrestorable: e.unrestorable }],
     // The run.finished that follows says it; an interrupted run still records its end.
     'run.interrupted': () => undefined,
     'run.finished': (e) => [`${ICON[e.outcome]} ${name()}: ${e.outcome} in ${formatDuration(e.durationMs)} (exit ${e.exitCode})${e.issues.map((i) => `\n• ${i}`).join('')}`,

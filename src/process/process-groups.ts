@@ -5,6 +5,8 @@
  * on every way out.
  */
 
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+
 const liveGroups = new Set<number>();
 let exitHookInstalled = false;
 
@@ -50,4 +52,29 @@ function installExitHook(): void {
   exitHookInstalled = true;
   // 'exit' handlers must be synchronous: process.kill is.
   process.on('exit', () => killAllProcessGroups('SIGKILL'));
+}
+
+/**
+ * True when a process of the group still runs on this machine (zombies
+ * waiting to be reaped do not count): how golive tells a command orphaned by
+ * a killed golive from one that is over.
+ */
+export function processGroupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  if (!existsSync('/proc/self/stat')) return true;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return false;
 }

@@ -6,6 +6,7 @@ import { dispatch, type EngineEvent, type EventHandlers } from '../engine/events
 import { formatDuration } from '../runbook/duration.js';
 import type { Paint } from './paint.js';
 import { nextCommands, type RunRef } from './next-steps.js';
+import { rollbackRestored, rollbackSummary } from './rollback-text.js';
 
 /** Build a plain renderer writing to `write`. */
 export function createPlainRenderer(write: (text: string) => void, paint: Paint, run: RunRef): (event: EngineEvent) => void {
@@ -45,10 +46,7 @@ export function createPlainRenderer(write: (text: string) => void, paint: Paint,
     'rollback.started': (e) =>
       `${paint.yellow('↩')} rolling back: ${e.reason}\n    order: ${e.order.join(' → ') || '(nothing to run)'}` +
       `${e.withoutRollback.length ? `\n    ${paint.yellow(`no rollback defined: ${e.withoutRollback.join(', ')}`)}` : ''}`,
-    'rollback.finished': (e) =>
-      e.complete
-        ? `${ok} rollback complete${e.verified === true ? ', restore verified' : e.verified === false ? paint.red(', but rollback.verify FAILED') : ''}`
-        : `${bad} rollback incomplete${e.failed.length ? `: failed ${e.failed.join(', ')}` : ''}`,
+    'rollback.finished': (e) => `${rollbackRestored(e) ? ok : e.complete ? warn : bad} ${rollbackSummary(e)}`,
     'run.interrupted': (e) => `${paint.yellow('■')} interrupted by ${e.signal}${e.forced ? ' (forced: running steps killed, recorded as in doubt)' : ''}`,
     'run.finished': (e) => {
       const head = `${e.exitCode === 0 ? ok : bad} ${paint.bold(e.outcome)} in ${formatDuration(e.durationMs)} (exit ${e.exitCode})`;

@@ -6,6 +6,7 @@
  * event the list cannot place is printed as a plain line instead (never an
  * error). Questions are drawn inside the task they are about.
  */
+import { rollbackSummary } from './rollback-text.js';
 import { dispatch, type EngineEvent, type EventHandlers, type EventOf } from '../engine/events.js';
 import type { Prompter } from '../engine/ports.js';
 import { formatDuration } from '../runbook/duration.js';
@@ -198,7 +199,8 @@ export function createTaskListView(plan: Plan, run: RunRef, options: TaskListOpt
       if (!state?.rollbackOpened) return plain(e);
       for (const item of state.openRollbackItems()) item.settle(item.status === 'waiting' ? 'skipped' : 'failed', at(e), item.status === 'waiting' ? 'not run' : 'no end recorded');
       const verified = e.verified === true ? ', restore verified' : e.verified === false ? ', but rollback.verify FAILED' : '';
-      state.layout.rollback?.group.setTitle(e.complete ? `Rolled back${verified} — ${rollbackReason}` : `Rollback incomplete${e.failed.length ? ` (failed: ${e.failed.join(', ')})` : ''} — ${rollbackReason}`);
+      const summary = e.complete && !e.unrestorable?.length ? `Rolled back${verified}` : rollbackSummary(e).replace(/^./, (c) => c.toUpperCase());
+      state.layout.rollback?.group.setTitle(`${summary} — ${rollbackReason}`);
     },
     'run.interrupted': (e) => {
       interrupted = true;

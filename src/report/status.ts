@@ -275,7 +275,9 @@ function finishedUpdate(update: StatusUpdate, input: StatusInput, f: Fold, title
   } else {
     const why = processGone
       ? `golive stopped without recording an end (its process is gone)${stuck.length ? ` during ${stuck.join(', ')}` : ''}`
-      : outcome === 'rollback-failed' ? 'the rollback failed: the system is NOT fully restored' : `${outcome}${stuck.length ? ` at ${stuck.join(', ')}` : ''}: resume or roll back`;
+      : outcome === 'rollback-failed' ? 'the rollback failed: the system is NOT fully restored'
+        : outcome === 'rollback-incomplete' ? 'not fully rolled back: steps without a rollback were left as they are'
+          : outcome === 'restore-unverified' ? 'rolled back, but rollback.verify failed: the restore is not proven' : `${outcome}${stuck.length ? ` at ${stuck.join(', ')}` : ''}: resume or roll back`;
     block(update, why);
     update.activity = `stopped${ended}${took}: ${processGone ? why : outcome}`;
   }

@@ -102,8 +102,13 @@ describe.concurrent('golive run: success and failure', () => {
     expect(s.trace()).toBe('a\nb\nundo-b\n');
     const out = cleanOutput(result.stdout, [s.dir]);
     expect(out).toContain('    order: b\n    no rollback defined: a\n');
-    expect(out).toContain('✖ rollback-failed in <t> (exit 3)');
-    expect(readJournal(s.db)[0]).toMatchObject({ outcome: 'rollback-failed', exit_code: 3 });
+    // Its own outcome and words: nothing failed, a step simply has no rollback.
+    expect(out).toContain('! every rollback command passed; NOT fully rolled back: step a has no rollback');
+    expect(out).toContain('✖ rollback-incomplete in <t> (exit 3)');
+    expect(out).toContain('not fully rolled back: step a has no rollback');
+    expect(out).not.toContain('rollback complete');
+    expect(out).not.toContain('fix the failed rollback');
+    expect(readJournal(s.db)[0]).toMatchObject({ outcome: 'rollback-incomplete', exit_code: 3 });
   });
 
   it('--on-failure abort stops (exit 3) and names the commands; a separate `golive rollback` undoes it with the stored output', async () => {

@@ -306,9 +306,9 @@ describe('resume', () => {
   });
 
   it('in doubt, validation fails, --rerun-in-doubt: re-runs the step and carries on', async () => {
-    const h = resumed();
+    const h = resumed(RESUME_RUNBOOK, { options: { rerunInDoubt: true } });
     h.runner.on('./health.sh', [{ exitCode: 1 }, { exitCode: 0 }]);
-    const result = await h.run(priorFrom(await diedDuringDeploy(), { rerunInDoubt: true }));
+    const result = await h.run(priorFrom(await diedDuringDeploy()));
 
     expect(result).toMatchObject({ outcome: 'succeeded', exitCode: 0 });
     expect(h.runner.commands).toEqual(['./health.sh', './deploy.sh', './health.sh', './migrate.sh up', './smoke-login.sh']);

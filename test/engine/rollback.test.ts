@@ -75,7 +75,7 @@ steps:
     h.runner.fails('./migrate.sh up');
     const result = await h.run();
 
-    expect(result).toMatchObject({ outcome: 'rollback-failed', exitCode: 3 });
+    expect(result).toMatchObject({ outcome: 'rollback-incomplete', exitCode: 3 });
     // The other rollbacks still run: the step that cannot be undone is reported, not a reason to stop.
     expect(h.runner.commands.slice(3)).toEqual(['./migrate.sh down', './restore.sh']);
     expect(h.log.only('rollback.started')).toMatchObject({ order: ['migrate', 'backup'], withoutRollback: ['purge-cdn'] });
@@ -158,7 +158,7 @@ steps:
     const h = harness(RUNBOOK);
     h.runner.fails('./migrate.sh up').fails('./health.sh');
     const result = await h.run();
-    expect(result).toMatchObject({ outcome: 'rollback-failed', exitCode: 3 });
+    expect(result).toMatchObject({ outcome: 'restore-unverified', exitCode: 3 });
     expect(h.log.only('rollback.finished')).toMatchObject({ complete: true, verified: false });
   });
 
