@@ -169,9 +169,11 @@ export class AuditStore {
    * (its pid is dead on this host, or its heartbeat is stale) is taken over
    * and the previous holder returned, so the caller can record a warning.
    * Taking a lock the same run already holds just refreshes it.
+   * `beforeTakeover` sees a stale holder before its lock is taken over and
+   * may refuse by throwing (its dead process may have left commands running).
    * @throws LockHeldError (exit 5) naming the live holder.
    */
-  acquireLock(runbook: string, environment: string | null, holder: LockRequest): { takenOver?: LockHolder } {
+  acquireLock(runbook: string, environment: string | null, holder: LockRequest, beforeTakeover?: (previous: LockHolder) => void): { takenOver?: LockHolder } {
     const env = environment ?? '';
     const now = this.now();
     return this.guard('take the lock in', () =>
@@ -186,6 +188,7 @@ export class AuditStore {
           if (previous !== undefined && !isStale(previous, now, this.host)) {
             throw lockHeldError(runbook, environment, previous);
           }
+          if (previous !== undefined) beforeTakeover?.(previous);
           this.sql.putLock.run({ runbook, environment: env, ...holder, now: now.toISOString() });
           return previous === undefined ? {} : { takenOver: previous };
         })

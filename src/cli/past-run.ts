@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { AuditStore } from '../audit/store.js';
 import type { RunRecord } from '../audit/types.js';
 import { processGroupAlive } from '../process/process-groups.js';
-import { foldEvents, type FoldedState } from '../engine/state.js';
+import { foldEvents, inFlightCommands, type FoldedState } from '../engine/state.js';
 import { hostname } from 'node:os';
 import { LockHeldError, UsageError } from '../errors.js';
 import type { Plan } from '../runbook/plan.js';
@@ -64,23 +64,11 @@ export function loadPastRun(store: AuditStore, run: RunRecord): PastRun {
  */
 export function refuseIfOrphansRun(past: PastRun): void {
   if (past.run.host !== hostname()) return; // another host's processes cannot be seen from here
-  const orphan = liveOrphans(past.state)[0];
+  const orphan = inFlightCommands(past.state).find((c) => processGroupAlive(c.pid));
   if (orphan) {
     throw new LockHeldError(
       `${orphan.what} of run ${past.run.id} is still running as process group ${orphan.pid}, left behind when golive stopped`,
       `wait for it to end, or stop it: kill -TERM -${orphan.pid}; then run the command again`,
     );
   }
-}
-
-/** In-doubt commands of a folded chain whose process group still runs on this host. */
-export function liveOrphans(state: FoldedState): Array<{ what: string; pid: number }> {
-  const found: Array<{ what: string; pid: number }> = [];
-  const consider = (stepId: string, what: string) => {
-    const pid = state.pids[stepId];
-    if (pid !== undefined && processGroupAlive(pid)) found.push({ what, pid });
-  };
-  for (const stepId of state.inDoubt) consider(stepId, `step ${stepId}`);
-  for (const stepId of state.rollbackInDoubt) consider(stepId, `the rollback of step ${stepId}`);
-  return found;
 }

@@ -9,7 +9,10 @@ import { dirname, join, resolve } from 'node:path';
 import { defaultDbPath } from '../audit/database.js';
 import { AuditStore, HEARTBEAT_INTERVAL_MS } from '../audit/store.js';
 import { newRunId } from '../audit/ids.js';
-import type { RunRecord } from '../audit/types.js';
+import type { LockHolder, RunRecord } from '../audit/types.js';
+import { foldEvents, inFlightCommands } from '../engine/state.js';
+import { LockHeldError } from '../errors.js';
+import { processGroupAlive } from '../process/process-groups.js';
 import { Interruption } from '../engine/context.js';
 import type { EngineEvent, RunMode, StopSignal } from '../engine/events.js';
 import { noPrompter, systemClock, type EnginePorts, type EventSink, type Prompter } from '../engine/ports.js';
@@ -91,7 +94,9 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
   const environment = plan.environment ?? null;
   let lockTaken = false;
   try {
-    const { takenOver } = lock ? store.acquireLock(plan.runbook.name, environment, { runId, pid: process.pid, host, operator }) : { takenOver: undefined };
+    let orphansChecked = '';
+    const refuseWhileOrphansRun = (previous: LockHolder) => { orphansChecked = checkOrphansOf(store, previous, host); };
+    const { takenOver } = lock ? store.acquireLock(plan.runbook.name, environment, { runId, pid: process.pid, host, operator }, refuseWhileOrphansRun) : { takenOver: undefined };
     lockTaken = lock;
     store.createRun({
       id: runId, parentRunId: parent?.id ?? null, rootRunId: parent?.rootRunId, mode,
@@ -101,7 +106,7 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
     });
     const interruption = new Interruption();
     const output = await outputFor(plan, mode, flags, runId, interruption, extras.alreadyDone ?? []);
-    if (takenOver) warnings = [...warnings, `took over a stale lock of run ${takenOver.runId} (pid ${takenOver.pid} on ${takenOver.host}, ${takenOver.operator}, last heartbeat ${takenOver.heartbeatAt})`];
+    if (takenOver) warnings = [...warnings, `took over a stale lock of run ${takenOver.runId} (pid ${takenOver.pid} on ${takenOver.host}, ${takenOver.operator}, last heartbeat ${takenOver.heartbeatAt}); ${orphansChecked}`];
     const pending: EngineEvent[] = warnings.map((message) => ({ kind: 'warning', at: new Date().toISOString(), message }));
     const seen: EngineEvent[] = [];
     let ended = false;
@@ -149,6 +154,29 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
     store.close();
     throw error;
   }
+}
+
+/**
+ * Before a dead run's lock is taken over: the commands it left in flight
+ * may still run (golive was killed, its step's process group was not). A
+ * new run started on top of them would run the same steps alongside them.
+ * Returns what was checked, for the takeover warning the run records.
+ * @throws LockHeldError while one of them still runs.
+ */
+function checkOrphansOf(store: AuditStore, previous: LockHolder, host: string): string {
+  if (previous.host !== host) return `its commands on ${previous.host} cannot be checked from here`;
+  const run = store.getRun(previous.runId);
+  if (!run) return 'it left no run record';
+  const state = foldEvents(store.eventsOf(store.chainOf(run.rootRunId).map((r) => r.id)).map((e) => e.event));
+  const inFlight = inFlightCommands(state);
+  const alive = inFlight.find((c) => processGroupAlive(c.pid));
+  if (alive) {
+    throw new LockHeldError(
+      `run ${run.id} died (pid ${previous.pid} is gone) but ${alive.what} it started still runs as process group ${alive.pid}; starting now would run the same steps alongside it`,
+      `wait for it to end, or stop it: kill -TERM -${alive.pid}; then run the command again (and see \`golive show ${run.id}\`)`,
+    );
+  }
+  return inFlight.length === 0 ? 'it had no command in flight' : `its commands in flight have ended (process group${inFlight.length > 1 ? 's' : ''} ${inFlight.map((c) => c.pid).join(', ')} gone)`;
 }
 
 /**

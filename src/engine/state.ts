@@ -100,3 +100,27 @@ export function foldEvents(events: EngineEvent[]): FoldedState {
   }
   return { steps, outputs, checklistDone, inDoubt, vars, rolledBack, pids, rollbackInDoubt, lastRollback };
 }
+
+/** A command whose start was recorded and whose end never was, with the process group it ran as. */
+export interface InFlightCommand {
+  /** "step deploy" or "the rollback of step deploy". */
+  what: string;
+  stepId: string;
+  pid: number;
+}
+
+/**
+ * The commands of a chain left in flight when golive died: in-doubt steps
+ * and in-doubt rollbacks whose process group was recorded. Whether one still
+ * runs is for the caller to ask the operating system.
+ */
+export function inFlightCommands(state: FoldedState): InFlightCommand[] {
+  const found: InFlightCommand[] = [];
+  const add = (stepId: string, what: string) => {
+    const pid = state.pids[stepId];
+    if (pid !== undefined) found.push({ what, stepId, pid });
+  };
+  for (const stepId of state.inDoubt) add(stepId, `step ${stepId}`);
+  for (const stepId of state.rollbackInDoubt) add(stepId, `the rollback of step ${stepId}`);
+  return found;
+}

@@ -199,7 +199,8 @@ export function createTaskListView(plan: Plan, run: RunRef, options: TaskListOpt
       if (!state?.rollbackOpened) return plain(e);
       for (const item of state.openRollbackItems()) item.settle(item.status === 'waiting' ? 'skipped' : 'failed', at(e), item.status === 'waiting' ? 'not run' : 'no end recorded');
       const verified = e.verified === true ? ', restore verified' : e.verified === false ? ', but rollback.verify FAILED' : '';
-      const summary = e.complete && !e.unrestorable?.length ? `Rolled back${verified}` : rollbackSummary(e).replace(/^./, (c) => c.toUpperCase());
+      const summary = !e.complete ? `Rollback incomplete${e.failed.length ? ` (failed: ${e.failed.join(', ')})` : ''}`
+        : e.unrestorable?.length ? rollbackSummary(e).replace(/^./, (c) => c.toUpperCase()) : `Rolled back${verified}`;
       state.layout.rollback?.group.setTitle(`${summary} — ${rollbackReason}`);
     },
     'run.interrupted': (e) => {
