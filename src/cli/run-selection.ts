@@ -44,7 +44,9 @@ export function selectRollback(store: AuditStore, selector: RunSelector): Select
   const consider = (run: RunRecord): Selection<RollbackWork> => {
     const work = rollbackWorkOf(loadPastRun(store, run));
     if (work.order.length > 0 || work.recheckRestore || store.runStatus(run) === 'running') return { found: work };
-    return { nothing: `Nothing left to roll back in run ${describeRun(store, run)}: ${nothingToUndo(store, work)}.`, runId: run.id };
+    // Named by the deployment's first run: the one `golive history` shows the operator.
+    const root = work.past.root;
+    return { nothing: `Nothing left to roll back in run ${describeRun(store, root)}: ${nothingToUndo(store, work)}.`, runId: root.id };
   };
   if (selector.runId) return consider(runById(store, selector.runId));
   return latestOfOneDeployment(store, selector, 'rollback', consider);
