@@ -40,7 +40,7 @@ export function foldEvents(events: EngineEvent[]): FoldedState {
   let rolledBack = false;
   let lastRollback: FoldedState['lastRollback'];
   let order = 0;
-  const pids: Record<string, number> = {};
+  const pids: Record<string, number> = Object.create(null); // keyed by step ids
   for (const event of events) {
     switch (event.kind) {
       case 'run.started':
@@ -56,6 +56,8 @@ export function foldEvents(events: EngineEvent[]): FoldedState {
         }
         break;
       case 'step.started':
+        // Until this command's own step.spawned, no recorded group stands for it.
+        delete pids[event.stepId];
         if (event.phase === 'step') {
           checklistDone = true;
           steps.set(event.stepId, { state: 'running' });
