@@ -1,6 +1,7 @@
 /**
  * Everything around an engine run that is not the engine: the journal, the
- * lock, the heartbeat, signal handling and the renderer. Used by run,
+ * locks (machine-wide, then the journal's), the heartbeat, signal handling
+ * and the renderer. Used by run,
  * rollback, resume and rehearse, so they behave the same on deployment day.
  */
 import { execFileSync } from 'node:child_process';
@@ -48,7 +49,7 @@ export interface Session {
   ports: EnginePorts;
   /** This run's events so far, output lines excepted (for reports printed at the end). */
   events: readonly EngineEvent[];
-  /** Wait (bounded) for webhook deliveries and the task list, then release the lock, stop the heartbeat and signal handling, close the journal. */
+  /** Wait (bounded) for webhook deliveries and the task list, then release the journal lock, stop the heartbeat and signal handling, close the journal, and release the machine-wide lock last. */
   close(): Promise<void>;
 }
 
