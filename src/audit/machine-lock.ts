@@ -102,21 +102,19 @@ export function acquireMachineLock(holder: Omit<MachineLockHolder, 'since'>, dir
 
 /** Create the directory (1777: every operator of the machine shares it), or check the existing one, whose mode is its owner's choice. */
 function prepareLockDir(dir: string): void {
+  let stat;
   try {
-    let created = false;
-    try {
-      if (!statSync(dir).isDirectory()) throw unusable(dir, `the lock directory ${dir} is not a directory`);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    stat = statSync(dir, { throwIfNoEntry: false });
+    if (stat === undefined) {
       mkdirSync(dir, { recursive: true });
-      created = true;
+      // mkdir's mode is cut by the umask. Another golive may have created it a moment earlier: then it is theirs to set.
+      try { chmodSync(dir, 0o1777); } catch { /* see above */ }
+      return;
     }
-    // mkdir's mode is cut by the umask. Another golive may have created it a moment earlier: then it is theirs to set.
-    if (created) try { chmodSync(dir, 0o1777); } catch { /* see above */ }
   } catch (error) {
-    if (error instanceof GoliveError) throw error;
     throw unusable(dir, `cannot use the lock directory ${dir}: ${describe(error)}`, error);
   }
+  if (!stat.isDirectory()) throw unusable(dir, `the lock directory ${dir} is not a directory`);
 }
 
 /**
