@@ -2,13 +2,25 @@
 // Benchmarks are not tests: they print figures and compare against a
 // baseline measured in the same run (this machine is shared and noisy).
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+let lockDir;
+/** A private GOLIVE_LOCK_DIR: benchmarks run alongside tests and each other, with the same runbook names. */
+function benchLockDir() {
+  if (lockDir === undefined) {
+    lockDir = mkdtempSync(join(tmpdir(), 'golive-bench-locks-'));
+    process.on('exit', () => rmSync(lockDir, { recursive: true, force: true }));
+  }
+  return lockDir;
+}
 
 /** Run a command to completion; resolves with wall milliseconds and peak RSS (KiB, from /proc while it runs). */
 export function timeProcess(command, args, options = {}) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(command, args, { stdio: ['ignore', options.stdout ?? 'ignore', 'pipe'], cwd: options.cwd, env: { ...process.env, ...options.env } });
+    const child = spawn(command, args, { stdio: ['ignore', options.stdout ?? 'ignore', 'pipe'], cwd: options.cwd, env: { ...process.env, GOLIVE_LOCK_DIR: benchLockDir(), ...options.env } });
     let stderr = '';
     let peakKiB = 0;
     const sample = () => {

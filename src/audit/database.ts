@@ -1,10 +1,10 @@
 /**
- * Opening the journal file: where it lives, who may read it, the pragmas that
+ * Opening the journal file: who may read it, the pragmas that
  * make it safe to write from one process while others read, and turning every
  * way that can fail into a `JournalError` the operator can act on.
  */
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { GoliveError, JournalError } from '../errors.js';
 import { migrate, schemaVersion, assertNotNewer, SCHEMA_VERSION } from './migrations.js';
@@ -24,16 +24,6 @@ export interface OpenOptions {
 }
 
 const OTHER_FILE_HINT = 'use --db or GOLIVE_DB to pick another file';
-
-/**
- * The journal's path: `GOLIVE_DB` when set (relative to `cwd`), otherwise
- * `<cwd>/.golive/golive.db`, next to the runbooks it records.
- */
-export function defaultDbPath(cwd: string, env: NodeJS.ProcessEnv = process.env): string {
-  const fromEnv = env.GOLIVE_DB;
-  if (fromEnv !== undefined && fromEnv !== '') return resolve(cwd, fromEnv);
-  return join(cwd, '.golive', 'golive.db');
-}
 
 /**
  * Open (creating if needed) the journal at `path` and bring its schema up to

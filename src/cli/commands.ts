@@ -31,7 +31,7 @@ export function registerCommands(program: Command, setExit: SetExit): void {
     .action(run(async () => (await import('./plan.js')).planCommand));
 
   const journalOptions = (command: Command) => command
-    .option('--db <path>', 'audit journal file (default: .golive/golive.db, or GOLIVE_DB)')
+    .option('--db <path>', 'audit journal file (default: GOLIVE_DB, else .golive/golive.db at the runbook\'s repository root or beside it; rollback and resume look up from here)')
     .option('--operator <name>', 'who is running this (default: the OS user)')
     .option('--json', 'print one JSON event per line');
 
@@ -97,7 +97,7 @@ export function registerCommands(program: Command, setExit: SetExit): void {
     .description('suggest each step\'s expected duration from recorded runs and rehearsals (90th percentile)')
     .argument('<runbook>', 'runbook file')
     .option('--env <name>', 'only history from this environment')
-    .option('--db <path>', 'audit journal file (default: .golive/golive.db, or GOLIVE_DB)')
+    .option('--db <path>', 'audit journal file (default: GOLIVE_DB, else .golive/golive.db at the runbook\'s repository root or beside it)')
     .option('--write', 'update the duration: values in the file, keeping comments and layout')
     .option('--json', 'print the estimates as JSON')
     .action(run(async () => (await import('./estimate.js')).estimateCommand));
@@ -106,13 +106,13 @@ export function registerCommands(program: Command, setExit: SetExit): void {
   audit
     .command('verify')
     .description('check the hash chain of every event and every runbook snapshot; exit 1 naming the first altered row')
-    .option('--db <path>', 'audit journal file (default: .golive/golive.db, or GOLIVE_DB)')
+    .option('--db <path>', 'audit journal file (default: GOLIVE_DB, else the nearest .golive/golive.db from here up to the repository root)')
     .option('--json', 'print the result as JSON')
     .action(run(async () => (await import('./audit.js')).auditVerifyCommand));
   audit
     .command('export')
     .description('print recorded events as JSON lines (secrets are masked before they are stored)')
-    .option('--db <path>', 'audit journal file (default: .golive/golive.db, or GOLIVE_DB)')
+    .option('--db <path>', 'audit journal file (default: GOLIVE_DB, else the nearest .golive/golive.db from here up to the repository root)')
     .option('--run <run-id>', 'only this run and its resumes/rollbacks')
     .option('--format <format>', 'jsonl (the only format)', 'jsonl')
     .action(run(async () => (await import('./audit.js')).auditExportCommand));
@@ -130,7 +130,7 @@ export function registerCommands(program: Command, setExit: SetExit): void {
     .option('--runbook <name>', 'only runs of this runbook')
     .option('--env <name>', 'only runs in this environment')
     .option('--limit <n>', 'how many runs to list (default: 20)')
-    .option('--db <path>', 'audit journal file (default: .golive/golive.db, or GOLIVE_DB)')
+    .option('--db <path>', 'audit journal file (default: GOLIVE_DB, else the nearest .golive/golive.db from here up to the repository root)')
     .option('--json', 'print the runs as a JSON array')
     .action(run(async () => (await import('./history.js')).historyCommand));
 
@@ -138,7 +138,7 @@ export function registerCommands(program: Command, setExit: SetExit): void {
     .command('show')
     .description('one past run step by step: attempts, output tails, rollback, smoke tests, decisions, issues')
     .argument('<run-id>', 'run id or unique prefix (see golive history)')
-    .option('--db <path>', 'audit journal file (default: .golive/golive.db, or GOLIVE_DB)')
+    .option('--db <path>', 'audit journal file (default: GOLIVE_DB, else the nearest .golive/golive.db from here up to the repository root)')
     .option('--json', 'print the run as one JSON object')
     .action(run(async () => (await import('./show.js')).showCommand));
 
@@ -148,7 +148,7 @@ export function registerCommands(program: Command, setExit: SetExit): void {
     .argument('[run-id]', 'run id or unique prefix (default: the live run, else the latest)')
     .option('--watch', 're-print every --interval until the run ends (Ctrl-C to stop watching)')
     .option('--interval <duration>', 'how often --watch re-reads the journal', '5s')
-    .option('--db <path>', 'audit journal file (default: .golive/golive.db, or GOLIVE_DB)')
+    .option('--db <path>', 'audit journal file (default: GOLIVE_DB, else the nearest .golive/golive.db from here up to the repository root)')
     .option('--json', 'print the status as one JSON object (one line per update with --watch)')
     .action(run(async () => (await import('./status.js')).statusCommand));
 
@@ -158,6 +158,6 @@ export function registerCommands(program: Command, setExit: SetExit): void {
     .argument('<run-id>', 'run id or unique prefix (see golive history)')
     .addOption(new Option('--format <format>', 'md (GitHub Markdown), html (one self-contained page with a timeline chart), json (the report model) or junit (XML for CI)').choices(['md', 'html', 'json', 'junit']).default('md'))
     .option('-o, --output <file>', 'write the report to this file instead of stdout (an existing file is overwritten: reports are regenerated from the journal)')
-    .option('--db <path>', 'audit journal file (default: .golive/golive.db, or GOLIVE_DB)')
+    .option('--db <path>', 'audit journal file (default: GOLIVE_DB, else the nearest .golive/golive.db from here up to the repository root)')
     .action(run(async () => (await import('./report.js')).reportCommand));
 }

@@ -1,5 +1,6 @@
 /** `golive estimate <file> [--env E] [--write]`: expected durations from recorded runs and rehearsals. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { journalForRunbook } from '../audit/journal-path.js';
 import { AuditStore } from '../audit/store.js';
 import { ExitCode } from '../errors.js';
 import { estimateDurations, formatEstimates } from '../report/estimate.js';
@@ -7,7 +8,6 @@ import { durationSamples } from './duration-history.js';
 import { loadRunbookFile } from '../runbook/load.js';
 import { setStepDurations } from '../runbook/rewrite.js';
 import { loadPlan, type PlanOptions } from './load-plan.js';
-import { dbPathFor } from './session.js';
 
 /** Flags of `golive estimate`. */
 export type EstimateFlags = PlanOptions & { db?: string; write?: boolean; json?: boolean };
@@ -16,7 +16,8 @@ export type EstimateFlags = PlanOptions & { db?: string; write?: boolean; json?:
 export async function estimateCommand(file: string, flags: EstimateFlags): Promise<number> {
   const plan = loadPlan(file, { ...flags, env: flags.env ?? firstEnvironment(file, flags) });
   let samples = new Map<string, number[]>();
-  const path = dbPathFor(flags.db);
+  // The journal `golive run` of this runbook writes to, wherever estimate is run from.
+  const path = journalForRunbook(file, { flag: flags.db, cwd: process.cwd(), env: process.env });
   if (existsSync(path)) {
     const store = AuditStore.open(path, { readonly: true });
     try {

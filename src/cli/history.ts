@@ -1,11 +1,10 @@
 /** `golive history`: past runs from the journal, newest first. */
-import { existsSync } from 'node:fs';
+import { findJournal, journalNotFound, type JournalSearch } from '../audit/journal-path.js';
 import { AuditStore } from '../audit/store.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { paintFor } from '../render/paint.js';
 import { historyAsJson, historyAsText, noRunsText } from '../report/history-text.js';
 import { runSummary } from '../report/run-view.js';
-import { dbPathFor } from './session.js';
 
 /** Flags of `golive history`. */
 export interface HistoryFlags {
@@ -21,17 +20,22 @@ export const DEFAULT_HISTORY_LIMIT = 20;
 
 /**
  * Open the journal for reading only (never creates or migrates it, so a
- * mistyped `--db` leaves no stray file). Null when there is no journal yet.
+ * mistyped `--db` leaves no stray file). Null when `--db` / `GOLIVE_DB` name
+ * a missing file, or (with `required: false`) when none was found.
+ *
+ * @throws UsageError saying where it looked when the search found none and one is required.
  */
-export function openJournalForReading(dbFlag?: string): { store: AuditStore | null; path: string } {
-  const path = dbPathFor(dbFlag);
-  return { store: existsSync(path) ? AuditStore.open(path, { readonly: true }) : null, path };
+export function openJournalForReading(dbFlag?: string, { required = true } = {}): { store: AuditStore | null; path: string; search: JournalSearch } {
+  const search = findJournal({ flag: dbFlag, cwd: process.cwd(), env: process.env });
+  if (!search.found && !search.explicit && required) throw journalNotFound(search);
+  return { store: search.found ? AuditStore.open(search.path, { readonly: true }) : null, path: search.path, search };
 }
 
 /** List past runs; exit 0, also when there are none. */
 export async function historyCommand(flags: HistoryFlags): Promise<number> {
   const limit = parseLimit(flags.limit);
-  const { store, path } = openJournalForReading(flags.db);
+  // No journal means no runs: history says so (exit 0) rather than fail.
+  const { store, path, search } = openJournalForReading(flags.db, { required: false });
   let summaries;
   try {
     summaries = store?.listRuns({ runbook: flags.runbook, environment: flags.env, limit }).map((run) => runSummary(run, store.runStatus(run))) ?? [];
@@ -39,7 +43,10 @@ export async function historyCommand(flags: HistoryFlags): Promise<number> {
     store?.close();
   }
   if (flags.json) process.stdout.write(`${historyAsJson(summaries)}\n`);
-  else if (summaries.length === 0) process.stdout.write(`${noRunsText(path, Boolean(flags.runbook || flags.env), store !== null)}\n`);
+  else if (store === null && !search.explicit) {
+    const notFound = journalNotFound(search);
+    process.stdout.write(`No runs recorded yet: ${notFound.message}.\n  ${notFound.hint}.\n`);
+  } else if (summaries.length === 0) process.stdout.write(`${noRunsText(path, Boolean(flags.runbook || flags.env), store !== null)}\n`);
   else process.stdout.write(`${historyAsText(summaries, paintFor(process.stdout))}\n`);
   return ExitCode.Ok;
 }

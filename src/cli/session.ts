@@ -1,12 +1,14 @@
 /**
  * Everything around an engine run that is not the engine: the journal, the
- * lock, the heartbeat, signal handling and the renderer. Used by run,
+ * locks (machine-wide, then the journal's), the heartbeat, signal handling
+ * and the renderer. Used by run,
  * rollback, resume and rehearse, so they behave the same on deployment day.
  */
 import { execFileSync } from 'node:child_process';
 import { hostname, userInfo } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { defaultDbPath } from '../audit/database.js';
+import { dirname, join } from 'node:path';
+import { findJournal, journalFlagFor, journalForRunbook, journalNotFound } from '../audit/journal-path.js';
+import { acquireMachineLock, type MachineLock } from '../audit/machine-lock.js';
 import { AuditStore, HEARTBEAT_INTERVAL_MS } from '../audit/store.js';
 import { newRunId } from '../audit/ids.js';
 import type { LockHolder, RunRecord } from '../audit/types.js';
@@ -18,6 +20,7 @@ import type { EngineEvent, RunMode, StopSignal } from '../engine/events.js';
 import { noPrompter, systemClock, type EnginePorts, type EventSink, type Prompter } from '../engine/ports.js';
 import { createProcessRunner, killAllProcessGroups } from '../process/runner.js';
 import { createJsonRenderer } from '../render/json-lines.js';
+import type { RunRef } from '../render/next-steps.js';
 import { paintFor } from '../render/paint.js';
 import { createPlainRenderer } from '../render/plain.js';
 import type { Plan } from '../runbook/plan.js';
@@ -46,7 +49,7 @@ export interface Session {
   ports: EnginePorts;
   /** This run's events so far, output lines excepted (for reports printed at the end). */
   events: readonly EngineEvent[];
-  /** Wait (bounded) for webhook deliveries and the task list, then release the lock, stop the heartbeat and signal handling, close the journal. */
+  /** Wait (bounded) for webhook deliveries and the task list, then release the journal lock, stop the heartbeat and signal handling, close the journal, and release the machine-wide lock last. */
   close(): Promise<void>;
 }
 
@@ -60,9 +63,17 @@ export function operatorName(flag?: string): string {
   }
 }
 
-/** The journal path for `--db` / GOLIVE_DB / the default. */
+/**
+ * The journal a read command (history, status, show, report, audit,
+ * rollback, resume) uses: `--db`, `GOLIVE_DB`, else the one found walking up
+ * from the working directory.
+ *
+ * @throws UsageError saying where it looked when nothing names or finds one.
+ */
 export function dbPathFor(flag?: string): string {
-  return flag ? resolve(flag) : defaultDbPath(process.cwd());
+  const search = findJournal({ flag, cwd: process.cwd(), env: process.env });
+  if (!search.found && !search.explicit) throw journalNotFound(search);
+  return search.path;
 }
 
 /** `--db <path>` for advice lines, when the journal is not the default one. */
@@ -70,7 +81,6 @@ export function dbFlagFor(flag?: string): string {
   return flag ? `--db ${flag}` : '';
 }
 
-/** Open the journal, take the lock, record the run, and wire signals and rendering. */
 /** What else a session may carry: the run it continues, warnings to record, whether it takes the deployment lock. */
 export interface SessionExtras {
   parent?: RunRecord;
@@ -83,15 +93,31 @@ export interface SessionExtras {
   alreadyDone?: string[];
 }
 
+/**
+ * Take the machine-wide deployment lock, open the journal, take its lock,
+ * record the run, and wire signals and rendering. The journal is the
+ * runbook's (see audit/journal-path.ts); a run that continues a past one
+ * (rollback, resume) writes to the journal that run was read from.
+ */
 export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags, extras: SessionExtras = {}): Promise<Session> {
   const { parent, lock = true } = extras;
   let warnings = extras.warnings ?? [];
-  const dbPath = dbPathFor(flags.db);
-  const store = AuditStore.open(dbPath);
+  const dbPath = parent ? dbPathFor(flags.db) : journalForRunbook(plan.source.absolutePath, { flag: flags.db, cwd: process.cwd(), env: process.env });
   const runId = newRunId();
   const operator = operatorName(flags.operator);
   const host = hostname();
   const environment = plan.environment ?? null;
+  // Before the journal's own lock, and released after it: no other journal on this machine may run this deployment meanwhile.
+  const machineLock: MachineLock | undefined = lock
+    ? acquireMachineLock({ runId, pid: process.pid, operator, host, journal: dbPath, runbook: plan.runbook.name, environment })
+    : undefined;
+  let store: AuditStore;
+  try {
+    store = AuditStore.open(dbPath);
+  } catch (error) {
+    machineLock?.release();
+    throw error;
+  }
   let lockTaken = false;
   try {
     let orphansChecked = '';
@@ -105,7 +131,7 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
       gitCommit: gitCommitOf(plan.source.dir), changeId: plan.change ?? null,
     });
     const interruption = new Interruption();
-    const output = await outputFor(plan, mode, flags, runId, interruption, extras.alreadyDone ?? []);
+    const output = await outputFor(plan, mode, flags, { runId, dbFlag: journalFlagFor(dbPath, { cwd: process.cwd(), env: process.env }), mode }, interruption, extras.alreadyDone ?? []);
     if (takenOver) warnings = [...warnings, `took over a stale lock of run ${takenOver.runId} (pid ${takenOver.pid} on ${takenOver.host}, ${takenOver.operator}, last heartbeat ${takenOver.heartbeatAt}); ${orphansChecked}`];
     const pending: EngineEvent[] = warnings.map((message) => ({ kind: 'warning', at: new Date().toISOString(), message }));
     const seen: EngineEvent[] = [];
@@ -124,7 +150,8 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
       if (event.kind === 'run.finished') ended = true;
     };
     const sink: EventSink = (event) => {
-      record(event);
+      // The engine knows nothing of journals: the session says which one this run writes to.
+      record(event.kind === 'run.started' ? { ...event, journal: dbPath } : event);
       // Warnings (lock takeover, runbook drift) are recorded right after run.started, so the run's first event stays run.started.
       if (event.kind === 'run.started') pending.splice(0).forEach((warning) => record({ ...warning, at: new Date().toISOString() }));
     };
@@ -145,13 +172,21 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
           clearInterval(heartbeat);
           stopListening();
           killAllProcessGroups('SIGKILL');
-          try { if (lock) store.releaseLock(plan.runbook.name, environment, runId); } finally { store.close(); }
+          try {
+            try { if (lock) store.releaseLock(plan.runbook.name, environment, runId); } finally { store.close(); }
+          } finally {
+            machineLock?.release();
+          }
         }
       },
     };
   } catch (error) {
-    if (lockTaken) store.releaseLock(plan.runbook.name, environment, runId);
-    store.close();
+    try {
+      if (lockTaken) store.releaseLock(plan.runbook.name, environment, runId);
+      store.close();
+    } finally {
+      machineLock?.release();
+    }
     throw error;
   }
 }
@@ -198,10 +233,9 @@ function listenForStopSignals(interruption: Interruption): () => void {
 }
 
 /** How the run is shown and who answers questions: the live task list in a terminal, else plain or JSON lines and no prompts. */
-async function outputFor(plan: Plan, mode: RunMode, flags: SessionFlags, runId: string, interruption: Interruption, alreadyDone: string[]): Promise<{ render: (event: EngineEvent) => void; prompter: Prompter; close: () => Promise<void> }> {
+async function outputFor(plan: Plan, mode: RunMode, flags: SessionFlags, runRef: RunRef, interruption: Interruption, alreadyDone: string[]): Promise<{ render: (event: EngineEvent) => void; prompter: Prompter; close: () => Promise<void> }> {
   const write = (text: string) => { process.stdout.write(text); };
-  const runRef = { runId, dbFlag: dbFlagFor(flags.db), mode };
-  if (flags.json) return { render: createJsonRenderer(write, runId), prompter: noPrompter, close: async () => undefined };
+  if (flags.json) return { render: createJsonRenderer(write, runRef.runId), prompter: noPrompter, close: async () => undefined };
   // A dry run executes nothing and asks nothing: its few events read best as plain lines under the plan.
   if (!canPrompt() || mode === 'dry-run') return { render: createPlainRenderer(write, paintFor(process.stdout), runRef), prompter: noPrompter, close: async () => undefined };
   // Loaded only here: listr2 and inquirer cost start-up time every other command would pay.

@@ -104,6 +104,8 @@ export type EngineEventBody =
       /** The resolved variables (runbook, environment, --var): a later rollback or resume renders the same commands. */
       vars: Record<string, string>;
       parentRunId?: string;
+      /** The audit journal the run writes to (added by the session; absent in runs recorded before it existed). */
+      journal?: string;
     }
   | { kind: 'check.finished'; checkId: string; passed: boolean; blocking: boolean; reason?: string }
   | {

@@ -18,7 +18,8 @@ export function createPlainRenderer(write: (text: string) => void, paint: Paint,
     'run.started': (e) =>
       `${paint.bold('▶')} ${e.mode} ${run.runId}: ${e.runbook.name}${e.runbook.version ? ` ${e.runbook.version}` : ''}` +
       `${e.environment ? ` on ${e.environment}` : ''} by ${e.operator}@${e.host}${e.change ? ` (change ${e.change})` : ''}` +
-      ` — ${e.steps.length} step${e.steps.length === 1 ? '' : 's'}, expected ${formatDuration(e.expectedMs)}`,
+      ` — ${e.steps.length} step${e.steps.length === 1 ? '' : 's'}, expected ${formatDuration(e.expectedMs)}` +
+      `${e.journal ? paint.dim(`\n    journal: ${e.journal}`) : ''}`,
     'check.finished': (e) => `${e.passed ? ok : e.blocking ? bad : warn} check ${e.checkId}${e.passed ? '' : `${e.blocking ? '' : ' (non-blocking)'}: ${e.reason ?? 'failed'}`}`,
     decision: (e) => `${paint.cyan('◆')} ${e.subject}${e.subjectId ? ` ${e.subjectId}` : ''}: ${paint.bold(e.choice)}${e.reason ? ` — ${e.reason}` : ''} (${e.by}, ${e.via})`,
     'step.started': (e) =>

@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { defaultDbPath, openDatabase } from '../../src/audit/database.ts';
+import { openDatabase } from '../../src/audit/database.ts';
 import { SCHEMA_VERSION } from '../../src/audit/migrations.ts';
 import { AuditStore } from '../../src/audit/store.ts';
 import { JournalError } from '../../src/errors.ts';
@@ -20,17 +20,6 @@ function catchError(fn: () => unknown): unknown {
   }
   throw new Error('expected an error');
 }
-
-describe('defaultDbPath', () => {
-  it('is .golive/golive.db in the working directory', () => {
-    expect(defaultDbPath('/srv/deploy', {})).toBe('/srv/deploy/.golive/golive.db');
-  });
-
-  it('honours GOLIVE_DB, relative to the working directory', () => {
-    expect(defaultDbPath('/srv/deploy', { GOLIVE_DB: 'audit/x.db' })).toBe('/srv/deploy/audit/x.db');
-    expect(defaultDbPath('/srv/deploy', { GOLIVE_DB: '/var/lib/golive.db' })).toBe('/var/lib/golive.db');
-  });
-});
 
 describe('openDatabase', () => {
   it('creates the directory 0700 and the file, -wal and -shm 0600', () => {

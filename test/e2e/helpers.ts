@@ -32,10 +32,35 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
+const lockDirs = new Map<string, string>();
+
+/**
+ * The directory for golive's machine-wide deployment locks (GOLIVE_LOCK_DIR)
+ * of processes this test file starts in `cwd`. Test files run in parallel,
+ * and tests inside a file concurrently, many of them with runbooks of the
+ * same name in their own temp dirs: sharing the machine's directory they
+ * would lock each other out. One directory per test file and working
+ * directory keeps exactly the collisions the tests had when the journal sat
+ * in the working directory. Tests of the lock itself set a shared
+ * GOLIVE_LOCK_DIR in `env` on purpose. (Each test file loads its own copy
+ * of this module.)
+ */
+export function testLockDir(cwd: string = repoRoot): string {
+  let dir = lockDirs.get(cwd);
+  if (dir === undefined) lockDirs.set(cwd, (dir = tempDir('golive-e2e-locks-')));
+  return dir;
+}
+
+/** The environment golive is started with in `cwd`: this process's, colours off, the lock directory of `testLockDir`, then `extra`. */
+export function goliveEnv(extra: Record<string, string | undefined> = {}, cwd: string = repoRoot): Record<string, string> {
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, GOLIVE_LOCK_DIR: testLockDir(cwd), ...extra };
+  for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
+  return env as Record<string, string>;
+}
+
 /** Run `node bin/golive.js …args` and collect its exit code and output. Colours are off unless `env` turns them on. */
 export function runGolive(args: string[], options: RunOptions = {}): Promise<GoliveResult> {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env };
-  for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
+  const env = goliveEnv(options.env, options.cwd);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [goliveBin, ...args], {
       cwd: options.cwd ?? repoRoot,
@@ -66,6 +91,7 @@ export function tempDir(prefix = 'golive-e2e-'): string {
 /** Delete every directory `tempDir` made (call it from `afterAll`). */
 export function removeTempDirs(): void {
   for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+  lockDirs.clear();
 }
 
 /** A golive result in full, as the message of a failed expectation. */

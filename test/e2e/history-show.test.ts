@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { goliveBin, removeTempDirs, repoRoot, runGolive, tempDir } from './helpers.js';
+import { goliveBin, goliveEnv, removeTempDirs, repoRoot, runGolive, tempDir } from './helpers.js';
 
 const HISTORY_KEYS = ['id', 'runbook', 'version', 'environment', 'mode', 'status', 'outcome', 'exitCode', 'operator', 'host', 'startedAt', 'endedAt', 'durationMs', 'parentRunId', 'rootRunId', 'changeId'];
 
@@ -33,7 +33,7 @@ const golive = (args: string[], cwd = dir) => runGolive(args, { cwd, env: { CI: 
 
 /** Start `golive run slow.yaml`, wait until its long step is running, and SIGKILL golive itself. */
 async function killMidStep(): Promise<void> {
-  const child = spawn(process.execPath, [goliveBin, 'run', 'slow.yaml'], { cwd: dir, stdio: 'ignore', env: { ...process.env, CI: 'true' } });
+  const child = spawn(process.execPath, [goliveBin, 'run', 'slow.yaml'], { cwd: dir, stdio: 'ignore', env: goliveEnv({ CI: 'true' }, dir) });
   const exited = new Promise((resolve) => child.on('exit', resolve));
   const pidFile = join(dir, 'sleeper.pid');
   for (let waited = 0; !existsSync(pidFile) || readFileSync(pidFile, 'utf8').trim() === ''; waited += 50) {

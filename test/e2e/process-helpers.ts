@@ -9,7 +9,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import BetterSqlite3 from 'better-sqlite3';
 import { AuditStore } from '../../src/audit/store.ts';
-import { goliveBin, repoRoot, type RunOptions } from './helpers.js';
+import { goliveBin, goliveEnv, repoRoot, type RunOptions } from './helpers.js';
 
 /** A golive process started by `startGolive`. */
 export interface LiveGolive {
@@ -27,8 +27,7 @@ export interface LiveGolive {
 
 /** Start `node bin/golive.js …args` and return at once. stdin is closed (never a terminal); colours off. */
 export function startGolive(args: string[], options: RunOptions = {}): LiveGolive {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env };
-  for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
+  const env = goliveEnv(options.env, options.cwd);
   const started = Date.now();
   const child = spawn(process.execPath, [goliveBin, ...args], {
     cwd: options.cwd ?? repoRoot,

@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { goliveBin, removeTempDirs, repoRoot, tempDir } from './helpers.js';
+import { goliveBin, removeTempDirs, repoRoot, tempDir, testLockDir } from './helpers.js';
 import { pidsIn, readJournal, waitUntil } from './process-helpers.js';
 
 const tmuxMissing = spawnSync('tmux', ['-V']).error !== undefined;
@@ -66,7 +66,7 @@ function runInTerminal(name: string, runbook: string, { args = [], env = {}, out
   stepGroups.push(dir);
   const db = join(dir, 'g.db');
   const exitFile = join(dir, 'exit');
-  const exports = Object.entries(env).map(([key, value]) => `export ${key}=${quote(value)}; `).join('');
+  const exports = Object.entries({ GOLIVE_LOCK_DIR: testLockDir(dir), ...env }).map(([key, value]) => `export ${key}=${quote(value)}; `).join('');
   const golive = ['node', goliveBin, 'run', fixture(runbook), '--db', db, '--var', `dir=${dir}`, ...args].map(quote).join(' ');
   // The pane stays open after golive exits, so the final screen can still be read.
   // A trapped SIGHUP (not an ignored one, which golive would inherit) keeps the shell alive when the pane goes away.
@@ -198,7 +198,7 @@ describe.skipIf(tmuxMissing)(`golive run in a real terminal${tmuxMissing ? ' —
     // Not a terminal: stdout redirected to a file by the shell.
     const dir = tempDir('golive-tty-cli-');
     const toFile = (env: string, out: string) => spawnSync('bash', ['-c',
-      `unset CI NO_COLOR FORCE_COLOR; ${env} node ${quote(goliveBin)} run ${quote(fixture('confirm.yaml'))} --yes --db ${quote(join(dir, 'g.db'))} --var dir=${quote(dir)} > ${quote(out)} 2>&1 < /dev/null`,
+      `unset CI NO_COLOR FORCE_COLOR; export GOLIVE_LOCK_DIR=${quote(testLockDir(dir))}; ${env} node ${quote(goliveBin)} run ${quote(fixture('confirm.yaml'))} --yes --db ${quote(join(dir, 'g.db'))} --var dir=${quote(dir)} > ${quote(out)} 2>&1 < /dev/null`,
     ], { encoding: 'utf8', timeout: 15_000 });
     const forced = toFile('export FORCE_COLOR=1;', join(dir, 'forced.txt'));
     const unforced = toFile('', join(dir, 'unforced.txt'));

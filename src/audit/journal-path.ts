@@ -1,0 +1,114 @@
+/**
+ * Where the audit journal lives. One rule, found the way git finds `.git`:
+ * a runbook's journal is `.golive/golive.db` at the root of its project (the
+ * repository holding the runbook, or the runbook's own directory when it is
+ * in none), so every operator of that runbook on a machine writes to the
+ * same journal whatever their working directory. Commands that read the
+ * journal find it from any directory inside the project. `--db` and
+ * `GOLIVE_DB` (relative to the working directory) always win.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+
+/** The journal's place inside a project directory. */
+export const JOURNAL_IN_PROJECT = join('.golive', 'golive.db');
+
+/** Where the journal is looked for, as the commands see it. */
+export interface JournalLocation {
+  /** `--db`, when given. */
+  flag?: string;
+  /** The working directory (relative `--db` / `GOLIVE_DB` and discovery start here). */
+  cwd: string;
+  /** The environment (`GOLIVE_DB`). */
+  env: NodeJS.ProcessEnv;
+}
+
+/** What the read commands' search found. */
+export interface JournalSearch {
+  /** The journal to use: the one found, else where it would be (the project root's). */
+  path: string;
+  /** Whether a file exists at `path`. */
+  found: boolean;
+  /** Every candidate looked at, nearest first (just `path` for `--db` / `GOLIVE_DB`). */
+  searched: string[];
+  /** True when `--db` or `GOLIVE_DB` named the file: nothing was searched for. */
+  explicit: boolean;
+}
+
+/**
+ * The project a directory belongs to: the nearest directory at or above it
+ * that holds `.git` (a directory, or the file of a worktree or submodule),
+ * else null.
+ */
+export function repositoryRootOf(dir: string): string | null {
+  for (let current = resolve(dir); ; current = dirname(current)) {
+    if (existsSync(join(current, '.git'))) return current;
+    if (dirname(current) === current) return null;
+  }
+}
+
+/** The journal named by `--db` or `GOLIVE_DB`, resolved against the working directory; undefined when neither is set. */
+function explicitJournal(location: JournalLocation): string | undefined {
+  const named = location.flag || location.env.GOLIVE_DB;
+  return named ? resolve(location.cwd, named) : undefined;
+}
+
+/**
+ * The journal a command that executes `runbookPath` writes to: `--db`,
+ * `GOLIVE_DB`, else `.golive/golive.db` at the runbook's repository root, or
+ * in the runbook's directory when it is in no repository.
+ */
+export function journalForRunbook(runbookPath: string, location: JournalLocation): string {
+  const explicit = explicitJournal(location);
+  if (explicit !== undefined) return explicit;
+  const runbookDir = dirname(resolve(location.cwd, runbookPath));
+  return join(repositoryRootOf(runbookDir) ?? runbookDir, JOURNAL_IN_PROJECT);
+}
+
+/**
+ * The journal a read command uses: `--db`, `GOLIVE_DB`, else the nearest
+ * `.golive/golive.db` walking up from the working directory, stopping at
+ * the repository root (a journal above it belongs to another project).
+ */
+export function findJournal(location: JournalLocation): JournalSearch {
+  const explicit = explicitJournal(location);
+  if (explicit !== undefined) return { path: explicit, found: existsSync(explicit), searched: [explicit], explicit: true };
+  const start = resolve(location.cwd);
+  const root = repositoryRootOf(start);
+  const searched: string[] = [];
+  for (let dir = start; ; dir = dirname(dir)) {
+    const candidate = join(dir, JOURNAL_IN_PROJECT);
+    searched.push(candidate);
+    if (existsSync(candidate)) return { path: candidate, found: true, searched, explicit: false };
+    if (dir === root || dirname(dir) === dir) break;
+  }
+  return { path: join(root ?? start, JOURNAL_IN_PROJECT), found: false, searched, explicit: false };
+}
+
+/** The error of a search that found no journal: where it looked, and how to name one. */
+export function journalNotFound(search: JournalSearch): UsageError {
+  if (search.explicit) return new UsageError(`no audit journal at ${search.path}`, 'name an existing journal with --db or GOLIVE_DB');
+  const [nearest] = search.searched;
+  const farthest = search.searched.at(-1)!;
+  const where = search.searched.length === 1 ? dirname(dirname(nearest)) : `${dirname(dirname(nearest))} and every directory up to ${dirname(dirname(farthest))}`;
+  return new UsageError(
+    `no audit journal found: looked for ${JOURNAL_IN_PROJECT} in ${where}`,
+    'run golive from inside the project of the runbook that was run (the journal is at its repository root, or next to the runbook), or name the journal with --db <path> or GOLIVE_DB',
+  );
+}
+
+/**
+ * The `--db <path>` a printed follow-up command needs to reach `journal`
+ * from the working directory; '' when the search from there finds it anyway.
+ */
+export function journalFlagFor(journal: string, location: Omit<JournalLocation, 'flag'>): string {
+  const search = findJournal(location);
+  if (search.found && search.path === journal) return '';
+  return `--db ${shellWord(journal)}`;
+}
+
+/** `text` as one shell word: unchanged when it is plain, else single-quoted. */
+export function shellWord(text: string): string {
+  return /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
