@@ -63,16 +63,28 @@ export function stepsPresent(ctx: RuleContext): void {
   if (ctx.runbook.steps.length === 0) ctx.report({ path: ['steps'], code: Codes.NoSteps, message: 'the runbook has no steps', hint: 'add at least one step under `steps:`' });
 }
 
-/** `--env` must name a defined environment when the runbook has environments. */
+/**
+ * `--env` must name an environment the runbook defines, by its own key (so
+ * `constructor` or `__proto__` are not environments), and cannot be empty:
+ * an environment chosen by accident skips its vars and its protection.
+ */
 export function knownEnvironment(ctx: RuleContext): void {
-  const environments = ctx.runbook.environments;
-  if (!ctx.environment || !environments || ctx.environment in environments) return;
+  const chosen = ctx.environment;
+  if (chosen === undefined) return;
+  const environments = ctx.runbook.environments ?? {};
   const names = Object.keys(environments);
-  ctx.report({
-    path: ['environments'], at: 'key', code: Codes.UnknownEnvironment,
-    message: `environment \`${ctx.environment}\` is not defined (defined: ${names.join(', ')})`,
-    hint: didYouMean(ctx.environment, names) ?? `use --env ${names[0]}`,
-  });
+  const path: DataPath = ctx.runbook.environments ? ['environments'] : ['name'];
+  if (chosen === '') {
+    ctx.report({ path, at: 'key', code: Codes.UnknownEnvironment, message: 'the --env value is empty', hint: names.length ? `name one of the environments, e.g. --env ${names[0]}` : 'this runbook defines no environments: leave out --env' });
+  } else if (names.length === 0) {
+    ctx.report({ path, at: 'key', code: Codes.UnknownEnvironment, message: `this runbook defines no environments, so --env ${chosen} cannot be used`, hint: `leave out --env, or define it under \`environments:\`` });
+  } else if (!Object.hasOwn(environments, chosen)) {
+    ctx.report({
+      path, at: 'key', code: Codes.UnknownEnvironment,
+      message: `environment \`${chosen}\` is not defined (defined: ${names.join(', ')})`,
+      hint: didYouMean(chosen, names) ?? `use --env ${names[0]}`,
+    });
+  }
 }
 
 /** An owner must be a role of the team, so the plan can say who does what. */
@@ -150,7 +162,7 @@ export function templatesResolve(ctx: RuleContext): void {
   const { runbook } = ctx;
   const secrets = Object.keys(runbook.secrets ?? {});
   const environments = runbook.environments ?? {};
-  const envNames = ctx.environment && ctx.environment in environments ? [ctx.environment] : Object.keys(environments);
+  const envNames = ctx.environment && Object.hasOwn(environments, ctx.environment) ? [ctx.environment] : Object.keys(environments);
   const topVars = new Set([...Object.keys(runbook.vars ?? {}), ...ctx.extraVars]);
   const allStepIds = new Set<string>();
   forEachStep(runbook, (step) => allStepIds.add(step.id));
@@ -169,7 +181,7 @@ export function templatesResolve(ctx: RuleContext): void {
         report(Codes.BadTemplate, `\`${part.text}\` is not a template golive understands`, 'use vars.X, env.X, secrets.X, steps.ID.outputs.NAME, run.id or environment');
       } else if (ref.kind === 'var') {
         if (topVars.has(ref.name)) continue;
-        const missingIn = envNames.filter((env) => !(ref.name in (environments[env]?.vars ?? {})));
+        const missingIn = envNames.filter((env) => !Object.hasOwn(environments[env]?.vars ?? {}, ref.name));
         if (envNames.length > 0 && missingIn.length === 0) continue;
         const known = new Set([...topVars, ...envNames.flatMap((env) => Object.keys(environments[env]?.vars ?? {}))]);
         if (envNames.length > 0 && missingIn.length < envNames.length) {

@@ -64,6 +64,17 @@ describe('templatesResolve', () => {
     expect(runRule(templatesResolve, yaml)).toEqual([]);
   });
 
+  it('counts only own keys: vars.constructor is unknown, with or without environments', () => {
+    const bare = lines('golive: 1', 'name: demo', 'vars: { release: 1 }', 'steps:', '  - id: a', '    run: echo {{ vars.constructor }} {{ vars.toString }}');
+    expect(runRule(templatesResolve, bare)).toEqual([
+      '6:15 E021 unknown variable vars.constructor',
+      '6:38 E021 unknown variable vars.toString',
+    ]);
+    const withEnvironments = lines('golive: 1', 'name: demo', 'environments:', '  uat: { vars: { url: x } }', 'steps:', '  - id: a', '    run: echo {{ vars.constructor }}');
+    expect(runRule(templatesResolve, withEnvironments)).toEqual(['7:15 E021 unknown variable vars.constructor']);
+    expect(runRule(templatesResolve, withEnvironments, { environment: 'uat' })).toEqual(['7:15 E021 unknown variable vars.constructor']);
+  });
+
   it("rejects a step's own outputs in its run: they do not exist before it runs", () => {
     const yaml = lines('golive: 1', 'name: demo', 'steps:', '  - id: deploy', '    run: ./deploy.sh {{ steps.deploy.outputs.version }}');
     expect(runRule(templatesResolve, yaml)).toEqual([
@@ -220,8 +231,24 @@ describe('knownEnvironment', () => {
     expect(runRule(knownEnvironment, yaml, { environment: 'uat' })).toEqual([]);
   });
 
-  it('accepts any --env when the runbook defines no environments', () => {
-    expect(runRule(knownEnvironment, lines('golive: 1', 'name: demo', 'steps: [{ id: a, run: x }]'), { environment: 'uat' })).toEqual([]);
+  it('refuses an --env that names an inherited member of an object, never its own key', () => {
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      expect(runRule(knownEnvironment, yaml, { environment: name })).toEqual([
+        `3:1 E028 environment \`${name}\` is not defined (defined: uat, production)`,
+      ]);
+    }
+  });
+
+  it('refuses an empty --env', () => {
+    expect(runRule(knownEnvironment, yaml, { environment: '' })).toEqual(['3:1 E028 the --env value is empty']);
+  });
+
+  it('refuses any --env when the runbook defines no environments', () => {
+    const bare = lines('golive: 1', 'name: demo', 'steps: [{ id: a, run: x }]');
+    expect(runRule(knownEnvironment, bare, { environment: 'uat' })).toEqual([
+      '2:1 E028 this runbook defines no environments, so --env uat cannot be used',
+    ]);
+    expect(runRule(knownEnvironment, bare)).toEqual([]);
   });
 });
 
