@@ -59,6 +59,12 @@ export const Codes = {
   UnknownEnvironment: 'E028',
   /** A `{{` without `}}`, or an expression golive does not understand. */
   BadTemplate: 'E029',
+  /** A value no process can receive: a NUL byte, or a variable or env value over MAX_ARG_STRLEN. */
+  Unspawnable: 'E030',
+  /** A duration longer than a timer can wait (2^31-1 ms). */
+  DurationTooLong: 'E031',
+  /** An id too long to name its log files (NAME_MAX). */
+  IdTooLong: 'E032',
   /** Warning: a timeout shorter than the step's expected duration. */
   TimeoutBelowDuration: 'W001',
 } as const;

@@ -6,6 +6,7 @@
 import { parseDuration } from './duration.js';
 import { Codes, type Diagnostic, type DiagnosticCode, type Severity } from './diagnostics.js';
 import type { DataPath, PositionIndex } from './positions.js';
+import { durationsFitTimers, idsFitFileNames, valuesCanBeSpawned } from './limit-rules.js';
 import { didYouMean } from './suggest.js';
 import { scanTemplate } from './templates.js';
 import { isParallelGroup, type Runbook, type Step } from './types.js';
@@ -24,7 +25,10 @@ export interface RuleContext {
 export type Rule = (ctx: RuleContext) => void;
 
 /** Every rule, in the order they are documented. */
-export const rules: Rule[] = [uniqueIds, stepsPresent, knownEnvironment, ownersInTeam, windowIsOrdered, timeoutsCoverDurations, templatesResolve, noPromptsInParallel];
+export const rules: Rule[] = [
+  uniqueIds, stepsPresent, knownEnvironment, ownersInTeam, windowIsOrdered, timeoutsCoverDurations, templatesResolve, noPromptsInParallel,
+  durationsFitTimers, idsFitFileNames, valuesCanBeSpawned,
+];
 
 /** Run all rules and collect their diagnostics. */
 export function checkRules(runbook: Runbook, positions: PositionIndex, file: string, options: { environment?: string; extraVars?: string[] } = {}): Diagnostic[] {
