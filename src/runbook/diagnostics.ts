@@ -65,6 +65,8 @@ export const Codes = {
   DurationTooLong: 'E031',
   /** An id too long to name its log files (NAME_MAX). */
   IdTooLong: 'E032',
+  /** A secret `file:` that is a directory, FIFO, device or socket, or larger than 64 KiB. */
+  UnusableSecretFile: 'E033',
   /** Warning: a timeout shorter than the step's expected duration. */
   TimeoutBelowDuration: 'W001',
 } as const;

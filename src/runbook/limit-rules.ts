@@ -6,12 +6,14 @@
  * after earlier steps already changed production).
  */
 import { Buffer } from 'node:buffer';
+import { resolve } from 'node:path';
 import { MAX_DURATION_MS, MAX_DURATION_TEXT, MAX_DURATION_WORDS, parseDuration } from './duration.js';
 import { Codes } from './diagnostics.js';
 import { envValueProblem, MAX_ID_BYTES, NAME_MAX, nulProblem } from './limits.js';
 import type { DataPath } from './positions.js';
 import type { RuleContext } from './rules.js';
 import { pathLabel } from './schema-errors.js';
+import { secretFileKindProblem } from './secret-file.js';
 import { isParallelGroup, type Duration, type Runbook, type Step } from './types.js';
 
 /** Every duration a timer will wait for must fit in one (2^31-1 ms). */
@@ -83,6 +85,22 @@ export function valuesCanBeSpawned(ctx: RuleContext): void {
 }
 
 const NUL_HINT = 'remove the NUL (a `\\0` or `\\x00` escape in a double-quoted value)';
+
+/**
+ * A secret `file:` that exists must be a regular file of at most 64 KiB: a
+ * FIFO would block the run, a device such as /dev/zero would fill memory.
+ * A missing file is not reported here: secret files often exist only on the
+ * machine that deploys (the run says so before anything executes).
+ */
+export function secretFilesAreFiles(ctx: RuleContext): void {
+  const dir = ctx.secretFilesDir;
+  if (dir === undefined) return;
+  for (const [name, source] of Object.entries(ctx.runbook.secrets ?? {})) {
+    if (source.file === undefined) continue;
+    const problem = secretFileKindProblem(resolve(dir, source.file));
+    if (problem) ctx.report({ path: ['secrets', name, 'file'], code: Codes.UnusableSecretFile, message: `secret ${name}: \`${source.file}\` ${problem}`, hint: 'point `file:` at a regular file holding only the secret' });
+  }
+}
 
 /** Visit every duration of the runbook with its data path. */
 function forEachDuration(runbook: Runbook, visit: (value: Duration, path: DataPath) => void): void {

@@ -6,7 +6,7 @@
 import { parseDuration } from './duration.js';
 import { Codes, type Diagnostic, type DiagnosticCode, type Severity } from './diagnostics.js';
 import type { DataPath, PositionIndex } from './positions.js';
-import { durationsFitTimers, idsFitFileNames, valuesCanBeSpawned } from './limit-rules.js';
+import { durationsFitTimers, idsFitFileNames, secretFilesAreFiles, valuesCanBeSpawned } from './limit-rules.js';
 import { didYouMean } from './suggest.js';
 import { scanTemplate } from './templates.js';
 import { isParallelGroup, type Runbook, type Step } from './types.js';
@@ -19,6 +19,8 @@ export interface RuleContext {
   environment?: string;
   /** Variables given with `--var` (they satisfy references too). */
   extraVars: string[];
+  /** The runbook's directory when its secret `file:` sources should be looked at (a file on disk, not a stored snapshot). */
+  secretFilesDir?: string;
   report(problem: { path: DataPath; code: DiagnosticCode; message: string; hint?: string; severity?: Severity; at?: 'value' | 'key' | { needle: string; occurrence?: number } }): void;
 }
 
@@ -27,14 +29,14 @@ export type Rule = (ctx: RuleContext) => void;
 /** Every rule, in the order they are documented. */
 export const rules: Rule[] = [
   uniqueIds, stepsPresent, knownEnvironment, ownersInTeam, windowIsOrdered, timeoutsCoverDurations, templatesResolve, noPromptsInParallel,
-  durationsFitTimers, idsFitFileNames, valuesCanBeSpawned,
+  durationsFitTimers, idsFitFileNames, valuesCanBeSpawned, secretFilesAreFiles,
 ];
 
 /** Run all rules and collect their diagnostics. */
-export function checkRules(runbook: Runbook, positions: PositionIndex, file: string, options: { environment?: string; extraVars?: string[] } = {}): Diagnostic[] {
+export function checkRules(runbook: Runbook, positions: PositionIndex, file: string, options: { environment?: string; extraVars?: string[]; secretFilesDir?: string } = {}): Diagnostic[] {
   const found: Diagnostic[] = [];
   const ctx: RuleContext = {
-    runbook, positions, environment: options.environment, extraVars: options.extraVars ?? [],
+    runbook, positions, environment: options.environment, extraVars: options.extraVars ?? [], secretFilesDir: options.secretFilesDir,
     report({ path, code, message, hint, severity = 'error', at = 'value' }) {
       const where = at === 'key' ? positions.keyOf(path) : at === 'value' ? positions.valueAt(path) : positions.within(path, at.needle, at.occurrence);
       found.push({ file, line: where.line, col: where.col, severity, code, message, hint });

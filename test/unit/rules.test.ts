@@ -20,6 +20,7 @@ import {
   type Rule,
   type RuleContext,
 } from '../../src/runbook/rules.js';
+import { durationsFitTimers, idsFitFileNames, valuesCanBeSpawned } from '../../src/runbook/limit-rules.js';
 import type { Runbook } from '../../src/runbook/types.js';
 
 /** Run one rule over YAML text; returns `line:col CODE message` lines. */
@@ -340,5 +341,33 @@ describe('loading runbooks that come close to a rule', () => {
     const result = loadRunbookText('yes.yaml', lines('golive: 1', 'name: yes-run', 'steps: [{ id: a, run: yes }]'));
     expect(result.failed).toBe(false);
     expect(result.runbook?.steps[0]).toMatchObject({ run: 'yes' });
+  });
+});
+
+describe('limits', () => {
+  it('refuses a var or step env value over MAX_ARG_STRLEN, and accepts one that just fits', () => {
+    const fits = 'x'.repeat(131_072 - 'big='.length - 1);
+    const runbook = (value: string) => lines('golive: 1', 'name: demo', `vars: { big: "${value}" }`, 'steps:', '  - id: a', '    run: "true"', `    env: { big: "${value}" }`);
+    expect(runRule(valuesCanBeSpawned, runbook(fits))).toEqual([]);
+    expect(runRule(valuesCanBeSpawned, runbook(`${fits}y`))).toEqual([
+      '3:14 E030 vars.big: the value is 131068 bytes: `big=value` must fit in 131072 bytes (the kernel\'s MAX_ARG_STRLEN)',
+      '7:17 E030 steps[0].env.big: the value is 131068 bytes: `big=value` must fit in 131072 bytes (the kernel\'s MAX_ARG_STRLEN)',
+    ]);
+  });
+
+  it('refuses an id one byte over the limit, accepts one at it, group members included', () => {
+    const id = (n: number) => 'a'.repeat(n);
+    const yaml = lines('golive: 1', 'name: demo', 'steps:', `  - id: ${id(204)}`, '    parallel:', `      - { id: ${id(205)}, run: "true" }`, `      - { id: b${id(203)}, run: "true" }`);
+    expect(runRule(idsFitFileNames, yaml)).toEqual([
+      `6:15 E032 steps[0].parallel[0].id: the id is 205 characters long; at most 204 (it names log files, and a file name holds 255 bytes with golive's suffixes)`,
+    ]);
+  });
+
+  it('refuses a duration one millisecond past what a timer holds', () => {
+    const yaml = (d: string) => lines('golive: 1', 'name: demo', 'steps:', '  - id: a', '    run: "true"', `    timeout: ${d}`);
+    expect(runRule(durationsFitTimers, yaml('596h31m23s'))).toEqual([]);
+    expect(runRule(durationsFitTimers, yaml('596h31m24s'))).toEqual([
+      '6:14 E031 steps[0].timeout: `596h31m24s` is longer than the longest duration, 596h31m23s (2^31-1 ms, about 24.8 days: the longest a timer can wait)',
+    ]);
   });
 });
