@@ -193,7 +193,7 @@ export function templatesResolve(ctx: RuleContext): void {
         if (envNames.length > 0 && missingIn.length < envNames.length) {
           report(Codes.UnknownVar, `vars.${ref.name} is not defined for environment ${missingIn.join(', ')}`, 'define it under `vars:` or in every environment');
         } else {
-          report(Codes.UnknownVar, `unknown variable vars.${ref.name}`, didYouMean(ref.name, known) ?? 'define it under `vars:` or pass --var');
+          report(Codes.UnknownVar, `unknown variable vars.${ref.name}`, didYouMean(ref.name, known) ?? 'declare it under `vars:` (a --var can then set it)');
         }
       } else if (ref.kind === 'secret') {
         if (!secrets.includes(ref.name)) report(Codes.UnknownSecret, `unknown secret secrets.${ref.name}`, didYouMean(ref.name, secrets) ?? 'declare it under `secrets:`');
