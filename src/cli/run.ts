@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import { recordDryRun, runDeployment } from '../engine/run.js';
 import type { ProcessRunner } from '../process/types.js';
 import { paintFor } from '../render/paint.js';
+import { printable } from '../render/printable.js';
 import { displayContext, planAsText } from '../report/plan-text.js';
 import { preflightProblems } from '../runbook/preflight.js';
 import { noPrompter } from '../engine/ports.js';
@@ -86,7 +87,7 @@ export function secretsOrThrow(plan: Plan): Record<string, string> {
   const { values, problems } = resolveSecrets(plan);
   const unset = missingEnvReferences(plan).map((name) => `environment variable ${name} is not set (used as {{ env.${name} }})`);
   const all = [...problems, ...unset];
-  if (all.length > 0) throw new UsageError(`cannot start, nothing was executed:\n  - ${all.join('\n  - ')}`, 'set them in the environment (or the secret files) and run again');
+  if (all.length > 0) throw new UsageError(`cannot start, nothing was executed:\n  - ${all.map(printable).join('\n  - ')}`, 'set them in the environment (or the secret files) and run again');
   return values;
 }
 

@@ -11,7 +11,7 @@ import { ExitCode, UsageError } from '../errors.js';
 import { paintFor } from '../render/paint.js';
 import { durationSamples, historicalExpectations } from './duration-history.js';
 import { formatStatus, statusAsJson, statusPlanOf, statusUpdate, type StatusInput, type StatusUpdate } from '../report/status.js';
-import { parseDuration } from '../runbook/duration.js';
+import { MAX_DURATION_MS, MAX_DURATION_WORDS, parseDuration } from '../runbook/duration.js';
 import { loadRunbookText } from '../runbook/load.js';
 import { resolvePlan } from '../runbook/plan.js';
 import { dbFlagFor, dbPathFor } from './session.js';
@@ -47,6 +47,7 @@ export async function statusCommand(runId: string | undefined, flags: StatusFlag
 function parseInterval(raw: string | undefined): number {
   const ms = parseDuration(raw ?? '5s');
   if (ms === undefined || ms <= 0) throw new UsageError(`--interval ${raw}: expected a duration such as 5s, 30s or 1m`, 'e.g. --interval 10s');
+  if (ms > MAX_DURATION_MS) throw new UsageError(`--interval ${raw}: longer than the longest duration, ${MAX_DURATION_WORDS}`, 'e.g. --interval 10s');
   return ms;
 }
 

@@ -2,6 +2,7 @@
 import { ExitCode } from '../errors.js';
 import { diagnosticsAsJson, formatDiagnostics } from '../render/diagnostics.js';
 import { paintFor } from '../render/paint.js';
+import { printable } from '../render/printable.js';
 import type { Diagnostic } from '../runbook/diagnostics.js';
 import { loadRunbookFile } from '../runbook/load.js';
 
@@ -25,8 +26,8 @@ export async function validateCommand(files: string[], options: ValidateOptions)
     const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
     const warnings = result.diagnostics.length - errors;
     summaries.push(result.failed
-      ? `${paint.red('✖')} ${file}: ${errors} error${errors === 1 ? '' : 's'}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}`
-      : `${paint.green('✔')} ${file} is valid${warnings ? ` (${warnings} warning${warnings === 1 ? '' : 's'})` : ''}`);
+      ? `${paint.red('✖')} ${printable(file)}: ${errors} error${errors === 1 ? '' : 's'}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}`
+      : `${paint.green('✔')} ${printable(file)} is valid${warnings ? ` (${warnings} warning${warnings === 1 ? '' : 's'})` : ''}`);
   }
   if (options.json) {
     process.stdout.write(`${JSON.stringify(diagnosticsAsJson(all), null, 2)}\n`);

@@ -81,7 +81,8 @@ export class Interruption {
 
 /** The run's shared state. */
 export class RunContext {
-  readonly outputs: Record<string, Record<string, string>> = {};
+  /** By step id, then output name; null prototypes, since both names are the user's. */
+  readonly outputs: Record<string, Record<string, string>> = Object.create(null);
   readonly steps = new Map<string, StepRecord>();
   readonly issues: string[] = [];
   readonly active = new Set<RunningCommand>();

@@ -52,7 +52,7 @@ export async function execute(ctx: RunContext, request: ExecutionRequest): Promi
   const warn = (message: string) => warnings.push(message);
   const commandText = ctx.render(request.command.run, warn);
   const cwd = resolve(ctx.plan.source.dir, ctx.render(request.command.cwd, warn));
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = Object.create(null); // `__proto__` is a valid variable name
   for (const [name, value] of Object.entries(request.env ?? {})) env[name] = ctx.render(value, warn);
   for (const message of warnings) await ctx.emit({ kind: 'warning', stepId, message: ctx.mask(message) });
 
@@ -100,7 +100,7 @@ export async function execute(ctx: RunContext, request: ExecutionRequest): Promi
   });
   // Outputs count even from a failed attempt: the rollback of a half-applied step may need them.
   if (outputFailure !== undefined) throw outputFailure;
-  if (request.captureOutputs) ctx.outputs[stepId] = { ...ctx.outputs[stepId], ...outputs };
+  if (request.captureOutputs) ctx.outputs[stepId] = Object.assign(Object.create(null), ctx.outputs[stepId], outputs);
   return { status, result, message };
 }
 

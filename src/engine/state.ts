@@ -33,7 +33,8 @@ export interface FoldedState {
 /** Fold events (in recorded order) into the state of each step. */
 export function foldEvents(events: EngineEvent[]): FoldedState {
   const steps = new Map<string, StepRecord>();
-  const outputs: Record<string, Record<string, string>> = {};
+  // Null prototypes: step ids and output names are the user's (`constructor` is a valid step id).
+  const outputs: Record<string, Record<string, string>> = Object.create(null);
   let checklistDone = false;
   let vars: Record<string, string> = {};
   let varsSeen = false;
@@ -72,7 +73,7 @@ export function foldEvents(events: EngineEvent[]): FoldedState {
         pids[event.stepId] = event.pid;
         break;
       case 'step.finished':
-        if (event.phase === 'step' && Object.keys(event.outputs).length > 0) outputs[event.stepId] = { ...outputs[event.stepId], ...event.outputs };
+        if (event.phase === 'step' && Object.keys(event.outputs).length > 0) outputs[event.stepId] = Object.assign(Object.create(null), outputs[event.stepId], event.outputs);
         break;
       case 'step.state': {
         const record: StepRecord = { state: event.state, completedAt: steps.get(event.stepId)?.completedAt, continued: event.state === 'failed' ? steps.get(event.stepId)?.continued : undefined };

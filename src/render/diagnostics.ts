@@ -1,15 +1,16 @@
 /** Printing diagnostics for people: `file:line:col severity CODE message`, the lines around it with a caret, and the hint. */
 import type { Diagnostic } from '../runbook/diagnostics.js';
 import type { Paint } from './paint.js';
+import { printable } from './printable.js';
 
-/** Format diagnostics with a code frame from each file's text (when known). */
+/** Format diagnostics with a code frame from each file's text (when known); file names, messages and lines are escaped. */
 export function formatDiagnostics(list: Diagnostic[], texts: Map<string, string>, paint: Paint): string {
   return list.map((d) => {
     const severity = d.severity === 'error' ? paint.red('error') : paint.yellow('warning');
-    const lines = [`${paint.bold(`${d.file}:${d.line}:${d.col}`)} ${severity} ${paint.dim(d.code)} ${d.message}`];
+    const lines = [`${paint.bold(`${printable(d.file)}:${d.line}:${d.col}`)} ${severity} ${paint.dim(d.code)} ${printable(d.message)}`];
     const text = texts.get(d.file);
     if (text !== undefined) lines.push(...codeFrame(text, d.line, d.col, paint));
-    if (d.hint) lines.push(`  ${paint.cyan('hint:')} ${d.hint}`);
+    if (d.hint) lines.push(`  ${paint.cyan('hint:')} ${printable(d.hint)}`);
     return lines.join('\n');
   }).join('\n');
 }
@@ -24,7 +25,7 @@ export function codeFrame(text: string, line: number, col: number, paint: Paint)
   for (let n = first; n <= line; n++) {
     const marker = n === line ? paint.red('>') : ' ';
     const content = all[n - 1].length > 160 ? `${all[n - 1].slice(0, 157)}...` : all[n - 1];
-    frame.push(`  ${marker} ${paint.dim(`${String(n).padStart(width)} |`)} ${content.replace(/\t/g, '→')}`);
+    frame.push(`  ${marker} ${paint.dim(`${String(n).padStart(width)} |`)} ${printable(content.replace(/\t/g, '→'))}`);
   }
   frame.push(`    ${' '.repeat(width)} ${paint.dim('|')} ${' '.repeat(Math.max(0, Math.min(col, 160) - 1))}${paint.red('^')}`);
   return frame;

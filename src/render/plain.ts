@@ -6,6 +6,7 @@ import { dispatch, type EngineEvent, type EventHandlers } from '../engine/events
 import { formatDuration } from '../runbook/duration.js';
 import type { Paint } from './paint.js';
 import { nextCommands, type RunRef } from './next-steps.js';
+import { printable as p } from './printable.js';
 import { rollbackRestored, rollbackSummary } from './rollback-text.js';
 
 /** Build a plain renderer writing to `write`. */
@@ -13,20 +14,21 @@ export function createPlainRenderer(write: (text: string) => void, paint: Paint,
   const ok = paint.green('✔');
   const bad = paint.red('✖');
   const warn = paint.yellow('!');
-  const label = (phase: string, id: string) => (phase === 'step' ? id : `${phase} ${id}`);
+  // Runbook and operator text is escaped (p): a title must not repaint the terminal or forge a line.
+  const label = (phase: string, id: string) => (phase === 'step' ? p(id) : `${phase} ${p(id)}`);
   const handlers: EventHandlers<string | undefined> = {
     'run.started': (e) =>
-      `${paint.bold('▶')} ${e.mode} ${run.runId}: ${e.runbook.name}${e.runbook.version ? ` ${e.runbook.version}` : ''}` +
-      `${e.environment ? ` on ${e.environment}` : ''} by ${e.operator}@${e.host}${e.change ? ` (change ${e.change})` : ''}` +
+      `${paint.bold('▶')} ${e.mode} ${run.runId}: ${p(e.runbook.name)}${e.runbook.version ? ` ${p(e.runbook.version)}` : ''}` +
+      `${e.environment ? ` on ${p(e.environment)}` : ''} by ${p(e.operator)}@${p(e.host)}${e.change ? ` (change ${p(e.change)})` : ''}` +
       ` — ${e.steps.length} step${e.steps.length === 1 ? '' : 's'}, expected ${formatDuration(e.expectedMs)}` +
-      `${e.journal ? paint.dim(`\n    journal: ${e.journal}`) : ''}`,
-    'check.finished': (e) => `${e.passed ? ok : e.blocking ? bad : warn} check ${e.checkId}${e.passed ? '' : `${e.blocking ? '' : ' (non-blocking)'}: ${e.reason ?? 'failed'}`}`,
-    decision: (e) => `${paint.cyan('◆')} ${e.subject}${e.subjectId ? ` ${e.subjectId}` : ''}: ${paint.bold(e.choice)}${e.reason ? ` — ${e.reason}` : ''} (${e.by}, ${e.via})`,
+      `${e.journal ? paint.dim(`\n    journal: ${p(e.journal)}`) : ''}`,
+    'check.finished': (e) => `${e.passed ? ok : e.blocking ? bad : warn} check ${p(e.checkId)}${e.passed ? '' : `${e.blocking ? '' : ' (non-blocking)'}: ${p(e.reason ?? 'failed')}`}`,
+    decision: (e) => `${paint.cyan('◆')} ${e.subject}${e.subjectId ? ` ${p(e.subjectId)}` : ''}: ${paint.bold(p(e.choice))}${e.reason ? ` — ${p(e.reason)}` : ''} (${p(e.by)}, ${e.via})`,
     'step.started': (e) =>
-      `${paint.dim('▶')} ${label(e.phase, e.stepId)}${e.title !== e.stepId ? ` — ${e.title}` : ''}${e.owner ? paint.dim(` [${e.owner}]`) : ''}` +
+      `${paint.dim('▶')} ${label(e.phase, e.stepId)}${e.title !== e.stepId ? ` — ${p(e.title)}` : ''}${e.owner ? paint.dim(` [${p(e.owner)}]`) : ''}` +
       `${e.attempts > 1 ? ` (attempt ${e.attempt}/${e.attempts})` : ''}`,
     'step.spawned': () => undefined,
-    'question.asked': (e) => `${paint.cyan('?')} waiting for ${e.to}: ${e.question}`,
+    'question.asked': (e) => `${paint.cyan('?')} waiting for ${p(e.to)}: ${p(e.question)}`,
     'step.output': (e) => indent(e.text, paint.dim('    │ ')),
     'step.finished': (e) => {
       // A passing check is reported once, by check.finished.
@@ -35,26 +37,26 @@ export function createPlainRenderer(write: (text: string) => void, paint: Paint,
       const late = e.expectedMs !== undefined && e.durationMs > e.expectedMs ? paint.yellow(` over expected`) : '';
       return e.status === 'passed'
         ? `${ok} ${label(e.phase, e.stepId)} ${paint.dim(time)}${late}`
-        : `${bad} ${label(e.phase, e.stepId)} ${e.status}: ${e.message ?? ''} ${paint.dim(`(${time})`)}${e.logPath ? paint.dim(`\n    log: ${e.logPath}`) : ''}`;
+        : `${bad} ${label(e.phase, e.stepId)} ${e.status}: ${p(e.message ?? '')} ${paint.dim(`(${time})`)}${e.logPath ? paint.dim(`\n    log: ${p(e.logPath)}`) : ''}`;
     },
-    'step.retrying': (e) => `${warn} ${e.stepId}: retrying (attempt ${e.nextAttempt}) in ${formatDuration(e.delayMs)}`,
+    'step.retrying': (e) => `${warn} ${p(e.stepId)}: retrying (attempt ${e.nextAttempt}) in ${formatDuration(e.delayMs)}`,
     'step.state': (e) => {
       if (e.state === 'succeeded' || e.state === 'failed') return undefined;
       const mark = e.state === 'rolled-back' ? ok : e.state === 'rollback-failed' || e.state === 'in-doubt' ? bad : warn;
-      return `${mark} ${e.stepId}: ${e.state}${e.reason ? ` — ${e.reason}` : ''}`;
+      return `${mark} ${p(e.stepId)}: ${e.state}${e.reason ? ` — ${p(e.reason)}` : ''}`;
     },
-    'verify.finished': (e) => `${e.passed ? ok : e.severity === 'minor' ? warn : bad} smoke test ${e.verifyId} [${e.severity}]${e.passed ? '' : `: ${e.reason ?? 'failed'}`}`,
+    'verify.finished': (e) => `${e.passed ? ok : e.severity === 'minor' ? warn : bad} smoke test ${p(e.verifyId)} [${e.severity}]${e.passed ? '' : `: ${p(e.reason ?? 'failed')}`}`,
     'rollback.started': (e) =>
-      `${paint.yellow('↩')} rolling back: ${e.reason}\n    order: ${e.order.join(' → ') || '(nothing to run)'}` +
-      `${e.withoutRollback.length ? `\n    ${paint.yellow(`no rollback defined: ${e.withoutRollback.join(', ')}`)}` : ''}`,
-    'rollback.finished': (e) => `${rollbackRestored(e) ? ok : e.complete ? warn : bad} ${rollbackSummary(e)}`,
+      `${paint.yellow('↩')} rolling back: ${p(e.reason)}\n    order: ${p(e.order.join(' → ')) || '(nothing to run)'}` +
+      `${e.withoutRollback.length ? `\n    ${paint.yellow(`no rollback defined: ${p(e.withoutRollback.join(', '))}`)}` : ''}`,
+    'rollback.finished': (e) => `${rollbackRestored(e) ? ok : e.complete ? warn : bad} ${p(rollbackSummary(e))}`,
     'run.interrupted': (e) => `${paint.yellow('■')} interrupted by ${e.signal}${e.forced ? ' (forced: running steps killed, recorded as in doubt)' : ''}`,
     'run.finished': (e) => {
       const head = `${e.exitCode === 0 ? ok : bad} ${paint.bold(e.outcome)} in ${formatDuration(e.durationMs)} (exit ${e.exitCode})`;
-      const issues = e.issues.map((i) => `    ${warn} ${i}`);
+      const issues = e.issues.map((i) => `    ${warn} ${p(i)}`);
       return [head, ...issues, ...nextCommands(e.outcome, run).map((c) => `    ${c}`)].join('\n');
     },
-    warning: (e) => `${warn} ${e.stepId ? `${e.stepId}: ` : ''}${e.message}`,
+    warning: (e) => `${warn} ${e.stepId ? `${p(e.stepId)}: ` : ''}${p(e.message)}`,
   };
   return (event) => {
     const text = dispatch(handlers, event);

@@ -7,6 +7,7 @@
 import type { ListrTaskWrapper } from 'listr2';
 import { formatDuration } from '../runbook/duration.js';
 import type { Paint } from './paint.js';
+import { printable } from './printable.js';
 
 /** The part of the run an item belongs to. */
 export type Section = 'checks' | 'steps' | 'verify' | 'rollback';
@@ -127,10 +128,11 @@ export class TaskItem {
   /** The title as it reads now: id — title [owner] elapsed / expected (attempt n/m) — note. */
   title(now: number, paint: Paint): string {
     const { id, title, owner } = this.spec;
-    const name = `${id}${title !== id ? ` — ${title}` : ''}`;
-    const who = owner ? paint.dim(` [${owner}]`) : '';
+    // Escaped: a title with an escape sequence or newline would break the redrawn list.
+    const name = printable(`${id}${title !== id ? ` — ${title}` : ''}`);
+    const who = owner ? paint.dim(` [${printable(owner)}]`) : '';
     const attempt = this.attempts > 1 ? ` (attempt ${this.attempt}/${this.attempts})` : '';
-    const note = this.note ? ` — ${this.note}` : '';
+    const note = this.note ? ` — ${printable(this.note)}` : '';
     return `${name}${who}${this.timing(now, paint)}${attempt}${note}`;
   }
 

@@ -1,6 +1,7 @@
 /** `golive history`: past runs, newest first, one line each (or a JSON array). */
 import type { RunStatus } from '../audit/types.js';
 import type { Paint } from '../render/paint.js';
+import { printable } from '../render/printable.js';
 import { formatDuration } from '../runbook/duration.js';
 import type { RunSummary } from './run-view.js';
 
@@ -53,7 +54,7 @@ const COLUMNS = ['RUN', 'STARTED', 'RUNBOOK', 'ENV', 'MODE', 'STATUS', 'DURATION
 export function historyAsText(runs: RunSummary[], paint: Paint): string {
   const rows = runs.map((r) => [
     r.id, localDateTime(r.startedAt), runbookLabel(r), r.environment ?? '-', r.mode, r.status, runDuration(r), r.operator, r.parentRunId ?? '',
-  ]);
+  ].map(printable)); // a stored name must not repaint the terminal or break the table
   const widths = COLUMNS.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
   // Pad before painting: escape codes have no width on screen but do in String#length.
   const line = (cells: readonly string[], run?: RunSummary) =>

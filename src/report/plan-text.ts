@@ -1,5 +1,6 @@
 /** The resolved plan as text (`golive plan`) and as JSON (`golive plan --json`). */
 import type { Paint } from '../render/paint.js';
+import { printable as p, printableLines } from '../render/printable.js';
 import { formatDuration } from '../runbook/duration.js';
 import { expectedTotalMs, planSteps, type Plan, type PlannedCommand, type PlannedStep } from '../runbook/plan.js';
 import { renderTemplate, type TemplateContext } from '../runbook/templates.js';
@@ -42,21 +43,21 @@ export function planAsJson(plan: Plan, problems: string[], context = displayCont
 export function planAsText(plan: Plan, problems: string[], paint: Paint, context = displayContext(plan)): string {
   const out: string[] = [];
   const rb = plan.runbook;
-  // Multi-line commands keep their shape, indented under the label.
-  const show = (text: string) => displayCommand(text, context).replace(/\n+$/, '').replace(/\n/g, '\n                 ');
-  out.push(paint.bold(`Plan: ${rb.name}${rb.version ? ` ${rb.version}` : ''}${rb.description ? ` — ${rb.description}` : ''}`));
+  // Multi-line commands keep their shape, indented under the label; everything else from the runbook is escaped (p).
+  const show = (text: string) => printableLines(displayCommand(text, context)).replace(/\n+$/, '').replace(/\n/g, '\n                 ');
+  out.push(paint.bold(`Plan: ${p(rb.name)}${rb.version ? ` ${p(rb.version)}` : ''}${rb.description ? ` — ${p(rb.description)}` : ''}`));
   const facts = [
-    plan.environment && `environment ${plan.environment}${plan.protected ? ' (protected)' : ''}`,
-    plan.change && `change ${plan.change}`,
+    plan.environment && `environment ${p(plan.environment)}${plan.protected ? ' (protected)' : ''}`,
+    plan.change && `change ${p(plan.change)}`,
     rb.window && `window ${rb.window.start} → ${rb.window.end}`,
   ].filter(Boolean);
   if (facts.length) out.push(facts.join(' · '));
-  out.push(paint.dim(`${plan.source.file} · sha256 ${plan.source.sha256.slice(0, 12)}`));
+  out.push(paint.dim(`${p(plan.source.file)} · sha256 ${plan.source.sha256.slice(0, 12)}`));
 
   if (plan.checks.length) {
     out.push('', paint.bold('Pre-deployment checks (go / no-go)'));
     plan.checks.forEach((c, i) => {
-      out.push(`  ${i + 1}. ${c.id}${c.blocking ? '' : paint.dim(' (non-blocking)')}${owner(c.owner)}`);
+      out.push(`  ${i + 1}. ${p(c.id)}${c.blocking ? '' : paint.dim(' (non-blocking)')}${owner(c.owner)}`);
       out.push(c.command ? `       run:      ${show(c.command.run)}` : `       confirm:  ${show(c.confirm ?? '')}`);
     });
   }
@@ -64,7 +65,7 @@ export function planAsText(plan: Plan, problems: string[], paint: Paint, context
   out.push('', paint.bold('Steps'));
   let n = 0;
   const stepLines = (s: PlannedStep, label: string) => {
-    out.push(`  ${label} ${paint.bold(s.id)}${s.title !== s.id ? ` — ${s.title}` : ''}${owner(s.owner)}`);
+    out.push(`  ${label} ${paint.bold(p(s.id))}${s.title !== s.id ? ` — ${p(s.title)}` : ''}${owner(s.owner)}`);
     out.push(`       expected: ${formatDuration(s.expectedMs)}   timeout: ${s.command?.timeoutMs ? formatDuration(s.command.timeoutMs) : 'none'}${s.retry.attempts > 1 ? `   retry: ${s.retry.attempts} attempts, ${formatDuration(s.retry.delayMs)} apart` : ''}${s.onFailure ? `   on failure: ${s.onFailure}` : ''}`);
     if (s.command) out.push(`       run:      ${show(s.command.run)}`);
     if (s.confirm) out.push(`       confirm:  ${show(s.confirm)}`);
@@ -75,14 +76,14 @@ export function planAsText(plan: Plan, problems: string[], paint: Paint, context
     if (stage.kind === 'step') stepLines(stage.step, `${++n}.`);
     else {
       n++;
-      out.push(`  ${n}. ${paint.bold(stage.id)} ${paint.dim(`(parallel: ${stage.members.length} steps at once)`)}`);
+      out.push(`  ${n}. ${paint.bold(p(stage.id))} ${paint.dim(`(parallel: ${stage.members.length} steps at once)`)}`);
       stage.members.forEach((m, i) => stepLines(m, `   ${n}${String.fromCharCode(97 + i)}.`));
     }
   }
 
   if (plan.verify.length) {
     out.push('', paint.bold('Smoke tests'));
-    plan.verify.forEach((v) => out.push(`  ${v.id} [${v.severity}]: ${show(v.command.run)}`));
+    plan.verify.forEach((v) => out.push(`  ${p(v.id)} [${v.severity}]: ${show(v.command.run)}`));
   }
   if (plan.rollbackVerify.length) {
     out.push('', paint.bold('After a rollback, verify'));
@@ -91,15 +92,15 @@ export function planAsText(plan: Plan, problems: string[], paint: Paint, context
   const withoutRollback = planSteps(plan).filter((s) => !s.rollback && s.command).map((s) => s.id);
   const count = planSteps(plan).length;
   const unknown = planSteps(plan).filter((s) => s.expectedMs === undefined).map((s) => s.id);
-  out.push('', `Total expected: ${formatDuration(expectedTotalMs(plan))} for ${count} step${count === 1 ? '' : 's'}${unknown.length ? paint.dim(` (no expected duration: ${unknown.join(', ')})`) : ''}`);
-  if (withoutRollback.length) out.push(paint.yellow(`Without rollback: ${withoutRollback.join(', ')}`));
+  out.push('', `Total expected: ${formatDuration(expectedTotalMs(plan))} for ${count} step${count === 1 ? '' : 's'}${unknown.length ? paint.dim(` (no expected duration: ${p(unknown.join(', '))})`) : ''}`);
+  if (withoutRollback.length) out.push(paint.yellow(`Without rollback: ${p(withoutRollback.join(', '))}`));
   if (problems.length) {
     out.push('', paint.red('Missing before this can run:'));
-    problems.forEach((p) => out.push(`  - ${p}`));
+    problems.forEach((problem) => out.push(`  - ${p(problem)}`));
   }
   return out.join('\n');
 }
 
 function owner(o?: { role: string; name?: string }): string {
-  return o ? `  [${o.role}${o.name ? `: ${o.name}` : ''}]` : '';
+  return o ? `  [${p(o.role)}${o.name ? `: ${p(o.name)}` : ''}]` : '';
 }

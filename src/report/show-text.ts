@@ -2,6 +2,7 @@
 import type { RunOutcome } from '../engine/events.js';
 import { nextCommands } from '../render/next-steps.js';
 import type { Paint } from '../render/paint.js';
+import { printable as p } from '../render/printable.js';
 import { formatDuration } from '../runbook/duration.js';
 import { localDateTime, paintStatus, runbookLabel, runDuration } from './history-text.js';
 import type { AttemptView, ChainLink, RunView, StepView } from './run-view.js';
@@ -32,17 +33,18 @@ export function showAsText(view: RunView, paint: Paint, context: ShowContext): s
   const { run } = view;
   const out: string[] = [];
   const field = (name: string, value: string) => out.push(`  ${paint.dim(name.padEnd(12))} ${value}`);
+  // Runbook, operator and journal text is escaped (p): a stored title must not repaint the terminal.
   const ok = paint.green('✔');
   const bad = paint.red('✖');
   const warn = paint.yellow('!');
 
   out.push(`${paint.bold(`Run ${run.id}`)}  ${paintStatus(run.status, paint, run.status, run.exitCode)}${run.exitCode === null ? '' : paint.dim(` (exit ${run.exitCode})`)}`);
-  field('runbook', `${runbookLabel(run)}  ${paint.dim(`sha256 ${view.snapshot.sha256.slice(0, 12)}`)}`);
-  field('path', view.snapshot.path);
-  field('environment', run.environment ?? '-');
+  field('runbook', `${p(runbookLabel(run))}  ${paint.dim(`sha256 ${view.snapshot.sha256.slice(0, 12)}`)}`);
+  field('path', p(view.snapshot.path));
+  field('environment', p(run.environment ?? '-'));
   field('mode', run.mode);
-  field('operator', `${run.operator}@${run.host}`);
-  field('change', run.changeId ?? '-');
+  field('operator', p(`${run.operator}@${run.host}`));
+  field('change', p(run.changeId ?? '-'));
   field('git commit', view.snapshot.gitCommit ?? '-');
   field('started', localDateTime(run.startedAt, true));
   field('ended', run.endedAt === null ? `-${paint.dim(`  (last heartbeat ${localDateTime(view.lastHeartbeatAt, true)})`)}` : `${localDateTime(run.endedAt, true)}  (${runDuration(run)}${view.expectedMs ? `, expected ${formatDuration(view.expectedMs)}` : ''})`);
@@ -53,10 +55,10 @@ export function showAsText(view: RunView, paint: Paint, context: ShowContext): s
   const goNoGo = view.decisions.filter((d) => d.subject === 'go-no-go');
   if (view.checks.length || goNoGo.length) {
     out.push('', paint.bold('Go / no-go'));
-    for (const d of goNoGo) out.push(`  ${paint.bold(d.choice)}${d.reason ? ` — ${d.reason}` : ''} ${paint.dim(`(${d.by}, ${d.via}, ${localDateTime(d.at, true)})`)}`);
+    for (const d of goNoGo) out.push(`  ${paint.bold(d.choice)}${d.reason ? ` — ${p(d.reason)}` : ''} ${paint.dim(`(${p(d.by)}, ${d.via}, ${localDateTime(d.at, true)})`)}`);
     for (const c of view.checks) {
       const mark = c.passed === null ? paint.dim('?') : c.passed ? ok : c.blocking === false ? warn : bad;
-      out.push(`  ${mark} ${c.id}${c.title && c.title !== c.id ? paint.dim(` — ${c.title}`) : ''}${c.blocking === false ? paint.dim(' (non-blocking)') : ''}${c.passed === false ? `: ${c.reason ?? 'failed'}` : ''}`);
+      out.push(`  ${mark} ${p(c.id)}${c.title && c.title !== c.id ? paint.dim(` — ${p(c.title)}`) : ''}${c.blocking === false ? paint.dim(' (non-blocking)') : ''}${c.passed === false ? `: ${p(c.reason ?? 'failed')}` : ''}`);
       for (const a of c.attempts.filter((x) => x.status !== 'passed')) out.push(...failureLines(a, paint, '      '));
     }
   }
@@ -67,7 +69,7 @@ export function showAsText(view: RunView, paint: Paint, context: ShowContext): s
 
   if (view.rollback) {
     const rb = view.rollback;
-    out.push('', `${paint.bold('Rollback')} — ${rb.reason}`);
+    out.push('', `${paint.bold('Rollback')} — ${p(rb.reason)}`);
     const width = Math.max(0, ...rb.order.map((id) => id.length));
     rb.order.forEach((id, i) => {
       const step = view.steps.find((s) => s.id === id);
@@ -85,7 +87,7 @@ export function showAsText(view: RunView, paint: Paint, context: ShowContext): s
     out.push('', paint.bold('Smoke tests'));
     for (const v of view.verify) {
       const mark = v.passed === null ? paint.dim('?') : v.passed ? ok : v.severity === 'minor' ? warn : bad;
-      out.push(`  ${mark} ${v.id} [${v.severity ?? '?'}]${v.passed === false ? `: ${v.reason ?? 'failed'}` : v.passed === null ? ': no result recorded' : ''}`);
+      out.push(`  ${mark} ${p(v.id)} [${v.severity ?? '?'}]${v.passed === false ? `: ${p(v.reason ?? 'failed')}` : v.passed === null ? ': no result recorded' : ''}`);
       for (const a of v.attempts.filter((x) => x.status !== 'passed').slice(-1)) out.push(...failureLines(a, paint, '      '));
     }
   }
@@ -94,7 +96,7 @@ export function showAsText(view: RunView, paint: Paint, context: ShowContext): s
   if (others.length) {
     out.push('', paint.bold('Decisions'));
     for (const d of others) {
-      out.push(`  ${paint.dim(localDateTime(d.at, true))}  ${d.subject}${d.subjectId ? ` ${d.subjectId}` : ''}: ${paint.bold(d.choice)} ${paint.dim(`by ${d.by} (${d.via})`)}${d.reason ? `\n      ${d.reason}` : ''}`);
+      out.push(`  ${paint.dim(localDateTime(d.at, true))}  ${d.subject}${d.subjectId ? ` ${p(d.subjectId)}` : ''}: ${paint.bold(p(d.choice))} ${paint.dim(`by ${p(d.by)} (${d.via})`)}${d.reason ? `\n      ${p(d.reason)}` : ''}`);
     }
   }
   if (view.interruption) out.push('', `${paint.yellow('■')} interrupted by ${view.interruption.signal}${view.interruption.forced ? ' (forced)' : ''}`);
@@ -111,9 +113,9 @@ function chainLabel(link: ChainLink, paint: Paint): string {
 }
 
 function stepLines(step: StepView, n: number, paint: Paint): string[] {
-  const title = step.title && step.title !== step.id ? ` — ${step.title}` : '';
+  const title = step.title && step.title !== step.id ? ` — ${p(step.title)}` : '';
   const state = stateText(step, paint);
-  const out = [`  ${n}. ${paint.bold(step.id)}${title}${step.owner ? paint.dim(` [${step.owner}]`) : ''}  ${state}`];
+  const out = [`  ${n}. ${paint.bold(p(step.id))}${title}${step.owner ? paint.dim(` [${p(step.owner)}]`) : ''}  ${state}`];
   for (const a of step.attempts) {
     const label = a.phase === 'validate' ? `validate ${a.attempt}` : `attempt ${a.attempt}`;
     out.push(`       ${label.padEnd(10)} ${statusText(a, paint)}  ${timing(a, paint)}`, ...failureLines(a, paint, '         ', true));

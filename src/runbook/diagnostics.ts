@@ -59,6 +59,14 @@ export const Codes = {
   UnknownEnvironment: 'E028',
   /** A `{{` without `}}`, or an expression golive does not understand. */
   BadTemplate: 'E029',
+  /** A value no process can receive: a NUL byte, or a variable or env value over MAX_ARG_STRLEN. */
+  Unspawnable: 'E030',
+  /** A duration longer than a timer can wait (2^31-1 ms). */
+  DurationTooLong: 'E031',
+  /** An id too long to name its log files (NAME_MAX). */
+  IdTooLong: 'E032',
+  /** A secret `file:` that is a directory, FIFO, device or socket, or larger than 64 KiB. */
+  UnusableSecretFile: 'E033',
   /** Warning: a timeout shorter than the step's expected duration. */
   TimeoutBelowDuration: 'W001',
 } as const;

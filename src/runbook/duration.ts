@@ -1,6 +1,19 @@
 /** Durations: `90s`, `15m`, `1h30m`, or a number of seconds (DESIGN.md §1). */
 import type { Duration } from './types.js';
 
+/**
+ * The longest duration golive can wait: a Node timer holds at most 2^31-1 ms
+ * (about 24.8 days); a longer delay fires at once, which turned a retry delay
+ * into no delay and a status interval into a webhook flood.
+ */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+
+/** `MAX_DURATION_MS` as a runbook writes it (rounded down to whole seconds). */
+export const MAX_DURATION_TEXT = '596h31m23s';
+
+/** How the limit reads in a message. */
+export const MAX_DURATION_WORDS = `${MAX_DURATION_TEXT} (2^31-1 ms, about 24.8 days: the longest a timer can wait)`;
+
 const DURATION = /^(?=\d)(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
 
 /** Milliseconds of a duration, or undefined when it does not parse. */

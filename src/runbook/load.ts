@@ -35,15 +35,16 @@ export interface LoadResult {
 export function loadRunbookFile(file: string, options: LoadOptions = {}): LoadResult {
   const source = readRunbookSource(file);
   if ('code' in source) return { diagnostics: [source], failed: true };
-  return loadRunbookSource(source, options);
+  // A file on disk is checked with its secret files; a stored snapshot is not (they may have changed since).
+  return loadRunbookSource(source, options, true);
 }
 
 /** Load and check runbook text already in memory (e.g. a stored snapshot). */
 export function loadRunbookText(file: string, text: string, options: LoadOptions = {}): LoadResult {
-  return loadRunbookSource(sourceFromText(file, text), options);
+  return loadRunbookSource(sourceFromText(file, text), options, false);
 }
 
-function loadRunbookSource(source: RunbookSource, options: LoadOptions): LoadResult {
+function loadRunbookSource(source: RunbookSource, options: LoadOptions, checkSecretFiles: boolean): LoadResult {
   const file = source.file;
   const lineCounter = new LineCounter();
   const doc = parseDocument(source.text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
@@ -94,7 +95,7 @@ function loadRunbookSource(source: RunbookSource, options: LoadOptions): LoadRes
   if (schemaErrors.length > 0) return done(schemaDiagnostics(schemaErrors, data, positions, file));
 
   const runbook = data as Runbook;
-  return done(checkRules(runbook, positions, file, options), runbook);
+  return done(checkRules(runbook, positions, file, { ...options, secretFilesDir: checkSecretFiles ? source.dir : undefined }), runbook);
 }
 
 /**

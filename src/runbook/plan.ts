@@ -6,6 +6,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { parseDuration } from './duration.js';
+import { ownValue } from './templates.js';
 import type { RunbookSource } from './source.js';
 import { isParallelGroup, type FailurePolicy, type Runbook, type Severity, type Step, type Validation } from './types.js';
 
@@ -92,7 +93,7 @@ const NO_RETRY = { attempts: 1, delayMs: 0 };
 /** Resolve a valid runbook for an environment. */
 export function resolvePlan(source: RunbookSource, runbook: Runbook, options: { environment?: string; vars?: Record<string, string> } = {}): Plan {
   const defaults = runbook.defaults ?? {};
-  const env = options.environment ? runbook.environments?.[options.environment] : undefined;
+  const env = options.environment ? ownValue(runbook.environments ?? {}, options.environment) : undefined;
   const shell = defaults.shell ?? 'bash';
   const cwdOf = (cwd: string | undefined) => (cwd === undefined ? source.dir : isAbsolute(cwd) || cwd.includes('{{') ? cwd : resolve(source.dir, cwd));
   const defaultCwd = cwdOf(defaults.cwd);
@@ -107,7 +108,7 @@ export function resolvePlan(source: RunbookSource, runbook: Runbook, options: { 
     const spec = typeof v === 'string' ? { run: v } : v;
     return { ...command(spec.run, { ...base, timeout: spec.timeout }), attempts: spec.attempts ?? 1, intervalMs: parseDuration(spec.interval) ?? 2000 };
   };
-  const ownerOf = (role: string | undefined) => (role === undefined ? undefined : { role, name: runbook.team?.[role]?.name });
+  const ownerOf = (role: string | undefined) => (role === undefined ? undefined : { role, name: ownValue(runbook.team ?? {}, role)?.name });
   const retryOf = (r: { attempts: number; delay?: string | number } | undefined) => (r ? { attempts: r.attempts, delayMs: parseDuration(r.delay) ?? 0 } : undefined);
 
   const planStep = (step: Step, group?: string): PlannedStep => {
@@ -131,9 +132,11 @@ export function resolvePlan(source: RunbookSource, runbook: Runbook, options: { 
     };
   };
 
-  const vars: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...runbook.vars, ...env?.vars })) vars[k] = String(v);
-  Object.assign(vars, options.vars);
+  // A null prototype: variable names are the user's, and `__proto__` must stay a plain key.
+  const vars: Record<string, string> = Object.create(null);
+  for (const source of [runbook.vars, env?.vars, options.vars]) {
+    for (const [k, v] of Object.entries(source ?? {})) vars[k] = String(v);
+  }
 
   return {
     source,

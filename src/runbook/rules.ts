@@ -6,6 +6,7 @@
 import { parseDuration } from './duration.js';
 import { Codes, type Diagnostic, type DiagnosticCode, type Severity } from './diagnostics.js';
 import type { DataPath, PositionIndex } from './positions.js';
+import { durationsFitTimers, idsFitFileNames, secretFilesAreFiles, valuesCanBeSpawned } from './limit-rules.js';
 import { didYouMean } from './suggest.js';
 import { scanTemplate } from './templates.js';
 import { isParallelGroup, type Runbook, type Step } from './types.js';
@@ -18,19 +19,24 @@ export interface RuleContext {
   environment?: string;
   /** Variables given with `--var` (they satisfy references too). */
   extraVars: string[];
+  /** The runbook's directory when its secret `file:` sources should be looked at (a file on disk, not a stored snapshot). */
+  secretFilesDir?: string;
   report(problem: { path: DataPath; code: DiagnosticCode; message: string; hint?: string; severity?: Severity; at?: 'value' | 'key' | { needle: string; occurrence?: number } }): void;
 }
 
 export type Rule = (ctx: RuleContext) => void;
 
 /** Every rule, in the order they are documented. */
-export const rules: Rule[] = [uniqueIds, stepsPresent, knownEnvironment, ownersInTeam, windowIsOrdered, timeoutsCoverDurations, templatesResolve, noPromptsInParallel];
+export const rules: Rule[] = [
+  uniqueIds, stepsPresent, knownEnvironment, ownersInTeam, windowIsOrdered, timeoutsCoverDurations, templatesResolve, noPromptsInParallel,
+  durationsFitTimers, idsFitFileNames, valuesCanBeSpawned, secretFilesAreFiles,
+];
 
 /** Run all rules and collect their diagnostics. */
-export function checkRules(runbook: Runbook, positions: PositionIndex, file: string, options: { environment?: string; extraVars?: string[] } = {}): Diagnostic[] {
+export function checkRules(runbook: Runbook, positions: PositionIndex, file: string, options: { environment?: string; extraVars?: string[]; secretFilesDir?: string } = {}): Diagnostic[] {
   const found: Diagnostic[] = [];
   const ctx: RuleContext = {
-    runbook, positions, environment: options.environment, extraVars: options.extraVars ?? [],
+    runbook, positions, environment: options.environment, extraVars: options.extraVars ?? [], secretFilesDir: options.secretFilesDir,
     report({ path, code, message, hint, severity = 'error', at = 'value' }) {
       const where = at === 'key' ? positions.keyOf(path) : at === 'value' ? positions.valueAt(path) : positions.within(path, at.needle, at.occurrence);
       found.push({ file, line: where.line, col: where.col, severity, code, message, hint });
@@ -63,16 +69,28 @@ export function stepsPresent(ctx: RuleContext): void {
   if (ctx.runbook.steps.length === 0) ctx.report({ path: ['steps'], code: Codes.NoSteps, message: 'the runbook has no steps', hint: 'add at least one step under `steps:`' });
 }
 
-/** `--env` must name a defined environment when the runbook has environments. */
+/**
+ * `--env` must name an environment the runbook defines, by its own key (so
+ * `constructor` or `__proto__` are not environments), and cannot be empty:
+ * an environment chosen by accident skips its vars and its protection.
+ */
 export function knownEnvironment(ctx: RuleContext): void {
-  const environments = ctx.runbook.environments;
-  if (!ctx.environment || !environments || ctx.environment in environments) return;
+  const chosen = ctx.environment;
+  if (chosen === undefined) return;
+  const environments = ctx.runbook.environments ?? {};
   const names = Object.keys(environments);
-  ctx.report({
-    path: ['environments'], at: 'key', code: Codes.UnknownEnvironment,
-    message: `environment \`${ctx.environment}\` is not defined (defined: ${names.join(', ')})`,
-    hint: didYouMean(ctx.environment, names) ?? `use --env ${names[0]}`,
-  });
+  const path: DataPath = ctx.runbook.environments ? ['environments'] : ['name'];
+  if (chosen === '') {
+    ctx.report({ path, at: 'key', code: Codes.UnknownEnvironment, message: 'the --env value is empty', hint: names.length ? `name one of the environments, e.g. --env ${names[0]}` : 'this runbook defines no environments: leave out --env' });
+  } else if (names.length === 0) {
+    ctx.report({ path, at: 'key', code: Codes.UnknownEnvironment, message: `this runbook defines no environments, so --env ${chosen} cannot be used`, hint: `leave out --env, or define it under \`environments:\`` });
+  } else if (!Object.hasOwn(environments, chosen)) {
+    ctx.report({
+      path, at: 'key', code: Codes.UnknownEnvironment,
+      message: `environment \`${chosen}\` is not defined (defined: ${names.join(', ')})`,
+      hint: didYouMean(chosen, names) ?? `use --env ${names[0]}`,
+    });
+  }
 }
 
 /** An owner must be a role of the team, so the plan can say who does what. */
@@ -150,7 +168,7 @@ export function templatesResolve(ctx: RuleContext): void {
   const { runbook } = ctx;
   const secrets = Object.keys(runbook.secrets ?? {});
   const environments = runbook.environments ?? {};
-  const envNames = ctx.environment && ctx.environment in environments ? [ctx.environment] : Object.keys(environments);
+  const envNames = ctx.environment && Object.hasOwn(environments, ctx.environment) ? [ctx.environment] : Object.keys(environments);
   const topVars = new Set([...Object.keys(runbook.vars ?? {}), ...ctx.extraVars]);
   const allStepIds = new Set<string>();
   forEachStep(runbook, (step) => allStepIds.add(step.id));
@@ -169,13 +187,13 @@ export function templatesResolve(ctx: RuleContext): void {
         report(Codes.BadTemplate, `\`${part.text}\` is not a template golive understands`, 'use vars.X, env.X, secrets.X, steps.ID.outputs.NAME, run.id or environment');
       } else if (ref.kind === 'var') {
         if (topVars.has(ref.name)) continue;
-        const missingIn = envNames.filter((env) => !(ref.name in (environments[env]?.vars ?? {})));
+        const missingIn = envNames.filter((env) => !Object.hasOwn(environments[env]?.vars ?? {}, ref.name));
         if (envNames.length > 0 && missingIn.length === 0) continue;
         const known = new Set([...topVars, ...envNames.flatMap((env) => Object.keys(environments[env]?.vars ?? {}))]);
         if (envNames.length > 0 && missingIn.length < envNames.length) {
           report(Codes.UnknownVar, `vars.${ref.name} is not defined for environment ${missingIn.join(', ')}`, 'define it under `vars:` or in every environment');
         } else {
-          report(Codes.UnknownVar, `unknown variable vars.${ref.name}`, didYouMean(ref.name, known) ?? 'define it under `vars:` or pass --var');
+          report(Codes.UnknownVar, `unknown variable vars.${ref.name}`, didYouMean(ref.name, known) ?? 'declare it under `vars:` (a --var can then set it)');
         }
       } else if (ref.kind === 'secret') {
         if (!secrets.includes(ref.name)) report(Codes.UnknownSecret, `unknown secret secrets.${ref.name}`, didYouMean(ref.name, secrets) ?? 'declare it under `secrets:`');

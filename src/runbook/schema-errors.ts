@@ -3,6 +3,7 @@
  * per problem, at the offending node (for an unknown key, at the key), in
  * words, with "did you mean" and YAML-trap hints.
  */
+import { MAX_DURATION_TEXT, MAX_DURATION_WORDS } from './duration.js';
 import { Codes, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
 import type { DataPath, PositionIndex } from './positions.js';
 import { modelKeys, type ModelName } from './model-keys.js';
@@ -115,6 +116,11 @@ function describe(error: SchemaError, data: unknown, positions: PositionIndex, f
         return make(Codes.BadDuration, `${label}: \`${String(value)}\` is not a duration`, undefined, DURATION_HINT);
       }
       return make(Codes.InvalidValue, `${label} must be at least ${String(params.limit)}, not ${String(value)}`);
+    case 'maximum':
+      if (isDuration(error.schemaPath)) {
+        return make(Codes.DurationTooLong, `${label}: \`${String(value)}\` is longer than the longest duration, ${MAX_DURATION_WORDS}`, undefined, `write at most ${MAX_DURATION_TEXT}`);
+      }
+      return make(Codes.InvalidValue, `${label} must be at most ${String(params.limit)}, not ${String(value)}`);
     case 'minLength':
     case 'minItems':
       return make(Codes.InvalidValue, params.limit === 1 ? `${label} must not be empty` : `${label} ${error.message ?? 'is too short'}`);

@@ -3,10 +3,11 @@
  * runs: a missing secret or an unset `{{ env.X }}` is a clear error up front,
  * not a half-finished deployment.
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Plan } from './plan.js';
-import { scanTemplate } from './templates.js';
+import { envValueProblem } from './limits.js';
+import { planSteps, type Plan } from './plan.js';
+import { readSecretFile } from './secret-file.js';
+import { ownValue, renderTemplate, scanTemplate, type TemplateContext } from './templates.js';
 
 export interface ResolvedSecrets {
   values: Record<string, string>;
@@ -16,26 +17,46 @@ export interface ResolvedSecrets {
 
 /** Read every declared secret from its source (`env:` or `file:`, relative to the runbook). */
 export function resolveSecrets(plan: Plan, env: NodeJS.ProcessEnv = process.env): ResolvedSecrets {
-  const values: Record<string, string> = {};
+  const values: Record<string, string> = Object.create(null); // secret names are the user's
   const problems: string[] = [];
   for (const [name, source] of Object.entries(plan.runbook.secrets ?? {})) {
     if (source.env !== undefined) {
-      const value = env[source.env];
+      const value = ownValue(env, source.env);
       if (value === undefined || value === '') problems.push(`secret ${name}: environment variable ${source.env} is not set`);
       else values[name] = value;
     } else if (source.file !== undefined) {
       const path = resolve(plan.source.dir, source.file);
-      try {
-        // A trailing newline is an editor artefact, never part of a password.
-        const value = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
-        if (value === '') problems.push(`secret ${name}: file ${path} is empty`);
-        else values[name] = value;
-      } catch (error) {
-        problems.push(`secret ${name}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-      }
+      const read = readSecretFile(path);
+      if ('problem' in read) problems.push(`secret ${name}: file ${path} ${read.problem}`);
+      else if (read.value === '') problems.push(`secret ${name}: file ${path} is empty`);
+      else values[name] = read.value;
     }
   }
+  for (const [name, value] of Object.entries(values)) {
+    const problem = envValueProblem(name, value);
+    if (problem) problems.push(`secret ${name}: the value ${problem}`);
+  }
+  problems.push(...renderedEnvProblems(plan, values, env));
   return { values, problems };
+}
+
+/**
+ * Step `env:` values that grow past what a process can receive once
+ * `{{ env.X }}` and secrets are filled in: found before anything runs, not
+ * when that step is spawned. (Outputs of earlier steps are not known yet;
+ * the runner refuses those at spawn time.)
+ */
+function renderedEnvProblems(plan: Plan, secrets: Record<string, string>, env: NodeJS.ProcessEnv): string[] {
+  const context: TemplateContext = { vars: plan.vars, env, secrets, outputs: {}, runId: '', environment: plan.environment ?? '' };
+  const problems: string[] = [];
+  for (const step of planSteps(plan)) {
+    for (const [name, template] of Object.entries(step.env)) {
+      if (!template.includes('{{')) continue; // literal values were checked when the runbook was loaded
+      const problem = envValueProblem(name, renderTemplate(template, context, () => ''));
+      if (problem) problems.push(`step ${step.id} env ${name}: once rendered, the value ${problem}`);
+    }
+  }
+  return problems;
 }
 
 /** Names of `{{ env.X }}` references that are unset in `env`. */
@@ -43,7 +64,7 @@ export function missingEnvReferences(plan: Plan, env: NodeJS.ProcessEnv = proces
   const missing = new Set<string>();
   for (const text of templateStrings(plan)) {
     for (const part of scanTemplate(text).parts) {
-      if (part.ref?.kind === 'env' && env[part.ref.name] === undefined) missing.add(part.ref.name);
+      if (part.ref?.kind === 'env' && ownValue(env, part.ref.name) === undefined) missing.add(part.ref.name);
     }
   }
   return [...missing];

@@ -1,7 +1,22 @@
 /** "Did you mean …?" for misspelled keys, enum values, ids and variable names. */
 
-/** The closest candidate within a small edit distance, if any. */
+/**
+ * The closest candidate within a small edit distance, if any; failing that,
+ * the only candidate the word abbreviates (`prod` for `production`).
+ */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  const list = [...candidates];
+  return closestByEdits(word, list) ?? onlyExtension(word, list);
+}
+
+function onlyExtension(word: string, candidates: string[]): string | undefined {
+  if (word.length < 2) return undefined;
+  const lower = word.toLowerCase();
+  const matches = candidates.filter((c) => c.toLowerCase().startsWith(lower));
+  return matches.length === 1 ? matches[0] : undefined;
+}
+
+function closestByEdits(word: string, candidates: string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   const limit = Math.max(1, Math.floor(word.length / 3));

@@ -107,19 +107,30 @@ export function renderTemplate(
   return result + template.slice(last);
 }
 
+/**
+ * Names in templates are chosen by users: only a record's own keys count,
+ * so `vars.constructor` is an unknown variable, not Object's constructor.
+ */
 function lookup(ref: TemplateRef, context: TemplateContext): string | undefined {
   switch (ref.kind) {
     case 'var':
-      return context.vars[ref.name];
+      return ownValue(context.vars, ref.name);
     case 'env':
-      return context.env[ref.name];
+      return ownValue(context.env, ref.name);
     case 'secret':
-      return context.secrets[ref.name];
-    case 'output':
-      return context.outputs[ref.step]?.[ref.name];
+      return ownValue(context.secrets, ref.name);
+    case 'output': {
+      const outputs = ownValue(context.outputs, ref.step);
+      return outputs && ownValue(outputs, ref.name);
+    }
     case 'run-id':
       return context.runId;
     case 'environment':
       return context.environment;
   }
+}
+
+/** `record[name]` when `name` is the record's own key, else undefined (never an inherited member). */
+export function ownValue<T>(record: Record<string, T>, name: string): T | undefined {
+  return Object.hasOwn(record, name) ? record[name] : undefined;
 }

@@ -20,6 +20,7 @@ import {
   type Rule,
   type RuleContext,
 } from '../../src/runbook/rules.js';
+import { durationsFitTimers, idsFitFileNames, valuesCanBeSpawned } from '../../src/runbook/limit-rules.js';
 import type { Runbook } from '../../src/runbook/types.js';
 
 /** Run one rule over YAML text; returns `line:col CODE message` lines. */
@@ -62,6 +63,17 @@ describe('templatesResolve', () => {
       '    rollback: ./undo.sh {{ steps.deploy.outputs.version }} {{ steps.backup.outputs.id }}',
     );
     expect(runRule(templatesResolve, yaml)).toEqual([]);
+  });
+
+  it('counts only own keys: vars.constructor is unknown, with or without environments', () => {
+    const bare = lines('golive: 1', 'name: demo', 'vars: { release: 1 }', 'steps:', '  - id: a', '    run: echo {{ vars.constructor }} {{ vars.toString }}');
+    expect(runRule(templatesResolve, bare)).toEqual([
+      '6:15 E021 unknown variable vars.constructor',
+      '6:38 E021 unknown variable vars.toString',
+    ]);
+    const withEnvironments = lines('golive: 1', 'name: demo', 'environments:', '  uat: { vars: { url: x } }', 'steps:', '  - id: a', '    run: echo {{ vars.constructor }}');
+    expect(runRule(templatesResolve, withEnvironments)).toEqual(['7:15 E021 unknown variable vars.constructor']);
+    expect(runRule(templatesResolve, withEnvironments, { environment: 'uat' })).toEqual(['7:15 E021 unknown variable vars.constructor']);
   });
 
   it("rejects a step's own outputs in its run: they do not exist before it runs", () => {
@@ -220,8 +232,24 @@ describe('knownEnvironment', () => {
     expect(runRule(knownEnvironment, yaml, { environment: 'uat' })).toEqual([]);
   });
 
-  it('accepts any --env when the runbook defines no environments', () => {
-    expect(runRule(knownEnvironment, lines('golive: 1', 'name: demo', 'steps: [{ id: a, run: x }]'), { environment: 'uat' })).toEqual([]);
+  it('refuses an --env that names an inherited member of an object, never its own key', () => {
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      expect(runRule(knownEnvironment, yaml, { environment: name })).toEqual([
+        `3:1 E028 environment \`${name}\` is not defined (defined: uat, production)`,
+      ]);
+    }
+  });
+
+  it('refuses an empty --env', () => {
+    expect(runRule(knownEnvironment, yaml, { environment: '' })).toEqual(['3:1 E028 the --env value is empty']);
+  });
+
+  it('refuses any --env when the runbook defines no environments', () => {
+    const bare = lines('golive: 1', 'name: demo', 'steps: [{ id: a, run: x }]');
+    expect(runRule(knownEnvironment, bare, { environment: 'uat' })).toEqual([
+      '2:1 E028 this runbook defines no environments, so --env uat cannot be used',
+    ]);
+    expect(runRule(knownEnvironment, bare)).toEqual([]);
   });
 });
 
@@ -313,5 +341,33 @@ describe('loading runbooks that come close to a rule', () => {
     const result = loadRunbookText('yes.yaml', lines('golive: 1', 'name: yes-run', 'steps: [{ id: a, run: yes }]'));
     expect(result.failed).toBe(false);
     expect(result.runbook?.steps[0]).toMatchObject({ run: 'yes' });
+  });
+});
+
+describe('limits', () => {
+  it('refuses a var or step env value over MAX_ARG_STRLEN, and accepts one that just fits', () => {
+    const fits = 'x'.repeat(131_072 - 'big='.length - 1);
+    const runbook = (value: string) => lines('golive: 1', 'name: demo', `vars: { big: "${value}" }`, 'steps:', '  - id: a', '    run: "true"', `    env: { big: "${value}" }`);
+    expect(runRule(valuesCanBeSpawned, runbook(fits))).toEqual([]);
+    expect(runRule(valuesCanBeSpawned, runbook(`${fits}y`))).toEqual([
+      '3:14 E030 vars.big: the value is 131068 bytes: `big=value` must fit in 131072 bytes (the kernel\'s MAX_ARG_STRLEN)',
+      '7:17 E030 steps[0].env.big: the value is 131068 bytes: `big=value` must fit in 131072 bytes (the kernel\'s MAX_ARG_STRLEN)',
+    ]);
+  });
+
+  it('refuses an id one byte over the limit, accepts one at it, group members included', () => {
+    const id = (n: number) => 'a'.repeat(n);
+    const yaml = lines('golive: 1', 'name: demo', 'steps:', `  - id: ${id(204)}`, '    parallel:', `      - { id: ${id(205)}, run: "true" }`, `      - { id: b${id(203)}, run: "true" }`);
+    expect(runRule(idsFitFileNames, yaml)).toEqual([
+      `6:15 E032 steps[0].parallel[0].id: the id is 205 characters long; at most 204 (it names log files, and a file name holds 255 bytes with golive's suffixes)`,
+    ]);
+  });
+
+  it('refuses a duration one millisecond past what a timer holds', () => {
+    const yaml = (d: string) => lines('golive: 1', 'name: demo', 'steps:', '  - id: a', '    run: "true"', `    timeout: ${d}`);
+    expect(runRule(durationsFitTimers, yaml('596h31m23s'))).toEqual([]);
+    expect(runRule(durationsFitTimers, yaml('596h31m24s'))).toEqual([
+      '6:14 E031 steps[0].timeout: `596h31m24s` is longer than the longest duration, 596h31m23s (2^31-1 ms, about 24.8 days: the longest a timer can wait)',
+    ]);
   });
 });

@@ -74,6 +74,14 @@ describe('renderTemplate', () => {
     expect(renderTemplate(text, context)).toBe('deploy 2.4.0 /home/ops s3cret b-42 run-7 uat');
   });
 
+  it('looks up own keys only: inherited members of an object are missing values', () => {
+    const text = '{{ vars.constructor }}|{{ env.toString }}|{{ secrets.hasOwnProperty }}|{{ steps.backup.outputs.toString }}|{{ steps.constructor.outputs.name }}';
+    expect(renderTemplate(text, context, (part) => `<missing ${part.expression}>`)).toBe(
+      '<missing vars.constructor>|<missing env.toString>|<missing secrets.hasOwnProperty>|<missing steps.backup.outputs.toString>|<missing steps.constructor.outputs.name>',
+    );
+    expect(renderTemplate('{{ env.PATH }}', { ...context, env: process.env })).toBe(process.env.PATH);
+  });
+
   it('substitutes the same reference each time it occurs', () => {
     expect(renderTemplate('{{ vars.release }}/{{ vars.release }}', context)).toBe('2.4.0/2.4.0');
   });
