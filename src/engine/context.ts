@@ -75,6 +75,8 @@ export class Interruption {
 /** The run's shared state. */
 export class RunContext {
   readonly outputs: Record<string, Record<string, string>> = {};
+  /** Outputs not kept because they contain a secret, per step (see outputs.ts). */
+  readonly refusedOutputs: Record<string, string[]> = {};
   readonly steps = new Map<string, StepRecord>();
   readonly issues: string[] = [];
   readonly active = new Set<RunningCommand>();
