@@ -41,6 +41,11 @@ export function logMaxFromEnvironment(env: NodeJS.ProcessEnv = process.env): num
   return bytes;
 }
 
+/** The one line a command's output gets when its log left bytes out. */
+export function leftOutNotice(logPath: string, leftOut: number, maxBytes: number): string {
+  return `… [golive left ${leftOut} bytes out of the middle of ${logPath}: a log keeps the head and the tail of a command's output, ${formatBytes(maxBytes)} in all (${LOG_MAX_VARIABLE})]\n`;
+}
+
 /** Writes a command's output to its log, keeping the head and the tail only. */
 export class CappedLog {
   private readonly headBytes: number;

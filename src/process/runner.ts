@@ -11,17 +11,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { HeadTailCapture } from './head-tail.js';
 import { ByteMasker } from './byte-masker.js';
 import { MaskedLineSplitter } from './line-splitter.js';
-import { CappedLog, logMaxFromEnvironment } from './log-cap.js';
+import { CappedLog, leftOutNotice, logMaxFromEnvironment } from './log-cap.js';
 import { LogFile } from './log-file.js';
 import { createMasker, type Masker } from './mask.js';
 import { discardOutputsFile, prepareOutputsFile, readOutputsFile } from './outputs-file.js';
 import { registerGroup, signalGroup, unregisterGroup } from './process-groups.js';
-import { createScriptFile, shellFlags, type ScriptFile } from './script-file.js';
+import { createScriptFile, scriptDirectory, shellFlags, type ScriptFile } from './script-file.js';
 import type { CommandResult, CommandSpec, OutputStream, ProcessRunner, RunningCommand } from './types.js';
 
 export { killAllProcessGroups } from './process-groups.js';
@@ -121,7 +120,7 @@ class CommandExecution implements RunningCommand {
       return;
     }
     try {
-      this.script = createScriptFile(privateDirectory(spec), spec.shell, spec.command, tmpdir());
+      this.script = createScriptFile(scriptDirectory(spec), spec.shell, spec.command, tmpdir());
     } catch (error) {
       this.failToStart(`cannot write the command for the shell: ${(error as Error).message}`);
       return;
@@ -306,7 +305,7 @@ class CommandExecution implements RunningCommand {
     const { outputs, refused } = this.outputsPath === undefined ? { outputs: {}, refused: [] } : readOutputsFile(this.outputsPath, this.masker);
     const leftOut = (await this.log?.close()) ?? 0;
     // One line for the watcher; the log itself has the marker where the bytes are missing.
-    if (leftOut > 0) this.onOutput?.('stderr', `… [golive left ${leftOut} bytes out of the middle of ${this.spec.logPath}: it keeps the head and the tail of each command's output, ${this.logMaxBytes} bytes in all (GOLIVE_LOG_MAX)]\n`);
+    if (leftOut > 0) this.onOutput?.('stderr', leftOutNotice(this.spec.logPath!, leftOut, this.logMaxBytes));
     const { head, tail } = this.capture.result();
     this.settle({
       exitCode: this.exitCode,
@@ -348,16 +347,6 @@ class CommandExecution implements RunningCommand {
       ok: false,
     });
   }
-}
-
-/**
- * Where the command's script file is made (and unlinked at once): the run's
- * private log directory when there is one, else the system temp directory.
- */
-function privateDirectory(spec: CommandSpec): string {
-  if (spec.logPath !== undefined) return dirname(spec.logPath);
-  if (spec.outputsPath !== undefined) return dirname(spec.outputsPath);
-  return tmpdir();
 }
 
 /** Node reports a missing cwd as a missing shell (`spawn bash ENOENT`): tell them apart. */

@@ -21,8 +21,10 @@
  */
 
 import { closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { ensureDirectory } from './directories.js';
+import type { CommandSpec } from './types.js';
 
 /** A command text held in an unlinked file, ready to hand to a shell. */
 export interface ScriptFile {
@@ -80,6 +82,16 @@ function writeUnlinked(dir: string, shell: string, command: string): ScriptFile 
       try { closeSync(fd); } catch { /* already closed */ }
     },
   };
+}
+
+/**
+ * Where a command's script file is made (and unlinked at once): the run's
+ * private log directory when there is one, else the system temp directory.
+ */
+export function scriptDirectory(spec: Pick<CommandSpec, 'logPath' | 'outputsPath'>): string {
+  if (spec.logPath !== undefined) return dirname(spec.logPath);
+  if (spec.outputsPath !== undefined) return dirname(spec.outputsPath);
+  return tmpdir();
 }
 
 /**

@@ -113,7 +113,7 @@ describe('a command whose output passes the cap', () => {
     expect(log.endsWith('y\ny\n')).toBe(true);
     const notice = lines.filter((line) => line.text.includes('golive left'));
     expect(notice).toHaveLength(1);
-    expect(notice[0].text).toBe(`… [golive left ${leftOut} bytes out of the middle of ${logPath}: it keeps the head and the tail of each command's output, 65536 bytes in all (GOLIVE_LOG_MAX)]\n`);
+    expect(notice[0].text).toBe(`… [golive left ${leftOut} bytes out of the middle of ${logPath}: a log keeps the head and the tail of a command's output, 64 KiB in all (GOLIVE_LOG_MAX)]\n`);
     expect(existsSync(`${logPath}.tail-0`) || existsSync(`${logPath}.tail-1`)).toBe(false);
   });
 });
