@@ -4,11 +4,11 @@
  * rollbacks and restore checks run; nothing on disk holds it afterwards;
  * an output holding a secret is refused, not passed on as `***`.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { both, goliveBin, removeTempDirs, runGolive, tempDir, type GoliveResult } from './helpers.js';
+import { both, removeTempDirs, runGolive, tempDir } from './helpers.js';
+import { isAlive, pidsIn, startGolive, type LiveGolive } from './process-helpers.js';
 
 afterAll(() => removeTempDirs());
 
@@ -63,16 +63,12 @@ async function scanCommandLines(secret: string, done: () => boolean): Promise<{ 
   return { withSecret: [...withSecret], sleeps };
 }
 
-/** Starts golive and resolves with its result; `ended()` turns true once it has exited. */
-function startGolive(args: string[], cwd: string, env: Record<string, string>): { result: Promise<GoliveResult>; ended: () => boolean } {
+/** Starts golive; `ended()` turns true once it has exited. */
+function startWatched(args: string[], cwd: string, env: Record<string, string>): LiveGolive & { ended: () => boolean } {
+  const golive = startGolive(args, { cwd, env });
   let exited = false;
-  const child = spawn(process.execPath, [goliveBin, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const result = new Promise<GoliveResult>((resolve) => child.on('close', (code) => { exited = true; resolve({ code, stdout, stderr }); }));
-  return { result, ended: () => exited };
+  void golive.exited.then(() => (exited = true));
+  return { ...golive, ended: () => exited };
 }
 
 describe('secrets never reach a command line', () => {
@@ -80,9 +76,9 @@ describe('secrets never reach a command line', () => {
     const dir = tempDir();
     const tmp = tempDir('golive-e2e-tmp-');
     writeFileSync(join(dir, 'runbook.yaml'), EVERY_PATH);
-    const golive = startGolive(['run', 'runbook.yaml', '--db', join(dir, 'journal', 'golive.db')], dir, { DEMO_TOKEN: SECRET, TMPDIR: tmp });
+    const golive = startWatched(['run', 'runbook.yaml', '--db', join(dir, 'journal', 'golive.db')], dir, { DEMO_TOKEN: SECRET, TMPDIR: tmp });
     const scan = await scanCommandLines(SECRET, golive.ended);
-    const result = await golive.result;
+    const result = await golive.exited;
 
     expect(result.code, both(result)).toBe(1); // migrate failed, deploy was rolled back and the restore check passed
     expect(result.stdout).toContain('deploying with ***');
@@ -93,6 +89,32 @@ describe('secrets never reach a command line', () => {
     expect(filesContaining(dir, SECRET)).toEqual([]);
     expect(filesContaining(tmp, SECRET)).toEqual([]);
     expect(readdirSync(join(dir, 'journal', 'logs'), { recursive: true }).filter((name) => String(name).includes('golive-script'))).toEqual([]);
+  });
+
+  it('leaves no copy on disk when golive is killed with kill -9 while the step runs', async () => {
+    const dir = tempDir();
+    const tmp = tempDir('golive-e2e-tmp-');
+    writeFileSync(join(dir, 'runbook.yaml'), `golive: 1
+name: killed
+secrets:
+  TOKEN: { env: DEMO_TOKEN }
+steps:
+  - id: long
+    run: echo $$ > pid; echo "started with {{ secrets.TOKEN }}"; sleep 30
+`);
+    const golive = startWatched(['run', 'runbook.yaml', '--db', join(dir, 'golive.db')], dir, { DEMO_TOKEN: SECRET, TMPDIR: tmp });
+    await golive.waitForOutput(/started with \*\*\*/);
+    const shell = pidsIn(join(dir, 'pid'));
+    try {
+      golive.child.kill('SIGKILL');
+      await golive.exited;
+      // The orphaned shell still runs its script (the kernel keeps the unlinked text for it), but no file holds it.
+      expect(shell.every(isAlive)).toBe(true);
+      expect(filesContaining(dir, SECRET)).toEqual([]);
+      expect(filesContaining(tmp, SECRET)).toEqual([]);
+    } finally {
+      for (const pid of shell) try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
+    }
   });
 });
 
