@@ -181,7 +181,7 @@ steps:
     expect(readdirSync(join(dir, 'logs'), { recursive: true }).map(String).filter((name) => name.includes('.tail-'))).toEqual([]);
   });
 
-  it('refuses a GOLIVE_LOG_MAX that is not a size, before anything runs', async () => {
+  it('refuses a GOLIVE_LOG_MAX that is not a size, before anything runs or is recorded', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'runbook.yaml'), 'golive: 1\nname: t\nsteps:\n  - id: a\n    run: touch ran\n');
     const result = await runGolive(['run', 'runbook.yaml', '--db', join(dir, 'golive.db')], { cwd: dir, env: { GOLIVE_LOG_MAX: 'lots' } });
@@ -189,5 +189,6 @@ steps:
     expect(result.stderr).toMatch(/GOLIVE_LOG_MAX=lots is not a log size\n.*hint: .*GOLIVE_LOG_MAX/s);
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(join(dir, 'ran'))).toBe(false);
+    expect(existsSync(join(dir, 'golive.db')), 'no run is recorded').toBe(false);
   });
 });
