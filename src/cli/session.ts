@@ -102,6 +102,8 @@ export interface SessionExtras {
 export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags, extras: SessionExtras = {}): Promise<Session> {
   const { parent, lock = true } = extras;
   let warnings = extras.warnings ?? [];
+  // First: a bad GOLIVE_LOG_MAX is a usage error before any run is recorded.
+  const runner = createProcessRunner();
   const dbPath = parent ? dbPathFor(flags.db) : journalForRunbook(plan.source.absolutePath, { flag: flags.db, cwd: process.cwd(), env: process.env });
   const runId = newRunId();
   const operator = operatorName(flags.operator);
@@ -162,7 +164,7 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
     const stopListening = listenForStopSignals(interruption);
     return {
       store, runId, operator, host, interruption, sink, prompter: output.prompter, events: seen,
-      ports: { runner: createProcessRunner(), clock: systemClock, prompter: output.prompter, sink },
+      ports: { runner, clock: systemClock, prompter: output.prompter, sink },
       logDir: join(dirname(dbPath), 'logs', runId),
       async close() {
         try {

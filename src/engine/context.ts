@@ -83,6 +83,8 @@ export class Interruption {
 export class RunContext {
   /** By step id, then output name; null prototypes, since both names are the user's. */
   readonly outputs: Record<string, Record<string, string>> = Object.create(null);
+  /** Outputs not kept because they contain a secret, per step (see outputs.ts). */
+  readonly refusedOutputs: Record<string, string[]> = Object.create(null);
   readonly steps = new Map<string, StepRecord>();
   readonly issues: string[] = [];
   readonly active = new Set<RunningCommand>();

@@ -155,6 +155,12 @@ export type EngineEventBody =
       tail: string;
       outputBytes: number;
       outputs: Record<string, string>;
+      /**
+       * Outputs the command wrote but golive did not keep, because their
+       * value contains a secret (names only; added after format v1 first
+       * landed). A later command that refers to one fails before it starts.
+       */
+      refusedOutputs?: string[];
       logPath?: string;
       message?: string;
     }

@@ -8,6 +8,7 @@ import type { CommandResult } from '../process/types.js';
 import type { PlannedCommand } from '../runbook/plan.js';
 import type { RunContext } from './context.js';
 import type { AttemptStatus, Phase } from './events.js';
+import { recordStepOutputs, refusedOutputWarning, refusedReferenceFailure, refusedReferences } from './outputs.js';
 
 /** What to execute and how to label it. */
 export interface ExecutionRequest {
@@ -48,6 +49,8 @@ export const TIMEOUT_EXIT_CODE = 124;
 export async function execute(ctx: RunContext, request: ExecutionRequest): Promise<Execution> {
   const { phase, stepId } = request;
   if (ctx.interruption.requested) return { status: 'not-started', message: 'not started: the run was interrupted' };
+  const refused = refusedReferences([request.command.run, request.command.cwd, ...Object.values(request.env ?? {})], ctx.refusedOutputs);
+  if (refused.length > 0) return refuseToStart(ctx, request, refusedReferenceFailure(refused));
   const warnings: string[] = [];
   const warn = (message: string) => warnings.push(message);
   const commandText = ctx.render(request.command.run, warn);
@@ -89,19 +92,41 @@ export async function execute(ctx: RunContext, request: ExecutionRequest): Promi
   // A spawn error can quote a cwd or command built from secrets: mask before it is stored or shown.
   const failure = describeFailure(result, request.command.timeoutMs);
   const message = failure === undefined ? undefined : ctx.mask(failure);
-  // Output names come from the command too, and may echo a secret.
-  const outputs = Object.fromEntries(Object.entries(result.outputs).map(([name, value]) => [ctx.mask(name), ctx.mask(value)]));
+  // The runner keeps no output holding a secret (see outputs.ts): values pass on unchanged.
+  const { outputs, refusedOutputs = [] } = result;
+  for (const name of refusedOutputs) await ctx.emit({ kind: 'warning', stepId, message: refusedOutputWarning(stepId, name) });
   await ctx.emit({
     kind: 'step.finished', phase, stepId, attempt: request.attempt, status,
     exitCode: result.timedOut ? TIMEOUT_EXIT_CODE : result.exitCode, signal: result.signal,
     durationMs: Math.round(result.durationMs), expectedMs: request.expectedMs, head: result.head, tail: result.tail,
     // A command that printed nothing has no log file.
-    outputBytes: result.outputBytes, outputs, logPath: result.outputBytes > 0 ? logPath : undefined, message,
+    outputBytes: result.outputBytes, outputs, ...(refusedOutputs.length > 0 ? { refusedOutputs } : {}),
+    logPath: result.outputBytes > 0 ? logPath : undefined, message,
   });
   // Outputs count even from a failed attempt: the rollback of a half-applied step may need them.
   if (outputFailure !== undefined) throw outputFailure;
-  if (request.captureOutputs) ctx.outputs[stepId] = Object.assign(Object.create(null), ctx.outputs[stepId], outputs);
+  if (request.captureOutputs) recordStepOutputs(ctx.outputs, ctx.refusedOutputs, stepId, outputs, refusedOutputs);
   return { status, result, message };
+}
+
+/**
+ * A command that refers to a refused output is recorded as started and failed
+ * without a process, like one whose shell is missing: it never runs with a
+ * value other than the one the step wrote.
+ */
+async function refuseToStart(ctx: RunContext, request: ExecutionRequest, failure: string): Promise<Execution> {
+  const { phase, stepId, attempt } = request;
+  const message = ctx.mask(`could not start: ${failure}`);
+  await ctx.emit({
+    kind: 'step.started', phase, stepId, title: request.title, owner: request.owner, group: request.group,
+    attempt, attempts: request.attempts, expectedMs: request.expectedMs, timeoutMs: request.command.timeoutMs,
+    command: ctx.display(request.command.run),
+  });
+  await ctx.emit({
+    kind: 'step.finished', phase, stepId, attempt, status: 'failed', exitCode: null, signal: null,
+    durationMs: 0, expectedMs: request.expectedMs, head: '', tail: '', outputBytes: 0, outputs: {}, message,
+  });
+  return { status: 'failed', message };
 }
 
 function describeFailure(result: CommandResult, timeoutMs: number | undefined): string | undefined {

@@ -26,6 +26,8 @@ export interface EngineResult {
 export interface PriorState {
   steps: Map<string, StepRecord>;
   outputs: Record<string, Record<string, string>>;
+  /** Outputs refused because they contain a secret (commands using them fail before they start). */
+  refusedOutputs?: Record<string, string[]>;
   /** The checklist already ended in GO / CONDITIONAL GO. */
   checklistDone: boolean;
   /** Steps started but never recorded as ended. */
@@ -150,6 +152,7 @@ function contextFor(run: EngineRun): RunContext {
     // Completions in this run come after every earlier one: rollback order spans runs.
     ctx.continueCompletionOrder(Math.max(0, ...[...run.prior.steps.values()].map((r) => r.completedAt ?? 0)));
     Object.assign(ctx.outputs, run.prior.outputs);
+    Object.assign(ctx.refusedOutputs, run.prior.refusedOutputs);
   }
   return ctx;
 }

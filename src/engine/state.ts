@@ -6,11 +6,14 @@
  */
 import type { StepRecord } from './context.js';
 import type { EngineEvent } from './events.js';
+import { recordStepOutputs } from './outputs.js';
 
 /** The folded state of a chain of runs (a run and its resumes/rollbacks). */
 export interface FoldedState {
   steps: Map<string, StepRecord>;
   outputs: Record<string, Record<string, string>>;
+  /** Outputs refused because they contain a secret, per step: commands using them fail before they start. */
+  refusedOutputs: Record<string, string[]>;
   checklistDone: boolean;
   /** Steps started whose end was never recorded (golive itself died): in doubt. */
   inDoubt: string[];
@@ -35,6 +38,7 @@ export function foldEvents(events: EngineEvent[]): FoldedState {
   const steps = new Map<string, StepRecord>();
   // Null prototypes: step ids and output names are the user's (`constructor` is a valid step id).
   const outputs: Record<string, Record<string, string>> = Object.create(null);
+  const refusedOutputs: Record<string, string[]> = Object.create(null);
   let checklistDone = false;
   let vars: Record<string, string> = {};
   let varsSeen = false;
@@ -73,7 +77,7 @@ export function foldEvents(events: EngineEvent[]): FoldedState {
         pids[event.stepId] = event.pid;
         break;
       case 'step.finished':
-        if (event.phase === 'step' && Object.keys(event.outputs).length > 0) outputs[event.stepId] = Object.assign(Object.create(null), outputs[event.stepId], event.outputs);
+        if (event.phase === 'step') recordStepOutputs(outputs, refusedOutputs, event.stepId, event.outputs, event.refusedOutputs);
         break;
       case 'step.state': {
         const record: StepRecord = { state: event.state, completedAt: steps.get(event.stepId)?.completedAt, continued: event.state === 'failed' ? steps.get(event.stepId)?.continued : undefined };
@@ -101,7 +105,7 @@ export function foldEvents(events: EngineEvent[]): FoldedState {
     } else if (record.state === 'in-doubt') inDoubt.push(id);
     if (record.rollbackInDoubt) rollbackInDoubt.push(id);
   }
-  return { steps, outputs, checklistDone, inDoubt, vars, rolledBack, pids, rollbackInDoubt, lastRollback };
+  return { steps, outputs, refusedOutputs, checklistDone, inDoubt, vars, rolledBack, pids, rollbackInDoubt, lastRollback };
 }
 
 /** A command whose start was recorded and whose end never was, with the process group it ran as. */

@@ -24,21 +24,45 @@ export function createOutputsFile(): string {
   return path;
 }
 
+/** What a step wrote to `$GOLIVE_OUTPUT`, split by whether golive keeps it. */
+export interface ReadOutputs {
+  /** Outputs kept, unchanged: none of them contains a secret. */
+  outputs: Record<string, string>;
+  /**
+   * Names of outputs golive refused because their value (or name) contains a
+   * secret; a name holding a secret is given masked. A masked value passed on
+   * as `***` would silently change what later steps receive, so such an
+   * output is dropped instead (GitHub Actions does the same).
+   */
+  refused: string[];
+}
+
 /**
- * Reads and deletes an outputs file, returning its masked values. A missing
- * or unreadable file yields no outputs: the step may have removed it.
+ * Reads and deletes an outputs file. A missing or unreadable file yields no
+ * outputs: the step may have removed it.
  */
-export function readOutputsFile(path: string, masker: Masker): Record<string, string> {
+export function readOutputsFile(path: string, masker: Masker): ReadOutputs {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch {
-    return {}; // never written: the step set no outputs
+    return { outputs: {}, refused: [] }; // never written: the step set no outputs
   }
   rmSync(path, { force: true });
-  const outputs = parseOutputs(text);
-  if (!masker.empty) for (const name of Object.keys(outputs)) outputs[name] = masker.mask(outputs[name]);
-  return outputs;
+  return splitSecretOutputs(parseOutputs(text), masker);
+}
+
+/** Separates the outputs whose name or value contains a secret from the others. */
+export function splitSecretOutputs(parsed: Record<string, string>, masker: Masker): ReadOutputs {
+  if (masker.empty) return { outputs: parsed, refused: [] };
+  const outputs = new Map<string, string>();
+  const refused: string[] = [];
+  for (const [name, value] of Object.entries(parsed)) {
+    const maskedName = masker.mask(name);
+    if (maskedName !== name || masker.mask(value) !== value) refused.push(maskedName);
+    else outputs.set(name, value);
+  }
+  return { outputs: Object.fromEntries(outputs), refused };
 }
 
 /**

@@ -10,14 +10,17 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { Readable } from 'node:stream';
 import { HeadTailCapture } from './head-tail.js';
 import { ByteMasker } from './byte-masker.js';
 import { MaskedLineSplitter } from './line-splitter.js';
+import { CappedLog, leftOutNotice, logMaxFromEnvironment } from './log-cap.js';
 import { LogFile } from './log-file.js';
 import { createMasker, type Masker } from './mask.js';
 import { discardOutputsFile, prepareOutputsFile, readOutputsFile } from './outputs-file.js';
 import { registerGroup, signalGroup, unregisterGroup } from './process-groups.js';
+import { createScriptFile, scriptDirectory, shellFlags, type ScriptFile } from './script-file.js';
 import type { CommandResult, CommandSpec, OutputStream, ProcessRunner, RunningCommand } from './types.js';
 
 export { killAllProcessGroups } from './process-groups.js';
@@ -38,22 +41,24 @@ const AFTER_KILL_MS = 50;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * Creates the process runner. Each command runs as `bash -e -o pipefail -c`,
- * `sh -e -c` or `<shell> -c`, detached in a new process group, with stdin
- * closed: steps are non-interactive. When it ends, its whole group is
+ * Creates the process runner. Each command runs as a script (`bash -e -o
+ * pipefail <script>`, `sh -e <script>` or `<shell> <script>`) whose text never
+ * appears on a command line (see script-file.ts), detached in a new process
+ * group, with stdin closed: steps are non-interactive. When it ends, its whole group is
  * SIGKILLed, so background jobs it left behind do not outlive the step; only
  * processes that deliberately leave the group (`setsid`, service managers)
- * survive it.
+ * survive it. Each log keeps at most `logMaxBytes` (default: from
+ * `GOLIVE_LOG_MAX`, else 128 MiB; see log-cap.ts); a bad `GOLIVE_LOG_MAX`
+ * throws a UsageError here, before any command runs.
  */
-export function createProcessRunner(): ProcessRunner {
-  return { start: (spec, onOutput) => new CommandExecution(spec, onOutput) };
+export function createProcessRunner(options: { logMaxBytes?: number } = {}): ProcessRunner {
+  const logMaxBytes = options.logMaxBytes ?? logMaxFromEnvironment();
+  return { start: (spec, onOutput) => new CommandExecution(spec, logMaxBytes, onOutput) };
 }
 
-/** The command line for a spec's shell. */
-export function shellArguments(shell: string, command: string): string[] {
-  if (shell === 'bash') return ['-e', '-o', 'pipefail', '-c', command];
-  if (shell === 'sh') return ['-e', '-c', command];
-  return ['-c', command];
+/** The command line for a spec's shell, given the path the shell opens the script by. */
+export function shellArguments(shell: string, scriptPath: string): string[] {
+  return [...shellFlags(shell), scriptPath];
 }
 
 /** One started command: its state machine from spawn to result. */
@@ -66,9 +71,10 @@ class CommandExecution implements RunningCommand {
   private readonly startedTick = performance.now();
   private readonly masker: Masker;
   private readonly capture: HeadTailCapture;
-  private readonly log: LogFile | undefined;
+  private readonly log: CappedLog | undefined;
   private readonly outputsPath: string | undefined;
   private readonly child: ChildProcess | undefined;
+  private readonly script: ScriptFile | undefined;
   private readonly splitters: MaskedLineSplitter[] = [];
   private readonly rawStreams: Array<() => ByteMasker | undefined> = [];
   private rawNoticeGiven = false;
@@ -90,6 +96,7 @@ class CommandExecution implements RunningCommand {
 
   constructor(
     private readonly spec: CommandSpec,
+    private readonly logMaxBytes: number,
     private readonly onOutput?: (stream: OutputStream, text: string) => void,
   ) {
     this.result = new Promise((resolve) => (this.settle = resolve));
@@ -108,13 +115,24 @@ class CommandExecution implements RunningCommand {
       env.GOLIVE_OUTPUT = this.outputsPath;
     }
 
+    if (spec.command.includes('\0')) {
+      this.failToStart('the command contains null bytes, which no shell can take');
+      return;
+    }
+    try {
+      this.script = createScriptFile(scriptDirectory(spec), spec.shell, spec.command, tmpdir());
+    } catch (error) {
+      this.failToStart(`cannot write the command for the shell: ${(error as Error).message}`);
+      return;
+    }
+
     let child: ChildProcess;
     try {
-      child = spawn(spec.shell, shellArguments(spec.shell, spec.command), {
+      child = spawn(spec.shell, this.script.args, {
         cwd: spec.cwd,
         env,
         detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: ['ignore', 'pipe', 'pipe', ...this.script.extraStdio],
       });
     } catch (error) {
       // Invalid arguments (a NUL byte in the command or env) throw at once.
@@ -131,11 +149,13 @@ class CommandExecution implements RunningCommand {
     registerGroup(child.pid);
 
     if (spec.logPath !== undefined) {
-      this.log = new LogFile(spec.logPath, {
+      const failed = (message: string) => this.emit('stderr', this.masker.mask(`golive: ${message}\n`));
+      const file = new LogFile(spec.logPath, {
         pause: () => this.forEachPipe((pipe) => pipe.pause()),
         resume: () => this.forEachPipe((pipe) => pipe.resume()),
-        failed: (message) => this.emit('stderr', this.masker.mask(`golive: ${message}\n`)),
+        failed,
       });
+      this.log = new CappedLog(file, spec.logPath, logMaxBytes, failed);
     }
     this.follow(child.stdout!, 'stdout');
     this.follow(child.stderr!, 'stderr');
@@ -228,6 +248,7 @@ class CommandExecution implements RunningCommand {
 
   private onLeaderExit(code: number | null, signal: NodeJS.Signals | null): void {
     this.leaderExited = true;
+    this.script?.close();
     this.exitCode = code;
     this.exitSignal = signal;
     clearTimeout(this.timeoutTimer);
@@ -281,8 +302,10 @@ class CommandExecution implements RunningCommand {
       const masker = raw();
       if (masker) this.keepRaw(masker.end());
     }
-    const outputs = this.outputsPath === undefined ? {} : readOutputsFile(this.outputsPath, this.masker);
-    await this.log?.close();
+    const { outputs, refused } = this.outputsPath === undefined ? { outputs: {}, refused: [] } : readOutputsFile(this.outputsPath, this.masker);
+    const leftOut = (await this.log?.close()) ?? 0;
+    // One line for the watcher; the log itself has the marker where the bytes are missing.
+    if (leftOut > 0) this.onOutput?.('stderr', leftOutNotice(this.spec.logPath!, leftOut, this.logMaxBytes));
     const { head, tail } = this.capture.result();
     this.settle({
       exitCode: this.exitCode,
@@ -296,6 +319,7 @@ class CommandExecution implements RunningCommand {
       tail,
       outputBytes: this.outputBytes,
       outputs,
+      ...(refused.length > 0 ? { refusedOutputs: refused } : {}),
       ok: this.exitCode === 0 && !this.timedOut && !this.stopped,
     });
   }
@@ -303,6 +327,7 @@ class CommandExecution implements RunningCommand {
   private failToStart(message: string): void {
     if (this.finished) return;
     this.finished = true;
+    this.script?.close();
     this.forEachPipe((pipe) => pipe.destroy());
     if (this.outputsPath !== undefined) discardOutputsFile(this.outputsPath);
     const endedAt = new Date();

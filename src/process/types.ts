@@ -61,8 +61,13 @@ export interface CommandResult {
   tail: string;
   /** Total bytes of output seen. */
   outputBytes: number;
-  /** Parsed `name=value` lines of `$GOLIVE_OUTPUT` (values masked). */
+  /** Parsed `name=value` lines of `$GOLIVE_OUTPUT`, except those holding a secret. */
   outputs: Record<string, string>;
+  /**
+   * Outputs written but not kept because their value (or name) contains a
+   * secret (names masked); see `readOutputsFile`. Absent when there are none.
+   */
+  refusedOutputs?: string[];
   /** Convenience: exitCode === 0 and not timed out / stopped / spawnError. */
   ok: boolean;
 }

@@ -8,6 +8,7 @@
 import type { EngineEvent, EventKind, EventOf } from '../../src/engine/events.js';
 import type { Choice, Clock, EventSink, Prompter } from '../../src/engine/ports.js';
 import { createMasker } from '../../src/process/mask.js';
+import { splitSecretOutputs } from '../../src/process/outputs-file.js';
 import type { CommandResult, CommandSpec, OutputStream, ProcessRunner, RunningCommand } from '../../src/process/types.js';
 
 /**
@@ -138,12 +139,14 @@ export class FakeRunner implements ProcessRunner {
       const stopped = how !== 'exit';
       const exitCode = spawnFailed || stopped || behaviour.timedOut ? null : behaviour.exitCode ?? 0;
       const signal = how === 'terminate' ? 'SIGTERM' : how === 'kill' ? 'SIGKILL' : behaviour.timedOut ? 'SIGKILL' : null;
-      const outputs = Object.fromEntries(Object.entries(behaviour.outputs ?? {}).map(([k, v]) => [k, masker.mask(v)]));
+      // As the real runner does: an output holding a secret is refused, never masked.
+      const { outputs, refused } = splitSecretOutputs(behaviour.outputs ?? {}, masker);
       settle({
         exitCode, signal, timedOut: behaviour.timedOut === true && !stopped, stopped, spawnError: behaviour.spawnError ? masker.mask(behaviour.spawnError) : undefined,
         startedAt, endedAt, durationMs: endedAt.getTime() - startedAt.getTime(),
         head: stdout + stderr, tail: '', outputBytes: Buffer.byteLength(stdout + stderr),
         outputs: spawnFailed ? {} : outputs,
+        ...(spawnFailed || refused.length === 0 ? {} : { refusedOutputs: refused }),
         ok: exitCode === 0 && !stopped && !spawnFailed && !behaviour.timedOut,
       });
     };

@@ -80,5 +80,5 @@ export function harness(yaml: string, setup: HarnessOptions = {}): Harness {
 /** The state a later run (resume, rollback) starts from, folded from an earlier run's events. */
 export function priorFrom(events: EngineEvent[], extra: Partial<PriorState> = {}): PriorState {
   const folded = foldEvents(events);
-  return { steps: folded.steps, outputs: folded.outputs, checklistDone: folded.checklistDone, inDoubt: folded.inDoubt, parentRunId: 'run-1', ...extra };
+  return { steps: folded.steps, outputs: folded.outputs, refusedOutputs: folded.refusedOutputs, checklistDone: folded.checklistDone, inDoubt: folded.inDoubt, parentRunId: 'run-1', ...extra };
 }

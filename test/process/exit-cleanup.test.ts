@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -19,9 +19,12 @@ afterEach(() => {
   temp.cleanup();
 });
 
+/** Transpiles src/process (and src/errors.ts, which it imports) into `outDir`, keeping the layout. */
 function transpileRunner(outDir: string): void {
-  const sourceDir = join(import.meta.dirname, '../../src/process');
-  for (const file of readdirSync(sourceDir).filter((name) => name.endsWith('.ts'))) {
+  const sourceDir = join(import.meta.dirname, '../../src');
+  mkdirSync(join(outDir, 'process'));
+  const files = [...readdirSync(join(sourceDir, 'process')).filter((name) => name.endsWith('.ts')).map((name) => `process/${name}`), 'errors.ts'];
+  for (const file of files) {
     const source = readFileSync(join(sourceDir, file), 'utf8');
     const { outputText } = ts.transpileModule(source, {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
@@ -37,7 +40,7 @@ it('kills running step groups when golive dies of an uncaught error', async () =
   const script = join(temp.dir, 'crash.mjs');
   writeFileSync(
     script,
-    `import { createProcessRunner } from './runner.js';
+    `import { createProcessRunner } from './process/runner.js';
 const running = createProcessRunner().start({
   command: 'sleep 30 & echo $! >> ${JSON.stringify(pidFile)}; echo $$ >> ${JSON.stringify(pidFile)}; sleep 30',
   shell: 'bash', cwd: ${JSON.stringify(temp.dir)}, env: {}, secrets: [],

@@ -37,7 +37,7 @@ describe('parseOutputs', () => {
 describe('$GOLIVE_OUTPUT', () => {
   const runner = createProcessRunner();
 
-  it('gives the command a private fresh file, parses it with masking, and deletes it', async () => {
+  it('gives the command a private fresh file, parses it, refuses outputs holding a secret, and deletes it', async () => {
     const command = [
       'echo "path=$GOLIVE_OUTPUT"',
       'stat -c %a "$GOLIVE_OUTPUT"',
@@ -54,7 +54,16 @@ describe('$GOLIVE_OUTPUT', () => {
     expect(path).toMatch(/golive-output-[0-9a-f-]{36}$/);
     expect(mode).toBe('600');
     expect(existsSync(path)).toBe(false);
-    expect(result.outputs).toEqual({ backup_id: 'bk-42', token: 'Bearer ***', report: 'rows: 10\npassword: ***' });
+    // Never `Bearer ***`: a later step would receive a value the step did not write.
+    expect(result.outputs).toEqual({ backup_id: 'bk-42' });
+    expect(result.refusedOutputs).toEqual(['token', 'report']);
+  });
+
+  it('refuses an output whose name holds a secret, naming it masked', async () => {
+    const command = 'echo "key_s3cr3t=1" >> "$GOLIVE_OUTPUT"; echo "plain=ok" >> "$GOLIVE_OUTPUT"';
+    const result = await runner.start(bashSpec(command, { captureOutputs: true, secrets: ['s3cr3t'] })).result;
+    expect(result.outputs).toEqual({ plain: 'ok' });
+    expect(result.refusedOutputs).toEqual(['key_***']);
   });
 
   it('uses a different file for every command', async () => {

@@ -68,10 +68,10 @@ describe('running a command', () => {
     expect(sh.head).toBe('');
   });
 
-  it('builds the shell command line per shell', () => {
-    expect(shellArguments('bash', 'x')).toEqual(['-e', '-o', 'pipefail', '-c', 'x']);
-    expect(shellArguments('sh', 'x')).toEqual(['-e', '-c', 'x']);
-    expect(shellArguments('zsh', 'x')).toEqual(['-c', 'x']);
+  it('builds the shell command line per shell: flags, then the script path', () => {
+    expect(shellArguments('bash', '/proc/1/fd/9')).toEqual(['-e', '-o', 'pipefail', '/proc/1/fd/9']);
+    expect(shellArguments('sh', '/proc/1/fd/9')).toEqual(['-e', '/proc/1/fd/9']);
+    expect(shellArguments('zsh', '/proc/1/fd/9')).toEqual(['/proc/1/fd/9']);
   });
 
   it('captures stdout and stderr separately and both in head', async () => {
