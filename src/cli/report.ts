@@ -17,7 +17,7 @@ import { summaryAsJunit } from '../report/summary-junit.js';
 import { summaryAsMarkdown } from '../report/summary-md.js';
 import { loadRunbookText } from '../runbook/load.js';
 import { resolvePlan } from '../runbook/plan.js';
-import { openJournalForReading } from './history.js';
+import { openJournalToRead } from './journal.js';
 
 /** The formats `--format` accepts; the first is the default. */
 export const REPORT_FORMATS = ['md', 'html', 'json', 'junit'] as const;
@@ -42,8 +42,7 @@ const FORMATTERS: Record<ReportFormat, (report: SummaryReport) => string> = {
 /** Write the report of one run; exit 0 whatever the run's outcome (the report says it), 2 when there is no such run. */
 export async function reportCommand(runId: string, flags: ReportFlags): Promise<number> {
   const format = flags.format ?? 'md';
-  const { store, path } = openJournalForReading(flags.db);
-  if (store === null) throw new UsageError(`no audit journal at ${path}`, 'run golive from the directory of the deployment, or name the journal with --db / GOLIVE_DB');
+  const store = openJournalToRead(flags.db);
   let report: SummaryReport;
   try {
     report = reportOf(store, findRun(store, runId));
