@@ -45,8 +45,14 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * processes that deliberately leave the group (`setsid`, service managers)
  * survive it.
  */
-export function createProcessRunner(): ProcessRunner {
-  return { start: (spec, onOutput) => new CommandExecution(spec, onOutput) };
+export function createProcessRunner(options: RunnerOptions = {}): ProcessRunner {
+  return { start: (spec, onOutput) => new CommandExecution(spec, onOutput, options.onLogFailure) };
+}
+
+/** What the caller of `createProcessRunner` may hear about besides each command's output. */
+export interface RunnerOptions {
+  /** A log file could not be written (a full disk, say): the session decides whether the run can go on. */
+  onLogFailure?: (logPath: string, error: unknown) => void;
 }
 
 /** The command line for a spec's shell. */
@@ -91,6 +97,7 @@ class CommandExecution implements RunningCommand {
   constructor(
     private readonly spec: CommandSpec,
     private readonly onOutput?: (stream: OutputStream, text: string) => void,
+    private readonly onLogFailure?: RunnerOptions['onLogFailure'],
   ) {
     this.result = new Promise((resolve) => (this.settle = resolve));
     this.masker = createMasker(spec.secrets);
@@ -134,7 +141,10 @@ class CommandExecution implements RunningCommand {
       this.log = new LogFile(spec.logPath, {
         pause: () => this.forEachPipe((pipe) => pipe.pause()),
         resume: () => this.forEachPipe((pipe) => pipe.resume()),
-        failed: (message) => this.emit('stderr', this.masker.mask(`golive: ${message}\n`)),
+        failed: (message, error) => {
+          this.onLogFailure?.(spec.logPath!, error);
+          this.emit('stderr', this.masker.mask(`golive: ${message}\n`));
+        },
       });
     }
     this.follow(child.stdout!, 'stdout');
