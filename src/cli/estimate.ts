@@ -1,5 +1,5 @@
 /** `golive estimate <file> [--env E] [--write]`: expected durations from recorded runs and rehearsals. */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { AuditStore } from '../audit/store.js';
 import { ExitCode } from '../errors.js';
 import { estimateDurations, formatEstimates } from '../report/estimate.js';
@@ -7,6 +7,7 @@ import { durationSamples } from './duration-history.js';
 import { loadRunbookFile } from '../runbook/load.js';
 import { setStepDurations } from '../runbook/rewrite.js';
 import { loadPlan, type PlanOptions } from './load-plan.js';
+import { journalExists } from './journal.js';
 import { dbPathFor } from './session.js';
 
 /** Flags of `golive estimate`. */
@@ -17,7 +18,7 @@ export async function estimateCommand(file: string, flags: EstimateFlags): Promi
   const plan = loadPlan(file, { ...flags, env: flags.env ?? firstEnvironment(file, flags) });
   let samples = new Map<string, number[]>();
   const path = dbPathFor(flags.db);
-  if (existsSync(path)) {
+  if (journalExists(path)) {
     const store = AuditStore.open(path, { readonly: true });
     try {
       samples = durationSamples(store, plan.runbook.name, flags.env);

@@ -1,10 +1,10 @@
 /** `golive history`: past runs from the journal, newest first. */
-import { existsSync } from 'node:fs';
 import { AuditStore } from '../audit/store.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { paintFor } from '../render/paint.js';
 import { historyAsJson, historyAsText, noRunsText } from '../report/history-text.js';
 import { runSummary } from '../report/run-view.js';
+import { journalExists } from './journal.js';
 import { dbPathFor } from './session.js';
 
 /** Flags of `golive history`. */
@@ -25,7 +25,7 @@ export const DEFAULT_HISTORY_LIMIT = 20;
  */
 export function openJournalForReading(dbFlag?: string): { store: AuditStore | null; path: string } {
   const path = dbPathFor(dbFlag);
-  return { store: existsSync(path) ? AuditStore.open(path, { readonly: true }) : null, path };
+  return { store: journalExists(path) ? AuditStore.open(path, { readonly: true }) : null, path };
 }
 
 /** List past runs; exit 0, also when there are none. */

@@ -3,7 +3,7 @@
  * already exist (show, report, status, audit, rollback, resume): one place
  * that says "there is no journal here" the same way, with exit 6.
  */
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { AuditStore } from '../audit/store.js';
 import { JournalError } from '../errors.js';
 import { dbPathFor } from './session.js';
@@ -14,11 +14,25 @@ export function missingJournalError(path: string): JournalError {
 }
 
 /**
+ * Whether a journal file is there. Only "no such file" counts as absent: a
+ * path through a file, or one that cannot be searched, goes on to the open,
+ * which names that problem (exit 6) instead of reporting an empty journal.
+ */
+export function journalExists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+}
+
+/**
  * Open the journal of `--db` / GOLIVE_DB / the default for reading only
  * (nothing is created, a damaged or foreign file is refused with exit 6).
  */
 export function openJournalToRead(dbFlag?: string): AuditStore {
   const path = dbPathFor(dbFlag);
-  if (!existsSync(path)) throw missingJournalError(path);
+  if (!journalExists(path)) throw missingJournalError(path);
   return AuditStore.open(path, { readonly: true });
 }

@@ -43,8 +43,8 @@ export async function main(argv: string[]): Promise<void> {
       await program.parseAsync(argv);
     } catch (error) {
       if (error instanceof CommanderError) {
-        const ok = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
-        process.exitCode = ok ? ExitCode.Ok : ExitCode.Usage;
+        // --help and --version exit 0; help shown because something was missing (`golive audit`) is a usage error.
+        process.exitCode = error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
         return;
       }
       throw error;

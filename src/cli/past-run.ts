@@ -12,7 +12,7 @@ import { hostname } from 'node:os';
 import { LockHeldError, UsageError } from '../errors.js';
 import type { Plan } from '../runbook/plan.js';
 import { loadPlan } from './load-plan.js';
-import { missingJournalError } from './journal.js';
+import { journalExists, missingJournalError } from './journal.js';
 import { dbPathFor } from './session.js';
 
 /** Which run to act on: an id (or unique prefix), else the latest matching the filters. */
@@ -36,7 +36,7 @@ export interface PastRun {
 /** Open the journal read-write for a command that will act on a past run. */
 export function openStoreFor(selector: RunSelector): AuditStore {
   const path = dbPathFor(selector.db);
-  if (!existsSync(path)) throw missingJournalError(path);
+  if (!journalExists(path)) throw missingJournalError(path);
   return AuditStore.open(path);
 }
 
