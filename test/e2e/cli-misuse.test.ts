@@ -52,13 +52,13 @@ function misuses(): string[][] {
     // the program itself
     [], ['--bogus'], ['nosuchcommand'], ['-x'],
     // validate / plan / init
-    ['validate'], ['validate', missing], ['validate', directory], ['validate', '/dev/null'], ['validate', text], ['validate', runbook, '--bogus'],
+    ['validate'], ['validate', missing], ['validate', directory], ['validate', '/dev/null'], ['validate', text], ['validate', fifo], ['validate', runbook, '--bogus'],
     ['validate', runbook, '--env'], ['validate', envRunbook, '--env', 'nope'],
     ['plan'], ['plan', missing], ['plan', directory], ['plan', runbook, '--var'], ['plan', runbook, '--var', 'novalue'], ['plan', runbook, '--var', '=x'],
     ['plan', envRunbook, '--env', 'nope'], ['plan', envRunbook, '--env', ''],
-    ['init', directory], ['init', join(dir, 'missing-dir', 'rb.yaml')], ['init', runbook], ['init', '--name'],
+    ['init', directory], ['init', fifo], ['init', join(dir, 'missing-dir', 'rb.yaml')], ['init', runbook], ['init', '--name'],
     // executing commands
-    ['run'], ['run', missing], ['run', directory], ['run', text], ['run', runbook, '--on-failure', 'bogus'], ['run', runbook, '--approve'],
+    ['run'], ['run', missing], ['run', directory], ['run', fifo], ['run', text], ['run', runbook, '--on-failure', 'bogus'], ['run', runbook, '--approve'],
     ['run', runbook, '--var', 'novalue'], ['run', envRunbook, '--env', 'nope', '--db', db], ['run', envRunbook, '--env', '', '--db', db],
     ...withBadDbs(['run', runbook]), ['run', runbook, '--db'],
     ['check'], ['check', missing], ['check', runbook, '--on-failure', 'x'], ...withBadDbs(['check', runbook]),
