@@ -17,6 +17,11 @@ export const ExitCode = {
   NoGo: 4,
   /** Another run holds the lock for this runbook and environment. */
   Locked: 5,
+  /**
+   * The audit journal cannot be used (missing, not a journal, damaged, locked
+   * beyond the busy timeout, newer version, unreachable): nothing was executed.
+   */
+  JournalUnusable: 6,
   /** A bug in golive itself (EX_SOFTWARE); the message says where to report it. */
   Internal: 70,
   /** Interrupted by SIGINT. */
@@ -57,8 +62,34 @@ export class LockHeldError extends GoliveError {
   }
 }
 
-/** The audit database cannot be opened or written (locked, read-only, corrupt). */
+/**
+ * The audit journal cannot be used (missing, not a journal, damaged, locked,
+ * newer, unreachable). Thrown before anything executes, hence exit 6; a
+ * journal failure after something ran becomes a `RunStoppedError` instead.
+ */
 export class JournalError extends GoliveError {
+  constructor(message: string, hint?: string, cause?: unknown) {
+    super(message, { exitCode: ExitCode.JournalUnusable, hint, cause });
+  }
+}
+
+/** The journal file is damaged (SQLite reports corruption): evidence, to keep and recover from, never to write to. */
+export class JournalDamagedError extends JournalError {
+  /** What is wrong, without the file name ("its table events is missing"). */
+  readonly problem: string;
+
+  constructor(path: string, problem: string, hint?: string, cause?: unknown) {
+    super(`the audit journal ${path} is damaged: ${problem}`, hint, cause);
+    this.problem = problem;
+  }
+}
+
+/**
+ * A run stopped half-way because golive could no longer record or log it
+ * (a full disk, a journal gone bad): something already executed, so this is
+ * exit 3 (someone must act), never 6.
+ */
+export class RunStoppedError extends GoliveError {
   constructor(message: string, hint?: string, cause?: unknown) {
     super(message, { exitCode: ExitCode.NeedsAction, hint, cause });
   }

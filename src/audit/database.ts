@@ -4,10 +4,10 @@
  * way that can fail into a `JournalError` the operator can act on.
  */
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { GoliveError, JournalError } from '../errors.js';
-import { migrate, schemaVersion, assertNotNewer, SCHEMA_VERSION } from './migrations.js';
+import { GoliveError, JournalDamagedError, JournalError } from '../errors.js';
+import { assertNotForeign, assertNotNewer, assertSchemaIntact, migrate, schemaVersion, SCHEMA_VERSION } from './migrations.js';
 
 /** An open journal connection (better-sqlite3: every call is synchronous). */
 export type Database = BetterSqlite3.Database;
@@ -30,23 +30,31 @@ const OTHER_FILE_HINT = 'use --db or GOLIVE_DB to pick another file';
  * date. The directory is created 0700 and the file 0600 because the journal
  * holds full runbook texts, commands and output tails.
  *
- * @throws JournalError for every expected failure, naming the path and a fix.
+ * A file left empty or schema-less by a golive killed while creating it is
+ * completed here, by read-only commands too (see `openReadonly`): it holds
+ * nothing, so finishing the creation loses nothing.
+ *
+ * @throws JournalError (exit 6) for every expected failure, naming the path and a fix.
  */
 export function openDatabase(path: string, options: OpenOptions = {}): Database {
   const busyTimeoutMs = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
-  if (options.readonly) return openReadonly(path, busyTimeoutMs);
+  const exists = assertUsablePath(path);
+  if (options.readonly) return openReadonly(path, exists, busyTimeoutMs);
 
-  prepareFile(path);
+  if (!exists) prepareFile(path);
   let db: Database | undefined;
   try {
     db = new BetterSqlite3(path, { timeout: busyTimeoutMs });
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    // Before any pragma writes to it: someone else's database is left exactly as it was.
+    assertNotForeign(db, schemaVersion(db));
     // WAL: `golive status` in another terminal reads while a run writes.
     // NORMAL: a commit survives a crash of golive (not a power cut) at ~35k/s instead of ~5k/s.
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     migrate(db);
+    assertSchemaIntact(db);
     matchSidecarModes(path);
     return db;
   } catch (error) {
@@ -55,27 +63,59 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database 
   }
 }
 
-function openReadonly(path: string, busyTimeoutMs: number): Database {
-  if (!existsSync(path)) {
+/**
+ * Open read-only: never creates a journal (a mistyped `--db` leaves no stray
+ * file) and never changes a finished one. An existing file whose schema is
+ * not complete (a first creation that was killed, or an older golive's
+ * schema) is first brought up to date through a read-write open, once.
+ */
+function openReadonly(path: string, exists: boolean, busyTimeoutMs: number): Database {
+  if (!exists) {
     throw new JournalError(`there is no audit journal at ${path}`, `run golive from the directory you deployed from, or ${OTHER_FILE_HINT}`);
   }
-  let db: Database | undefined;
-  try {
-    db = new BetterSqlite3(path, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
-    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
-    const version = schemaVersion(db);
-    assertNotNewer(db, version);
-    if (version < SCHEMA_VERSION) {
-      throw new JournalError(
-        `the audit journal ${path} has schema version ${version}; this golive needs ${SCHEMA_VERSION}`,
-        'run a golive command that writes to it (run, rehearse) once to upgrade it',
-      );
+  for (let pass = 1; ; pass++) {
+    let db: Database | undefined;
+    try {
+      if (statSync(path).size === 0) throw new SchemaIncomplete();
+      db = new BetterSqlite3(path, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+      db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      const version = schemaVersion(db);
+      assertNotNewer(db, version);
+      if (version < SCHEMA_VERSION) throw new SchemaIncomplete();
+      assertSchemaIntact(db);
+      return db;
+    } catch (error) {
+      db?.close();
+      // A read-only connection cannot replay a WAL left without its -shm: the same cure.
+      const incomplete = error instanceof SchemaIncomplete || String((error as { code?: unknown })?.code).startsWith('SQLITE_READONLY');
+      if (!incomplete || pass > 1) throw journalErrorFrom(error, path, 'open');
     }
-    return db;
-  } catch (error) {
-    db?.close();
-    throw journalErrorFrom(error, path, 'open');
+    openDatabase(path, { busyTimeoutMs }).close();
   }
+}
+
+/** The file exists but its schema is not this golive's yet: complete it read-write, then read. */
+class SchemaIncomplete extends Error {}
+
+/**
+ * Refuse, without opening (a FIFO would block), a path that cannot be a
+ * journal file. Returns whether the file exists.
+ */
+function assertUsablePath(path: string): boolean {
+  let stats;
+  try {
+    stats = statSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return false;
+    throw new JournalError(`cannot use the audit journal ${path}: ${describeFsError(error)}`, OTHER_FILE_HINT, error);
+  }
+  if (stats.isFile()) return true;
+  if (stats.isDirectory()) {
+    throw new JournalError(`${path} is a directory, not an audit journal file`, `name the file itself, e.g. --db ${join(path, 'golive.db')}`);
+  }
+  const what = stats.isFIFO() ? 'a named pipe (FIFO)' : stats.isSocket() ? 'a socket' : 'a device';
+  throw new JournalError(`${path} is ${what}, not an audit journal file`, OTHER_FILE_HINT);
 }
 
 /** Create the directory (0700) and an empty file (0600) so SQLite never picks the mode. */
@@ -146,6 +186,7 @@ function describeFsError(error: unknown): string {
  */
 export function journalErrorFrom(error: unknown, path: string, action: string): unknown {
   if (error instanceof GoliveError) return error;
+  if (isMissingNativeModule(error)) return nativeModuleError(error);
   const code = (error as { code?: unknown } | undefined)?.code;
   if (typeof code !== 'string') return error;
   const detail = error instanceof Error ? error.message : String(error);
@@ -162,14 +203,10 @@ export function journalErrorFrom(error: unknown, path: string, action: string): 
     return new JournalError(`${path} is not a golive audit journal (not an SQLite database)`, OTHER_FILE_HINT, error);
   }
   if (code === 'SQLITE_CORRUPT' || code.startsWith('SQLITE_CORRUPT_')) {
-    return new JournalError(
-      `${where} is damaged (${detail})`,
-      `keep a copy for investigation (sqlite3 ${path} .recover may salvage it), and ${OTHER_FILE_HINT}`,
-      error,
-    );
+    return new JournalDamagedError(path, detail, recoveryHint(path), error);
   }
   if (code === 'SQLITE_FULL') {
-    return new JournalError(`cannot ${action} ${where}: the disk is full`, `free some space, or ${OTHER_FILE_HINT}`, error);
+    return new JournalError(`cannot ${action} ${where}: the disk holding it is full`, `free some space on it, or ${OTHER_FILE_HINT}`, error);
   }
   if (
     code.startsWith('SQLITE_READONLY') ||
@@ -190,8 +227,53 @@ export function journalErrorFrom(error: unknown, path: string, action: string): 
   if (code.startsWith('SQLITE_')) {
     return new JournalError(`cannot ${action} ${where}: ${detail}`, OTHER_FILE_HINT, error);
   }
+  if (code === 'ENOSPC') {
+    return new JournalError(`cannot ${action} ${where}: the disk holding it is full`, `free some space on it, or ${OTHER_FILE_HINT}`, error);
+  }
   if (/^E[A-Z]+$/.test(code)) {
     return new JournalError(`cannot ${action} ${where}: ${describeFsError(error)}`, OTHER_FILE_HINT, error);
   }
   return error;
+}
+
+/**
+ * What SQLite's own page check finds wrong with the file (pages the hash
+ * chain never reads, such as indexes, included), or null when it is sound.
+ */
+export function pageDamage(db: Database): string | null {
+  let problems: Array<{ quick_check: string }>;
+  try {
+    problems = db.pragma('quick_check(5)', { simple: false }) as Array<{ quick_check: string }>;
+  } catch (error) {
+    const converted = journalErrorFrom(error, db.name, 'check');
+    if (converted instanceof JournalDamagedError) return (error as Error).message;
+    throw converted;
+  }
+  // Its first line names the schema ("*** in database main ***"); the page problems follow.
+  const found = problems.map((row) => row.quick_check).filter((line) => line !== 'ok' && !line.startsWith('***'));
+  if (found.length === 0) return problems.every((row) => row.quick_check === 'ok') ? null : 'damaged pages';
+  return found.join('; ');
+}
+
+/**
+ * How to get a usable journal back from a damaged one. The damaged file is
+ * evidence: it is copied aside, never repaired in place.
+ */
+export function recoveryHint(path: string): string {
+  return `keep ${path} as evidence; salvage what is readable with \`sqlite3 ${path} ".recover" | sqlite3 recovered.db\` and use --db recovered.db, or restore the journal from a backup`;
+}
+
+/** better-sqlite3's compiled addon is absent or built for another Node (an install with scripts disabled, a Node upgrade). */
+function isMissingNativeModule(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as NodeJS.ErrnoException).code;
+  return error.message.startsWith('Could not locate the bindings file') || (code === 'ERR_DLOPEN_FAILED' && /better.sqlite3/i.test(error.message));
+}
+
+function nativeModuleError(error: unknown): JournalError {
+  return new JournalError(
+    'cannot open the audit journal: the SQLite driver\'s native module (better-sqlite3) is not built for this Node.js',
+    'run `npm rebuild better-sqlite3` where golive is installed: the module is compiled when it is installed, and an install with scripts disabled (--ignore-scripts) or a different Node.js version leaves it missing',
+    error,
+  );
 }

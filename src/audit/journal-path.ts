@@ -9,7 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { UsageError } from '../errors.js';
+import { JournalError } from '../errors.js';
 
 /** The journal's place inside a project directory. */
 export const JOURNAL_IN_PROJECT = join('.golive', 'golive.db');
@@ -87,12 +87,12 @@ export function findJournal(location: JournalLocation): JournalSearch {
 }
 
 /** The error of a search that found no journal: where it looked, and how to name one. */
-export function journalNotFound(search: JournalSearch): UsageError {
-  if (search.explicit) return new UsageError(`no audit journal at ${search.path}`, 'name an existing journal with --db or GOLIVE_DB');
+export function journalNotFound(search: JournalSearch): JournalError {
+  if (search.explicit) return new JournalError(`no audit journal at ${search.path}`, 'name an existing journal with --db or GOLIVE_DB');
   const [nearest] = search.searched;
   const farthest = search.searched.at(-1)!;
   const where = search.searched.length === 1 ? dirname(dirname(nearest)) : `${dirname(dirname(nearest))} and every directory up to ${dirname(dirname(farthest))}`;
-  return new UsageError(
+  return new JournalError(
     `no audit journal found: looked for ${JOURNAL_IN_PROJECT} in ${where}`,
     'run golive from inside the project of the runbook that was run (the journal is at its repository root, or next to the runbook), or name the journal with --db <path> or GOLIVE_DB',
   );

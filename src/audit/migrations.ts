@@ -8,7 +8,7 @@
  * Persisted: a released migration is never edited; a change is a new one.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { JournalError } from '../errors.js';
+import { JournalDamagedError, JournalError } from '../errors.js';
 
 /** One step of the schema's history. */
 export interface Migration {
@@ -155,6 +155,37 @@ export function assertNotNewer(db: BetterSqlite3.Database, version: number): voi
   }
 }
 
+/** Every table the migrations create, read from their SQL so a new migration's tables count too. */
+export const JOURNAL_TABLES: readonly string[] = MIGRATIONS.flatMap((m) => [...m.sql.matchAll(/CREATE TABLE (\w+)/g)].map((match) => match[1]));
+
+function tablesOf(db: BetterSqlite3.Database): Set<string> {
+  return new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]);
+}
+
+/**
+ * A journal at the current version must have every table: one missing (a
+ * dropped `events`) means the file was damaged or edited, and writing to it
+ * would only hide that.
+ */
+export function assertSchemaIntact(db: BetterSqlite3.Database): void {
+  const present = tablesOf(db);
+  const missing = JOURNAL_TABLES.filter((table) => !present.has(table));
+  if (missing.length > 0) {
+    throw new JournalDamagedError(
+      db.name,
+      `its table${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing`,
+      `keep ${db.name} as evidence; restore the journal from a backup, or start a new one with --db`,
+    );
+  }
+}
+
+/** Version 0 with tables of its own is someone else's SQLite database, which golive must not add its tables to. */
+export function assertNotForeign(db: BetterSqlite3.Database, version: number): void {
+  if (version === 0 && tablesOf(db).size > 0) {
+    throw new JournalError(`${db.name} is an SQLite database, but not a golive audit journal`, 'use --db or GOLIVE_DB to pick another file');
+  }
+}
+
 /**
  * Bring the schema up to `SCHEMA_VERSION`. Returns the versions before and
  * after. Idempotent: on an up-to-date file it only reads `user_version`.
@@ -163,12 +194,14 @@ export function migrate(db: BetterSqlite3.Database): { from: number; to: number 
   const before = schemaVersion(db);
   assertNotNewer(db, before);
   if (before === SCHEMA_VERSION) return { from: before, to: before };
+  assertNotForeign(db, before);
 
   return db
     .transaction(() => {
       // Re-read under the write lock: another process may have migrated meanwhile.
       const from = schemaVersion(db);
       assertNotNewer(db, from);
+      assertNotForeign(db, from);
       for (const migration of MIGRATIONS) {
         if (migration.version <= from) continue;
         db.exec(migration.sql);

@@ -93,9 +93,19 @@ export interface EventRow {
   hash: string;
 }
 
+/** A row whose stored text is garbage: reported like SQLite's own corruption (`journalErrorFrom` keys on the code). */
+export class DamagedRowError extends Error {
+  readonly code = 'SQLITE_CORRUPT';
+}
+
 /** An `events` row as a `StoredEvent` (the event parsed back from its canonical JSON). */
 export function eventFromRow(row: EventRow): StoredEvent {
-  const event = JSON.parse(row.data) as EngineEvent;
+  let event: EngineEvent;
+  try {
+    event = JSON.parse(row.data) as EngineEvent;
+  } catch {
+    throw new DamagedRowError(`event ${row.seq} is not valid JSON`);
+  }
   return { seq: row.seq, runId: row.run_id, at: row.at, kind: event.kind, event, prevHash: row.prev_hash, hash: row.hash };
 }
 

@@ -94,7 +94,14 @@ export class AuditStore {
 
   /** Open (create, migrate) the journal at `path` and wrap it. */
   static open(path: string, options: OpenOptions & StoreOptions = {}): AuditStore {
-    return new AuditStore(openDatabase(path, options), options);
+    const db = openDatabase(path, options);
+    try {
+      return new AuditStore(db, options);
+    } catch (error) {
+      // Preparing the statements reads the schema: a damaged one fails here.
+      db.close();
+      throw journalErrorFrom(error, path, 'open');
+    }
   }
 
   /** The journal file's path, for messages. */
@@ -263,7 +270,7 @@ export class AuditStore {
 
   /** The recorded events of these runs, in seq order. */
   eventsOf(runIds: string[]): StoredEvent[] {
-    return this.guard('read', () => this.sql.eventsOf.all(JSON.stringify(runIds)) as EventRow[]).map(eventFromRow);
+    return this.guard('read', () => (this.sql.eventsOf.all(JSON.stringify(runIds)) as EventRow[]).map(eventFromRow));
   }
 
   /** Every command execution of a run, in the order they started. */

@@ -1,13 +1,15 @@
 /**
- * `golive audit verify`: walk the hash chain of every event and the runbook
- * snapshot of every run; exit 0 when intact, 1 naming the first bad row.
+ * `golive audit verify`: check the file's pages, then walk the hash chain of
+ * every event and the runbook snapshot of every run; exit 0 when intact, 1
+ * naming the damage or the first bad row.
  * `golive audit export`: every event as one JSON line (secrets were masked
  * before they were ever stored).
  */
-import { existsSync } from 'node:fs';
-import { AuditStore } from '../audit/store.js';
-import { ExitCode, UsageError } from '../errors.js';
+import { pageDamage, recoveryHint } from '../audit/database.js';
+import type { AuditStore } from '../audit/store.js';
+import { ExitCode, JournalDamagedError, UsageError } from '../errors.js';
 import { paintFor } from '../render/paint.js';
+import { openJournalToRead } from './journal.js';
 import { dbPathFor } from './session.js';
 
 /** Flags of the audit commands. */
@@ -18,16 +20,18 @@ export interface AuditFlags {
   format?: string;
 }
 
-function openReadonly(flags: AuditFlags): AuditStore {
-  const path = dbPathFor(flags.db);
-  if (!existsSync(path)) throw new UsageError(`no audit journal at ${path}`, 'name it with --db or GOLIVE_DB');
-  return AuditStore.open(path, { readonly: true });
-}
-
-/** Verify the chain; exit 0 intact, 1 tampered. */
+/**
+ * Verify the file, the chain and the snapshots; exit 0 intact, 1 altered or
+ * damaged. Damage is evidence, like an edit: reported on stdout with exit 1,
+ * not as a journal that cannot be used.
+ */
 export async function auditVerifyCommand(flags: AuditFlags): Promise<number> {
-  const store = openReadonly(flags);
+  const path = dbPathFor(flags.db);
+  let store: AuditStore | undefined;
   try {
+    store = openJournalToRead(flags.db);
+    const damage = pageDamage(store.db);
+    if (damage !== null) return printDamaged(path, damage, flags);
     const report = store.verifyChain();
     if (flags.json) {
       process.stdout.write(`${JSON.stringify({ journal: store.path, ...report })}\n`);
@@ -38,15 +42,27 @@ export async function auditVerifyCommand(flags: AuditFlags): Promise<number> {
         : `${paint.red('✖')} ${store.path}: the journal has been altered at event ${report.firstBad?.seq} (run ${report.firstBad?.runId}): ${report.firstBad?.reason}\n  ${report.checked} events checked before it. Keep this file as evidence; do not run golive against it.\n`);
     }
     return report.ok ? ExitCode.Ok : ExitCode.RolledBack;
+  } catch (error) {
+    if (error instanceof JournalDamagedError) return printDamaged(path, error.problem, flags);
+    throw error;
   } finally {
-    store.close();
+    store?.close();
   }
+}
+
+function printDamaged(path: string, problem: string, flags: AuditFlags): number {
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ journal: path, ok: false, damaged: problem })}\n`);
+  } else {
+    process.stdout.write(`${paintFor(process.stdout).red('✖')} ${path}: the journal is damaged: ${problem}\n  hint: ${recoveryHint(path)}\n`);
+  }
+  return ExitCode.RolledBack;
 }
 
 /** Export events as JSON lines, optionally of one run (and its resumes/rollbacks). */
 export async function auditExportCommand(flags: AuditFlags): Promise<number> {
   if (flags.format && flags.format !== 'jsonl') throw new UsageError(`unknown export format ${flags.format}`, 'use --format jsonl');
-  const store = openReadonly(flags);
+  const store = openJournalToRead(flags.db);
   try {
     let runIds: string[];
     if (flags.run) {

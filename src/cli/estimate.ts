@@ -1,5 +1,5 @@
 /** `golive estimate <file> [--env E] [--write]`: expected durations from recorded runs and rehearsals. */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { journalForRunbook } from '../audit/journal-path.js';
 import { AuditStore } from '../audit/store.js';
 import { ExitCode } from '../errors.js';
@@ -8,6 +8,7 @@ import { durationSamples } from './duration-history.js';
 import { loadRunbookFile } from '../runbook/load.js';
 import { setStepDurations } from '../runbook/rewrite.js';
 import { loadPlan, type PlanOptions } from './load-plan.js';
+import { journalExists } from './journal.js';
 
 /** Flags of `golive estimate`. */
 export type EstimateFlags = PlanOptions & { db?: string; write?: boolean; json?: boolean };
@@ -18,7 +19,7 @@ export async function estimateCommand(file: string, flags: EstimateFlags): Promi
   let samples = new Map<string, number[]>();
   // The journal `golive run` of this runbook writes to, wherever estimate is run from.
   const path = journalForRunbook(file, { flag: flags.db, cwd: process.cwd(), env: process.env });
-  if (existsSync(path)) {
+  if (journalExists(path)) {
     const store = AuditStore.open(path, { readonly: true });
     try {
       samples = durationSamples(store, plan.runbook.name, flags.env);

@@ -5,6 +5,7 @@ import { ExitCode, UsageError } from '../errors.js';
 import { paintFor } from '../render/paint.js';
 import { historyAsJson, historyAsText, noRunsText } from '../report/history-text.js';
 import { runSummary } from '../report/run-view.js';
+import { journalExists } from './journal.js';
 
 /** Flags of `golive history`. */
 export interface HistoryFlags {
@@ -28,7 +29,9 @@ export const DEFAULT_HISTORY_LIMIT = 20;
 export function openJournalForReading(dbFlag?: string, { required = true } = {}): { store: AuditStore | null; path: string; search: JournalSearch } {
   const search = findJournal({ flag: dbFlag, cwd: process.cwd(), env: process.env });
   if (!search.found && !search.explicit && required) throw journalNotFound(search);
-  return { store: search.found ? AuditStore.open(search.path, { readonly: true }) : null, path: search.path, search };
+  // A named path that runs through a file is not "no journal yet": the open names that problem (exit 6).
+  const present = search.found || (search.explicit && journalExists(search.path));
+  return { store: present ? AuditStore.open(search.path, { readonly: true }) : null, path: search.path, search };
 }
 
 /** List past runs; exit 0, also when there are none. */

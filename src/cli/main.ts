@@ -5,7 +5,7 @@
  * process exit code.
  */
 import { readFileSync } from 'node:fs';
-import { ExitCode, GoliveError } from '../errors.js';
+import { ExitCode, GoliveError, UsageError } from '../errors.js';
 
 /** golive's own version, from package.json. */
 export function goliveVersion(): string {
@@ -15,13 +15,14 @@ export function goliveVersion(): string {
 
 /** Run the CLI with `argv` (as `process.argv`). Sets `process.exitCode`; never throws. */
 export async function main(argv: string[]): Promise<void> {
-  keepGoingWhenOutputCloses();
   const args = argv.slice(2);
+  watchOutputErrors(EXECUTING_COMMANDS.has(args[0] ?? ''));
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
     process.stdout.write(`${goliveVersion()}\n`);
     return;
   }
   try {
+    assertWorkingDirectoryExists();
     const [{ Command, CommanderError }, { registerCommands }] = await Promise.all([import('commander'), import('./commands.js')]);
     const program = new Command('golive')
       .description('Runbook executor for deployment day: validate, rehearse, run, roll back, audit.')
@@ -42,8 +43,8 @@ export async function main(argv: string[]): Promise<void> {
       await program.parseAsync(argv);
     } catch (error) {
       if (error instanceof CommanderError) {
-        const ok = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
-        process.exitCode = ok ? ExitCode.Ok : ExitCode.Usage;
+        // --help and --version exit 0; help shown because something was missing (`golive audit`) is a usage error.
+        process.exitCode = error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
         return;
       }
       throw error;
@@ -52,24 +53,58 @@ export async function main(argv: string[]): Promise<void> {
     if (exitCode === ExitCode.Sighup) exitLikeHangup();
   } catch (error) {
     process.exitCode = reportError(error);
+  } finally {
+    commandDone = true;
+    if (outputFailed) process.exitCode = ExitCode.Usage;
   }
 }
 
-/** Write errors that mean the reader went away: a closed pipe, a vanished terminal, a stream already torn down. */
-const READER_GONE = new Set(['EPIPE', 'EIO', 'ERR_STREAM_DESTROYED']);
+/** Commands that execute steps: once they start, nothing about the terminal may stop them. */
+const EXECUTING_COMMANDS = new Set(['run', 'rehearse', 'rollback', 'resume', 'check']);
+
+let outputFailed = false;
+let commandDone = false;
 
 /**
- * A deployment must not die because whoever reads its output went away
- * (`| head`, a dropped SSH session, a closed terminal): ignore those errors
- * on stdout/stderr and carry on. The journal and the log files still get
- * everything.
+ * What a write error on stdout or stderr (a full disk, a closed pipe or
+ * descriptor, a vanished terminal: ENOSPC, EPIPE, EBADF, EIO, …) does.
+ * An executing command ignores it and carries on: every event is in the
+ * journal before it is shown, so the deployment goes on and the journal tells
+ * the story. Any other command has nothing but its output to give: it says
+ * so in one line (on stderr, if that still works) and exits 2.
  */
-function keepGoingWhenOutputCloses(): void {
-  for (const stream of [process.stdout, process.stderr]) {
+function watchOutputErrors(executing: boolean): void {
+  for (const [name, stream] of [['stdout', process.stdout], ['stderr', process.stderr]] as const) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (!READER_GONE.has(error.code ?? '')) throw error;
+      if (executing || outputFailed) return;
+      outputFailed = true;
+      if (commandDone) process.exitCode = ExitCode.Usage;
+      if (name === 'stdout') process.stderr.write(`golive: cannot write the output to stdout: ${describeWriteError(error)}\n`);
     });
   }
+}
+
+function describeWriteError(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'ENOSPC': return 'no space left on the device it goes to (ENOSPC)';
+    case 'EPIPE': return 'the reading end of the pipe was closed (EPIPE)';
+    case 'EBADF': return 'it is not open (EBADF)';
+    case 'EIO': return 'the terminal is gone (EIO)';
+    default: return error.code ? `${error.message} (${error.code})` : error.message;
+  }
+}
+
+/** A deleted working directory breaks every relative path (`uv_cwd`): say so before anything resolves one. */
+function assertWorkingDirectoryExists(): void {
+  try {
+    process.cwd();
+  } catch {
+    throw deletedWorkingDirectory();
+  }
+}
+
+function deletedWorkingDirectory(): UsageError {
+  return new UsageError('the current working directory no longer exists (it was deleted or moved)', 'cd to an existing directory and run golive again');
 }
 
 /**
@@ -84,6 +119,7 @@ function exitLikeHangup(): void {
 
 /** Print an error the way a user should see it, and pick the exit code. */
 export function reportError(error: unknown): number {
+  if ((error as NodeJS.ErrnoException | undefined)?.syscall === 'uv_cwd') return reportError(deletedWorkingDirectory());
   if (error instanceof GoliveError) {
     process.stderr.write(`golive: ${error.message}\n`);
     if (error.hint) process.stderr.write(`  hint: ${error.hint}\n`);
@@ -103,6 +139,8 @@ Exit codes:
   3    failed and NOT fully rolled back: someone must act
   4    NO-GO: a blocking pre-deployment check failed
   5    another run holds the lock for this runbook and environment
+  6    the audit journal cannot be used (missing, not a journal, damaged, locked,
+       newer, unreachable): nothing was executed
   70   internal error in golive (a bug: please report it)
   130  interrupted by SIGINT (143: SIGTERM, 129: SIGHUP); resumable or roll-backable
 `;

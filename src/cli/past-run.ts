@@ -13,6 +13,7 @@ import { hostname } from 'node:os';
 import { LockHeldError, UsageError } from '../errors.js';
 import type { Plan } from '../runbook/plan.js';
 import { loadPlan } from './load-plan.js';
+import { journalExists, missingJournalError } from './journal.js';
 import { dbPathFor } from './session.js';
 
 /** Which run to act on: an id (or unique prefix), else the latest matching the filters. */
@@ -36,7 +37,7 @@ export interface PastRun {
 /** Open the journal read-write for a command that will act on a past run. */
 export function openStoreFor(selector: RunSelector): AuditStore {
   const path = dbPathFor(selector.db);
-  if (!existsSync(path)) throw new UsageError(`no audit journal at ${path}`, 'run golive from the directory of the deployment, or name the journal with --db / GOLIVE_DB');
+  if (!journalExists(path)) throw missingJournalError(path);
   return AuditStore.open(path);
 }
 

@@ -5,7 +5,7 @@
  * other runs write, and as often as wanted.
  */
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { MIN_RUN_ID_PREFIX, type AuditStore } from '../audit/store.js';
 import type { RunRecord } from '../audit/types.js';
 import { foldEvents } from '../engine/state.js';
@@ -17,7 +17,7 @@ import { summaryAsJunit } from '../report/summary-junit.js';
 import { summaryAsMarkdown } from '../report/summary-md.js';
 import { loadRunbookText } from '../runbook/load.js';
 import { resolvePlan } from '../runbook/plan.js';
-import { openJournalForReading } from './history.js';
+import { openJournalToRead } from './journal.js';
 
 /** The formats `--format` accepts; the first is the default. */
 export const REPORT_FORMATS = ['md', 'html', 'json', 'junit'] as const;
@@ -42,8 +42,7 @@ const FORMATTERS: Record<ReportFormat, (report: SummaryReport) => string> = {
 /** Write the report of one run; exit 0 whatever the run's outcome (the report says it), 2 when there is no such run. */
 export async function reportCommand(runId: string, flags: ReportFlags): Promise<number> {
   const format = flags.format ?? 'md';
-  const { store, path } = openJournalForReading(flags.db);
-  if (store === null) throw new UsageError(`no audit journal at ${path}`, 'run golive from the directory of the deployment, or name the journal with --db / GOLIVE_DB');
+  const store = openJournalToRead(flags.db);
   let report: SummaryReport;
   try {
     report = reportOf(store, findRun(store, runId));
@@ -53,12 +52,30 @@ export async function reportCommand(runId: string, flags: ReportFlags): Promise<
   const text = FORMATTERS[format](report);
   if (flags.output) {
     const file = resolve(flags.output);
-    writeFileSync(file, text);
+    writeReport(file, text);
     process.stderr.write(`golive: wrote the ${format} report of run ${report.run.id} to ${file}\n`);
   } else {
     process.stdout.write(text);
   }
   return ExitCode.Ok;
+}
+
+/** Write the report file, turning the ways that fails into a usage error naming the file and the fix. */
+function writeReport(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const problem = code === 'ENOENT' ? `the directory ${dirname(file)} does not exist`
+      : code === 'EISDIR' ? 'it is a directory'
+      : code === 'ENOTDIR' ? 'a part of its path is a file, not a directory'
+      : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
+      : code === 'ENOSPC' ? 'the disk is full'
+      : code === 'EROFS' ? 'the file system is read-only'
+      : (error as Error).message;
+    const hint = code === 'EISDIR' ? `name a file, e.g. -o ${join(file, 'report.md')}` : code === 'ENOENT' ? `create it first (mkdir -p ${dirname(file)}), or pick another path with -o` : 'pick another path with -o, or leave -o out to print the report';
+    throw new UsageError(`cannot write the report to ${file}: ${problem}`, hint);
+  }
 }
 
 function findRun(store: AuditStore, runId: string): RunRecord {

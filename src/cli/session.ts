@@ -26,6 +26,7 @@ import { createPlainRenderer } from '../render/plain.js';
 import type { Plan } from '../runbook/plan.js';
 import { canPrompt } from './gates.js';
 import { notifierFor } from './notifications.js';
+import { RunStopper } from './run-stop.js';
 
 /** Flags every executing command shares. */
 export interface SessionFlags {
@@ -144,8 +145,9 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
       // Nothing may follow run.finished in the journal or the --json stream: a late problem goes to stderr.
       warn: (message) => (ended ? process.stderr.write(`golive: warning: ${message}\n`) : record({ kind: 'warning', at: new Date().toISOString(), message })),
     });
+    const stopper = new RunStopper({ runId, dbPath, dbFlag: dbFlagFor(flags.db) });
     const record = (event: EngineEvent): void => {
-      store.appendEvent(runId, event); // the journal first: a webhook never hears of an unrecorded event
+      stopper.record(event, () => store.appendEvent(runId, event)); // the journal first: a webhook never hears of an unrecorded event
       output.render(event);
       if (event.kind !== 'step.output') seen.push(event);
       notifier?.handle(event);
@@ -175,9 +177,12 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
           stopListening();
           killAllProcessGroups('SIGKILL');
           try {
-            try { if (lock) store.releaseLock(plan.runbook.name, environment, runId); } finally { store.close(); }
+            if (lock) store.releaseLock(plan.runbook.name, environment, runId);
+          } catch (error) {
+            // Never instead of the real outcome: a lock left behind by an ended process is taken over by the next run.
+            if (!stopper.stopped) process.stderr.write(`golive: warning: ${(error as Error).message}; the next run takes the lock over once this process has ended\n`);
           } finally {
-            machineLock?.release();
+            try { store.close(); } finally { machineLock?.release(); }
           }
         }
       },

@@ -4,7 +4,7 @@ import { MIN_RUN_ID_PREFIX } from '../audit/store.js';
 import { paintFor } from '../render/paint.js';
 import { buildRunView, type ChainLink } from '../report/run-view.js';
 import { showAsJson, showAsText } from '../report/show-text.js';
-import { openJournalForReading } from './history.js';
+import { openJournalToRead } from './journal.js';
 import { dbFlagFor } from './session.js';
 
 /** Flags of `golive show`. */
@@ -13,10 +13,9 @@ export interface ShowFlags {
   json?: boolean;
 }
 
-/** Print one run; exit 0, or 2 when the journal or the run does not exist. */
+/** Print one run; exit 0, 2 when the run does not exist, 6 when the journal cannot be read. */
 export async function showCommand(runId: string, flags: ShowFlags): Promise<number> {
-  const { store, path } = openJournalForReading(flags.db);
-  if (store === null) throw new UsageError(`no audit journal at ${path}`, 'run golive from the directory of the deployment, or name the journal with --db / GOLIVE_DB');
+  const store = openJournalToRead(flags.db);
   let view;
   try {
     const run = store.getRun(runId);

@@ -3,8 +3,7 @@
  * the journal. Opens it read-only, so it works (and changes nothing) while
  * the run writes from another terminal; `--watch` re-reads it until the run ends.
  */
-import { existsSync } from 'node:fs';
-import { AuditStore, MIN_RUN_ID_PREFIX } from '../audit/store.js';
+import { MIN_RUN_ID_PREFIX, type AuditStore } from '../audit/store.js';
 import type { RunRecord } from '../audit/types.js';
 import { foldEvents } from '../engine/state.js';
 import { ExitCode, UsageError } from '../errors.js';
@@ -14,7 +13,8 @@ import { formatStatus, statusAsJson, statusPlanOf, statusUpdate, type StatusInpu
 import { MAX_DURATION_MS, MAX_DURATION_WORDS, parseDuration } from '../runbook/duration.js';
 import { loadRunbookText } from '../runbook/load.js';
 import { resolvePlan } from '../runbook/plan.js';
-import { dbFlagFor, dbPathFor } from './session.js';
+import { openJournalToRead } from './journal.js';
+import { dbFlagFor } from './session.js';
 
 /** Flags of `golive status`. */
 export interface StatusFlags {
@@ -28,9 +28,7 @@ export interface StatusFlags {
 /** Print the status of a run (default: the live one, else the latest); exit 0, or 2 when there is no such run. */
 export async function statusCommand(runId: string | undefined, flags: StatusFlags): Promise<number> {
   const intervalMs = parseInterval(flags.interval);
-  const path = dbPathFor(flags.db);
-  if (!existsSync(path)) throw new UsageError(`no audit journal at ${path}`, 'run golive from the directory of the deployment, or name the journal with --db / GOLIVE_DB');
-  const store = AuditStore.open(path, { readonly: true });
+  const store = openJournalToRead(flags.db);
   try {
     const run = selectRun(store, runId);
     const plan = plannedOf(store, run);

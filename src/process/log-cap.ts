@@ -64,7 +64,7 @@ export class CappedLog {
     private readonly log: LogFile,
     private readonly path: string,
     maxBytes: number,
-    private readonly failed: (message: string) => void,
+    private readonly failed: (message: string, error: unknown) => void,
   ) {
     this.headBytes = Math.floor(maxBytes / 2);
     this.tailBytes = maxBytes - this.headBytes;
@@ -135,7 +135,7 @@ export class CappedLog {
   private fail(error: unknown): void {
     if (this.tailFailed) return;
     this.tailFailed = true;
-    this.failed(`cannot keep the tail of the log ${this.path}: ${(error as Error).message}`);
+    this.failed(`cannot keep the tail of the log ${this.path}: ${(error as Error).message}`, error);
   }
 }
 

@@ -12,8 +12,8 @@ export interface LogFileHooks {
   pause(): void;
   /** Start reading again. */
   resume(): void;
-  /** Logging failed and has stopped; the command itself goes on. */
-  failed(message: string): void;
+  /** Logging failed and has stopped; the command itself goes on (`error` says why: a full disk, say). */
+  failed(message: string, error: unknown): void;
 }
 
 /** Text is gathered up to this size before one synchronous write. */
@@ -105,6 +105,6 @@ export class LogFile {
     }
     this.fd = undefined;
     this.pending = [];
-    this.hooks.failed(`cannot write the log file ${this.path}: ${(error as Error).message}`);
+    this.hooks.failed(`cannot write the log file ${this.path}: ${(error as Error).message}`, error);
   }
 }

@@ -51,9 +51,17 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * `GOLIVE_LOG_MAX`, else 128 MiB; see log-cap.ts); a bad `GOLIVE_LOG_MAX`
  * throws a UsageError here, before any command runs.
  */
-export function createProcessRunner(options: { logMaxBytes?: number } = {}): ProcessRunner {
+export function createProcessRunner(options: RunnerOptions = {}): ProcessRunner {
   const logMaxBytes = options.logMaxBytes ?? logMaxFromEnvironment();
-  return { start: (spec, onOutput) => new CommandExecution(spec, logMaxBytes, onOutput) };
+  return { start: (spec, onOutput) => new CommandExecution(spec, logMaxBytes, onOutput, options.onLogFailure) };
+}
+
+/** What the caller of `createProcessRunner` may choose, and hear about besides each command's output. */
+export interface RunnerOptions {
+  /** Bytes each command's log keeps (head + tail); default from GOLIVE_LOG_MAX, else 128 MiB. */
+  logMaxBytes?: number;
+  /** A log file could not be written (a full disk, say): the session decides whether the run can go on. */
+  onLogFailure?: (logPath: string, error: unknown) => void;
 }
 
 /** The command line for a spec's shell, given the path the shell opens the script by. */
@@ -98,6 +106,7 @@ class CommandExecution implements RunningCommand {
     private readonly spec: CommandSpec,
     private readonly logMaxBytes: number,
     private readonly onOutput?: (stream: OutputStream, text: string) => void,
+    private readonly onLogFailure?: RunnerOptions['onLogFailure'],
   ) {
     this.result = new Promise((resolve) => (this.settle = resolve));
     this.masker = createMasker(spec.secrets);
@@ -149,7 +158,11 @@ class CommandExecution implements RunningCommand {
     registerGroup(child.pid);
 
     if (spec.logPath !== undefined) {
-      const failed = (message: string) => this.emit('stderr', this.masker.mask(`golive: ${message}\n`));
+      // The command is told in its output; the session decides whether the run can go on (a full disk cannot).
+      const failed = (message: string, error: unknown) => {
+        this.onLogFailure?.(spec.logPath!, error);
+        this.emit('stderr', this.masker.mask(`golive: ${message}\n`));
+      };
       const file = new LogFile(spec.logPath, {
         pause: () => this.forEachPipe((pipe) => pipe.pause()),
         resume: () => this.forEachPipe((pipe) => pipe.resume()),

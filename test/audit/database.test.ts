@@ -133,7 +133,7 @@ describe('openDatabase failures are JournalErrors', () => {
     const path = join(dir, 'plain-file', 'sub', 'golive.db');
     const error = catchError(() => openDatabase(path));
     expect(error).toBeInstanceOf(JournalError);
-    expect((error as JournalError).exitCode).toBe(3);
+    expect((error as JournalError).exitCode).toBe(6);
     expect((error as JournalError).message).toContain(path);
     expect((error as JournalError).message).toContain('not a directory');
     expect((error as JournalError).hint).toContain('--db or GOLIVE_DB');

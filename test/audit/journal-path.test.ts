@@ -106,7 +106,7 @@ describe('journalNotFound', () => {
   it('says where it looked and names --db and GOLIVE_DB', () => {
     const t = tree();
     const error = journalNotFound(findJournal({ cwd: join(t.repo, 'runbooks'), env: noEnv }));
-    expect(error.exitCode).toBe(2);
+    expect(error.exitCode).toBe(6);
     expect(error.message).toBe(`no audit journal found: looked for .golive/golive.db in ${join(t.repo, 'runbooks')} and every directory up to ${t.repo}`);
     expect(error.hint).toContain('--db <path> or GOLIVE_DB');
     expect(journalNotFound(findJournal({ cwd: t.repo, env: noEnv })).message).toBe(`no audit journal found: looked for .golive/golive.db in ${t.repo}`);

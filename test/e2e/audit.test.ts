@@ -171,13 +171,13 @@ describe('golive audit verify', () => {
     await expectAltered(copy, first, ids.rollbackExample, 'its content does not match its hash: the row was edited or moved');
   });
 
-  it('a missing journal is a usage error (exit 2) with a hint, and is not created', async () => {
+  it('a missing journal is exit 6 (the journal cannot be used) with a hint, and is not created', async () => {
     const missing = join(dir, 'no-such.db');
     for (const command of [['audit', 'verify'], ['audit', 'export']]) {
       const result = await runGolive([...command, '--db', missing], { cwd: dir });
-      expect(result.code, both(result)).toBe(2);
+      expect(result.code, both(result)).toBe(6);
       expect(result.stdout).toBe('');
-      expect(result.stderr).toBe(`golive: no audit journal at ${missing}\n  hint: name it with --db or GOLIVE_DB\n`);
+      expect(result.stderr).toBe(`golive: there is no audit journal at ${missing}\n  hint: run golive from the directory of the deployment, or name the journal with --db / GOLIVE_DB\n`);
     }
     expect(readdirSync(dir)).not.toContain('no-such.db');
   });

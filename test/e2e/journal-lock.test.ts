@@ -182,7 +182,7 @@ describe('finding the journal', () => {
     expect(resume.stderr).toContain(`run ${badId} was rolled back`);
   });
 
-  it('outside any project: history says there are no runs; other read commands exit 2 saying where they looked and naming --db / GOLIVE_DB', async () => {
+  it('outside any project: history says there are no runs; other read commands exit 6 (the journal cannot be used: missing) saying where they looked and naming --db / GOLIVE_DB', async () => {
     const outside = tempDir();
     const looked = `no audit journal found: looked for .golive/golive.db in ${outside} and every directory up to /`;
     const history = await runGolive(['history'], { cwd: outside });
@@ -190,7 +190,7 @@ describe('finding the journal', () => {
     expect(history.stdout).toContain(`No runs recorded yet: ${looked}.`);
     for (const args of [['status'], ['show', '01XXXXXXXXXX'], ['report', '01XXXXXXXXXX'], ['audit', 'verify'], ['audit', 'export'], ['rollback'], ['resume']]) {
       const result = await runGolive(args, { cwd: outside });
-      expect(result.code, `${args.join(' ')}\n${both(result)}`).toBe(2);
+      expect(result.code, `${args.join(' ')}\n${both(result)}`).toBe(6);
       expect(result.stderr, args.join(' ')).toMatch(new RegExp(`^golive: ${looked.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n  hint: .*--db <path> or GOLIVE_DB\\n$`));
     }
     expect(existsSync(join(outside, '.golive'))).toBe(false);

@@ -70,12 +70,12 @@ describe('golive status', () => {
     expect(JSON.parse(byId.stdout)).toMatchObject({ runId, status: 'Succeeded', finished: true });
   });
 
-  it('an unknown run, a missing journal or a bad --interval is a usage error (exit 2) with a hint', async () => {
+  it('an unknown run or a bad --interval is a usage error (exit 2), a missing journal exit 6, each with a hint', async () => {
     const dir = tempDir();
     const db = join(dir, 'g.db');
     const missing = await runGolive(['status', '--db', db], { cwd: dir });
-    expect(missing.code, both(missing)).toBe(2);
-    expect(missing.stderr).toContain(`golive: no audit journal at ${db}`);
+    expect(missing.code, both(missing)).toBe(6);
+    expect(missing.stderr).toContain(`golive: there is no audit journal at ${db}`);
 
     const seeded = await runGolive(['run', runbook, '--db', db], { cwd: dir });
     expect(seeded.code, both(seeded)).toBe(0);

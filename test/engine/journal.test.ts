@@ -103,6 +103,15 @@ steps:
     await expect(h.run()).rejects.toBeInstanceOf(FakeJournalError);
     expect(h.runner.count('./deploy.sh')).toBe(0);
   });
+
+  it('at a step\'s output: the step\'s end names that cause, not an operator interrupt', async () => {
+    const h = failing((e) => e.kind === 'step.output');
+    h.runner.on('./backup.sh', { output: 'dumped 3 tables\n' });
+    await expect(h.run()).rejects.toBeInstanceOf(FakeJournalError);
+    const finished = h.log.ofKind('step.finished').find((e) => e.stepId === 'backup')!;
+    expect(finished.message).toMatch(/^stopped: /);
+    expect(finished.message).not.toContain('operator');
+  });
 });
 
 const SECRET = 'hunter2-Xq9!';

@@ -1,0 +1,81 @@
+/**
+ * When the journal or the log disk fails half-way through a run: stop the
+ * run with the real cause first, and the exact commands to continue or undo.
+ * A journal failure before anything ran stays a `JournalError` (exit 6,
+ * nothing was executed); after a command started it is a `RunStoppedError`
+ * (exit 3), because something may have changed that someone must see to.
+ */
+import { dirname } from 'node:path';
+import type { EngineEvent } from '../engine/events.js';
+import { RunStoppedError } from '../errors.js';
+
+/** The run being recorded, for the advice lines. */
+export interface StoppedRunRef {
+  runId: string;
+  dbPath: string;
+  /** `--db <path>` when the journal is not the default one, else ''. */
+  dbFlag: string;
+}
+
+/** Error codes that mean "the disk is full" (SQLite's and the file system's). */
+const DISK_FULL = new Set(['SQLITE_FULL', 'ENOSPC', 'EDQUOT']);
+
+/** True when `error` (or what it wraps) says the disk is full. */
+export function isDiskFull(error: unknown): boolean {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (typeof e.code === 'string' && DISK_FULL.has(e.code)) return true;
+  }
+  return false;
+}
+
+/**
+ * Wraps the session's recording of each event. The engine stops a run when
+ * its sink throws (the running step is stopped, nothing new starts, and the
+ * session's close kills any group left), so stopping is: throw the cause.
+ */
+export class RunStopper {
+  private cause: RunStoppedError | undefined;
+  private logCauseUnthrown = false;
+  private somethingStarted = false;
+
+  constructor(private readonly ref: StoppedRunRef) {}
+
+  /** Whether the run was stopped by a journal or log failure. */
+  get stopped(): boolean {
+    return this.cause !== undefined;
+  }
+
+  /** The process runner could not write a log file; a full disk stops the run at the next event. */
+  logFailed(path: string, error: unknown): void {
+    if (!isDiskFull(error) || this.cause !== undefined) return;
+    this.cause = this.stopError(`the disk holding ${dirname(path)} is full (a step's log could not be written)`, error);
+    this.logCauseUnthrown = true;
+  }
+
+  /** Record `event` with `append`; throws the run's stop cause when the journal failed or a log disk filled up. */
+  record(event: EngineEvent, append: () => void): void {
+    try {
+      append();
+    } catch (error) {
+      if (!this.somethingStarted) throw error;
+      this.cause ??= this.stopError(isDiskFull(error) ? `the disk holding the audit journal ${this.ref.dbPath} is full` : (error as Error).message, error);
+      throw this.cause;
+    }
+    if (event.kind === 'step.started') this.somethingStarted = true;
+    // Thrown once, after the event is recorded: the engine stops the step and records how it ended.
+    if (this.logCauseUnthrown) {
+      this.logCauseUnthrown = false;
+      throw this.cause;
+    }
+  }
+
+  private stopError(what: string, cause: unknown): RunStoppedError {
+    const { runId, dbFlag } = this.ref;
+    const db = dbFlag ? ` ${dbFlag}` : '';
+    return new RunStoppedError(
+      `${what}: run ${runId} stopped (nothing more is started; the running step's processes are killed)`,
+      `free space on that disk, then continue with \`golive resume ${runId}${db}\` or undo what ran with \`golive rollback ${runId}${db}\``,
+      cause,
+    );
+  }
+}
