@@ -270,6 +270,11 @@ function isMissingNativeModule(error: unknown): boolean {
   return error.message.startsWith('Could not locate the bindings file') || (code === 'ERR_DLOPEN_FAILED' && /better.sqlite3/i.test(error.message));
 }
 
+/** The SQLite driver cannot be loaded at all: the same advice wherever golive first opens an SQLite file. */
+export function sqliteDriverMissing(error: unknown): JournalError | undefined {
+  return isMissingNativeModule(error) ? nativeModuleError(error) : undefined;
+}
+
 function nativeModuleError(error: unknown): JournalError {
   return new JournalError(
     'cannot open the audit journal: the SQLite driver\'s native module (better-sqlite3) is not built for this Node.js',

@@ -21,6 +21,7 @@ import { closeSync, fchmodSync, ftruncateSync, mkdirSync, openSync, readFileSync
 import { join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { ExitCode, GoliveError, LockHeldError } from '../errors.js';
+import { sqliteDriverMissing } from './database.js';
 import { shellWord } from './journal-path.js';
 import { isProcessAlive } from './liveness.js';
 
@@ -131,7 +132,7 @@ function openLockFile(path: string, dir: string): BetterSqlite3.Database {
     db.pragma('journal_mode = MEMORY');
     return db;
   } catch (error) {
-    throw unusable(dir, `cannot open the lock file ${path}: ${describe(error)}`, error);
+    throw sqliteDriverMissing(error) ?? unusable(dir, `cannot open the lock file ${path}: ${describe(error)}`, error);
   }
 }
 

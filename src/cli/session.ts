@@ -103,10 +103,11 @@ export interface SessionExtras {
 export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags, extras: SessionExtras = {}): Promise<Session> {
   const { parent, lock = true } = extras;
   let warnings = extras.warnings ?? [];
-  // First: a bad GOLIVE_LOG_MAX is a usage error before any run is recorded.
-  const runner = createProcessRunner();
   const dbPath = parent ? dbPathFor(flags.db) : journalForRunbook(plan.source.absolutePath, { flag: flags.db, cwd: process.cwd(), env: process.env });
   const runId = newRunId();
+  const stopper = new RunStopper({ runId, dbPath, dbFlag: dbFlagFor(flags.db) });
+  // Before the journal is opened: a bad GOLIVE_LOG_MAX is a usage error before any run is recorded.
+  const runner = createProcessRunner({ onLogFailure: (path, error) => stopper.logFailed(path, error) });
   const operator = operatorName(flags.operator);
   const host = hostname();
   const environment = plan.environment ?? null;
@@ -145,7 +146,6 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
       // Nothing may follow run.finished in the journal or the --json stream: a late problem goes to stderr.
       warn: (message) => (ended ? process.stderr.write(`golive: warning: ${message}\n`) : record({ kind: 'warning', at: new Date().toISOString(), message })),
     });
-    const stopper = new RunStopper({ runId, dbPath, dbFlag: dbFlagFor(flags.db) });
     const record = (event: EngineEvent): void => {
       stopper.record(event, () => store.appendEvent(runId, event)); // the journal first: a webhook never hears of an unrecorded event
       output.render(event);
