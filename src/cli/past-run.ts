@@ -7,12 +7,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { AuditStore } from '../audit/store.js';
 import type { RunRecord } from '../audit/types.js';
-import { processGroupAlive } from '../process/process-groups.js';
-import { foldEvents, inFlightCommands, type FoldedState } from '../engine/state.js';
-import { hostname } from 'node:os';
+import { foldEvents, type FoldedState } from '../engine/state.js';
 import { LockHeldError, UsageError } from '../errors.js';
 import type { Plan } from '../runbook/plan.js';
 import { loadPlan } from './load-plan.js';
+import { liveOrphan } from './orphans.js';
 import { journalExists, missingJournalError } from './journal.js';
 import { dbPathFor } from './session.js';
 
@@ -29,6 +28,8 @@ export interface PastRun {
   run: RunRecord;
   root: RunRecord;
   state: FoldedState;
+  /** Every run of the chain (the root, its resumes and rollbacks), by id. */
+  chainRunIds: string[];
   plan: Plan;
   /** Set when the runbook file on disk no longer matches the snapshot. */
   driftWarning?: string;
@@ -54,7 +55,7 @@ export function loadPastRun(store: AuditStore, run: RunRecord): PastRun {
   } catch {
     driftWarning = `${root.runbookPath} is gone; using the stored snapshot of run ${root.id}`;
   }
-  return { run, root, state, plan, driftWarning };
+  return { run, root, state, chainRunIds: chain.map((r) => r.id), plan, driftWarning };
 }
 
 /**
@@ -64,12 +65,11 @@ export function loadPastRun(store: AuditStore, run: RunRecord): PastRun {
  * it would race it.
  */
 export function refuseIfOrphansRun(past: PastRun): void {
-  if (past.run.host !== hostname()) return; // another host's processes cannot be seen from here
-  const orphan = inFlightCommands(past.state).find((c) => processGroupAlive(c.pid));
+  const orphan = liveOrphan(past.state, past.chainRunIds, past.run.host);
   if (orphan) {
     throw new LockHeldError(
-      `${orphan.what} of run ${past.run.id} is still running as process group ${orphan.pid}, left behind when golive stopped`,
-      `wait for it to end, or stop it: kill -TERM -${orphan.pid}; then run the command again`,
+      `${orphan.what} of run ${past.run.id} is still running as ${orphan.where}, left behind when golive stopped`,
+      `wait for it to end, or stop it: ${orphan.kill}; then run the command again`,
     );
   }
 }

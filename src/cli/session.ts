@@ -14,7 +14,6 @@ import { newRunId } from '../audit/ids.js';
 import type { LockHolder, RunRecord } from '../audit/types.js';
 import { foldEvents, inFlightCommands } from '../engine/state.js';
 import { LockHeldError } from '../errors.js';
-import { processGroupAlive } from '../process/process-groups.js';
 import { Interruption } from '../engine/context.js';
 import type { EngineEvent, RunMode, StopSignal } from '../engine/events.js';
 import { noPrompter, systemClock, type EnginePorts, type EventSink, type Prompter } from '../engine/ports.js';
@@ -26,6 +25,7 @@ import { createPlainRenderer } from '../render/plain.js';
 import type { Plan } from '../runbook/plan.js';
 import { canPrompt } from './gates.js';
 import { notifierFor } from './notifications.js';
+import { liveOrphan } from './orphans.js';
 import { RunStopper } from './run-stop.js';
 
 /** Flags every executing command shares. */
@@ -209,16 +209,19 @@ function checkOrphansOf(store: AuditStore, previous: LockHolder, host: string): 
   if (previous.host !== host) return `its commands on ${previous.host} cannot be checked from here`;
   const run = store.getRun(previous.runId);
   if (!run) return 'it left no run record';
-  const state = foldEvents(store.eventsOf(store.chainOf(run.rootRunId).map((r) => r.id)).map((e) => e.event));
-  const inFlight = inFlightCommands(state);
-  const alive = inFlight.find((c) => processGroupAlive(c.pid));
+  const chainRunIds = store.chainOf(run.rootRunId).map((r) => r.id);
+  const state = foldEvents(store.eventsOf(chainRunIds).map((e) => e.event));
+  const alive = liveOrphan(state, chainRunIds, previous.host);
   if (alive) {
     throw new LockHeldError(
-      `run ${run.id} died (pid ${previous.pid} is gone) but ${alive.what} it started still runs as process group ${alive.pid}; starting now would run the same steps alongside it`,
-      `wait for it to end, or stop it: kill -TERM -${alive.pid}; then run the command again (and see \`golive show ${run.id}\`)`,
+      `run ${run.id} died (pid ${previous.pid} is gone) but ${alive.what} it started still runs as ${alive.where}; starting now would run the same steps alongside it`,
+      `wait for it to end, or stop it: ${alive.kill}; then run the command again (and see \`golive show ${run.id}\`)`,
     );
   }
-  return inFlight.length === 0 ? 'it had no command in flight' : `its commands in flight have ended (process group${inFlight.length > 1 ? 's' : ''} ${inFlight.map((c) => c.pid).join(', ')} gone)`;
+  const inFlight = inFlightCommands(state);
+  const groups = inFlight.flatMap((c) => (c.pid === undefined ? [] : [c.pid]));
+  if (inFlight.length === 0) return 'it had no command in flight';
+  return `its commands in flight have ended (${groups.length ? `process group${groups.length > 1 ? 's' : ''} ${groups.join(', ')} gone` : 'no process of theirs left'})`;
 }
 
 /**

@@ -113,19 +113,19 @@ export interface InFlightCommand {
   /** "step deploy" or "the rollback of step deploy". */
   what: string;
   stepId: string;
-  pid: number;
+  /** Its process group, when `step.spawned` was recorded (golive can die between the spawn and that record). */
+  pid?: number;
 }
 
 /**
  * The commands of a chain left in flight when golive died: in-doubt steps
- * and in-doubt rollbacks whose process group was recorded. Whether one still
- * runs is for the caller to ask the operating system.
+ * and in-doubt rollbacks, with their process group where it was recorded.
+ * Whether one still runs is for the caller to ask the operating system.
  */
 export function inFlightCommands(state: FoldedState): InFlightCommand[] {
   const found: InFlightCommand[] = [];
   const add = (stepId: string, what: string) => {
-    const pid = state.pids[stepId];
-    if (pid !== undefined) found.push({ what, stepId, pid });
+    found.push({ what, stepId, pid: state.pids[stepId] });
   };
   for (const stepId of state.inDoubt) add(stepId, `step ${stepId}`);
   for (const stepId of state.rollbackInDoubt) add(stepId, `the rollback of step ${stepId}`);

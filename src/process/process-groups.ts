@@ -78,3 +78,33 @@ export function processGroupAlive(pgid: number): boolean {
   }
   return false;
 }
+
+/**
+ * Processes on this machine that a command of one of `runIds` started, by
+ * step id: every command golive runs gets GOLIVE_RUN_ID and GOLIVE_STEP_ID
+ * in its environment, and its descendants inherit them. This finds a killed
+ * golive's command even when its process group was never recorded (golive
+ * died between the spawn and the record) or a process left the group.
+ * Processes of other users, whose environment cannot be read, are not seen.
+ */
+export function processesOfRuns(runIds: readonly string[]): Map<string, number[]> {
+  const found = new Map<string, number[]>();
+  if (runIds.length === 0 || !existsSync('/proc/self/environ')) return found;
+  const runs = new Set(runIds);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    let environ: string;
+    try {
+      environ = readFileSync(`/proc/${entry}/environ`, 'latin1');
+    } catch {
+      continue; // gone, or another user's
+    }
+    if (!environ.includes('GOLIVE_RUN_ID=')) continue;
+    const vars = new Map(environ.split('\0').map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+    const runId = vars.get('GOLIVE_RUN_ID');
+    const stepId = vars.get('GOLIVE_STEP_ID');
+    if (runId === undefined || stepId === undefined || !runs.has(runId)) continue;
+    found.set(stepId, [...(found.get(stepId) ?? []), Number(entry)]);
+  }
+  return found;
+}
