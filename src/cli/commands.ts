@@ -26,7 +26,7 @@ export function registerCommands(program: Command, setExit: SetExit): void {
     .description('show the resolved plan: every step, owner, command, expected time, rollback; executes nothing')
     .argument('<runbook>', 'runbook file')
     .option('--env <name>', 'environment to resolve for')
-    .option('--var <name=value>', 'set a variable (repeatable)', collectVar)
+    .option('--var <name=value>', 'set a variable declared in the runbook (repeatable, once per name)', collectVar)
     .option('--json', 'print the plan as JSON')
     .action(run(async () => (await import('./plan.js')).planCommand));
 
@@ -47,7 +47,7 @@ export function registerCommands(program: Command, setExit: SetExit): void {
     .description('run a deployment: checks, steps, smoke tests; roll back on failure; record everything')
     .argument('<runbook>', 'runbook file')
     .option('--env <name>', 'environment to deploy to')
-    .option('--var <name=value>', 'set a variable (repeatable)', collectVar)
+    .option('--var <name=value>', 'set a variable declared in the runbook (repeatable, once per name)', collectVar)
     .option('--override-window <reason>', 'deploy to a protected environment outside the runbook window (the reason is recorded)')
     .option('--dry-run', 'execute nothing: print the plan and every problem found without executing, and record the dry run'))
     .action(run(async () => (await import('./run.js')).runCommand));
@@ -57,7 +57,7 @@ export function registerCommands(program: Command, setExit: SetExit): void {
     .description('run only the pre-deployment checklist: the go/no-go meeting in one command (exit 4 on NO-GO)')
     .argument('<runbook>', 'runbook file')
     .option('--env <name>', 'environment to check')
-    .option('--var <name=value>', 'set a variable (repeatable)', collectVar))
+    .option('--var <name=value>', 'set a variable declared in the runbook (repeatable, once per name)', collectVar))
     .action(run(async () => (await import('./check.js')).checkCommand));
 
   journalOptions(program
@@ -87,7 +87,7 @@ export function registerCommands(program: Command, setExit: SetExit): void {
     .description('rehearse in UAT: run for real, roll everything back, verify the restore, report step timings')
     .argument('<runbook>', 'runbook file')
     .option('--env <name>', 'environment to rehearse in')
-    .option('--var <name=value>', 'set a variable (repeatable)', collectVar)
+    .option('--var <name=value>', 'set a variable declared in the runbook (repeatable, once per name)', collectVar)
     .option('--allow-protected', 'rehearse in a protected environment (it will be rolled back; its confirmation and window still apply)')
     .option('--override-window <reason>', 'with --allow-protected: rehearse outside the runbook window (the reason is recorded)'))
     .action(run(async () => (await import('./rehearse.js')).rehearseCommand));
