@@ -484,3 +484,61 @@ verify:
     expect(h.log.statesOf('deploy')).not.toContain('skipped');
   });
 });
+
+const UNDO_RUNBOOK = `
+golive: 1
+name: undo
+steps:
+  - id: a
+    run: ./a.sh
+    rollback: { run: ./undo-a.sh, validate: ./a-undone.sh }
+  - id: b
+    run: ./b.sh
+    rollback: ./undo-b.sh
+`;
+
+/** A deployment that succeeded, then a rollback during which golive dies right after `undo-<step>` started. */
+async function rollbackDiedDuring(step: 'a' | 'b'): Promise<EngineEvent[]> {
+  const deployed = harness(UNDO_RUNBOOK, { options: { runId: 'run-1' } });
+  await deployed.run();
+  const rollback = harness(UNDO_RUNBOOK, {
+    options: { runId: 'run-2', mode: 'rollback' },
+    sink: { failOn: (e) => e.kind === 'step.finished' && e.phase === 'rollback' && e.stepId === step },
+  });
+  await expect(rollback.rollback('requested', priorFrom(deployed.log.events))).rejects.toBeInstanceOf(FakeJournalError);
+  return [...deployed.log.events, ...rollback.log.events];
+}
+
+describe('a rollback killed during an undo', () => {
+  it('folds the undo as in doubt, separate from the step itself', async () => {
+    const state = foldEvents(await rollbackDiedDuring('b'));
+    expect(state.rollbackInDoubt).toEqual(['b']);
+    expect(state.steps.get('b')).toMatchObject({ state: 'succeeded', rollbackInDoubt: true });
+    expect(state.inDoubt).toEqual([]);
+    expect(state.lastRollback).toEqual({ finished: false, complete: false });
+  });
+
+  it('an undo with no validation is not run again, and nothing after it is undone, until --rerun-in-doubt', async () => {
+    const h = harness(UNDO_RUNBOOK, { options: { runId: 'run-3', mode: 'rollback' } });
+    const events = await rollbackDiedDuring('b');
+    // b has no rollback validation: in doubt, not proven, stopped.
+    const stopped = await h.rollback('again', priorFrom(events));
+    expect(stopped).toMatchObject({ outcome: 'aborted', exitCode: 3 });
+    expect(h.runner.commands).toEqual([]);
+    expect(h.log.decisions('in-doubt')).toMatchObject([{ subjectId: 'b', choice: 'stop', via: 'policy' }]);
+
+    const again = harness(UNDO_RUNBOOK, { options: { runId: 'run-4', mode: 'rollback', rerunInDoubt: true } });
+    const done = await again.rollback('again', priorFrom(events));
+    expect(done).toMatchObject({ outcome: 'rolled-back', exitCode: 0 });
+    expect(again.runner.commands).toEqual(['./undo-b.sh', './undo-a.sh', './a-undone.sh']);
+  });
+
+  it('a validated undo left in doubt counts as done once its validation passes', async () => {
+    const events = await rollbackDiedDuring('a');
+    const h = harness(UNDO_RUNBOOK, { options: { runId: 'run-3', mode: 'rollback' } });
+    const result = await h.rollback('again', priorFrom(events));
+    expect(result).toMatchObject({ outcome: 'rolled-back', exitCode: 0 });
+    expect(h.runner.commands).toEqual(['./a-undone.sh']);
+    expect(h.log.decisions('in-doubt')).toMatchObject([{ subjectId: 'a', choice: 'done' }]);
+  });
+});
