@@ -5,11 +5,13 @@
  * several deployments and the flags do not narrow it to one, a refusal that
  * lists each candidate with the exact command.
  */
+import { journalFlagFor } from '../audit/journal-path.js';
 import type { AuditStore } from '../audit/store.js';
 import type { RunRecord } from '../audit/types.js';
 import { rollbackOrder } from '../engine/rollback.js';
 import { UsageError } from '../errors.js';
 import { planSteps, type PlannedStep } from '../runbook/plan.js';
+import { printable } from '../render/printable.js';
 import { localDateTime } from '../report/history-text.js';
 import { loadPastRun, type PastRun, type RunSelector } from './past-run.js';
 
@@ -108,23 +110,30 @@ function severalDeployments<T>(
   store: AuditStore, command: 'rollback' | 'resume', deployments: RunRecord[][],
   consider: (run: RunRecord) => Selection<T>, modes: RunRecord['mode'][],
 ): UsageError {
-  const db = ` --db ${store.path}`;
+  const flag = journalFlagFor(store.path, { cwd: process.cwd(), env: process.env });
+  const db = flag ? ` ${flag}` : '';
+  const verb = command === 'rollback' ? 'roll back' : 'resume';
   const lines = deployments.map((runs) => {
     const label = `${runs[0].runbookName}${runs[0].environment ? ` on ${runs[0].environment}` : ' (no environment)'}`;
     const candidate = runs.filter((r) => modes.includes(r.mode)).map((r) => ({ run: r, selection: consider(r) })).find((c) => 'found' in c.selection);
-    if (!candidate) return `  ${label}: nothing to ${command}`;
-    return `  ${label}: golive ${command} ${candidate.run.id}${db}   (${describeRun(store, candidate.run)})`;
+    if (!candidate) return `  ${label}: nothing to ${verb}`;
+    return `  ${label}: golive ${command} ${candidate.run.id}${db}   (${runDetails(store, candidate.run)})`;
   });
   return new UsageError(
-    `the journal ${store.path} holds runs of ${deployments.length} deployments; say which one to ${command}, nothing was done:\n${lines.join('\n')}`,
+    `the journal ${store.path} holds runs of ${deployments.length} deployments; say which one to ${verb}, nothing was done:\n${lines.join('\n')}`,
     'name the run id, or narrow it with --runbook <name> --env <environment>',
   );
 }
 
 /** `<id> (webshop-release 2.4.0 on production, run started 2026-12-01 10:02 by ana on host1: succeeded)`. */
 export function describeRun(store: AuditStore, run: RunRecord): string {
+  return `${run.id} (${runDetails(store, run)})`;
+}
+
+/** `webshop-release 2.4.0 on production, run started 2026-12-01 10:02 by ana on host1: succeeded`. */
+function runDetails(store: AuditStore, run: RunRecord): string {
   const what = `${run.runbookName}${run.runbookVersion ? ` ${run.runbookVersion}` : ''}${run.environment ? ` on ${run.environment}` : ''}`;
-  return `${run.id} (${what}, ${run.mode} started ${localDateTime(run.startedAt)} by ${run.operator} on ${run.host}: ${store.runStatus(run)})`;
+  return printable(`${what}, ${run.mode} started ${localDateTime(run.startedAt)} by ${run.operator} on ${run.host}: ${store.runStatus(run)}`);
 }
 
 /** Why a chain has nothing to undo, in the operator's words. */

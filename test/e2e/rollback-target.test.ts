@@ -126,7 +126,7 @@ describe.concurrent('which run a plain rollback or resume acts on', () => {
 
     const refused = await s.golive(['rollback']);
     expect(refused.code, both(refused)).toBe(2);
-    expect(refused.stderr).toContain('holds runs of 2 deployments; say which one to rollback, nothing was done');
+    expect(refused.stderr).toContain('holds runs of 2 deployments; say which one to roll back, nothing was done');
     expect(refused.stderr).toContain(`guarded on uat: golive rollback ${runIdFrom(uat.stdout)} --db ${s.db}`);
     expect(refused.stderr).toContain(`sequence (no environment): golive rollback ${runIdFrom(other.stdout)} --db ${s.db}`);
     expect(refused.stderr).toContain('--runbook <name> --env <environment>');
