@@ -3,7 +3,8 @@
  * that does the work (so `golive validate` never loads SQLite or execa) and
  * hands back an exit code.
  */
-import { Option, type Command } from 'commander';
+import { Argument, Option, type Command } from 'commander';
+import { addHelpText } from './help-text.js';
 import { collectList, collectVar } from './options.js';
 
 type SetExit = (code: number) => void;
@@ -160,4 +161,19 @@ export function registerCommands(program: Command, setExit: SetExit): void {
     .option('-o, --output <file>', 'write the report to this file instead of stdout (an existing file is overwritten: reports are regenerated from the journal)')
     .option('--db <path>', 'audit journal file (default: GOLIVE_DB, else the nearest .golive/golive.db from here up to the repository root)')
     .action(run(async () => (await import('./report.js')).reportCommand));
+
+  program
+    .command('completion')
+    .description('print a completion script for bash, zsh or fish (commands, flags, environments, run ids)')
+    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(['bash', 'zsh', 'fish']))
+    .action(run(async () => (await import('./completion.js')).completionCommand));
+
+  // What the completion scripts call: candidates for the word being typed.
+  program
+    .command('__complete', { hidden: true })
+    .argument('[words...]')
+    .helpOption(false)
+    .action(run(async () => (await import('./complete.js')).completeCommand));
+
+  addHelpText(program);
 }
