@@ -19,9 +19,10 @@ import type { EngineEvent, RunMode, StopSignal } from '../engine/events.js';
 import { noPrompter, systemClock, type EnginePorts, type EventSink, type Prompter } from '../engine/ports.js';
 import { createProcessRunner, killAllProcessGroups } from '../process/runner.js';
 import { createJsonRenderer } from '../render/json-lines.js';
-import type { RunRef } from '../render/next-steps.js';
+import { nextCommands, type RunRef } from '../render/next-steps.js';
 import { paintFor } from '../render/paint.js';
 import { createPlainRenderer } from '../render/plain.js';
+import { printable } from '../render/printable.js';
 import type { Plan } from '../runbook/plan.js';
 import { canPrompt } from './gates.js';
 import { notifierFor } from './notifications.js';
@@ -245,13 +246,36 @@ function listenForStopSignals(interruption: Interruption): () => void {
 /** How the run is shown and who answers questions: the live task list in a terminal, else plain or JSON lines and no prompts. */
 async function outputFor(plan: Plan, mode: RunMode, flags: SessionFlags, runRef: RunRef, interruption: Interruption, alreadyDone: string[]): Promise<{ render: (event: EngineEvent) => void; prompter: Prompter; close: () => Promise<void> }> {
   const write = (text: string) => { process.stdout.write(text); };
-  if (flags.json) return { render: createJsonRenderer(write, runRef.runId), prompter: noPrompter, close: async () => undefined };
+  if (flags.json) return { render: withOutcomeOnStderr(createJsonRenderer(write, runRef.runId), runRef), prompter: noPrompter, close: async () => undefined };
   // A dry run executes nothing and asks nothing: its few events read best as plain lines under the plan.
-  if (!canPrompt() || mode === 'dry-run') return { render: createPlainRenderer(write, paintFor(process.stdout), runRef), prompter: noPrompter, close: async () => undefined };
+  // A terminal that cannot be redrawn (TERM=dumb, or one that reports no width) gets plain lines too.
+  if (!canPrompt() || mode === 'dry-run' || !canRedraw(process.stdout)) {
+    return { render: withOutcomeOnStderr(createPlainRenderer(write, paintFor(process.stdout), runRef), runRef), prompter: noPrompter, close: async () => undefined };
+  }
   // Loaded only here: listr2 and inquirer cost start-up time every other command would pay.
   const { createTaskListView } = await import('../render/task-list.js');
   const view = createTaskListView(plan, runRef, { signal: interruption.controller.signal, alreadyDone });
   return { render: view.render, prompter: view.prompter, close: () => view.close() };
+}
+
+/** True when the live task list can redraw in place on `stream`. */
+function canRedraw(stream: NodeJS.WriteStream): boolean {
+  return process.env.TERM !== 'dumb' && (stream.columns ?? 0) > 0;
+}
+
+/**
+ * Data goes to stdout, and the operator must still see a failure when stdout
+ * goes to a file (`golive run … > run.log`): the outcome of a run that needs
+ * someone is also one line on stderr, unless both are the same terminal.
+ */
+function withOutcomeOnStderr(render: (event: EngineEvent) => void, runRef: RunRef): (event: EngineEvent) => void {
+  const sameTerminal = process.stdout.isTTY === true && process.stderr.isTTY === true;
+  return (event) => {
+    render(event);
+    if (event.kind !== 'run.finished' || event.exitCode === 0 || sameTerminal) return;
+    const first = event.issues[0] ? `: ${printable(event.issues[0])}` : '';
+    process.stderr.write(`golive: run ${runRef.runId} ended ${event.outcome} (exit ${event.exitCode})${first}\n${nextCommands(event.outcome, runRef).map((line) => `  ${line}\n`).join('')}`);
+  };
 }
 
 /** The commit of the runbook's repository, when it is in one (recorded with the run). */

@@ -1,0 +1,52 @@
+/**
+ * Where output goes: data on stdout, and the outcome of a run that needs
+ * someone also on stderr, so `golive run … > run.log` still tells the
+ * operator; and a terminal that cannot be redrawn (TERM=dumb, no width)
+ * gets plain lines without cursor sequences, under a real pseudo-terminal.
+ */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { both, goliveBin, goliveEnv, removeTempDirs, runGolive, tempDir } from './helpers.js';
+import { runIdFrom } from './process-helpers.js';
+
+afterAll(() => removeTempDirs());
+
+const TWO_STEPS = 'golive: 1\nname: two\nsteps:\n  - id: a\n    run: "true"\n  - id: b\n    run: "true"\n';
+
+/** golive under `script` (a real pseudo-terminal) with the given TERM and terminal width. */
+function inTerminal(dir: string, term: string, columns: number): string {
+  const command = `stty cols ${columns} rows 30; exec "${process.execPath}" "${goliveBin}" run two.yaml`;
+  const result = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: dir, env: { ...goliveEnv({ NO_COLOR: undefined }, dir), TERM: term }, encoding: 'utf8', timeout: 20_000, input: '' });
+  expect(result.status, result.stdout + result.stderr).toBe(0);
+  return result.stdout;
+}
+
+describe.concurrent('output streams', () => {
+  it('a failed run also says its outcome and the next commands on stderr when stdout is not the terminal', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'fail.yaml'), 'golive: 1\nname: fail\nsteps:\n  - id: a\n    run: exit 1\n    rollback: "true"\n');
+    const result = await runGolive(['run', 'fail.yaml', '--on-failure', 'abort'], { cwd: dir });
+    expect(result.code, both(result)).toBe(3);
+    const runId = runIdFrom(result.stdout);
+    expect(result.stderr).toContain(`golive: run ${runId} ended aborted (exit 3)`);
+    expect(result.stderr).toContain(`golive resume ${runId}`);
+    const ok = await runGolive(['run', 'fail.yaml', '--on-failure', 'continue'], { cwd: dir });
+    expect(ok.code, both(ok)).toBe(0);
+    expect(ok.stderr).not.toContain('ended');
+  });
+
+  it('TERM=dumb and a terminal without a width get plain lines, no cursor or colour sequences', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'two.yaml'), TWO_STEPS);
+    for (const [term, columns] of [['dumb', 100], ['xterm-256color', 0]] as const) {
+      const screen = inTerminal(dir, term, columns);
+      expect(screen.replace(/\u001b\[[\d;]*m/g, ''), `${term} ${columns}`).toMatch(/✔ succeeded in .* \(exit 0\)/);
+      expect(screen.includes('\u001b'), `${term} ${columns}: ${JSON.stringify(screen)}`).toBe(term === 'xterm-256color'); // colour stays the terminal's
+      expect(screen).not.toMatch(/\u001b\[\d*[ABCDGJK]|\u001b\[\?25[hl]/); // no cursor movement, erase or hide
+    }
+    // The live view still draws where it can.
+    expect(inTerminal(dir, 'xterm-256color', 100)).toMatch(/\u001b\[\d*[AGK]|\u001b\[\?25[hl]/);
+  });
+});
