@@ -39,12 +39,15 @@ export class GoliveError extends Error {
   readonly exitCode: ExitCodeValue;
   /** One line telling the user what to do about it, naming the flag when there is one. */
   readonly hint?: string;
+  /** The problems behind it, as data (e.g. a runbook's diagnostics), for `--json` answers. */
+  readonly problems?: readonly object[];
 
-  constructor(message: string, options: { exitCode?: ExitCodeValue; hint?: string; cause?: unknown } = {}) {
+  constructor(message: string, options: { exitCode?: ExitCodeValue; hint?: string; cause?: unknown; problems?: readonly object[] } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.exitCode = options.exitCode ?? ExitCode.Usage;
     this.hint = options.hint;
+    this.problems = options.problems;
   }
 }
 

@@ -1,6 +1,6 @@
 /** Shared by every command that needs a valid runbook resolved for an environment. */
 import { GoliveError, UsageError } from '../errors.js';
-import { formatDiagnostics } from '../render/diagnostics.js';
+import { diagnosticsAsJson, formatDiagnostics } from '../render/diagnostics.js';
 import { paintFor } from '../render/paint.js';
 import { printable } from '../render/printable.js';
 import { Codes } from '../runbook/diagnostics.js';
@@ -35,7 +35,10 @@ export function loadPlan(file: string, options: PlanOptions, storedText?: string
     process.stderr.write(`${formatDiagnostics(result.diagnostics, texts, paintFor(process.stderr))}\n`);
   }
   if (result.failed || !result.runbook || !result.source) {
-    throw new GoliveError(`${printable(file)}: ${errors.length} error${errors.length === 1 ? '' : 's'} in the runbook; nothing was executed`, { hint: `fix them, then check with \`golive validate ${printable(file)}${options.env === undefined ? '' : ` --env ${printable(options.env)}`}\`` });
+    throw new GoliveError(`${printable(file)}: ${errors.length} error${errors.length === 1 ? '' : 's'} in the runbook; nothing was executed`, {
+      hint: `fix them, then check with \`golive validate ${printable(file)}${options.env === undefined ? '' : ` --env ${printable(options.env)}`}\``,
+      problems: diagnosticsAsJson(result.diagnostics),
+    });
   }
   const environments = Object.keys(result.runbook.environments ?? {});
   if (environments.length > 0 && options.env === undefined) {

@@ -52,7 +52,7 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = exitCode;
     if (exitCode === ExitCode.Sighup) exitLikeHangup();
   } catch (error) {
-    process.exitCode = reportError(error);
+    process.exitCode = reportError(error, wantsJson(args));
   } finally {
     commandDone = true;
     if (outputFailed) process.exitCode = ExitCode.Usage;
@@ -117,12 +117,20 @@ function exitLikeHangup(): void {
   process.kill(process.pid, 'SIGHUP');
 }
 
+/** `--json` among the flags (not after a `--`). */
+function wantsJson(args: string[]): boolean {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).includes('--json');
+}
+
 /** Print an error the way a user should see it, and pick the exit code. */
-export function reportError(error: unknown): number {
-  if ((error as NodeJS.ErrnoException | undefined)?.syscall === 'uv_cwd') return reportError(deletedWorkingDirectory());
+export function reportError(error: unknown, json = false): number {
+  if ((error as NodeJS.ErrnoException | undefined)?.syscall === 'uv_cwd') return reportError(deletedWorkingDirectory(), json);
   if (error instanceof GoliveError) {
     process.stderr.write(`golive: ${error.message}\n`);
     if (error.hint) process.stderr.write(`  hint: ${error.hint}\n`);
+    // With --json, stdout answers in JSON even when there is nothing else to say: one error object.
+    if (json) process.stdout.write(`${JSON.stringify({ kind: 'error', exitCode: error.exitCode, message: error.message, hint: error.hint, problems: error.problems })}\n`);
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);

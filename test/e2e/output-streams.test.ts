@@ -49,4 +49,22 @@ describe.concurrent('output streams', () => {
     // The live view still draws where it can.
     expect(inTerminal(dir, 'xterm-256color', 100)).toMatch(/\u001b\[\d*[AGK]|\u001b\[\?25[hl]/);
   });
+
+  it('with --json, a command that cannot answer still answers in JSON: one error object on stdout', async () => {
+    const dir = tempDir();
+    for (const args of [['status', '--json'], ['show', '01ABCDEFGH', '--json'], ['audit', 'verify', '--json'], ['rollback', '--json']]) {
+      const result = await runGolive(args, { cwd: dir });
+      expect(result.code, both(result)).toBe(6);
+      expect(JSON.parse(result.stdout), args.join(' ')).toMatchObject({ kind: 'error', exitCode: 6, message: expect.stringContaining('no audit journal') });
+    }
+    const history = await runGolive(['history', '--json'], { cwd: dir });
+    expect(JSON.parse(history.stdout)).toEqual([]);
+
+    writeFileSync(join(dir, 'bad.yaml'), 'golive: 1\nname: bad\nsteps:\n  - id: a\n    rn: echo\n');
+    const run = await runGolive(['run', 'bad.yaml', '--json'], { cwd: dir });
+    expect(run.code, both(run)).toBe(2);
+    const answer = JSON.parse(run.stdout);
+    expect(answer).toMatchObject({ kind: 'error', exitCode: 2 });
+    expect(answer.problems).toContainEqual(expect.objectContaining({ file: 'bad.yaml', line: 5, col: 5, code: 'E010' }));
+  });
 });
