@@ -54,9 +54,9 @@ export function buildListr(layout: ListLayout, stream: NodeJS.WriteStream, rende
   const tasks: ListrTask[] = [];
   if (layout.checks) tasks.push(group(layout.checks.group, layout.checks.items.map((item) => leaf(item, draw)), false));
   if (layout.steps) {
-    const stages = layout.steps.stages.map((stage) =>
-      stage.kind === 'step' ? leaf(stage.item, draw) : group(stage.group, stage.items.map((item) => leaf(item, draw)), true));
-    tasks.push(group(layout.steps.group, stages, false));
+    const stage = (s: StageLine) => (s.kind === 'step' ? leaf(s.item, draw) : group(s.group, s.items.map((item) => leaf(item, draw)), true));
+    const stages = layout.steps.stages;
+    tasks.push(group(layout.steps.group, stages.length <= CHUNK_STAGES ? stages.map(stage) : chunks(stages, stage), false));
   }
   if (layout.verify) tasks.push(group(layout.verify.group, layout.verify.items.map((item) => leaf(item, draw)), false));
   if (layout.rollback) tasks.push(rollbackGroup(layout.rollback, draw));
@@ -85,12 +85,78 @@ export function buildListr(layout: ListLayout, stream: NodeJS.WriteStream, rende
 }
 
 /**
+ * Above this many stages the steps are shown in chunks of this size: a
+ * chunk not reached yet is one line, a finished one collapses to one line,
+ * so a redraw costs what is on screen, not what the runbook holds.
+ */
+const CHUNK_STAGES = 20;
+
+/** Stages as chunks of `CHUNK_STAGES`, each its own group ("Steps 21–40"). */
+function chunks(stages: StageLine[], stage: (s: StageLine) => ListrTask): ListrTask[] {
+  const out: ListrTask[] = [];
+  for (let from = 0; from < stages.length; from += CHUNK_STAGES) {
+    const part = stages.slice(from, from + CHUNK_STAGES);
+    const items = part.flatMap((s) => (s.kind === 'step' ? [s.item] : s.items));
+    const title = `Steps ${from + 1}–${from + part.length} of ${stages.length}`;
+    out.push({
+      title,
+      task: (_ctx, task) => {
+        // Reached after the run ended before it (an abort, a NO-GO): one line, not one redraw per step.
+        if (items.every((item) => item.outcome === 'skipped')) return task.skip(`${title} — ${items[0].note ?? 'not run'}`);
+        // Subtasks that ask to be collapsed: the chunk shows them while it runs, and only its title once it passed.
+        return task.newListr(part.map(stage), { concurrent: false, exitOnError: false, rendererOptions: { collapseSubtasks: true } });
+      },
+    });
+  }
+  return out;
+}
+
+/** At most one redraw per frame: listr2 redraws the whole list on every title, state or output change. */
+const FRAME_MS = 50;
+
+/**
  * listr2 picks its renderer from `process.stdout.isTTY` only. The view
  * decides from its own stream instead, so the default renderer is declared
- * usable anywhere (`nonTTY`).
+ * usable anywhere (`nonTTY`). Redraws are throttled to a frame rate: a burst
+ * of events (fast steps) costs one redraw, not one each.
  */
 class StreamDefaultRenderer extends DefaultRenderer {
   static override nonTTY = true;
+  private lastDrawn = 0;
+  private scheduled: NodeJS.Timeout | undefined;
+
+  override update(): void {
+    if (this.mustDrawNow()) return this.draw();
+    if (this.scheduled) return;
+    const wait = this.lastDrawn + FRAME_MS - Date.now();
+    if (wait <= 0) return this.draw();
+    this.scheduled = setTimeout(() => this.draw(), wait);
+  }
+
+  override end(): void {
+    clearTimeout(this.scheduled);
+    this.scheduled = undefined;
+    super.end();
+  }
+
+  /**
+   * Draw at once when a task is asking, or has started and was never drawn:
+   * listr2 starts listening for a task's output and its prompt in the redraw
+   * that first sees it, so a throttled redraw would lose what it sent first.
+   */
+  private mustDrawNow(): boolean {
+    type Node = { id: string; isPrompt(): boolean; isStarted(): boolean; hasFinalized(): boolean; subtasks?: Node[] };
+    const { tasks, cache } = this as unknown as { tasks: Node[]; cache: { rendererOptions: Map<string, unknown> } };
+    const urgent = (list: Node[]): boolean => list.some((t) =>
+      !t.hasFinalized() && (t.isPrompt() || (t.isStarted() && !cache.rendererOptions.has(t.id)) || urgent(t.subtasks ?? [])));
+    return urgent(tasks);
+  }
+
+  private draw(): void {
+    this.scheduled = undefined;
+    this.lastDrawn = Date.now();
+    super.update();
+  }
 }
 
 function rendererClass(choice: RendererChoice) {

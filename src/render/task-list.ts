@@ -90,7 +90,8 @@ export function createTaskListView(plan: Plan, run: RunRef, options: TaskListOpt
     // Deferred a turn so the warnings and decisions recorded right after run.started print above the list.
     setImmediate(() => {
       listActive = true;
-      ticker = setInterval(() => s.all().forEach((item) => item.open && refresh(item)), TICK_MS);
+      // Only running lines have an elapsed time to update: waiting ones would cost a title per tick each.
+      ticker = setInterval(() => s.all().forEach((item) => item.status === 'running' && refresh(item)), TICK_MS);
       ticker.unref();
       listDone = buildListr(s.layout, stream, renderer, { refresh, title: (item) => item.title(now(), paint) }).run().then(() => undefined, () => undefined);
       listStarted.resolve();

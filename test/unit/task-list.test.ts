@@ -390,3 +390,26 @@ describe('terminal prompter', () => {
     await expect(prompter.select('What now?', [{ value: 'abort', name: 'Abort' }])).rejects.toThrow(/standard input is not a terminal/);
   });
 });
+
+describe('task list at scale', () => {
+  it('a redraw costs what is on screen: with 1,000 steps no frame draws more than a window of lines, and finished chunks fold to one line', async () => {
+    const steps = Array.from({ length: 1000 }, (_, i) => `  - id: s${i}\n    run: "true"\n`).join('');
+    const h = harness({}, planOf(`golive: 1\nname: big\nsteps:\n${steps}`));
+    h.start();
+    for (let i = 0; i < 1000; i++) {
+      h.started('step', `s${i}`);
+      h.ended('step', `s${i}`);
+      h.state(`s${i}`, 'succeeded');
+      if (i % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 60)); // let frames be drawn on the way
+    }
+    h.finish('succeeded', 0);
+    const { list } = await h.result();
+    const frames = h.terminal.raw.split('\u001b[G').map((frame) => strip(frame).split('\n').length);
+    expect(frames.length).toBeGreaterThan(10);
+    // The whole list would be over 1,000 lines: each frame shows the running chunk and one line per other chunk.
+    expect(Math.max(...frames)).toBeLessThan(100);
+    expect(list).toMatch(/✔ Steps 1–20 of 1000\n/);
+    expect(list).toMatch(/✔ Steps 981–1000 of 1000/);
+    expect(list).not.toMatch(/ s500\b/);
+  });
+});
