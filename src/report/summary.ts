@@ -87,7 +87,7 @@ export function buildSummary(input: SummaryInput): SummaryReport {
       ...link,
       relation: link.id === run.id ? 'this' : link.id === run.parentRunId ? 'parent' : link.parentRunId === run.id ? 'child' : 'chain',
     })),
-    audit: { ok: input.audit.ok, checked: input.audit.checked, firstBad: input.audit.firstBad ?? null },
+    audit: { ok: input.audit.ok, checked: input.audit.checked, firstBad: input.audit.firstBad ?? null, ...(input.audit.scope ? { scope: input.audit.scope } : {}) },
   };
 }
 
