@@ -1,99 +1,88 @@
-// Cost of recording a step in the audit journal (a step.started +
-// step.finished pair through AuditStore.appendEvent: two IMMEDIATE
-// transactions, hash chain, derived attempt row) against the floor: two bare
-// single-row INSERT transactions with the same pragmas, measured in the same run.
+// Long journals: read commands against a journal of 10,000 and of 30,000
+// small runs, against `node -e 0` measured in the same run. The journals
+// are filled through the real AuditStore (each run replays the events of
+// one real `golive run`, under a new run id, many runs per transaction), so
+// every row, hash and derived attempt is what golive writes.
+// Targets (issue "Fast at any size" §2): status and estimate at 30,000 runs
+// ≤ 2× node -e 0; audit export in constant memory.
 //
-//   npx tsc -p tsconfig.json && node bench/journal.mjs [steps] [rounds]
-//
-// Variants alternate inside every round; each figure is the median of the rounds.
-import { mkdtempSync, rmSync } from 'node:fs';
+//   npm run build && node bench/journal.mjs
+// (bench/journal-append.mjs measures the cost of recording a step.)
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { median, printTable, timeProcess, verdict } from './lib.mjs';
 
-const steps = Number(process.argv[2] ?? 2000);
-const rounds = Number(process.argv[3] ?? 5);
-const dist = process.env.GOLIVE_DIST ?? new URL('../dist/', import.meta.url).href;
+const root = fileURLToPath(new URL('..', import.meta.url));
+// GOLIVE_BIN: the binary to measure (another checkout's, for a before/after table); the journal is filled with this checkout's dist/.
+const golive = process.env.GOLIVE_BIN ?? join(root, 'bin/golive.js');
+const rounds = Number(process.env.ROUNDS ?? 5);
+const sizes = (process.env.SIZES ?? '10000,30000').split(',').map(Number);
+const dir = mkdtempSync(join(tmpdir(), 'golive-bench-journal-'));
+const env = { CI: 'true', NO_COLOR: '1' };
+const { AuditStore } = await import(new URL('../dist/audit/store.js', import.meta.url).href);
+const { newRunId } = await import(new URL('../dist/audit/ids.js', import.meta.url).href);
 
-let AuditStore;
-let openDatabase;
-try {
-  ({ AuditStore } = await import(new URL('audit/store.js', dist).href));
-  ({ openDatabase } = await import(new URL('audit/database.js', dist).href));
-} catch (error) {
-  console.error(`cannot load dist/audit (${error.message}): run npx tsc -p tsconfig.json first`);
-  process.exit(2);
-}
+const runbook = join(dir, 'small.yaml');
+writeFileSync(runbook, 'golive: 1\nname: small\nsteps:\n  - id: build\n    run: "true"\n  - id: deploy\n    run: "true"\n  - id: check\n    run: "true"\n');
+const template = join(dir, 'template.db');
+await timeProcess(process.execPath, [golive, 'run', runbook, '--db', template], { cwd: dir, env });
+const source = AuditStore.open(template, { readonly: true });
+const [templateRun] = source.listRuns();
+const templateEvents = source.eventsOf([templateRun.id]).map((stored) => stored.event);
+source.close();
 
-const workDir = mkdtempSync(join(tmpdir(), 'golive-bench-journal-'));
-let fileCounter = 0;
-const text = 'golive: 1\nname: bench\nsteps: []\n';
-const { createHash } = await import('node:crypto');
-const sha = createHash('sha256').update(text).digest('hex');
-
-function freshStore() {
-  const store = AuditStore.open(join(workDir, `journal-${fileCounter++}.db`));
-  store.createRun({
-    id: 'BENCH', parentRunId: null, mode: 'run', runbookName: 'bench', runbookVersion: null, runbookPath: 'bench.yaml',
-    runbookText: text, runbookSha256: sha, environment: 'uat', operator: 'bench', host: 'bench', pid: process.pid,
-    gitCommit: null, changeId: null,
+/** A journal of `n` runs of the small runbook, written by the AuditStore. */
+function fill(n) {
+  const path = join(dir, `journal-${n}.db`);
+  const store = AuditStore.open(path);
+  const { id, rootRunId, startedAt, heartbeatAt, endedAt, outcome, exitCode, ...rest } = templateRun;
+  const batch = store.db.transaction((count, offset) => {
+    for (let i = 0; i < count; i++) {
+      const runId = newRunId(Date.now() - (n - offset - i) * 1000);
+      store.createRun({ ...rest, id: runId, parentRunId: null });
+      for (const event of templateEvents) store.appendEvent(runId, event);
+    }
   });
-  return store;
-}
-
-function floor() {
-  const db = openDatabase(join(workDir, `floor-${fileCounter++}.db`));
-  db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, data TEXT)');
-  const insert = db.prepare('INSERT INTO t (data) VALUES (?)');
-  const tx = db.transaction((data) => insert.run(data));
-  const started = process.hrtime.bigint();
-  for (let i = 0; i < steps * 2; i++) tx.immediate(`row ${i}`);
-  const ns = Number(process.hrtime.bigint() - started);
-  db.close();
-  return ns;
-}
-
-function journal(streamBytes) {
-  const store = freshStore();
-  const head = 'h'.repeat(streamBytes);
-  const tail = 't'.repeat(streamBytes);
-  const at = new Date().toISOString();
-  const started = process.hrtime.bigint();
-  for (let i = 0; i < steps; i++) {
-    const stepId = `step-${i}`;
-    store.appendEvent('BENCH', { kind: 'step.started', at, phase: 'step', stepId, title: stepId, attempt: 1, attempts: 1, expectedMs: 1000, command: `./deploy.sh ${i}` });
-    store.appendEvent('BENCH', {
-      kind: 'step.finished', at, phase: 'step', stepId, attempt: 1, status: 'passed', exitCode: 0, signal: null,
-      durationMs: 12, head, tail, outputBytes: streamBytes * 2, outputs: { id: String(i) },
-    });
-  }
-  const ns = Number(process.hrtime.bigint() - started);
-  const verifyStarted = process.hrtime.bigint();
-  const report = store.verifyChain();
-  const verifyNs = Number(process.hrtime.bigint() - verifyStarted);
-  if (!report.ok) throw new Error(`chain does not verify: ${JSON.stringify(report)}`);
+  for (let done = 0; done < n; done += 1000) batch(Math.min(1000, n - done), done);
+  const events = store.db.prepare('SELECT count(*) FROM events').pluck().get();
+  const last = store.listRuns({ limit: 1 })[0].id;
   store.close();
-  return { ns, verifyNs };
+  return { path, events, last };
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const results = { floor: [], small: [], large: [], verifySmall: [] };
+const journals = Object.fromEntries(sizes.map((n) => [n, fill(n)]));
+const cases = [
+  { name: 'status', args: (j) => ['status', '--db', j.path], target: 2 },
+  { name: 'show <run>', args: (j) => ['show', j.last, '--db', j.path] },
+  { name: 'report <run> --format md', args: (j) => ['report', j.last, '--format', 'md', '--db', j.path] },
+  { name: 'estimate', args: (j) => ['estimate', runbook, '--db', j.path], target: 2 },
+  { name: 'history --limit 20', args: (j) => ['history', '--limit', '20', '--db', j.path] },
+];
+const times = new Map(cases.flatMap((c) => sizes.map((n) => [`${c.name}@${n}`, []])));
+const node = [];
 for (let round = 0; round < rounds; round++) {
-  results.floor.push(floor());
-  const small = journal(100);
-  results.small.push(small.ns);
-  results.verifySmall.push(small.verifyNs);
-  results.large.push(journal(64 * 1024).ns);
+  node.push((await timeProcess(process.execPath, ['-e', '0'])).ms);
+  for (const c of cases) for (const n of sizes) times.get(`${c.name}@${n}`).push((await timeProcess(process.execPath, [golive, ...c.args(journals[n])], { cwd: dir, env })).ms);
 }
-rmSync(workDir, { recursive: true, force: true });
+const whole = {};
+for (const n of sizes) {
+  const exported = await timeProcess(process.execPath, [golive, 'audit', 'export', '--db', journals[n].path], { cwd: dir, env, sampleRss: true });
+  const verified = await timeProcess(process.execPath, [golive, 'audit', 'verify', '--db', journals[n].path], { cwd: dir, env });
+  whole[n] = { exportMiB: exported.peakKiB / 1024, verifyPer1000: verified.ms / (journals[n].events / 1000) };
+}
+rmSync(dir, { recursive: true, force: true });
 
-const perStepUs = (ns) => ns / steps / 1000;
-const floorUs = perStepUs(median(results.floor));
-const line = (label, ns) => {
-  const us = perStepUs(ns);
-  console.log(`${label.padEnd(44)} ${us.toFixed(1).padStart(8)} µs/step  ${Math.round(1e6 / us).toString().padStart(7)} steps/s  ${(us / floorUs).toFixed(2)}x floor`);
-};
-console.log(`${steps} steps x ${rounds} rounds (median); a step = step.started + step.finished`);
-line('floor: 2 bare INSERT transactions', median(results.floor));
-line('appendEvent pair, 100 B head/tail', median(results.small));
-line('appendEvent pair, 64 KiB head/tail', median(results.large));
-console.log(`verifyChain: ${(median(results.verifySmall) / (steps * 2) / 1000).toFixed(1)} µs/event`);
+const base = median(node);
+console.log(`Long journals, median of ${rounds} alternated rounds (${new Date().toISOString()}); node -e 0: ${base.toFixed(1)} ms; ${sizes.map((n) => `${n} runs = ${journals[n].events} events`).join(', ')}\n`);
+printTable(['command', ...sizes.map((n) => `${n} runs ms`), ...sizes.map((n) => `ratio @${n}`), `target @${sizes.at(-1)}`], cases.map((c) => {
+  const ms = sizes.map((n) => median(times.get(`${c.name}@${n}`)));
+  return [c.name, ...ms.map((m) => m.toFixed(0)), ...ms.map((m) => (m / base).toFixed(2)), c.target ? verdict(ms.at(-1) / base, c.target) : '—'];
+}));
+console.log('');
+printTable(['whole journal', ...sizes.map((n) => `${n} runs`)], [
+  ['audit export peak RSS (MiB)', ...sizes.map((n) => whole[n].exportMiB.toFixed(0))],
+  ['audit verify ms per 1,000 events', ...sizes.map((n) => whole[n].verifyPer1000.toFixed(1))],
+]);

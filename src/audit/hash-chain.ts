@@ -194,3 +194,47 @@ function walk(db: Database): ChainReport {
   }
   return { ok: true, checked };
 }
+
+/**
+ * Check the events of these runs only, and the run rows themselves: each
+ * event's own hash, and that its prev_hash is the hash of the event right
+ * before it in the whole journal (one primary-key look-up where that event
+ * belongs to another run), so the cost is what these runs hold, not what
+ * the journal holds. Rows between other runs' events are not checked:
+ * `verifyChain` is the full check.
+ */
+export function verifyRunChain(db: Database, runIds: string[]): ChainReport {
+  return db.transaction(() => walkRuns(db, runIds)).deferred();
+}
+
+function walkRuns(db: Database, runIds: string[]): ChainReport {
+  const ids = JSON.stringify(runIds);
+  const runs = db
+    .prepare('SELECT id, runbook_text, runbook_sha256, outcome, exit_code FROM runs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY started_at, rowid')
+    .all(ids) as RunRow[];
+  const known = new Set(runs.map((run) => run.id));
+  const evidence = new Map<string, RunEvidence>();
+  const hashAt = db.prepare('SELECT hash FROM events WHERE seq = ?').pluck();
+  const rows = db
+    .prepare('SELECT seq, run_id, at, kind, data, prev_hash, hash FROM events WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY seq')
+    .iterate(ids) as IterableIterator<EventRow>;
+
+  let previous: EventRow | undefined;
+  let checked = 0;
+  for (const row of rows) {
+    const prevHash = row.seq === 1 ? GENESIS_HASH : previous?.seq === row.seq - 1 ? previous.hash : (hashAt.get(row.seq - 1) as string | undefined);
+    const problem = prevHash === undefined ? `row ${row.seq - 1} is missing before it: events were deleted` : rowProblem(row, prevHash, row.seq, known);
+    if (problem !== null) {
+      return { ok: false, checked, scope: 'runs', firstBad: { seq: row.seq, runId: row.run_id, reason: `event ${row.seq}: ${problem}` } };
+    }
+    collectEvidence(evidence, row);
+    previous = row;
+    checked++;
+  }
+  for (const run of runs) {
+    const seen = evidence.get(run.id);
+    const problem = runProblem(run, seen);
+    if (problem !== null) return { ok: false, checked, scope: 'runs', firstBad: { seq: seen?.startedSeq ?? 0, runId: run.id, reason: problem } };
+  }
+  return { ok: true, checked, scope: 'runs' };
+}

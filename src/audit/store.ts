@@ -12,7 +12,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { EngineEvent, EventOf, RunMode } from '../engine/events.js';
 import { LockHeldError, UsageError } from '../errors.js';
 import { journalErrorFrom, openDatabase, type Database, type OpenOptions } from './database.js';
-import { canonicalJson, eventHash, GENESIS_HASH, sha256Hex, verifyChain } from './hash-chain.js';
+import { canonicalJson, eventHash, GENESIS_HASH, sha256Hex, verifyChain, verifyRunChain } from './hash-chain.js';
 import { isStale } from './liveness.js';
 import { createProjector, type Projector } from './projection.js';
 import { prepareStatements, type Statements } from './statements.js';
@@ -273,6 +273,27 @@ export class AuditStore {
     return this.guard('read', () => (this.sql.eventsOf.all(JSON.stringify(runIds)) as EventRow[]).map(eventFromRow));
   }
 
+  /**
+   * The recorded events of these runs (of every run when omitted), in seq
+   * order, read one row at a time: memory stays constant however long the
+   * journal. The connection is busy until the iteration ends.
+   */
+  *iterateEvents(runIds?: string[]): Generator<StoredEvent> {
+    const rows = this.guard('read', () =>
+      runIds === undefined ? this.sql.allEvents.iterate() : this.sql.eventsOf.iterate(JSON.stringify(runIds)),
+    ) as IterableIterator<EventRow>;
+    for (;;) {
+      const next = this.guard('read', () => rows.next());
+      if (next.done) return;
+      yield eventFromRow(next.value);
+    }
+  }
+
+  /** Runs recorded as still running (live or interrupted), newest first. */
+  runningRuns(): RunRecord[] {
+    return this.guard('read', () => this.sql.runningRuns.all() as RunRow[]).map(runFromRow);
+  }
+
   /** Every command execution of a run, in the order they started. */
   attemptsOf(runId: string): AttemptRecord[] {
     return this.guard('read', () => this.sql.attemptsOf.all(runId) as AttemptRow[]).map(attemptFromRow);
@@ -301,6 +322,14 @@ export class AuditStore {
   /** Check the whole journal's hash chain and run snapshots (see `verifyChain`). */
   verifyChain(): ChainReport {
     return this.guard('verify', () => verifyChain(this.db));
+  }
+
+  /**
+   * Check only these runs' events and run rows, and that each event links to
+   * the one before it in the journal: costs what the runs hold (see `verifyRunChain`).
+   */
+  verifyRuns(runIds: string[]): ChainReport {
+    return this.guard('verify', () => verifyRunChain(this.db, runIds));
   }
 
   /** Close the connection; the store is unusable afterwards. */

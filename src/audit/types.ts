@@ -93,9 +93,15 @@ export interface LockHolder {
   heartbeatAt: string;
 }
 
+/** What a hash-chain check found. */
 export interface ChainReport {
   ok: boolean;
   checked: number;
+  /**
+   * 'runs' when only some runs' events (and their links to the events
+   * before them) were checked; absent when the whole journal was.
+   */
+  scope?: 'runs';
   /** The first row that does not verify: edited, deleted or reordered. */
   firstBad?: { seq: number; runId: string; reason: string };
 }

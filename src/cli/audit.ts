@@ -64,17 +64,22 @@ export async function auditExportCommand(flags: AuditFlags): Promise<number> {
   if (flags.format && flags.format !== 'jsonl') throw new UsageError(`unknown export format ${flags.format}`, 'use --format jsonl');
   const store = openJournalToRead(flags.db);
   try {
-    let runIds: string[];
+    let runIds: string[] | undefined;
     if (flags.run) {
       const run = store.getRun(flags.run);
       if (!run) throw new UsageError(`no run ${flags.run} in ${store.path}`, 'list runs with `golive history`');
       runIds = store.chainOf(run.rootRunId).map((r) => r.id);
-    } else {
-      runIds = store.listRuns().map((r) => r.id);
     }
-    for (const stored of store.eventsOf(runIds)) {
-      process.stdout.write(`${JSON.stringify({ seq: stored.seq, runId: stored.runId, hash: stored.hash, prevHash: stored.prevHash, ...stored.event })}\n`);
+    // Streamed, in writes of about 64 KiB: memory stays constant whatever the journal holds.
+    let pending = '';
+    for (const stored of store.iterateEvents(runIds)) {
+      pending += `${JSON.stringify({ seq: stored.seq, runId: stored.runId, hash: stored.hash, prevHash: stored.prevHash, ...stored.event })}\n`;
+      if (pending.length >= 65536) {
+        process.stdout.write(pending);
+        pending = '';
+      }
     }
+    if (pending) process.stdout.write(pending);
     return ExitCode.Ok;
   } finally {
     store.close();

@@ -96,7 +96,7 @@ function reportOf(store: AuditStore, run: RunRecord): SummaryReport {
     chain: chain.map((r): ChainLink => ({ id: r.id, mode: r.mode, status: store.runStatus(r), parentRunId: r.parentRunId, startedAt: r.startedAt })),
   });
   const plan = snapshotPlan(run, [...priorEvents, ...events]);
-  return buildSummary({ view, events, plan, audit: store.verifyChain(), generatedAt: new Date().toISOString() });
+  return buildSummary({ view, events, plan, audit: store.verifyRuns(chain.map((r) => r.id)), generatedAt: new Date().toISOString() });
 }
 
 /**

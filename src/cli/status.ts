@@ -57,8 +57,8 @@ function selectRun(store: AuditStore, runId: string | undefined): RunRecord {
     const short = runId.length < MIN_RUN_ID_PREFIX ? ` (a prefix needs at least ${MIN_RUN_ID_PREFIX} characters)` : '';
     throw new UsageError(`no run ${runId} in ${store.path}`, `list runs with \`golive history\`, or run \`golive status\` for the live one${short}`);
   }
-  const runs = store.listRuns();
-  const run = runs.find((r) => r.outcome === 'running' && store.runStatus(r) === 'running') ?? runs[0];
+  // Only the runs recorded as running are looked at, not every run the journal holds.
+  const run = store.runningRuns().find((r) => store.runStatus(r) === 'running') ?? store.latestRun();
   if (!run) throw new UsageError(`no runs recorded in ${store.path} yet`, 'start one with `golive run <runbook>`, or name another journal with --db');
   return run;
 }

@@ -223,19 +223,24 @@ export function outputTail(head: string, tail: string, outputBytes: number, line
 }
 
 /**
- * Every attempt of the run in the order they started, so a retried step
- * reads attempt 1, its validation polls, attempt 2, its polls (validation
- * polls restart at 1 on each retry).
+ * Every attempt of the run by step, check or test id, each list in the order
+ * they started, so a retried step reads attempt 1, its validation polls,
+ * attempt 2, its polls (validation polls restart at 1 on each retry). By id,
+ * so finding one step's attempts costs what that step holds, not the run.
  */
-type AttemptIndex = AttemptView[];
+type AttemptIndex = Map<string, AttemptView[]>;
 
 const key = (phase: string, id: string) => `${phase}\u0000${id}`;
 
 function foldAttempts(events: EngineEvent[], live: boolean): AttemptIndex {
-  const index: AttemptIndex = [];
+  const index: AttemptIndex = new Map();
   // Attempts started and not yet finished, so a finish lands on its own start even if an attempt number repeats.
   const open = new Map<string, AttemptView>();
-  const add = (view: AttemptView) => index.push(view);
+  const add = (view: AttemptView) => {
+    const list = index.get(view.stepId);
+    if (list) list.push(view);
+    else index.set(view.stepId, [view]);
+  };
   for (const e of events) {
     if (e.kind === 'step.started') {
       const view: AttemptView = {
@@ -263,7 +268,7 @@ function foldAttempts(events: EngineEvent[], live: boolean): AttemptIndex {
   return index;
 }
 
-const attemptsFor = (index: AttemptIndex, phases: Phase[], id: string) => index.filter((a) => a.stepId === id && phases.includes(a.phase));
+const attemptsFor = (index: AttemptIndex, phases: Phase[], id: string) => (index.get(id) ?? []).filter((a) => phases.includes(a.phase));
 
 /** Index of the last element matching `test`, or -1 (Array#findLastIndex is ES2023). */
 function lastIndexWhere<T>(list: T[], test: (item: T) => boolean): number {
@@ -272,15 +277,23 @@ function lastIndexWhere<T>(list: T[], test: (item: T) => boolean): number {
 }
 
 function foldSteps(events: EngineEvent[], index: AttemptIndex, planned: string[], prior: EngineEvent[], live: boolean): StepView[] {
-  const ids = [...planned];
-  for (const e of events) if (e.kind === 'step.started' && (e.phase === 'step' || e.phase === 'rollback') && !ids.includes(e.stepId)) ids.push(e.stepId);
+  const ids = new Set(planned);
+  // Where each step's last state and last forward start are, found in one pass rather than one scan per step.
+  const lastStateAt = new Map<string, number>();
+  const lastStartAt = new Map<string, number>();
+  events.forEach((e, at) => {
+    if (e.kind === 'step.state') lastStateAt.set(e.stepId, at);
+    if (e.kind !== 'step.started') return;
+    if (e.phase === 'step') lastStartAt.set(e.stepId, at);
+    if (e.phase === 'step' || e.phase === 'rollback') ids.add(e.stepId);
+  });
   const before = prior.length ? foldEvents(prior).steps : new Map<string, { state: StepState | 'running' }>();
-  return ids.map((id) => {
+  return [...ids].map((id) => {
     const own = attemptsFor(index, ['step', 'validate'], id);
     const rollbackAttempts = attemptsFor(index, ['rollback', 'rollback-validate'], id);
-    const stateAt = lastIndexWhere(events, (e) => e.kind === 'step.state' && e.stepId === id);
+    const stateAt = lastStateAt.get(id) ?? -1;
     const last = stateAt < 0 ? undefined : (events[stateAt] as EventOf<'step.state'>);
-    const startAt = lastIndexWhere(events, (e) => e.kind === 'step.started' && e.phase === 'step' && e.stepId === id);
+    const startAt = lastStartAt.get(id) ?? -1;
     const first = [...own, ...rollbackAttempts][0];
     const view: StepView = {
       id, title: first?.title?.replace(/^Roll back: /, '') ?? null, owner: first?.owner ?? null,

@@ -8,7 +8,7 @@
 import type { SummaryReport, TimelineEntry } from './summary-model.js';
 import { timelineSvg } from './summary-svg.js';
 import {
-  auditText, clockTime, deltaText, durationText, escapeMarkup as esc, issueLines, outcomeText, ownerText, reportTime, resultMark, resultText, rollbackVerdict, runbookTitle,
+  auditScopeText, auditText, clockTime, deltaText, durationText, escapeMarkup as esc, issueLines, outcomeText, ownerText, reportTime, resultMark, resultText, rollbackVerdict, runbookTitle,
 } from './summary-text.js';
 
 const STYLE = `
@@ -80,7 +80,7 @@ export function summaryAsHtml(report: SummaryReport): string {
     rollback(report),
     decisions(report),
     chain(report),
-    `<h2>Audit trail</h2><p>${esc(auditText(report))} <span class="meta">(hash chain of the whole journal, checked when this report was made)</span></p>`,
+    `<h2>Audit trail</h2><p>${esc(auditText(report))} <span class="meta">(${esc(auditScopeText(report))})</span></p>`,
     `<footer>Generated ${esc(reportTime(report.generatedAt))} by golive report from the audit journal.</footer>`,
     '</body>',
     '</html>',

@@ -7,7 +7,7 @@
  */
 import type { SummaryReport, TimelineEntry } from './summary-model.js';
 import {
-  auditText, cleanText, clockTime, deltaText, durationText, issueLines, outcomeText, ownerText, reportTime, resultMark, resultText, rollbackVerdict, runbookTitle,
+  auditScopeText, auditText, cleanText, clockTime, deltaText, durationText, issueLines, outcomeText, ownerText, reportTime, resultMark, resultText, rollbackVerdict, runbookTitle,
 } from './summary-text.js';
 
 /** Escape text for a Markdown paragraph or table cell. */
@@ -154,5 +154,5 @@ function chain(report: SummaryReport): string[] {
 }
 
 function audit(report: SummaryReport): string[] {
-  return ['', '## Audit trail', '', `${mdText(auditText(report))} (hash chain of the whole journal, checked when this report was made).`, ''];
+  return ['', '## Audit trail', '', `${mdText(auditText(report))} (${mdText(auditScopeText(report))}).`, ''];
 }

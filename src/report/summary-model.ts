@@ -163,7 +163,8 @@ export interface SummaryReport {
   rollback: RollbackReport | null;
   decisions: DecisionView[];
   chain: ChainEntry[];
-  audit: { ok: boolean; checked: number; firstBad: { seq: number; runId: string; reason: string } | null };
+  /** `scope: 'runs'`: only this run's chain of runs was checked (see `ChainReport`); absent: the whole journal. */
+  audit: { ok: boolean; checked: number; firstBad: { seq: number; runId: string; reason: string } | null; scope?: 'runs' };
 }
 
 /** What the report needs from the run's runbook snapshot; null members when the snapshot no longer loads. */

@@ -93,6 +93,13 @@ export function auditText(report: SummaryReport): string {
   return `✖ broken at event ${bad.seq} (run ${bad.runId}${bad.runId === report.run.id ? ', this run' : ''}): ${bad.reason}`;
 }
 
+/** What the audit line's check covered, for after it. */
+export function auditScopeText(report: SummaryReport): string {
+  return report.audit.scope === 'runs'
+    ? "hash chain of this run's chain of runs and their links to the events before them, checked when this report was made; golive audit verify checks the whole journal"
+    : 'hash chain of the whole journal, checked when this report was made';
+}
+
 // ESC [ … final byte (colours, cursor moves) and ESC ] … BEL/ST (titles, links): noise once out of a terminal.
 const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?/g;
 // Everything XML 1.0 forbids (C0 controls but tab/newline/CR, lone surrogates, U+FFFE/FFFF), plus DEL and C1 controls.

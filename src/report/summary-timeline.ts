@@ -70,8 +70,10 @@ export function timelineEntries(view: RunView, events: EngineEvent[], plan: Summ
     });
   });
 
+  // By id: one look-up per step, not a scan of the plan per step.
+  const plannedSteps = new Map(plan?.steps.map((s) => [s.id, s]));
   const steps = view.steps.map((step) => {
-    const planned = plan?.steps.find((s) => s.id === step.id);
+    const planned = plannedSteps.get(step.id);
     const entry = base('step', step.id);
     const expectedMs = planned?.expectedMs ?? step.attempts.find((a) => a.expectedMs !== null)?.expectedMs ?? null;
     // The same measure as `golive rehearse` and `golive estimate`: first start to final state.

@@ -87,7 +87,7 @@ export function buildSummary(input: SummaryInput): SummaryReport {
       ...link,
       relation: link.id === run.id ? 'this' : link.id === run.parentRunId ? 'parent' : link.parentRunId === run.id ? 'child' : 'chain',
     })),
-    audit: { ok: input.audit.ok, checked: input.audit.checked, firstBad: input.audit.firstBad ?? null },
+    audit: { ok: input.audit.ok, checked: input.audit.checked, firstBad: input.audit.firstBad ?? null, ...(input.audit.scope ? { scope: input.audit.scope } : {}) },
   };
 }
 
@@ -113,16 +113,19 @@ function rollbackOf(view: RunView, events: EngineEvent[], plan: SummaryPlan | nu
   if (!rb) return null;
   const spans = itemSpans(events);
   const timings = stepTimings(events);
+  // By id: one look-up per rolled-back step, not a scan of every step.
+  const steps = new Map(view.steps.map((s) => [s.id, s]));
+  const planned = new Map(plan?.steps.map((s) => [s.id, s]));
   const actions = rb.order.map((id): RollbackAction => {
-    const step = view.steps.find((s) => s.id === id);
+    const step = steps.get(id);
     const attempts = step?.rollback?.attempts ?? [];
     const commands = attempts.filter((a) => a.phase === 'rollback');
     const span = spans.get(spanKey('rollback', id));
     const last = attempts.at(-1);
     return {
       stepId: id,
-      title: plan?.steps.find((s) => s.id === id)?.title ?? step?.title ?? null,
-      owner: ownerOf(step?.owner ?? plan?.steps.find((s) => s.id === id)?.owner ?? null),
+      title: planned.get(id)?.title ?? step?.title ?? null,
+      owner: ownerOf(step?.owner ?? planned.get(id)?.owner ?? null),
       result: step?.rollback?.result ?? 'not-run',
       startedAt: span?.startedAt ?? null,
       endedAt: span?.endedAt ?? null,

@@ -173,7 +173,7 @@ export function templatesResolve(ctx: RuleContext): void {
   const allStepIds = new Set<string>();
   forEachStep(runbook, (step) => allStepIds.add(step.id));
 
-  const checkString = (text: unknown, path: DataPath, visibleOutputs: Set<string>, where: string) => {
+  const checkString = (text: unknown, path: DataPath, visibleOutputs: StepIds, where: string) => {
     if (typeof text !== 'string' || !text.includes('{{')) return;
     const { parts, errors } = scanTemplate(text);
     for (const error of errors) ctx.report({ path, at: { needle: '{{', occurrence: occurrences(text.slice(0, error.offset), '{{') }, code: Codes.BadTemplate, message: error.message });
@@ -231,11 +231,15 @@ function occurrences(text: string, needle: string): number {
   return count;
 }
 
-type StringChecker = (text: unknown, path: DataPath, visible: Set<string>, where: string) => void;
+/** The steps whose outputs a command may use: a membership test, so a step's own view costs nothing to build. */
+type StepIds = { has(id: string): boolean };
+
+type StringChecker = (text: unknown, path: DataPath, visible: StepIds, where: string) => void;
 
 function checkStep(step: Step, path: DataPath, earlier: Set<string>, checkString: StringChecker): void {
   const where = `step \`${step.id}\``;
-  const own = new Set([...earlier, step.id]);
+  // Not a copy of `earlier`: copying it for every step made validation quadratic in the number of steps.
+  const own: StepIds = { has: (id) => id === step.id || earlier.has(id) };
   for (const key of ['run', 'confirm', 'cwd'] as const) checkString(step[key], [...path, key], earlier, where);
   for (const [name, value] of Object.entries(step.env ?? {})) checkString(value, [...path, 'env', name], earlier, where);
   const validate = step.validate;

@@ -228,6 +228,13 @@ describe('report formats', () => {
     expect(summaryAsMarkdown(broken)).toContain('✖ broken at event 7 (run 01KRUNAAAAAAAAAAAAAAAAAAAA, this run): hash mismatch');
     expect(summaryAsJunit(broken)).toContain('<property name="golive.audit" value="broken at event 7"/>');
   });
+
+  it('the audit line says when only the run\'s chain of runs was checked', () => {
+    const scoped = summary({ audit: { ok: true, checked: 40, scope: 'runs' } });
+    expect(summaryAsMarkdown(scoped)).toContain("✔ intact: 40 events verified (hash chain of this run's chain of runs and their links to the events before them, checked when this report was made; golive audit verify checks the whole journal).");
+    expect(JSON.parse(summaryAsJson(scoped)).audit).toEqual({ ok: true, checked: 40, firstBad: null, scope: 'runs' });
+    expect(summaryAsMarkdown(summary())).toContain('(hash chain of the whole journal, checked when this report was made).');
+  });
 });
 
 describe('text cleaning', () => {
