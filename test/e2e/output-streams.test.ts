@@ -18,7 +18,7 @@ const TWO_STEPS = 'golive: 1\nname: two\nsteps:\n  - id: a\n    run: "true"\n  -
 /** golive under `script` (a real pseudo-terminal) with the given TERM and terminal width. */
 function inTerminal(dir: string, term: string, columns: number): string {
   const command = `stty cols ${columns} rows 30; exec "${process.execPath}" "${goliveBin}" run two.yaml`;
-  const result = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: dir, env: { ...goliveEnv({ NO_COLOR: undefined }, dir), TERM: term }, encoding: 'utf8', timeout: 20_000, input: '' });
+  const result = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: dir, env: { ...goliveEnv({ NO_COLOR: undefined, CI: undefined }, dir), TERM: term }, encoding: 'utf8', timeout: 20_000, input: '' });
   expect(result.status, result.stdout + result.stderr).toBe(0);
   return result.stdout;
 }
