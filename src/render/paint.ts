@@ -26,7 +26,8 @@ export function colourEnabled(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv
 /** Colours for a stream (or none). */
 export function paintFor(stream: NodeJS.WriteStream): Paint {
   if (!colourEnabled(stream)) return plainPaint;
-  const style = (format: Parameters<typeof styleText>[0]) => (text: string) => styleText(format, text);
+  // colourEnabled has decided for this stream; Node's own check looks at process.stdout and at CI, which must not veto it.
+  const style = (format: Parameters<typeof styleText>[0]) => (text: string) => styleText(format, text, { validateStream: false });
   return { red: style('red'), green: style('green'), yellow: style('yellow'), cyan: style('cyan'), dim: style('dim'), bold: style('bold') };
 }
 

@@ -16,9 +16,9 @@ afterAll(() => removeTempDirs());
 const TWO_STEPS = 'golive: 1\nname: two\nsteps:\n  - id: a\n    run: "true"\n  - id: b\n    run: "true"\n';
 
 /** golive under `script` (a real pseudo-terminal) with the given TERM and terminal width. */
-function inTerminal(dir: string, term: string, columns: number): string {
+function inTerminal(dir: string, term: string, columns: number, ci?: string): string {
   const command = `stty cols ${columns} rows 30; exec "${process.execPath}" "${goliveBin}" run two.yaml`;
-  const result = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: dir, env: { ...goliveEnv({ NO_COLOR: undefined, CI: undefined }, dir), TERM: term }, encoding: 'utf8', timeout: 20_000, input: '' });
+  const result = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: dir, env: { ...goliveEnv({ NO_COLOR: undefined, CI: ci }, dir), TERM: term }, encoding: 'utf8', timeout: 20_000, input: '' });
   expect(result.status, result.stdout + result.stderr).toBe(0);
   return result.stdout;
 }
@@ -37,13 +37,13 @@ describe.concurrent('output streams', () => {
     expect(ok.stderr).not.toContain('ended');
   });
 
-  it('TERM=dumb and a terminal without a width get plain lines, no cursor or colour sequences', () => {
+  it('TERM=dumb, a terminal without a width, and CI=true get plain lines, no cursor sequences; colour stays the terminal\'s', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'two.yaml'), TWO_STEPS);
-    for (const [term, columns] of [['dumb', 100], ['xterm-256color', 0]] as const) {
-      const screen = inTerminal(dir, term, columns);
+    for (const [term, columns, ci] of [['dumb', 100, undefined], ['xterm-256color', 0, undefined], ['xterm-256color', 100, 'true']] as const) {
+      const screen = inTerminal(dir, term, columns, ci);
       expect(screen.replace(/\u001b\[[\d;]*m/g, ''), `${term} ${columns}`).toMatch(/✔ succeeded in .* \(exit 0\)/);
-      expect(screen.includes('\u001b'), `${term} ${columns}: ${JSON.stringify(screen)}`).toBe(term === 'xterm-256color'); // colour stays the terminal's
+      expect(screen.includes('\u001b'), `${term} ${columns}: ${JSON.stringify(screen)}`).toBe(term === 'xterm-256color'); // colour stays the terminal's, CI=true or not
       expect(screen).not.toMatch(/\u001b\[\d*[ABCDGJK]|\u001b\[\?25[hl]/); // no cursor movement, erase or hide
     }
     // The live view still draws where it can.
