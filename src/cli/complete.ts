@@ -54,7 +54,7 @@ async function candidates(program: Command, words: string[]): Promise<string[]> 
   const previous = rest.at(-1);
   if (previous !== undefined && previous.startsWith('--') && takesValue(command, previous)) return valuesFor(previous, rest);
   if (current.startsWith('-')) return [':words', ...command.options.flatMap((o) => (o.long ? [o.long] : []))];
-  if (TAKES_RUN_ID.has(command.name())) return [':words', ...recentRunIds(flagValue(rest, '--db'))];
+  if (TAKES_RUN_ID.has(command.name())) return [':words', ...recentRuns(flagValue(rest, '--db')).map((r) => r.id)];
   return [':files'];
 }
 
@@ -93,8 +93,4 @@ function recentRuns(dbFlag: string | undefined): RunRecord[] {
   } finally {
     store.close();
   }
-}
-
-function recentRunIds(dbFlag: string | undefined): string[] {
-  return recentRuns(dbFlag).map((r) => r.id);
 }

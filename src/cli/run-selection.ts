@@ -65,7 +65,7 @@ export function selectResume(store: AuditStore, selector: RunSelector): Selectio
     return { nothing: `Nothing to resume: run ${describeRun(store, latest)} ${status === 'no-go' ? 'ended NO-GO (start a new run once the checks pass)' : 'did not stop half-way'}.` };
   };
   if (selector.runId) return { found: runById(store, selector.runId) };
-  return latestOfOneDeployment(store, { ...selector }, 'resume', consider, ['run', 'resume']);
+  return latestOfOneDeployment(store, selector, 'resume', consider, ['run', 'resume']);
 }
 
 function runById(store: AuditStore, runId: string): RunRecord {

@@ -106,7 +106,9 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
   let warnings = extras.warnings ?? [];
   const dbPath = parent ? dbPathFor(flags.db) : journalForRunbook(plan.source.absolutePath, { flag: flags.db, cwd: process.cwd(), env: process.env });
   const runId = newRunId();
-  const stopper = new RunStopper({ runId, dbPath, dbFlag: dbFlagFor(flags.db) });
+  // `--db <path>` in advice lines only when the journal would not be found from here.
+  const dbFlag = journalFlagFor(dbPath, { cwd: process.cwd(), env: process.env });
+  const stopper = new RunStopper({ runId, dbPath, dbFlag });
   // Before the journal is opened: a bad GOLIVE_LOG_MAX is a usage error before any run is recorded.
   const runner = createProcessRunner({ onLogFailure: (path, error) => stopper.logFailed(path, error) });
   const operator = operatorName(flags.operator);
@@ -136,7 +138,7 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
       gitCommit: gitCommitOf(plan.source.dir), changeId: plan.change ?? null,
     });
     const interruption = new Interruption();
-    const output = await outputFor(plan, mode, flags, { runId, dbFlag: journalFlagFor(dbPath, { cwd: process.cwd(), env: process.env }), mode }, interruption, extras.alreadyDone ?? []);
+    const output = await outputFor(plan, mode, flags, { runId, dbFlag, mode }, interruption, extras.alreadyDone ?? []);
     if (takenOver) warnings = [...warnings, `took over a stale lock of run ${takenOver.runId} (pid ${takenOver.pid} on ${takenOver.host}, ${takenOver.operator}, last heartbeat ${takenOver.heartbeatAt}); ${orphansChecked}`];
     const pending: EngineEvent[] = warnings.map((message) => ({ kind: 'warning', at: new Date().toISOString(), message }));
     const seen: EngineEvent[] = [];

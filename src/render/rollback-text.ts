@@ -7,7 +7,7 @@ import type { EventOf } from '../engine/events.js';
  * is NOT fully rolled back and why, never "complete" alone.
  */
 export function rollbackSummary(e: EventOf<'rollback.finished'>): string {
-  const verified = e.verified === true ? ', restore verified' : e.verified === false ? ', but rollback.verify FAILED' : '';
+  const verified = restoreCheckText(e);
   if (!e.complete) return `rollback incomplete${e.failed.length ? `: failed ${e.failed.join(', ')}` : ''}`;
   const left = e.unrestorable ?? [];
   if (left.length === 0) return `rollback complete${verified}`;
@@ -18,4 +18,9 @@ export function rollbackSummary(e: EventOf<'rollback.finished'>): string {
 /** True when the rollback restored everything it had to (and proved it, where it could). */
 export function rollbackRestored(e: EventOf<'rollback.finished'>): boolean {
   return e.complete && e.verified !== false && (e.unrestorable ?? []).length === 0;
+}
+
+/** ", restore verified", ", but rollback.verify FAILED", or nothing when no restore check ran. */
+export function restoreCheckText(e: EventOf<'rollback.finished'>): string {
+  return e.verified === true ? ', restore verified' : e.verified === false ? ', but rollback.verify FAILED' : '';
 }

@@ -6,7 +6,7 @@
  * event the list cannot place is printed as a plain line instead (never an
  * error). Questions are drawn inside the task they are about.
  */
-import { rollbackSummary } from './rollback-text.js';
+import { restoreCheckText, rollbackSummary } from './rollback-text.js';
 import { dispatch, type EngineEvent, type EventHandlers, type EventOf } from '../engine/events.js';
 import type { Prompter } from '../engine/ports.js';
 import { formatDuration } from '../runbook/duration.js';
@@ -199,9 +199,8 @@ export function createTaskListView(plan: Plan, run: RunRef, options: TaskListOpt
     'rollback.finished': (e) => {
       if (!state?.rollbackOpened) return plain(e);
       for (const item of state.openRollbackItems()) item.settle(item.status === 'waiting' ? 'skipped' : 'failed', at(e), item.status === 'waiting' ? 'not run' : 'no end recorded');
-      const verified = e.verified === true ? ', restore verified' : e.verified === false ? ', but rollback.verify FAILED' : '';
       const summary = !e.complete ? `Rollback incomplete${e.failed.length ? ` (failed: ${e.failed.join(', ')})` : ''}`
-        : e.unrestorable?.length ? rollbackSummary(e).replace(/^./, (c) => c.toUpperCase()) : `Rolled back${verified}`;
+        : e.unrestorable?.length ? rollbackSummary(e).replace(/^./, (c) => c.toUpperCase()) : `Rolled back${restoreCheckText(e)}`;
       state.layout.rollback?.group.setTitle(`${summary} — ${rollbackReason}`);
     },
     'run.interrupted': (e) => {
