@@ -17,10 +17,10 @@ const dist = process.env.GOLIVE_DIST ?? new URL('../dist/', import.meta.url).hre
 let AuditStore;
 let openDatabase;
 try {
-  ({ AuditStore } = await import(new URL('audit/store.js', dist).href));
-  ({ openDatabase } = await import(new URL('audit/database.js', dist).href));
+  ({ AuditStore } = await import(new URL('journal/sqlite/store.js', dist).href));
+  ({ openDatabase } = await import(new URL('journal/sqlite/database.js', dist).href));
 } catch (error) {
-  console.error(`cannot load dist/audit (${error.message}): run npx tsc -p tsconfig.json first`);
+  console.error(`cannot load dist/journal (${error.message}): run npx tsc -p tsconfig.json first`);
   process.exit(2);
 }
 

@@ -22,8 +22,8 @@ const rounds = Number(process.env.ROUNDS ?? 5);
 const sizes = (process.env.SIZES ?? '10000,30000').split(',').map(Number);
 const dir = mkdtempSync(join(tmpdir(), 'golive-bench-journal-'));
 const env = { CI: 'true', NO_COLOR: '1' };
-const { AuditStore } = await import(new URL('../dist/audit/store.js', import.meta.url).href);
-const { newRunId } = await import(new URL('../dist/audit/ids.js', import.meta.url).href);
+const { AuditStore } = await import(new URL('../dist/journal/sqlite/store.js', import.meta.url).href);
+const { newRunId } = await import(new URL('../dist/journal/ids.js', import.meta.url).href);
 
 const runbook = join(dir, 'small.yaml');
 writeFileSync(runbook, 'golive: 1\nname: small\nsteps:\n  - id: build\n    run: "true"\n  - id: deploy\n    run: "true"\n  - id: check\n    run: "true"\n');

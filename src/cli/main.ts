@@ -23,7 +23,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   try {
     assertWorkingDirectoryExists();
-    const [{ Command, CommanderError }, { registerCommands }] = await Promise.all([import('commander'), import('./commands.js')]);
+    const [{ Command, CommanderError }, { registerCommands }] = await Promise.all([import('commander'), import('./program.js')]);
     const program = new Command('golive')
       .description('Runbook executor for deployment day: validate, rehearse, run, roll back, audit.')
       .version(goliveVersion(), '-V, --version')

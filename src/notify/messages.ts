@@ -5,7 +5,7 @@
  * until someone decides whether the deployment bridge hears about it.
  */
 import { dispatch, type EngineEvent, type EventHandlers, type RunOutcome } from '../engine/events.js';
-import { rollbackRestored, rollbackSummary } from '../render/rollback-text.js';
+import { rollbackRestored, rollbackSummary } from '../output/rollback-text.js';
 import { formatDuration } from '../runbook/duration.js';
 
 /** One JSON body POSTed to a webhook. */

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import BetterSqlite3 from 'better-sqlite3';
-import { AuditStore } from '../../src/audit/store.ts';
+import { AuditStore } from '../../src/journal/sqlite/store.ts';
 import { goliveBin, goliveEnv, repoRoot, type RunOptions } from './helpers.js';
 
 /** A golive process started by `startGolive`. */

@@ -140,7 +140,7 @@ describe.concurrent('golive rehearse', () => {
   });
 
   // Bug: `golive rehearse --allow-protected` skips the protected-environment
-  // gates that `golive run` applies (src/cli/rehearse.ts never calls
+  // gates that `golive run` applies (src/commands/rehearse.ts never calls
   // passGates, and rehearse has no --override-window flag). Outside the
   // runbook's window, and without --yes or a terminal to confirm, it runs
   // every check, step and smoke test on the protected environment for real,

@@ -144,7 +144,7 @@ describe.concurrent('golive run: success and failure', () => {
   });
 
   // Regression (fixed): `golive rollback --json` prints its "Nothing left to roll back in run …"
-  // answer as plain text (src/cli/rollback.ts writes it before any renderer
+  // answer as plain text (src/commands/rollback.ts writes it before any renderer
   // exists), so a pipeline reading one JSON object per line chokes on it.
   it('`golive rollback --json` with nothing left to roll back still prints only JSON lines', async () => {
     const s = scenario();

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it, type TestContext } from 'vitest';
 import { removeTempDirs, repoRoot, runGolive, tempDir } from './helpers.js';
 import { isAlive, killAll, pidsIn, readJournal, removeListedFiles, runIdFrom, startGolive, waitUntil, type LiveGolive, verifyJournal } from './process-helpers.js';
 
-/** golive's grace between SIGTERM and SIGKILL for a step (src/cli/run.ts KILL_GRACE_MS). */
+/** golive's grace between SIGTERM and SIGKILL for a step (src/commands/run.ts KILL_GRACE_MS). */
 const GRACE_MS = 5000;
 
 const fixture = (name: string) => join(repoRoot, 'test', 'fixtures', 'runbooks', name);
@@ -140,7 +140,7 @@ describe.concurrent('signals', () => {
   });
 
   // Regression (fixed): SIGHUP (the terminal or the SSH session of the operator going away)
-  // is not handled (src/cli/session.ts listens to SIGINT and SIGTERM only):
+  // is not handled (src/session/session.ts listens to SIGINT and SIGTERM only):
   // node's default action kills golive at once, the 'exit' hook that kills
   // the step process groups never runs, and the step's processes (detached,
   // in their own session, so the hangup never reaches them) keep running as

@@ -78,7 +78,7 @@ steps:
 
 /** Start the driver on `runbook` in a 120×40 pane; returns how to read the screen and the recorded events. */
 function startInTerminal(name: string, runbook: string) {
-  if (!existsSync(join(repoRoot, 'dist', 'render', 'task-list.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  if (!existsSync(join(repoRoot, 'dist', 'output', 'task-list.js'))) throw new Error('dist/ is missing: run `npm run build` first');
   const dir = tempDir('golive-tty-');
   const file = join(dir, `${name}.yaml`);
   const events = join(dir, 'events.jsonl');

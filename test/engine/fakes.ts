@@ -248,7 +248,7 @@ export class FakePrompter implements Prompter {
 
   /**
    * The next question of this kind meets Ctrl-C, handled as the terminal
-   * prompter does (src/render/terminal-prompter.ts): `interrupt` raises the
+   * prompter does (src/output/terminal-prompter.ts): `interrupt` raises the
    * interrupt, then the question gets its safe answer (no; "abort" when
    * offered; empty text).
    */

@@ -1,0 +1,96 @@
+/**
+ * `golive __complete -- <words…>`: the candidates for the last word of a
+ * command line being typed, for the shell scripts `golive completion`
+ * prints. The first line says what kind of answer follows: `:words` (one
+ * candidate per line) or `:files` (let the shell complete file names). The
+ * logic lives here, not in three shell dialects; it never fails loudly (a
+ * completion that prints an error is worse than none).
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { parse } from 'yaml';
+import { findJournal } from '../journal/journal-path.js';
+import { AuditStore } from '../journal/sqlite/store.js';
+import type { RunRecord } from '../journal/types.js';
+
+/** Values of flags that take one of a fixed set. */
+const FLAG_VALUES: Record<string, string[]> = {
+  '--format': ['md', 'html', 'json', 'junit'],
+  '--on-failure': ['rollback', 'ask', 'abort', 'continue'],
+};
+
+/** Commands whose positional argument is a run id from the journal. */
+const TAKES_RUN_ID = new Set(['show', 'report', 'rollback', 'resume', 'status']);
+
+/** Print the candidates for `words` (everything after `golive`, the last being the word under the cursor). */
+export async function completeCommand(words: string[], _options: unknown, command: Command): Promise<number> {
+  const program = command.parent!;
+  let answer: string[];
+  try {
+    answer = await candidates(program, words);
+  } catch (error) {
+    if (process.env.GOLIVE_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    answer = [':words'];
+  }
+  process.stdout.write(`${answer.join('\n')}\n`);
+  return 0;
+}
+
+async function candidates(program: Command, words: string[]): Promise<string[]> {
+  const current = words.at(-1) ?? '';
+  const before = words.slice(0, -1);
+  const visible = program.commands.filter((c) => !c.name().startsWith('__'));
+  if (before.length === 0) return [':words', ...visible.map((c) => c.name())];
+  let command = visible.find((c) => c.name() === before[0]);
+  if (!command) return [':words'];
+  let rest = before.slice(1);
+  if (command.commands.length > 0) {
+    if (rest.length === 0) return [':words', ...command.commands.map((c) => c.name())];
+    command = command.commands.find((c) => c.name() === rest[0]) ?? command;
+    rest = rest.slice(1);
+  }
+  if (command.name() === 'completion') return [':words', 'bash', 'zsh', 'fish'];
+  const previous = rest.at(-1);
+  if (previous !== undefined && previous.startsWith('--') && takesValue(command, previous)) return valuesFor(previous, rest);
+  if (current.startsWith('-')) return [':words', ...command.options.flatMap((o) => (o.long ? [o.long] : []))];
+  if (TAKES_RUN_ID.has(command.name())) return [':words', ...recentRuns(flagValue(rest, '--db')).map((r) => r.id)];
+  return [':files'];
+}
+
+function takesValue(command: Command, flag: string): boolean {
+  const option = command.options.find((o) => o.long === flag);
+  return option !== undefined && (option.required || option.optional);
+}
+
+async function valuesFor(flag: string, rest: string[]): Promise<string[]> {
+  if (FLAG_VALUES[flag]) return [':words', ...FLAG_VALUES[flag]];
+  if (flag === '--env') return [':words', ...environmentsOf(rest.find((w) => /\.ya?ml$/i.test(w)))];
+  if (flag === '--runbook') return [':words', ...new Set(recentRuns(flagValue(rest, '--db')).map((r) => r.runbookName))];
+  if (flag === '--db' || flag === '--output') return [':files'];
+  return [':words'];
+}
+
+function flagValue(words: string[], flag: string): string | undefined {
+  const at = words.lastIndexOf(flag);
+  return at >= 0 ? words[at + 1] : undefined;
+}
+
+/** The environment names a runbook defines (its YAML only: completion must not wait for validation). */
+function environmentsOf(file: string | undefined): string[] {
+  if (file === undefined) return [];
+  const data = parse(readFileSync(resolve(file), 'utf8')) as { environments?: unknown } | null;
+  const environments = data?.environments;
+  return environments !== null && typeof environments === 'object' ? Object.keys(environments) : [];
+}
+
+function recentRuns(dbFlag: string | undefined): RunRecord[] {
+  const search = findJournal({ flag: dbFlag, cwd: process.cwd(), env: process.env });
+  if (!search.found) return [];
+  const store = AuditStore.open(search.path, { readonly: true });
+  try {
+    return store.listRuns({ limit: 30 });
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,47 @@
+/** `golive estimate <file> [--env E] [--write]`: expected durations from recorded runs and rehearsals. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { journalForRunbook } from '../journal/journal-path.js';
+import { AuditStore } from '../journal/sqlite/store.js';
+import { ExitCode } from '../errors.js';
+import { estimateDurations, formatEstimates } from '../views/estimate.js';
+import { durationSamples } from '../views/duration-history.js';
+import { loadRunbookFile } from '../runbook/load.js';
+import { setStepDurations } from '../runbook/rewrite.js';
+import { loadPlan, type PlanOptions } from '../session/load-plan.js';
+import { journalExists } from '../journal/open.js';
+
+/** Flags of `golive estimate`. */
+export type EstimateFlags = PlanOptions & { db?: string; write?: boolean; json?: boolean };
+
+/** Print (and with --write, apply) suggested durations. */
+export async function estimateCommand(file: string, flags: EstimateFlags): Promise<number> {
+  const plan = loadPlan(file, { ...flags, env: flags.env ?? firstEnvironment(file, flags) });
+  let samples = new Map<string, number[]>();
+  // The journal `golive run` of this runbook writes to, wherever estimate is run from.
+  const path = journalForRunbook(file, { flag: flags.db, cwd: process.cwd(), env: process.env });
+  if (journalExists(path)) {
+    const store = AuditStore.open(path, { readonly: true });
+    try {
+      samples = durationSamples(store, plan.runbook.name, flags.env);
+    } finally {
+      store.close();
+    }
+  }
+  const estimates = estimateDurations(plan, samples);
+  if (flags.json) process.stdout.write(`${JSON.stringify(estimates, null, 2)}\n`);
+  else process.stdout.write(`Expected durations for ${plan.runbook.name}${flags.env ? ` on ${flags.env}` : ''} from ${path} (90th percentile of successful runs and rehearsals, rounded up)\n\n${formatEstimates(estimates)}\n`);
+  if (flags.write) {
+    const suggestions = new Map(estimates.filter((e) => e.suggested).map((e) => [e.id, e.suggested!]));
+    const { text, changed } = setStepDurations(readFileSync(file, 'utf8'), suggestions);
+    if (changed.length) writeFileSync(file, text);
+    process.stdout.write(changed.length ? `\nWrote ${changed.length} duration${changed.length === 1 ? '' : 's'} to ${file}: ${changed.join(', ')}\n` : '\nNothing to change.\n');
+  }
+  return ExitCode.Ok;
+}
+
+/** Estimates need no environment, but a runbook with environments needs one to resolve its plan: take the first. */
+function firstEnvironment(file: string, flags: EstimateFlags): string | undefined {
+  if (flags.env) return flags.env;
+  const { runbook } = loadRunbookFile(file);
+  return Object.keys(runbook?.environments ?? {})[0];
+}

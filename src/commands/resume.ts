@@ -1,0 +1,73 @@
+/** `golive resume [run-id]`: continue an aborted, failed or interrupted run from its snapshot. */
+import { runDeployment } from '../engine/run.js';
+import { UsageError } from '../errors.js';
+import { passGates, type GateFlags } from '../session/gates.js';
+import { loadPastRun, openStoreFor, refuseIfOrphansRun, type PastRun, type RunSelector } from '../session/past-run.js';
+import { refuseIfLive } from './rollback.js';
+import { describeRun, selectResume } from '../session/run-selection.js';
+import { engineOptions, secretsOrThrow, type RunFlags } from './run.js';
+import { openSession } from '../session/session.js';
+
+/** Flags of `golive resume`. */
+export type ResumeFlags = RunFlags & GateFlags & Omit<RunSelector, 'runId'>;
+
+/** Resume a run; exit codes as for `golive run`. */
+export async function resumeCommand(runId: string | undefined, flags: ResumeFlags): Promise<number> {
+  const store = openStoreFor(flags);
+  let past: PastRun;
+  let target: string;
+  try {
+    const selection = selectResume(store, { ...flags, runId });
+    if ('nothing' in selection) throw new UsageError(selection.nothing, 'list runs with `golive history`');
+    const run = selection.found;
+    const status = store.runStatus(run);
+    refuseIfLive(status, run);
+    past = loadPastRun(store, run);
+    refuseIfOrphansRun(past);
+    const chain = store.chainOf(run.rootRunId);
+    if (chain.some((r) => r.mode === 'rollback') || past.state.rolledBack) {
+      throw new UsageError(`run ${run.id} was rolled back; there is nothing to resume`, `start a new deployment with golive run ${past.root.runbookPath}`);
+    }
+    if (status === 'succeeded' || status === 'succeeded-with-issues') {
+      throw new UsageError(`run ${run.id} already succeeded; there is nothing to resume`);
+    }
+    target = describeRun(store, run);
+  } finally {
+    store.close();
+  }
+  if (past.driftWarning) process.stderr.write(`golive: warning: ${past.driftWarning}\n`);
+  (flags.json ? process.stderr : process.stdout).write(`${resumePreview(target, past)}\n`);
+  const secrets = secretsOrThrow(past.plan);
+  const gates = await passGates(past.plan, flags, new Date(), 'resume');
+  const session = await openSession(past.plan, 'resume', flags, { parent: past.run, warnings: past.driftWarning ? [past.driftWarning] : [], secrets, alreadyDone: alreadyDone(past) });
+  try {
+    const result = await runDeployment({
+      plan: past.plan,
+      options: engineOptions(session, 'resume', secrets, flags, gates),
+      ports: session.ports,
+      interruption: session.interruption,
+      prior: { ...past.state, parentRunId: past.run.id },
+    });
+    return result.exitCode;
+  } finally {
+    await session.close();
+  }
+}
+
+/** The run a resume continues and where it picks up. */
+function resumePreview(target: string, past: PastRun): string {
+  const done = new Set(alreadyDone(past));
+  const steps = past.plan.stages.flatMap((stage) => (stage.kind === 'step' ? [stage.step] : stage.members));
+  const left = steps.filter((s) => !done.has(s.id) && !past.state.inDoubt.includes(s.id)).map((s) => s.id);
+  const lines = [`Resuming run ${target}`];
+  if (!past.state.checklistDone) lines.push('  the go/no-go checklist runs again first');
+  if (past.state.inDoubt.length > 0) lines.push(`  in doubt (validated first; run again only with --rerun-in-doubt or your yes): ${past.state.inDoubt.join(', ')}`);
+  lines.push(`  will continue with: ${left.join(' → ') || '(no step left: the smoke tests)'}`);
+  return lines.join('\n');
+}
+
+/** Steps (and, past the go/no-go, checks) an earlier run of the chain finished: shown as done from the start. */
+function alreadyDone(past: PastRun): string[] {
+  const steps = [...past.state.steps].filter(([, r]) => r.state === 'succeeded' || r.state === 'skipped' || r.state === 'no-rollback').map(([id]) => id);
+  return past.state.checklistDone ? [...steps, ...past.plan.checks.map((c) => c.id)] : steps;
+}

@@ -1,0 +1,67 @@
+/** `golive rollback [run-id]`: undo a past run from its stored snapshot and outputs. */
+import { rollbackDeployment } from '../engine/run.js';
+import { ExitCode, LockHeldError } from '../errors.js';
+import { passGates, type GateFlags } from '../session/gates.js';
+import { openStoreFor, refuseIfOrphansRun, type RunSelector } from '../session/past-run.js';
+import { describeRun, selectRollback, type RollbackWork } from '../session/run-selection.js';
+import { engineOptions, secretsOrThrow, type RunFlags } from './run.js';
+import { openSession } from '../session/session.js';
+
+/** Flags of `golive rollback`. */
+export type RollbackFlags = RunFlags & GateFlags & Omit<RunSelector, 'runId'> & { runbook?: string };
+
+/** Roll back a run; exit 0 when cleanly restored, 3 when not. */
+export async function rollbackCommand(runId: string | undefined, flags: RollbackFlags): Promise<number> {
+  const store = openStoreFor(flags);
+  let work: RollbackWork;
+  let target: string;
+  try {
+    const selection = selectRollback(store, { ...flags, runId });
+    if ('nothing' in selection) {
+      process.stdout.write(flags.json ? `${JSON.stringify({ kind: 'nothing-to-roll-back', runId: selection.runId, message: selection.nothing })}\n` : `${selection.nothing}\n`);
+      return ExitCode.Ok;
+    }
+    work = selection.found;
+    refuseIfLive(store.runStatus(work.past.run), work.past.run);
+    refuseIfOrphansRun(work.past);
+    target = describeRun(store, work.past.run);
+  } finally {
+    store.close();
+  }
+  const { past } = work;
+  if (past.driftWarning) process.stderr.write(`golive: warning: ${past.driftWarning}\n`);
+  // Say what is about to be undone before any gate or command: the operator must be able to stop a wrong guess.
+  (flags.json ? process.stderr : process.stdout).write(`${rollbackPreview(target, work)}\n`);
+  const secrets = secretsOrThrow(past.plan);
+  const gates = await passGates(past.plan, flags, new Date(), 'roll back');
+  const session = await openSession(past.plan, 'rollback', flags, { parent: past.run, warnings: past.driftWarning ? [past.driftWarning] : [], secrets });
+  try {
+    const result = await rollbackDeployment({
+      plan: past.plan,
+      options: engineOptions(session, 'rollback', secrets, flags, gates),
+      ports: session.ports,
+      interruption: session.interruption,
+      prior: { ...past.state, checklistDone: true, parentRunId: past.run.id },
+    }, work.order.length === 0 ? `restore checks of run ${past.run.id} run again by ${session.operator}` : `rollback of run ${past.run.id} requested by ${session.operator}`);
+    return result.exitCode;
+  } finally {
+    await session.close();
+  }
+}
+
+/** The run a rollback acts on and what it will do, in the order it will do it. */
+function rollbackPreview(target: string, work: RollbackWork): string {
+  const lines = [`Rolling back run ${target}`];
+  const inDoubt = work.past.state.rollbackInDoubt;
+  if (work.order.length > 0) lines.push(`  will undo, in order: ${work.order.map((s) => (inDoubt.includes(s.id) ? `${s.id} (in doubt: an earlier rollback of it never ended)` : s.id)).join(' → ')}`);
+  else if (work.recheckRestore) lines.push('  nothing left to undo; the restore checks (rollback.verify) did not pass last time: running them again');
+  if (work.withoutRollback.length > 0) lines.push(`  no rollback defined (left as is): ${work.withoutRollback.map((s) => s.id).join(', ')}`);
+  return lines.join('\n');
+}
+
+/** A run whose process is alive must be stopped first: acting on it now would race it. */
+export function refuseIfLive(status: string, run: { id: string; pid: number; host: string; operator: string }): void {
+  if (status === 'running') {
+    throw new LockHeldError(`run ${run.id} is still running (pid ${run.pid} on ${run.host}, ${run.operator})`, `stop it first (Ctrl-C in its terminal, or kill -TERM ${run.pid}), or watch it with \`golive status ${run.id}\``);
+  }
+}

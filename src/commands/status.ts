@@ -1,0 +1,139 @@
+/**
+ * `golive status [run-id]`: the status update template for a run, read from
+ * the journal. Opens it read-only, so it works (and changes nothing) while
+ * the run writes from another terminal; `--watch` re-reads it until the run ends.
+ */
+import { MIN_RUN_ID_PREFIX, type AuditStore } from '../journal/sqlite/store.js';
+import type { RunRecord } from '../journal/types.js';
+import { foldEvents } from '../engine/state.js';
+import { ExitCode, UsageError } from '../errors.js';
+import { paintFor } from '../output/paint.js';
+import { durationSamples, historicalExpectations } from '../views/duration-history.js';
+import { formatStatus, statusAsJson, statusPlanOf, statusUpdate, type StatusInput, type StatusUpdate } from '../views/status.js';
+import { MAX_DURATION_MS, MAX_DURATION_WORDS, parseDuration } from '../runbook/duration.js';
+import { loadRunbookText } from '../runbook/load.js';
+import { resolvePlan } from '../runbook/plan.js';
+import { openJournalToRead } from '../journal/open.js';
+import { dbFlagFor } from '../session/session.js';
+
+/** Flags of `golive status`. */
+export interface StatusFlags {
+  db?: string;
+  json?: boolean;
+  watch?: boolean;
+  /** How often `--watch` re-reads the journal (a duration: `5s`, `1m`). */
+  interval?: string;
+}
+
+/** Print the status of a run (default: the live one, else the latest); exit 0, or 2 when there is no such run. */
+export async function statusCommand(runId: string | undefined, flags: StatusFlags): Promise<number> {
+  const intervalMs = parseInterval(flags.interval);
+  const store = openJournalToRead(flags.db);
+  try {
+    const run = selectRun(store, runId);
+    const plan = plannedOf(store, run);
+    const read = () => readStatus(store, run.id, plan, dbFlagFor(flags.db));
+    const print = (update: StatusUpdate) => process.stdout.write(flags.json ? `${statusAsJson(update)}\n` : `${formatStatus(update, paintFor(process.stdout))}\n`);
+    if (!flags.watch) print(read().update);
+    else await watch(read, print, intervalMs, process.stdout.isTTY === true && !flags.json);
+  } finally {
+    store.close();
+  }
+  return ExitCode.Ok;
+}
+
+function parseInterval(raw: string | undefined): number {
+  const ms = parseDuration(raw ?? '5s');
+  if (ms === undefined || ms <= 0) throw new UsageError(`--interval ${raw}: expected a duration such as 5s, 30s or 1m`, 'e.g. --interval 10s');
+  if (ms > MAX_DURATION_MS) throw new UsageError(`--interval ${raw}: longer than the longest duration, ${MAX_DURATION_WORDS}`, 'e.g. --interval 10s');
+  return ms;
+}
+
+/** The named run, else the latest live run, else the latest run of any kind. */
+function selectRun(store: AuditStore, runId: string | undefined): RunRecord {
+  if (runId !== undefined) {
+    const run = store.getRun(runId);
+    if (run) return run;
+    const short = runId.length < MIN_RUN_ID_PREFIX ? ` (a prefix needs at least ${MIN_RUN_ID_PREFIX} characters)` : '';
+    throw new UsageError(`no run ${runId} in ${store.path}`, `list runs with \`golive history\`, or run \`golive status\` for the live one${short}`);
+  }
+  // Only the runs recorded as running are looked at, not every run the journal holds.
+  const run = store.runningRuns().find((r) => store.runStatus(r) === 'running') ?? store.latestRun();
+  if (!run) throw new UsageError(`no runs recorded in ${store.path} yet`, 'start one with `golive run <runbook>`, or name another journal with --db');
+  return run;
+}
+
+/**
+ * Steps, checks and smoke tests from the run's stored runbook snapshot (what
+ * it was run with, not today's file). Loaded quietly and once: should the
+ * snapshot not load, the status still works from the events alone.
+ */
+function plannedOf(store: AuditStore, run: RunRecord): Pick<StatusInput, 'steps' | 'checks' | 'smokeTests'> {
+  try {
+    const chain = store.chainOf(run.rootRunId);
+    const vars = foldEvents(store.eventsOf(chain.map((r) => r.id)).map((e) => e.event)).vars;
+    const environment = run.environment ?? undefined;
+    const loaded = loadRunbookText(run.runbookPath, run.runbookText, { environment, extraVars: Object.keys(vars) });
+    if (loaded.failed || !loaded.runbook || !loaded.source) return { steps: [] };
+    const planned = statusPlanOf(resolvePlan(loaded.source, loaded.runbook, { environment, vars }));
+    // Once the journal has history of this runbook here, ETAs rest on what steps really took (p90), as `golive estimate` suggests.
+    const history = historicalExpectations(durationSamples(store, run.runbookName, environment, run.id));
+    return { ...planned, steps: planned.steps.map((step) => (history.has(step.id) ? { ...step, expectedMs: history.get(step.id) } : step)) };
+  } catch {
+    return { steps: [] };
+  }
+}
+
+/** The run's status now, and how many events it is based on (what `--watch` compares). */
+function readStatus(store: AuditStore, runId: string, plan: Pick<StatusInput, 'steps' | 'checks' | 'smokeTests'>, dbFlag: string): { update: StatusUpdate; eventCount: number } {
+  const run = store.getRun(runId)!;
+  const chain = store.chainOf(run.rootRunId);
+  const before = chain.slice(0, Math.max(0, chain.findIndex((r) => r.id === run.id)));
+  const events = store.eventsOf([run.id]).map((e) => e.event);
+  const update = statusUpdate({
+    runId: run.id, runbook: { name: run.runbookName, version: run.runbookVersion }, environment: run.environment, mode: run.mode,
+    ...plan, events, priorEvents: before.length ? store.eventsOf(before.map((r) => r.id)).map((e) => e.event) : [],
+    runStatus: store.runStatus(run), now: new Date(), dbFlag,
+  });
+  return { update, eventCount: events.length };
+}
+
+/**
+ * Re-print until the run ends. On a terminal the screen is redrawn each
+ * time (elapsed times move); in a pipe a block is printed only when
+ * something happened (a new event, or the verdict changed), so a log of
+ * `--watch` reads like a list of status updates. Ctrl-C ends it quietly.
+ */
+async function watch(read: () => { update: StatusUpdate; eventCount: number }, print: (update: StatusUpdate) => void, intervalMs: number, redraw: boolean): Promise<void> {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    let lastKey = '';
+    while (!stop.signal.aborted) {
+      const { update, eventCount } = read();
+      const key = `${eventCount}|${update.runStatus}|${update.status}`;
+      if (redraw) process.stdout.write('\x1b[2J\x1b[H');
+      if (redraw || key !== lastKey) print(update);
+      lastKey = key;
+      if (update.finished) return;
+      await sleep(intervalMs, stop.signal);
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}

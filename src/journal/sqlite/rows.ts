@@ -1,0 +1,195 @@
+/**
+ * The journal's rows as SQLite returns them (snake_case) and their mapping to
+ * the records of the store's contract (camelCase). Kept apart from the store
+ * so the queries there read as queries.
+ */
+import type { EngineEvent } from '../../engine/events.js';
+import type { AttemptRecord, DecisionRecord, LockHolder, RunRecord, StoredEvent } from '../types.js';
+
+/** A `runs` row. */
+export interface RunRow {
+  id: string;
+  parent_run_id: string | null;
+  root_run_id: string;
+  mode: string;
+  runbook_name: string;
+  runbook_version: string | null;
+  runbook_path: string;
+  runbook_text: string;
+  runbook_sha256: string;
+  environment: string | null;
+  operator: string;
+  host: string;
+  pid: number;
+  git_commit: string | null;
+  change_id: string | null;
+  started_at: string;
+  heartbeat_at: string;
+  ended_at: string | null;
+  outcome: string;
+  exit_code: number | null;
+}
+
+/** The named parameters of the `runs` insert (the row's columns, camelCase). */
+export function runParams(run: RunRecord): Record<string, string | number | null> {
+  return {
+    id: run.id,
+    parentRunId: run.parentRunId,
+    rootRunId: run.rootRunId,
+    mode: run.mode,
+    runbookName: run.runbookName,
+    runbookVersion: run.runbookVersion,
+    runbookPath: run.runbookPath,
+    runbookText: run.runbookText,
+    runbookSha256: run.runbookSha256,
+    environment: run.environment,
+    operator: run.operator,
+    host: run.host,
+    pid: run.pid,
+    gitCommit: run.gitCommit,
+    changeId: run.changeId,
+    startedAt: run.startedAt,
+    heartbeatAt: run.heartbeatAt,
+    endedAt: run.endedAt,
+    outcome: run.outcome,
+    exitCode: run.exitCode,
+  };
+}
+
+/** A `runs` row as a `RunRecord`. Stored strings are trusted to be the unions they were written as. */
+export function runFromRow(row: RunRow): RunRecord {
+  return {
+    id: row.id,
+    parentRunId: row.parent_run_id,
+    rootRunId: row.root_run_id,
+    mode: row.mode as RunRecord['mode'],
+    runbookName: row.runbook_name,
+    runbookVersion: row.runbook_version,
+    runbookPath: row.runbook_path,
+    runbookText: row.runbook_text,
+    runbookSha256: row.runbook_sha256,
+    environment: row.environment,
+    operator: row.operator,
+    host: row.host,
+    pid: row.pid,
+    gitCommit: row.git_commit,
+    changeId: row.change_id,
+    startedAt: row.started_at,
+    heartbeatAt: row.heartbeat_at,
+    endedAt: row.ended_at,
+    outcome: row.outcome as RunRecord['outcome'],
+    exitCode: row.exit_code,
+  };
+}
+
+/** An `events` row. */
+export interface EventRow {
+  seq: number;
+  run_id: string;
+  at: string;
+  kind: string;
+  data: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** A row whose stored text is garbage: reported like SQLite's own corruption (`journalErrorFrom` keys on the code). */
+export class DamagedRowError extends Error {
+  readonly code = 'SQLITE_CORRUPT';
+}
+
+/** An `events` row as a `StoredEvent` (the event parsed back from its canonical JSON). */
+export function eventFromRow(row: EventRow): StoredEvent {
+  let event: EngineEvent;
+  try {
+    event = JSON.parse(row.data) as EngineEvent;
+  } catch {
+    throw new DamagedRowError(`event ${row.seq} is not valid JSON`);
+  }
+  return { seq: row.seq, runId: row.run_id, at: row.at, kind: event.kind, event, prevHash: row.prev_hash, hash: row.hash };
+}
+
+/** An `attempts` row. */
+export interface AttemptRow {
+  run_id: string;
+  phase: string;
+  step_id: string;
+  attempt: number;
+  status: string | null;
+  exit_code: number | null;
+  signal: string | null;
+  started_at: string;
+  ended_at: string | null;
+  duration_ms: number | null;
+  expected_ms: number | null;
+  command: string;
+  head: string | null;
+  tail: string | null;
+  log_path: string | null;
+}
+
+/** An `attempts` row as an `AttemptRecord`. */
+export function attemptFromRow(row: AttemptRow): AttemptRecord {
+  return {
+    runId: row.run_id,
+    phase: row.phase,
+    stepId: row.step_id,
+    attempt: row.attempt,
+    status: row.status,
+    exitCode: row.exit_code,
+    signal: row.signal,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    durationMs: row.duration_ms,
+    expectedMs: row.expected_ms,
+    command: row.command,
+    head: row.head,
+    tail: row.tail,
+    logPath: row.log_path,
+  };
+}
+
+/** A `decisions` row. */
+export interface DecisionRow {
+  seq: number;
+  run_id: string;
+  subject: string;
+  subject_id: string | null;
+  choice: string;
+  reason: string | null;
+  by: string;
+  via: string;
+  at: string;
+}
+
+/** A `decisions` row as a `DecisionRecord`. */
+export function decisionFromRow(row: DecisionRow): DecisionRecord {
+  return {
+    runId: row.run_id,
+    seq: row.seq,
+    subject: row.subject as DecisionRecord['subject'],
+    subjectId: row.subject_id,
+    choice: row.choice,
+    reason: row.reason,
+    by: row.by,
+    via: row.via as DecisionRecord['via'],
+    at: row.at,
+  };
+}
+
+/** A `locks` row. */
+export interface LockRow {
+  runbook: string;
+  environment: string;
+  run_id: string;
+  pid: number;
+  host: string;
+  operator: string;
+  since: string;
+  heartbeat_at: string;
+}
+
+/** A `locks` row as the `LockHolder` it names. */
+export function lockHolderFromRow(row: LockRow): LockHolder {
+  return { runId: row.run_id, pid: row.pid, host: row.host, operator: row.operator, since: row.since, heartbeatAt: row.heartbeat_at };
+}

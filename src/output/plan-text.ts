@@ -1,0 +1,106 @@
+/** The resolved plan as text (`golive plan`) and as JSON (`golive plan --json`). */
+import type { Paint } from './paint.js';
+import { printable as p, printableLines } from './printable.js';
+import { formatDuration } from '../runbook/duration.js';
+import { expectedTotalMs, planSteps, type Plan, type PlannedCommand, type PlannedStep } from '../runbook/plan.js';
+import { renderTemplate, type TemplateContext } from '../runbook/templates.js';
+
+/** How the plan shows values it cannot know yet: secrets as ***, outputs and run id as placeholders. */
+export function displayContext(plan: Plan, env: NodeJS.ProcessEnv = process.env): TemplateContext {
+  const secrets = Object.fromEntries(Object.keys(plan.runbook.secrets ?? {}).map((name) => [name, '***']));
+  return { vars: plan.vars, env, secrets, outputs: {}, runId: '<run.id>', environment: plan.environment ?? '' };
+}
+
+/** A command for display: templates resolved, unknowns as `<expression>`. */
+export function displayCommand(text: string, context: TemplateContext): string {
+  return renderTemplate(text, context, (part) => `<${part.expression}>`);
+}
+
+/** Everything `golive plan` reports, as data. */
+export function planAsJson(plan: Plan, problems: string[], context = displayContext(plan)): object {
+  const cmd = (c?: PlannedCommand) => c && { run: displayCommand(c.run, context), cwd: displayCommand(c.cwd, context), shell: c.shell, timeoutMs: c.timeoutMs ?? null };
+  const step = (s: PlannedStep) => ({
+    id: s.id, title: s.title, owner: s.owner ?? null, group: s.group ?? null, command: cmd(s.command) ?? null, confirm: s.confirm ?? null,
+    expectedMs: s.expectedMs ?? null, retry: s.retry, onFailure: s.onFailure ?? null,
+    validate: s.validate ? { ...cmd(s.validate), attempts: s.validate.attempts, intervalMs: s.validate.intervalMs } : null,
+    rollback: s.rollback ? { ...cmd(s.rollback), validate: cmd(s.rollback.validate) ?? null } : null,
+  });
+  return {
+    runbook: { name: plan.runbook.name, version: plan.runbook.version ?? null, path: plan.source.file, sha256: plan.source.sha256 },
+    environment: plan.environment ?? null, protected: plan.protected, change: plan.change ?? null,
+    window: plan.window ? { start: plan.runbook.window?.start, end: plan.runbook.window?.end } : null,
+    checks: plan.checks.map((c) => ({ id: c.id, title: c.title, blocking: c.blocking, command: cmd(c.command) ?? null, confirm: c.confirm ?? null })),
+    steps: planSteps(plan).map(step),
+    verify: plan.verify.map((v) => ({ id: v.id, title: v.title, severity: v.severity, command: cmd(v.command) })),
+    rollbackVerify: plan.rollbackVerify.map((v) => ({ id: v.id, command: cmd(v) })),
+    expectedTotalMs: expectedTotalMs(plan),
+    withoutRollback: planSteps(plan).filter((s) => !s.rollback && s.command).map((s) => s.id),
+    problems,
+  };
+}
+
+/** The plan for people. */
+export function planAsText(plan: Plan, problems: string[], paint: Paint, context = displayContext(plan)): string {
+  const out: string[] = [];
+  const rb = plan.runbook;
+  // Multi-line commands keep their shape, indented under the label; everything else from the runbook is escaped (p).
+  const show = (text: string) => printableLines(displayCommand(text, context)).replace(/\n+$/, '').replace(/\n/g, '\n                 ');
+  out.push(paint.bold(`Plan: ${p(rb.name)}${rb.version ? ` ${p(rb.version)}` : ''}${rb.description ? ` — ${p(rb.description)}` : ''}`));
+  const facts = [
+    plan.environment && `environment ${p(plan.environment)}${plan.protected ? ' (protected)' : ''}`,
+    plan.change && `change ${p(plan.change)}`,
+    rb.window && `window ${rb.window.start} → ${rb.window.end}`,
+  ].filter(Boolean);
+  if (facts.length) out.push(facts.join(' · '));
+  out.push(paint.dim(`${p(plan.source.file)} · sha256 ${plan.source.sha256.slice(0, 12)}`));
+
+  if (plan.checks.length) {
+    out.push('', paint.bold('Pre-deployment checks (go / no-go)'));
+    plan.checks.forEach((c, i) => {
+      out.push(`  ${i + 1}. ${p(c.id)}${c.blocking ? '' : paint.dim(' (non-blocking)')}${owner(c.owner)}`);
+      out.push(c.command ? `       run:      ${show(c.command.run)}` : `       confirm:  ${show(c.confirm ?? '')}`);
+    });
+  }
+
+  out.push('', paint.bold('Steps'));
+  let n = 0;
+  const stepLines = (s: PlannedStep, label: string) => {
+    out.push(`  ${label} ${paint.bold(p(s.id))}${s.title !== s.id ? ` — ${p(s.title)}` : ''}${owner(s.owner)}`);
+    out.push(`       expected: ${formatDuration(s.expectedMs)}   timeout: ${s.command?.timeoutMs ? formatDuration(s.command.timeoutMs) : 'none'}${s.retry.attempts > 1 ? `   retry: ${s.retry.attempts} attempts, ${formatDuration(s.retry.delayMs)} apart` : ''}${s.onFailure ? `   on failure: ${s.onFailure}` : ''}`);
+    if (s.command) out.push(`       run:      ${show(s.command.run)}`);
+    if (s.confirm) out.push(`       confirm:  ${show(s.confirm)}`);
+    if (s.validate) out.push(`       validate: ${show(s.validate.run)}${s.validate.attempts > 1 ? paint.dim(` (up to ${s.validate.attempts}×, every ${formatDuration(s.validate.intervalMs)})`) : ''}`);
+    out.push(s.rollback ? `       rollback: ${show(s.rollback.run)}` : `       rollback: ${paint.yellow(s.command ? 'none defined' : 'manual step, nothing to undo')}`);
+  };
+  for (const stage of plan.stages) {
+    if (stage.kind === 'step') stepLines(stage.step, `${++n}.`);
+    else {
+      n++;
+      out.push(`  ${n}. ${paint.bold(p(stage.id))} ${paint.dim(`(parallel: ${stage.members.length} steps at once)`)}`);
+      stage.members.forEach((m, i) => stepLines(m, `   ${n}${String.fromCharCode(97 + i)}.`));
+    }
+  }
+
+  if (plan.verify.length) {
+    out.push('', paint.bold('Smoke tests'));
+    plan.verify.forEach((v) => out.push(`  ${p(v.id)} [${v.severity}]: ${show(v.command.run)}`));
+  }
+  if (plan.rollbackVerify.length) {
+    out.push('', paint.bold('After a rollback, verify'));
+    plan.rollbackVerify.forEach((v) => out.push(`  ${show(v.run)}`));
+  }
+  const withoutRollback = planSteps(plan).filter((s) => !s.rollback && s.command).map((s) => s.id);
+  const count = planSteps(plan).length;
+  const unknown = planSteps(plan).filter((s) => s.expectedMs === undefined).map((s) => s.id);
+  out.push('', `Total expected: ${formatDuration(expectedTotalMs(plan))} for ${count} step${count === 1 ? '' : 's'}${unknown.length ? paint.dim(` (no expected duration: ${p(unknown.join(', '))})`) : ''}`);
+  if (withoutRollback.length) out.push(paint.yellow(`Without rollback: ${p(withoutRollback.join(', '))}`));
+  if (problems.length) {
+    out.push('', paint.red('Missing before this can run:'));
+    problems.forEach((problem) => out.push(`  - ${p(problem)}`));
+  }
+  return out.join('\n');
+}
+
+function owner(o?: { role: string; name?: string }): string {
+  return o ? `  [${p(o.role)}${o.name ? `: ${p(o.name)}` : ''}]` : '';
+}

@@ -1,0 +1,75 @@
+/**
+ * Finding a past run and rebuilding what it knew: its frozen runbook
+ * snapshot (not today's file), its variables, and the folded state of every
+ * run in its chain. Shared by rollback and resume.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { AuditStore } from '../journal/sqlite/store.js';
+import type { RunRecord } from '../journal/types.js';
+import { foldEvents, type FoldedState } from '../engine/state.js';
+import { LockHeldError, UsageError } from '../errors.js';
+import type { Plan } from '../runbook/plan.js';
+import { loadPlan } from './load-plan.js';
+import { liveOrphan } from './orphans.js';
+import { journalExists, missingJournalError } from '../journal/open.js';
+import { dbPathFor } from './session.js';
+
+/** Which run to act on: an id (or unique prefix), else the latest matching the filters. */
+export interface RunSelector {
+  runId?: string;
+  runbook?: string;
+  env?: string;
+  db?: string;
+}
+
+/** A past run, its chain's state and the plan rebuilt from its snapshot. */
+export interface PastRun {
+  run: RunRecord;
+  root: RunRecord;
+  state: FoldedState;
+  /** Every run of the chain (the root, its resumes and rollbacks), by id. */
+  chainRunIds: string[];
+  plan: Plan;
+  /** Set when the runbook file on disk no longer matches the snapshot. */
+  driftWarning?: string;
+}
+
+/** Open the journal read-write for a command that will act on a past run. */
+export function openStoreFor(selector: RunSelector): AuditStore {
+  const path = dbPathFor(selector.db);
+  if (!journalExists(path)) throw missingJournalError(path);
+  return AuditStore.open(path);
+}
+
+/** Rebuild a past run's plan and state from the journal. */
+export function loadPastRun(store: AuditStore, run: RunRecord): PastRun {
+  const chain = store.chainOf(run.rootRunId);
+  const root = chain.find((r) => r.id === run.rootRunId) ?? run;
+  const state = foldEvents(store.eventsOf(chain.map((r) => r.id)).map((e) => e.event));
+  const plan = loadPlan(root.runbookPath, { env: root.environment ?? undefined, var: state.vars }, root.runbookText);
+  let driftWarning: string | undefined;
+  try {
+    const onDisk = createHash('sha256').update(readFileSync(root.runbookPath, 'utf8').replace(/^\uFEFF/, '')).digest('hex');
+    if (onDisk !== root.runbookSha256) driftWarning = `${root.runbookPath} has changed since run ${root.id}; using the runbook as it was then (the stored snapshot)`;
+  } catch {
+    driftWarning = `${root.runbookPath} is gone; using the stored snapshot of run ${root.id}`;
+  }
+  return { run, root, state, chainRunIds: chain.map((r) => r.id), plan, driftWarning };
+}
+
+/**
+ * Refuse to act while a command left in doubt by a golive that died (kill -9,
+ * power cut of the terminal host) still runs — a step, or a step's rollback:
+ * its process group outlived golive, and resuming or rolling back on top of
+ * it would race it.
+ */
+export function refuseIfOrphansRun(past: PastRun): void {
+  const orphan = liveOrphan(past.state, past.chainRunIds, past.run.host);
+  if (orphan) {
+    throw new LockHeldError(
+      `${orphan.what} of run ${past.run.id} is still running as ${orphan.where}, left behind when golive stopped`,
+      `wait for it to end, or stop it: ${orphan.kill}; then run the command again`,
+    );
+  }
+}

@@ -1,0 +1,290 @@
+/**
+ * Everything around an engine run that is not the engine: the journal, the
+ * locks (machine-wide, then the journal's), the heartbeat, signal handling
+ * and the renderer. Used by run,
+ * rollback, resume and rehearse, so they behave the same on deployment day.
+ */
+import { execFileSync } from 'node:child_process';
+import { hostname, userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
+import { findJournal, journalFlagFor, journalForRunbook, journalNotFound } from '../journal/journal-path.js';
+import { acquireMachineLock, type MachineLock } from '../journal/machine-lock.js';
+import { AuditStore, HEARTBEAT_INTERVAL_MS } from '../journal/sqlite/store.js';
+import { newRunId } from '../journal/ids.js';
+import type { LockHolder, RunRecord } from '../journal/types.js';
+import { foldEvents, inFlightCommands } from '../engine/state.js';
+import { LockHeldError } from '../errors.js';
+import { Interruption } from '../engine/context.js';
+import type { EngineEvent, RunMode, StopSignal } from '../engine/events.js';
+import { noPrompter, systemClock, type EnginePorts, type EventSink, type Prompter } from '../engine/ports.js';
+import { createProcessRunner, killAllProcessGroups } from '../process/runner.js';
+import { createJsonRenderer } from '../output/json-lines.js';
+import { nextCommands, type RunRef } from '../output/next-steps.js';
+import { paintFor } from '../output/paint.js';
+import { createPlainRenderer } from '../output/plain.js';
+import { printable } from '../output/printable.js';
+import type { Plan } from '../runbook/plan.js';
+import { canPrompt } from './gates.js';
+import { notifierFor } from './notifications.js';
+import { liveOrphan } from './orphans.js';
+import { RunStopper } from './run-stop.js';
+
+/** Flags every executing command shares. */
+export interface SessionFlags {
+  db?: string;
+  operator?: string;
+  json?: boolean;
+}
+
+/** An open run: journal, lock, renderer and signal handling in place. */
+export interface Session {
+  store: AuditStore;
+  runId: string;
+  operator: string;
+  host: string;
+  logDir: string;
+  interruption: Interruption;
+  sink: EventSink;
+  /** Who answers questions: the terminal, or nobody (then the engine applies its non-interactive rules). */
+  prompter: Prompter;
+  /** The engine's ports for this session: the real process runner, the system clock, this prompter and sink. */
+  ports: EnginePorts;
+  /** This run's events so far, output lines excepted (for reports printed at the end). */
+  events: readonly EngineEvent[];
+  /** Wait (bounded) for webhook deliveries and the task list, then release the journal lock, stop the heartbeat and signal handling, close the journal, and release the machine-wide lock last. */
+  close(): Promise<void>;
+}
+
+/** The operator's name: `--operator`, else the OS user. */
+export function operatorName(flag?: string): string {
+  if (flag) return flag;
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+}
+
+/**
+ * The journal a read command (history, status, show, report, audit,
+ * rollback, resume) uses: `--db`, `GOLIVE_DB`, else the one found walking up
+ * from the working directory.
+ *
+ * @throws UsageError saying where it looked when nothing names or finds one.
+ */
+export function dbPathFor(flag?: string): string {
+  const search = findJournal({ flag, cwd: process.cwd(), env: process.env });
+  if (!search.found && !search.explicit) throw journalNotFound(search);
+  return search.path;
+}
+
+/** `--db <path>` for advice lines, when the journal is not the default one. */
+export function dbFlagFor(flag?: string): string {
+  return flag ? `--db ${flag}` : '';
+}
+
+/** What else a session may carry: the run it continues, warnings to record, whether it takes the deployment lock. */
+export interface SessionExtras {
+  parent?: RunRecord;
+  warnings?: string[];
+  /** Default true; the checklist alone (`golive check`) changes nothing and does not lock. */
+  lock?: boolean;
+  /** Secret values, for webhook URLs that come from secrets. */
+  secrets?: Record<string, string>;
+  /** Check and step ids an earlier run finished (resume): the task list shows them done. */
+  alreadyDone?: string[];
+}
+
+/**
+ * Take the machine-wide deployment lock, open the journal, take its lock,
+ * record the run, and wire signals and rendering. The journal is the
+ * runbook's (see journal/journal-path.ts); a run that continues a past one
+ * (rollback, resume) writes to the journal that run was read from.
+ */
+export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags, extras: SessionExtras = {}): Promise<Session> {
+  const { parent, lock = true } = extras;
+  let warnings = extras.warnings ?? [];
+  const dbPath = parent ? dbPathFor(flags.db) : journalForRunbook(plan.source.absolutePath, { flag: flags.db, cwd: process.cwd(), env: process.env });
+  const runId = newRunId();
+  // `--db <path>` in advice lines only when the journal would not be found from here.
+  const dbFlag = journalFlagFor(dbPath, { cwd: process.cwd(), env: process.env });
+  const stopper = new RunStopper({ runId, dbPath, dbFlag });
+  // Before the journal is opened: a bad GOLIVE_LOG_MAX is a usage error before any run is recorded.
+  const runner = createProcessRunner({ onLogFailure: (path, error) => stopper.logFailed(path, error) });
+  const operator = operatorName(flags.operator);
+  const host = hostname();
+  const environment = plan.environment ?? null;
+  // Before the journal's own lock, and released after it: no other journal on this machine may run this deployment meanwhile.
+  const machineLock: MachineLock | undefined = lock
+    ? acquireMachineLock({ runId, pid: process.pid, operator, host, journal: dbPath, runbook: plan.runbook.name, environment })
+    : undefined;
+  let store: AuditStore;
+  try {
+    store = AuditStore.open(dbPath);
+  } catch (error) {
+    machineLock?.release();
+    throw error;
+  }
+  let lockTaken = false;
+  try {
+    let orphansChecked = '';
+    const refuseWhileOrphansRun = (previous: LockHolder) => { orphansChecked = checkOrphansOf(store, previous, host); };
+    const { takenOver } = lock ? store.acquireLock(plan.runbook.name, environment, { runId, pid: process.pid, host, operator }, refuseWhileOrphansRun) : { takenOver: undefined };
+    lockTaken = lock;
+    store.createRun({
+      id: runId, parentRunId: parent?.id ?? null, rootRunId: parent?.rootRunId, mode,
+      runbookName: plan.runbook.name, runbookVersion: plan.runbook.version ?? null, runbookPath: plan.source.absolutePath,
+      runbookText: plan.source.text, runbookSha256: plan.source.sha256, environment, operator, host, pid: process.pid,
+      gitCommit: gitCommitOf(plan.source.dir), changeId: plan.change ?? null,
+    });
+    const interruption = new Interruption();
+    const output = await outputFor(plan, mode, flags, { runId, dbFlag, mode }, interruption, extras.alreadyDone ?? []);
+    if (takenOver) warnings = [...warnings, `took over a stale lock of run ${takenOver.runId} (pid ${takenOver.pid} on ${takenOver.host}, ${takenOver.operator}, last heartbeat ${takenOver.heartbeatAt}); ${orphansChecked}`];
+    const pending: EngineEvent[] = warnings.map((message) => ({ kind: 'warning', at: new Date().toISOString(), message }));
+    const seen: EngineEvent[] = [];
+    let ended = false;
+    const notifier = notifierFor({
+      plan, runId, mode, secrets: extras.secrets ?? {}, events: seen,
+      priorEvents: parent && plan.notify.length > 0 ? store.eventsOf(store.chainOf(parent.rootRunId).map((r) => r.id)).map((e) => e.event) : [],
+      // Nothing may follow run.finished in the journal or the --json stream: a late problem goes to stderr.
+      warn: (message) => (ended ? process.stderr.write(`golive: warning: ${message}\n`) : record({ kind: 'warning', at: new Date().toISOString(), message })),
+    });
+    const record = (event: EngineEvent): void => {
+      stopper.record(event, () => store.appendEvent(runId, event)); // the journal first: a webhook never hears of an unrecorded event
+      output.render(event);
+      if (event.kind !== 'step.output') seen.push(event);
+      notifier?.handle(event);
+      if (event.kind === 'run.finished') ended = true;
+    };
+    const sink: EventSink = (event) => {
+      // The engine knows nothing of journals: the session says which one this run writes to.
+      record(event.kind === 'run.started' ? { ...event, journal: dbPath } : event);
+      // Warnings (lock takeover, runbook drift) are recorded right after run.started, so the run's first event stays run.started.
+      if (event.kind === 'run.started') pending.splice(0).forEach((warning) => record({ ...warning, at: new Date().toISOString() }));
+    };
+    const heartbeat = setInterval(() => {
+      try { store.heartbeat(runId); } catch { /* a missed heartbeat only makes the lock look older */ }
+    }, HEARTBEAT_INTERVAL_MS);
+    heartbeat.unref();
+    const stopListening = listenForStopSignals(interruption);
+    return {
+      store, runId, operator, host, interruption, sink, prompter: output.prompter, events: seen,
+      ports: { runner, clock: systemClock, prompter: output.prompter, sink },
+      logDir: join(dirname(dbPath), 'logs', runId),
+      async close() {
+        try {
+          await notifier?.close();
+          await output.close();
+        } finally {
+          clearInterval(heartbeat);
+          stopListening();
+          killAllProcessGroups('SIGKILL');
+          try {
+            if (lock) store.releaseLock(plan.runbook.name, environment, runId);
+          } catch (error) {
+            // Never instead of the real outcome: a lock left behind by an ended process is taken over by the next run.
+            if (!stopper.stopped) process.stderr.write(`golive: warning: ${(error as Error).message}; the next run takes the lock over once this process has ended\n`);
+          } finally {
+            try { store.close(); } finally { machineLock?.release(); }
+          }
+        }
+      },
+    };
+  } catch (error) {
+    try {
+      if (lockTaken) store.releaseLock(plan.runbook.name, environment, runId);
+      store.close();
+    } finally {
+      machineLock?.release();
+    }
+    throw error;
+  }
+}
+
+/**
+ * Before a dead run's lock is taken over: the commands it left in flight
+ * may still run (golive was killed, its step's process group was not). A
+ * new run started on top of them would run the same steps alongside them.
+ * Returns what was checked, for the takeover warning the run records.
+ * @throws LockHeldError while one of them still runs.
+ */
+function checkOrphansOf(store: AuditStore, previous: LockHolder, host: string): string {
+  if (previous.host !== host) return `its commands on ${previous.host} cannot be checked from here`;
+  const run = store.getRun(previous.runId);
+  if (!run) return 'it left no run record';
+  const chainRunIds = store.chainOf(run.rootRunId).map((r) => r.id);
+  const state = foldEvents(store.eventsOf(chainRunIds).map((e) => e.event));
+  const alive = liveOrphan(state, chainRunIds, previous.host);
+  if (alive) {
+    throw new LockHeldError(
+      `run ${run.id} died (pid ${previous.pid} is gone) but ${alive.what} it started still runs as ${alive.where}; starting now would run the same steps alongside it`,
+      `wait for it to end, or stop it: ${alive.kill}; then run the command again (and see \`golive show ${run.id}\`)`,
+    );
+  }
+  const inFlight = inFlightCommands(state);
+  const groups = inFlight.flatMap((c) => (c.pid === undefined ? [] : [c.pid]));
+  if (inFlight.length === 0) return 'it had no command in flight';
+  return `its commands in flight have ended (${groups.length ? `process group${groups.length > 1 ? 's' : ''} ${groups.join(', ')} gone` : 'no process of theirs left'})`;
+}
+
+/**
+ * SIGINT, SIGTERM and SIGHUP stop the run gracefully; a second one forces it.
+ * SIGHUP too: a dropped SSH session must stop the run the same careful way,
+ * not kill golive and orphan the step. Returns the unsubscribe function.
+ */
+function listenForStopSignals(interruption: Interruption): () => void {
+  const onSignal = (signal: StopSignal) => {
+    const first = !interruption.requested;
+    interruption.request(signal);
+    process.stderr.write(first
+      ? `\ngolive: ${signal} received: stopping (running steps get SIGTERM, then SIGKILL after a grace period). Press Ctrl-C again to kill them now.\n`
+      : `\ngolive: ${signal} again: killing running steps now; they will be recorded as in doubt.\n`);
+  };
+  const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal) => [signal, () => onSignal(signal)] as const);
+  for (const [signal, handler] of handlers) process.on(signal, handler);
+  return () => { for (const [signal, handler] of handlers) process.off(signal, handler); };
+}
+
+/** How the run is shown and who answers questions: the live task list in a terminal, else plain or JSON lines and no prompts. */
+async function outputFor(plan: Plan, mode: RunMode, flags: SessionFlags, runRef: RunRef, interruption: Interruption, alreadyDone: string[]): Promise<{ render: (event: EngineEvent) => void; prompter: Prompter; close: () => Promise<void> }> {
+  const write = (text: string) => { process.stdout.write(text); };
+  if (flags.json) return { render: withOutcomeOnStderr(createJsonRenderer(write, runRef.runId), runRef), prompter: noPrompter, close: async () => undefined };
+  // A dry run executes nothing and asks nothing: its few events read best as plain lines under the plan.
+  // A terminal that cannot be redrawn (TERM=dumb, or one that reports no width) gets plain lines too.
+  if (!canPrompt() || mode === 'dry-run' || !canRedraw(process.stdout)) {
+    return { render: withOutcomeOnStderr(createPlainRenderer(write, paintFor(process.stdout), runRef), runRef), prompter: noPrompter, close: async () => undefined };
+  }
+  // Loaded only here: listr2 and inquirer cost start-up time every other command would pay.
+  const { createTaskListView } = await import('../output/task-list.js');
+  const view = createTaskListView(plan, runRef, { signal: interruption.controller.signal, alreadyDone });
+  return { render: view.render, prompter: view.prompter, close: () => view.close() };
+}
+
+/** True when the live task list can redraw in place on `stream`. */
+function canRedraw(stream: NodeJS.WriteStream): boolean {
+  return process.env.TERM !== 'dumb' && (stream.columns ?? 0) > 0;
+}
+
+/**
+ * Data goes to stdout, and the operator must still see a failure when stdout
+ * goes to a file (`golive run … > run.log`): the outcome of a run that needs
+ * someone is also one line on stderr, unless both are the same terminal.
+ */
+function withOutcomeOnStderr(render: (event: EngineEvent) => void, runRef: RunRef): (event: EngineEvent) => void {
+  const sameTerminal = process.stdout.isTTY === true && process.stderr.isTTY === true;
+  return (event) => {
+    render(event);
+    if (event.kind !== 'run.finished' || event.exitCode === 0 || sameTerminal) return;
+    const first = event.issues[0] ? `: ${printable(event.issues[0])}` : '';
+    process.stderr.write(`golive: run ${runRef.runId} ended ${event.outcome} (exit ${event.exitCode})${first}\n${nextCommands(event.outcome, runRef).map((line) => `  ${line}\n`).join('')}`);
+  };
+}
+
+/** The commit of the runbook's repository, when it is in one (recorded with the run). */
+function gitCommitOf(dir: string): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000 }).toString().trim() || null;
+  } catch {
+    return null;
+  }
+}

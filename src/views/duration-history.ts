@@ -1,0 +1,41 @@
+/**
+ * How long each step really took in past runs and rehearsals of a runbook,
+ * from the journal: the samples behind `golive estimate` and behind the
+ * ETAs of `golive status` once there is history.
+ *
+ * Only the most recent `HISTORY_RUNS` runs count: what steps take today is
+ * told by recent runs, and reading a bounded window keeps both commands as
+ * fast at 30,000 runs as at 30 (two queries, whatever the journal holds).
+ */
+import type { AuditStore } from '../journal/sqlite/store.js';
+import type { EngineEvent } from '../engine/events.js';
+import { percentile, stepTimings } from './timings.js';
+
+/** How many of the latest runs, rehearsals and resumes (of the runbook, in the environment) the samples come from. */
+export const HISTORY_RUNS = 200;
+
+/** Successful forward times per step id (ms), from the latest finished runs, resumes and rehearsals. */
+export function durationSamples(store: AuditStore, runbook: string, environment?: string, excludeRunId?: string): Map<string, number[]> {
+  const runs = store
+    .listRuns({ runbook, environment, modes: ['run', 'rehearsal', 'resume'], limit: HISTORY_RUNS + 1 })
+    .filter((run) => run.id !== excludeRunId)
+    .slice(0, HISTORY_RUNS);
+  const eventsByRun = new Map<string, EngineEvent[]>(runs.map((run) => [run.id, []]));
+  for (const stored of store.iterateEvents(runs.map((run) => run.id))) eventsByRun.get(stored.runId)!.push(stored.event);
+
+  const samples = new Map<string, number[]>();
+  for (const events of eventsByRun.values()) {
+    for (const [id, t] of stepTimings(events)) {
+      if (t.forwardMs === undefined || t.state === 'failed') continue;
+      const times = samples.get(id);
+      if (times) times.push(t.forwardMs);
+      else samples.set(id, [t.forwardMs]);
+    }
+  }
+  return samples;
+}
+
+/** Expected durations from history (90th percentile), where there is any. */
+export function historicalExpectations(samples: Map<string, number[]>): Map<string, number> {
+  return new Map([...samples].filter(([, times]) => times.length > 0).map(([id, times]) => [id, percentile(times, 90)]));
+}

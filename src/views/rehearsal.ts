@@ -1,0 +1,85 @@
+/** The rehearsal report: per step expected vs actual, rollback time, totals, gaps, suggested durations. */
+import type { EngineEvent } from '../engine/events.js';
+import type { Paint } from '../output/paint.js';
+import { formatDuration, suggestDuration } from '../runbook/duration.js';
+import { expectedTotalMs, planSteps, type Plan } from '../runbook/plan.js';
+import { phaseMs, stepTimings } from './timings.js';
+
+/** One row of the report. */
+export interface RehearsalRow {
+  id: string;
+  owner?: string;
+  expectedMs?: number;
+  actualMs?: number;
+  deltaMs?: number;
+  deltaPct?: number;
+  rollbackMs?: number;
+  state?: string;
+  suggested?: string;
+}
+
+/** The report as data. */
+export interface RehearsalReport {
+  rows: RehearsalRow[];
+  forwardMs?: number;
+  expectedForwardMs: number;
+  rollbackMs?: number;
+  restoreVerified?: boolean;
+  withoutRollback: string[];
+  failures: string[];
+  outcome?: string;
+}
+
+/** Build the report from a rehearsal's events. */
+export function rehearsalReport(plan: Plan, events: EngineEvent[]): RehearsalReport {
+  const timings = stepTimings(events);
+  const rows = planSteps(plan).map((step): RehearsalRow => {
+    const t = timings.get(step.id);
+    const actualMs = t?.forwardMs;
+    const deltaMs = actualMs !== undefined && step.expectedMs !== undefined ? actualMs - step.expectedMs : undefined;
+    return {
+      id: step.id, owner: step.owner?.role, expectedMs: step.expectedMs, actualMs, deltaMs,
+      deltaPct: deltaMs !== undefined && step.expectedMs ? Math.round((deltaMs / step.expectedMs) * 100) : undefined,
+      rollbackMs: t?.rollbackMs, state: t?.state,
+      suggested: actualMs !== undefined && t?.state !== 'failed' ? suggestDuration(actualMs * 1.25) : undefined,
+    };
+  });
+  const finished = events.filter((e): e is Extract<EngineEvent, { kind: 'rollback.finished' }> => e.kind === 'rollback.finished').pop();
+  const runFinished = events.filter((e): e is Extract<EngineEvent, { kind: 'run.finished' }> => e.kind === 'run.finished').pop();
+  const firstStep = events.find((e) => e.kind === 'step.started' && e.phase === 'step');
+  const rollbackStart = events.find((e) => e.kind === 'rollback.started');
+  return {
+    rows,
+    forwardMs: firstStep && rollbackStart ? Date.parse(rollbackStart.at) - Date.parse(firstStep.at) : undefined,
+    expectedForwardMs: expectedTotalMs(plan),
+    rollbackMs: phaseMs(events, 'rollback.started', 'rollback.finished'),
+    restoreVerified: finished?.verified,
+    withoutRollback: planSteps(plan).filter((s) => s.command && !s.rollback).map((s) => s.id),
+    failures: events.flatMap((e) => (e.kind === 'step.state' && (e.state === 'failed' || e.state === 'rollback-failed') ? [`${e.stepId}: ${e.state}${e.reason ? ` (${e.reason})` : ''}`] : [])),
+    outcome: runFinished?.outcome,
+  };
+}
+
+/** The report for people. */
+export function formatRehearsal(plan: Plan, runId: string, report: RehearsalReport, paint: Paint): string {
+  const head = ['step', 'owner', 'expected', 'actual', 'Δ', 'Δ%', 'rollback', 'suggested'];
+  const cells = report.rows.map((r) => [
+    r.id, r.owner ?? '', formatDuration(r.expectedMs), formatDuration(r.actualMs),
+    r.deltaMs === undefined ? '—' : `${r.deltaMs >= 0 ? '+' : '-'}${formatDuration(Math.abs(r.deltaMs))}`,
+    r.deltaPct === undefined ? '—' : `${r.deltaPct >= 0 ? '+' : ''}${r.deltaPct}%`,
+    formatDuration(r.rollbackMs), r.suggested ?? (r.actualMs === undefined && r.state === 'succeeded' ? 'manual' : '—'),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (c: string[]) => `  ${c.map((v, i) => v.padEnd(widths[i])).join('  ')}`;
+  const out = [
+    paint.bold(`Rehearsal report: ${plan.runbook.name}${plan.runbook.version ? ` ${plan.runbook.version}` : ''}${plan.environment ? ` on ${plan.environment}` : ''} (run ${runId})`),
+    '', line(head), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line), '',
+    `Forward:  ${formatDuration(report.forwardMs)} (expected ${formatDuration(report.expectedForwardMs)})`,
+    `Rollback: ${formatDuration(report.rollbackMs)}${report.restoreVerified === true ? ', restore verified' : report.restoreVerified === false ? paint.red(', restore NOT verified') : ', no rollback.verify defined'}`,
+    `Steps without rollback: ${report.withoutRollback.length ? paint.yellow(report.withoutRollback.join(', ')) : 'none'}`,
+    `Failures: ${report.failures.length ? paint.red(report.failures.join('; ')) : 'none'}`,
+    `Outcome: ${report.outcome ?? 'unknown'}`,
+    paint.dim('Suggested = actual + 25%, rounded up. `golive estimate <runbook> --write` sets durations from all recorded history.'),
+  ];
+  return out.join('\n');
+}
