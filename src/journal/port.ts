@@ -1,0 +1,95 @@
+/**
+ * The journal port: everything the commands and the session need from the
+ * audit journal, whatever keeps it. The SQLite file (`sqlite/`) is the
+ * embedded default; a server database implements the same interface and
+ * passes the same contract tests (`test/journal/contract.ts`).
+ *
+ * Every method is asynchronous so that a networked implementation fits; the
+ * session awaits `appendEvent` before the engine takes its next action, so an
+ * event is committed before the process it announces starts.
+ */
+import type { EngineEvent, EventOf, RunMode } from '../engine/events.js';
+import type { ChainReport, LockHolder, NewRun, RunFilter, RunRecord, RunStatus, StoredEvent } from './types.js';
+
+/** Who takes a lock: the run and the process that will heartbeat it. */
+export interface LockRequest {
+  runId: string;
+  pid: number;
+  host: string;
+  operator: string;
+}
+
+/**
+ * Sees a stale holder before its lock is taken over, and may refuse the
+ * takeover by throwing (the holder's dead process may have left commands running).
+ */
+export type BeforeTakeover = (previous: LockHolder) => void | Promise<void>;
+
+/** Runs to list: a runbook, an environment, modes, at most `limit` (newest first). */
+export type RunQuery = RunFilter & { modes?: RunMode[] };
+
+/** The audit journal: runs with their frozen runbooks, the hash-chained events, locks. */
+export interface Journal {
+  /** Where the journal is, for messages: a file path, or a URL with any password masked. */
+  readonly location: string;
+
+  /**
+   * Record a new run. `rootRunId` defaults to the parent's root (a resume of
+   * a resume still belongs to the first run), else to the run itself.
+   */
+  createRun(run: NewRun): Promise<RunRecord>;
+
+  /**
+   * Record one event, chained to the previous one in the whole journal; when
+   * the promise resolves, the event is committed. `step.output` is not
+   * recorded (it goes to the step's log) and resolves to null.
+   */
+  appendEvent(runId: string, event: EventOf<'step.output'>): Promise<null>;
+  appendEvent(runId: string, event: Exclude<EngineEvent, { kind: 'step.output' }>): Promise<StoredEvent>;
+  appendEvent(runId: string, event: EngineEvent): Promise<StoredEvent | null>;
+
+  /** Say the run is alive; false when it no longer holds its lock (taken over as stale). */
+  heartbeat(runId: string): Promise<boolean>;
+
+  /**
+   * Take the lock for a runbook and environment (one run at a time across
+   * everyone using this journal). A stale holder is taken over and returned.
+   * @throws LockHeldError (exit 5) naming a live holder.
+   */
+  acquireLock(runbook: string, environment: string | null, holder: LockRequest, beforeTakeover?: BeforeTakeover): Promise<{ takenOver?: LockHolder }>;
+  /** Release the lock if this run holds it; false when it did not. */
+  releaseLock(runbook: string, environment: string | null, runId: string): Promise<boolean>;
+  /** Who holds the lock, if anyone (stale or not). */
+  lockHolder(runbook: string, environment: string | null): Promise<LockHolder | null>;
+
+  /**
+   * A run by id, or by a unique prefix of at least `MIN_RUN_ID_PREFIX`
+   * characters (case-insensitive); null when nothing matches.
+   * @throws UsageError when a prefix matches several runs.
+   */
+  getRun(idOrPrefix: string): Promise<RunRecord | null>;
+  /** Runs matching the query, newest first. */
+  listRuns(query?: RunQuery): Promise<RunRecord[]>;
+  /** Runs recorded as still running (live or interrupted), newest first. */
+  runningRuns(): Promise<RunRecord[]>;
+  /** The root run and every resume / rollback run of it, in start order. */
+  chainOf(rootRunId: string): Promise<RunRecord[]>;
+  /** 'interrupted' for a run recorded as running whose process is gone; otherwise its stored outcome. */
+  runStatus(run: RunRecord): RunStatus;
+
+  /** The recorded events of these runs, in journal order. */
+  eventsOf(runIds: string[]): Promise<StoredEvent[]>;
+  /** The events of these runs (of every run when omitted) in journal order, in constant memory. */
+  iterateEvents(runIds?: string[]): AsyncIterable<StoredEvent>;
+
+  /** Check the whole journal's hash chain and run snapshots. */
+  verifyChain(): Promise<ChainReport>;
+  /** Check only these runs' events and their links: costs what the runs hold. */
+  verifyRuns(runIds: string[]): Promise<ChainReport>;
+
+  /** Close the connection; the journal is unusable afterwards. */
+  close(): Promise<void>;
+}
+
+/** Shortest run-id prefix `getRun` resolves (the first 10 characters are the timestamp). */
+export const MIN_RUN_ID_PREFIX = 6;
