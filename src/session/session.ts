@@ -19,7 +19,7 @@ import type { EngineEvent, RunMode, StopSignal } from '../engine/events.js';
 import { noPrompter, systemClock, type EnginePorts, type EventSink, type Prompter } from '../engine/ports.js';
 import { createProcessRunner, killAllProcessGroups } from '../process/runner.js';
 import { createJsonRenderer } from '../output/json-lines.js';
-import { nextCommands, type RunRef } from '../output/next-steps.js';
+import { nextCommands, type RunRef } from '../views/next-steps.js';
 import { paintFor } from '../output/paint.js';
 import { createPlainRenderer } from '../output/plain.js';
 import { printable } from '../output/printable.js';

@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RunStatus } from '../../src/journal/types.js';
 import type { EngineEvent, EngineEventBody } from '../../src/engine/events.js';
-import { formatStatus, statusAsJson, statusUpdate, type StatusInput, type StatusStep } from '../../src/views/status.js';
+import { formatStatus, statusAsJson } from '../../src/output/status-text.js';
+import { statusUpdate, type StatusInput, type StatusStep } from '../../src/views/status.js';
 
 /** 1 December 2026 at hh:mm local time. */
 const at = (hh: number, mm: number, ss = 0) => new Date(2026, 11, 1, hh, mm, ss);
