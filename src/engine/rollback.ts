@@ -11,7 +11,7 @@ import { planSteps } from '../runbook/plan.js';
 import type { RunContext, StepRecord } from './context.js';
 import { execute } from './execute.js';
 import { resolveRollbackInDoubt } from './resume.js';
-import { isLeftApplied } from './run-state.js';
+import { isDone, isLeftApplied } from './run-state.js';
 import { validate } from './steps.js';
 
 /** The steps to undo, in order, and those that cannot be undone. */
@@ -66,7 +66,10 @@ export async function performRollback(ctx: RunContext, reason: string): Promise<
   const inDoubt: string[] = [];
   let interrupted = false;
   // Completed steps that cannot be undone leave the system not fully restored (exit 3); a failed one is only reported.
-  const completed = new Set(withoutRollback.filter((s) => ['succeeded', 'no-rollback'].includes(ctx.steps.get(s.id)?.state ?? '')).map((s) => s.id));
+  const completed = new Set(withoutRollback.filter((s) => {
+    const state = ctx.steps.get(s.id)?.state;
+    return isDone(state) && isLeftApplied(state); // done, and not by skipping it
+  }).map((s) => s.id));
   for (const step of withoutRollback) {
     if (ctx.steps.get(step.id)?.state === 'succeeded') await ctx.setState(step.id, 'no-rollback', step.command ? 'no rollback defined' : 'manual step: nothing to undo');
   }
