@@ -3,8 +3,10 @@
  * fixed template: current activity, progress X of Y steps, On Track / Delayed
  * / Blocked, issues, next steps, ETA. Folded from a run's recorded events, so
  * `golive status` (another process reading the journal) and the notifier's
- * periodic post (the run's own process) say the same thing. Pure: the clock
- * is an input.
+ * periodic post (the run's own process) say the same thing; where each step
+ * stands is the one fold of the run's chain (engine/run-state.ts), so status,
+ * show and resume agree. Pure: the clock is an input. The text is
+ * output/status-text.ts.
  */
 import type { RunStatus } from '../journal/types.js';
 import type { EngineEvent, EventOf, RunMode } from '../engine/events.js';
