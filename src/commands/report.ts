@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { MIN_RUN_ID_PREFIX, type AuditStore } from '../journal/sqlite/store.js';
 import type { RunRecord } from '../journal/types.js';
-import { foldEvents } from '../engine/state.js';
+import { foldRunChain } from '../engine/run-state.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { buildRunView, type ChainLink } from '../views/run-view.js';
 import { buildSummary, summaryAsJson, summaryPlanOf, type SummaryPlan, type SummaryReport } from '../views/summary.js';
@@ -105,9 +105,9 @@ function reportOf(store: AuditStore, run: RunRecord): SummaryReport {
  * chain's first run recorded. Quietly null when the snapshot no longer
  * loads (a newer golive, say): the report then stands on the events alone.
  */
-function snapshotPlan(run: RunRecord, chainEvents: Parameters<typeof foldEvents>[0]): SummaryPlan | null {
+function snapshotPlan(run: RunRecord, chainEvents: Parameters<typeof foldRunChain>[0]): SummaryPlan | null {
   try {
-    const vars = foldEvents(chainEvents).vars;
+    const vars = foldRunChain(chainEvents).vars;
     const environment = run.environment ?? undefined;
     const loaded = loadRunbookText(run.runbookPath, run.runbookText, { environment, extraVars: Object.keys(vars) });
     if (loaded.failed || !loaded.runbook || !loaded.source) return null;

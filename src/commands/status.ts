@@ -5,11 +5,12 @@
  */
 import { MIN_RUN_ID_PREFIX, type AuditStore } from '../journal/sqlite/store.js';
 import type { RunRecord } from '../journal/types.js';
-import { foldEvents } from '../engine/state.js';
+import { foldRunChain } from '../engine/run-state.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { paintFor } from '../output/paint.js';
 import { durationSamples, historicalExpectations } from '../views/duration-history.js';
-import { formatStatus, statusAsJson, statusPlanOf, statusUpdate, type StatusInput, type StatusUpdate } from '../views/status.js';
+import { statusPlanOf, statusUpdate, type StatusInput, type StatusUpdate } from '../views/status.js';
+import { formatStatus, statusAsJson } from '../output/status-text.js';
 import { MAX_DURATION_MS, MAX_DURATION_WORDS, parseDuration } from '../runbook/duration.js';
 import { loadRunbookText } from '../runbook/load.js';
 import { resolvePlan } from '../runbook/plan.js';
@@ -71,7 +72,7 @@ function selectRun(store: AuditStore, runId: string | undefined): RunRecord {
 function plannedOf(store: AuditStore, run: RunRecord): Pick<StatusInput, 'steps' | 'checks' | 'smokeTests'> {
   try {
     const chain = store.chainOf(run.rootRunId);
-    const vars = foldEvents(store.eventsOf(chain.map((r) => r.id)).map((e) => e.event)).vars;
+    const vars = foldRunChain(store.eventsOf(chain.map((r) => r.id)).map((e) => e.event)).vars;
     const environment = run.environment ?? undefined;
     const loaded = loadRunbookText(run.runbookPath, run.runbookText, { environment, extraVars: Object.keys(vars) });
     if (loaded.failed || !loaded.runbook || !loaded.source) return { steps: [] };

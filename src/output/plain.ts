@@ -5,7 +5,7 @@
 import { dispatch, type EngineEvent, type EventHandlers } from '../engine/events.js';
 import { formatDuration } from '../runbook/duration.js';
 import type { Paint } from './paint.js';
-import { nextCommands, type RunRef } from './next-steps.js';
+import { nextCommands, type RunRef } from '../views/next-steps.js';
 import { printable as p } from './printable.js';
 import { rollbackRestored, rollbackSummary } from './rollback-text.js';
 

@@ -1,6 +1,6 @@
 /** `golive show <run-id>`: one run, step by step, as text and as JSON. */
 import type { RunOutcome } from '../engine/events.js';
-import { nextCommands } from './next-steps.js';
+import { nextCommands } from '../views/next-steps.js';
 import type { Paint } from './paint.js';
 import { printable as p } from './printable.js';
 import { formatDuration } from '../runbook/duration.js';

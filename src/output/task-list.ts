@@ -11,7 +11,7 @@ import { dispatch, type EngineEvent, type EventHandlers, type EventOf } from '..
 import type { Prompter } from '../engine/ports.js';
 import { formatDuration } from '../runbook/duration.js';
 import type { Plan } from '../runbook/plan.js';
-import { nextCommands, type RunRef } from './next-steps.js';
+import { nextCommands, type RunRef } from '../views/next-steps.js';
 import { paintFor } from './paint.js';
 import { createPlainRenderer } from './plain.js';
 import { buildListr, type RendererChoice } from './task-list-listr.js';

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { AuditStore } from '../journal/sqlite/store.js';
 import type { RunRecord } from '../journal/types.js';
-import { foldEvents, type FoldedState } from '../engine/state.js';
+import { foldRunChain, type RunChainState } from '../engine/run-state.js';
 import { LockHeldError, UsageError } from '../errors.js';
 import type { Plan } from '../runbook/plan.js';
 import { loadPlan } from './load-plan.js';
@@ -27,7 +27,7 @@ export interface RunSelector {
 export interface PastRun {
   run: RunRecord;
   root: RunRecord;
-  state: FoldedState;
+  state: RunChainState;
   /** Every run of the chain (the root, its resumes and rollbacks), by id. */
   chainRunIds: string[];
   plan: Plan;
@@ -46,7 +46,7 @@ export function openStoreFor(selector: RunSelector): AuditStore {
 export function loadPastRun(store: AuditStore, run: RunRecord): PastRun {
   const chain = store.chainOf(run.rootRunId);
   const root = chain.find((r) => r.id === run.rootRunId) ?? run;
-  const state = foldEvents(store.eventsOf(chain.map((r) => r.id)).map((e) => e.event));
+  const state = foldRunChain(store.eventsOf(chain.map((r) => r.id)).map((e) => e.event));
   const plan = loadPlan(root.runbookPath, { env: root.environment ?? undefined, var: state.vars }, root.runbookText);
   let driftWarning: string | undefined;
   try {

@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RunStatus } from '../../src/journal/types.js';
 import type { EngineEvent, EngineEventBody } from '../../src/engine/events.js';
-import { formatStatus, statusAsJson, statusUpdate, type StatusInput, type StatusStep } from '../../src/views/status.js';
+import { formatStatus, statusAsJson } from '../../src/output/status-text.js';
+import { statusUpdate, type StatusInput, type StatusStep } from '../../src/views/status.js';
 
 /** 1 December 2026 at hh:mm local time. */
 const at = (hh: number, mm: number, ss = 0) => new Date(2026, 11, 1, hh, mm, ss);
@@ -248,6 +249,19 @@ describe('a finished run', () => {
     expect(update.activity).toBe(`finished: ${outcome} at 10:40 after 40m`);
     expect(update.eta).toBeNull();
     expect(formatStatus(update)).toContain('ETA: finished at 10:40');
+  });
+
+  it('progress counts forward work: a step a rollback left applied (no rollback) is not counted as completed', () => {
+    const evts = [...migrating, ...events(
+      [at(10, 12), end('migrate', 'failed')], [at(10, 12), state('migrate', 'failed', 'exited with status 1')],
+      [at(10, 12), { kind: 'rollback.started', reason: 'step migrate failed', order: ['migrate'], withoutRollback: ['backup'] }],
+      [at(10, 12), { kind: 'step.state', stepId: 'backup', state: 'no-rollback', reason: 'no rollback defined' }],
+      [at(10, 13), start('migrate', 'rollback')], [at(10, 14), end('migrate', 'passed', 'rollback')], [at(10, 14), state('migrate', 'rolled-back')],
+      [at(10, 14), { kind: 'rollback.finished', complete: true, failed: [], withoutRollback: ['backup'], unrestorable: ['backup'] }],
+    ), ...done('rollback-incomplete', 3)];
+    const update = statusUpdate(input(evts, at(11, 0), { runStatus: 'rollback-incomplete' }));
+    expect(update.progress).toEqual({ completed: 0, total: 4, rollback: { done: 1, total: 1 } });
+    expect(formatStatus(update)).toContain('Progress: 0 of 4 steps completed; rolled back 1 of 1');
   });
 
   it('succeeded: 4 of 4, nothing next', () => {
