@@ -28,7 +28,7 @@ export async function initCommand(file: string, options: { name?: string }): Pro
   const name = (options.name ?? basename(file, extname(file))).replace(/[^A-Za-z0-9._-]/g, '-') || 'release';
   const schemaFile = join(repositoryRootOf(dirname(target)) ?? dirname(target), PROJECT_SCHEMA);
   let schemaRef = relative(dirname(target), schemaFile).split('\\').join('/');
-  if (!schemaRef.startsWith('.')) schemaRef = `./${schemaRef}`;
+  if (!schemaRef.startsWith('../')) schemaRef = `./${schemaRef}`;
   try {
     writeFileSync(target, starterRunbook(name, schemaRef), { flag: 'wx' });
   } catch (error) {
