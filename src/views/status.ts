@@ -150,7 +150,10 @@ export function statusUpdate(input: StatusInput): StatusUpdate {
   const broken = steps.find((s) => f.touched.has(s.id) && ['rollback-failed', 'in-doubt'].includes(f.state.get(s.id) ?? ''));
   // A deployment that rolls back has failed; `golive rollback` rolling back is doing its job.
   if (rollingBack && update.mode !== 'rollback') block(update, `${rb.started.reason}: rolling back`);
-  else if (f.question) block(update, `waiting for ${f.question.to} to answer since ${localTime(f.question.at)}`);
+  else if (f.question && !isPlannedWait(f.question, steps, now)) {
+    const overdue = f.question.subject === 'confirm' ? `, longer than the expected ${formatDuration(expectedWaitMs(f.question, steps)!)}` : '';
+    block(update, `waiting for ${f.question.to} to ${overdue ? 'confirm' : 'answer'} since ${localTime(f.question.at)}${overdue}`);
+  }
   else if (f.awaiting) block(update, `${f.awaiting.what} ${f.awaiting.id} failed${current.length ? '' : `: waiting for ${operator} to decide`}`);
   else if (broken) block(update, `step ${broken.id} is ${f.state.get(broken.id)}: someone must act`);
   else {
@@ -161,6 +164,24 @@ export function statusUpdate(input: StatusInput): StatusUpdate {
   else if (update.status === 'Blocked') update.etaNote = 'unknown: blocked';
   else Object.assign(update, eta(steps, f, now, outstanding));
   return update;
+}
+
+/**
+ * A confirmation the runbook plans (`confirm:` on a check or step) is work in
+ * progress, not a blockage, until it has waited longer than its step's
+ * expected duration; one without an expected duration never turns Blocked by
+ * waiting. Any other question (a failure, a smoke test, an in-doubt step)
+ * means the run cannot go on by itself: Blocked at once.
+ */
+function isPlannedWait(question: EventOf<'question.asked'>, steps: StatusStep[], now: number): boolean {
+  if (question.subject !== 'confirm') return false;
+  const expected = expectedWaitMs(question, steps);
+  return expected === undefined || now - Date.parse(question.at) <= expected;
+}
+
+/** The expected duration of the step a confirmation belongs to (checks have none). */
+function expectedWaitMs(question: EventOf<'question.asked'>, steps: StatusStep[]): number | undefined {
+  return steps.find((s) => s.id === question.subjectId)?.expectedMs;
 }
 
 function block(update: StatusUpdate, reason: string): void {
@@ -188,6 +209,10 @@ function describeCommand(c: ActiveCommand): string {
 
 /** Nothing is executing: say what the run waits for (a prompt, a retry delay, the next command). */
 function waitingActivity(input: StatusInput, f: Fold, steps: StatusStep[], operator: string, title: (id: string) => string, rollingBack: boolean): string {
+  if (f.question?.subject === 'confirm') {
+    const owner = steps.find((s) => s.id === f.question!.subjectId)?.owner;
+    return `waiting for ${f.question.to}${owner ? ` (${owner})` : ''} to confirm: ${f.question.question}`;
+  }
   if (f.question) return `waiting for ${f.question.to} to answer: ${f.question.question}`;
   if (f.awaiting) return `waiting for ${operator} to decide what to do about the failed ${f.awaiting.what} ${f.awaiting.what === 'step' ? title(f.awaiting.id) : f.awaiting.id}`;
   if (f.last?.kind === 'step.retrying') return `waiting to retry ${title(f.last.stepId)} (attempt ${f.last.nextAttempt})`;
@@ -230,6 +255,8 @@ function scheduleSlip(steps: StatusStep[], f: Fold, now: number, outstanding: (s
       const start = f.firstStart.get(s.id);
       const settled = f.settledAt.get(s.id);
       if (f.state.get(s.id) === 'running' && start !== undefined) return Math.min(s.expectedMs ?? Infinity, now - start);
+      // A confirmation being asked is that step's work, like a running command's.
+      if (f.question?.subject === 'confirm' && f.question.subjectId === s.id) return Math.min(s.expectedMs ?? Infinity, now - Date.parse(f.question.at));
       // A manual step has no start event: its expected duration is all we know.
       if (settled !== undefined) return s.expectedMs ?? (start === undefined ? 0 : settled - start);
       return 0;
