@@ -9,6 +9,7 @@ import type { SummaryReport, TimelineEntry } from '../views/summary-model.js';
 import {
   auditScopeText, auditText, cleanText, clockTime, deltaText, durationText, issueLines, outcomeText, ownerText, reportTime, resultMark, resultText, rollbackVerdict, runbookTitle,
 } from './summary-text.js';
+import { laterRollbackNote, reportHeadline } from './report-headline.js';
 
 /** Escape text for a Markdown paragraph or table cell. */
 export function mdText(text: string): string {
@@ -45,6 +46,7 @@ function header(report: SummaryReport): string[] {
   const out = [
     `# Deployment report: ${mdText(runbookTitle(report))}`,
     '',
+    ...[laterRollbackNote(report), reportHeadline(report)].filter((line): line is string => line !== null).flatMap((line) => [`**${mdText(line)}**`, '']),
     `**${mdText(outcomeText(report))}** — run ${code(run.id)}, generated ${reportTime(report.generatedAt)}`,
     '',
     '| | |',
@@ -55,7 +57,7 @@ function header(report: SummaryReport): string[] {
     field('Environment', mdText(run.environment ?? '—')),
     field('Mode', run.mode),
     field('Operator', mdText(`${run.operator}@${run.host}`)),
-    field('Window', window ? `${reportTime(window.start)} → ${reportTime(window.end)}${window.startedInside ? '' : ' (**started outside the window**)'}` : '—'),
+    field('Window', window ? `${reportTime(window.start)} → ${reportTime(window.end)}${window.startedInside || !window.enforced ? '' : ' (**started outside the window**)'}` : '—'),
     field('Started', reportTime(run.startedAt)),
     field('Ended', run.endedAt === null ? '— (no end recorded)' : reportTime(run.endedAt)),
     field('Duration', `${durationText(run.durationMs)}${run.expectedMs ? ` (steps expected ${durationText(run.expectedMs)})` : ''}`),

@@ -155,7 +155,8 @@ export interface SummaryReport {
     parentRunId: string | null;
     rootRunId: string;
   };
-  window: { start: string; end: string; startedInside: boolean } | null;
+  /** `enforced`: the environment is protected, so golive held the run to the window (elsewhere it is informative). */
+  window: { start: string; end: string; startedInside: boolean; enforced: boolean } | null;
   goNoGo: { decision: string; reason: string | null; failedChecks: string[]; by: string; via: DecisionView['via']; at: string } | null;
   interruption: { signal: string; forced: boolean } | null;
   timeline: TimelineEntry[];
@@ -171,6 +172,8 @@ export interface SummaryReport {
 export interface SummaryPlan {
   description: string | null;
   window: { start: string; end: string } | null;
+  /** The run's environment is protected (its window and confirmation are enforced). */
+  protectedEnvironment: boolean;
   /** role → name, from `team:`. */
   team: Record<string, string>;
   steps: Array<{ id: string; title: string; owner?: string; expectedMs?: number; group?: string }>;
