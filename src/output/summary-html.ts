@@ -127,7 +127,7 @@ function timelineTable(report: SummaryReport): string {
     const result = resultText(e);
     return `<tr${e.failed ? ' class="failed"' : ''} data-phase="${e.phase}" data-id="${esc(e.id)}">${[
       cell(String(i + 1), true), cell(PHASE_LABEL[e.phase]), cell(`${item(e)}${qualifier}`), cell(esc(ownerText(e.owner))), cell(esc(clockTime(e.startedAt))),
-      cell(esc(durationText(e.expectedMs)), true), cell(esc(durationText(e.actualMs)), true), cell(esc(deltaText(e.deltaMs)), true), cell(String(e.attempts), true),
+      cell(esc(durationText(e.expectedMs)), true), cell(`${esc(durationText(e.actualMs))}${e.decidingMs ? ` <span class="meta">(+${esc(durationText(e.decidingMs))} deciding)</span>` : ''}`, true), cell(esc(deltaText(e.deltaMs)), true), cell(String(e.attempts), true),
       cell(`<span${markClass(result.slice(0, 1))}>${esc(result)}</span>${reason}`),
     ].join('')}</tr>`;
   });

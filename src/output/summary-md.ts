@@ -94,7 +94,7 @@ function timeline(report: SummaryReport): string[] {
     const reason = e.reason && (e.failed || e.result !== 'succeeded') ? `: ${mdText(e.reason)}` : '';
     out.push(row([
       String(i + 1), PHASE_LABEL[e.phase], `${itemLabel(e)}${qualifier}`, mdText(ownerText(e.owner)), clockTime(e.startedAt),
-      durationText(e.expectedMs), durationText(e.actualMs), deltaText(e.deltaMs), String(e.attempts), `${mdText(resultText(e))}${reason}`,
+      durationText(e.expectedMs), `${durationText(e.actualMs)}${e.decidingMs ? ` (+${durationText(e.decidingMs)} deciding)` : ''}`, deltaText(e.deltaMs), String(e.attempts), `${mdText(resultText(e))}${reason}`,
     ]));
   });
   const failures = report.timeline.filter((e) => e.failed);

@@ -37,8 +37,10 @@ export interface TimelineEntry {
   group: string | null;
   /** From the runbook (`duration:`); checks and smoke tests have none. */
   expectedMs: number | null;
-  /** Wall time from the first start to the end, retries and validation included. */
+  /** Wall time from the first start to the end, retries and validation included, the operator's deciding time not. */
   actualMs: number | null;
+  /** Time the operator spent deciding what to do about it (a failed step's question), left out of `actualMs`. */
+  decidingMs: number | null;
   /** actual − expected, when both are known. */
   deltaMs: number | null;
   /** Executions of the command itself (validation polls not counted). */

@@ -128,7 +128,7 @@ describe('buildSummary', () => {
     expect(report.timeline[1]).toMatchObject({ owner: { role: 'devops', name: 'Sam Okafor' }, title: 'Pre-deployment backup', startedAt: '2026-12-01T09:00:03.000Z', endedAt: '2026-12-01T09:00:33.000Z', outputTail: ['backup_id=42'] });
     expect(report.timeline[0]).toMatchObject({ blocking: false, reason: 'exited with status 2' });
     // Every entry has the same keys in the same order, whatever its phase: the JSON shape is a contract.
-    const keys = ['phase', 'id', 'title', 'owner', 'group', 'expectedMs', 'actualMs', 'deltaMs', 'attempts', 'result', 'failed', 'reason', 'blocking', 'severity', 'inherited', 'startedAt', 'endedAt', 'outputTail', 'logPath'];
+    const keys = ['phase', 'id', 'title', 'owner', 'group', 'expectedMs', 'actualMs', 'decidingMs', 'deltaMs', 'attempts', 'result', 'failed', 'reason', 'blocking', 'severity', 'inherited', 'startedAt', 'endedAt', 'outputTail', 'logPath'];
     for (const entry of report.timeline) expect(Object.keys(entry)).toEqual(keys);
   });
 
