@@ -163,11 +163,7 @@ class CommandExecution implements RunningCommand {
         this.onLogFailure?.(spec.logPath!, error);
         this.emit('stderr', this.masker.mask(`golive: ${message}\n`));
       };
-      const file = new LogFile(spec.logPath, {
-        pause: () => this.forEachPipe((pipe) => pipe.pause()),
-        resume: () => this.forEachPipe((pipe) => pipe.resume()),
-        failed,
-      });
+      const file = new LogFile(spec.logPath, { failed });
       this.log = new CappedLog(file, spec.logPath, logMaxBytes, failed);
     }
     this.follow(child.stdout!, 'stdout');
@@ -290,11 +286,6 @@ class CommandExecution implements RunningCommand {
 
   private destroyPipes(): void {
     if (this.finished) return;
-    if (this.log?.applyingBackpressure) {
-      // The pipes are paused for the disk, not held: data is still waiting.
-      this.drainTimer = setTimeout(() => this.destroyPipes(), AFTER_KILL_MS);
-      return;
-    }
     // setImmediate runs after the poll phase, so output already sitting in
     // the pipes is read first even if the event loop was busy until now.
     setImmediate(() => this.forEachPipe((pipe) => pipe.destroy()));

@@ -17,7 +17,7 @@ afterEach(() => temp.cleanup());
 function cappedLog(maxBytes: number, name = 'step.log') {
   const path = join(temp.dir, name);
   const failures: string[] = [];
-  const hooks = { pause: () => {}, resume: () => {}, failed: (message: string) => failures.push(message) };
+  const hooks = { failed: (message: string) => failures.push(message) };
   return { path, failures, log: new CappedLog(new LogFile(path, hooks), path, maxBytes, (message) => failures.push(message)) };
 }
 
