@@ -1,6 +1,6 @@
 /**
  * Every command's flags, in one place. Each action lazily imports the module
- * that does the work (so `golive validate` never loads SQLite or execa) and
+ * that does the work (so `golive validate` never loads SQLite or listr2) and
  * hands back an exit code.
  */
 import { Argument, Option, type Command } from 'commander';

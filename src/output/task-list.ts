@@ -1,5 +1,5 @@
 /**
- * The live task list for a terminal (DESIGN.md §2 "Output"): one line per
+ * The live task list for a terminal: one line per
  * check, step, smoke test and rollback, with owner, elapsed / expected time,
  * attempts and the last lines of output, then the summary once the list has
  * ended. The engine's events drive every line: listr2 only draws them, and an

@@ -2,10 +2,11 @@
  * The process runner: one shell command in its own process group, output
  * streamed and masked, a timeout, and nothing of its process tree left behind.
  *
- * Built on `node:child_process` rather than execa: the runner needs its own
- * group kill, streaming, masking and pipe draining anyway, and execa's extra
- * layer costs about 0.4 ms per step (bench/runner-floor.mjs) plus about
- * 120 ms of start-up import time.
+ * Built on `node:child_process` directly: the runner needs its own group
+ * kill, streaming, masking and pipe draining, and a wrapper library would
+ * add its own per-step cost and start-up import time on top.
+ * bench/runner-floor.mjs holds the runner's per-step cost against a bare
+ * `spawn` of the same command.
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
