@@ -17,7 +17,7 @@ export interface HistoryFlags {
 }
 
 /** How many runs history lists without `--limit`. */
-export const DEFAULT_HISTORY_LIMIT = 20;
+const DEFAULT_HISTORY_LIMIT = 20;
 
 /**
  * Open the journal for reading only (never creates or migrates it, so a
@@ -26,7 +26,7 @@ export const DEFAULT_HISTORY_LIMIT = 20;
  *
  * @throws UsageError saying where it looked when the search found none and one is required.
  */
-export function openJournalForReading(dbFlag?: string, { required = true } = {}): { store: AuditStore | null; path: string; search: JournalSearch } {
+function openJournalForReading(dbFlag?: string, { required = true } = {}): { store: AuditStore | null; path: string; search: JournalSearch } {
   const search = findJournal({ flag: dbFlag, cwd: process.cwd(), env: process.env });
   if (!search.found && !search.explicit && required) throw journalNotFound(search);
   // A named path that runs through a file is not "no journal yet": the open names that problem (exit 6).

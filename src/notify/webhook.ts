@@ -42,11 +42,11 @@ export interface Notifier {
 }
 
 /** Default per-request timeout. */
-export const DEFAULT_WEBHOOK_TIMEOUT_MS = 5000;
+const DEFAULT_WEBHOOK_TIMEOUT_MS = 5000;
 /** At most one warning per target in this window. */
-export const WARNING_INTERVAL_MS = 60_000;
+const WARNING_INTERVAL_MS = 60_000;
 /** Queued notifications per target beyond which the oldest are dropped (a dead webhook must not grow memory all day). */
-export const MAX_QUEUED = 100;
+const MAX_QUEUED = 100;
 
 /**
  * The form of a webhook URL that may be printed: scheme and host, the path

@@ -12,7 +12,7 @@ export function displayContext(plan: Plan, env: NodeJS.ProcessEnv = process.env)
 }
 
 /** A command for display: templates resolved, unknowns as `<expression>`. */
-export function displayCommand(text: string, context: TemplateContext): string {
+function displayCommand(text: string, context: TemplateContext): string {
   return renderTemplate(text, context, (part) => `<${part.expression}>`);
 }
 

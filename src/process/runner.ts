@@ -27,15 +27,15 @@ import type { CommandResult, CommandSpec, OutputStream, ProcessRunner, RunningCo
 export { killAllProcessGroups } from './process-groups.js';
 
 /** Bytes kept from each end of the output when the spec does not say. */
-export const DEFAULT_KEEP_BYTES = 65_536;
+const DEFAULT_KEEP_BYTES = 65_536;
 /** Grace between SIGTERM and SIGKILL when the spec does not say. */
-export const DEFAULT_KILL_GRACE_MS = 5_000;
+const DEFAULT_KILL_GRACE_MS = 5_000;
 /**
  * How long pipes still held open after the direct child exited may delay the
  * result: long enough for background jobs to finish their last writes, short
  * enough that a daemon which escaped the group (`setsid`) cannot hang a step.
  */
-export const PIPE_DRAIN_MS = 200;
+const PIPE_DRAIN_MS = 200;
 /** After killing the group, time for the dead members' pipe ends to close. */
 const AFTER_KILL_MS = 50;
 /** setTimeout fires at once for anything longer than this (about 24.8 days). */

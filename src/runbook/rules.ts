@@ -27,7 +27,7 @@ export interface RuleContext {
 export type Rule = (ctx: RuleContext) => void;
 
 /** Every rule, in the order they are documented. */
-export const rules: Rule[] = [
+const rules: Rule[] = [
   uniqueIds, stepsPresent, knownEnvironment, ownersInTeam, windowIsOrdered, timeoutsCoverDurations, templatesResolve, noPromptsInParallel,
   durationsFitTimers, idsFitFileNames, valuesCanBeSpawned, secretFilesAreFiles,
 ];
@@ -65,7 +65,7 @@ export function uniqueIds(ctx: RuleContext): void {
 }
 
 /** A runbook with no steps deploys nothing: almost certainly a mistake. */
-export function stepsPresent(ctx: RuleContext): void {
+function stepsPresent(ctx: RuleContext): void {
   if (ctx.runbook.steps.length === 0) ctx.report({ path: ['steps'], code: Codes.NoSteps, message: 'the runbook has no steps', hint: 'add at least one step under `steps:`' });
 }
 
@@ -257,7 +257,7 @@ function checkStep(step: Step, path: DataPath, earlier: Set<string>, checkString
 }
 
 /** Visit every executable step (parallel members included) with its data path. */
-export function forEachStep(runbook: Runbook, visit: (step: Step, path: DataPath) => void): void {
+function forEachStep(runbook: Runbook, visit: (step: Step, path: DataPath) => void): void {
   runbook.steps.forEach((entry, i) => {
     if (isParallelGroup(entry)) entry.parallel.forEach((member, j) => visit(member, ['steps', i, 'parallel', j]));
     else visit(entry, ['steps', i]);
