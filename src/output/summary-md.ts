@@ -7,8 +7,10 @@
  */
 import type { SummaryReport, TimelineEntry } from '../views/summary-model.js';
 import {
-  auditScopeText, auditText, cleanText, clockTime, deltaText, durationText, issueLines, outcomeText, ownerText, reportTime, resultMark, resultText, rollbackVerdict, runbookTitle,
+  auditScopeText, auditText, cleanText, deltaText, durationText, issueLines, outcomeText, ownerText, resultMark, resultText, rollbackVerdict,
 } from './summary-text.js';
+import { runbookLabel } from './runbook-label.js';
+import { clockTime, reportTime } from './time-text.js';
 
 /** Escape text for a Markdown paragraph or table cell. */
 export function mdText(text: string): string {
@@ -43,7 +45,7 @@ function header(report: SummaryReport): string[] {
   const { run, window } = report;
   const field = (name: string, value: string) => row([name, value]);
   const out = [
-    `# Deployment report: ${mdText(runbookTitle(report))}`,
+    `# Deployment report: ${mdText(runbookLabel(report.run.runbook, report.run.version))}`,
     '',
     `**${mdText(outcomeText(report))}** — run ${code(run.id)}, generated ${reportTime(report.generatedAt)}`,
     '',

@@ -9,7 +9,8 @@ import type { RunRecord, RunStatus } from '../../src/journal/types.js';
 import type { EngineEvent, EngineEventBody } from '../../src/engine/events.js';
 import type { Paint } from '../../src/output/paint.js';
 import { plainPaint } from '../../src/output/paint.js';
-import { historyAsText, localDateTime, noRunsText } from '../../src/output/history-text.js';
+import { historyAsText, noRunsText } from '../../src/output/history-text.js';
+import { localDateTime } from '../../src/output/time-text.js';
 import { buildRunView, outputTail, runSummary, type ChainLink } from '../../src/views/run-view.js';
 import { nextForRun, showAsJson, showAsText } from '../../src/output/show-text.js';
 
