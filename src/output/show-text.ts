@@ -68,7 +68,7 @@ export function showAsText(view: RunView, paint: Paint, context: ShowContext): s
 
   out.push('', paint.bold('Steps'));
   if (view.steps.length === 0) out.push(paint.dim('  (none recorded)'));
-  view.steps.forEach((step, i) => out.push(...stepLines(step, i + 1, paint)));
+  view.steps.forEach((step, i) => { out.push(...stepLines(step, i + 1, paint)); });
 
   if (view.rollback) {
     const rb = view.rollback;

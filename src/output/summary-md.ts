@@ -119,10 +119,12 @@ function rollback(report: SummaryReport): string[] {
   if (!rb) return [];
   const out = ['', '## Rollback', '', `Reason: ${mdText(rb.reason)}`, ''];
   out.push(row(['#', 'Step', 'Owner', 'Started', 'Took', 'Attempts', 'Result']), row(['---:', '---', '---', '---', '---:', '---:', '---']));
-  rb.actions.forEach((a, i) => out.push(row([
-    String(i + 1), itemLabel({ id: a.stepId, title: a.title }), mdText(ownerText(a.owner)), clockTime(a.startedAt), durationText(a.durationMs),
-    String(a.attempts), `${resultMark(a.result)} ${a.result}${a.reason ? `: ${mdText(a.reason)}` : ''}`,
-  ])));
+  rb.actions.forEach((a, i) => {
+    out.push(row([
+      String(i + 1), itemLabel({ id: a.stepId, title: a.title }), mdText(ownerText(a.owner)), clockTime(a.startedAt), durationText(a.durationMs),
+      String(a.attempts), `${resultMark(a.result)} ${a.result}${a.reason ? `: ${mdText(a.reason)}` : ''}`,
+    ]));
+  });
   if (rb.withoutRollback.length) out.push('', `No rollback defined (left as they are): ${rb.withoutRollback.map(code).join(', ')}`);
   if (rb.verify.length) {
     out.push('', 'Proof of restore (`rollback.verify`):', '', row(['Check', 'Started', 'Took', 'Result']), row(['---', '---', '---:', '---']));

@@ -91,7 +91,7 @@ export function createTaskListView(plan: Plan, run: RunRef, options: TaskListOpt
     setImmediate(() => {
       listActive = true;
       // Only running lines have an elapsed time to update: waiting ones would cost a title per tick each.
-      ticker = setInterval(() => s.all().forEach((item) => item.status === 'running' && refresh(item)), TICK_MS);
+      ticker = setInterval(() => s.all().forEach((item) => { if (item.status === 'running') refresh(item); }), TICK_MS);
       ticker.unref();
       listDone = buildListr(s.layout, stream, renderer, { refresh, title: (item) => item.title(now(), paint) }).run().then(() => undefined, () => undefined);
       listStarted.resolve();

@@ -103,14 +103,14 @@ export function preflightProblems(plan: Plan, context: TemplateContext, env: Nod
       if (!findsProgram(program, cwd, path)) problems.push(`${label}: \`${program}\` is not on PATH${program.includes('/') ? ' (or not executable)' : ''}`);
     }
   };
-  plan.checks.forEach((c) => look(`check ${c.id}`, c.command));
+  plan.checks.forEach((c) => { look(`check ${c.id}`, c.command); });
   for (const s of planSteps(plan)) {
     look(`step ${s.id}`, s.command);
     look(`step ${s.id} validate`, s.validate);
     look(`step ${s.id} rollback`, s.rollback);
   }
-  plan.verify.forEach((v) => look(`smoke test ${v.id}`, v.command));
-  plan.rollbackVerify.forEach((v) => look(`rollback.verify ${v.id}`, v));
+  plan.verify.forEach((v) => { look(`smoke test ${v.id}`, v.command); });
+  plan.rollbackVerify.forEach((v) => { look(`rollback.verify ${v.id}`, v); });
   return problems;
 }
 
