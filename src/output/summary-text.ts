@@ -72,6 +72,7 @@ export function auditScopeText(report: SummaryReport): string {
 }
 
 // ESC [ … final byte (colours, cursor moves) and ESC ] … BEL/ST (titles, links): noise once out of a terminal.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC and BEL start and end the escape sequences this removes
 const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?/g;
 // Everything XML 1.0 forbids (C0 controls but tab/newline/CR, lone surrogates, U+FFFE/FFFF), plus DEL and C1 controls.
 const UNSAFE = /[^\t\n\r\u0020-\u007e\u00a0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu;

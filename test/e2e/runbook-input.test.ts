@@ -261,6 +261,7 @@ steps:
     outputs.push(await runGolive(['show', runId, '--db', p.db], { cwd: p.dir }));
     for (const result of outputs) {
       const text = `${result.stdout}${result.stderr}`;
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the test asserts no BEL or ESC reached the output
       expect(text, both(result)).not.toMatch(/[\u0007\u001b]/);
       expect(text, both(result)).not.toMatch(/^forged/m);
       expect(result.code, both(result)).toBe(0);

@@ -66,6 +66,7 @@ class FakeTerminal extends Writable {
   }
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the test strips escape sequences (ESC)
 const strip = (text: string) => text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
 
 /** What is left on screen: the renderer's last frame (drawn after its last cursor reset) and the lines after it. */

@@ -219,6 +219,7 @@ describe('report formats', () => {
     const outsideFences = md.replace(/^(`{3,})\n[^]*?\n\1$/gm, '');
     expect(md).toContain('````\n<script>alert("x")</script>');
     expect(outsideFences).not.toContain('<script>');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the test asserts no control characters reached the report
     expect(md).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/);
     expect(md).toContain('| `migrate` Migrate the database &lt;v4&gt; |');
   });
@@ -254,6 +255,7 @@ describe('HTML', () => {
     expect(html).not.toMatch(/<script/i);
     expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
     expect(html).toContain('Migrate the database &lt;v4&gt;');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the test asserts no control characters reached the report
     expect(html).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/);
   });
 
@@ -301,6 +303,7 @@ describe('JUnit', () => {
   });
 
   it('contains no character XML 1.0 forbids', () => {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the test asserts no control characters reached the report
     expect(xml).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/);
   });
 
