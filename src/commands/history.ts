@@ -4,7 +4,7 @@ import { AuditStore } from '../journal/sqlite/store.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { paintFor } from '../output/paint.js';
 import { historyAsJson, historyAsText, noRunsText } from '../output/history-text.js';
-import { runSummary } from '../views/run-view.js';
+import { runSummary, type RunSummary } from '../views/run-view.js';
 import { journalExists } from '../journal/open.js';
 
 /** Flags of `golive history`. */
@@ -39,7 +39,7 @@ export async function historyCommand(flags: HistoryFlags): Promise<number> {
   const limit = parseLimit(flags.limit);
   // No journal means no runs: history says so (exit 0) rather than fail.
   const { store, path, search } = openJournalForReading(flags.db, { required: false });
-  let summaries;
+  let summaries: RunSummary[];
   try {
     summaries = store?.listRuns({ runbook: flags.runbook, environment: flags.env, limit }).map((run) => runSummary(run, store.runStatus(run))) ?? [];
   } finally {
