@@ -81,7 +81,7 @@ describe.concurrent('--env must name an environment the runbook defines', () => 
   });
 
   it.each(commands)('%s refuses --env on a runbook that defines no environments', async (_label, args) => {
-    const p = project(WITH_ENVIRONMENTS.replace(/^environments:\n(  .*\n)+/m, ''));
+    const p = project(WITH_ENVIRONMENTS.replace(/^environments:\n( {2}.*\n)+/m, ''));
     const result = await runGolive([...args(p), '--env', 'production'], { cwd: p.dir });
     expectRefused(result, p, /this runbook defines no environments, so --env production cannot be used/);
   });

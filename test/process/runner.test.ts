@@ -249,6 +249,7 @@ describe('output past the streamed part', () => {
     expect(text.match(/golive shows the first/g)?.length).toBe(1);
     expect(text).toContain(logPath);
     expect(result.tail.endsWith('last ***\n')).toBe(true);
+    // biome-ignore lint/style/useTemplate: the expected head reads as its parts
     expect(result.head.startsWith('0'.repeat(98) + '1\n')).toBe(true);
   });
 });

@@ -52,7 +52,7 @@ const rolledBack = timeline(
   stepStart('backup'), stepEnd('backup', 'passed', 'step', 1, 'backup_id=42\n'), state('backup', 'succeeded'),
   stepStart('deploy'), stepEnd('deploy', 'failed'), { kind: 'step.retrying', phase: 'step', stepId: 'deploy', nextAttempt: 2, delayMs: 1000 },
   stepStart('deploy', 'step', 2), stepEnd('deploy', 'passed', 'step', 2), state('deploy', 'succeeded'),
-  stepStart('migrate'), stepEnd('migrate', 'failed', 'step', 1, Array.from({ length: 12 }, (_, i) => `line ${i + 1}`).join('\n') + '\n'),
+  stepStart('migrate'), stepEnd('migrate', 'failed', 'step', 1, `${Array.from({ length: 12 }, (_, i) => `line ${i + 1}`).join('\n')}\n`),
   state('migrate', 'failed', 'exited with status 2'),
   { kind: 'decision', subject: 'guided-failure', subjectId: 'migrate', choice: 'rollback', reason: 'step migrate failed', by: 'ana', via: 'prompt' },
   { kind: 'rollback.started', reason: 'step migrate failed', order: ['migrate', 'deploy', 'backup'], withoutRollback: [] },
