@@ -36,6 +36,7 @@ type IsDuration<T> = [T] extends [Duration] ? ([Duration] extends [T] ? true : f
 export type KeyRule = 'required' | 'optional' | 'required duration' | 'optional duration';
 
 /** The rule for key K of T, computed from the interface. */
+// biome-ignore lint/complexity/noBannedTypes: `{} extends Pick<T, K>` is how a type asks whether key K is optional
 type KeyRuleOf<T, K extends keyof T> = `${{} extends Pick<T, K> ? 'optional' : 'required'}${IsDuration<
   Exclude<T[K], undefined>
 > extends true

@@ -93,6 +93,7 @@ describe('running a command', () => {
     process.env.GOLIVE_TEST_INHERITED = 'from-parent';
     try {
       const result = await runner.start(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansions, for bash
         bashSpec('echo "$GOLIVE_TEST_VAR|$GOLIVE_TEST_INHERITED|${GOLIVE_OUTPUT-unset}|$(pwd)"; cat; echo "stdin:$?"', {
           cwd: temp.dir,
           env: { GOLIVE_TEST_VAR: 'value with spaces', GOLIVE_TEST_INHERITED: 'overridden' },

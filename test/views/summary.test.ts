@@ -216,7 +216,7 @@ describe('report formats', () => {
     expect(fence.at(-1)).toBe('````');
     const md = summaryAsMarkdown(report);
     // Inside a fence the output is literal code; everywhere else markup must be escaped.
-    const outsideFences = md.replace(/^(`{3,})\n[^]*?\n\1$/gm, '');
+    const outsideFences = md.replace(/^(`{3,})\n[\s\S]*?\n\1$/gm, '');
     expect(md).toContain('````\n<script>alert("x")</script>');
     expect(outsideFences).not.toContain('<script>');
     // biome-ignore lint/suspicious/noControlCharactersInRegex: the test asserts no control characters reached the report
@@ -273,6 +273,7 @@ describe('HTML', () => {
     expect(bars('bar rollback')).toEqual(['backup', 'deploy', 'migrate']);
     expect(svg).toMatch(/<text class="marker failed" data-step="migrate"[^>]*>✖<\/text>/);
     expect(svg).toMatch(/<rect class="bar actual failed" data-check="disk"/);
+    // biome-ignore lint/correctness/noEmptyCharacterClassInRegex: `[^]` is any character, newlines included
     expect(svg).toMatch(/<g class="row" data-phase="step" data-step="announce">[^]*?not run/);
   });
 
