@@ -5,6 +5,8 @@
  * these declarations through commander.
  */
 import { Option } from 'commander';
+import type { ReportFormat } from '../commands/report.js';
+import type { FailurePolicy } from '../runbook/types.js';
 import { collectList, collectVar } from './flags.js';
 
 /** One option. */
@@ -54,7 +56,7 @@ export const OPTIONS = {
   onFailure: {
     flags: '--on-failure <policy>',
     description: 'failure policy for steps without their own on_failure',
-    choices: ['rollback', 'ask', 'abort', 'continue'],
+    choices: ['rollback', 'ask', 'abort', 'continue'] satisfies FailurePolicy[],
   },
   yes: { flags: '--yes', description: 'approve every confirmation (recorded as approved with --yes)' },
   approve: { flags: '--approve <id>', description: 'approve one confirmation by check/step id (repeatable)', parse: collectList },
@@ -76,7 +78,7 @@ export const OPTIONS = {
   reportFormat: {
     flags: '--format <format>',
     description: 'md (GitHub Markdown), html (one self-contained page with a timeline chart), json (the report model) or junit (XML for CI)',
-    choices: ['md', 'html', 'json', 'junit'],
+    choices: ['md', 'html', 'json', 'junit'] satisfies ReportFormat[],
     defaultValue: 'md',
   },
   output: {
