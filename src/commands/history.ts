@@ -4,7 +4,7 @@ import { AuditStore } from '../journal/sqlite/store.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { paintFor } from '../output/paint.js';
 import { historyAsJson, historyAsText, noRunsText } from '../output/history-text.js';
-import { runSummary } from '../views/run-view.js';
+import { runSummary, type RunSummary } from '../views/run-view.js';
 import { journalExists } from '../journal/open.js';
 
 /** Flags of `golive history`. */
@@ -17,7 +17,7 @@ export interface HistoryFlags {
 }
 
 /** How many runs history lists without `--limit`. */
-export const DEFAULT_HISTORY_LIMIT = 20;
+const DEFAULT_HISTORY_LIMIT = 20;
 
 /**
  * Open the journal for reading only (never creates or migrates it, so a
@@ -26,7 +26,7 @@ export const DEFAULT_HISTORY_LIMIT = 20;
  *
  * @throws UsageError saying where it looked when the search found none and one is required.
  */
-export function openJournalForReading(dbFlag?: string, { required = true } = {}): { store: AuditStore | null; path: string; search: JournalSearch } {
+function openJournalForReading(dbFlag?: string, { required = true } = {}): { store: AuditStore | null; path: string; search: JournalSearch } {
   const search = findJournal({ flag: dbFlag, cwd: process.cwd(), env: process.env });
   if (!search.found && !search.explicit && required) throw journalNotFound(search);
   // A named path that runs through a file is not "no journal yet": the open names that problem (exit 6).
@@ -39,7 +39,7 @@ export async function historyCommand(flags: HistoryFlags): Promise<number> {
   const limit = parseLimit(flags.limit);
   // No journal means no runs: history says so (exit 0) rather than fail.
   const { store, path, search } = openJournalForReading(flags.db, { required: false });
-  let summaries;
+  let summaries: RunSummary[];
   try {
     summaries = store?.listRuns({ runbook: flags.runbook, environment: flags.env, limit }).map((run) => runSummary(run, store.runStatus(run))) ?? [];
   } finally {

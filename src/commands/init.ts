@@ -56,7 +56,7 @@ function ensureSchemaCopy(schemaFile: string, shown: string): string {
 }
 
 /** The starter text: every section of the format, commented. */
-export function starterRunbook(name: string, schemaRef: string): string {
+function starterRunbook(name: string, schemaRef: string): string {
   return `# yaml-language-server: $schema=${schemaRef}
 # A golive runbook. Check it with \`golive validate\`, see what would run with
 # \`golive plan --env uat\`, rehearse it in UAT, then run it on the day.

@@ -20,7 +20,7 @@ import { resolvePlan } from '../runbook/plan.js';
 import { openJournalToRead } from '../journal/open.js';
 
 /** The formats `--format` accepts; the first is the default. */
-export const REPORT_FORMATS = ['md', 'html', 'json', 'junit'] as const;
+const REPORT_FORMATS = ['md', 'html', 'json', 'junit'] as const;
 
 /** One of `REPORT_FORMATS`. */
 export type ReportFormat = (typeof REPORT_FORMATS)[number];

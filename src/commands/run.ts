@@ -29,7 +29,7 @@ export interface RunFlags extends PlanOptions, SessionFlags, GateFlags {
 }
 
 /** Grace between SIGTERM and SIGKILL when a step is stopped. */
-export const KILL_GRACE_MS = 5000;
+const KILL_GRACE_MS = 5000;
 
 /** Run a deployment; returns the exit code. */
 export async function runCommand(file: string, flags: RunFlags): Promise<number> {

@@ -2,7 +2,7 @@
 import { ExitCode, UsageError } from '../errors.js';
 import { MIN_RUN_ID_PREFIX } from '../journal/sqlite/store.js';
 import { paintFor } from '../output/paint.js';
-import { buildRunView, type ChainLink } from '../views/run-view.js';
+import { buildRunView, type ChainLink, type RunView } from '../views/run-view.js';
 import { showAsJson, showAsText } from '../output/show-text.js';
 import { openJournalToRead } from '../journal/open.js';
 import { dbFlagFor } from '../session/session.js';
@@ -16,7 +16,7 @@ export interface ShowFlags {
 /** Print one run; exit 0, 2 when the run does not exist, 6 when the journal cannot be read. */
 export async function showCommand(runId: string, flags: ShowFlags): Promise<number> {
   const store = openJournalToRead(flags.db);
-  let view;
+  let view: RunView;
   try {
     const run = store.getRun(runId);
     if (!run) {

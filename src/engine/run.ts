@@ -5,7 +5,7 @@
  */
 import { expectedTotalMs, planSteps, type Plan, type PlannedStep } from '../runbook/plan.js';
 import { runChecklist } from './checks.js';
-import { Interruption, RunContext, type EngineOptions, type StepRecord } from './context.js';
+import { type Interruption, RunContext, type EngineOptions, type StepRecord } from './context.js';
 import type { RunOutcome } from './events.js';
 import { ExitCode } from '../errors.js';
 import type { EnginePorts } from './ports.js';

@@ -7,7 +7,7 @@
  */
 import { formatDuration } from '../runbook/duration.js';
 import type { SummaryReport, TimelineEntry } from '../views/summary-model.js';
-import { clockTime, reportTime } from './summary-text.js';
+import { clockTime, reportTime } from './time-text.js';
 
 /** The headline sentence (plain text; each format escapes it). */
 export function reportHeadline(report: SummaryReport): string {

@@ -8,9 +8,11 @@
 import type { SummaryReport, TimelineEntry } from '../views/summary-model.js';
 import { timelineSvg } from './summary-svg.js';
 import {
-  auditScopeText, auditText, clockTime, deltaText, durationText, escapeMarkup as esc, issueLines, outcomeText, ownerText, reportTime, resultMark, resultText, rollbackVerdict, runbookTitle,
+  auditScopeText, auditText, deltaText, durationText, escapeMarkup as esc, issueLines, outcomeText, ownerText, resultMark, resultText, rollbackVerdict,
 } from './summary-text.js';
 import { laterRollbackNote, reportHeadline } from './report-headline.js';
+import { runbookLabel } from './runbook-label.js';
+import { clockTime, reportTime } from './time-text.js';
 
 const STYLE = `
 :root { --ink: #1d232b; --dim: #5d6b7a; --line: #d6dde5; --ok: #1e7d3a; --warn: #a76a00; --bad: #c62828; --plan: #c7d2de; --act: #2f6fb5; --back: #7b3fa0; }
@@ -57,7 +59,7 @@ const head = (titles: string[], numeric: number[] = []) => `<tr>${titles.map((t,
 
 /** The whole report as one HTML page. */
 export function summaryAsHtml(report: SummaryReport): string {
-  const title = `Deployment report: ${runbookTitle(report)}`;
+  const title = `Deployment report: ${runbookLabel(report.run.runbook, report.run.version)}`;
   const chart = timelineSvg(report);
   return [
     '<!doctype html>',

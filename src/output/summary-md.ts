@@ -7,9 +7,11 @@
  */
 import type { SummaryReport, TimelineEntry } from '../views/summary-model.js';
 import {
-  auditScopeText, auditText, cleanText, clockTime, deltaText, durationText, issueLines, outcomeText, ownerText, reportTime, resultMark, resultText, rollbackVerdict, runbookTitle,
+  auditScopeText, auditText, cleanText, deltaText, durationText, issueLines, outcomeText, ownerText, resultMark, resultText, rollbackVerdict,
 } from './summary-text.js';
 import { laterRollbackNote, reportHeadline } from './report-headline.js';
+import { runbookLabel } from './runbook-label.js';
+import { clockTime, reportTime } from './time-text.js';
 
 /** Escape text for a Markdown paragraph or table cell. */
 export function mdText(text: string): string {
@@ -44,7 +46,7 @@ function header(report: SummaryReport): string[] {
   const { run, window } = report;
   const field = (name: string, value: string) => row([name, value]);
   const out = [
-    `# Deployment report: ${mdText(runbookTitle(report))}`,
+    `# Deployment report: ${mdText(runbookLabel(report.run.runbook, report.run.version))}`,
     '',
     ...[laterRollbackNote(report), reportHeadline(report)].filter((line): line is string => line !== null).flatMap((line) => [`**${mdText(line)}**`, '']),
     `**${mdText(outcomeText(report))}** — run ${code(run.id)}, generated ${reportTime(report.generatedAt)}`,
@@ -119,10 +121,12 @@ function rollback(report: SummaryReport): string[] {
   if (!rb) return [];
   const out = ['', '## Rollback', '', `Reason: ${mdText(rb.reason)}`, ''];
   out.push(row(['#', 'Step', 'Owner', 'Started', 'Took', 'Attempts', 'Result']), row(['---:', '---', '---', '---', '---:', '---:', '---']));
-  rb.actions.forEach((a, i) => out.push(row([
-    String(i + 1), itemLabel({ id: a.stepId, title: a.title }), mdText(ownerText(a.owner)), clockTime(a.startedAt), durationText(a.durationMs),
-    String(a.attempts), `${resultMark(a.result)} ${a.result}${a.reason ? `: ${mdText(a.reason)}` : ''}`,
-  ])));
+  rb.actions.forEach((a, i) => {
+    out.push(row([
+      String(i + 1), itemLabel({ id: a.stepId, title: a.title }), mdText(ownerText(a.owner)), clockTime(a.startedAt), durationText(a.durationMs),
+      String(a.attempts), `${resultMark(a.result)} ${a.result}${a.reason ? `: ${mdText(a.reason)}` : ''}`,
+    ]));
+  });
   if (rb.withoutRollback.length) out.push('', `No rollback defined (left as they are): ${rb.withoutRollback.map(code).join(', ')}`);
   if (rb.verify.length) {
     out.push('', 'Proof of restore (`rollback.verify`):', '', row(['Check', 'Started', 'Took', 'Result']), row(['---', '---', '---:', '---']));

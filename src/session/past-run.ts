@@ -3,12 +3,12 @@
  * snapshot (not today's file), its variables, and the folded state of every
  * run in its chain. Shared by rollback and resume.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { AuditStore } from '../journal/sqlite/store.js';
 import type { RunRecord } from '../journal/types.js';
 import { foldRunChain, type RunChainState } from '../engine/run-state.js';
-import { LockHeldError, UsageError } from '../errors.js';
+import { LockHeldError } from '../errors.js';
 import type { Plan } from '../runbook/plan.js';
 import { loadPlan } from './load-plan.js';
 import { liveOrphan } from './orphans.js';

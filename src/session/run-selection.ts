@@ -12,7 +12,7 @@ import { rollbackOrder } from '../engine/rollback.js';
 import { UsageError } from '../errors.js';
 import { planSteps, type PlannedStep } from '../runbook/plan.js';
 import { printable } from '../output/printable.js';
-import { localDateTime } from '../output/history-text.js';
+import { localDateTime } from '../output/time-text.js';
 import { loadPastRun, type PastRun, type RunSelector } from './past-run.js';
 
 /** What a rollback of a run's chain would do. */

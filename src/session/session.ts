@@ -160,7 +160,7 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
       // The engine knows nothing of journals: the session says which one this run writes to.
       record(event.kind === 'run.started' ? { ...event, journal: dbPath } : event);
       // Warnings (lock takeover, runbook drift) are recorded right after run.started, so the run's first event stays run.started.
-      if (event.kind === 'run.started') pending.splice(0).forEach((warning) => record({ ...warning, at: new Date().toISOString() }));
+      if (event.kind === 'run.started') pending.splice(0).forEach((warning) => { record({ ...warning, at: new Date().toISOString() }); });
     };
     const heartbeat = setInterval(() => {
       try { store.heartbeat(runId); } catch { /* a missed heartbeat only makes the lock look older */ }

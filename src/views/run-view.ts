@@ -308,7 +308,7 @@ function foldChecks(events: EngineEvent[], index: AttemptIndex): CheckView[] {
   const checks = new Map<string, CheckView>();
   const get = (id: string): CheckView => {
     let check = checks.get(id);
-    if (!check) checks.set(id, (check = { id, title: null, passed: null, blocking: null, reason: null, attempts: attemptsFor(index, ['check'], id) }));
+    if (!check) { check = { id, title: null, passed: null, blocking: null, reason: null, attempts: attemptsFor(index, ['check'], id) }; checks.set(id, check); }
     return check;
   };
   for (const e of events) {
@@ -322,7 +322,7 @@ function foldVerify(events: EngineEvent[], index: AttemptIndex): VerifyView[] {
   const tests = new Map<string, VerifyView>();
   const get = (id: string): VerifyView => {
     let test = tests.get(id);
-    if (!test) tests.set(id, (test = { id, title: null, severity: null, passed: null, reason: null, attempts: attemptsFor(index, ['verify'], id) }));
+    if (!test) { test = { id, title: null, severity: null, passed: null, reason: null, attempts: attemptsFor(index, ['verify'], id) }; tests.set(id, test); }
     return test;
   };
   for (const e of events) {

@@ -37,7 +37,10 @@ export function itemSpans(events: EngineEvent[]): Map<string, ItemSpan> {
     if (e.kind !== 'step.started' && e.kind !== 'step.finished') continue;
     const key = spanKey(LANE_OF[e.phase], e.stepId);
     let span = spans.get(key);
-    if (!span) spans.set(key, (span = { startedAt: e.at, endedAt: null, ms: null }));
+    if (!span) {
+      span = { startedAt: e.at, endedAt: null, ms: null };
+      spans.set(key, span);
+    }
     if (e.kind === 'step.finished') {
       span.endedAt = e.at;
       span.ms = Math.max(0, Date.parse(e.at) - Date.parse(span.startedAt));

@@ -11,7 +11,10 @@ import { foldRunChain, inFlightCommands, isDone, isLeftApplied, type StepStandin
 let clock = Date.parse('2026-12-01T09:00:00.000Z');
 /** Events one second apart, in the order given. */
 function chain(...bodies: EngineEventBody[]): EngineEvent[] {
-  return bodies.map((body) => ({ ...body, at: new Date((clock += 1000)).toISOString() }) as EngineEvent);
+  return bodies.map((body) => {
+    clock += 1000;
+    return { ...body, at: new Date(clock).toISOString() } as EngineEvent;
+  });
 }
 
 const runStarted = (mode: 'run' | 'resume' | 'rollback' = 'run', vars: Record<string, string> = {}): EngineEventBody => ({

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findJournal, journalFlagFor, journalForRunbook, journalNotFound, repositoryRootOf } from '../../src/journal/journal-path.ts';
 
 const scratch: string[] = [];
-afterAll(() => scratch.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterAll(() => scratch.forEach((dir) => { rmSync(dir, { recursive: true, force: true }); }));
 
 /** A temp tree: `<root>/repo` (with a .git directory) holding `runbooks/deep`, and `<root>/plain` outside any repository. */
 function tree() {

@@ -78,7 +78,10 @@ describe('AuditStore runs', () => {
 
   it('lists newest first, filters, and finds the latest run and a run chain', () => {
     let clock = NOW.getTime();
-    const store = openStore(() => new Date((clock += 1000)));
+    const store = openStore(() => {
+      clock += 1000;
+      return new Date(clock);
+    });
     try {
       store.createRun(newRun({ id: 'R1' }));
       store.createRun(newRun({ id: 'R2', environment: 'uat', mode: 'rehearsal' }));
