@@ -1,14 +1,13 @@
 /** `golive estimate <file> [--env E] [--write]`: expected durations from recorded runs and rehearsals. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { journalForRunbook } from '../journal/journal-path.js';
-import { AuditStore } from '../journal/sqlite/store.js';
 import { ExitCode } from '../errors.js';
 import { estimateDurations, formatEstimates } from '../views/estimate.js';
 import { durationSamples } from '../views/duration-history.js';
 import { loadRunbookFile } from '../runbook/load.js';
 import { setStepDurations } from '../runbook/rewrite.js';
 import { loadPlan, type PlanOptions } from '../session/load-plan.js';
-import { journalExists } from '../journal/open.js';
+import { journalExists, openJournal } from '../journal/open.js';
 
 /** Flags of `golive estimate`. */
 export type EstimateFlags = PlanOptions & { db?: string; write?: boolean; json?: boolean };
@@ -20,11 +19,11 @@ export async function estimateCommand(file: string, flags: EstimateFlags): Promi
   // The journal `golive run` of this runbook writes to, wherever estimate is run from.
   const path = journalForRunbook(file, { flag: flags.db, cwd: process.cwd(), env: process.env });
   if (journalExists(path)) {
-    const store = AuditStore.open(path, { readonly: true });
+    const store = await openJournal(path, { readonly: true });
     try {
-      samples = durationSamples(store, plan.runbook.name, flags.env);
+      samples = await durationSamples(store, plan.runbook.name, flags.env);
     } finally {
-      store.close();
+      await store.close();
     }
   }
   const estimates = estimateDurations(plan, samples);
