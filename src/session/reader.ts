@@ -10,7 +10,7 @@
 import type { EngineEvent } from '../engine/events.js';
 import { foldEvents } from '../engine/state.js';
 import { UsageError } from '../errors.js';
-import { dbPathFor, findJournal, type JournalSearch } from '../journal/journal-path.js';
+import { dbPathFor, findJournal, journalForRunbook, type JournalSearch } from '../journal/journal-path.js';
 import { journalExists, missingJournalError, openJournal } from '../journal/open.js';
 import { MIN_RUN_ID_PREFIX, type Journal, type RunQuery } from '../journal/port.js';
 import type { RunRecord } from '../journal/types.js';
@@ -42,6 +42,16 @@ export async function openJournalIfThere(dbFlag?: string): Promise<{ store: Jour
   // A named path that runs through a file is not "no journal yet": the open names that problem (exit 6).
   const present = search.found || (search.explicit && journalExists(search.path));
   return { store: present ? await openJournal(search.path, { readonly: true }) : null, path: search.path, search };
+}
+
+/**
+ * The journal `golive run` of this runbook writes to (`--db`, `GOLIVE_DB`,
+ * else the runbook's project's), wherever the command is run from, opened
+ * read-only when it is there (estimate: no journal means no history yet).
+ */
+export async function openRunbookJournalIfThere(runbookPath: string, dbFlag?: string): Promise<{ store: Journal | null; path: string }> {
+  const path = journalForRunbook(runbookPath, { flag: dbFlag, cwd: process.cwd(), env: process.env });
+  return { store: journalExists(path) ? await openJournal(path, { readonly: true }) : null, path };
 }
 
 /**
