@@ -53,7 +53,10 @@ export interface Journal {
 
   /**
    * Take the lock for a runbook and environment (one run at a time across
-   * everyone using this journal). A stale holder is taken over and returned.
+   * everyone using this journal). A stale holder is taken over and returned;
+   * `beforeTakeover` is shown it first and awaited, and the takeover happens
+   * only if the lock still names that holder afterwards (else the decision
+   * starts over with whoever holds it now).
    * @throws LockHeldError (exit 5) naming a live holder.
    */
   acquireLock(runbook: string, environment: string | null, holder: LockRequest, beforeTakeover?: BeforeTakeover): Promise<{ takenOver?: LockHolder }>;
@@ -79,10 +82,18 @@ export interface Journal {
 
   /** The recorded events of these runs, in journal order. */
   eventsOf(runIds: string[]): Promise<StoredEvent[]>;
-  /** The events of these runs (of every run when omitted) in journal order, in constant memory. */
+  /**
+   * The events of these runs (of every run when omitted) in journal order,
+   * in constant memory. The journal may be busy until the iteration ends:
+   * call nothing else on it meanwhile.
+   */
   iterateEvents(runIds?: string[]): AsyncIterable<StoredEvent>;
 
-  /** Check the whole journal's hash chain and run snapshots. */
+  /**
+   * Check the whole journal's hash chain and run snapshots.
+   * @throws JournalDamagedError when the store itself is damaged (e.g. an
+   *   SQLite file's pages): evidence, like an edit, reported as such.
+   */
   verifyChain(): Promise<ChainReport>;
   /** Check only these runs' events and their links: costs what the runs hold. */
   verifyRuns(runIds: string[]): Promise<ChainReport>;
