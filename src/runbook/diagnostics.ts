@@ -69,6 +69,8 @@ export const Codes = {
   UnusableSecretFile: 'E033',
   /** Warning: a timeout shorter than the step's expected duration. */
   TimeoutBelowDuration: 'W001',
+  /** Warning: an unquoted value YAML read as a number that prints differently (`1.10` became 1.1). */
+  NumberChangedByYaml: 'W002',
 } as const;
 
 export type DiagnosticCode = (typeof Codes)[keyof typeof Codes];

@@ -10,6 +10,7 @@ import { durationsFitTimers, idsFitFileNames, secretFilesAreFiles, valuesCanBeSp
 import { didYouMean } from './suggest.js';
 import { scanTemplate } from './templates.js';
 import { isParallelGroup, type Runbook, type Step } from './types.js';
+import { numbersKeepTheirText } from './yaml-rules.js';
 
 /** What a rule sees and how it reports. */
 export interface RuleContext {
@@ -29,7 +30,7 @@ export type Rule = (ctx: RuleContext) => void;
 /** Every rule, in the order they are documented. */
 export const rules: Rule[] = [
   uniqueIds, stepsPresent, knownEnvironment, ownersInTeam, windowIsOrdered, timeoutsCoverDurations, templatesResolve, noPromptsInParallel,
-  durationsFitTimers, idsFitFileNames, valuesCanBeSpawned, secretFilesAreFiles,
+  durationsFitTimers, idsFitFileNames, valuesCanBeSpawned, secretFilesAreFiles, numbersKeepTheirText,
 ];
 
 /** Run all rules and collect their diagnostics. */

@@ -90,7 +90,7 @@ function describe(error: SchemaError, data: unknown, positions: PositionIndex, f
     }
     case 'type':
       return make(Codes.WrongType, `${label} must be ${article(String(params.type))}, not ${typeName(value)}`, undefined,
-        String(params.type).split(',').includes('string') ? yamlTrapHint(path, value, positions) : undefined);
+        String(params.type).split(',').includes('string') ? yamlTrapHint(path, value, positions) : shapeHint(path, value));
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map(String);
       return make(Codes.InvalidValue, `${label} must be one of ${allowed.join(', ')}`, undefined,
@@ -158,6 +158,12 @@ const PATTERN_RULES: Array<[RegExp, string, string]> = [
 function isNestedGroupNoise(error: SchemaError, all: SchemaError[]): boolean {
   return error.keyword === 'required' && error.params.missingProperty === 'run' &&
     all.some((other) => other.instancePath === error.instancePath && other.keyword === 'additionalProperties' && other.params.additionalProperty === 'parallel');
+}
+
+/** A number where a map is expected: show the map it was probably meant to be (`retry: 2`). */
+function shapeHint(path: DataPath, value: unknown): string | undefined {
+  if (path[path.length - 1] === 'retry' && typeof value === 'number') return `write \`retry: { attempts: ${value} }\` (add \`delay: 20s\` to wait between tries)`;
+  return undefined;
 }
 
 /** YAML reads `run: {{ x }}` as a map and `true` or `42` as a boolean or number: say so where text was expected. */
