@@ -96,9 +96,13 @@ export function secretFilesAreFiles(ctx: RuleContext): void {
   const dir = ctx.secretFilesDir;
   if (dir === undefined) return;
   for (const [name, source] of Object.entries(ctx.runbook.secrets ?? {})) {
-    if (source.file === undefined) continue;
-    const problem = secretFileKindProblem(resolve(dir, source.file));
-    if (problem) ctx.report({ path: ['secrets', name, 'file'], code: Codes.UnusableSecretFile, message: `secret ${name}: \`${source.file}\` ${problem}`, hint: 'point `file:` at a regular file holding only the secret' });
+    for (const key of ['file', 'env_file'] as const) {
+      const file = source[key];
+      // A path chosen per environment is looked at when the run reads it, before anything executes.
+      if (file === undefined || file.includes('{{')) continue;
+      const problem = secretFileKindProblem(resolve(dir, file));
+      if (problem) ctx.report({ path: ['secrets', name, key], code: Codes.UnusableSecretFile, message: `secret ${name}: \`${file}\` ${problem}`, hint: `point \`${key}:\` at a regular file holding only the secret${key === 'env_file' ? 's' : ''}` });
+    }
   }
 }
 

@@ -88,10 +88,12 @@ export const environmentKeys = {
   protected: 'optional',
 } as const satisfies KeyRules<Environment>;
 
-/** Keys of an entry of `secrets` (the schema requires exactly one of them). */
+/** Keys of an entry of `secrets` (the schema requires exactly one of `env`, `file` and `env_file`). */
 export const secretSourceKeys = {
   env: 'optional',
   file: 'optional',
+  env_file: 'optional',
+  key: 'optional',
 } as const satisfies KeyRules<SecretSource>;
 
 /** Keys of `defaults`. */

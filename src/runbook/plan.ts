@@ -5,6 +5,7 @@
  * command runs, when earlier steps' outputs exist.
  */
 import { isAbsolute, resolve } from 'node:path';
+import { composeVars } from './compose-vars.js';
 import { parseDuration } from './duration.js';
 import { ownValue } from './templates.js';
 import type { RunbookSource } from './source.js';
@@ -76,8 +77,10 @@ export interface Plan {
   protected: boolean;
   window?: { start: Date; end: Date };
   change?: string;
-  /** Top-level vars, then the environment's, then `--var` (strings: they become environment variables). */
+  /** Top-level vars, then the environment's, then `--var` (strings: they become environment variables); composed vars resolved. */
   vars: Record<string, string>;
+  /** The text as written of each var composed from templates (`{{ vars.x }}/api`), for the plan and the unset-`env` check. */
+  varTemplates: Record<string, string>;
   /** Runbook-wide failure policy (runbook `on_failure`, then `defaults.on_failure`); undefined = the interactive default. */
   onFailure?: FailurePolicy;
   checks: PlannedCheck[];
@@ -91,7 +94,7 @@ export interface Plan {
 const NO_RETRY = { attempts: 1, delayMs: 0 };
 
 /** Resolve a valid runbook for an environment. */
-export function resolvePlan(source: RunbookSource, runbook: Runbook, options: { environment?: string; vars?: Record<string, string> } = {}): Plan {
+export function resolvePlan(source: RunbookSource, runbook: Runbook, options: { environment?: string; vars?: Record<string, string>; env?: NodeJS.ProcessEnv } = {}): Plan {
   const defaults = runbook.defaults ?? {};
   const env = options.environment ? ownValue(runbook.environments ?? {}, options.environment) : undefined;
   const shell = defaults.shell ?? 'bash';
@@ -133,10 +136,15 @@ export function resolvePlan(source: RunbookSource, runbook: Runbook, options: { 
   };
 
   // A null prototype: variable names are the user's, and `__proto__` must stay a plain key.
-  const vars: Record<string, string> = Object.create(null);
+  const written: Record<string, string> = Object.create(null);
   for (const source of [runbook.vars, env?.vars, options.vars]) {
-    for (const [k, v] of Object.entries(source ?? {})) vars[k] = String(v);
+    for (const [k, v] of Object.entries(source ?? {})) written[k] = String(v);
   }
+  const literal = new Set(Object.keys(options.vars ?? {}));
+  // `{{ env.X }}` in a var reads the operator's environment, as commands do.
+  const vars = composeVars(written, literal, { environment: options.environment ?? '', env: options.env ?? process.env });
+  const varTemplates: Record<string, string> = Object.create(null);
+  for (const [name, text] of Object.entries(written)) if (!literal.has(name) && text.includes('{{')) varTemplates[name] = text;
 
   return {
     source,
@@ -146,6 +154,7 @@ export function resolvePlan(source: RunbookSource, runbook: Runbook, options: { 
     window: runbook.window && { start: new Date(runbook.window.start), end: new Date(runbook.window.end) },
     change: runbook.change,
     vars,
+    varTemplates,
     onFailure: defaults.on_failure ?? runbook.on_failure,
     checks: (runbook.checks ?? []).map((c) => ({
       id: c.id, title: c.title ?? c.confirm ?? c.id, owner: ownerOf(c.owner),

@@ -10,6 +10,7 @@ import { durationsFitTimers, idsFitFileNames, secretFilesAreFiles, valuesCanBeSp
 import { didYouMean } from './suggest.js';
 import { scanTemplate } from './templates.js';
 import { isParallelGroup, type Runbook, type Step } from './types.js';
+import { secretPathsComposeFromKnownNames, varsComposeFromKnownNames, varsHaveNoCycles } from './var-rules.js';
 import { numbersKeepTheirText } from './yaml-rules.js';
 
 /** What a rule sees and how it reports. */
@@ -31,6 +32,7 @@ export type Rule = (ctx: RuleContext) => void;
 export const rules: Rule[] = [
   uniqueIds, stepsPresent, knownEnvironment, ownersInTeam, windowIsOrdered, timeoutsCoverDurations, templatesResolve, noPromptsInParallel,
   durationsFitTimers, idsFitFileNames, valuesCanBeSpawned, secretFilesAreFiles, numbersKeepTheirText,
+  varsComposeFromKnownNames, varsHaveNoCycles, secretPathsComposeFromKnownNames,
 ];
 
 /** Run all rules and collect their diagnostics. */

@@ -75,18 +75,21 @@ function describe(error: SchemaError, data: unknown, positions: PositionIndex, f
       return make(Codes.UnknownKey, `invalid key in ${label}: ${error.message ?? 'not allowed'}`);
     case 'required': {
       const key = String(params.missingProperty);
-      const other = EXCLUSIVE[key];
-      // The `else` branch of an "exactly one of" pair: either key would do.
-      if (other && error.schemaPath.startsWith('#/else/')) {
-        return make(Codes.MissingKey, `${label} needs \`${key}\` or \`${other}\``, undefined, EXCLUSIVE_HINT[key]);
+      const group = exclusiveGroup(key);
+      // The `else` branch of an "exactly one of" group: any of its keys would do.
+      if (group && error.schemaPath.startsWith('#/else/')) {
+        return make(Codes.MissingKey, `${label} needs ${orList(group)}`, undefined, EXCLUSIVE_HINT[key]);
       }
       return make(Codes.MissingKey, `${label} is missing the required key \`${key}\``);
     }
     case 'false schema': {
-      // The `then` branch of an "exactly one of" pair forbids the other key.
+      // The `then` branch of an "exactly one of" group forbids the other keys.
       const key = String(path[path.length - 1]);
-      const other = EXCLUSIVE[key] ?? key;
-      return make(Codes.Schema, `${pathLabel(path.slice(0, -1))} has both \`${key}\` and \`${other}\`: keep one`, positions.keyOf(path), EXCLUSIVE_HINT[key]);
+      const parentPath = path.slice(0, -1);
+      if (key === 'key') return make(Codes.Schema, `${pathLabel(parentPath)}: \`key\` names a line of an \`env_file\`, and there is none`, positions.keyOf(path), 'add `env_file:`, or remove `key`');
+      const present = Object.keys((valueAt(data, parentPath) as object | null) ?? {});
+      const other = exclusiveGroup(key)?.find((candidate) => candidate !== key && present.includes(candidate)) ?? key;
+      return make(Codes.Schema, `${pathLabel(parentPath)} has both \`${key}\` and \`${other}\`: keep one`, positions.keyOf(path), EXCLUSIVE_HINT[key]);
     }
     case 'type':
       return make(Codes.WrongType, `${label} must be ${article(String(params.type))}, not ${typeName(value)}`, undefined,
@@ -134,14 +137,27 @@ function describe(error: SchemaError, data: unknown, positions: PositionIndex, f
 
 const DURATION_HINT = 'write 90s, 15m, 1h30m, or a number of seconds';
 
-/** Pairs of keys of which exactly one must be present (the schema's if/then/else). */
-const EXCLUSIVE: Record<string, string> = { run: 'confirm', env: 'file' };
+/** Groups of keys of which exactly one must be present (the schema's if/then/else). */
+const EXCLUSIVE: string[][] = [['run', 'confirm'], ['env', 'file', 'env_file']];
+
+function exclusiveGroup(key: string): string[] | undefined {
+  return EXCLUSIVE.find((group) => group.includes(key));
+}
+
+/** `a` or `b`; `a` or `b` (or `c`): the keys added later come last, so the common choice reads first. */
+function orList(keys: string[]): string {
+  const [first, second, ...more] = keys.map((key) => `\`${key}\``);
+  return `${first} or ${second}${more.length ? ` (or ${more.join(', ')})` : ''}`;
+}
+
+const SECRET_SOURCE_HINT = 'a secret comes from an environment variable (`env`) or a file (`file`), or from a line of a dotenv file (`env_file`)';
 
 const EXCLUSIVE_HINT: Record<string, string> = {
   run: '`run` is a command, `confirm` a question for the operator',
   confirm: '`run` is a command, `confirm` a question for the operator',
-  env: 'a secret comes from an environment variable (`env`) or a file (`file`)',
-  file: 'a secret comes from an environment variable (`env`) or a file (`file`)',
+  env: SECRET_SOURCE_HINT,
+  file: SECRET_SOURCE_HINT,
+  env_file: SECRET_SOURCE_HINT,
 };
 
 /** Patterns of the schema, in words: [schema path, what it is, how to write one]. */

@@ -68,10 +68,14 @@ export interface Environment {
   protected?: boolean;
 }
 
-/** Where a secret's value comes from: exactly one of `env` or `file`. */
+/** Where a secret's value comes from: exactly one of `env`, `file` or `env_file`. */
 export interface SecretSource {
   env?: string;
+  /** A path relative to the runbook; templates (`{{ environment }}`, vars, env) choose it per environment. */
   file?: string;
+  /** A dotenv file, like `file`; the value is its line named `key` (default: the secret's name). */
+  env_file?: string;
+  key?: string;
 }
 
 export interface Defaults {
