@@ -1,6 +1,7 @@
 /**
- * One step: a manual confirmation, or a command with retries, each attempt
- * followed by its validation (polled until it passes). A step whose attempt
+ * One step: a manual confirmation, or a command with retries (by exit code
+ * and with back-off: retry.ts), each attempt followed by its validation
+ * (polled until it passes). A step whose attempt
  * is stopped by an interrupt is recorded as failed (graceful stop: its end is
  * known) or in doubt (forced kill: its effect is unknown).
  */
@@ -9,6 +10,7 @@ import { confirm } from './confirm.js';
 import type { RunContext } from './context.js';
 import type { Phase } from './events.js';
 import { execute } from './execute.js';
+import { notRetriedReason, retriesAfter, retryDelayMs } from './retry.js';
 
 /** How a step ended. */
 export type StepOutcome = { outcome: 'succeeded' } | { outcome: 'failed'; reason: string } | { outcome: 'stopped' };
@@ -28,7 +30,7 @@ export async function runStep(ctx: RunContext, step: PlannedStep): Promise<StepO
     return { outcome: 'failed', reason: answer.reason ?? 'not confirmed' };
   }
 
-  const { attempts, delayMs } = step.retry;
+  const { attempts } = step.retry;
   let reason = '';
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const run = await execute(ctx, {
@@ -49,7 +51,14 @@ export async function runStep(ctx: RunContext, step: PlannedStep): Promise<StepO
     } else {
       reason = run.message ?? 'failed';
     }
+    // A validation failure has no exit code of the step's own: `on_exit_codes` does not retry it.
+    if (attempt < attempts && !retriesAfter(step.retry, run.status === 'passed' ? undefined : run)) {
+      const final = `${reason} (${notRetriedReason(step.retry)})`;
+      await ctx.setState(step.id, 'failed', final);
+      return { outcome: 'failed', reason: final };
+    }
     if (attempt < attempts) {
+      const delayMs = retryDelayMs(step.retry, attempt);
       await ctx.emit({ kind: 'step.retrying', phase: 'step', stepId: step.id, nextAttempt: attempt + 1, delayMs });
       await ctx.ports.clock.sleep(delayMs, ctx.interruption.controller.signal);
       if (ctx.interruption.requested) return stopped(ctx, step.id, true);

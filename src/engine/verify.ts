@@ -5,6 +5,7 @@
  */
 import type { RunContext } from './context.js';
 import { execute } from './execute.js';
+import { notRetriedReason, retriesAfter, retryDelayMs } from './retry.js';
 
 /** What the smoke tests concluded. */
 export type VerifyResult = { verdict: 'passed' } | { verdict: 'rollback'; reason: string } | { verdict: 'abort'; reason: string } | { verdict: 'interrupted' };
@@ -19,9 +20,14 @@ export async function runSmokeTests(ctx: RunContext): Promise<VerifyResult> {
       status = run.status;
       message = run.message;
       if (status === 'passed' || status === 'stopped' || status === 'not-started') break;
+      if (attempt < test.retry.attempts && !retriesAfter(test.retry, run)) {
+        message = `${message ?? 'failed'} (${notRetriedReason(test.retry)})`;
+        break;
+      }
       if (attempt < test.retry.attempts) {
-        await ctx.emit({ kind: 'step.retrying', phase: 'verify', stepId: test.id, nextAttempt: attempt + 1, delayMs: test.retry.delayMs });
-        await ctx.ports.clock.sleep(test.retry.delayMs, ctx.interruption.controller.signal);
+        const delayMs = retryDelayMs(test.retry, attempt);
+        await ctx.emit({ kind: 'step.retrying', phase: 'verify', stepId: test.id, nextAttempt: attempt + 1, delayMs });
+        await ctx.ports.clock.sleep(delayMs, ctx.interruption.controller.signal);
       }
     }
     if (status === 'stopped' || status === 'not-started' || ctx.interruption.requested) return { verdict: 'interrupted' };

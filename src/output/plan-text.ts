@@ -2,7 +2,7 @@
 import type { Paint } from './paint.js';
 import { printable as p, printableLines } from './printable.js';
 import { formatDuration } from '../runbook/duration.js';
-import { expectedTotalMs, planSteps, type Plan, type PlannedCommand, type PlannedStep } from '../runbook/plan.js';
+import { expectedTotalMs, planSteps, type Plan, type PlannedCommand, type PlannedRetry, type PlannedStep } from '../runbook/plan.js';
 import { renderTemplate, type TemplateContext } from '../runbook/templates.js';
 
 /** How the plan shows values it cannot know yet: secrets as ***, outputs and run id as placeholders. */
@@ -66,7 +66,7 @@ export function planAsText(plan: Plan, problems: string[], paint: Paint, context
   let n = 0;
   const stepLines = (s: PlannedStep, label: string) => {
     out.push(`  ${label} ${paint.bold(p(s.id))}${s.title !== s.id ? ` — ${p(s.title)}` : ''}${owner(s.owner)}`);
-    out.push(`       expected: ${formatDuration(s.expectedMs)}   timeout: ${s.command?.timeoutMs ? formatDuration(s.command.timeoutMs) : 'none'}${s.retry.attempts > 1 ? `   retry: ${s.retry.attempts} attempts, ${formatDuration(s.retry.delayMs)} apart` : ''}${s.onFailure ? `   on failure: ${s.onFailure}` : ''}`);
+    out.push(`       expected: ${formatDuration(s.expectedMs)}   timeout: ${s.command?.timeoutMs ? formatDuration(s.command.timeoutMs) : 'none'}${s.retry.attempts > 1 ? `   retry: ${retryText(s.retry)}` : ''}${s.onFailure ? `   on failure: ${s.onFailure}` : ''}`);
     if (s.command) out.push(`       run:      ${show(s.command.run)}`);
     if (s.confirm) out.push(`       confirm:  ${show(s.confirm)}`);
     if (s.validate) out.push(`       validate: ${show(s.validate.run)}${s.validate.attempts > 1 ? paint.dim(` (up to ${s.validate.attempts}×, every ${formatDuration(s.validate.intervalMs)})`) : ''}`);
@@ -99,6 +99,14 @@ export function planAsText(plan: Plan, problems: string[], paint: Paint, context
     problems.forEach((problem) => out.push(`  - ${p(problem)}`));
   }
   return out.join('\n');
+}
+
+/** `3 attempts, 20s apart`; with back-off `3 attempts, 20s then ×2 (at most 1m)`; with codes `…, on exit 75, 111`. */
+function retryText(retry: PlannedRetry): string {
+  const wait = retry.backoff === undefined ? `${formatDuration(retry.delayMs)} apart` : `${formatDuration(retry.delayMs)} then ×${retry.backoff}`;
+  const cap = retry.maxDelayMs === undefined ? '' : ` (at most ${formatDuration(retry.maxDelayMs)})`;
+  const codes = retry.onExitCodes === undefined ? '' : `, on exit ${retry.onExitCodes.join(', ')}`;
+  return `${retry.attempts} attempts, ${wait}${cap}${codes}`;
 }
 
 function owner(o?: { role: string; name?: string }): string {

@@ -109,7 +109,10 @@ export function secretFilesAreFiles(ctx: RuleContext): void {
 /** Visit every duration of the runbook with its data path. */
 function forEachDuration(runbook: Runbook, visit: (value: Duration, path: DataPath) => void): void {
   const at = (value: Duration | undefined, path: DataPath) => value !== undefined && visit(value, path);
-  const retry = (spec: { delay?: Duration } | undefined, path: DataPath) => at(spec?.delay, [...path, 'delay']);
+  const retry = (spec: { delay?: Duration; max_delay?: Duration } | undefined, path: DataPath) => {
+    at(spec?.delay, [...path, 'delay']);
+    at(spec?.max_delay, [...path, 'max_delay']);
+  };
   const validation = (spec: unknown, path: DataPath) => {
     if (typeof spec !== 'object' || spec === null) return;
     const { interval, timeout } = spec as { interval?: Duration; timeout?: Duration };

@@ -109,6 +109,9 @@ export const defaultsKeys = {
 export const retryKeys = {
   attempts: 'required',
   delay: 'optional duration',
+  backoff: 'optional',
+  max_delay: 'optional duration',
+  on_exit_codes: 'optional',
 } as const satisfies KeyRules<Retry>;
 
 /** Keys of a pre-deployment check (the schema requires exactly one of `run` and `confirm`). */

@@ -9,7 +9,7 @@ import { composeVars } from './compose-vars.js';
 import { parseDuration } from './duration.js';
 import { ownValue } from './templates.js';
 import type { RunbookSource } from './source.js';
-import { isParallelGroup, type FailurePolicy, type Runbook, type Severity, type Step, type Validation } from './types.js';
+import { isParallelGroup, type FailurePolicy, type Retry, type Runbook, type Severity, type Step, type Validation } from './types.js';
 
 /** A command as planned: template text plus how to run it. */
 export interface PlannedCommand {
@@ -29,6 +29,17 @@ export interface PlannedRollback extends PlannedCommand {
   validate?: PlannedValidation;
 }
 
+/** How a command is retried: `delayMs` before the second try, growing by `backoff`, capped at `maxDelayMs`. */
+export interface PlannedRetry {
+  attempts: number;
+  delayMs: number;
+  /** Undefined: every wait is `delayMs`. */
+  backoff?: number;
+  maxDelayMs?: number;
+  /** Retry only on these exit codes (a timeout is 124); undefined: on any failure. */
+  onExitCodes?: number[];
+}
+
 export interface PlannedStep {
   id: string;
   title: string;
@@ -37,7 +48,7 @@ export interface PlannedStep {
   command?: PlannedCommand;
   confirm?: string;
   expectedMs?: number;
-  retry: { attempts: number; delayMs: number };
+  retry: PlannedRetry;
   validate?: PlannedValidation;
   rollback?: PlannedRollback;
   /** Per-step policy; undefined = the run's policy. */
@@ -67,7 +78,7 @@ export interface PlannedSmokeTest {
   owner?: { role: string; name?: string };
   command: PlannedCommand;
   severity: Severity;
-  retry: { attempts: number; delayMs: number };
+  retry: PlannedRetry;
 }
 
 export interface Plan {
@@ -91,7 +102,7 @@ export interface Plan {
 }
 
 /** Default per-command timeout when neither the step nor `defaults` sets one: none (documented). */
-const NO_RETRY = { attempts: 1, delayMs: 0 };
+const NO_RETRY: PlannedRetry = { attempts: 1, delayMs: 0 };
 
 /** Resolve a valid runbook for an environment. */
 export function resolvePlan(source: RunbookSource, runbook: Runbook, options: { environment?: string; vars?: Record<string, string>; env?: NodeJS.ProcessEnv } = {}): Plan {
@@ -112,7 +123,13 @@ export function resolvePlan(source: RunbookSource, runbook: Runbook, options: { 
     return { ...command(spec.run, { ...base, timeout: spec.timeout }), attempts: spec.attempts ?? 1, intervalMs: parseDuration(spec.interval) ?? 2000 };
   };
   const ownerOf = (role: string | undefined) => (role === undefined ? undefined : { role, name: ownValue(runbook.team ?? {}, role)?.name });
-  const retryOf = (r: { attempts: number; delay?: string | number } | undefined) => (r ? { attempts: r.attempts, delayMs: parseDuration(r.delay) ?? 0 } : undefined);
+  const retryOf = (r: Retry | undefined): PlannedRetry | undefined => r && {
+    attempts: r.attempts, delayMs: parseDuration(r.delay) ?? 0,
+    // Only the keys the runbook sets, so a plain retry plans (and prints as JSON) as it always did.
+    ...(r.backoff !== undefined && r.backoff !== 1 ? { backoff: r.backoff } : {}),
+    ...(r.max_delay !== undefined ? { maxDelayMs: parseDuration(r.max_delay) } : {}),
+    ...(r.on_exit_codes !== undefined ? { onExitCodes: [...r.on_exit_codes] } : {}),
+  };
 
   const planStep = (step: Step, group?: string): PlannedStep => {
     const rollbackSpec = typeof step.rollback === 'string' ? { run: step.rollback } : step.rollback;

@@ -124,6 +124,10 @@ function describe(error: SchemaError, data: unknown, positions: PositionIndex, f
         return make(Codes.DurationTooLong, `${label}: \`${String(value)}\` is longer than the longest duration, ${MAX_DURATION_WORDS}`, undefined, `write at most ${MAX_DURATION_TEXT}`);
       }
       return make(Codes.InvalidValue, `${label} must be at most ${String(params.limit)}, not ${String(value)}`);
+    case 'uniqueItems': {
+      const repeated = Array.isArray(value) ? value[Number(params.i)] : undefined;
+      return make(Codes.InvalidValue, `${label} lists ${JSON.stringify(repeated)} twice`, undefined, 'list each value once');
+    }
     case 'minLength':
     case 'minItems':
       return make(Codes.InvalidValue, params.limit === 1 ? `${label} must not be empty` : `${label} ${error.message ?? 'is too short'}`);

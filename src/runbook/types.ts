@@ -88,7 +88,14 @@ export interface Defaults {
 
 export interface Retry {
   attempts: number;
+  /** The wait before the second try. */
   delay?: Duration;
+  /** Each wait is this many times the one before (default 1). */
+  backoff?: number;
+  /** The longest wait, whatever `backoff` makes it. */
+  max_delay?: Duration;
+  /** Retry only on these exit codes (a timeout counts as 124); undefined: on any failure. */
+  on_exit_codes?: number[];
 }
 
 /** A pre-deployment checklist item: a command or a question. */

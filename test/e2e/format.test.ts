@@ -77,3 +77,43 @@ describe('composed variables and per-environment secrets (examples/composed.yaml
     expect(rollback.stdout).toContain('undoing 2.4-rc3 on shop.example.test');
   });
 });
+
+/** The journal's events of kind `kind`, from `golive audit export`. */
+async function exported(kind: string): Promise<Array<Record<string, unknown>>> {
+  const lines = (await golive(['audit', 'export'])).stdout.trim().split('\n');
+  return lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((event) => event.kind === kind);
+}
+
+describe('retries by exit code, with back-off (examples/retry-codes.yaml)', () => {
+  it('retries exit 75 with growing, capped waits until the step passes', async () => {
+    const started = Date.now();
+    const run = await golive(['run', 'retry-codes.yaml']);
+    const elapsed = Date.now() - started;
+    expect(run.code, both(run)).toBe(0);
+    expect(run.stdout).toContain('attempt 3: published');
+    const runId = /run (\w+): retry-codes/.exec(run.stdout)![1];
+    const waits = (await exported('step.retrying')).filter((e) => e.runId === runId).map((e) => e.delayMs);
+    expect(waits).toEqual([200, 300]);
+    // Loosely: the two waits really happened.
+    expect(elapsed).toBeGreaterThanOrEqual(500);
+  });
+
+  it('fails at once on an exit code not listed, and counts a timeout as 124', async () => {
+    writeFileSync(join(dir, 'codes.yaml'), [
+      'golive: 1', 'name: codes', 'steps:',
+      '  - id: typo', '    run: exit 3', '    retry: { attempts: 3, delay: 0.1, on_exit_codes: [75] }', '    on_failure: continue',
+      '  - id: slow', '    run: sleep 5', '    timeout: 0.3', '    retry: { attempts: 2, on_exit_codes: [124] }', '    on_failure: continue',
+      '  - id: slow-not-retried', '    run: sleep 5', '    timeout: 0.3', '    retry: { attempts: 2, on_exit_codes: [75] }', '    on_failure: continue',
+      '',
+    ].join('\n'));
+    const run = await golive(['run', 'codes.yaml']);
+    expect(run.stdout, both(run)).toContain('typo failed: exited with status 3');
+    const runId = /run (\w+): codes/.exec(run.stdout)![1];
+    const retried = (await exported('step.retrying')).filter((e) => e.runId === runId).map((e) => e.stepId);
+    expect(retried).toEqual(['slow']);
+    const failed = Object.fromEntries((await exported('step.state')).filter((e) => e.runId === runId && e.state === 'failed').map((e) => [e.stepId, e.reason]));
+    expect(failed.typo).toBe('exited with status 3 (not retried: only exit codes 75 are)');
+    expect(failed.slow).toMatch(/^timed out after .* \(after 2 attempts\)$/);
+    expect(failed['slow-not-retried']).toMatch(/^timed out after .* \(not retried: only exit codes 75 are\)$/);
+  });
+});
