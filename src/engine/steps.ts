@@ -6,6 +6,7 @@
  * known) or in doubt (forced kill: its effect is unknown).
  */
 import type { PlannedStep, PlannedValidation } from '../runbook/plan.js';
+import { conditionFalseReason, conditionHolds } from './conditions.js';
 import { confirm } from './confirm.js';
 import type { RunContext } from './context.js';
 import type { Phase } from './events.js';
@@ -18,6 +19,11 @@ export type StepOutcome = { outcome: 'succeeded' } | { outcome: 'failed'; reason
 /** Run a step to its end (including retries and validation) and record its state. */
 export async function runStep(ctx: RunContext, step: PlannedStep): Promise<StepOutcome> {
   if (ctx.interruption.requested) return { outcome: 'stopped' };
+  if (step.when !== undefined && !(await conditionHolds(ctx, step.id, step.when))) {
+    // Skipped is settled and has nothing to undo: the run goes on as after a success.
+    await ctx.setState(step.id, 'skipped', conditionFalseReason(step.when));
+    return { outcome: 'succeeded' };
+  }
   ctx.steps.set(step.id, { state: 'running' });
   if (step.confirm !== undefined || !step.command) {
     const answer = await confirm(ctx, 'confirm', step.id, step.confirm ?? step.title);

@@ -4,6 +4,7 @@
  * record an issue and go on.
  */
 import type { RunContext } from './context.js';
+import { conditionFalseReason, conditionHolds } from './conditions.js';
 import { execute } from './execute.js';
 import { notRetriedReason, retriesAfter, retryDelayMs } from './retry.js';
 
@@ -13,6 +14,10 @@ export type VerifyResult = { verdict: 'passed' } | { verdict: 'rollback'; reason
 /** Run the smoke tests in order; stop at the first that demands a rollback. */
 export async function runSmokeTests(ctx: RunContext): Promise<VerifyResult> {
   for (const test of ctx.plan.verify) {
+    if (test.when !== undefined && !(await conditionHolds(ctx, test.id, test.when))) {
+      await ctx.emit({ kind: 'warning', stepId: test.id, message: `smoke test skipped: ${conditionFalseReason(test.when)}` });
+      continue;
+    }
     let status = 'failed';
     let message: string | undefined;
     for (let attempt = 1; attempt <= test.retry.attempts; attempt++) {

@@ -21,7 +21,7 @@ export function planAsJson(plan: Plan, problems: string[], context = displayCont
   const cmd = (c?: PlannedCommand) => c && { run: displayCommand(c.run, context), cwd: displayCommand(c.cwd, context), shell: c.shell, timeoutMs: c.timeoutMs ?? null };
   const step = (s: PlannedStep) => ({
     id: s.id, title: s.title, owner: s.owner ?? null, group: s.group ?? null, command: cmd(s.command) ?? null, confirm: s.confirm ?? null,
-    expectedMs: s.expectedMs ?? null, retry: s.retry, onFailure: s.onFailure ?? null,
+    expectedMs: s.expectedMs ?? null, retry: s.retry, onFailure: s.onFailure ?? null, ...(s.when !== undefined ? { when: s.when } : {}),
     validate: s.validate ? { ...cmd(s.validate), attempts: s.validate.attempts, intervalMs: s.validate.intervalMs } : null,
     rollback: s.rollback ? { ...cmd(s.rollback), validate: cmd(s.rollback.validate) ?? null } : null,
   });
@@ -57,7 +57,7 @@ export function planAsText(plan: Plan, problems: string[], paint: Paint, context
   if (plan.checks.length) {
     out.push('', paint.bold('Pre-deployment checks (go / no-go)'));
     plan.checks.forEach((c, i) => {
-      out.push(`  ${i + 1}. ${p(c.id)}${c.blocking ? '' : paint.dim(' (non-blocking)')}${owner(c.owner)}`);
+      out.push(`  ${i + 1}. ${p(c.id)}${c.blocking ? '' : paint.dim(' (non-blocking)')}${owner(c.owner)}${c.when ? paint.dim(` (when ${p(c.when)})`) : ''}`);
       out.push(c.command ? `       run:      ${show(c.command.run)}` : `       confirm:  ${show(c.confirm ?? '')}`);
     });
   }
@@ -66,11 +66,12 @@ export function planAsText(plan: Plan, problems: string[], paint: Paint, context
   let n = 0;
   const stepLines = (s: PlannedStep, label: string) => {
     out.push(`  ${label} ${paint.bold(p(s.id))}${s.title !== s.id ? ` — ${p(s.title)}` : ''}${owner(s.owner)}`);
+    if (s.when) out.push(`       when:     ${p(s.when)}`);
     out.push(`       expected: ${formatDuration(s.expectedMs)}   timeout: ${s.command?.timeoutMs ? formatDuration(s.command.timeoutMs) : 'none'}${s.retry.attempts > 1 ? `   retry: ${retryText(s.retry)}` : ''}${s.onFailure ? `   on failure: ${s.onFailure}` : ''}`);
     if (s.command) out.push(`       run:      ${show(s.command.run)}`);
     if (s.confirm) out.push(`       confirm:  ${show(s.confirm)}`);
     if (s.validate) out.push(`       validate: ${show(s.validate.run)}${s.validate.attempts > 1 ? paint.dim(` (up to ${s.validate.attempts}×, every ${formatDuration(s.validate.intervalMs)})`) : ''}`);
-    out.push(s.rollback ? `       rollback: ${show(s.rollback.run)}` : `       rollback: ${paint.yellow(s.command ? 'none defined' : 'manual step, nothing to undo')}`);
+    out.push(s.rollback ? `       rollback: ${show(s.rollback.run)}${s.rollback.when ? paint.dim(` (when ${p(s.rollback.when)})`) : ''}` : `       rollback: ${paint.yellow(s.command ? 'none defined' : 'manual step, nothing to undo')}`);
   };
   for (const stage of plan.stages) {
     if (stage.kind === 'step') stepLines(stage.step, `${++n}.`);
@@ -83,7 +84,7 @@ export function planAsText(plan: Plan, problems: string[], paint: Paint, context
 
   if (plan.verify.length) {
     out.push('', paint.bold('Smoke tests'));
-    plan.verify.forEach((v) => out.push(`  ${p(v.id)} [${v.severity}]: ${show(v.command.run)}`));
+    plan.verify.forEach((v) => out.push(`  ${p(v.id)} [${v.severity}]: ${show(v.command.run)}${v.when ? paint.dim(` (when ${p(v.when)})`) : ''}`));
   }
   if (plan.rollbackVerify.length) {
     out.push('', paint.bold('After a rollback, verify'));

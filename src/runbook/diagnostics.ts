@@ -69,6 +69,8 @@ export const Codes = {
   UnusableSecretFile: 'E033',
   /** Variables whose values refer to each other in a cycle. */
   VarCycle: 'E034',
+  /** A `when:` condition that does not parse. */
+  BadCondition: 'E035',
   /** Warning: a timeout shorter than the step's expected duration. */
   TimeoutBelowDuration: 'W001',
   /** Warning: an unquoted value YAML read as a number that prints differently (`1.10` became 1.1). */

@@ -125,6 +125,7 @@ export const checkKeys = {
   timeout: 'optional duration',
   cwd: 'optional',
   shell: 'optional',
+  when: 'optional',
 } as const satisfies KeyRules<Check>;
 
 /** Keys of a `validate` written as an object. */
@@ -142,6 +143,7 @@ export const rollbackSpecKeys = {
   validate: 'optional',
   cwd: 'optional',
   shell: 'optional',
+  when: 'optional',
 } as const satisfies KeyRules<RollbackSpec>;
 
 /** Keys of a step (the schema requires exactly one of `run` and `confirm`). */
@@ -160,6 +162,7 @@ export const stepKeys = {
   cwd: 'optional',
   shell: 'optional',
   env: 'optional',
+  when: 'optional',
 } as const satisfies KeyRules<Step>;
 
 /** Keys of a parallel group in `steps`. */
@@ -180,6 +183,7 @@ export const smokeTestKeys = {
   retry: 'optional',
   cwd: 'optional',
   shell: 'optional',
+  when: 'optional',
 } as const satisfies KeyRules<SmokeTest>;
 
 /** Keys of the top-level `rollback` section. */

@@ -27,6 +27,8 @@ export interface PlannedValidation extends PlannedCommand {
 
 export interface PlannedRollback extends PlannedCommand {
   validate?: PlannedValidation;
+  /** Run only when this condition holds (as written; templates unrendered). */
+  when?: string;
 }
 
 /** How a command is retried: `delayMs` before the second try, growing by `backoff`, capped at `maxDelayMs`. */
@@ -57,6 +59,8 @@ export interface PlannedStep {
   env: Record<string, string>;
   /** The parallel group it belongs to. */
   group?: string;
+  /** Run only when this condition holds (as written; templates unrendered). */
+  when?: string;
 }
 
 export type PlannedStage =
@@ -70,6 +74,8 @@ export interface PlannedCheck {
   command?: PlannedCommand;
   confirm?: string;
   blocking: boolean;
+  /** Run only when this condition holds. */
+  when?: string;
 }
 
 export interface PlannedSmokeTest {
@@ -79,6 +85,8 @@ export interface PlannedSmokeTest {
   command: PlannedCommand;
   severity: Severity;
   retry: PlannedRetry;
+  /** Run only when this condition holds. */
+  when?: string;
 }
 
 export interface Plan {
@@ -145,10 +153,12 @@ export function resolvePlan(source: RunbookSource, runbook: Runbook, options: { 
       rollback: rollbackSpec && {
         ...command(rollbackSpec.run, { shell: rollbackSpec.shell ?? step.shell, cwd: rollbackSpec.cwd ?? step.cwd, timeout: rollbackSpec.timeout }),
         validate: validation(rollbackSpec.validate, { shell: rollbackSpec.shell ?? step.shell, cwd: rollbackSpec.cwd ?? step.cwd }),
+        ...(rollbackSpec.when !== undefined ? { when: rollbackSpec.when } : {}),
       },
       onFailure: step.on_failure,
       env: step.env ?? {},
       group,
+      ...(step.when !== undefined ? { when: step.when } : {}),
     };
   };
 
@@ -176,6 +186,7 @@ export function resolvePlan(source: RunbookSource, runbook: Runbook, options: { 
     checks: (runbook.checks ?? []).map((c) => ({
       id: c.id, title: c.title ?? c.confirm ?? c.id, owner: ownerOf(c.owner),
       command: c.run === undefined ? undefined : command(c.run, c), confirm: c.confirm, blocking: c.blocking ?? true,
+      ...(c.when !== undefined ? { when: c.when } : {}),
     })),
     stages: runbook.steps.map((entry): PlannedStage =>
       isParallelGroup(entry)
@@ -183,6 +194,7 @@ export function resolvePlan(source: RunbookSource, runbook: Runbook, options: { 
         : { kind: 'step', step: planStep(entry) }),
     verify: (runbook.verify ?? []).map((v) => ({
       id: v.id, title: v.title ?? v.id, owner: ownerOf(v.owner), command: command(v.run, v), severity: v.severity ?? 'critical', retry: retryOf(v.retry) ?? NO_RETRY,
+      ...(v.when !== undefined ? { when: v.when } : {}),
     })),
     rollbackVerify: (runbook.rollback?.verify ?? []).map((v, i) => ({ ...command(v.run, v), id: v.id ?? `rollback-verify-${i + 1}`, title: v.title ?? v.id ?? v.run })),
     notify: (runbook.notify ?? []).map((n) => ({ webhook: n.webhook, everyMs: parseDuration(n.every) })),

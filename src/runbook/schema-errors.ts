@@ -63,7 +63,7 @@ function describe(error: SchemaError, data: unknown, positions: PositionIndex, f
       const nestedGroup = key === 'parallel' && path.includes('parallel');
       return make(Codes.UnknownKey, `unknown key \`${key}\` in ${label}`, positions.keyAt(path, key),
         nestedGroup ? 'parallel groups do not nest: list these steps in the outer group'
-          : didYouMean(key, allowed) ?? (allowed.length ? `allowed keys: ${allowed.join(', ')}` : undefined));
+          : synonymHint(key, allowed) ?? didYouMean(key, allowed) ?? (allowed.length ? `allowed keys: ${allowed.join(', ')}` : undefined));
     }
     case 'propertyNames': {
       const key = String(params.propertyName);
@@ -137,6 +137,21 @@ function describe(error: SchemaError, data: unknown, positions: PositionIndex, f
     default:
       return make(Codes.InvalidValue, `${label} ${error.message ?? 'is not valid'}`);
   }
+}
+
+/**
+ * Keys other tools use for what golive calls differently: `if` is one edit
+ * from `id`, but means `when`. Consulted before the spelling distance.
+ */
+const SYNONYMS: Record<string, string> = {
+  if: 'when', condition: 'when', only_if: 'when', onlyIf: 'when', unless: 'when', precondition: 'when',
+  command: 'run', cmd: 'run', script: 'run', undo: 'rollback', revert: 'rollback', name: 'title',
+};
+
+function synonymHint(key: string, allowed: string[]): string | undefined {
+  const meant = Object.hasOwn(SYNONYMS, key) ? SYNONYMS[key] : undefined;
+  if (meant === undefined || !allowed.includes(meant)) return undefined;
+  return key === 'unless' ? 'did you mean `when`? (write the condition negated: `when: "!(…)"`)' : `did you mean \`${meant}\`?`;
 }
 
 const DURATION_HINT = 'write 90s, 15m, 1h30m, or a number of seconds';

@@ -89,15 +89,16 @@ export function missingEnvReferences(plan: Plan, env: NodeJS.ProcessEnv = proces
 function templateStrings(plan: Plan): string[] {
   const out: string[] = [];
   const add = (c?: { run: string; cwd: string }) => c && out.push(c.run, c.cwd);
-  for (const check of plan.checks) { add(check.command); if (check.confirm) out.push(check.confirm); }
+  for (const check of plan.checks) { add(check.command); if (check.confirm) out.push(check.confirm); out.push(check.when ?? ''); }
   for (const stage of plan.stages) {
     for (const step of stage.kind === 'step' ? [stage.step] : stage.members) {
       add(step.command); add(step.validate); add(step.rollback); add(step.rollback?.validate);
       if (step.confirm) out.push(step.confirm);
+      out.push(step.when ?? '', step.rollback?.when ?? '');
       out.push(...Object.values(step.env));
     }
   }
-  plan.verify.forEach((v) => add(v.command));
+  plan.verify.forEach((v) => { add(v.command); out.push(v.when ?? ''); });
   plan.rollbackVerify.forEach(add);
   plan.notify.forEach((n) => out.push(n.webhook));
   out.push(...Object.values(plan.varTemplates));

@@ -103,6 +103,8 @@ export interface Check {
   id: string;
   title?: string;
   owner?: string;
+  /** Run only when this condition holds (runbook/condition.ts); otherwise recorded as skipped. */
+  when?: string;
   run?: string;
   confirm?: string;
   /** A failing non-blocking check gives CONDITIONAL GO instead of NO-GO. */
@@ -127,6 +129,8 @@ export type RollbackAction = string | RollbackSpec;
 
 export interface RollbackSpec {
   run: string;
+  /** Run only when this condition holds (runbook/condition.ts); otherwise recorded as skipped. */
+  when?: string;
   timeout?: Duration;
   validate?: Validation;
   cwd?: string;
@@ -137,6 +141,8 @@ export interface Step {
   id: string;
   title?: string;
   owner?: string;
+  /** Run only when this condition holds (runbook/condition.ts); otherwise recorded as skipped. */
+  when?: string;
   /** The command. Exactly one of `run` and `confirm`. */
   run?: string;
   /** A manual step: the question put to the operator. */
@@ -166,6 +172,8 @@ export interface SmokeTest {
   id: string;
   title?: string;
   owner?: string;
+  /** Run only when this condition holds (runbook/condition.ts); otherwise recorded as skipped. */
+  when?: string;
   run: string;
   severity?: Severity;
   timeout?: Duration;

@@ -117,3 +117,38 @@ describe('retries by exit code, with back-off (examples/retry-codes.yaml)', () =
     expect(failed['slow-not-retried']).toMatch(/^timed out after .* \(not retried: only exit codes 75 are\)$/);
   });
 });
+
+describe('conditions (examples/conditions.yaml)', () => {
+  it('skips a production-only step in uat, records why, shows it in show and the report, and leaves it out of the rollback', async () => {
+    const run = await golive(['run', 'conditions.yaml', '--env', 'uat']);
+    expect(run.code, both(run)).toBe(0);
+    expect(run.stdout).toContain('test data loaded');
+    expect(run.stdout).not.toContain('announcement sent');
+    const runId = /run (\w+): conditions/.exec(run.stdout)![1];
+    const reason = "condition false: {{ environment }} == 'production' && {{ steps.migrate.outputs.changed }} != 'no'";
+    expect(await shownSteps('conditions')).toMatchObject({ announce: { state: 'skipped' }, 'seed-test-data': { state: 'succeeded' } });
+    const show = await golive(['show', runId]);
+    expect(show.stdout, both(show)).toContain(`announce  skipped — ${reason}`);
+    expect(show.stdout).toContain("change-approved: check skipped: condition false: {{ environment }} == 'production'");
+    const report = await golive(['report', runId, '--format', 'json']);
+    expect(report.stdout, both(report)).toContain(JSON.stringify(reason).slice(1, -1));
+    const rollback = await golive(['rollback', runId]);
+    expect(rollback.code, both(rollback)).toBe(0);
+    expect(rollback.stdout).toContain('schema restored');
+    expect(rollback.stdout).toContain('test data removed');
+    expect(rollback.stdout).not.toContain('announcement withdrawn');
+  });
+
+  it('runs a rollback only when its condition holds, and records the one it skipped as having nothing to undo', async () => {
+    writeFileSync(join(dir, 'undo-if.yaml'), [
+      'golive: 1', 'name: undo-if', 'steps:',
+      '  - id: migrate', '    run: echo "changed=no" >> "$GOLIVE_OUTPUT"',
+      '    rollback: { run: echo "schema restored", when: "{{ steps.migrate.outputs.changed }} == \'yes\'" }',
+      '  - id: broken', '    run: exit 1', '    on_failure: rollback', '',
+    ].join('\n'));
+    const run = await golive(['run', 'undo-if.yaml']);
+    expect(run.code, both(run)).toBe(1);
+    expect(run.stdout).not.toContain('schema restored');
+    expect(run.stdout).toContain("migrate: rolled-back — nothing to undo: condition false: {{ steps.migrate.outputs.changed }} == 'yes'");
+  });
+});
