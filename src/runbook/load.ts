@@ -11,6 +11,7 @@ import { schemaDiagnostics } from './schema-errors.js';
 import { validateAgainstSchema } from './schema-validator.js';
 import { readRunbookSource, sourceFromText, type RunbookSource } from './source.js';
 import type { Runbook } from './types.js';
+import { wellShapedPart } from './well-shaped.js';
 
 /** Alias expansions allowed before a document counts as a "billion laughs" attack. */
 const MAX_ALIAS_COUNT = 100;
@@ -100,11 +101,17 @@ function loadRunbookSource(source: RunbookSource, options: LoadOptions, checkSec
     return done([{ file, line: start.line, col: start.col, severity: 'error', code: Codes.NotAMapping, message: `the runbook must be a map of keys (golive, name, steps, …), not ${Array.isArray(data) ? 'a list' : 'a single value'}` }]);
   }
 
+  const ruleOptions = { ...options, secretFilesDir: checkSecretFiles ? source.dir : undefined };
   const schemaErrors = validateAgainstSchema(data);
-  if (schemaErrors.length > 0) return done(schemaDiagnostics(schemaErrors, data, positions, file));
+  if (schemaErrors.length > 0) {
+    // Every problem at once: the rules also run on the parts whose shape is right.
+    const wellShaped = wellShapedPart(data, schemaErrors, validateAgainstSchema);
+    const ruleDiagnostics = wellShaped === undefined ? [] : checkRules(wellShaped as Runbook, positions, file, ruleOptions);
+    return done([...schemaDiagnostics(schemaErrors, data, positions, file), ...ruleDiagnostics]);
+  }
 
   const runbook = data as Runbook;
-  return done(checkRules(runbook, positions, file, { ...options, secretFilesDir: checkSecretFiles ? source.dir : undefined }), runbook);
+  return done(checkRules(runbook, positions, file, ruleOptions), runbook);
 }
 
 /** Aliases (`*name`) with no anchor (`&name`) before them; yaml would only throw on the first, without a position. */
