@@ -139,6 +139,17 @@ describe('conditions (examples/conditions.yaml)', () => {
     expect(rollback.stdout).not.toContain('announcement withdrawn');
   });
 
+  it('shows every condition in plan and --dry-run, executing nothing', async () => {
+    const dry = await golive(['run', 'conditions.yaml', '--env', 'production', '--dry-run']);
+    expect(dry.code, both(dry)).toBe(0);
+    expect(dry.stdout).toContain("when:     {{ environment }} == 'production' && {{ steps.migrate.outputs.changed }} != 'no'");
+    expect(dry.stdout).toContain("change-approved (when {{ environment }} == 'production')");
+    expect(dry.stdout).toContain("(when {{ steps.migrate.outputs.changed }} == 'yes')");
+    expect(dry.stdout).not.toContain('│ schema migrated');
+    const plan = JSON.parse((await golive(['plan', 'conditions.yaml', '--env', 'uat', '--json'])).stdout) as { steps: Array<{ id: string; when?: string }> };
+    expect(plan.steps.find((s) => s.id === 'seed-test-data')?.when).toBe("{{ vars.seed }} && {{ environment }} in ['uat', 'staging']");
+  });
+
   it('runs a rollback only when its condition holds, and records the one it skipped as having nothing to undo', async () => {
     writeFileSync(join(dir, 'undo-if.yaml'), [
       'golive: 1', 'name: undo-if', 'steps:',
