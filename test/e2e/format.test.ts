@@ -163,3 +163,14 @@ describe('conditions (examples/conditions.yaml)', () => {
     expect(run.stdout).toContain("migrate: rolled-back — nothing to undo: condition false: {{ steps.migrate.outputs.changed }} == 'yes'");
   });
 });
+
+describe('line endings', () => {
+  it('reads a runbook saved with old Mac OS line endings (CR alone) as lines, and runs it', async () => {
+    writeFileSync(join(dir, 'mac.yaml'), 'golive: 1\rname: mac\rsteps:\r  - id: hello\r    run: echo "hello from CR"\r');
+    const validate = await golive(['validate', 'mac.yaml']);
+    expect(validate.stdout, both(validate)).toContain('✔ mac.yaml is valid');
+    const run = await golive(['run', 'mac.yaml']);
+    expect(run.code, both(run)).toBe(0);
+    expect(run.stdout).toContain('hello from CR');
+  });
+});
