@@ -63,7 +63,7 @@ function describe(error: SchemaError, data: unknown, positions: PositionIndex, f
       const nestedGroup = key === 'parallel' && path.includes('parallel');
       return make(Codes.UnknownKey, `unknown key \`${key}\` in ${label}`, positions.keyAt(path, key),
         nestedGroup ? 'parallel groups do not nest: list these steps in the outer group'
-          : synonymHint(key, allowed) ?? didYouMean(key, allowed) ?? (allowed.length ? `allowed keys: ${allowed.join(', ')}` : undefined));
+          : synonymHint(key, allowed) ?? (Object.hasOwn(SYNONYMS, key) ? undefined : didYouMean(key, allowed)) ?? (allowed.length ? `allowed keys: ${allowed.join(', ')}` : undefined));
     }
     case 'propertyNames': {
       const key = String(params.propertyName);

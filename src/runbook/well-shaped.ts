@@ -18,8 +18,9 @@ import type { SchemaError } from './schema-validator.js';
 type Json = Record<string, unknown> | unknown[];
 
 /** Neutral values for required keys of list entities, by key. */
-const STAND_INS: Record<string, (index: string | number) => unknown> = {
-  id: (index) => `invalid-id-${String(index)}`,
+const STAND_INS: Record<string, (entity: DataPath) => unknown> = {
+  // The entity's whole path, so two stand-ins (e.g. members of two groups) never share an id.
+  id: (entity) => `invalid-id-${entity.join('-')}`,
   run: () => 'true',
   env: () => 'GOLIVE_UNSET',
   attempts: () => 1,
@@ -89,7 +90,7 @@ function repair(copy: Record<string, unknown>, errors: SchemaError[]): Record<st
       const key = String(error.params.missingProperty);
       const standIn = STAND_INS[key];
       if (standIn === undefined) return undefined;
-      entity[key] = standIn(path[depth - 1]!);
+      entity[key] = standIn(path.slice(0, depth));
       continue;
     }
     return undefined;

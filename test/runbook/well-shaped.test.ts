@@ -14,7 +14,7 @@ describe('wellShapedPart', () => {
   it('cuts a bad field out of its step and stands in for a missing id, keeping every index', () => {
     const data = { golive: 1, name: 'x', steps: [{ id: 'a', run: 'true', timeout: 'soon' }, { parallel: [{ id: 'b', run: 'true' }] }, { id: 'c.d', run: 'true' }] };
     const repaired = wellShapedPart(data, validateAgainstSchema(data), validateAgainstSchema) as typeof data;
-    expect(repaired.steps).toEqual([{ id: 'a', run: 'true' }, { id: 'invalid-id-1', parallel: [{ id: 'b', run: 'true' }] }, { id: 'invalid-id-2', run: 'true' }]);
+    expect(repaired.steps).toEqual([{ id: 'a', run: 'true' }, { id: 'invalid-id-steps-1', parallel: [{ id: 'b', run: 'true' }] }, { id: 'invalid-id-steps-2', run: 'true' }]);
     expect(validateAgainstSchema(repaired)).toEqual([]);
     expect(data.steps[0]).toHaveProperty('timeout'); // the original is untouched
   });

@@ -47,3 +47,11 @@ describe('numbers YAML changed', () => {
     ]);
   });
 });
+
+describe('did you mean, for keys other tools use', () => {
+  const hint = (text: string) => loadRunbookText('runbook.yaml', text).diagnostics.map((d) => d.hint);
+  it('suggests `when` for `if`, never `id`, and lists the keys where no condition can go', () => {
+    expect(hint('golive: 1\nname: demo\nsteps: [{ id: a, run: "true", if: "{{ environment }} == \'x\'" }]\n')).toEqual(['did you mean `when`?']);
+    expect(hint('golive: 1\nname: demo\nsteps: [{ id: g, if: x, parallel: [{ id: a, run: "true" }] }]\n')).toEqual(['allowed keys: id, title, parallel']);
+  });
+});
