@@ -23,15 +23,15 @@ export function planAsJson(plan: Plan, problems: string[], context = displayCont
     id: s.id, title: s.title, owner: s.owner ?? null, group: s.group ?? null, command: cmd(s.command) ?? null, confirm: s.confirm ?? null,
     expectedMs: s.expectedMs ?? null, retry: s.retry, onFailure: s.onFailure ?? null, ...(s.when !== undefined ? { when: s.when } : {}),
     validate: s.validate ? { ...cmd(s.validate), attempts: s.validate.attempts, intervalMs: s.validate.intervalMs } : null,
-    rollback: s.rollback ? { ...cmd(s.rollback), validate: cmd(s.rollback.validate) ?? null } : null,
+    rollback: s.rollback ? { ...cmd(s.rollback), validate: cmd(s.rollback.validate) ?? null, ...(s.rollback.when !== undefined ? { when: s.rollback.when } : {}) } : null,
   });
   return {
     runbook: { name: plan.runbook.name, version: plan.runbook.version ?? null, path: plan.source.file, sha256: plan.source.sha256 },
     environment: plan.environment ?? null, protected: plan.protected, change: plan.change ?? null,
     window: plan.window ? { start: plan.runbook.window?.start, end: plan.runbook.window?.end } : null,
-    checks: plan.checks.map((c) => ({ id: c.id, title: c.title, blocking: c.blocking, command: cmd(c.command) ?? null, confirm: c.confirm ?? null })),
+    checks: plan.checks.map((c) => ({ id: c.id, title: c.title, blocking: c.blocking, command: cmd(c.command) ?? null, confirm: c.confirm ?? null, ...(c.when !== undefined ? { when: c.when } : {}) })),
     steps: planSteps(plan).map(step),
-    verify: plan.verify.map((v) => ({ id: v.id, title: v.title, severity: v.severity, command: cmd(v.command) })),
+    verify: plan.verify.map((v) => ({ id: v.id, title: v.title, severity: v.severity, command: cmd(v.command), ...(v.when !== undefined ? { when: v.when } : {}) })),
     rollbackVerify: plan.rollbackVerify.map((v) => ({ id: v.id, command: cmd(v) })),
     expectedTotalMs: expectedTotalMs(plan),
     withoutRollback: planSteps(plan).filter((s) => !s.rollback && s.command).map((s) => s.id),

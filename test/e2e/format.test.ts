@@ -146,8 +146,10 @@ describe('conditions (examples/conditions.yaml)', () => {
     expect(dry.stdout).toContain("change-approved (when {{ environment }} == 'production')");
     expect(dry.stdout).toContain("(when {{ steps.migrate.outputs.changed }} == 'yes')");
     expect(dry.stdout).not.toContain('│ schema migrated');
-    const plan = JSON.parse((await golive(['plan', 'conditions.yaml', '--env', 'uat', '--json'])).stdout) as { steps: Array<{ id: string; when?: string }> };
+    const plan = JSON.parse((await golive(['plan', 'conditions.yaml', '--env', 'uat', '--json'])).stdout) as { checks: Array<{ when?: string }>; steps: Array<{ id: string; when?: string; rollback: { when?: string } | null }> };
     expect(plan.steps.find((s) => s.id === 'seed-test-data')?.when).toBe("{{ vars.seed }} && {{ environment }} in ['uat', 'staging']");
+    expect(plan.checks[0]?.when).toBe("{{ environment }} == 'production'");
+    expect(plan.steps.find((s) => s.id === 'migrate')?.rollback?.when).toBe("{{ steps.migrate.outputs.changed }} == 'yes'");
   });
 
   it('runs a rollback only when its condition holds, and records the one it skipped as having nothing to undo', async () => {
