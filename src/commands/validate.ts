@@ -6,6 +6,9 @@ import { printable } from '../output/printable.js';
 import type { Diagnostic } from '../runbook/diagnostics.js';
 import { loadRunbookFile } from '../runbook/load.js';
 
+/** Problems printed with their code frame; past this, a count (a terminal cannot show 10,000 usefully; --json has every one). */
+const MAX_SHOWN_DIAGNOSTICS = 200;
+
 export interface ValidateOptions {
   env?: string;
   json?: boolean;
@@ -32,7 +35,9 @@ export async function validateCommand(files: string[], options: ValidateOptions)
   if (options.json) {
     process.stdout.write(`${JSON.stringify(diagnosticsAsJson(all), null, 2)}\n`);
   } else {
-    if (all.length > 0) process.stdout.write(`${formatDiagnostics(all, texts, paint)}\n\n`);
+    const shown = all.slice(0, MAX_SHOWN_DIAGNOSTICS);
+    if (shown.length > 0) process.stdout.write(`${formatDiagnostics(shown, texts, paint)}\n\n`);
+    if (all.length > shown.length) process.stdout.write(`… and ${all.length - shown.length} more (all of them: golive validate --json)\n\n`);
     process.stdout.write(`${summaries.join('\n')}\n`);
   }
   return failed ? ExitCode.Usage : ExitCode.Ok;

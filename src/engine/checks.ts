@@ -3,6 +3,7 @@
  * passes, CONDITIONAL GO when only non-blocking checks failed (each reason
  * recorded), NO-GO when a blocking check failed.
  */
+import { conditionFalseReason, conditionHolds } from './conditions.js';
 import { confirm } from './confirm.js';
 import type { RunContext } from './context.js';
 import { execute } from './execute.js';
@@ -23,6 +24,11 @@ export async function runChecklist(ctx: RunContext): Promise<ChecklistResult> {
   const minorFailures: string[] = [];
   for (const check of ctx.plan.checks) {
     if (ctx.interruption.requested) return { decision: 'NO-GO', reasons: ['interrupted'], interrupted: true };
+    if (check.when !== undefined && !(await conditionHolds(ctx, check.id, check.when))) {
+      // Not run, so neither passed nor failed: recorded, and left out of the decision.
+      await ctx.emit({ kind: 'warning', stepId: check.id, message: `check skipped: ${conditionFalseReason(check.when)}` });
+      continue;
+    }
     let passed: boolean;
     let reason: string | undefined;
     if (check.command) {

@@ -8,6 +8,7 @@
  */
 import type { PlannedStep } from '../runbook/plan.js';
 import { planSteps } from '../runbook/plan.js';
+import { conditionFalseReason, conditionHolds } from './conditions.js';
 import type { RunContext, StepRecord } from './context.js';
 import { execute } from './execute.js';
 import { resolveRollbackInDoubt } from './resume.js';
@@ -83,6 +84,10 @@ export async function performRollback(ctx: RunContext, reason: string): Promise<
       if (ctx.interruption.requested) { interrupted = true; break; }
       if (verdict === 'done') continue;
       if (verdict === 'stop') { inDoubt.push(step.id); break; }
+    }
+    if (rollback.when !== undefined && !(await conditionHolds(ctx, step.id, rollback.when))) {
+      await ctx.setState(step.id, 'rolled-back', `nothing to undo: ${conditionFalseReason(rollback.when)}`);
+      continue;
     }
     const run = await execute(ctx, {
       phase: 'rollback', stepId: step.id, title: `Roll back: ${step.title}`, owner: step.owner?.role, group: step.group,

@@ -1,14 +1,17 @@
 /**
- * One step: a manual confirmation, or a command with retries, each attempt
- * followed by its validation (polled until it passes). A step whose attempt
+ * One step: a manual confirmation, or a command with retries (by exit code
+ * and with back-off: retry.ts), each attempt followed by its validation
+ * (polled until it passes). A step whose attempt
  * is stopped by an interrupt is recorded as failed (graceful stop: its end is
  * known) or in doubt (forced kill: its effect is unknown).
  */
 import type { PlannedStep, PlannedValidation } from '../runbook/plan.js';
+import { conditionFalseReason, conditionHolds } from './conditions.js';
 import { confirm } from './confirm.js';
 import type { RunContext } from './context.js';
 import type { Phase } from './events.js';
 import { execute } from './execute.js';
+import { notRetriedReason, retriesAfter, retryDelayMs } from './retry.js';
 
 /** How a step ended. */
 export type StepOutcome = { outcome: 'succeeded' } | { outcome: 'failed'; reason: string } | { outcome: 'stopped' };
@@ -16,6 +19,11 @@ export type StepOutcome = { outcome: 'succeeded' } | { outcome: 'failed'; reason
 /** Run a step to its end (including retries and validation) and record its state. */
 export async function runStep(ctx: RunContext, step: PlannedStep): Promise<StepOutcome> {
   if (ctx.interruption.requested) return { outcome: 'stopped' };
+  if (step.when !== undefined && !(await conditionHolds(ctx, step.id, step.when))) {
+    // Skipped is settled and has nothing to undo: the run goes on as after a success.
+    await ctx.setState(step.id, 'skipped', conditionFalseReason(step.when));
+    return { outcome: 'succeeded' };
+  }
   ctx.steps.set(step.id, { state: 'running' });
   if (step.confirm !== undefined || !step.command) {
     const answer = await confirm(ctx, 'confirm', step.id, step.confirm ?? step.title);
@@ -28,7 +36,7 @@ export async function runStep(ctx: RunContext, step: PlannedStep): Promise<StepO
     return { outcome: 'failed', reason: answer.reason ?? 'not confirmed' };
   }
 
-  const { attempts, delayMs } = step.retry;
+  const { attempts } = step.retry;
   let reason = '';
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const run = await execute(ctx, {
@@ -49,7 +57,14 @@ export async function runStep(ctx: RunContext, step: PlannedStep): Promise<StepO
     } else {
       reason = run.message ?? 'failed';
     }
+    // A validation failure has no exit code of the step's own: `on_exit_codes` does not retry it.
+    if (attempt < attempts && !retriesAfter(step.retry, run.status === 'passed' ? undefined : run)) {
+      const final = `${reason} (${notRetriedReason(step.retry)})`;
+      await ctx.setState(step.id, 'failed', final);
+      return { outcome: 'failed', reason: final };
+    }
     if (attempt < attempts) {
+      const delayMs = retryDelayMs(step.retry, attempt);
       await ctx.emit({ kind: 'step.retrying', phase: 'step', stepId: step.id, nextAttempt: attempt + 1, delayMs });
       await ctx.ports.clock.sleep(delayMs, ctx.interruption.controller.signal);
       if (ctx.interruption.requested) return stopped(ctx, step.id, true);

@@ -4,7 +4,9 @@
  * record an issue and go on.
  */
 import type { RunContext } from './context.js';
+import { conditionFalseReason, conditionHolds } from './conditions.js';
 import { execute } from './execute.js';
+import { notRetriedReason, retriesAfter, retryDelayMs } from './retry.js';
 
 /** What the smoke tests concluded. */
 export type VerifyResult = { verdict: 'passed' } | { verdict: 'rollback'; reason: string } | { verdict: 'abort'; reason: string } | { verdict: 'interrupted' };
@@ -12,6 +14,10 @@ export type VerifyResult = { verdict: 'passed' } | { verdict: 'rollback'; reason
 /** Run the smoke tests in order; stop at the first that demands a rollback. */
 export async function runSmokeTests(ctx: RunContext): Promise<VerifyResult> {
   for (const test of ctx.plan.verify) {
+    if (test.when !== undefined && !(await conditionHolds(ctx, test.id, test.when))) {
+      await ctx.emit({ kind: 'warning', stepId: test.id, message: `smoke test skipped: ${conditionFalseReason(test.when)}` });
+      continue;
+    }
     let status = 'failed';
     let message: string | undefined;
     for (let attempt = 1; attempt <= test.retry.attempts; attempt++) {
@@ -19,9 +25,14 @@ export async function runSmokeTests(ctx: RunContext): Promise<VerifyResult> {
       status = run.status;
       message = run.message;
       if (status === 'passed' || status === 'stopped' || status === 'not-started') break;
+      if (attempt < test.retry.attempts && !retriesAfter(test.retry, run)) {
+        message = `${message ?? 'failed'} (${notRetriedReason(test.retry)})`;
+        break;
+      }
       if (attempt < test.retry.attempts) {
-        await ctx.emit({ kind: 'step.retrying', phase: 'verify', stepId: test.id, nextAttempt: attempt + 1, delayMs: test.retry.delayMs });
-        await ctx.ports.clock.sleep(test.retry.delayMs, ctx.interruption.controller.signal);
+        const delayMs = retryDelayMs(test.retry, attempt);
+        await ctx.emit({ kind: 'step.retrying', phase: 'verify', stepId: test.id, nextAttempt: attempt + 1, delayMs });
+        await ctx.ports.clock.sleep(delayMs, ctx.interruption.controller.signal);
       }
     }
     if (status === 'stopped' || status === 'not-started' || ctx.interruption.requested) return { verdict: 'interrupted' };

@@ -5,19 +5,24 @@ import { printable } from './printable.js';
 
 /** Format diagnostics with a code frame from each file's text (when known); file names, messages and lines are escaped. */
 export function formatDiagnostics(list: Diagnostic[], texts: Map<string, string>, paint: Paint): string {
+  // Each file is split into lines once, not once per problem: 10,000 problems in a 2 MiB file stay fast.
+  const linesOf = new Map<string, string[]>();
   return list.map((d) => {
     const severity = d.severity === 'error' ? paint.red('error') : paint.yellow('warning');
     const lines = [`${paint.bold(`${printable(d.file)}:${d.line}:${d.col}`)} ${severity} ${paint.dim(d.code)} ${printable(d.message)}`];
     const text = texts.get(d.file);
-    if (text !== undefined) lines.push(...codeFrame(text, d.line, d.col, paint));
+    if (text !== undefined) {
+      if (!linesOf.has(d.file)) linesOf.set(d.file, text.split(/\r?\n/));
+      lines.push(...codeFrame(linesOf.get(d.file)!, d.line, d.col, paint));
+    }
     if (d.hint) lines.push(`  ${paint.cyan('hint:')} ${printable(d.hint)}`);
     return lines.join('\n');
   }).join('\n');
 }
 
 /** The offending line, one line of context before it, and a caret under the column. */
-function codeFrame(text: string, line: number, col: number, paint: Paint): string[] {
-  const all = text.split(/\r?\n/);
+export function codeFrame(text: string | string[], line: number, col: number, paint: Paint): string[] {
+  const all = typeof text === 'string' ? text.split(/\r?\n/) : text;
   if (line < 1 || line > all.length || (all.length === 1 && all[0] === '')) return [];
   const first = Math.max(1, line - 1);
   const width = String(line).length;

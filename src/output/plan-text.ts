@@ -2,7 +2,7 @@
 import type { Paint } from './paint.js';
 import { printable as p, printableLines } from './printable.js';
 import { formatDuration } from '../runbook/duration.js';
-import { expectedTotalMs, planSteps, type Plan, type PlannedCommand, type PlannedStep } from '../runbook/plan.js';
+import { expectedTotalMs, planSteps, type Plan, type PlannedCommand, type PlannedRetry, type PlannedStep } from '../runbook/plan.js';
 import { renderTemplate, type TemplateContext } from '../runbook/templates.js';
 
 /** How the plan shows values it cannot know yet: secrets as ***, outputs and run id as placeholders. */
@@ -21,17 +21,17 @@ export function planAsJson(plan: Plan, problems: string[], context = displayCont
   const cmd = (c?: PlannedCommand) => c && { run: displayCommand(c.run, context), cwd: displayCommand(c.cwd, context), shell: c.shell, timeoutMs: c.timeoutMs ?? null };
   const step = (s: PlannedStep) => ({
     id: s.id, title: s.title, owner: s.owner ?? null, group: s.group ?? null, command: cmd(s.command) ?? null, confirm: s.confirm ?? null,
-    expectedMs: s.expectedMs ?? null, retry: s.retry, onFailure: s.onFailure ?? null,
+    expectedMs: s.expectedMs ?? null, retry: s.retry, onFailure: s.onFailure ?? null, ...(s.when !== undefined ? { when: s.when } : {}),
     validate: s.validate ? { ...cmd(s.validate), attempts: s.validate.attempts, intervalMs: s.validate.intervalMs } : null,
-    rollback: s.rollback ? { ...cmd(s.rollback), validate: cmd(s.rollback.validate) ?? null } : null,
+    rollback: s.rollback ? { ...cmd(s.rollback), validate: cmd(s.rollback.validate) ?? null, ...(s.rollback.when !== undefined ? { when: s.rollback.when } : {}) } : null,
   });
   return {
     runbook: { name: plan.runbook.name, version: plan.runbook.version ?? null, path: plan.source.file, sha256: plan.source.sha256 },
     environment: plan.environment ?? null, protected: plan.protected, change: plan.change ?? null,
     window: plan.window ? { start: plan.runbook.window?.start, end: plan.runbook.window?.end } : null,
-    checks: plan.checks.map((c) => ({ id: c.id, title: c.title, blocking: c.blocking, command: cmd(c.command) ?? null, confirm: c.confirm ?? null })),
+    checks: plan.checks.map((c) => ({ id: c.id, title: c.title, blocking: c.blocking, command: cmd(c.command) ?? null, confirm: c.confirm ?? null, ...(c.when !== undefined ? { when: c.when } : {}) })),
     steps: planSteps(plan).map(step),
-    verify: plan.verify.map((v) => ({ id: v.id, title: v.title, severity: v.severity, command: cmd(v.command) })),
+    verify: plan.verify.map((v) => ({ id: v.id, title: v.title, severity: v.severity, command: cmd(v.command), ...(v.when !== undefined ? { when: v.when } : {}) })),
     rollbackVerify: plan.rollbackVerify.map((v) => ({ id: v.id, command: cmd(v) })),
     expectedTotalMs: expectedTotalMs(plan),
     withoutRollback: planSteps(plan).filter((s) => !s.rollback && s.command).map((s) => s.id),
@@ -57,7 +57,7 @@ export function planAsText(plan: Plan, problems: string[], paint: Paint, context
   if (plan.checks.length) {
     out.push('', paint.bold('Pre-deployment checks (go / no-go)'));
     plan.checks.forEach((c, i) => {
-      out.push(`  ${i + 1}. ${p(c.id)}${c.blocking ? '' : paint.dim(' (non-blocking)')}${owner(c.owner)}`);
+      out.push(`  ${i + 1}. ${p(c.id)}${c.blocking ? '' : paint.dim(' (non-blocking)')}${owner(c.owner)}${c.when ? paint.dim(` (when ${p(c.when)})`) : ''}`);
       out.push(c.command ? `       run:      ${show(c.command.run)}` : `       confirm:  ${show(c.confirm ?? '')}`);
     });
   }
@@ -66,11 +66,12 @@ export function planAsText(plan: Plan, problems: string[], paint: Paint, context
   let n = 0;
   const stepLines = (s: PlannedStep, label: string) => {
     out.push(`  ${label} ${paint.bold(p(s.id))}${s.title !== s.id ? ` — ${p(s.title)}` : ''}${owner(s.owner)}`);
-    out.push(`       expected: ${formatDuration(s.expectedMs)}   timeout: ${s.command?.timeoutMs ? formatDuration(s.command.timeoutMs) : 'none'}${s.retry.attempts > 1 ? `   retry: ${s.retry.attempts} attempts, ${formatDuration(s.retry.delayMs)} apart` : ''}${s.onFailure ? `   on failure: ${s.onFailure}` : ''}`);
+    if (s.when) out.push(`       when:     ${p(s.when)}`);
+    out.push(`       expected: ${formatDuration(s.expectedMs)}   timeout: ${s.command?.timeoutMs ? formatDuration(s.command.timeoutMs) : 'none'}${s.retry.attempts > 1 ? `   retry: ${retryText(s.retry)}` : ''}${s.onFailure ? `   on failure: ${s.onFailure}` : ''}`);
     if (s.command) out.push(`       run:      ${show(s.command.run)}`);
     if (s.confirm) out.push(`       confirm:  ${show(s.confirm)}`);
     if (s.validate) out.push(`       validate: ${show(s.validate.run)}${s.validate.attempts > 1 ? paint.dim(` (up to ${s.validate.attempts}×, every ${formatDuration(s.validate.intervalMs)})`) : ''}`);
-    out.push(s.rollback ? `       rollback: ${show(s.rollback.run)}` : `       rollback: ${paint.yellow(s.command ? 'none defined' : 'manual step, nothing to undo')}`);
+    out.push(s.rollback ? `       rollback: ${show(s.rollback.run)}${s.rollback.when ? paint.dim(` (when ${p(s.rollback.when)})`) : ''}` : `       rollback: ${paint.yellow(s.command ? 'none defined' : 'manual step, nothing to undo')}`);
   };
   for (const stage of plan.stages) {
     if (stage.kind === 'step') stepLines(stage.step, `${++n}.`);
@@ -83,7 +84,7 @@ export function planAsText(plan: Plan, problems: string[], paint: Paint, context
 
   if (plan.verify.length) {
     out.push('', paint.bold('Smoke tests'));
-    plan.verify.forEach((v) => { out.push(`  ${p(v.id)} [${v.severity}]: ${show(v.command.run)}`); });
+    plan.verify.forEach((v) => { out.push(`  ${p(v.id)} [${v.severity}]: ${show(v.command.run)}${v.when ? paint.dim(` (when ${p(v.when)})`) : ''}`); });
   }
   if (plan.rollbackVerify.length) {
     out.push('', paint.bold('After a rollback, verify'));
@@ -99,6 +100,14 @@ export function planAsText(plan: Plan, problems: string[], paint: Paint, context
     problems.forEach((problem) => { out.push(`  - ${p(problem)}`); });
   }
   return out.join('\n');
+}
+
+/** `3 attempts, 20s apart`; with back-off `3 attempts, 20s then ×2 (at most 1m)`; with codes `…, on exit 75, 111`. */
+function retryText(retry: PlannedRetry): string {
+  const wait = retry.backoff === undefined ? `${formatDuration(retry.delayMs)} apart` : `${formatDuration(retry.delayMs)} then ×${retry.backoff}`;
+  const cap = retry.maxDelayMs === undefined ? '' : ` (at most ${formatDuration(retry.maxDelayMs)})`;
+  const codes = retry.onExitCodes === undefined ? '' : `, on exit ${retry.onExitCodes.join(', ')}`;
+  return `${retry.attempts} attempts, ${wait}${cap}${codes}`;
 }
 
 function owner(o?: { role: string; name?: string }): string {

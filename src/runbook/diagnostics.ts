@@ -67,8 +67,14 @@ export const Codes = {
   IdTooLong: 'E032',
   /** A secret `file:` that is a directory, FIFO, device or socket, or larger than 64 KiB. */
   UnusableSecretFile: 'E033',
+  /** Variables whose values refer to each other in a cycle. */
+  VarCycle: 'E034',
+  /** A `when:` condition that does not parse. */
+  BadCondition: 'E035',
   /** Warning: a timeout shorter than the step's expected duration. */
   TimeoutBelowDuration: 'W001',
+  /** Warning: an unquoted value YAML read as a number that prints differently (`1.10` became 1.1). */
+  NumberChangedByYaml: 'W002',
 } as const;
 
 export type DiagnosticCode = (typeof Codes)[keyof typeof Codes];

@@ -96,16 +96,23 @@ export function secretFilesAreFiles(ctx: RuleContext): void {
   const dir = ctx.secretFilesDir;
   if (dir === undefined) return;
   for (const [name, source] of Object.entries(ctx.runbook.secrets ?? {})) {
-    if (source.file === undefined) continue;
-    const problem = secretFileKindProblem(resolve(dir, source.file));
-    if (problem) ctx.report({ path: ['secrets', name, 'file'], code: Codes.UnusableSecretFile, message: `secret ${name}: \`${source.file}\` ${problem}`, hint: 'point `file:` at a regular file holding only the secret' });
+    for (const key of ['file', 'env_file'] as const) {
+      const file = source[key];
+      // A path chosen per environment is looked at when the run reads it, before anything executes.
+      if (file === undefined || file.includes('{{')) continue;
+      const problem = secretFileKindProblem(resolve(dir, file));
+      if (problem) ctx.report({ path: ['secrets', name, key], code: Codes.UnusableSecretFile, message: `secret ${name}: \`${file}\` ${problem}`, hint: `point \`${key}:\` at a regular file holding only the secret${key === 'env_file' ? 's' : ''}` });
+    }
   }
 }
 
 /** Visit every duration of the runbook with its data path. */
 function forEachDuration(runbook: Runbook, visit: (value: Duration, path: DataPath) => void): void {
   const at = (value: Duration | undefined, path: DataPath) => value !== undefined && visit(value, path);
-  const retry = (spec: { delay?: Duration } | undefined, path: DataPath) => at(spec?.delay, [...path, 'delay']);
+  const retry = (spec: { delay?: Duration; max_delay?: Duration } | undefined, path: DataPath) => {
+    at(spec?.delay, [...path, 'delay']);
+    at(spec?.max_delay, [...path, 'max_delay']);
+  };
   const validation = (spec: unknown, path: DataPath) => {
     if (typeof spec !== 'object' || spec === null) return;
     const { interval, timeout } = spec as { interval?: Duration; timeout?: Duration };

@@ -3,7 +3,7 @@
  * against the JSON Schema, then run the semantic rules. Every problem is a
  * diagnostic with `file:line:col`; nothing here throws on bad input.
  */
-import { LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { Codes, sortDiagnostics, type Diagnostic } from './diagnostics.js';
 import { PositionIndex } from './positions.js';
 import { checkRules } from './rules.js';
@@ -11,6 +11,7 @@ import { schemaDiagnostics } from './schema-errors.js';
 import { validateAgainstSchema } from './schema-validator.js';
 import { readRunbookSource, sourceFromText, type RunbookSource } from './source.js';
 import type { Runbook } from './types.js';
+import { wellShapedPart } from './well-shaped.js';
 
 /** Alias expansions allowed before a document counts as a "billion laughs" attack. */
 const MAX_ALIAS_COUNT = 100;
@@ -47,7 +48,8 @@ export function loadRunbookText(file: string, text: string, options: LoadOptions
 function loadRunbookSource(source: RunbookSource, options: LoadOptions, checkSecretFiles: boolean): LoadResult {
   const file = source.file;
   const lineCounter = new LineCounter();
-  const doc = parseDocument(source.text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
+  // `merge: true`: `<<: *defaults` merge keys (YAML 1.1) are how runbooks share step settings.
+  const doc = parseDocument(source.text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error', merge: true });
   const positions = new PositionIndex(doc, lineCounter, source.text);
   const done = (diagnostics: Diagnostic[], runbook?: Runbook): LoadResult => {
     const sorted = sortDiagnostics(diagnostics);
@@ -71,6 +73,14 @@ function loadRunbookSource(source: RunbookSource, options: LoadOptions, checkSec
     return done(diagnostics);
   }
 
+  const unknownAliases = unresolvedAliases(doc);
+  if (unknownAliases.length > 0) {
+    return done(unknownAliases.map(({ name, offset }) => {
+      const where = positions.at(offset);
+      return { file, line: where.line, col: where.col, severity: 'error', code: Codes.Syntax, message: `unknown alias \`${name}\``, hint: `mark the value to reuse with \`&${name}\` before this line (an anchor must come before its aliases)` };
+    }));
+  }
+
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -91,11 +101,28 @@ function loadRunbookSource(source: RunbookSource, options: LoadOptions, checkSec
     return done([{ file, line: start.line, col: start.col, severity: 'error', code: Codes.NotAMapping, message: `the runbook must be a map of keys (golive, name, steps, …), not ${Array.isArray(data) ? 'a list' : 'a single value'}` }]);
   }
 
+  const ruleOptions = { ...options, secretFilesDir: checkSecretFiles ? source.dir : undefined };
   const schemaErrors = validateAgainstSchema(data);
-  if (schemaErrors.length > 0) return done(schemaDiagnostics(schemaErrors, data, positions, file));
+  if (schemaErrors.length > 0) {
+    // Every problem at once: the rules also run on the parts whose shape is right.
+    const wellShaped = wellShapedPart(data, schemaErrors, validateAgainstSchema);
+    const ruleDiagnostics = wellShaped === undefined ? [] : checkRules(wellShaped as Runbook, positions, file, ruleOptions);
+    return done([...schemaDiagnostics(schemaErrors, data, positions, file), ...ruleDiagnostics]);
+  }
 
   const runbook = data as Runbook;
-  return done(checkRules(runbook, positions, file, { ...options, secretFilesDir: checkSecretFiles ? source.dir : undefined }), runbook);
+  return done(checkRules(runbook, positions, file, ruleOptions), runbook);
+}
+
+/** Aliases (`*name`) with no anchor (`&name`) before them; yaml would only throw on the first, without a position. */
+function unresolvedAliases(doc: Document): Array<{ name: string; offset: number }> {
+  const found: Array<{ name: string; offset: number }> = [];
+  visit(doc, {
+    Alias(_key, node) {
+      if (node.resolve(doc) === undefined) found.push({ name: node.source, offset: (node as Node).range?.[0] ?? 0 });
+    },
+  });
+  return found;
 }
 
 /**

@@ -89,10 +89,12 @@ const environmentKeys = {
   protected: 'optional',
 } as const satisfies KeyRules<Environment>;
 
-/** Keys of an entry of `secrets` (the schema requires exactly one of them). */
-const secretSourceKeys = {
+/** Keys of an entry of `secrets` (the schema requires exactly one of `env`, `file` and `env_file`). */
+export const secretSourceKeys = {
   env: 'optional',
   file: 'optional',
+  env_file: 'optional',
+  key: 'optional',
 } as const satisfies KeyRules<SecretSource>;
 
 /** Keys of `defaults`. */
@@ -108,6 +110,9 @@ const defaultsKeys = {
 const retryKeys = {
   attempts: 'required',
   delay: 'optional duration',
+  backoff: 'optional',
+  max_delay: 'optional duration',
+  on_exit_codes: 'optional',
 } as const satisfies KeyRules<Retry>;
 
 /** Keys of a pre-deployment check (the schema requires exactly one of `run` and `confirm`). */
@@ -121,6 +126,7 @@ const checkKeys = {
   timeout: 'optional duration',
   cwd: 'optional',
   shell: 'optional',
+  when: 'optional',
 } as const satisfies KeyRules<Check>;
 
 /** Keys of a `validate` written as an object. */
@@ -138,6 +144,7 @@ const rollbackSpecKeys = {
   validate: 'optional',
   cwd: 'optional',
   shell: 'optional',
+  when: 'optional',
 } as const satisfies KeyRules<RollbackSpec>;
 
 /** Keys of a step (the schema requires exactly one of `run` and `confirm`). */
@@ -156,6 +163,7 @@ const stepKeys = {
   cwd: 'optional',
   shell: 'optional',
   env: 'optional',
+  when: 'optional',
 } as const satisfies KeyRules<Step>;
 
 /** Keys of a parallel group in `steps`. */
@@ -176,6 +184,7 @@ const smokeTestKeys = {
   retry: 'optional',
   cwd: 'optional',
   shell: 'optional',
+  when: 'optional',
 } as const satisfies KeyRules<SmokeTest>;
 
 /** Keys of the top-level `rollback` section. */

@@ -5,10 +5,11 @@
  * command runs, when earlier steps' outputs exist.
  */
 import { isAbsolute, resolve } from 'node:path';
+import { composeVars } from './compose-vars.js';
 import { parseDuration } from './duration.js';
 import { ownValue } from './templates.js';
 import type { RunbookSource } from './source.js';
-import { isParallelGroup, type FailurePolicy, type Runbook, type Severity, type Step, type Validation } from './types.js';
+import { isParallelGroup, type FailurePolicy, type Retry, type Runbook, type Severity, type Step, type Validation } from './types.js';
 
 /** A command as planned: template text plus how to run it. */
 export interface PlannedCommand {
@@ -26,6 +27,19 @@ export interface PlannedValidation extends PlannedCommand {
 
 export interface PlannedRollback extends PlannedCommand {
   validate?: PlannedValidation;
+  /** Run only when this condition holds (as written; templates unrendered). */
+  when?: string;
+}
+
+/** How a command is retried: `delayMs` before the second try, growing by `backoff`, capped at `maxDelayMs`. */
+export interface PlannedRetry {
+  attempts: number;
+  delayMs: number;
+  /** Undefined: every wait is `delayMs`. */
+  backoff?: number;
+  maxDelayMs?: number;
+  /** Retry only on these exit codes (a timeout is 124); undefined: on any failure. */
+  onExitCodes?: number[];
 }
 
 export interface PlannedStep {
@@ -36,7 +50,7 @@ export interface PlannedStep {
   command?: PlannedCommand;
   confirm?: string;
   expectedMs?: number;
-  retry: { attempts: number; delayMs: number };
+  retry: PlannedRetry;
   validate?: PlannedValidation;
   rollback?: PlannedRollback;
   /** Per-step policy; undefined = the run's policy. */
@@ -45,6 +59,8 @@ export interface PlannedStep {
   env: Record<string, string>;
   /** The parallel group it belongs to. */
   group?: string;
+  /** Run only when this condition holds (as written; templates unrendered). */
+  when?: string;
 }
 
 export type PlannedStage =
@@ -58,6 +74,8 @@ export interface PlannedCheck {
   command?: PlannedCommand;
   confirm?: string;
   blocking: boolean;
+  /** Run only when this condition holds. */
+  when?: string;
 }
 
 export interface PlannedSmokeTest {
@@ -66,7 +84,9 @@ export interface PlannedSmokeTest {
   owner?: { role: string; name?: string };
   command: PlannedCommand;
   severity: Severity;
-  retry: { attempts: number; delayMs: number };
+  retry: PlannedRetry;
+  /** Run only when this condition holds. */
+  when?: string;
 }
 
 export interface Plan {
@@ -76,8 +96,10 @@ export interface Plan {
   protected: boolean;
   window?: { start: Date; end: Date };
   change?: string;
-  /** Top-level vars, then the environment's, then `--var` (strings: they become environment variables). */
+  /** Top-level vars, then the environment's, then `--var` (strings: they become environment variables); composed vars resolved. */
   vars: Record<string, string>;
+  /** The text as written of each var composed from templates (`{{ vars.x }}/api`), for the plan and the unset-`env` check. */
+  varTemplates: Record<string, string>;
   /** Runbook-wide failure policy: `defaults.on_failure`, else the runbook's top-level `on_failure`; undefined = the interactive default. */
   onFailure?: FailurePolicy;
   checks: PlannedCheck[];
@@ -88,10 +110,10 @@ export interface Plan {
 }
 
 /** Default per-command timeout when neither the step nor `defaults` sets one: none (documented). */
-const NO_RETRY = { attempts: 1, delayMs: 0 };
+const NO_RETRY: PlannedRetry = { attempts: 1, delayMs: 0 };
 
 /** Resolve a valid runbook for an environment. */
-export function resolvePlan(source: RunbookSource, runbook: Runbook, options: { environment?: string; vars?: Record<string, string> } = {}): Plan {
+export function resolvePlan(source: RunbookSource, runbook: Runbook, options: { environment?: string; vars?: Record<string, string>; env?: NodeJS.ProcessEnv } = {}): Plan {
   const defaults = runbook.defaults ?? {};
   const env = options.environment ? ownValue(runbook.environments ?? {}, options.environment) : undefined;
   const shell = defaults.shell ?? 'bash';
@@ -109,7 +131,13 @@ export function resolvePlan(source: RunbookSource, runbook: Runbook, options: { 
     return { ...command(spec.run, { ...base, timeout: spec.timeout }), attempts: spec.attempts ?? 1, intervalMs: parseDuration(spec.interval) ?? 2000 };
   };
   const ownerOf = (role: string | undefined) => (role === undefined ? undefined : { role, name: ownValue(runbook.team ?? {}, role)?.name });
-  const retryOf = (r: { attempts: number; delay?: string | number } | undefined) => (r ? { attempts: r.attempts, delayMs: parseDuration(r.delay) ?? 0 } : undefined);
+  const retryOf = (r: Retry | undefined): PlannedRetry | undefined => r && {
+    attempts: r.attempts, delayMs: parseDuration(r.delay) ?? 0,
+    // Only the keys the runbook sets, so a plain retry plans (and prints as JSON) as it always did.
+    ...(r.backoff !== undefined && r.backoff !== 1 ? { backoff: r.backoff } : {}),
+    ...(r.max_delay !== undefined ? { maxDelayMs: parseDuration(r.max_delay) } : {}),
+    ...(r.on_exit_codes !== undefined ? { onExitCodes: [...r.on_exit_codes] } : {}),
+  };
 
   const planStep = (step: Step, group?: string): PlannedStep => {
     const rollbackSpec = typeof step.rollback === 'string' ? { run: step.rollback } : step.rollback;
@@ -125,18 +153,25 @@ export function resolvePlan(source: RunbookSource, runbook: Runbook, options: { 
       rollback: rollbackSpec && {
         ...command(rollbackSpec.run, { shell: rollbackSpec.shell ?? step.shell, cwd: rollbackSpec.cwd ?? step.cwd, timeout: rollbackSpec.timeout }),
         validate: validation(rollbackSpec.validate, { shell: rollbackSpec.shell ?? step.shell, cwd: rollbackSpec.cwd ?? step.cwd }),
+        ...(rollbackSpec.when !== undefined ? { when: rollbackSpec.when } : {}),
       },
       onFailure: step.on_failure,
       env: step.env ?? {},
       group,
+      ...(step.when !== undefined ? { when: step.when } : {}),
     };
   };
 
   // A null prototype: variable names are the user's, and `__proto__` must stay a plain key.
-  const vars: Record<string, string> = Object.create(null);
+  const written: Record<string, string> = Object.create(null);
   for (const source of [runbook.vars, env?.vars, options.vars]) {
-    for (const [k, v] of Object.entries(source ?? {})) vars[k] = String(v);
+    for (const [k, v] of Object.entries(source ?? {})) written[k] = String(v);
   }
+  const literal = new Set(Object.keys(options.vars ?? {}));
+  // `{{ env.X }}` in a var reads the operator's environment, as commands do.
+  const vars = composeVars(written, literal, { environment: options.environment ?? '', env: options.env ?? process.env });
+  const varTemplates: Record<string, string> = Object.create(null);
+  for (const [name, text] of Object.entries(written)) if (!literal.has(name) && text.includes('{{')) varTemplates[name] = text;
 
   return {
     source,
@@ -146,10 +181,12 @@ export function resolvePlan(source: RunbookSource, runbook: Runbook, options: { 
     window: runbook.window && { start: new Date(runbook.window.start), end: new Date(runbook.window.end) },
     change: runbook.change,
     vars,
+    varTemplates,
     onFailure: defaults.on_failure ?? runbook.on_failure,
     checks: (runbook.checks ?? []).map((c) => ({
       id: c.id, title: c.title ?? c.confirm ?? c.id, owner: ownerOf(c.owner),
       command: c.run === undefined ? undefined : command(c.run, c), confirm: c.confirm, blocking: c.blocking ?? true,
+      ...(c.when !== undefined ? { when: c.when } : {}),
     })),
     stages: runbook.steps.map((entry): PlannedStage =>
       isParallelGroup(entry)
@@ -157,6 +194,7 @@ export function resolvePlan(source: RunbookSource, runbook: Runbook, options: { 
         : { kind: 'step', step: planStep(entry) }),
     verify: (runbook.verify ?? []).map((v) => ({
       id: v.id, title: v.title ?? v.id, owner: ownerOf(v.owner), command: command(v.run, v), severity: v.severity ?? 'critical', retry: retryOf(v.retry) ?? NO_RETRY,
+      ...(v.when !== undefined ? { when: v.when } : {}),
     })),
     rollbackVerify: (runbook.rollback?.verify ?? []).map((v, i) => ({ ...command(v.run, v), id: v.id ?? `rollback-verify-${i + 1}`, title: v.title ?? v.id ?? v.run })),
     notify: (runbook.notify ?? []).map((n) => ({ webhook: n.webhook, everyMs: parseDuration(n.every) })),

@@ -72,6 +72,20 @@ export class PositionIndex {
     return this.at(index >= 0 ? node.range[0] + index : node.range[0]);
   }
 
+  /**
+   * Where character `offset` of the string value at `path` is in the file:
+   * exact for plain and quoted one-line values (the usual way to write a
+   * condition), the value's start for block scalars.
+   */
+  offsetIn(path: DataPath, offset: number): Position {
+    const node = this.node(path);
+    if (!node?.range) return { line: 1, col: 1 };
+    if (!isScalar(node)) return this.at(node.range[0]);
+    const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE';
+    const inline = quoted || node.type === 'PLAIN' || node.type === undefined;
+    return this.at(inline ? node.range[0] + (quoted ? 1 : 0) + offset : node.range[0]);
+  }
+
   /** The source text of the node at `path` (trimmed), for YAML-trap hints. */
   sourceOf(path: DataPath): string {
     const node = this.node(path);

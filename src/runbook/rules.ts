@@ -10,6 +10,9 @@ import { durationsFitTimers, idsFitFileNames, secretFilesAreFiles, valuesCanBeSp
 import { didYouMean } from './suggest.js';
 import { scanTemplate } from './templates.js';
 import { isParallelGroup, type Runbook, type Step } from './types.js';
+import { secretPathsComposeFromKnownNames, varsComposeFromKnownNames, varsHaveNoCycles } from './var-rules.js';
+import { conditionsParse } from './condition-rules.js';
+import { numbersKeepTheirText } from './yaml-rules.js';
 
 /** What a rule sees and how it reports. */
 export interface RuleContext {
@@ -21,7 +24,7 @@ export interface RuleContext {
   extraVars: string[];
   /** The runbook's directory when its secret `file:` sources should be looked at (a file on disk, not a stored snapshot). */
   secretFilesDir?: string;
-  report(problem: { path: DataPath; code: DiagnosticCode; message: string; hint?: string; severity?: Severity; at?: 'value' | 'key' | { needle: string; occurrence?: number } }): void;
+  report(problem: { path: DataPath; code: DiagnosticCode; message: string; hint?: string; severity?: Severity; at?: 'value' | 'key' | { needle: string; occurrence?: number } | { offset: number } }): void;
 }
 
 export type Rule = (ctx: RuleContext) => void;
@@ -29,7 +32,8 @@ export type Rule = (ctx: RuleContext) => void;
 /** Every rule, in the order they are documented. */
 const rules: Rule[] = [
   uniqueIds, stepsPresent, knownEnvironment, ownersInTeam, windowIsOrdered, timeoutsCoverDurations, templatesResolve, noPromptsInParallel,
-  durationsFitTimers, idsFitFileNames, valuesCanBeSpawned, secretFilesAreFiles,
+  durationsFitTimers, idsFitFileNames, valuesCanBeSpawned, secretFilesAreFiles, numbersKeepTheirText,
+  varsComposeFromKnownNames, varsHaveNoCycles, secretPathsComposeFromKnownNames, conditionsParse,
 ];
 
 /** Run all rules and collect their diagnostics. */
@@ -38,7 +42,7 @@ export function checkRules(runbook: Runbook, positions: PositionIndex, file: str
   const ctx: RuleContext = {
     runbook, positions, environment: options.environment, extraVars: options.extraVars ?? [], secretFilesDir: options.secretFilesDir,
     report({ path, code, message, hint, severity = 'error', at = 'value' }) {
-      const where = at === 'key' ? positions.keyOf(path) : at === 'value' ? positions.valueAt(path) : positions.within(path, at.needle, at.occurrence);
+      const where = at === 'key' ? positions.keyOf(path) : at === 'value' ? positions.valueAt(path) : 'offset' in at ? positions.offsetIn(path, at.offset) : positions.within(path, at.needle, at.occurrence);
       found.push({ file, line: where.line, col: where.col, severity, code, message, hint });
     },
   };
@@ -207,7 +211,7 @@ export function templatesResolve(ctx: RuleContext): void {
 
   const none = new Set<string>();
   runbook.checks?.forEach((c, i) => {
-    for (const key of ['run', 'confirm', 'cwd'] as const) checkString(c[key], ['checks', i, key], none, `check \`${c.id}\``);
+    for (const key of ['run', 'confirm', 'cwd', 'when'] as const) checkString(c[key], ['checks', i, key], none, `check \`${c.id}\``);
   });
   const earlier = new Set<string>();
   runbook.steps.forEach((entry, i) => {
@@ -216,7 +220,7 @@ export function templatesResolve(ctx: RuleContext): void {
     for (const [step] of members) earlier.add(step.id);
   });
   runbook.verify?.forEach((v, i) => {
-    for (const key of ['run', 'cwd'] as const) checkString(v[key], ['verify', i, key], allStepIds, `smoke test \`${v.id}\``);
+    for (const key of ['run', 'cwd', 'when'] as const) checkString(v[key], ['verify', i, key], allStepIds, `smoke test \`${v.id}\``);
   });
   runbook.rollback?.verify?.forEach((v, i) => {
     for (const key of ['run', 'cwd'] as const) checkString(v[key], ['rollback', 'verify', i, key], allStepIds, 'rollback.verify');
@@ -240,7 +244,7 @@ function checkStep(step: Step, path: DataPath, earlier: Set<string>, checkString
   const where = `step \`${step.id}\``;
   // Not a copy of `earlier`: copying it for every step made validation quadratic in the number of steps.
   const own: StepIds = { has: (id) => id === step.id || earlier.has(id) };
-  for (const key of ['run', 'confirm', 'cwd'] as const) checkString(step[key], [...path, key], earlier, where);
+  for (const key of ['run', 'confirm', 'cwd', 'when'] as const) checkString(step[key], [...path, key], earlier, where);
   for (const [name, value] of Object.entries(step.env ?? {})) checkString(value, [...path, 'env', name], earlier, where);
   const validate = step.validate;
   if (typeof validate === 'string') checkString(validate, [...path, 'validate'], own, where);
@@ -250,6 +254,7 @@ function checkStep(step: Step, path: DataPath, earlier: Set<string>, checkString
   else if (rollback) {
     checkString(rollback.run, [...path, 'rollback', 'run'], own, where);
     checkString(rollback.cwd, [...path, 'rollback', 'cwd'], own, where);
+    checkString(rollback.when, [...path, 'rollback', 'when'], own, where);
     const rv = rollback.validate;
     if (typeof rv === 'string') checkString(rv, [...path, 'rollback', 'validate'], own, where);
     else if (rv) checkString(rv.run, [...path, 'rollback', 'validate', 'run'], own, where);
@@ -257,7 +262,7 @@ function checkStep(step: Step, path: DataPath, earlier: Set<string>, checkString
 }
 
 /** Visit every executable step (parallel members included) with its data path. */
-function forEachStep(runbook: Runbook, visit: (step: Step, path: DataPath) => void): void {
+export function forEachStep(runbook: Runbook, visit: (step: Step, path: DataPath) => void): void {
   runbook.steps.forEach((entry, i) => {
     if (isParallelGroup(entry)) entry.parallel.forEach((member, j) => { visit(member, ['steps', i, 'parallel', j]); });
     else visit(entry, ['steps', i]);

@@ -14,7 +14,7 @@ import { didYouMean } from './suggest.js';
 const UMBRELLA = new Set(['if', 'then', 'else', 'allOf', 'anyOf', 'oneOf']);
 
 /** Decode an ajv `instancePath` (a JSON Pointer) into data path segments. */
-function decodePointer(pointer: string): DataPath {
+export function decodePointer(pointer: string): DataPath {
   if (pointer === '') return [];
   return pointer
     .slice(1)
@@ -63,7 +63,7 @@ function describe(error: SchemaError, data: unknown, positions: PositionIndex, f
       const nestedGroup = key === 'parallel' && path.includes('parallel');
       return make(Codes.UnknownKey, `unknown key \`${key}\` in ${label}`, positions.keyAt(path, key),
         nestedGroup ? 'parallel groups do not nest: list these steps in the outer group'
-          : didYouMean(key, allowed) ?? (allowed.length ? `allowed keys: ${allowed.join(', ')}` : undefined));
+          : synonymHint(key, allowed) ?? (Object.hasOwn(SYNONYMS, key) ? undefined : didYouMean(key, allowed)) ?? (allowed.length ? `allowed keys: ${allowed.join(', ')}` : undefined));
     }
     case 'propertyNames': {
       const key = String(params.propertyName);
@@ -75,22 +75,25 @@ function describe(error: SchemaError, data: unknown, positions: PositionIndex, f
       return make(Codes.UnknownKey, `invalid key in ${label}: ${error.message ?? 'not allowed'}`);
     case 'required': {
       const key = String(params.missingProperty);
-      const other = EXCLUSIVE[key];
-      // The `else` branch of an "exactly one of" pair: either key would do.
-      if (other && error.schemaPath.startsWith('#/else/')) {
-        return make(Codes.MissingKey, `${label} needs \`${key}\` or \`${other}\``, undefined, EXCLUSIVE_HINT[key]);
+      const group = exclusiveGroup(key);
+      // The `else` branch of an "exactly one of" group: any of its keys would do.
+      if (group && error.schemaPath.startsWith('#/else/')) {
+        return make(Codes.MissingKey, `${label} needs ${orList(group)}`, undefined, EXCLUSIVE_HINT[key]);
       }
       return make(Codes.MissingKey, `${label} is missing the required key \`${key}\``);
     }
     case 'false schema': {
-      // The `then` branch of an "exactly one of" pair forbids the other key.
+      // The `then` branch of an "exactly one of" group forbids the other keys.
       const key = String(path[path.length - 1]);
-      const other = EXCLUSIVE[key] ?? key;
-      return make(Codes.Schema, `${pathLabel(path.slice(0, -1))} has both \`${key}\` and \`${other}\`: keep one`, positions.keyOf(path), EXCLUSIVE_HINT[key]);
+      const parentPath = path.slice(0, -1);
+      if (key === 'key') return make(Codes.Schema, `${pathLabel(parentPath)}: \`key\` names a line of an \`env_file\`, and there is none`, positions.keyOf(path), 'add `env_file:`, or remove `key`');
+      const present = Object.keys((valueAt(data, parentPath) as object | null) ?? {});
+      const other = exclusiveGroup(key)?.find((candidate) => candidate !== key && present.includes(candidate)) ?? key;
+      return make(Codes.Schema, `${pathLabel(parentPath)} has both \`${key}\` and \`${other}\`: keep one`, positions.keyOf(path), EXCLUSIVE_HINT[key]);
     }
     case 'type':
       return make(Codes.WrongType, `${label} must be ${article(String(params.type))}, not ${typeName(value)}`, undefined,
-        String(params.type).split(',').includes('string') ? yamlTrapHint(path, value, positions) : undefined);
+        String(params.type).split(',').includes('string') ? yamlTrapHint(path, value, positions) : shapeHint(path, value));
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map(String);
       return make(Codes.InvalidValue, `${label} must be one of ${allowed.join(', ')}`, undefined,
@@ -121,6 +124,10 @@ function describe(error: SchemaError, data: unknown, positions: PositionIndex, f
         return make(Codes.DurationTooLong, `${label}: \`${String(value)}\` is longer than the longest duration, ${MAX_DURATION_WORDS}`, undefined, `write at most ${MAX_DURATION_TEXT}`);
       }
       return make(Codes.InvalidValue, `${label} must be at most ${String(params.limit)}, not ${String(value)}`);
+    case 'uniqueItems': {
+      const repeated = Array.isArray(value) ? value[Number(params.i)] : undefined;
+      return make(Codes.InvalidValue, `${label} lists ${JSON.stringify(repeated)} twice`, undefined, 'list each value once');
+    }
     case 'minLength':
     case 'minItems':
       return make(Codes.InvalidValue, params.limit === 1 ? `${label} must not be empty` : `${label} ${error.message ?? 'is too short'}`);
@@ -132,16 +139,44 @@ function describe(error: SchemaError, data: unknown, positions: PositionIndex, f
   }
 }
 
+/**
+ * Keys other tools use for what golive calls differently: `if` is one edit
+ * from `id`, but means `when`. Consulted before the spelling distance.
+ */
+const SYNONYMS: Record<string, string> = {
+  if: 'when', condition: 'when', only_if: 'when', onlyIf: 'when', unless: 'when', precondition: 'when',
+  command: 'run', cmd: 'run', script: 'run', undo: 'rollback', revert: 'rollback', name: 'title',
+};
+
+function synonymHint(key: string, allowed: string[]): string | undefined {
+  const meant = Object.hasOwn(SYNONYMS, key) ? SYNONYMS[key] : undefined;
+  if (meant === undefined || !allowed.includes(meant)) return undefined;
+  return key === 'unless' ? 'did you mean `when`? (write the condition negated: `when: "!(…)"`)' : `did you mean \`${meant}\`?`;
+}
+
 const DURATION_HINT = 'write 90s, 15m, 1h30m, or a number of seconds';
 
-/** Pairs of keys of which exactly one must be present (the schema's if/then/else). */
-const EXCLUSIVE: Record<string, string> = { run: 'confirm', env: 'file' };
+/** Groups of keys of which exactly one must be present (the schema's if/then/else). */
+const EXCLUSIVE: string[][] = [['run', 'confirm'], ['env', 'file', 'env_file']];
+
+function exclusiveGroup(key: string): string[] | undefined {
+  return EXCLUSIVE.find((group) => group.includes(key));
+}
+
+/** `a` or `b`; `a` or `b` (or `c`): the keys added later come last, so the common choice reads first. */
+function orList(keys: string[]): string {
+  const [first, second, ...more] = keys.map((key) => `\`${key}\``);
+  return `${first} or ${second}${more.length ? ` (or ${more.join(', ')})` : ''}`;
+}
+
+const SECRET_SOURCE_HINT = 'a secret comes from an environment variable (`env`) or a file (`file`), or from a line of a dotenv file (`env_file`)';
 
 const EXCLUSIVE_HINT: Record<string, string> = {
   run: '`run` is a command, `confirm` a question for the operator',
   confirm: '`run` is a command, `confirm` a question for the operator',
-  env: 'a secret comes from an environment variable (`env`) or a file (`file`)',
-  file: 'a secret comes from an environment variable (`env`) or a file (`file`)',
+  env: SECRET_SOURCE_HINT,
+  file: SECRET_SOURCE_HINT,
+  env_file: SECRET_SOURCE_HINT,
 };
 
 /** Patterns of the schema, in words: [schema path, what it is, how to write one]. */
@@ -158,6 +193,12 @@ const PATTERN_RULES: Array<[RegExp, string, string]> = [
 function isNestedGroupNoise(error: SchemaError, all: SchemaError[]): boolean {
   return error.keyword === 'required' && error.params.missingProperty === 'run' &&
     all.some((other) => other.instancePath === error.instancePath && other.keyword === 'additionalProperties' && other.params.additionalProperty === 'parallel');
+}
+
+/** A number where a map is expected: show the map it was probably meant to be (`retry: 2`). */
+function shapeHint(path: DataPath, value: unknown): string | undefined {
+  if (path[path.length - 1] === 'retry' && typeof value === 'number') return `write \`retry: { attempts: ${value} }\` (add \`delay: 20s\` to wait between tries)`;
+  return undefined;
 }
 
 /** YAML reads `run: {{ x }}` as a map and `true` or `42` as a boolean or number: say so where text was expected. */

@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { envValueProblem } from './limits.js';
 import { planSteps, type Plan } from './plan.js';
+import { dotenvValue } from './dotenv.js';
 import { readSecretFile } from './secret-file.js';
 import { ownValue, renderTemplate, scanTemplate, type TemplateContext } from './templates.js';
 
@@ -15,7 +16,7 @@ export interface ResolvedSecrets {
   problems: string[];
 }
 
-/** Read every declared secret from its source (`env:` or `file:`, relative to the runbook). */
+/** Read every declared secret from its source (`env:`, or `file:` / `env_file:` relative to the runbook, chosen per environment by their templates). */
 export function resolveSecrets(plan: Plan, env: NodeJS.ProcessEnv = process.env): ResolvedSecrets {
   const values: Record<string, string> = Object.create(null); // secret names are the user's
   const problems: string[] = [];
@@ -25,11 +26,20 @@ export function resolveSecrets(plan: Plan, env: NodeJS.ProcessEnv = process.env)
       if (value === undefined || value === '') problems.push(`secret ${name}: environment variable ${source.env} is not set`);
       else values[name] = value;
     } else if (source.file !== undefined) {
-      const path = resolve(plan.source.dir, source.file);
+      const path = resolve(plan.source.dir, sourcePath(source.file, plan, env));
       const read = readSecretFile(path);
       if ('problem' in read) problems.push(`secret ${name}: file ${path} ${read.problem}`);
       else if (read.value === '') problems.push(`secret ${name}: file ${path} is empty`);
       else values[name] = read.value;
+    } else if (source.env_file !== undefined) {
+      const path = resolve(plan.source.dir, sourcePath(source.env_file, plan, env));
+      const key = source.key ?? name;
+      const read = readSecretFile(path);
+      const value = 'problem' in read ? undefined : dotenvValue(read.value, key);
+      if ('problem' in read) problems.push(`secret ${name}: env_file ${path} ${read.problem}`);
+      else if (value === undefined) problems.push(`secret ${name}: env_file ${path} has no line ${key}=…`);
+      else if (value === '') problems.push(`secret ${name}: ${key} in env_file ${path} is empty`);
+      else values[name] = value;
     }
   }
   for (const [name, value] of Object.entries(values)) {
@@ -38,6 +48,11 @@ export function resolveSecrets(plan: Plan, env: NodeJS.ProcessEnv = process.env)
   }
   problems.push(...renderedEnvProblems(plan, values, env));
   return { values, problems };
+}
+
+/** A secret's `file:` or `env_file:` for this plan's environment (`secrets/{{ environment }}.txt`). */
+function sourcePath(template: string, plan: Plan, env: NodeJS.ProcessEnv): string {
+  return renderTemplate(template, { vars: plan.vars, env, secrets: {}, outputs: {}, runId: '', environment: plan.environment ?? '' });
 }
 
 /**
@@ -74,16 +89,19 @@ export function missingEnvReferences(plan: Plan, env: NodeJS.ProcessEnv = proces
 function templateStrings(plan: Plan): string[] {
   const out: string[] = [];
   const add = (c?: { run: string; cwd: string }) => c && out.push(c.run, c.cwd);
-  for (const check of plan.checks) { add(check.command); if (check.confirm) out.push(check.confirm); }
+  for (const check of plan.checks) { add(check.command); if (check.confirm) out.push(check.confirm); out.push(check.when ?? ''); }
   for (const stage of plan.stages) {
     for (const step of stage.kind === 'step' ? [stage.step] : stage.members) {
       add(step.command); add(step.validate); add(step.rollback); add(step.rollback?.validate);
       if (step.confirm) out.push(step.confirm);
+      out.push(step.when ?? '', step.rollback?.when ?? '');
       out.push(...Object.values(step.env));
     }
   }
-  plan.verify.forEach((v) => { add(v.command); });
+  plan.verify.forEach((v) => { add(v.command); out.push(v.when ?? ''); });
   plan.rollbackVerify.forEach(add);
   plan.notify.forEach((n) => { out.push(n.webhook); });
+  out.push(...Object.values(plan.varTemplates));
+  for (const source of Object.values(plan.runbook.secrets ?? {})) out.push(source.file ?? '', source.env_file ?? '');
   return out;
 }

@@ -56,6 +56,8 @@ export function readRunbookSource(file: string): RunbookSource | Diagnostic {
     return problem('is not valid UTF-8 text', 'save the runbook as UTF-8');
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  // Old Mac OS line endings (CR alone): YAML tools read the file as one line. Read them as line breaks.
+  if (text.includes('\r') && !text.includes('\n')) text = text.replace(/\r/g, '\n');
   // The hash is of the text as stored in the journal, so the snapshot verifies byte for byte.
   const sha256 = createHash('sha256').update(text).digest('hex');
   return { file, absolutePath, dir: dirname(absolutePath), text, sha256 };

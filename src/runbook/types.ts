@@ -68,10 +68,14 @@ export interface Environment {
   protected?: boolean;
 }
 
-/** Where a secret's value comes from: exactly one of `env` or `file`. */
+/** Where a secret's value comes from: exactly one of `env`, `file` or `env_file`. */
 export interface SecretSource {
   env?: string;
+  /** A path relative to the runbook; templates (`{{ environment }}`, vars, env) choose it per environment. */
   file?: string;
+  /** A dotenv file, like `file`; the value is its line named `key` (default: the secret's name). */
+  env_file?: string;
+  key?: string;
 }
 
 export interface Defaults {
@@ -84,7 +88,14 @@ export interface Defaults {
 
 export interface Retry {
   attempts: number;
+  /** The wait before the second try. */
   delay?: Duration;
+  /** Each wait is this many times the one before (default 1). */
+  backoff?: number;
+  /** The longest wait, whatever `backoff` makes it. */
+  max_delay?: Duration;
+  /** Retry only on these exit codes (a timeout counts as 124); undefined: on any failure. */
+  on_exit_codes?: number[];
 }
 
 /** A pre-deployment checklist item: a command or a question. */
@@ -92,6 +103,8 @@ export interface Check {
   id: string;
   title?: string;
   owner?: string;
+  /** Run only when this condition holds (runbook/condition.ts); otherwise recorded as skipped. */
+  when?: string;
   run?: string;
   confirm?: string;
   /** A failing non-blocking check gives CONDITIONAL GO instead of NO-GO. */
@@ -116,6 +129,8 @@ export type RollbackAction = string | RollbackSpec;
 
 export interface RollbackSpec {
   run: string;
+  /** Run only when this condition holds (runbook/condition.ts); otherwise recorded as skipped. */
+  when?: string;
   timeout?: Duration;
   validate?: Validation;
   cwd?: string;
@@ -126,6 +141,8 @@ export interface Step {
   id: string;
   title?: string;
   owner?: string;
+  /** Run only when this condition holds (runbook/condition.ts); otherwise recorded as skipped. */
+  when?: string;
   /** The command. Exactly one of `run` and `confirm`. */
   run?: string;
   /** A manual step: the question put to the operator. */
@@ -155,6 +172,8 @@ export interface SmokeTest {
   id: string;
   title?: string;
   owner?: string;
+  /** Run only when this condition holds (runbook/condition.ts); otherwise recorded as skipped. */
+  when?: string;
   run: string;
   severity?: Severity;
   timeout?: Duration;
