@@ -71,7 +71,7 @@ export function eventHash(prevHash: string, seq: number, runId: string, data: st
 }
 
 /** The columns of a run row that its events vouch for. */
-interface RunRow {
+export interface RunRow {
   id: string;
   runbook_text: string;
   runbook_sha256: string;
@@ -80,7 +80,7 @@ interface RunRow {
 }
 
 /** What the events say about one run, gathered while walking the chain. */
-interface RunEvidence {
+export interface RunEvidence {
   startedSeq?: number;
   startedSha256?: string;
   finishedSeq?: number;
@@ -89,7 +89,7 @@ interface RunEvidence {
 }
 
 /** Why `row` does not verify after `prevHash` / `expectedSeq`, or null when it does. */
-function rowProblem(row: EventRow, prevHash: string, expectedSeq: number, runIds: Set<string>): string | null {
+export function rowProblem(row: EventRow, prevHash: string, expectedSeq: number, runIds: Set<string>): string | null {
   if (row.seq !== expectedSeq) {
     const missing = row.seq - 1 === expectedSeq ? `row ${expectedSeq} is` : `rows ${expectedSeq}-${row.seq - 1} are`;
     return `${missing} missing before it: events were deleted`;
@@ -113,7 +113,7 @@ function rowProblem(row: EventRow, prevHash: string, expectedSeq: number, runIds
 }
 
 /** Record what a verified event says about its run. */
-function collectEvidence(evidence: Map<string, RunEvidence>, row: EventRow): void {
+export function collectEvidence(evidence: Map<string, RunEvidence>, row: EventRow): void {
   if (row.kind !== 'run.started' && row.kind !== 'run.finished') return;
   const event = JSON.parse(row.data) as { runbook?: { sha256?: string }; outcome?: string; exitCode?: number };
   const entry = evidence.get(row.run_id) ?? {};
@@ -129,7 +129,7 @@ function collectEvidence(evidence: Map<string, RunEvidence>, row: EventRow): voi
 }
 
 /** Why a run row disagrees with its snapshot or its events, or null. */
-function runProblem(run: RunRow, seen: RunEvidence | undefined): string | null {
+export function runProblem(run: RunRow, seen: RunEvidence | undefined): string | null {
   if (sha256Hex(run.runbook_text) !== run.runbook_sha256) {
     return `the runbook snapshot of run ${run.id} does not match its runbook_sha256: the snapshot was edited`;
   }
