@@ -62,6 +62,8 @@ export async function openPostgresJournal(url: string, options: PostgresJournalO
     connectionString: url,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     application_name: 'golive',
+    // Statements sent together go out together: an append costs two round trips, not six.
+    pipeline: true,
     options: `-c lock_timeout=${LOCK_TIMEOUT_MS}${options.readonly ? ' -c default_transaction_read_only=on' : ''}`,
     types,
   });
@@ -135,19 +137,22 @@ export class PostgresJournal implements Journal {
     // Full output goes to the step's log file; the attempt keeps a head and a tail.
     if (event.kind === 'step.output') return null;
     const data = canonicalJson(event);
-    return this.exclusive('record an event in', (client) =>
-      this.transaction(client, async () => {
-        await client.query(sql.lockChain());
-        const head = (await client.query<{ seq: number; hash: string }>(sql.chainHead())).rows[0];
-        const seq = (head?.seq ?? 0) + 1;
-        const prevHash = head?.hash ?? GENESIS_HASH;
-        const hash = eventHash(prevHash, seq, runId, data);
-        await client.query(sql.insertEvent([seq, runId, event.at, event.kind, data, prevHash, hash]));
-        const derived = projectionOf({ runId, seq }, event);
-        if (derived !== null) await client.query(derived);
-        return { seq, runId, at: event.at, kind: event.kind, event, prevHash, hash };
-      }),
-    );
+    return this.exclusive('record an event in', async (client) => {
+      // Two round trips, pipelined: the chain's head under its lock, then the
+      // event, its derived rows and the commit. The hash is computed here in
+      // between, by the same function the SQLite journal uses.
+      const [, , headResult] = await settleAll([client.query('BEGIN'), client.query(sql.lockChain()), client.query<{ seq: number; hash: string }>(sql.chainHead())], client);
+      const head = headResult.rows[0];
+      const seq = (head?.seq ?? 0) + 1;
+      const prevHash = head?.hash ?? GENESIS_HASH;
+      const hash = eventHash(prevHash, seq, runId, data);
+      const derived = projectionOf({ runId, seq }, event);
+      const writes = [client.query(sql.insertEvent([seq, runId, event.at, event.kind, data, prevHash, hash])), ...(derived === null ? [] : [client.query(derived)])];
+      const [commit] = (await settleAll([...writes, client.query('COMMIT')], client)).slice(-1);
+      // COMMIT in a transaction a statement broke answers ROLLBACK, not an error.
+      if (commit.command !== 'COMMIT') throw new Error(`the event was not committed (${commit.command})`);
+      return { seq, runId, at: event.at, kind: event.kind, event, prevHash, hash };
+    });
   }
 
   async heartbeat(runId: string): Promise<boolean> {
@@ -291,6 +296,18 @@ export class PostgresJournal implements Journal {
       throw error;
     }
   }
+}
+
+/**
+ * Wait for queries sent together (pipelined); if one failed, end the
+ * transaction they were part of and throw the first failure.
+ */
+async function settleAll<T extends pg.QueryResult[]>(queries: { [K in keyof T]: Promise<T[K]> }, client: pg.Client): Promise<T> {
+  const settled = await Promise.allSettled(queries);
+  const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed === undefined) return settled.map((result) => (result as PromiseFulfilledResult<pg.QueryResult>).value) as T;
+  await client.query('ROLLBACK').catch(() => undefined);
+  throw failed.reason;
 }
 
 /** Whether the lock still names the holder `beforeTakeover` already saw (same run, no newer beat). */
