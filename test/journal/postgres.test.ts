@@ -83,6 +83,28 @@ describe('the PostgreSQL journal: schema', () => {
   });
 });
 
+describe('the PostgreSQL journal: a team on one database', () => {
+  it('the tables belong to the database\'s owner role, and each member\'s rows name who connected', async () => {
+    const team = `deployers_${process.pid}`;
+    const [ana, li] = await Promise.all([server.current.createRole(`ana_${process.pid}`), server.current.createRole(`li_${process.pid}`)]);
+    await asOwner(`CREATE ROLE ${team} NOLOGIN`);
+    await asOwner(`GRANT ${team} TO ${ana.user}, ${li.user}`);
+    const database = await server.current.createDatabase({ user: team, password: '' });
+    const asAna = await journal({}, server.current.url(database, ana));
+    const asLi = await journal({}, server.current.url(database, li));
+    await asAna.createRun(newRun({ id: 'RUN-ANA' }));
+    await asLi.createRun(newRun({ id: 'RUN-LI' }));
+    await asAna.appendEvent('RUN-ANA', event({ kind: 'warning', message: 'from ana' }));
+    await asLi.appendEvent('RUN-LI', event({ kind: 'warning', message: 'from li' }));
+    url = server.current.url(database);
+    const owners = await asOwner<{ tableowner: string }>("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'");
+    expect(owners.rows).toEqual([{ tableowner: team }]);
+    const who = await asOwner('SELECT run_id, recorded_by FROM events ORDER BY seq');
+    expect(who.rows).toEqual([{ run_id: 'RUN-ANA', recorded_by: ana.user }, { run_id: 'RUN-LI', recorded_by: li.user }]);
+    expect(await asLi.verifyChain()).toEqual({ ok: true, checked: 2 });
+  });
+});
+
 describe('the PostgreSQL journal: the audit trail in the database', () => {
   it('the database itself refuses to change or delete events, or a run snapshot', async () => {
     const j = await journal();

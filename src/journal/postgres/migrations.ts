@@ -12,9 +12,11 @@
  *
  * Persisted: a released migration is never edited; a change is a new one.
  */
-import type pg from 'pg';
+import pg from 'pg';
 import { JournalError } from '../../errors.js';
 import { ADVISORY_CLASS, AdvisoryKey } from './advisory.js';
+
+const { escapeIdentifier } = pg;
 
 /** One step of the schema's history. */
 export interface Migration {
@@ -203,6 +205,21 @@ export async function schemaVersion(client: pg.Client, location: string): Promis
 }
 
 /**
+ * The journal's tables belong to whoever owns the database (a team role:
+ * `createdb -O deployers golive`), not to the member who happened to use it
+ * first, so every member can use them. Only for this transaction; the
+ * rows still record each person's own `session_user`.
+ */
+async function actAsDatabaseOwner(client: pg.Client): Promise<void> {
+  const { rows } = await client.query<{ owner: string; member: boolean }>(
+    `SELECT pg_get_userbyid(datdba) AS owner, pg_has_role(current_user, datdba, 'MEMBER') AS member
+     FROM pg_database WHERE datname = current_database()`,
+  );
+  const { owner, member } = rows[0] ?? { owner: '', member: false };
+  if (member && owner !== '') await client.query(`SET LOCAL ROLE ${escapeIdentifier(owner)}`);
+}
+
+/**
  * Bring the schema up to `SCHEMA_VERSION`. Returns the versions before and
  * after. On an up-to-date database it only reads.
  */
@@ -218,6 +235,7 @@ export async function migrate(client: pg.Client, location: string): Promise<{ fr
     try {
       // Re-read under the lock: another machine may have migrated meanwhile.
       const from = await schemaVersion(client, location);
+      await actAsDatabaseOwner(client);
       if (from === 0) {
         await client.query(`CREATE TABLE golive_schema (
           version     integer PRIMARY KEY,
