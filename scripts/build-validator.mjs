@@ -39,6 +39,9 @@ const options = {
 try {
   const schema = JSON.parse(readFileSync(schemaFile, 'utf8'));
   const ajv = new Ajv2020.default(options);
+  // The editor's wording for a pattern (yaml-language-server and VS Code read
+  // it); golive's own message for the same mistake comes from schema-errors.ts.
+  ajv.addKeyword({ keyword: 'patternErrorMessage', schemaType: 'string' });
   const source = standaloneCode.default(ajv, ajv.compile(schema));
   mkdirSync(dirname(outFile), { recursive: true });
   // The runtime helpers ajv's code requires are inlined and the whole minified

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 const GROUPS: Array<[heading: string, commands: string[]]> = [
   ['Deploy:', ['run', 'check', 'rehearse', 'rollback', 'resume']],
   ['Inspect:', ['status', 'history', 'show', 'report', 'estimate', 'audit']],
-  ['Author:', ['init', 'validate', 'plan', 'completion']],
+  ['Author:', ['init', 'validate', 'plan', 'schema', 'completion']],
 ];
 
 /** Two to four command lines per command, shown under "Examples:" in its help. */
@@ -34,6 +34,7 @@ const EXAMPLES: Record<string, string[]> = {
   estimate: ['golive estimate runbooks/webshop-release.yaml --env uat', 'golive estimate runbook.yaml --env uat --write   # updates only the duration: values'],
   audit: ['golive audit verify', 'golive audit export --run 01J9Z3K2M4 > run-events.jsonl'],
   init: ['golive init', 'golive init runbooks/billing-release.yaml --name billing-release'],
+  schema: ['golive schema --write .golive/runbook.schema.json   # after upgrading golive: refresh the copy editors read', 'golive schema > runbook.schema.json'],
   validate: ['golive validate runbooks/*.yaml', 'golive validate runbook.yaml --env production --json'],
   plan: ['golive plan runbooks/webshop-release.yaml --env production', 'golive plan runbook.yaml --env uat --var release=2.4.1 --json'],
   completion: ['golive completion bash > /etc/bash_completion.d/golive', 'source <(golive completion bash)   # this shell only', 'golive completion zsh > "${fpath[1]}/_golive"'],

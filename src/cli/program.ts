@@ -126,6 +126,12 @@ export function registerCommands(program: Command, setExit: SetExit): void {
     .action(run(async () => (await import('../commands/init.js')).initCommand));
 
   program
+    .command('schema')
+    .description('print the runbook JSON Schema, or write the copy a repository keeps for its editors')
+    .option('--write <file>', 'write it to this file (e.g. .golive/runbook.schema.json) instead of printing it')
+    .action(run(async () => (await import('../commands/schema.js')).schemaCommand));
+
+  program
     .command('history')
     .description('list past runs, newest first: status, duration, operator, parent run')
     .option('--runbook <name>', 'only runs of this runbook')

@@ -1,14 +1,33 @@
-/** `golive init [file]`: a commented starter runbook that validates as written. */
-import { writeFileSync } from 'node:fs';
-import { basename, dirname, extname, relative, resolve } from 'node:path';
+/**
+ * `golive init [file]`: a commented starter runbook that validates as
+ * written, and the schema its editor line points at.
+ *
+ * The `$schema` line must work for a teammate who clones the repository, so
+ * it never points into wherever golive happens to be installed: init keeps a
+ * copy of the schema in the project, `.golive/runbook.schema.json` at the
+ * repository root (or beside the runbook outside a repository), with a
+ * `.golive/.gitignore` that commits the schema and keeps the journal and
+ * logs out of git. `golive schema --write` refreshes the copy after an upgrade.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { ExitCode, UsageError } from '../errors.js';
+import { repositoryRootOf } from '../journal/journal-path.js';
 import { schemaPath } from '../runbook/schema-validator.js';
+import { writeSchemaCopy } from './schema.js';
 
-/** Write the starter runbook; refuses to overwrite an existing file. */
+/** Where the project's schema copy lives, relative to the project root. */
+export const PROJECT_SCHEMA = join('.golive', 'runbook.schema.json');
+
+/** What `.golive/` keeps in git: the schema and this file; the journal and logs stay local. */
+const GOLIVE_GITIGNORE = '# golive: the journal and step logs stay local; the runbook schema is shared\n*\n!.gitignore\n!runbook.schema.json\n';
+
+/** Write the starter runbook (never overwriting one) and the project's schema copy. */
 export async function initCommand(file: string, options: { name?: string }): Promise<number> {
   const target = resolve(file);
   const name = (options.name ?? basename(file, extname(file))).replace(/[^A-Za-z0-9._-]/g, '-') || 'release';
-  let schemaRef = relative(dirname(target), schemaPath()).split('\\').join('/');
+  const schemaFile = join(repositoryRootOf(dirname(target)) ?? dirname(target), PROJECT_SCHEMA);
+  let schemaRef = relative(dirname(target), schemaFile).split('\\').join('/');
   if (!schemaRef.startsWith('.')) schemaRef = `./${schemaRef}`;
   try {
     writeFileSync(target, starterRunbook(name, schemaRef), { flag: 'wx' });
@@ -17,8 +36,23 @@ export async function initCommand(file: string, options: { name?: string }): Pro
     if (code === 'EEXIST') throw new UsageError(`${file} already exists; golive init never overwrites a file`, 'name another file: golive init other.yaml');
     throw new UsageError(`cannot write ${file}: ${(error as Error).message}`);
   }
-  process.stdout.write(`Wrote ${file}. Next:\n  golive validate ${file}\n  golive plan ${file} --env uat\n  golive run ${file} --env uat\n`);
+  const shownSchema = relative(process.cwd(), schemaFile) || schemaFile;
+  const schemaNote = ensureSchemaCopy(schemaFile, shownSchema);
+  process.stdout.write(`Wrote ${file}${schemaNote}. Next:\n  golive validate ${file}\n  golive plan ${file} --env uat\n  golive run ${file} --env uat\n`);
   return ExitCode.Ok;
+}
+
+/** Write the schema copy and `.golive/.gitignore` when missing; say what was done (or what to run to update a differing copy). */
+function ensureSchemaCopy(schemaFile: string, shown: string): string {
+  const text = readFileSync(schemaPath(), 'utf8');
+  const gitignore = join(dirname(schemaFile), '.gitignore');
+  if (!existsSync(schemaFile)) {
+    writeSchemaCopy(schemaFile, text, shown);
+    if (!existsSync(gitignore)) writeFileSync(gitignore, GOLIVE_GITIGNORE);
+    return ` and ${shown} (commit it: editors of everyone who clones the repository read it)`;
+  }
+  if (readFileSync(schemaFile, 'utf8') !== text) return ` (${shown} is from another golive version: update it with \`golive schema --write ${shown}\`)`;
+  return '';
 }
 
 /** The starter text: every section of the format, commented. */

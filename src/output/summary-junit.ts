@@ -1,12 +1,20 @@
 /**
  * `golive report --format junit`: the run as JUnit XML, so a CI server
  * shows a deployment like a test run — one `<testcase>` per check, step and
- * smoke test (classname `golive.<runbook>.checks|steps|verify`, time in
+ * smoke test, then one per rollback action and restore check (classname
+ * `golive.<runbook>.checks|steps|verify|rollback|rollback-verify`, time in
  * seconds), `<failure>` with the output tail, `<skipped>` for what did not
- * run, and a `<properties>` block naming the run. Valid XML 1.0: every
- * value is escaped and characters XML cannot carry are replaced.
+ * run, and a `<properties>` block naming the run.
+ *
+ * The suite is red exactly when golive's exit code is not 0: a failure the
+ * run accepted (a non-blocking check, a minor smoke test, anything in a run
+ * that exited 0) is a passing case whose `<system-out>` says so, and the
+ * recorded issues are the suite's `<system-out>`. The document follows
+ * Jenkins' xunit-plugin `junit-10.xsd` (the strictest common consumer; it
+ * drops a file that does not validate). Valid XML 1.0: every value is
+ * escaped and characters XML cannot carry are replaced.
  */
-import type { SummaryReport, TimelineEntry } from '../views/summary-model.js';
+import type { RestoreCheck, RollbackAction, SummaryReport, TimelineEntry } from '../views/summary-model.js';
 import { cleanText, escapeMarkup as esc } from './summary-text.js';
 
 const CLASS_SUFFIX: Record<TimelineEntry['phase'], string> = { check: 'checks', step: 'steps', verify: 'verify' };
@@ -33,21 +41,46 @@ const seconds = (ms: number | null) => ((ms ?? 0) / 1000).toFixed(3);
 /** Runbook names are free text; a classname is dotted, so dots and spaces inside the name become dashes. */
 const classPart = (name: string) => name.replace(/[\s.]+/g, '-');
 
+/** One `<testcase>`, before it is written out. */
+interface Case {
+  classname: string;
+  name: string;
+  ms: number | null;
+  status: JunitStatus;
+  message: string;
+  type: string;
+  output: string;
+  notes: string[];
+}
+
 /** The whole report as a JUnit XML document. */
 export function summaryAsJunit(report: SummaryReport): string {
-  const runbook = classPart(report.run.runbook);
-  const cases = report.timeline.map((entry) => testcase(entry, `golive.${runbook}.${CLASS_SUFFIX[entry.phase]}`));
-  const count = (status: JunitStatus) => report.timeline.filter((e) => junitStatus(e) === status).length;
-  const totals = `tests="${report.timeline.length}" failures="${count('failure')}" errors="${count('error')}" skipped="${count('skipped')}" time="${seconds(report.run.durationMs)}"`;
-  const name = esc(`golive.${runbook}`);
+  const prefix = `golive.${classPart(report.run.runbook)}`;
+  const runFailed = report.run.exitCode !== null && report.run.exitCode !== 0;
+  const cases = [
+    ...report.timeline.map((entry) => entryCase(entry, `${prefix}.${CLASS_SUFFIX[entry.phase]}`, runFailed)),
+    ...(report.rollback?.actions ?? []).map((action) => rollbackCase(action, `${prefix}.rollback`)),
+    ...(report.rollback?.verify ?? []).map((check) => restoreCase(check, `${prefix}.rollback-verify`)),
+  ];
+  // A non-zero exit that no case explains (stopped before any step, say) still turns the suite red.
+  if (runFailed && !cases.some((c) => c.status === 'failure' || c.status === 'error')) {
+    cases.push({ classname: prefix, name: 'run', ms: report.run.durationMs, status: 'failure', message: `the run ended ${report.run.status} (exit ${report.run.exitCode})`, type: report.run.status, output: '', notes: [] });
+  }
+  const count = (status: JunitStatus) => cases.filter((c) => c.status === status).length;
+  const totals = `tests="${cases.length}" failures="${count('failure')}" errors="${count('error')}"`;
+  const time = `time="${seconds(report.run.durationMs)}"`;
+  const name = esc(prefix);
+  const issues = report.issues.recorded;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${name}" ${totals}>`,
-    `  <testsuite name="${name}" ${totals} timestamp="${esc(report.run.startedAt)}" hostname="${esc(report.run.host)}" id="${esc(report.run.id)}">`,
+    // junit-10.xsd allows no `skipped` on <testsuites>: it is on the suite only.
+    `<testsuites name="${name}" ${totals} ${time}>`,
+    `  <testsuite name="${name}" ${totals} skipped="${count('skipped')}" ${time} timestamp="${esc(report.run.startedAt)}" hostname="${esc(report.run.host)}" id="${esc(report.run.id)}">`,
     '    <properties>',
     ...properties(report).map(([key, value]) => `      <property name="${esc(key)}" value="${esc(value)}"/>`),
     '    </properties>',
-    ...cases,
+    ...cases.map(testcase),
+    ...(issues.length > 0 ? [`    <system-out>${esc(cleanText(['Issues recorded by the run:', ...issues.map((i) => `- ${i}`)].join('\n')))}</system-out>`] : []),
     '  </testsuite>',
     '</testsuites>',
     '',
@@ -74,18 +107,49 @@ function properties(report: SummaryReport): Array<[string, string]> {
   return all.filter(([, value]) => value !== '');
 }
 
-function testcase(entry: TimelineEntry, classname: string): string {
-  const open = `    <testcase classname="${esc(classname)}" name="${esc(entry.id)}" time="${seconds(entry.actualMs)}"`;
-  const status = junitStatus(entry);
-  const output = cleanText(entry.outputTail.join('\n'));
+/**
+ * A check, step or smoke test. Its failure fails the suite only when the run
+ * failed and the failure was not one the runbook accepts (a non-blocking
+ * check, a minor smoke test); otherwise it passes with the failure written out.
+ */
+function entryCase(entry: TimelineEntry, classname: string, runFailed: boolean): Case {
+  let status = junitStatus(entry);
+  const accepted = status === 'failure' && (!runFailed || entry.blocking === false || entry.severity === 'minor');
+  if (accepted) status = 'passed';
+  const message = status === 'skipped'
+    ? entry.result === 'skipped' ? `skipped: ${entry.reason ?? 'no reason recorded'}` : 'not run'
+    : entry.reason ?? (status === 'error' ? `${entry.result}: no end recorded` : 'failed');
+  const notes = [
+    entry.title && entry.title !== entry.id ? entry.title : '',
+    accepted ? `failed, accepted by the run${entry.blocking === false ? ' (non-blocking)' : entry.severity ? ` (${entry.severity})` : ''}: ${message}` : '',
+    // What happened after (rolled back, no rollback defined), for a reader of a passing case.
+    status === 'passed' && !accepted && entry.result !== 'passed' && entry.result !== 'succeeded' ? `then ${entry.result}` : '',
+    entry.logPath ? `log: ${entry.logPath}` : '',
+  ];
+  return { classname, name: entry.id, ms: entry.actualMs, status, message, type: entry.result, output: entry.outputTail.join('\n'), notes };
+}
+
+/** One step's rollback: a failed undo is a failure, one with no end recorded an error. */
+function rollbackCase(action: RollbackAction, classname: string): Case {
+  const status: JunitStatus = action.result === 'rollback-failed' ? 'failure' : action.result === 'in-doubt' || action.result === 'running' ? 'error' : action.result === 'not-run' ? 'skipped' : 'passed';
+  const message = action.reason ?? (status === 'error' ? `${action.result}: no end recorded` : status === 'skipped' ? 'not run' : action.result);
+  return { classname, name: action.stepId, ms: action.durationMs, status, message, type: action.result, output: action.outputTail.join('\n'), notes: [action.title && action.title !== action.stepId ? action.title : '', action.logPath ? `log: ${action.logPath}` : ''] };
+}
+
+/** A restore check after the rollback. */
+function restoreCase(check: RestoreCheck, classname: string): Case {
+  const status: JunitStatus = check.result === 'passed' ? 'passed' : check.result === 'in-doubt' || check.result === 'running' ? 'error' : check.result === 'not-started' ? 'skipped' : 'failure';
+  const message = check.reason ?? (status === 'error' ? `${check.result}: no end recorded` : check.result);
+  return { classname, name: check.id, ms: check.durationMs, status, message, type: check.result, output: check.outputTail.join('\n'), notes: [check.title && check.title !== check.id ? check.title : ''] };
+}
+
+function testcase(c: Case): string {
+  const open = `    <testcase classname="${esc(c.classname)}" name="${esc(c.name)}" time="${seconds(c.ms)}"`;
+  const output = cleanText(c.output);
   const body: string[] = [];
-  if (status === 'skipped') body.push(`      <skipped message="${esc(entry.result === 'skipped' ? `skipped: ${entry.reason ?? 'no reason recorded'}` : 'not run')}"/>`);
-  if (status === 'failure' || status === 'error') {
-    const message = entry.reason ?? (status === 'error' ? `${entry.result}: no end recorded` : 'failed');
-    body.push(`      <${status} message="${esc(message)}" type="${esc(entry.result)}">${esc(output)}</${status}>`);
-  }
-  // What happened after (rolled back, no rollback defined) and what it printed, for a reader of a passing case.
-  const notes = [entry.title && entry.title !== entry.id ? entry.title : '', status === 'passed' && entry.result !== 'passed' && entry.result !== 'succeeded' ? `then ${entry.result}` : '', entry.logPath ? `log: ${entry.logPath}` : '', status === 'passed' ? output : ''].filter(Boolean);
-  if (notes.length) body.push(`      <system-out>${esc(notes.join('\n'))}</system-out>`);
+  if (c.status === 'skipped') body.push(`      <skipped message="${esc(c.message)}"/>`);
+  if (c.status === 'failure' || c.status === 'error') body.push(`      <${c.status} message="${esc(c.message)}" type="${esc(c.type)}">${esc(output)}</${c.status}>`);
+  const notes = [...c.notes, c.status === 'passed' ? output : ''].filter(Boolean);
+  if (notes.length) body.push(`      <system-out>${esc(cleanText(notes.join('\n')))}</system-out>`);
   return body.length ? `${open}>\n${body.join('\n')}\n    </testcase>` : `${open}/>`;
 }

@@ -15,7 +15,7 @@ describe.concurrent('golive --help', () => {
   });
 
   it('every command has two to four examples that use the command', async () => {
-    for (const command of ['run', 'check', 'rehearse', 'rollback', 'resume', 'status', 'history', 'show', 'report', 'estimate', 'audit', 'init', 'validate', 'plan', 'completion']) {
+    for (const command of ['run', 'check', 'rehearse', 'rollback', 'resume', 'status', 'history', 'show', 'report', 'estimate', 'audit', 'init', 'validate', 'plan', 'schema', 'completion']) {
       const help = await runGolive([command, '--help']);
       expect(help.code, command).toBe(0);
       const examples = help.stdout.split('Examples:\n')[1]?.split('\n').filter((line) => line.startsWith('  $ ')) ?? [];

@@ -59,6 +59,8 @@ describe('the npm package', () => {
 
     const init = run(golive, ['init', 'release.yaml'], outside);
     expect(init.code, init.text).toBe(0);
+    // The editor line points at the project's own copy, never into the install prefix.
+    expect(readFileSync(join(outside, 'release.yaml'), 'utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=./.golive/runbook.schema.json');
     const validate = run(golive, ['validate', 'release.yaml', 'examples/hello.yaml'], outside);
     expect(validate.code, validate.text).toBe(0);
     const hello = run(golive, ['run', 'examples/hello.yaml'], outside);

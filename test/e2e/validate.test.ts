@@ -4,7 +4,7 @@
  * `npm test` builds first; these tests assume dist/ exists.
  */
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -313,6 +313,41 @@ describe.concurrent('init', () => {
     const validated = await runGolive(['validate', 'runbook.yaml'], { cwd: dir });
     expect(validated.code, output(validated)).toBe(0);
     expect(validated.stdout).toContain('✔ runbook.yaml is valid');
+  });
+
+  it('keeps the schema in the repository, so the $schema line works for whoever clones it', async () => {
+    const repo = tempDir();
+    mkdirSync(join(repo, '.git'));
+    mkdirSync(join(repo, 'runbooks'));
+    const created = await runGolive(['init', 'runbooks/release.yaml'], { cwd: repo });
+    expect(created.code, output(created)).toBe(0);
+    expect(created.stdout).toContain('.golive/runbook.schema.json (commit it');
+    const firstLine = readFileSync(join(repo, 'runbooks', 'release.yaml'), 'utf8').split('\n')[0];
+    expect(firstLine).toBe('# yaml-language-server: $schema=../.golive/runbook.schema.json');
+    const printed = await runGolive(['schema']);
+    expect(printed.code).toBe(0);
+    expect(readFileSync(join(repo, '.golive', 'runbook.schema.json'), 'utf8')).toBe(printed.stdout);
+    // The journal and logs stay out of git; the schema (and the ignore file) go in.
+    expect(readFileSync(join(repo, '.golive', '.gitignore'), 'utf8')).toMatch(/^\*$[\s\S]*^!runbook\.schema\.json$/m);
+
+    // A clone elsewhere: the line still resolves, to the clone's own copy.
+    const clone = tempDir();
+    cpSync(repo, clone, { recursive: true });
+    const schema = resolve(join(clone, 'runbooks'), firstLine.split('$schema=')[1]);
+    expect(schema.startsWith(clone)).toBe(true);
+    expect((JSON.parse(readFileSync(schema, 'utf8')) as { title: string }).title).toBe('golive runbook');
+
+    // A copy from another golive version is left alone, with the command that refreshes it.
+    writeFileSync(join(repo, '.golive', 'runbook.schema.json'), '{}\n');
+    const second = await runGolive(['init', 'runbooks/other.yaml'], { cwd: repo });
+    expect(second.code, output(second)).toBe(0);
+    expect(second.stdout).toContain('update it with `golive schema --write .golive/runbook.schema.json`');
+    const refreshed = await runGolive(['schema', '--write', '.golive/runbook.schema.json'], { cwd: repo });
+    expect(refreshed.code, output(refreshed)).toBe(0);
+    expect(readFileSync(join(repo, '.golive', 'runbook.schema.json'), 'utf8')).toBe(printed.stdout);
+    const refused = await runGolive(['schema', '--write', join(repo, 'runbooks', 'release.yaml', 'x.json')]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('cannot write');
   });
 
   it('never overwrites: a second init to the same path exits 2 and leaves the file alone', async () => {

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { loadRunbookText } from '../../src/runbook/load.js';
 import { modelDurationKeys, modelKeys, modelRequiredKeys, type ModelName } from '../../src/runbook/model-keys.js';
 
 type SchemaNode = { [keyword: string]: unknown };
@@ -103,6 +104,11 @@ describe('schema and model keys', () => {
   });
 });
 
+/** The schema node at a JSON Pointer made of plain keys. */
+function nodeAt(pointer: string): SchemaNode {
+  return pointer.split('/').slice(1).reduce((node: SchemaNode, key) => (node as Record<string, SchemaNode>)[key], schema as SchemaNode);
+}
+
 describe('schema conventions', () => {
   it('describes every property and every definition', () => {
     const undescribed = [
@@ -135,6 +141,35 @@ describe('schema conventions', () => {
     const pattern = defs.duration!.pattern;
     const places = [...walk(schema)].filter(([, node]) => node.pattern === pattern).map(([pointer]) => pointer);
     expect(places).toEqual(['/$defs/duration']);
+  });
+
+  it('titles every definition and every top-level key (the editor shows the title on hover)', () => {
+    const untitled = [
+      ...Object.entries(schema.properties as Record<string, SchemaNode>).map(([name, node]) => [`/properties/${name}`, node] as [string, SchemaNode]),
+      ...Object.entries(defs).map(([name, node]) => [`/$defs/${name}`, node] as [string, SchemaNode]),
+    ]
+      .filter(([, node]) => typeof node.title !== 'string' || node.title.trim() === '')
+      .map(([pointer]) => pointer);
+    expect(untitled).toEqual([]);
+  });
+
+  it('gives every pattern the editor message that golive validate prints as its hint', () => {
+    const patterns = [...walk(schema)].filter(([, node]) => typeof node.pattern === 'string').map(([pointer]) => pointer);
+    expect(patterns.filter((pointer) => typeof nodeAt(pointer).patternErrorMessage !== 'string')).toEqual([]);
+    // One runbook per pattern, breaking it once: validate's hint is the schema's editor message.
+    const broken: Record<string, string> = {
+      '/properties/name': 'golive: 1\nname: "bad name"\nsteps: [{ id: a, run: "true" }]\n',
+      '/$defs/duration': 'golive: 1\nname: x\nsteps: [{ id: a, run: "true", duration: 5 minutes }]\n',
+      '/$defs/dateTime': 'golive: 1\nname: x\nwindow: { start: tomorrow, end: "2026-12-01T10:00:00Z" }\nsteps: [{ id: a, run: "true" }]\n',
+      '/$defs/id': 'golive: 1\nname: x\nsteps: [{ id: "a.b", run: "true" }]\n',
+      '/$defs/variableName': 'golive: 1\nname: x\nvars: { "bad-name": 1 }\nsteps: [{ id: a, run: "true" }]\n',
+    };
+    expect(Object.keys(broken).sort()).toEqual([...patterns].sort());
+    for (const [pointer, text] of Object.entries(broken)) {
+      const hints = loadRunbookText('runbook.yaml', text).diagnostics.map((d) => d.hint ?? '');
+      // golive may add an example built from the value (`e.g. bad_name`) after the shared words.
+      expect(hints.filter((hint) => hint.startsWith(nodeAt(pointer).patternErrorMessage as string)), pointer).toHaveLength(1);
+    }
   });
 
   it('uses every definition', () => {

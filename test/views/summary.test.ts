@@ -15,6 +15,7 @@ import { buildRunView, type ChainLink } from '../../src/views/run-view.js';
 import { buildSummary, summaryAsJson, type SummaryPlan, type SummaryReport } from '../../src/views/summary.js';
 import { summaryAsHtml } from '../../src/output/summary-html.js';
 import { junitStatus, summaryAsJunit } from '../../src/output/summary-junit.js';
+import { jenkinsJunitProblems } from '../output/jenkins-junit.js';
 import { mdFence, mdText, summaryAsMarkdown } from '../../src/output/summary-md.js';
 import { timelineSvg } from '../../src/output/summary-svg.js';
 import { cleanText, escapeMarkup } from '../../src/output/summary-text.js';
@@ -175,8 +176,9 @@ describe('buildSummary', () => {
     const md = summaryAsMarkdown(report);
     expect(md).toContain('- step `backup` is in doubt: it started and no end was recorded');
     expect(md).toContain('| Ended | — (no end recorded) |');
-    const parsed = (await parseJunit(summaryAsJunit(report))) as { tests: number; errors: number; skipped: number };
-    expect(parsed).toMatchObject({ tests: 4, errors: 1, skipped: 3 }); // the check, deploy and the smoke test never ran
+    const parsed = (await parseJunit(summaryAsJunit(report))) as { tests: number; errors: number; testsuite: Array<{ skipped: number }> };
+    expect(parsed).toMatchObject({ tests: 4, errors: 1 });
+    expect(parsed.testsuite[0].skipped).toBe(3); // the check, deploy and the smoke test never ran
   });
 
   it('reports a skipped step and a minor smoke test the run did not list itself', () => {
@@ -284,12 +286,16 @@ describe('JUnit', () => {
 
   it('is read by a JUnit consumer: one testcase per check, step and smoke test, failures with their output', async () => {
     const parsed = (await parseJunit(xml)) as { tests: number; failures: number; skipped: number; testsuite: Array<{ properties: Array<{ name: string; value: string }>; testcase: Array<{ classname: string; name: string; time: number; failure?: Array<{ inner?: string; message?: string }>; skipped?: unknown[] }> }> };
-    expect(parsed).toMatchObject({ tests: 6, failures: 2, skipped: 2 });
+    expect(parsed).toMatchObject({ tests: 10, failures: 1 });
     const cases = parsed.testsuite[0].testcase;
     expect(cases.map((c) => `${c.classname} ${c.name} ${c.time}`)).toEqual([
       'golive.webshop-release.checks disk 1', 'golive.webshop-release.steps backup 30', 'golive.webshop-release.steps deploy 70',
       'golive.webshop-release.steps migrate 5', 'golive.webshop-release.steps announce 0', 'golive.webshop-release.verify login 0',
+      'golive.webshop-release.rollback migrate 8', 'golive.webshop-release.rollback deploy 4', 'golive.webshop-release.rollback backup 1',
+      'golive.webshop-release.rollback-verify health 2',
     ]);
+    // The non-blocking check failed and the run accepted it (CONDITIONAL GO): written out, not a failure.
+    expect(cases[0].failure).toBeUndefined();
     const migrate = cases[3].failure![0];
     expect(migrate.message).toBe('exited with status 2');
     // The hostile output comes back as the same text (escaped, not mangled), minus what XML cannot carry.
@@ -298,6 +304,39 @@ describe('JUnit', () => {
     expect(cases[4].skipped).toHaveLength(1);
     const props = Object.fromEntries(parsed.testsuite[0].properties.map((p) => [p.name, p.value]));
     expect(props).toMatchObject({ 'golive.run.id': RUN, 'golive.environment': 'production', 'golive.outcome': 'rolled-back', 'golive.go-no-go': 'CONDITIONAL GO' });
+  });
+
+  it("validates against Jenkins' junit-10.xsd (which drops a file that does not)", async () => {
+    expect(await jenkinsJunitProblems(xml)).toEqual([]);
+    const killed = [at(0, started(['backup', 'deploy'])), at(1, begin('backup'))];
+    const view = buildRunView({ run: { ...run, outcome: 'running', endedAt: null, exitCode: null }, status: 'interrupted', events: killed });
+    expect(await jenkinsJunitProblems(summaryAsJunit(buildSummary({ view, events: killed, plan, audit: intact, generatedAt: '2026-12-01T12:00:00.000Z' })))).toEqual([]);
+    // The checker itself rejects what Jenkins rejects.
+    expect(await jenkinsJunitProblems('<testsuites skipped="1"><testsuite name="x" tests="1" failures="0"/></testsuites>')).toEqual([
+      '/testsuites: attribute skipped is not allowed', '/testsuites/testsuite[0]: attribute errors is required',
+    ]);
+  });
+
+  it('is red exactly when the run exited non-zero: failures a succeeded run accepted are written out, not failed', async () => {
+    const ended = (outcome: RunRecord['outcome'], exitCode: number, events: EngineEvent[]) => {
+      const view = buildRunView({ run: { ...run, outcome, exitCode }, status: outcome, events, chain });
+      return buildSummary({ view, events, plan, audit: intact, generatedAt: '2026-12-01T12:00:00.000Z' });
+    };
+    const accepted = ended('succeeded-with-issues', 0, [
+        at(0, started(['backup'])), at(1, begin('backup')), at(2, end('backup', 'passed')), at(2, state('backup', 'succeeded')),
+        at(4, begin('login', 'verify')), at(5, end('login', 'failed', 'verify')),
+        at(5, { kind: 'verify.finished', verifyId: 'login', severity: 'minor', passed: false, reason: 'exited with status 2' }),
+        at(6, { kind: 'run.finished', outcome: 'succeeded-with-issues', exitCode: 0, durationMs: 6000, issues: ['smoke test login (minor) failed'] }),
+    ]);
+    const green = (await parseJunit(summaryAsJunit(accepted))) as { failures: number; errors: number; testsuite: Array<{ 'system-out': string[]; testcase: Array<{ name: string; 'system-out'?: string[] }> }> };
+    expect(green).toMatchObject({ failures: 0, errors: 0 });
+    expect(green.testsuite[0].testcase.find((c) => c.name === 'login')!['system-out']![0]).toContain('failed, accepted by the run (minor): exited with status 2');
+    expect(green.testsuite[0]['system-out'][0]).toContain('smoke test login (minor) failed');
+    // A run that failed before any case could say so still turns the suite red.
+    const stopped = ended('aborted', 3, [at(0, started(['backup'])), at(1, { kind: 'run.finished', outcome: 'aborted', exitCode: 3, durationMs: 1000, issues: [] })]);
+    const red = (await parseJunit(summaryAsJunit(stopped))) as { failures: number; testsuite: Array<{ testcase: Array<{ name: string; failure?: Array<{ message: string }> }> }> };
+    expect(red.failures).toBeGreaterThan(0);
+    expect(await jenkinsJunitProblems(summaryAsJunit(stopped))).toEqual([]);
   });
 
   it('contains no character XML 1.0 forbids', () => {
