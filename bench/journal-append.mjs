@@ -1,5 +1,5 @@
 // Cost of recording a step in the audit journal (a step.started +
-// step.finished pair through AuditStore.appendEvent: two IMMEDIATE
+// step.finished pair through SqliteJournal.appendEvent: two IMMEDIATE
 // transactions, hash chain, derived attempt row) against the floor: two bare
 // single-row INSERT transactions with the same pragmas, measured in the same run.
 //
@@ -14,10 +14,10 @@ const steps = Number(process.argv[2] ?? 2000);
 const rounds = Number(process.argv[3] ?? 5);
 const dist = process.env.GOLIVE_DIST ?? new URL('../dist/', import.meta.url).href;
 
-let AuditStore;
+let SqliteJournal;
 let openDatabase;
 try {
-  ({ AuditStore } = await import(new URL('journal/sqlite/store.js', dist).href));
+  ({ SqliteJournal } = await import(new URL('journal/sqlite/journal.js', dist).href));
   ({ openDatabase } = await import(new URL('journal/sqlite/database.js', dist).href));
 } catch (error) {
   console.error(`cannot load dist/journal (${error.message}): run npx tsc -p tsconfig.json first`);
@@ -30,9 +30,9 @@ const text = 'golive: 1\nname: bench\nsteps: []\n';
 const { createHash } = await import('node:crypto');
 const sha = createHash('sha256').update(text).digest('hex');
 
-function freshStore() {
-  const store = AuditStore.open(join(workDir, `journal-${fileCounter++}.db`));
-  store.createRun({
+async function freshStore() {
+  const store = SqliteJournal.open(join(workDir, `journal-${fileCounter++}.db`));
+  await store.createRun({
     id: 'BENCH', parentRunId: null, mode: 'run', runbookName: 'bench', runbookVersion: null, runbookPath: 'bench.yaml',
     runbookText: text, runbookSha256: sha, environment: 'uat', operator: 'bench', host: 'bench', pid: process.pid,
     gitCommit: null, changeId: null,
@@ -52,26 +52,26 @@ function floor() {
   return ns;
 }
 
-function journal(streamBytes) {
-  const store = freshStore();
+async function journal(streamBytes) {
+  const store = await freshStore();
   const head = 'h'.repeat(streamBytes);
   const tail = 't'.repeat(streamBytes);
   const at = new Date().toISOString();
   const started = process.hrtime.bigint();
   for (let i = 0; i < steps; i++) {
     const stepId = `step-${i}`;
-    store.appendEvent('BENCH', { kind: 'step.started', at, phase: 'step', stepId, title: stepId, attempt: 1, attempts: 1, expectedMs: 1000, command: `./deploy.sh ${i}` });
-    store.appendEvent('BENCH', {
+    await store.appendEvent('BENCH', { kind: 'step.started', at, phase: 'step', stepId, title: stepId, attempt: 1, attempts: 1, expectedMs: 1000, command: `./deploy.sh ${i}` });
+    await store.appendEvent('BENCH', {
       kind: 'step.finished', at, phase: 'step', stepId, attempt: 1, status: 'passed', exitCode: 0, signal: null,
       durationMs: 12, head, tail, outputBytes: streamBytes * 2, outputs: { id: String(i) },
     });
   }
   const ns = Number(process.hrtime.bigint() - started);
   const verifyStarted = process.hrtime.bigint();
-  const report = store.verifyChain();
+  const report = await store.verifyChain();
   const verifyNs = Number(process.hrtime.bigint() - verifyStarted);
   if (!report.ok) throw new Error(`chain does not verify: ${JSON.stringify(report)}`);
-  store.close();
+  await store.close();
   return { ns, verifyNs };
 }
 
@@ -79,10 +79,10 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 const results = { floor: [], small: [], large: [], verifySmall: [] };
 for (let round = 0; round < rounds; round++) {
   results.floor.push(floor());
-  const small = journal(100);
+  const small = await journal(100);
   results.small.push(small.ns);
   results.verifySmall.push(small.verifyNs);
-  results.large.push(journal(64 * 1024).ns);
+  results.large.push((await journal(64 * 1024)).ns);
 }
 rmSync(workDir, { recursive: true, force: true });
 

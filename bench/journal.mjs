@@ -1,6 +1,6 @@
 // Long journals: read commands against a journal of 10,000 and of 30,000
 // small runs, against `node -e 0` measured in the same run. The journals
-// are filled through the real AuditStore (each run replays the events of
+// are filled through the real SqliteJournal (each run replays the events of
 // one real `golive run`, under a new run id, many runs per transaction), so
 // every row, hash and derived attempt is what golive writes.
 // Targets (issue "Fast at any size" §2): status and estimate at 30,000 runs
@@ -22,38 +22,47 @@ const rounds = Number(process.env.ROUNDS ?? 5);
 const sizes = (process.env.SIZES ?? '10000,30000').split(',').map(Number);
 const dir = mkdtempSync(join(tmpdir(), 'golive-bench-journal-'));
 const env = { CI: 'true', NO_COLOR: '1' };
-const { AuditStore } = await import(new URL('../dist/journal/sqlite/store.js', import.meta.url).href);
+const { SqliteJournal } = await import(new URL('../dist/journal/sqlite/journal.js', import.meta.url).href);
 const { newRunId } = await import(new URL('../dist/journal/ids.js', import.meta.url).href);
 
 const runbook = join(dir, 'small.yaml');
 writeFileSync(runbook, 'golive: 1\nname: small\nsteps:\n  - id: build\n    run: "true"\n  - id: deploy\n    run: "true"\n  - id: check\n    run: "true"\n');
 const template = join(dir, 'template.db');
 await timeProcess(process.execPath, [golive, 'run', runbook, '--db', template], { cwd: dir, env });
-const source = AuditStore.open(template, { readonly: true });
-const [templateRun] = source.listRuns();
-const templateEvents = source.eventsOf([templateRun.id]).map((stored) => stored.event);
-source.close();
+const source = SqliteJournal.open(template, { readonly: true });
+const [templateRun] = await source.listRuns();
+const templateEvents = (await source.eventsOf([templateRun.id])).map((stored) => stored.event);
+await source.close();
 
-/** A journal of `n` runs of the small runbook, written by the AuditStore. */
-function fill(n) {
+/**
+ * A journal of `n` runs of the small runbook, written by the SqliteJournal.
+ * The fast path: many runs per outer transaction. The journal's methods do
+ * their work before they return their promise, so calling them inside a
+ * synchronous better-sqlite3 transaction records in call order; the
+ * promises are awaited after each batch so that a failure is not lost.
+ */
+async function fill(n) {
   const path = join(dir, `journal-${n}.db`);
-  const store = AuditStore.open(path);
+  const store = SqliteJournal.open(path);
   const { id, rootRunId, startedAt, heartbeatAt, endedAt, outcome, exitCode, ...rest } = templateRun;
   const batch = store.db.transaction((count, offset) => {
+    const recorded = [];
     for (let i = 0; i < count; i++) {
       const runId = newRunId(Date.now() - (n - offset - i) * 1000);
-      store.createRun({ ...rest, id: runId, parentRunId: null });
-      for (const event of templateEvents) store.appendEvent(runId, event);
+      recorded.push(store.createRun({ ...rest, id: runId, parentRunId: null }));
+      for (const event of templateEvents) recorded.push(store.appendEvent(runId, event));
     }
+    return recorded;
   });
-  for (let done = 0; done < n; done += 1000) batch(Math.min(1000, n - done), done);
+  for (let done = 0; done < n; done += 1000) await Promise.all(batch(Math.min(1000, n - done), done));
   const events = store.db.prepare('SELECT count(*) FROM events').pluck().get();
-  const last = store.listRuns({ limit: 1 })[0].id;
-  store.close();
+  const last = (await store.listRuns({ limit: 1 }))[0].id;
+  await store.close();
   return { path, events, last };
 }
 
-const journals = Object.fromEntries(sizes.map((n) => [n, fill(n)]));
+const journals = {};
+for (const n of sizes) journals[n] = await fill(n);
 const cases = [
   { name: 'status', args: (j) => ['status', '--db', j.path], target: 2 },
   { name: 'show <run>', args: (j) => ['show', j.last, '--db', j.path] },

@@ -5,12 +5,11 @@
  * `golive audit export`: every event as one JSON line (secrets were masked
  * before they were ever stored).
  */
-import { pageDamage, recoveryHint } from '../journal/sqlite/database.js';
-import type { AuditStore } from '../journal/sqlite/store.js';
 import { ExitCode, JournalDamagedError, UsageError } from '../errors.js';
+import { dbPathFor, printableLocation } from '../journal/journal-path.js';
+import type { Journal } from '../journal/port.js';
 import { paintFor } from '../output/paint.js';
-import { openJournalToRead } from '../journal/open.js';
-import { dbPathFor } from '../session/session.js';
+import { findRun, openExistingJournal } from '../session/reader.js';
 
 /** Flags of the audit commands. */
 export interface AuditFlags {
@@ -26,35 +25,33 @@ export interface AuditFlags {
  * not as a journal that cannot be used.
  */
 export async function auditVerifyCommand(flags: AuditFlags): Promise<number> {
-  const path = dbPathFor(flags.db);
-  let store: AuditStore | undefined;
+  const path = printableLocation(dbPathFor(flags.db));
+  let store: Journal | undefined;
   try {
-    store = openJournalToRead(flags.db);
-    const damage = pageDamage(store.db);
-    if (damage !== null) return printDamaged(path, damage, flags);
-    const report = store.verifyChain();
+    store = await openExistingJournal(flags.db);
+    const report = await store.verifyChain();
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify({ journal: store.path, ...report })}\n`);
+      process.stdout.write(`${JSON.stringify({ journal: store.location, ...report })}\n`);
     } else {
       const paint = paintFor(process.stdout);
       process.stdout.write(report.ok
-        ? `${paint.green('✔')} ${store.path}: ${report.checked} events, hash chain and runbook snapshots intact\n`
-        : `${paint.red('✖')} ${store.path}: the journal has been altered at event ${report.firstBad?.seq} (run ${report.firstBad?.runId}): ${report.firstBad?.reason}\n  ${report.checked} events checked before it. Keep this file as evidence; do not run golive against it.\n`);
+        ? `${paint.green('✔')} ${store.location}: ${report.checked} events, hash chain and runbook snapshots intact\n`
+        : `${paint.red('✖')} ${store.location}: the journal has been altered at event ${report.firstBad?.seq} (run ${report.firstBad?.runId}): ${report.firstBad?.reason}\n  ${report.checked} events checked before it. Keep this file as evidence; do not run golive against it.\n`);
     }
     return report.ok ? ExitCode.Ok : ExitCode.RolledBack;
   } catch (error) {
-    if (error instanceof JournalDamagedError) return printDamaged(path, error.problem, flags);
+    if (error instanceof JournalDamagedError) return printDamaged(path, error, flags);
     throw error;
   } finally {
-    store?.close();
+    await store?.close();
   }
 }
 
-function printDamaged(path: string, problem: string, flags: AuditFlags): number {
+function printDamaged(path: string, damage: JournalDamagedError, flags: AuditFlags): number {
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ journal: path, ok: false, damaged: problem })}\n`);
+    process.stdout.write(`${JSON.stringify({ journal: path, ok: false, damaged: damage.problem })}\n`);
   } else {
-    process.stdout.write(`${paintFor(process.stdout).red('✖')} ${path}: the journal is damaged: ${problem}\n  hint: ${recoveryHint(path)}\n`);
+    process.stdout.write(`${paintFor(process.stdout).red('✖')} ${path}: the journal is damaged: ${damage.problem}${damage.hint ? `\n  hint: ${damage.hint}` : ''}\n`);
   }
   return ExitCode.RolledBack;
 }
@@ -62,17 +59,16 @@ function printDamaged(path: string, problem: string, flags: AuditFlags): number 
 /** Export events as JSON lines, optionally of one run (and its resumes/rollbacks). */
 export async function auditExportCommand(flags: AuditFlags): Promise<number> {
   if (flags.format && flags.format !== 'jsonl') throw new UsageError(`unknown export format ${flags.format}`, 'use --format jsonl');
-  const store = openJournalToRead(flags.db);
+  const store = await openExistingJournal(flags.db);
   try {
     let runIds: string[] | undefined;
     if (flags.run) {
-      const run = store.getRun(flags.run);
-      if (!run) throw new UsageError(`no run ${flags.run} in ${store.path}`, 'list runs with `golive history`');
-      runIds = store.chainOf(run.rootRunId).map((r) => r.id);
+      const run = await findRun(store, flags.run);
+      runIds = (await store.chainOf(run.rootRunId)).map((r) => r.id);
     }
     // Streamed, in writes of about 64 KiB: memory stays constant whatever the journal holds.
     let pending = '';
-    for (const stored of store.iterateEvents(runIds)) {
+    for await (const stored of store.iterateEvents(runIds)) {
       pending += `${JSON.stringify({ seq: stored.seq, runId: stored.runId, hash: stored.hash, prevHash: stored.prevHash, ...stored.event })}\n`;
       if (pending.length >= 65536) {
         process.stdout.write(pending);
@@ -82,6 +78,6 @@ export async function auditExportCommand(flags: AuditFlags): Promise<number> {
     if (pending) process.stdout.write(pending);
     return ExitCode.Ok;
   } finally {
-    store.close();
+    await store.close();
   }
 }

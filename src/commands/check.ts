@@ -3,7 +3,7 @@ import { runChecklistOnly } from '../engine/run.js';
 import { paintFor } from '../output/paint.js';
 import { readinessList } from '../output/readiness.js';
 import { loadPlan } from '../session/load-plan.js';
-import { engineOptions, secretsOrThrow, type RunFlags } from './run.js';
+import { engineOptions, secretsOrThrow, type RunFlags } from '../session/engine-options.js';
 import { openSession } from '../session/session.js';
 
 /** Exit 0 for GO / CONDITIONAL GO, 4 for NO-GO. */

@@ -10,8 +10,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse } from 'yaml';
-import { findJournal } from '../journal/journal-path.js';
-import { AuditStore } from '../journal/sqlite/store.js';
+import { openJournalIfThere } from '../session/reader.js';
 import type { RunRecord } from '../journal/types.js';
 
 /** Values of flags that take one of a fixed set. */
@@ -54,7 +53,7 @@ async function candidates(program: Command, words: string[]): Promise<string[]> 
   const previous = rest.at(-1);
   if (previous !== undefined && previous.startsWith('--') && takesValue(command, previous)) return valuesFor(previous, rest);
   if (current.startsWith('-')) return [':words', ...command.options.flatMap((o) => (o.long ? [o.long] : []))];
-  if (TAKES_RUN_ID.has(command.name())) return [':words', ...recentRuns(flagValue(rest, '--db')).map((r) => r.id)];
+  if (TAKES_RUN_ID.has(command.name())) return [':words', ...(await recentRuns(flagValue(rest, '--db'))).map((r) => r.id)];
   return [':files'];
 }
 
@@ -66,7 +65,7 @@ function takesValue(command: Command, flag: string): boolean {
 async function valuesFor(flag: string, rest: string[]): Promise<string[]> {
   if (FLAG_VALUES[flag]) return [':words', ...FLAG_VALUES[flag]];
   if (flag === '--env') return [':words', ...environmentsOf(rest.find((w) => /\.ya?ml$/i.test(w)))];
-  if (flag === '--runbook') return [':words', ...new Set(recentRuns(flagValue(rest, '--db')).map((r) => r.runbookName))];
+  if (flag === '--runbook') return [':words', ...new Set((await recentRuns(flagValue(rest, '--db'))).map((r) => r.runbookName))];
   if (flag === '--db' || flag === '--output') return [':files'];
   return [':words'];
 }
@@ -84,13 +83,12 @@ function environmentsOf(file: string | undefined): string[] {
   return environments !== null && typeof environments === 'object' ? Object.keys(environments) : [];
 }
 
-function recentRuns(dbFlag: string | undefined): RunRecord[] {
-  const search = findJournal({ flag: dbFlag, cwd: process.cwd(), env: process.env });
-  if (!search.found) return [];
-  const store = AuditStore.open(search.path, { readonly: true });
+async function recentRuns(dbFlag: string | undefined): Promise<RunRecord[]> {
+  const { store } = await openJournalIfThere(dbFlag);
+  if (!store) return [];
   try {
-    return store.listRuns({ limit: 30 });
+    return await store.listRuns({ limit: 30 });
   } finally {
-    store.close();
+    await store.close();
   }
 }

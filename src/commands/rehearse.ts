@@ -5,7 +5,7 @@ import { paintFor } from '../output/paint.js';
 import { formatRehearsal, rehearsalReport } from '../views/rehearsal.js';
 import { passGates } from '../session/gates.js';
 import { loadPlan } from '../session/load-plan.js';
-import { engineOptions, secretsOrThrow, type RunFlags } from './run.js';
+import { engineOptions, secretsOrThrow, type RunFlags } from '../session/engine-options.js';
 import { openSession } from '../session/session.js';
 
 /** Flags of `golive rehearse`. */

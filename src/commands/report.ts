@@ -6,18 +6,15 @@
  */
 import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { MIN_RUN_ID_PREFIX, type AuditStore } from '../journal/sqlite/store.js';
+import type { Journal } from '../journal/port.js';
 import type { RunRecord } from '../journal/types.js';
-import { foldEvents } from '../engine/state.js';
 import { ExitCode, UsageError } from '../errors.js';
-import { buildRunView, type ChainLink } from '../views/run-view.js';
-import { buildSummary, summaryAsJson, summaryPlanOf, type SummaryPlan, type SummaryReport } from '../views/summary.js';
+import { buildRunView } from '../views/run-view.js';
+import { buildSummary, summaryAsJson, summaryPlanOf, type SummaryReport } from '../views/summary.js';
 import { summaryAsHtml } from '../output/summary-html.js';
 import { summaryAsJunit } from '../output/summary-junit.js';
 import { summaryAsMarkdown } from '../output/summary-md.js';
-import { loadRunbookText } from '../runbook/load.js';
-import { resolvePlan } from '../runbook/plan.js';
-import { openJournalToRead } from '../journal/open.js';
+import { chainLinks, findRun, openExistingJournal, readRunChain, snapshotPlan } from '../session/reader.js';
 
 /** The formats `--format` accepts; the first is the default. */
 export const REPORT_FORMATS = ['md', 'html', 'json', 'junit'] as const;
@@ -42,12 +39,12 @@ const FORMATTERS: Record<ReportFormat, (report: SummaryReport) => string> = {
 /** Write the report of one run; exit 0 whatever the run's outcome (the report says it), 2 when there is no such run. */
 export async function reportCommand(runId: string, flags: ReportFlags): Promise<number> {
   const format = flags.format ?? 'md';
-  const store = openJournalToRead(flags.db);
+  const store = await openExistingJournal(flags.db);
   let report: SummaryReport;
   try {
-    report = reportOf(store, findRun(store, runId));
+    report = await reportOf(store, await findRun(store, runId));
   } finally {
-    store.close();
+    await store.close();
   }
   const text = FORMATTERS[format](report);
   if (flags.output) {
@@ -78,41 +75,16 @@ function writeReport(file: string, text: string): void {
   }
 }
 
-function findRun(store: AuditStore, runId: string): RunRecord {
-  const run = store.getRun(runId);
-  if (run) return run;
-  const short = runId.length < MIN_RUN_ID_PREFIX ? ` (a prefix needs at least ${MIN_RUN_ID_PREFIX} characters)` : '';
-  throw new UsageError(`no run ${runId} in ${store.path}`, `list runs with \`golive history\`${short}`);
-}
-
-/** Everything the report model needs, read from the journal. */
-function reportOf(store: AuditStore, run: RunRecord): SummaryReport {
-  const chain = store.chainOf(run.rootRunId);
-  const before = chain.slice(0, Math.max(0, chain.findIndex((r) => r.id === run.id)));
-  const events = store.eventsOf([run.id]).map((e) => e.event);
-  const priorEvents = before.length ? store.eventsOf(before.map((r) => r.id)).map((e) => e.event) : [];
-  const view = buildRunView({
-    run, status: store.runStatus(run), events, priorEvents,
-    chain: chain.map((r): ChainLink => ({ id: r.id, mode: r.mode, status: store.runStatus(r), parentRunId: r.parentRunId, startedAt: r.startedAt })),
-  });
-  const plan = snapshotPlan(run, [...priorEvents, ...events]);
-  return buildSummary({ view, events, plan, audit: store.verifyRuns(chain.map((r) => r.id)), generatedAt: new Date().toISOString() });
-}
-
 /**
- * Owners, expected durations and the window from the run's stored runbook
- * snapshot (what it ran with, not today's file), resolved with the vars the
- * chain's first run recorded. Quietly null when the snapshot no longer
- * loads (a newer golive, say): the report then stands on the events alone.
+ * Everything the report model needs, read from the journal. Owners,
+ * expected durations and the window come from the run's stored runbook
+ * snapshot (what it ran with, not today's file); should the snapshot no
+ * longer load, the report stands on the events alone.
  */
-function snapshotPlan(run: RunRecord, chainEvents: Parameters<typeof foldEvents>[0]): SummaryPlan | null {
-  try {
-    const vars = foldEvents(chainEvents).vars;
-    const environment = run.environment ?? undefined;
-    const loaded = loadRunbookText(run.runbookPath, run.runbookText, { environment, extraVars: Object.keys(vars) });
-    if (loaded.failed || !loaded.runbook || !loaded.source) return null;
-    return summaryPlanOf(resolvePlan(loaded.source, loaded.runbook, { environment, vars }));
-  } catch {
-    return null;
-  }
+async function reportOf(store: Journal, run: RunRecord): Promise<SummaryReport> {
+  const chain = await readRunChain(store, run);
+  const events = chain.runEvents;
+  const view = buildRunView({ run, status: store.runStatus(run), events, priorEvents: chain.priorEvents, chain: chainLinks(store, chain.runs) });
+  const plan = snapshotPlan(run, [...chain.priorEvents, ...events], 'look');
+  return buildSummary({ view, events, plan: plan && summaryPlanOf(plan), audit: await store.verifyRuns(chain.runs.map((r) => r.id)), generatedAt: new Date().toISOString() });
 }

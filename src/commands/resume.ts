@@ -1,11 +1,11 @@
 /** `golive resume [run-id]`: continue an aborted, failed or interrupted run from its snapshot. */
 import { runDeployment } from '../engine/run.js';
 import { UsageError } from '../errors.js';
+import { engineOptions, secretsOrThrow, type RunFlags } from '../session/engine-options.js';
 import { passGates, type GateFlags } from '../session/gates.js';
-import { loadPastRun, openStoreFor, refuseIfOrphansRun, type PastRun, type RunSelector } from '../session/past-run.js';
-import { refuseIfLive } from './rollback.js';
+import { loadPastRun, refuseIfLive, refuseIfOrphansRun, type PastRun, type RunSelector } from '../session/past-run.js';
+import { openExistingJournal } from '../session/reader.js';
 import { describeRun, selectResume } from '../session/run-selection.js';
-import { engineOptions, secretsOrThrow, type RunFlags } from './run.js';
 import { openSession } from '../session/session.js';
 
 /** Flags of `golive resume`. */
@@ -13,18 +13,18 @@ export type ResumeFlags = RunFlags & GateFlags & Omit<RunSelector, 'runId'>;
 
 /** Resume a run; exit codes as for `golive run`. */
 export async function resumeCommand(runId: string | undefined, flags: ResumeFlags): Promise<number> {
-  const store = openStoreFor(flags);
+  const store = await openExistingJournal(flags.db, { readonly: false });
   let past: PastRun;
   let target: string;
   try {
-    const selection = selectResume(store, { ...flags, runId });
+    const selection = await selectResume(store, { ...flags, runId });
     if ('nothing' in selection) throw new UsageError(selection.nothing, 'list runs with `golive history`');
     const run = selection.found;
     const status = store.runStatus(run);
     refuseIfLive(status, run);
-    past = loadPastRun(store, run);
+    past = await loadPastRun(store, run);
     refuseIfOrphansRun(past);
-    const chain = store.chainOf(run.rootRunId);
+    const chain = await store.chainOf(run.rootRunId);
     if (chain.some((r) => r.mode === 'rollback') || past.state.rolledBack) {
       throw new UsageError(`run ${run.id} was rolled back; there is nothing to resume`, `start a new deployment with golive run ${past.root.runbookPath}`);
     }
@@ -33,7 +33,7 @@ export async function resumeCommand(runId: string | undefined, flags: ResumeFlag
     }
     target = describeRun(store, run);
   } finally {
-    store.close();
+    await store.close();
   }
   if (past.driftWarning) process.stderr.write(`golive: warning: ${past.driftWarning}\n`);
   (flags.json ? process.stderr : process.stdout).write(`${resumePreview(target, past)}\n`);

@@ -1,10 +1,11 @@
 /** `golive rollback [run-id]`: undo a past run from its stored snapshot and outputs. */
 import { rollbackDeployment } from '../engine/run.js';
-import { ExitCode, LockHeldError } from '../errors.js';
+import { ExitCode } from '../errors.js';
+import { engineOptions, secretsOrThrow, type RunFlags } from '../session/engine-options.js';
 import { passGates, type GateFlags } from '../session/gates.js';
-import { openStoreFor, refuseIfOrphansRun, type RunSelector } from '../session/past-run.js';
+import { refuseIfLive, refuseIfOrphansRun, type RunSelector } from '../session/past-run.js';
+import { openExistingJournal } from '../session/reader.js';
 import { describeRun, selectRollback, type RollbackWork } from '../session/run-selection.js';
-import { engineOptions, secretsOrThrow, type RunFlags } from './run.js';
 import { openSession } from '../session/session.js';
 
 /** Flags of `golive rollback`. */
@@ -12,11 +13,11 @@ export type RollbackFlags = RunFlags & GateFlags & Omit<RunSelector, 'runId'> & 
 
 /** Roll back a run; exit 0 when cleanly restored, 3 when not. */
 export async function rollbackCommand(runId: string | undefined, flags: RollbackFlags): Promise<number> {
-  const store = openStoreFor(flags);
+  const store = await openExistingJournal(flags.db, { readonly: false });
   let work: RollbackWork;
   let target: string;
   try {
-    const selection = selectRollback(store, { ...flags, runId });
+    const selection = await selectRollback(store, { ...flags, runId });
     if ('nothing' in selection) {
       process.stdout.write(flags.json ? `${JSON.stringify({ kind: 'nothing-to-roll-back', runId: selection.runId, message: selection.nothing })}\n` : `${selection.nothing}\n`);
       return ExitCode.Ok;
@@ -26,7 +27,7 @@ export async function rollbackCommand(runId: string | undefined, flags: Rollback
     refuseIfOrphansRun(work.past);
     target = describeRun(store, work.past.run);
   } finally {
-    store.close();
+    await store.close();
   }
   const { past } = work;
   if (past.driftWarning) process.stderr.write(`golive: warning: ${past.driftWarning}\n`);
@@ -57,11 +58,4 @@ function rollbackPreview(target: string, work: RollbackWork): string {
   else if (work.recheckRestore) lines.push('  nothing left to undo; the restore checks (rollback.verify) did not pass last time: running them again');
   if (work.withoutRollback.length > 0) lines.push(`  no rollback defined (left as is): ${work.withoutRollback.map((s) => s.id).join(', ')}`);
   return lines.join('\n');
-}
-
-/** A run whose process is alive must be stopped first: acting on it now would race it. */
-export function refuseIfLive(status: string, run: { id: string; pid: number; host: string; operator: string }): void {
-  if (status === 'running') {
-    throw new LockHeldError(`run ${run.id} is still running (pid ${run.pid} on ${run.host}, ${run.operator})`, `stop it first (Ctrl-C in its terminal, or kill -TERM ${run.pid}), or watch it with \`golive status ${run.id}\``);
-  }
 }

@@ -1,11 +1,10 @@
 /** `golive show <run-id>`: one past run, step by step. */
-import { ExitCode, UsageError } from '../errors.js';
-import { MIN_RUN_ID_PREFIX } from '../journal/sqlite/store.js';
+import { ExitCode } from '../errors.js';
 import { paintFor } from '../output/paint.js';
-import { buildRunView, type ChainLink } from '../views/run-view.js';
+import { buildRunView } from '../views/run-view.js';
 import { showAsJson, showAsText } from '../output/show-text.js';
-import { openJournalToRead } from '../journal/open.js';
 import { dbFlagFor } from '../session/session.js';
+import { chainLinks, findRun, openExistingJournal, readRunChain } from '../session/reader.js';
 
 /** Flags of `golive show`. */
 export interface ShowFlags {
@@ -15,25 +14,19 @@ export interface ShowFlags {
 
 /** Print one run; exit 0, 2 when the run does not exist, 6 when the journal cannot be read. */
 export async function showCommand(runId: string, flags: ShowFlags): Promise<number> {
-  const store = openJournalToRead(flags.db);
+  const store = await openExistingJournal(flags.db);
   let view;
   try {
-    const run = store.getRun(runId);
-    if (!run) {
-      const short = runId.length < MIN_RUN_ID_PREFIX ? ` (a prefix needs at least ${MIN_RUN_ID_PREFIX} characters)` : '';
-      throw new UsageError(`no run ${runId} in ${store.path}`, `list runs with \`golive history\`${short}`);
-    }
-    const chain = store.chainOf(run.rootRunId);
-    const before = chain.slice(0, Math.max(0, chain.findIndex((r) => r.id === run.id)));
+    const chain = await readRunChain(store, await findRun(store, runId));
     view = buildRunView({
-      run,
-      status: store.runStatus(run),
-      events: store.eventsOf([run.id]).map((e) => e.event),
-      priorEvents: before.length ? store.eventsOf(before.map((r) => r.id)).map((e) => e.event) : [],
-      chain: chain.map((r): ChainLink => ({ id: r.id, mode: r.mode, status: store.runStatus(r), parentRunId: r.parentRunId, startedAt: r.startedAt })),
+      run: chain.run,
+      status: store.runStatus(chain.run),
+      events: chain.runEvents,
+      priorEvents: chain.priorEvents,
+      chain: chainLinks(store, chain.runs),
     });
   } finally {
-    store.close();
+    await store.close();
   }
   process.stdout.write(flags.json ? `${JSON.stringify(showAsJson(view), null, 2)}\n` : `${showAsText(view, paintFor(process.stdout), { dbFlag: dbFlagFor(flags.db) })}\n`);
   return ExitCode.Ok;

@@ -3,18 +3,15 @@
  * the journal. Opens it read-only, so it works (and changes nothing) while
  * the run writes from another terminal; `--watch` re-reads it until the run ends.
  */
-import { MIN_RUN_ID_PREFIX, type AuditStore } from '../journal/sqlite/store.js';
+import type { Journal } from '../journal/port.js';
 import type { RunRecord } from '../journal/types.js';
-import { foldEvents } from '../engine/state.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { paintFor } from '../output/paint.js';
 import { durationSamples, historicalExpectations } from '../views/duration-history.js';
 import { formatStatus, statusAsJson, statusPlanOf, statusUpdate, type StatusInput, type StatusUpdate } from '../views/status.js';
 import { MAX_DURATION_MS, MAX_DURATION_WORDS, parseDuration } from '../runbook/duration.js';
-import { loadRunbookText } from '../runbook/load.js';
-import { resolvePlan } from '../runbook/plan.js';
-import { openJournalToRead } from '../journal/open.js';
 import { dbFlagFor } from '../session/session.js';
+import { findRun, latestRun, openExistingJournal, readRunChain, snapshotPlan } from '../session/reader.js';
 
 /** Flags of `golive status`. */
 export interface StatusFlags {
@@ -28,16 +25,16 @@ export interface StatusFlags {
 /** Print the status of a run (default: the live one, else the latest); exit 0, or 2 when there is no such run. */
 export async function statusCommand(runId: string | undefined, flags: StatusFlags): Promise<number> {
   const intervalMs = parseInterval(flags.interval);
-  const store = openJournalToRead(flags.db);
+  const store = await openExistingJournal(flags.db);
   try {
-    const run = selectRun(store, runId);
-    const plan = plannedOf(store, run);
+    const run = await selectRun(store, runId);
+    const plan = await plannedOf(store, run);
     const read = () => readStatus(store, run.id, plan, dbFlagFor(flags.db));
     const print = (update: StatusUpdate) => process.stdout.write(flags.json ? `${statusAsJson(update)}\n` : `${formatStatus(update, paintFor(process.stdout))}\n`);
-    if (!flags.watch) print(read().update);
+    if (!flags.watch) print((await read()).update);
     else await watch(read, print, intervalMs, process.stdout.isTTY === true && !flags.json);
   } finally {
-    store.close();
+    await store.close();
   }
   return ExitCode.Ok;
 }
@@ -50,16 +47,11 @@ function parseInterval(raw: string | undefined): number {
 }
 
 /** The named run, else the latest live run, else the latest run of any kind. */
-function selectRun(store: AuditStore, runId: string | undefined): RunRecord {
-  if (runId !== undefined) {
-    const run = store.getRun(runId);
-    if (run) return run;
-    const short = runId.length < MIN_RUN_ID_PREFIX ? ` (a prefix needs at least ${MIN_RUN_ID_PREFIX} characters)` : '';
-    throw new UsageError(`no run ${runId} in ${store.path}`, `list runs with \`golive history\`, or run \`golive status\` for the live one${short}`);
-  }
+async function selectRun(store: Journal, runId: string | undefined): Promise<RunRecord> {
+  if (runId !== undefined) return findRun(store, runId, 'run `golive status` for the live one');
   // Only the runs recorded as running are looked at, not every run the journal holds.
-  const run = store.runningRuns().find((r) => store.runStatus(r) === 'running') ?? store.latestRun();
-  if (!run) throw new UsageError(`no runs recorded in ${store.path} yet`, 'start one with `golive run <runbook>`, or name another journal with --db');
+  const run = (await store.runningRuns()).find((r) => store.runStatus(r) === 'running') ?? (await latestRun(store));
+  if (!run) throw new UsageError(`no runs recorded in ${store.location} yet`, 'start one with `golive run <runbook>`, or name another journal with --db');
   return run;
 }
 
@@ -68,16 +60,13 @@ function selectRun(store: AuditStore, runId: string | undefined): RunRecord {
  * it was run with, not today's file). Loaded quietly and once: should the
  * snapshot not load, the status still works from the events alone.
  */
-function plannedOf(store: AuditStore, run: RunRecord): Pick<StatusInput, 'steps' | 'checks' | 'smokeTests'> {
+async function plannedOf(store: Journal, run: RunRecord): Promise<Pick<StatusInput, 'steps' | 'checks' | 'smokeTests'>> {
   try {
-    const chain = store.chainOf(run.rootRunId);
-    const vars = foldEvents(store.eventsOf(chain.map((r) => r.id)).map((e) => e.event)).vars;
-    const environment = run.environment ?? undefined;
-    const loaded = loadRunbookText(run.runbookPath, run.runbookText, { environment, extraVars: Object.keys(vars) });
-    if (loaded.failed || !loaded.runbook || !loaded.source) return { steps: [] };
-    const planned = statusPlanOf(resolvePlan(loaded.source, loaded.runbook, { environment, vars }));
+    const snapshot = snapshotPlan(run, (await readRunChain(store, run)).events, 'look');
+    if (!snapshot) return { steps: [] };
+    const planned = statusPlanOf(snapshot);
     // Once the journal has history of this runbook here, ETAs rest on what steps really took (p90), as `golive estimate` suggests.
-    const history = historicalExpectations(durationSamples(store, run.runbookName, environment, run.id));
+    const history = historicalExpectations(await durationSamples(store, run.runbookName, run.environment ?? undefined, run.id));
     return { ...planned, steps: planned.steps.map((step) => (history.has(step.id) ? { ...step, expectedMs: history.get(step.id) } : step)) };
   } catch {
     return { steps: [] };
@@ -85,15 +74,11 @@ function plannedOf(store: AuditStore, run: RunRecord): Pick<StatusInput, 'steps'
 }
 
 /** The run's status now, and how many events it is based on (what `--watch` compares). */
-function readStatus(store: AuditStore, runId: string, plan: Pick<StatusInput, 'steps' | 'checks' | 'smokeTests'>, dbFlag: string): { update: StatusUpdate; eventCount: number } {
-  const run = store.getRun(runId)!;
-  const chain = store.chainOf(run.rootRunId);
-  const before = chain.slice(0, Math.max(0, chain.findIndex((r) => r.id === run.id)));
-  const events = store.eventsOf([run.id]).map((e) => e.event);
+async function readStatus(store: Journal, runId: string, plan: Pick<StatusInput, 'steps' | 'checks' | 'smokeTests'>, dbFlag: string): Promise<{ update: StatusUpdate; eventCount: number }> {
+  const { run, runEvents: events, priorEvents } = await readRunChain(store, (await store.getRun(runId))!);
   const update = statusUpdate({
     runId: run.id, runbook: { name: run.runbookName, version: run.runbookVersion }, environment: run.environment, mode: run.mode,
-    ...plan, events, priorEvents: before.length ? store.eventsOf(before.map((r) => r.id)).map((e) => e.event) : [],
-    runStatus: store.runStatus(run), now: new Date(), dbFlag,
+    ...plan, events, priorEvents, runStatus: store.runStatus(run), now: new Date(), dbFlag,
   });
   return { update, eventCount: events.length };
 }
@@ -104,7 +89,7 @@ function readStatus(store: AuditStore, runId: string, plan: Pick<StatusInput, 's
  * something happened (a new event, or the verdict changed), so a log of
  * `--watch` reads like a list of status updates. Ctrl-C ends it quietly.
  */
-async function watch(read: () => { update: StatusUpdate; eventCount: number }, print: (update: StatusUpdate) => void, intervalMs: number, redraw: boolean): Promise<void> {
+async function watch(read: () => Promise<{ update: StatusUpdate; eventCount: number }>, print: (update: StatusUpdate) => void, intervalMs: number, redraw: boolean): Promise<void> {
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.on('SIGINT', onSignal);
@@ -112,7 +97,7 @@ async function watch(read: () => { update: StatusUpdate; eventCount: number }, p
   try {
     let lastKey = '';
     while (!stop.signal.aborted) {
-      const { update, eventCount } = read();
+      const { update, eventCount } = await read();
       const key = `${eventCount}|${update.runStatus}|${update.status}`;
       if (redraw) process.stdout.write('\x1b[2J\x1b[H');
       if (redraw || key !== lastKey) print(update);

@@ -1,6 +1,6 @@
 /**
  * Everything the engine does is told as one of these events, in order. The
- * audit store records each one (and acknowledges) before the engine starts the
+ * audit journal records each one (and acknowledges) before the engine starts the
  * next process; renderers and the notifier react to the same stream.
  *
  * Persisted: once released, a kind and the meaning of its fields never change.

@@ -10,10 +10,12 @@
  * recomputed every hash after an edit; it is evidence, not access control.
  *
  * Persisted: the canonical form and the hash input below never change.
+ *
+ * Pure: no database here. Each journal implementation walks its own rows
+ * (`sqlite/chain.ts`) and judges each one with the checks below, so every
+ * backend finds the same problems in the same words.
  */
 import { createHash } from 'node:crypto';
-import type { Database } from './sqlite/database.js';
-import type { EventRow } from './sqlite/rows.js';
 import type { ChainReport } from './types.js';
 
 /** The `prev_hash` of the first event ever written. */
@@ -70,8 +72,19 @@ export function eventHash(prevHash: string, seq: number, runId: string, data: st
   return sha256Hex(`${prevHash}\n${seq}\n${runId}\n${data}`);
 }
 
+/** An event as stored (the column names every journal schema uses). */
+export interface ChainedEventRow {
+  seq: number;
+  run_id: string;
+  at: string;
+  kind: string;
+  data: string;
+  prev_hash: string;
+  hash: string;
+}
+
 /** The columns of a run row that its events vouch for. */
-export interface RunRow {
+export interface RunSnapshotRow {
   id: string;
   runbook_text: string;
   runbook_sha256: string;
@@ -88,8 +101,12 @@ export interface RunEvidence {
   finishedExitCode?: number;
 }
 
-/** Why `row` does not verify after `prevHash` / `expectedSeq`, or null when it does. */
-export function rowProblem(row: EventRow, prevHash: string, expectedSeq: number, runIds: Set<string>): string | null {
+/**
+ * Why `row` does not verify after `prevHash` / `expectedSeq`, or null when
+ * it does. `runIds` are the runs the journal holds (or, for a check of some
+ * runs, those runs).
+ */
+export function rowProblem(row: ChainedEventRow, prevHash: string, expectedSeq: number, runIds: ReadonlySet<string>): string | null {
   if (row.seq !== expectedSeq) {
     const missing = row.seq - 1 === expectedSeq ? `row ${expectedSeq} is` : `rows ${expectedSeq}-${row.seq - 1} are`;
     return `${missing} missing before it: events were deleted`;
@@ -113,7 +130,7 @@ export function rowProblem(row: EventRow, prevHash: string, expectedSeq: number,
 }
 
 /** Record what a verified event says about its run. */
-export function collectEvidence(evidence: Map<string, RunEvidence>, row: EventRow): void {
+export function collectEvidence(evidence: Map<string, RunEvidence>, row: ChainedEventRow): void {
   if (row.kind !== 'run.started' && row.kind !== 'run.finished') return;
   const event = JSON.parse(row.data) as { runbook?: { sha256?: string }; outcome?: string; exitCode?: number };
   const entry = evidence.get(row.run_id) ?? {};
@@ -129,7 +146,7 @@ export function collectEvidence(evidence: Map<string, RunEvidence>, row: EventRo
 }
 
 /** Why a run row disagrees with its snapshot or its events, or null. */
-export function runProblem(run: RunRow, seen: RunEvidence | undefined): string | null {
+export function runProblem(run: RunSnapshotRow, seen: RunEvidence | undefined): string | null {
   if (sha256Hex(run.runbook_text) !== run.runbook_sha256) {
     return `the runbook snapshot of run ${run.id} does not match its runbook_sha256: the snapshot was edited`;
   }
@@ -153,88 +170,15 @@ export function runProblem(run: RunRow, seen: RunEvidence | undefined): string |
 }
 
 /**
- * Walk every event in seq order and every run, and report the first thing
- * that is not as golive wrote it. Chain problems (edited, deleted, reordered
- * rows) are reported before run-row problems; a run-row problem carries the
- * seq of that run's `run.started` event (0 when it has none).
+ * The first run row its events do not vouch for (in the order given: start
+ * order), or undefined. It is placed at that run's `run.started` event (seq
+ * 0 when it has none).
  */
-export function verifyChain(db: Database): ChainReport {
-  // One read transaction: a consistent snapshot, even while another process appends runs and events.
-  return db.transaction(() => walk(db)).deferred();
-}
-
-function walk(db: Database): ChainReport {
-  const runIds = new Set(db.prepare('SELECT id FROM runs').pluck().all() as string[]);
-  const evidence = new Map<string, RunEvidence>();
-  const rows = db.prepare('SELECT seq, run_id, at, kind, data, prev_hash, hash FROM events ORDER BY seq').iterate() as IterableIterator<EventRow>;
-
-  let prevHash = GENESIS_HASH;
-  let expectedSeq = 1;
-  let checked = 0;
-  for (const row of rows) {
-    const problem = rowProblem(row, prevHash, expectedSeq, runIds);
-    if (problem !== null) {
-      return { ok: false, checked, firstBad: { seq: row.seq, runId: row.run_id, reason: `event ${row.seq}: ${problem}` } };
-    }
-    collectEvidence(evidence, row);
-    prevHash = row.hash;
-    expectedSeq = row.seq + 1;
-    checked++;
-  }
-
-  const runs = db
-    .prepare('SELECT id, runbook_text, runbook_sha256, outcome, exit_code FROM runs ORDER BY started_at, rowid')
-    .all() as RunRow[];
+export function firstRunProblem(runs: Iterable<RunSnapshotRow>, evidence: ReadonlyMap<string, RunEvidence>): ChainReport['firstBad'] {
   for (const run of runs) {
     const seen = evidence.get(run.id);
     const problem = runProblem(run, seen);
-    if (problem !== null) {
-      return { ok: false, checked, firstBad: { seq: seen?.startedSeq ?? 0, runId: run.id, reason: problem } };
-    }
+    if (problem !== null) return { seq: seen?.startedSeq ?? 0, runId: run.id, reason: problem };
   }
-  return { ok: true, checked };
-}
-
-/**
- * Check the events of these runs only, and the run rows themselves: each
- * event's own hash, and that its prev_hash is the hash of the event right
- * before it in the whole journal (one primary-key look-up where that event
- * belongs to another run), so the cost is what these runs hold, not what
- * the journal holds. Rows between other runs' events are not checked:
- * `verifyChain` is the full check.
- */
-export function verifyRunChain(db: Database, runIds: string[]): ChainReport {
-  return db.transaction(() => walkRuns(db, runIds)).deferred();
-}
-
-function walkRuns(db: Database, runIds: string[]): ChainReport {
-  const ids = JSON.stringify(runIds);
-  const runs = db
-    .prepare('SELECT id, runbook_text, runbook_sha256, outcome, exit_code FROM runs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY started_at, rowid')
-    .all(ids) as RunRow[];
-  const known = new Set(runs.map((run) => run.id));
-  const evidence = new Map<string, RunEvidence>();
-  const hashAt = db.prepare('SELECT hash FROM events WHERE seq = ?').pluck();
-  const rows = db
-    .prepare('SELECT seq, run_id, at, kind, data, prev_hash, hash FROM events WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY seq')
-    .iterate(ids) as IterableIterator<EventRow>;
-
-  let previous: EventRow | undefined;
-  let checked = 0;
-  for (const row of rows) {
-    const prevHash = row.seq === 1 ? GENESIS_HASH : previous?.seq === row.seq - 1 ? previous.hash : (hashAt.get(row.seq - 1) as string | undefined);
-    const problem = prevHash === undefined ? `row ${row.seq - 1} is missing before it: events were deleted` : rowProblem(row, prevHash, row.seq, known);
-    if (problem !== null) {
-      return { ok: false, checked, scope: 'runs', firstBad: { seq: row.seq, runId: row.run_id, reason: `event ${row.seq}: ${problem}` } };
-    }
-    collectEvidence(evidence, row);
-    previous = row;
-    checked++;
-  }
-  for (const run of runs) {
-    const seen = evidence.get(run.id);
-    const problem = runProblem(run, seen);
-    if (problem !== null) return { ok: false, checked, scope: 'runs', firstBad: { seq: seen?.startedSeq ?? 0, runId: run.id, reason: problem } };
-  }
-  return { ok: true, checked, scope: 'runs' };
+  return undefined;
 }

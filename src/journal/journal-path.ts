@@ -5,11 +5,36 @@
  * in none), so every operator of that runbook on a machine writes to the
  * same journal whatever their working directory. Commands that read the
  * journal find it from any directory inside the project. `--db` and
- * `GOLIVE_DB` (relative to the working directory) always win.
+ * `GOLIVE_DB` (relative to the working directory) always win; a server
+ * URL there (`postgres://…`) is passed on untouched.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { JournalError } from '../errors.js';
+
+/** True for a location that names a journal on a database server (a PostgreSQL URL), not a file. */
+export function isServerLocation(location: string): boolean {
+  return /^postgres(?:ql)?:\/\//i.test(location);
+}
+
+/**
+ * A journal location fit to print: a server URL with its password (in the
+ * user part or a `password=` parameter) replaced by `***`; a path unchanged.
+ * Every message, event and advice line that names a journal uses it.
+ */
+export function printableLocation(location: string): string {
+  if (!isServerLocation(location)) return location;
+  let masked = location;
+  try {
+    const parsed = new URL(location);
+    if (parsed.password !== '') parsed.password = '***';
+    if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '***');
+    masked = parsed.toString();
+  } catch {
+    // Not a WHATWG URL (libpq accepts a few more forms): mask by pattern below.
+  }
+  return masked.replace(/(\/\/[^:/?#@]*:)[^@/?#]*@/, '$1***@').replace(/([?&]password=)[^&#]*/gi, '$1***');
+}
 
 /** The journal's place inside a project directory. */
 export const JOURNAL_IN_PROJECT = join('.golive', 'golive.db');
@@ -48,10 +73,14 @@ export function repositoryRootOf(dir: string): string | null {
   }
 }
 
-/** The journal named by `--db` or `GOLIVE_DB`, resolved against the working directory; undefined when neither is set. */
+/**
+ * The journal named by `--db` or `GOLIVE_DB`: a path resolved against the
+ * working directory, a server URL as given; undefined when neither is set.
+ */
 function explicitJournal(location: JournalLocation): string | undefined {
   const named = location.flag || location.env.GOLIVE_DB;
-  return named ? resolve(location.cwd, named) : undefined;
+  if (!named) return undefined;
+  return isServerLocation(named) ? named : resolve(location.cwd, named);
 }
 
 /**
@@ -73,7 +102,8 @@ export function journalForRunbook(runbookPath: string, location: JournalLocation
  */
 export function findJournal(location: JournalLocation): JournalSearch {
   const explicit = explicitJournal(location);
-  if (explicit !== undefined) return { path: explicit, found: existsSync(explicit), searched: [explicit], explicit: true };
+  // A server journal is there for all the search can tell: opening it asks the server.
+  if (explicit !== undefined) return { path: explicit, found: isServerLocation(explicit) || existsSync(explicit), searched: [explicit], explicit: true };
   const start = resolve(location.cwd);
   const root = repositoryRootOf(start);
   const searched: string[] = [];
@@ -84,6 +114,19 @@ export function findJournal(location: JournalLocation): JournalSearch {
     if (dir === root || dirname(dir) === dir) break;
   }
   return { path: join(root ?? start, JOURNAL_IN_PROJECT), found: false, searched, explicit: false };
+}
+
+/**
+ * The journal a read command (history, status, show, report, audit,
+ * rollback, resume) uses: `--db`, `GOLIVE_DB`, else the one found walking up
+ * from the working directory.
+ *
+ * @throws JournalError saying where it looked when nothing names or finds one.
+ */
+export function dbPathFor(flag?: string): string {
+  const search = findJournal({ flag, cwd: process.cwd(), env: process.env });
+  if (!search.found && !search.explicit) throw journalNotFound(search);
+  return search.path;
 }
 
 /** The error of a search that found no journal: where it looked, and how to name one. */
@@ -104,8 +147,9 @@ export function journalNotFound(search: JournalSearch): JournalError {
  */
 export function journalFlagFor(journal: string, location: Omit<JournalLocation, 'flag'>): string {
   const search = findJournal(location);
-  if (search.found && search.path === journal) return '';
-  return `--db ${shellWord(journal)}`;
+  // Compared as printed: a server journal may be given with its password masked (Journal.location).
+  if (search.found && printableLocation(search.path) === printableLocation(journal)) return '';
+  return `--db ${shellWord(printableLocation(journal))}`;
 }
 
 /** `text` as one shell word: unchanged when it is plain, else single-quoted. */

@@ -12,7 +12,7 @@
  */
 export const STALE_HEARTBEAT_MS = 120_000;
 
-/** How often a live run should call `AuditStore.heartbeat`. */
+/** How often a live run should call `Journal.heartbeat`. */
 export const HEARTBEAT_INTERVAL_MS = 15_000;
 
 /**

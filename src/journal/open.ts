@@ -1,38 +1,58 @@
 /**
- * The journal-open guard of the commands that read a journal which must
- * already exist (show, report, status, audit, rollback, resume): one place
- * that says "there is no journal here" the same way, with exit 6.
+ * The one way to open a journal: `openJournal(location)` with what `--db`,
+ * `GOLIVE_DB` or discovery gave (journal-path.ts). A file path opens the
+ * SQLite journal; a `postgres://` or `postgresql://` URL goes to the one
+ * seam for server journals, `openServerJournal`.
  */
 import { statSync } from 'node:fs';
-import { AuditStore } from './sqlite/store.js';
 import { JournalError } from '../errors.js';
-import { dbPathFor } from '../session/session.js';
+import { isServerLocation } from './journal-path.js';
+import type { Journal } from './port.js';
+import { SqliteJournal } from './sqlite/journal.js';
 
-/** The error for a journal that is not there: nothing can be read, so nothing was executed (exit 6). */
-export function missingJournalError(path: string): JournalError {
-  return new JournalError(`there is no audit journal at ${path}`, 'run golive from the directory of the deployment, or name the journal with --db / GOLIVE_DB');
+/** How a journal is opened. */
+export interface OpenJournalOptions {
+  /** Read only: nothing is created or migrated, and the journal is never written. */
+  readonly?: boolean;
 }
 
 /**
- * Whether a journal file is there. Only "no such file" counts as absent: a
- * path through a file, or one that cannot be searched, goes on to the open,
- * which names that problem (exit 6) instead of reporting an empty journal.
+ * Open the journal at `location`: the SQLite file at a path (created and
+ * migrated unless `readonly`), or the server journal a URL names.
+ * @throws JournalError (exit 6) when it cannot be used.
  */
-export function journalExists(path: string): boolean {
+export async function openJournal(location: string, options: OpenJournalOptions = {}): Promise<Journal> {
+  if (isServerLocation(location)) return openServerJournal(location, options);
+  return SqliteJournal.open(location, { readonly: options.readonly });
+}
+
+/**
+ * The seam for journals on a database server: the only code that knows a
+ * URL's driver, loaded only when a URL is given so that SQLite commands
+ * never load a server client.
+ */
+export async function openServerJournal(url: string, options: OpenJournalOptions): Promise<Journal> {
+  const { openPostgresJournal } = await import('./postgres/journal.js');
+  return openPostgresJournal(url, { readonly: options.readonly });
+}
+
+/** The error for a journal that is not there: nothing can be read, so nothing was executed (exit 6). */
+export function missingJournalError(location: string): JournalError {
+  return new JournalError(`there is no audit journal at ${location}`, 'run golive from the directory of the deployment, or name the journal with --db / GOLIVE_DB');
+}
+
+/**
+ * Whether a journal is there. Only "no such file" counts as absent: a path
+ * through a file, or one that cannot be searched, goes on to the open, which
+ * names that problem (exit 6) instead of reporting an empty journal. A server
+ * journal is asked when it is opened.
+ */
+export function journalExists(location: string): boolean {
+  if (isServerLocation(location)) return true;
   try {
-    statSync(path);
+    statSync(location);
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code !== 'ENOENT';
   }
-}
-
-/**
- * Open the journal of `--db` / GOLIVE_DB / the default for reading only
- * (nothing is created, a damaged or foreign file is refused with exit 6).
- */
-export function openJournalToRead(dbFlag?: string): AuditStore {
-  const path = dbPathFor(dbFlag);
-  if (!journalExists(path)) throw missingJournalError(path);
-  return AuditStore.open(path, { readonly: true });
 }

@@ -79,10 +79,18 @@ export interface Journal {
 
   /** The recorded events of these runs, in journal order. */
   eventsOf(runIds: string[]): Promise<StoredEvent[]>;
-  /** The events of these runs (of every run when omitted) in journal order, in constant memory. */
+  /**
+   * The events of these runs (of every run when omitted) in journal order,
+   * in constant memory. The journal may be busy until the iteration ends:
+   * call nothing else on it meanwhile.
+   */
   iterateEvents(runIds?: string[]): AsyncIterable<StoredEvent>;
 
-  /** Check the whole journal's hash chain and run snapshots. */
+  /**
+   * Check the whole journal's hash chain and run snapshots.
+   * @throws JournalDamagedError when the store itself is damaged (e.g. an
+   *   SQLite file's pages): evidence, like an edit, reported as such.
+   */
   verifyChain(): Promise<ChainReport>;
   /** Check only these runs' events and their links: costs what the runs hold. */
   verifyRuns(runIds: string[]): Promise<ChainReport>;

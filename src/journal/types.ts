@@ -1,7 +1,8 @@
 /**
- * The audit store's contract. The engine never sees it (it emits events); the
- * CLI records each event here before the engine moves on, and the read-side
- * commands (history, show, status, report, rollback, resume) query it.
+ * The records of the journal port (`port.ts`). The engine never sees the
+ * journal (it emits events); the session records each event before the
+ * engine moves on, and the read commands (history, show, status, report,
+ * rollback, resume) read runs and events back.
  */
 import type { DecisionSubject, EngineEvent, EventOf, RunMode, RunOutcome } from '../engine/events.js';
 
@@ -32,7 +33,7 @@ export interface RunRecord {
   exitCode: number | null;
 }
 
-/** What `createRun` needs; the store fills id-independent defaults. */
+/** What `createRun` needs; the journal fills id-independent defaults. */
 export type NewRun = Omit<RunRecord, 'startedAt' | 'heartbeatAt' | 'endedAt' | 'outcome' | 'exitCode' | 'rootRunId'> & {
   rootRunId?: string;
 };
@@ -49,25 +50,6 @@ export interface StoredEvent {
   event: EngineEvent;
   prevHash: string;
   hash: string;
-}
-
-/** One execution of a command (from `step.started` + `step.finished`). */
-export interface AttemptRecord {
-  runId: string;
-  phase: string;
-  stepId: string;
-  attempt: number;
-  status: string | null;
-  exitCode: number | null;
-  signal: string | null;
-  startedAt: string;
-  endedAt: string | null;
-  durationMs: number | null;
-  expectedMs: number | null;
-  command: string;
-  head: string | null;
-  tail: string | null;
-  logPath: string | null;
 }
 
 /** A recorded decision (from a `decision` event): what was decided, by whom, how. */

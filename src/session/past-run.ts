@@ -3,17 +3,15 @@
  * snapshot (not today's file), its variables, and the folded state of every
  * run in its chain. Shared by rollback and resume.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { AuditStore } from '../journal/sqlite/store.js';
-import type { RunRecord } from '../journal/types.js';
+import type { Journal } from '../journal/port.js';
+import type { RunRecord, RunStatus } from '../journal/types.js';
 import { foldEvents, type FoldedState } from '../engine/state.js';
-import { LockHeldError, UsageError } from '../errors.js';
+import { LockHeldError } from '../errors.js';
 import type { Plan } from '../runbook/plan.js';
-import { loadPlan } from './load-plan.js';
 import { liveOrphan } from './orphans.js';
-import { journalExists, missingJournalError } from '../journal/open.js';
-import { dbPathFor } from './session.js';
+import { readRunChain, snapshotPlan } from './reader.js';
 
 /** Which run to act on: an id (or unique prefix), else the latest matching the filters. */
 export interface RunSelector {
@@ -35,19 +33,12 @@ export interface PastRun {
   driftWarning?: string;
 }
 
-/** Open the journal read-write for a command that will act on a past run. */
-export function openStoreFor(selector: RunSelector): AuditStore {
-  const path = dbPathFor(selector.db);
-  if (!journalExists(path)) throw missingJournalError(path);
-  return AuditStore.open(path);
-}
-
 /** Rebuild a past run's plan and state from the journal. */
-export function loadPastRun(store: AuditStore, run: RunRecord): PastRun {
-  const chain = store.chainOf(run.rootRunId);
-  const root = chain.find((r) => r.id === run.rootRunId) ?? run;
-  const state = foldEvents(store.eventsOf(chain.map((r) => r.id)).map((e) => e.event));
-  const plan = loadPlan(root.runbookPath, { env: root.environment ?? undefined, var: state.vars }, root.runbookText);
+export async function loadPastRun(journal: Journal, run: RunRecord): Promise<PastRun> {
+  const chain = await readRunChain(journal, run);
+  const { root } = chain;
+  const state = foldEvents(chain.events);
+  const plan = snapshotPlan(root, chain.events, 'act');
   let driftWarning: string | undefined;
   try {
     const onDisk = createHash('sha256').update(readFileSync(root.runbookPath, 'utf8').replace(/^\uFEFF/, '')).digest('hex');
@@ -55,7 +46,14 @@ export function loadPastRun(store: AuditStore, run: RunRecord): PastRun {
   } catch {
     driftWarning = `${root.runbookPath} is gone; using the stored snapshot of run ${root.id}`;
   }
-  return { run, root, state, chainRunIds: chain.map((r) => r.id), plan, driftWarning };
+  return { run, root, state, chainRunIds: chain.runs.map((r) => r.id), plan, driftWarning };
+}
+
+/** A run whose process is alive must be stopped first: acting on it now would race it. */
+export function refuseIfLive(status: RunStatus, run: Pick<RunRecord, 'id' | 'pid' | 'host' | 'operator'>): void {
+  if (status === 'running') {
+    throw new LockHeldError(`run ${run.id} is still running (pid ${run.pid} on ${run.host}, ${run.operator})`, `stop it first (Ctrl-C in its terminal, or kill -TERM ${run.pid}), or watch it with \`golive status ${run.id}\``);
+  }
 }
 
 /**

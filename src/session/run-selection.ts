@@ -6,14 +6,15 @@
  * lists each candidate with the exact command.
  */
 import { journalFlagFor } from '../journal/journal-path.js';
-import type { AuditStore } from '../journal/sqlite/store.js';
+import type { Journal } from '../journal/port.js';
 import type { RunRecord } from '../journal/types.js';
 import { rollbackOrder } from '../engine/rollback.js';
-import { UsageError } from '../errors.js';
 import { planSteps, type PlannedStep } from '../runbook/plan.js';
 import { printable } from '../output/printable.js';
 import { localDateTime } from '../output/history-text.js';
+import { UsageError } from '../errors.js';
 import { loadPastRun, type PastRun, type RunSelector } from './past-run.js';
+import { findRun } from './reader.js';
 
 /** What a rollback of a run's chain would do. */
 export interface RollbackWork {
@@ -42,47 +43,41 @@ export function rollbackWorkOf(past: PastRun): RollbackWork {
 }
 
 /** The run `golive rollback` acts on: the named one, else the latest of one deployment with something left to undo. */
-export function selectRollback(store: AuditStore, selector: RunSelector): Selection<RollbackWork> {
-  const consider = (run: RunRecord): Selection<RollbackWork> => {
-    const work = rollbackWorkOf(loadPastRun(store, run));
+export async function selectRollback(store: Journal, selector: RunSelector): Promise<Selection<RollbackWork>> {
+  const consider = async (run: RunRecord): Promise<Selection<RollbackWork>> => {
+    const work = rollbackWorkOf(await loadPastRun(store, run));
     if (work.order.length > 0 || work.recheckRestore || store.runStatus(run) === 'running') return { found: work };
     // Named by the deployment's first run: the one `golive history` shows the operator.
     const root = work.past.root;
-    return { nothing: `Nothing left to roll back in run ${describeRun(store, root)}: ${nothingToUndo(store, work)}.`, runId: root.id };
+    return { nothing: `Nothing left to roll back in run ${describeRun(store, root)}: ${await nothingToUndo(store, work)}.`, runId: root.id };
   };
-  if (selector.runId) return consider(runById(store, selector.runId));
+  if (selector.runId) return consider(await findRun(store, selector.runId));
   return latestOfOneDeployment(store, selector, 'rollback', consider);
 }
 
 /** The run `golive resume` acts on: the named one, else the latest of one deployment that stopped before its end. */
-export function selectResume(store: AuditStore, selector: RunSelector): Selection<RunRecord> {
-  const consider = (run: RunRecord): Selection<RunRecord> => {
-    const chain = store.chainOf(run.rootRunId);
+export async function selectResume(store: Journal, selector: RunSelector): Promise<Selection<RunRecord>> {
+  const consider = async (run: RunRecord): Promise<Selection<RunRecord>> => {
+    const chain = await store.chainOf(run.rootRunId);
     const latest = chain.filter((r) => r.mode === 'run' || r.mode === 'resume').at(-1) ?? run;
     const status = store.runStatus(latest);
     if (chain.some((r) => r.mode === 'rollback')) return { nothing: `Nothing to resume: run ${describeRun(store, latest)} was rolled back.` };
     if (status === 'aborted' || status === 'interrupted' || status === 'running') return { found: latest };
     return { nothing: `Nothing to resume: run ${describeRun(store, latest)} ${status === 'no-go' ? 'ended NO-GO (start a new run once the checks pass)' : 'did not stop half-way'}.` };
   };
-  if (selector.runId) return { found: runById(store, selector.runId) };
+  if (selector.runId) return { found: await findRun(store, selector.runId) };
   return latestOfOneDeployment(store, selector, 'resume', consider, ['run', 'resume']);
-}
-
-function runById(store: AuditStore, runId: string): RunRecord {
-  const run = store.getRun(runId);
-  if (!run) throw new UsageError(`no run ${runId} in ${store.path}`, 'list runs with `golive history`');
-  return run;
 }
 
 /**
  * Walk the chains of one deployment newest first and take the first that
  * `consider` accepts. Refuses when the runs span several deployments.
  */
-function latestOfOneDeployment<T>(
-  store: AuditStore, selector: RunSelector, command: 'rollback' | 'resume',
-  consider: (run: RunRecord) => Selection<T>, modes: RunRecord['mode'][] = [...EXECUTING],
-): Selection<T> {
-  const runs = store.listRuns({ runbook: selector.runbook, environment: selector.env }).filter((r) => EXECUTING.has(r.mode));
+async function latestOfOneDeployment<T>(
+  store: Journal, selector: RunSelector, command: 'rollback' | 'resume',
+  consider: (run: RunRecord) => Promise<Selection<T>>, modes: RunRecord['mode'][] = [...EXECUTING],
+): Promise<Selection<T>> {
+  const runs = (await store.listRuns({ runbook: selector.runbook, environment: selector.env })).filter((r) => EXECUTING.has(r.mode));
   const deployments = new Map<string, RunRecord[]>();
   for (const run of runs) {
     const key = `${run.runbookName}\u0000${run.environment ?? ''}`;
@@ -90,58 +85,64 @@ function latestOfOneDeployment<T>(
   }
   const filters = [selector.runbook && `runbook ${selector.runbook}`, selector.env && `environment ${selector.env}`].filter(Boolean).join(' and ');
   if (deployments.size === 0) {
-    throw new UsageError(`no run${filters ? ` of ${filters}` : ''} to ${command} in ${store.path}`, 'list runs with `golive history`');
+    throw new UsageError(`no run${filters ? ` of ${filters}` : ''} to ${command} in ${store.location}`, 'list runs with `golive history`');
   }
-  if (deployments.size > 1) throw severalDeployments(store, command, [...deployments.values()], consider, modes);
+  if (deployments.size > 1) throw await severalDeployments(store, command, [...deployments.values()], consider, modes);
   const [only] = deployments.values();
   let first: Selection<T> | undefined;
   const seen = new Set<string>();
   for (const run of only.filter((r) => modes.includes(r.mode))) {
     if (seen.has(run.rootRunId)) continue;
     seen.add(run.rootRunId);
-    const selection = consider(run);
+    const selection = await consider(run);
     if ('found' in selection) return selection;
     first ??= selection;
   }
-  return first ?? { nothing: `no run to ${command} in ${store.path}` };
+  return first ?? { nothing: `no run to ${command} in ${store.location}` };
 }
 
-function severalDeployments<T>(
-  store: AuditStore, command: 'rollback' | 'resume', deployments: RunRecord[][],
-  consider: (run: RunRecord) => Selection<T>, modes: RunRecord['mode'][],
-): UsageError {
-  const flag = journalFlagFor(store.path, { cwd: process.cwd(), env: process.env });
+async function severalDeployments<T>(
+  store: Journal, command: 'rollback' | 'resume', deployments: RunRecord[][],
+  consider: (run: RunRecord) => Promise<Selection<T>>, modes: RunRecord['mode'][],
+): Promise<UsageError> {
+  const flag = journalFlagFor(store.location, { cwd: process.cwd(), env: process.env });
   const db = flag ? ` ${flag}` : '';
   const verb = command === 'rollback' ? 'roll back' : 'resume';
-  const lines = deployments.map((runs) => {
+  const lines: string[] = [];
+  for (const runs of deployments) {
     const label = `${runs[0].runbookName}${runs[0].environment ? ` on ${runs[0].environment}` : ' (no environment)'}`;
-    const candidate = runs.filter((r) => modes.includes(r.mode)).map((r) => ({ run: r, selection: consider(r) })).find((c) => 'found' in c.selection);
-    if (!candidate) return `  ${label}: nothing to ${verb}`;
-    return `  ${label}: golive ${command} ${candidate.run.id}${db}   (${runDetails(store, candidate.run)})`;
-  });
+    const candidate = await firstFound(runs.filter((r) => modes.includes(r.mode)), consider);
+    lines.push(candidate ? `  ${label}: golive ${command} ${candidate.id}${db}   (${runDetails(store, candidate)})` : `  ${label}: nothing to ${verb}`);
+  }
   return new UsageError(
-    `the journal ${store.path} holds runs of ${deployments.length} deployments; say which one to ${verb}, nothing was done:\n${lines.join('\n')}`,
+    `the journal ${store.location} holds runs of ${deployments.length} deployments; say which one to ${verb}, nothing was done:\n${lines.join('\n')}`,
     'name the run id, or narrow it with --runbook <name> --env <environment>',
   );
 }
 
+/** The first of `runs` that `consider` accepts, considered in order (one at a time, as each loads a chain). */
+async function firstFound<T>(runs: RunRecord[], consider: (run: RunRecord) => Promise<Selection<T>>): Promise<RunRecord | undefined> {
+  for (const run of runs) if ('found' in (await consider(run))) return run;
+  return undefined;
+}
+
 /** `<id> (webshop-release 2.4.0 on production, run started 2026-12-01 10:02 by ana on host1: succeeded)`. */
-export function describeRun(store: AuditStore, run: RunRecord): string {
+export function describeRun(store: Journal, run: RunRecord): string {
   return `${run.id} (${runDetails(store, run)})`;
 }
 
 /** `webshop-release 2.4.0 on production, run started 2026-12-01 10:02 by ana on host1: succeeded`. */
-function runDetails(store: AuditStore, run: RunRecord): string {
+function runDetails(store: Journal, run: RunRecord): string {
   const what = `${run.runbookName}${run.runbookVersion ? ` ${run.runbookVersion}` : ''}${run.environment ? ` on ${run.environment}` : ''}`;
   return printable(`${what}, ${run.mode} started ${localDateTime(run.startedAt)} by ${run.operator} on ${run.host}: ${store.runStatus(run)}`);
 }
 
 /** Why a chain has nothing to undo, in the operator's words. */
-function nothingToUndo(store: AuditStore, work: RollbackWork): string {
+async function nothingToUndo(store: Journal, work: RollbackWork): Promise<string> {
   const { past, withoutRollback } = work;
   const touched = [...past.state.steps.values()].length;
   if (touched === 0) return store.runStatus(past.run) === 'no-go' ? 'it ended NO-GO, no step ran' : 'no step ran';
-  const rollbacks = store.chainOf(past.root.id).filter((r) => r.mode === 'rollback' || r.mode === 'rehearsal');
+  const rollbacks = (await store.chainOf(past.root.id)).filter((r) => r.mode === 'rollback' || r.mode === 'rehearsal');
   const by = rollbacks.at(-1);
   const noRollback = withoutRollback.map((s) => s.id).join(', ');
   if (!by) return `the steps that ran define no rollback${noRollback ? ` (${noRollback})` : ''}`;

@@ -52,15 +52,26 @@ export class RunStopper {
     this.logCauseUnthrown = true;
   }
 
-  /** Record `event` with `append`; throws the run's stop cause when the journal failed or a log disk filled up. */
-  record(event: EngineEvent, append: () => void): void {
+  /**
+   * Record `event` with `append`; rejects with the run's stop cause when the
+   * journal failed (once something ran) or a log disk filled up.
+   */
+  async record(event: EngineEvent, append: () => Promise<unknown>): Promise<void> {
     try {
-      append();
+      await append();
     } catch (error) {
       if (!this.somethingStarted) throw error;
       this.cause ??= this.stopError(isDiskFull(error) ? `the disk holding the audit journal ${this.ref.dbPath} is full` : (error as Error).message, error);
       throw this.cause;
     }
+    this.passed(event);
+  }
+
+  /**
+   * `event` was recorded, or needs no recording (output lines): throws the
+   * stop cause of a log disk that filled up, once.
+   */
+  passed(event: EngineEvent): void {
     if (event.kind === 'step.started') this.somethingStarted = true;
     // Thrown once, after the event is recorded: the engine stops the step and records how it ended.
     if (this.logCauseUnthrown) {

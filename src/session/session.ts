@@ -7,9 +7,11 @@
 import { execFileSync } from 'node:child_process';
 import { hostname, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
-import { findJournal, journalFlagFor, journalForRunbook, journalNotFound } from '../journal/journal-path.js';
+import { dbPathFor, isServerLocation, journalFlagFor, journalForRunbook, printableLocation } from '../journal/journal-path.js';
+import { HEARTBEAT_INTERVAL_MS } from '../journal/liveness.js';
 import { acquireMachineLock, type MachineLock } from '../journal/machine-lock.js';
-import { AuditStore, HEARTBEAT_INTERVAL_MS } from '../journal/sqlite/store.js';
+import { openJournal } from '../journal/open.js';
+import type { Journal } from '../journal/port.js';
 import { newRunId } from '../journal/ids.js';
 import type { LockHolder, RunRecord } from '../journal/types.js';
 import { foldEvents, inFlightCommands } from '../engine/state.js';
@@ -38,7 +40,7 @@ export interface SessionFlags {
 
 /** An open run: journal, lock, renderer and signal handling in place. */
 export interface Session {
-  store: AuditStore;
+  store: Journal;
   runId: string;
   operator: string;
   host: string;
@@ -63,19 +65,6 @@ export function operatorName(flag?: string): string {
   } catch {
     return process.env.USER ?? 'unknown';
   }
-}
-
-/**
- * The journal a read command (history, status, show, report, audit,
- * rollback, resume) uses: `--db`, `GOLIVE_DB`, else the one found walking up
- * from the working directory.
- *
- * @throws UsageError saying where it looked when nothing names or finds one.
- */
-export function dbPathFor(flag?: string): string {
-  const search = findJournal({ flag, cwd: process.cwd(), env: process.env });
-  if (!search.found && !search.explicit) throw journalNotFound(search);
-  return search.path;
 }
 
 /** `--db <path>` for advice lines, when the journal is not the default one. */
@@ -108,7 +97,7 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
   const runId = newRunId();
   // `--db <path>` in advice lines only when the journal would not be found from here.
   const dbFlag = journalFlagFor(dbPath, { cwd: process.cwd(), env: process.env });
-  const stopper = new RunStopper({ runId, dbPath, dbFlag });
+  const stopper = new RunStopper({ runId, dbPath: printableLocation(dbPath), dbFlag });
   // Before the journal is opened: a bad GOLIVE_LOG_MAX is a usage error before any run is recorded.
   const runner = createProcessRunner({ onLogFailure: (path, error) => stopper.logFailed(path, error) });
   const operator = operatorName(flags.operator);
@@ -116,11 +105,11 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
   const environment = plan.environment ?? null;
   // Before the journal's own lock, and released after it: no other journal on this machine may run this deployment meanwhile.
   const machineLock: MachineLock | undefined = lock
-    ? acquireMachineLock({ runId, pid: process.pid, operator, host, journal: dbPath, runbook: plan.runbook.name, environment })
+    ? acquireMachineLock({ runId, pid: process.pid, operator, host, journal: printableLocation(dbPath), runbook: plan.runbook.name, environment })
     : undefined;
-  let store: AuditStore;
+  let store: Journal;
   try {
-    store = AuditStore.open(dbPath);
+    store = await openJournal(dbPath);
   } catch (error) {
     machineLock?.release();
     throw error;
@@ -128,10 +117,10 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
   let lockTaken = false;
   try {
     let orphansChecked = '';
-    const refuseWhileOrphansRun = (previous: LockHolder) => { orphansChecked = checkOrphansOf(store, previous, host); };
-    const { takenOver } = lock ? store.acquireLock(plan.runbook.name, environment, { runId, pid: process.pid, host, operator }, refuseWhileOrphansRun) : { takenOver: undefined };
+    const refuseWhileOrphansRun = async (previous: LockHolder) => { orphansChecked = await checkOrphansOf(store, previous, host); };
+    const { takenOver } = lock ? await store.acquireLock(plan.runbook.name, environment, { runId, pid: process.pid, host, operator }, refuseWhileOrphansRun) : { takenOver: undefined };
     lockTaken = lock;
-    store.createRun({
+    await store.createRun({
       id: runId, parentRunId: parent?.id ?? null, rootRunId: parent?.rootRunId, mode,
       runbookName: plan.runbook.name, runbookVersion: plan.runbook.version ?? null, runbookPath: plan.source.absolutePath,
       runbookText: plan.source.text, runbookSha256: plan.source.sha256, environment, operator, host, pid: process.pid,
@@ -145,32 +134,43 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
     let ended = false;
     const notifier = notifierFor({
       plan, runId, mode, secrets: extras.secrets ?? {}, events: seen,
-      priorEvents: parent && plan.notify.length > 0 ? store.eventsOf(store.chainOf(parent.rootRunId).map((r) => r.id)).map((e) => e.event) : [],
+      priorEvents: parent && plan.notify.length > 0 ? (await store.eventsOf((await store.chainOf(parent.rootRunId)).map((r) => r.id))).map((e) => e.event) : [],
       // Nothing may follow run.finished in the journal or the --json stream: a late problem goes to stderr.
-      warn: (message) => (ended ? process.stderr.write(`golive: warning: ${message}\n`) : record({ kind: 'warning', at: new Date().toISOString(), message })),
+      // A warning the journal cannot take is dropped: a webhook's trouble must not become the run's.
+      warn: (message) => (ended ? process.stderr.write(`golive: warning: ${message}\n`) : record({ kind: 'warning', at: new Date().toISOString(), message })?.catch(() => undefined)),
     });
-    const record = (event: EngineEvent): void => {
-      stopper.record(event, () => store.appendEvent(runId, event)); // the journal first: a webhook never hears of an unrecorded event
+    const deliver = (event: EngineEvent): void => {
       output.render(event);
       if (event.kind !== 'step.output') seen.push(event);
       notifier?.handle(event);
-      if (event.kind === 'run.finished') ended = true;
     };
-    const sink: EventSink = (event) => {
+    // The journal first: a webhook never hears of an unrecorded event. Output lines are not
+    // journaled (they go to the step's log): they pass at once, in the order they came.
+    const record = (event: EngineEvent): Promise<void> | undefined => {
+      if (event.kind === 'step.output') {
+        stopper.passed(event);
+        deliver(event);
+        return undefined;
+      }
+      // From here on a late warning goes to stderr: it must not follow run.finished in the journal.
+      if (event.kind === 'run.finished') ended = true;
+      return stopper.record(event, () => store.appendEvent(runId, event)).then(() => deliver(event));
+    };
+    const sink: EventSink = async (event) => {
       // The engine knows nothing of journals: the session says which one this run writes to.
-      record(event.kind === 'run.started' ? { ...event, journal: dbPath } : event);
+      await record(event.kind === 'run.started' ? { ...event, journal: store.location } : event);
       // Warnings (lock takeover, runbook drift) are recorded right after run.started, so the run's first event stays run.started.
-      if (event.kind === 'run.started') pending.splice(0).forEach((warning) => record({ ...warning, at: new Date().toISOString() }));
+      if (event.kind === 'run.started') for (const warning of pending.splice(0)) await record({ ...warning, at: new Date().toISOString() });
     };
     const heartbeat = setInterval(() => {
-      try { store.heartbeat(runId); } catch { /* a missed heartbeat only makes the lock look older */ }
+      store.heartbeat(runId).catch(() => { /* a missed heartbeat only makes the lock look older */ });
     }, HEARTBEAT_INTERVAL_MS);
     heartbeat.unref();
     const stopListening = listenForStopSignals(interruption);
     return {
       store, runId, operator, host, interruption, sink, prompter: output.prompter, events: seen,
       ports: { runner, clock: systemClock, prompter: output.prompter, sink },
-      logDir: join(dirname(dbPath), 'logs', runId),
+      logDir: join(logRootFor(dbPath, plan), 'logs', runId),
       async close() {
         try {
           await notifier?.close();
@@ -180,20 +180,20 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
           stopListening();
           killAllProcessGroups('SIGKILL');
           try {
-            if (lock) store.releaseLock(plan.runbook.name, environment, runId);
+            if (lock) await store.releaseLock(plan.runbook.name, environment, runId);
           } catch (error) {
             // Never instead of the real outcome: a lock left behind by an ended process is taken over by the next run.
             if (!stopper.stopped) process.stderr.write(`golive: warning: ${(error as Error).message}; the next run takes the lock over once this process has ended\n`);
           } finally {
-            try { store.close(); } finally { machineLock?.release(); }
+            try { await store.close(); } finally { machineLock?.release(); }
           }
         }
       },
     };
   } catch (error) {
     try {
-      if (lockTaken) store.releaseLock(plan.runbook.name, environment, runId);
-      store.close();
+      if (lockTaken) await store.releaseLock(plan.runbook.name, environment, runId);
+      await store.close();
     } finally {
       machineLock?.release();
     }
@@ -208,12 +208,12 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
  * Returns what was checked, for the takeover warning the run records.
  * @throws LockHeldError while one of them still runs.
  */
-function checkOrphansOf(store: AuditStore, previous: LockHolder, host: string): string {
+async function checkOrphansOf(store: Journal, previous: LockHolder, host: string): Promise<string> {
   if (previous.host !== host) return `its commands on ${previous.host} cannot be checked from here`;
-  const run = store.getRun(previous.runId);
+  const run = await store.getRun(previous.runId);
   if (!run) return 'it left no run record';
-  const chainRunIds = store.chainOf(run.rootRunId).map((r) => r.id);
-  const state = foldEvents(store.eventsOf(chainRunIds).map((e) => e.event));
+  const chainRunIds = (await store.chainOf(run.rootRunId)).map((r) => r.id);
+  const state = foldEvents((await store.eventsOf(chainRunIds)).map((e) => e.event));
   const alive = liveOrphan(state, chainRunIds, previous.host);
   if (alive) {
     throw new LockHeldError(
@@ -278,6 +278,16 @@ function withOutcomeOnStderr(render: (event: EngineEvent) => void, runRef: RunRe
     const first = event.issues[0] ? `: ${printable(event.issues[0])}` : '';
     process.stderr.write(`golive: run ${runRef.runId} ended ${event.outcome} (exit ${event.exitCode})${first}\n${nextCommands(event.outcome, runRef).map((line) => `  ${line}\n`).join('')}`);
   };
+}
+
+/**
+ * Where a run's logs go: beside the journal file, or, for a journal on a
+ * server, in the runbook's project (`.golive/` at its repository root),
+ * where its journal file would be.
+ */
+function logRootFor(journal: string, plan: Plan): string {
+  if (!isServerLocation(journal)) return dirname(journal);
+  return dirname(journalForRunbook(plan.source.absolutePath, { cwd: process.cwd(), env: {} }));
 }
 
 /** The commit of the runbook's repository, when it is in one (recorded with the run). */

@@ -7,7 +7,7 @@
  * told by recent runs, and reading a bounded window keeps both commands as
  * fast at 30,000 runs as at 30 (two queries, whatever the journal holds).
  */
-import type { AuditStore } from '../journal/sqlite/store.js';
+import type { Journal } from '../journal/port.js';
 import type { EngineEvent } from '../engine/events.js';
 import { percentile, stepTimings } from './timings.js';
 
@@ -15,13 +15,12 @@ import { percentile, stepTimings } from './timings.js';
 export const HISTORY_RUNS = 200;
 
 /** Successful forward times per step id (ms), from the latest finished runs, resumes and rehearsals. */
-export function durationSamples(store: AuditStore, runbook: string, environment?: string, excludeRunId?: string): Map<string, number[]> {
-  const runs = store
-    .listRuns({ runbook, environment, modes: ['run', 'rehearsal', 'resume'], limit: HISTORY_RUNS + 1 })
+export async function durationSamples(store: Journal, runbook: string, environment?: string, excludeRunId?: string): Promise<Map<string, number[]>> {
+  const runs = (await store.listRuns({ runbook, environment, modes: ['run', 'rehearsal', 'resume'], limit: HISTORY_RUNS + 1 }))
     .filter((run) => run.id !== excludeRunId)
     .slice(0, HISTORY_RUNS);
   const eventsByRun = new Map<string, EngineEvent[]>(runs.map((run) => [run.id, []]));
-  for (const stored of store.iterateEvents(runs.map((run) => run.id))) eventsByRun.get(stored.runId)!.push(stored.event);
+  for await (const stored of store.iterateEvents(runs.map((run) => run.id))) eventsByRun.get(stored.runId)!.push(stored.event);
 
   const samples = new Map<string, number[]>();
   for (const events of eventsByRun.values()) {

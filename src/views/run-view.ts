@@ -43,7 +43,7 @@ export interface RunSummary {
   changeId: string | null;
 }
 
-/** The summary of a stored run; `status` comes from `AuditStore.runStatus` (it knows liveness). */
+/** The summary of a stored run; `status` comes from `Journal.runStatus` (it knows liveness). */
 export function runSummary(run: RunRecord, status: RunStatus): RunSummary {
   const durationMs = run.endedAt === null ? null : Math.max(0, Date.parse(run.endedAt) - Date.parse(run.startedAt));
   return {

@@ -47,7 +47,7 @@ export interface SummaryInput {
   events: EngineEvent[];
   /** From the run's own runbook snapshot; null when it cannot be loaded (the report still works from the events). */
   plan: SummaryPlan | null;
-  /** `AuditStore.verifyChain()` of the journal the run is in. */
+  /** What `Journal.verifyRuns` found in the run's chain of runs. */
   audit: ChainReport;
   /** When the report is made (ISO 8601); an input so reports are reproducible in tests. */
   generatedAt: string;

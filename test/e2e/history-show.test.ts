@@ -189,4 +189,17 @@ describe('golive show', () => {
     expect(result.stderr).toContain('golive history');
     expect(result.stdout).toBe('');
   });
+
+  it('every command that takes a run id says the same of a prefix too short to look up', async () => {
+    const db = join(dir, '.golive', 'golive.db');
+    const commands = [['show', 'AB'], ['report', 'AB'], ['status', 'AB'], ['rollback', 'AB'], ['resume', 'AB'], ['audit', 'export', '--run', 'AB']];
+    const results = await Promise.all(commands.map((args) => golive(args)));
+    for (const [i, result] of results.entries()) {
+      expect(result.code, `${commands[i].join(' ')}: ${result.stderr}`).toBe(2);
+      expect(result.stderr).toContain(`golive: no run AB in ${db}`);
+      expect(result.stderr).toContain('list runs with `golive history`');
+      expect(result.stderr).toContain('(a prefix needs at least 6 characters)');
+      expect(result.stdout).toBe('');
+    }
+  });
 });

@@ -8,7 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import BetterSqlite3 from 'better-sqlite3';
-import { AuditStore } from '../../src/journal/sqlite/store.ts';
+import { verifyChain } from '../../src/journal/sqlite/chain.ts';
+import { openDatabase } from '../../src/journal/sqlite/database.ts';
 import { goliveBin, goliveEnv, repoRoot, type RunOptions } from './helpers.js';
 
 /** A golive process started by `startGolive`. */
@@ -206,10 +207,10 @@ export function removeListedFiles(list: string): void {
 
 /** Check a journal's hash chain and snapshots the way `golive audit verify` does. */
 export function verifyJournal(db: string) {
-  const store = AuditStore.open(db);
+  const connection = openDatabase(db);
   try {
-    return store.verifyChain();
+    return verifyChain(connection);
   } finally {
-    store.close();
+    connection.close();
   }
 }

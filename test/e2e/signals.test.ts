@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it, type TestContext } from 'vitest';
 import { removeTempDirs, repoRoot, runGolive, tempDir } from './helpers.js';
 import { isAlive, killAll, pidsIn, readJournal, removeListedFiles, runIdFrom, startGolive, waitUntil, type LiveGolive, verifyJournal } from './process-helpers.js';
 
-/** golive's grace between SIGTERM and SIGKILL for a step (src/commands/run.ts KILL_GRACE_MS). */
+/** golive's grace between SIGTERM and SIGKILL for a step (src/session/engine-options.ts KILL_GRACE_MS). */
 const GRACE_MS = 5000;
 
 const fixture = (name: string) => join(repoRoot, 'test', 'fixtures', 'runbooks', name);

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { AuditStore } from '../../src/journal/sqlite/store.ts';
+import { SqliteJournal } from '../../src/journal/sqlite/journal.ts';
 import { event, newRun, tempDbPath } from './helpers.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -50,8 +50,8 @@ db.close();
 describe('concurrent processes', () => {
   it('a child writes while this process reads and writes: no SQLITE_BUSY, one valid chain', async () => {
     const path = tempDbPath();
-    const store = AuditStore.open(path);
-    store.createRun(newRun({ id: 'PARENT' }));
+    const store = SqliteJournal.open(path);
+    await store.createRun(newRun({ id: 'PARENT' }));
     const BURSTS = 30;
     const PER_BURST = 100;
     const CHILD_ROWS = BURSTS * PER_BURST;
@@ -70,12 +70,12 @@ describe('concurrent processes', () => {
     let reads = 0;
     try {
       while (!done) {
-        store.appendEvent('PARENT', event({ kind: 'warning', message: `parent ${appended}` }));
+        await store.appendEvent('PARENT', event({ kind: 'warning', message: `parent ${appended}` }));
         appended++;
-        const childRuns = store.listRuns({ runbook: 'other' }).map((r) => r.id);
-        store.eventsOf(childRuns);
+        const childRuns = (await store.listRuns({ runbook: 'other' })).map((r) => r.id);
+        await store.eventsOf(childRuns);
         // Verifying while runs and events are being added sees one consistent snapshot.
-        if (appended % 10 === 0) expect(store.verifyChain().ok).toBe(true);
+        if (appended % 10 === 0) expect((await store.verifyChain()).ok).toBe(true);
         reads++;
         // Let the child's exit event through.
         await new Promise((resolve) => setImmediate(resolve));
@@ -84,8 +84,8 @@ describe('concurrent processes', () => {
       expect(stderr).toBe('');
 
       const childRuns = Array.from({ length: BURSTS }, (_, burst) => `CHILD-${burst}`);
-      expect(store.listRuns({ runbook: 'other' }).map((r) => r.id).sort()).toEqual([...childRuns].sort());
-      const trail = store.eventsOf(['PARENT', ...childRuns]);
+      expect((await store.listRuns({ runbook: 'other' })).map((r) => r.id).sort()).toEqual([...childRuns].sort());
+      const trail = await store.eventsOf(['PARENT', ...childRuns]);
       expect(trail.filter((e) => e.runId.startsWith('CHILD-'))).toHaveLength(CHILD_ROWS);
       expect(trail.filter((e) => e.runId === 'PARENT')).toHaveLength(appended);
       // The writes really overlapped: each pause of the child lets parent rows in between its bursts.
@@ -93,10 +93,10 @@ describe('concurrent processes', () => {
       expect(switches).toBeGreaterThanOrEqual(2 * (BURSTS - 1));
       expect(reads).toBeGreaterThan(2);
 
-      expect(store.verifyChain()).toEqual({ ok: true, checked: CHILD_ROWS + appended });
+      expect(await store.verifyChain()).toEqual({ ok: true, checked: CHILD_ROWS + appended });
     } finally {
       if (!done) child.kill('SIGKILL');
-      store.close();
+      await store.close();
     }
   });
 });

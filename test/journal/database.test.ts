@@ -4,7 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/journal/sqlite/database.ts';
 import { SCHEMA_VERSION } from '../../src/journal/sqlite/migrations.ts';
-import { AuditStore } from '../../src/journal/sqlite/store.ts';
+import { SqliteJournal } from '../../src/journal/sqlite/journal.ts';
 import { JournalError } from '../../src/errors.ts';
 import { event, newRun, tempDbPath, tempDir } from './helpers.ts';
 
@@ -22,7 +22,7 @@ function catchError(fn: () => unknown): unknown {
 }
 
 describe('openDatabase', () => {
-  it('creates the directory 0700 and the file, -wal and -shm 0600', () => {
+  it('creates the directory 0700 and the file, -wal and -shm 0600', async () => {
     const path = tempDbPath();
     const db = openDatabase(path);
     try {
@@ -35,7 +35,7 @@ describe('openDatabase', () => {
     }
   });
 
-  it('sets the pragmas', () => {
+  it('sets the pragmas', async () => {
     const db = openDatabase(tempDbPath());
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -47,7 +47,7 @@ describe('openDatabase', () => {
     }
   });
 
-  it('creates the schema and records its version', () => {
+  it('creates the schema and records its version', async () => {
     const db = openDatabase(tempDbPath());
     try {
       expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
@@ -67,41 +67,41 @@ describe('openDatabase', () => {
     }
   });
 
-  it('is idempotent on reopen and keeps the data', () => {
+  it('is idempotent on reopen and keeps the data', async () => {
     const path = tempDbPath();
-    const first = AuditStore.open(path);
-    first.createRun(newRun());
-    first.appendEvent('RUN-A', event({ kind: 'warning', message: 'kept' }));
-    first.close();
+    const first = SqliteJournal.open(path);
+    await first.createRun(newRun());
+    await first.appendEvent('RUN-A', event({ kind: 'warning', message: 'kept' }));
+    await first.close();
 
-    const second = AuditStore.open(path);
+    const second = SqliteJournal.open(path);
     try {
       expect(second.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-      expect(second.getRun('RUN-A')?.operator).toBe('ana');
-      expect(second.eventsOf(['RUN-A']).map((e) => e.event)).toMatchObject([{ kind: 'warning', message: 'kept' }]);
+      expect((await second.getRun('RUN-A'))?.operator).toBe('ana');
+      expect((await second.eventsOf(['RUN-A'])).map((e) => e.event)).toMatchObject([{ kind: 'warning', message: 'kept' }]);
     } finally {
-      second.close();
+      await second.close();
     }
   });
 
-  it('opens read-only without creating anything, and refuses to write', () => {
+  it('opens read-only without creating anything, and refuses to write', async () => {
     const path = tempDbPath();
     expect(() => openDatabase(path, { readonly: true })).toThrow(JournalError);
     expect(existsSync(path)).toBe(false);
 
-    AuditStore.open(path).close();
-    const reader = AuditStore.open(path, { readonly: true });
+    await SqliteJournal.open(path).close();
+    const reader = SqliteJournal.open(path, { readonly: true });
     try {
-      expect(reader.listRuns()).toEqual([]);
-      const error = catchError(() => reader.createRun(newRun()));
+      expect(await reader.listRuns()).toEqual([]);
+      const error = await reader.createRun(newRun()).then(() => new Error('expected an error'), (rejection: unknown) => rejection);
       expect(error).toBeInstanceOf(JournalError);
       expect((error as JournalError).message).toContain(path);
     } finally {
-      reader.close();
+      await reader.close();
     }
   });
 
-  it('refuses a journal written by a newer golive', () => {
+  it('refuses a journal written by a newer golive', async () => {
     const path = tempDbPath();
     openDatabase(path).close();
     const raw = new BetterSqlite3(path);
@@ -112,22 +112,22 @@ describe('openDatabase', () => {
     expect((error as JournalError).message).toMatch(/newer than this golive/);
   });
 
-  it('keeps events append-only for ordinary connections', () => {
-    const store = AuditStore.open(tempDbPath());
+  it('keeps events append-only for ordinary connections', async () => {
+    const store = SqliteJournal.open(tempDbPath());
     try {
-      store.createRun(newRun());
-      store.appendEvent('RUN-A', event({ kind: 'warning', message: 'x' }));
+      await store.createRun(newRun());
+      await store.appendEvent('RUN-A', event({ kind: 'warning', message: 'x' }));
       expect(() => store.db.prepare("UPDATE events SET data = '{}'").run()).toThrow(/append-only/);
       expect(() => store.db.prepare('DELETE FROM events').run()).toThrow(/append-only/);
       expect(() => store.db.prepare("UPDATE runs SET runbook_text = 'x'").run()).toThrow(/snapshot cannot be changed/);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });
 
 describe('openDatabase failures are JournalErrors', () => {
-  it('for a path under a regular file', () => {
+  it('for a path under a regular file', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'plain-file'), 'x');
     const path = join(dir, 'plain-file', 'sub', 'golive.db');
@@ -154,7 +154,7 @@ describe('openDatabase failures are JournalErrors', () => {
     }
   });
 
-  it('for a file that is not a database', () => {
+  it('for a file that is not a database', async () => {
     const path = join(tempDir(), 'golive.db');
     writeFileSync(path, Buffer.from('this is not SQLite, just some garbage bytes \x00\x01\x02'.repeat(100)));
     const error = catchError(() => openDatabase(path));
@@ -163,7 +163,7 @@ describe('openDatabase failures are JournalErrors', () => {
     expect((error as JournalError).hint).toContain('--db or GOLIVE_DB');
   });
 
-  it('for a file locked by another connection beyond the busy timeout', () => {
+  it('for a file locked by another connection beyond the busy timeout', async () => {
     const path = join(tempDir(), 'golive.db');
     // A database in the default rollback-journal mode, held exclusively:
     // switching it to WAL needs the lock.

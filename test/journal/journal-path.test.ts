@@ -2,7 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findJournal, journalFlagFor, journalForRunbook, journalNotFound, repositoryRootOf } from '../../src/journal/journal-path.ts';
+import { UsageError } from '../../src/errors.ts';
+import { findJournal, isServerLocation, journalFlagFor, journalForRunbook, journalNotFound, repositoryRootOf } from '../../src/journal/journal-path.ts';
+import { journalExists, openJournal, openServerJournal } from '../../src/journal/open.ts';
 
 const scratch: string[] = [];
 afterAll(() => scratch.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -124,5 +126,28 @@ describe('journalFlagFor', () => {
     // GOLIVE_DB stays set for the next command: no flag needed.
     const named = t.journalIn(t.plain);
     expect(journalFlagFor(named, { cwd: t.repo, env: { GOLIVE_DB: named } })).toBe('');
+  });
+});
+
+describe('a server journal (a PostgreSQL URL)', () => {
+  const url = 'postgresql://golive:secret@db.example.com:5432/deployments?sslmode=require';
+
+  it('passes through --db, GOLIVE_DB and discovery untouched, and is taken as found', () => {
+    const t = tree();
+    expect(isServerLocation(url)).toBe(true);
+    expect(isServerLocation('POSTGRES://db/x')).toBe(true);
+    expect(isServerLocation('postgres.db')).toBe(false);
+    expect(isServerLocation(join(t.repo, 'postgres:', 'x.db'))).toBe(false);
+    expect(journalForRunbook('runbooks/x.yaml', { flag: url, cwd: t.repo, env: noEnv })).toBe(url);
+    expect(journalForRunbook('runbooks/x.yaml', { cwd: t.repo, env: { GOLIVE_DB: url } })).toBe(url);
+    expect(findJournal({ flag: url, cwd: t.plain, env: noEnv })).toEqual({ path: url, found: true, searched: [url], explicit: true });
+    expect(journalExists(url)).toBe(true);
+  });
+
+  it('opens through the one seam for server journals, which this build does not have: a usage error (exit 2)', async () => {
+    const error = await openJournal(url).then(() => undefined, (rejection: unknown) => rejection);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toBe('PostgreSQL journals are not in this build');
+    await expect(openServerJournal(url, { readonly: true })).rejects.toThrow(UsageError);
   });
 });

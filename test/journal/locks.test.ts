@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isProcessAlive, isStale, STALE_HEARTBEAT_MS } from '../../src/journal/liveness.ts';
-import { AuditStore } from '../../src/journal/sqlite/store.ts';
+import { SqliteJournal } from '../../src/journal/sqlite/journal.ts';
 import { LockHeldError } from '../../src/errors.ts';
 import { deadPid, newRun, tempDbPath } from './helpers.ts';
 
@@ -8,13 +8,13 @@ const T0 = Date.parse('2026-12-01T09:00:00.000Z');
 const HOST = 'deploy-host';
 
 /** A store on this "host" with a clock the test moves. */
-function openStore(clock: { ms: number }, hostname = HOST): AuditStore {
-  return AuditStore.open(tempDbPath(), { now: () => new Date(clock.ms), hostname });
+function openStore(clock: { ms: number }, hostname = HOST): SqliteJournal {
+  return SqliteJournal.open(tempDbPath(), { now: () => new Date(clock.ms), hostname });
 }
 
-function catchError(fn: () => unknown): unknown {
+async function catchError(fn: () => Promise<unknown>): Promise<unknown> {
   try {
-    fn();
+    await fn();
   } catch (error) {
     return error;
   }
@@ -22,13 +22,13 @@ function catchError(fn: () => unknown): unknown {
 }
 
 describe('liveness', () => {
-  it('tells a live pid from a dead one', () => {
+  it('tells a live pid from a dead one', async () => {
     expect(isProcessAlive(process.pid)).toBe(true);
     expect(isProcessAlive(deadPid())).toBe(false);
     expect(isProcessAlive(0)).toBe(false);
   });
 
-  it('only probes pids of this host; heartbeats count everywhere', () => {
+  it('only probes pids of this host; heartbeats count everywhere', async () => {
     const now = new Date(T0);
     const fresh = new Date(T0 - 1000).toISOString();
     const old = new Date(T0 - STALE_HEARTBEAT_MS - 1).toISOString();
@@ -42,13 +42,13 @@ describe('liveness', () => {
 });
 
 describe('locks', () => {
-  it('refuses a second run while a live process holds the lock, naming the holder', () => {
+  it('refuses a second run while a live process holds the lock, naming the holder', async () => {
     const clock = { ms: T0 };
     const store = openStore(clock);
     try {
-      expect(store.acquireLock('webshop-release', 'production', { runId: 'R1', pid: process.pid, host: HOST, operator: 'ana' })).toEqual({});
+      expect(await store.acquireLock('webshop-release', 'production', { runId: 'R1', pid: process.pid, host: HOST, operator: 'ana' })).toEqual({});
       clock.ms += 5000;
-      const error = catchError(() => store.acquireLock('webshop-release', 'production', { runId: 'R2', pid: 99, host: HOST, operator: 'li' }));
+      const error = await catchError(() => store.acquireLock('webshop-release', 'production', { runId: 'R2', pid: 99, host: HOST, operator: 'li' }));
       expect(error).toBeInstanceOf(LockHeldError);
       const lockError = error as LockHeldError;
       expect(lockError.exitCode).toBe(5);
@@ -57,114 +57,114 @@ describe('locks', () => {
           'since 2026-12-01T09:00:00.000Z, last heartbeat 2026-12-01T09:00:00.000Z)',
       );
       expect(lockError.hint).toBe('wait for it to finish, or check `golive status R1`');
-      expect(store.lockHolder('webshop-release', 'production')?.runId).toBe('R1');
+      expect((await store.lockHolder('webshop-release', 'production'))?.runId).toBe('R1');
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
-  it('keeps environments and runbooks apart; no environment is its own key', () => {
+  it('keeps environments and runbooks apart; no environment is its own key', async () => {
     const clock = { ms: T0 };
     const store = openStore(clock);
     try {
       const holder = { pid: process.pid, host: HOST, operator: 'ana' };
-      store.acquireLock('webshop-release', 'production', { runId: 'R1', ...holder });
-      expect(store.acquireLock('webshop-release', 'uat', { runId: 'R2', ...holder })).toEqual({});
-      expect(store.acquireLock('webshop-release', null, { runId: 'R3', ...holder })).toEqual({});
-      expect(store.acquireLock('other', 'production', { runId: 'R4', ...holder })).toEqual({});
-      expect(() => store.acquireLock('webshop-release', null, { runId: 'R5', ...holder })).toThrow(/runbook webshop-release is locked by run R3/);
+      await store.acquireLock('webshop-release', 'production', { runId: 'R1', ...holder });
+      expect(await store.acquireLock('webshop-release', 'uat', { runId: 'R2', ...holder })).toEqual({});
+      expect(await store.acquireLock('webshop-release', null, { runId: 'R3', ...holder })).toEqual({});
+      expect(await store.acquireLock('other', 'production', { runId: 'R4', ...holder })).toEqual({});
+      await expect(store.acquireLock('webshop-release', null, { runId: 'R5', ...holder })).rejects.toThrow(/runbook webshop-release is locked by run R3/);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
-  it('takes over a lock whose process died on this host', () => {
+  it('takes over a lock whose process died on this host', async () => {
     const clock = { ms: T0 };
     const store = openStore(clock);
     try {
       const dead = deadPid();
-      store.acquireLock('webshop-release', 'production', { runId: 'R1', pid: dead, host: HOST, operator: 'ana' });
+      await store.acquireLock('webshop-release', 'production', { runId: 'R1', pid: dead, host: HOST, operator: 'ana' });
       clock.ms += 1000;
-      const result = store.acquireLock('webshop-release', 'production', { runId: 'R2', pid: process.pid, host: HOST, operator: 'li' });
+      const result = await store.acquireLock('webshop-release', 'production', { runId: 'R2', pid: process.pid, host: HOST, operator: 'li' });
       expect(result).toEqual({
         takenOver: { runId: 'R1', pid: dead, host: HOST, operator: 'ana', since: '2026-12-01T09:00:00.000Z', heartbeatAt: '2026-12-01T09:00:00.000Z' },
       });
-      expect(store.lockHolder('webshop-release', 'production')).toEqual({
+      expect(await store.lockHolder('webshop-release', 'production')).toEqual({
         runId: 'R2', pid: process.pid, host: HOST, operator: 'li', since: '2026-12-01T09:00:01.000Z', heartbeatAt: '2026-12-01T09:00:01.000Z',
       });
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
-  it('does not take over a fresh lock of another host even if that pid is dead here', () => {
+  it('does not take over a fresh lock of another host even if that pid is dead here', async () => {
     const clock = { ms: T0 };
     const store = openStore(clock);
     try {
-      store.acquireLock('webshop-release', 'production', { runId: 'R1', pid: deadPid(), host: 'other-host', operator: 'ana' });
-      expect(() => store.acquireLock('webshop-release', 'production', { runId: 'R2', pid: process.pid, host: HOST, operator: 'li' })).toThrow(LockHeldError);
+      await store.acquireLock('webshop-release', 'production', { runId: 'R1', pid: deadPid(), host: 'other-host', operator: 'ana' });
+      await expect(store.acquireLock('webshop-release', 'production', { runId: 'R2', pid: process.pid, host: HOST, operator: 'li' })).rejects.toThrow(LockHeldError);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
-  it('takes over a lock whose heartbeat went stale, on any host', () => {
+  it('takes over a lock whose heartbeat went stale, on any host', async () => {
     const clock = { ms: T0 };
     const store = openStore(clock);
     try {
-      store.acquireLock('webshop-release', 'production', { runId: 'R1', pid: process.pid, host: 'other-host', operator: 'ana' });
+      await store.acquireLock('webshop-release', 'production', { runId: 'R1', pid: process.pid, host: 'other-host', operator: 'ana' });
       clock.ms += 60_000;
-      store.heartbeat('R1'); // a beat at T0+60s keeps it alive until T0+180s
+      await store.heartbeat('R1'); // a beat at T0+60s keeps it alive until T0+180s
       clock.ms = T0 + 60_000 + STALE_HEARTBEAT_MS;
-      expect(() => store.acquireLock('webshop-release', 'production', { runId: 'R2', pid: process.pid, host: HOST, operator: 'li' })).toThrow(LockHeldError);
+      await expect(store.acquireLock('webshop-release', 'production', { runId: 'R2', pid: process.pid, host: HOST, operator: 'li' })).rejects.toThrow(LockHeldError);
       clock.ms += 1;
-      const result = store.acquireLock('webshop-release', 'production', { runId: 'R2', pid: process.pid, host: HOST, operator: 'li' });
+      const result = await store.acquireLock('webshop-release', 'production', { runId: 'R2', pid: process.pid, host: HOST, operator: 'li' });
       expect(result.takenOver).toMatchObject({ runId: 'R1', host: 'other-host', heartbeatAt: '2026-12-01T09:01:00.000Z' });
       // The old holder learns it lost the lock at its next heartbeat.
-      expect(store.heartbeat('R1')).toBe(false);
-      expect(store.heartbeat('R2')).toBe(true);
+      expect(await store.heartbeat('R1')).toBe(false);
+      expect(await store.heartbeat('R2')).toBe(true);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
-  it('lets the holding run re-acquire, and releases only for the holder', () => {
+  it('lets the holding run re-acquire, and releases only for the holder', async () => {
     const clock = { ms: T0 };
     const store = openStore(clock);
     try {
       const holder = { runId: 'R1', pid: process.pid, host: HOST, operator: 'ana' };
-      store.acquireLock('webshop-release', 'production', holder);
-      expect(store.acquireLock('webshop-release', 'production', holder)).toEqual({});
-      expect(store.releaseLock('webshop-release', 'production', 'R2')).toBe(false);
-      expect(store.lockHolder('webshop-release', 'production')?.runId).toBe('R1');
-      expect(store.releaseLock('webshop-release', 'production', 'R1')).toBe(true);
-      expect(store.lockHolder('webshop-release', 'production')).toBeNull();
-      expect(store.acquireLock('webshop-release', 'production', { ...holder, runId: 'R2' })).toEqual({});
+      await store.acquireLock('webshop-release', 'production', holder);
+      expect(await store.acquireLock('webshop-release', 'production', holder)).toEqual({});
+      expect(await store.releaseLock('webshop-release', 'production', 'R2')).toBe(false);
+      expect((await store.lockHolder('webshop-release', 'production'))?.runId).toBe('R1');
+      expect(await store.releaseLock('webshop-release', 'production', 'R1')).toBe(true);
+      expect(await store.lockHolder('webshop-release', 'production')).toBeNull();
+      expect(await store.acquireLock('webshop-release', 'production', { ...holder, runId: 'R2' })).toEqual({});
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });
 
 describe('runStatus', () => {
-  it('shows a running run whose process is gone as interrupted', () => {
+  it('shows a running run whose process is gone as interrupted', async () => {
     const clock = { ms: T0 };
     const store = openStore(clock);
     try {
-      const alive = store.createRun(newRun({ id: 'ALIVE', pid: process.pid, host: HOST }));
-      const dead = store.createRun(newRun({ id: 'DEAD', pid: deadPid(), host: HOST }));
-      const remote = store.createRun(newRun({ id: 'REMOTE', pid: deadPid(), host: 'other-host' }));
+      const alive = await store.createRun(newRun({ id: 'ALIVE', pid: process.pid, host: HOST }));
+      const dead = await store.createRun(newRun({ id: 'DEAD', pid: deadPid(), host: HOST }));
+      const remote = await store.createRun(newRun({ id: 'REMOTE', pid: deadPid(), host: 'other-host' }));
       expect(store.runStatus(alive)).toBe('running');
       expect(store.runStatus(dead)).toBe('interrupted');
       expect(store.runStatus(remote)).toBe('running');
 
       clock.ms += STALE_HEARTBEAT_MS + 1;
-      expect(store.runStatus(store.getRun('REMOTE')!)).toBe('interrupted');
-      expect(store.runStatus(store.getRun('ALIVE')!)).toBe('interrupted');
-      store.heartbeat('ALIVE');
-      expect(store.runStatus(store.getRun('ALIVE')!)).toBe('running');
+      expect(store.runStatus((await store.getRun('REMOTE'))!)).toBe('interrupted');
+      expect(store.runStatus((await store.getRun('ALIVE'))!)).toBe('interrupted');
+      await store.heartbeat('ALIVE');
+      expect(store.runStatus((await store.getRun('ALIVE'))!)).toBe('running');
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

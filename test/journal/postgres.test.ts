@@ -9,7 +9,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode, JournalError, LockHeldError } from '../../src/errors.ts';
-import { maskedLocation } from '../../src/journal/postgres/errors.ts';
+import { printableLocation } from '../../src/journal/journal-path.ts';
 import { openPostgresJournal, type PostgresJournal } from '../../src/journal/postgres/journal.ts';
 import { event, newRun, runStarted, tempDir } from './helpers.ts';
 import { usePostgresServer } from './postgres-server.ts';
@@ -242,7 +242,7 @@ describe('the PostgreSQL journal: credentials and connection failures', () => {
     const j = await journal();
     expect(j.location).not.toContain(server.current.admin.password);
     expect(j.location).toMatch(/^postgres:\/\/golive_admin:\*\*\*@127\.0\.0\.1:\d+\//);
-    expect(maskedLocation('postgresql://li:s3cr%40t@db.example.com/golive?password=other&sslmode=require')).toBe(
+    expect(printableLocation('postgresql://li:s3cr%40t@db.example.com/golive?password=other&sslmode=require')).toBe(
       'postgresql://li:***@db.example.com/golive?password=***&sslmode=require',
     );
   });

@@ -5,7 +5,7 @@
  */
 import BetterSqlite3 from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { AuditStore } from '../../src/journal/sqlite/store.ts';
+import { SqliteJournal } from '../../src/journal/sqlite/journal.ts';
 import type { NewRun } from '../../src/journal/types.ts';
 import { durationSamples, historicalExpectations, HISTORY_RUNS } from '../../src/views/duration-history.ts';
 import { stepTimings } from '../../src/views/timings.ts';
@@ -13,63 +13,70 @@ import { event, newRun, runStarted, tempDbPath } from './helpers.ts';
 
 let path: string;
 
+/** Everything an async iterable yields, in order. */
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}
+
 /** Record one run: each step takes `ms[step]` (a negative time: the step fails). */
-function record(store: AuditStore, run: NewRun, ms: Record<string, number>): void {
-  store.createRun(run);
-  store.appendEvent(run.id, runStarted(run));
+async function record(store: SqliteJournal, run: NewRun, ms: Record<string, number>): Promise<void> {
+  await store.createRun(run);
+  await store.appendEvent(run.id, runStarted(run));
   for (const [stepId, took] of Object.entries(ms)) {
     const started = event({ kind: 'step.started', phase: 'step', stepId, title: stepId, attempt: 1, attempts: 1, command: 'true' });
-    store.appendEvent(run.id, started);
+    await store.appendEvent(run.id, started);
     const at = new Date(Date.parse(started.at) + Math.abs(took)).toISOString();
-    store.appendEvent(run.id, { kind: 'step.state', stepId, state: took < 0 ? 'failed' : 'succeeded', at });
+    await store.appendEvent(run.id, { kind: 'step.state', stepId, state: took < 0 ? 'failed' : 'succeeded', at });
   }
-  store.appendEvent(run.id, event({ kind: 'run.finished', outcome: 'succeeded', exitCode: 0, durationMs: 10, issues: [] }));
+  await store.appendEvent(run.id, event({ kind: 'run.finished', outcome: 'succeeded', exitCode: 0, durationMs: 10, issues: [] }));
 }
 
 /** The samples as golive read them before: every matching run's events, one query per run. */
-function samplesOneRunAtATime(store: AuditStore, runbook: string, environment?: string, excludeRunId?: string): Map<string, number[]> {
+async function samplesOneRunAtATime(store: SqliteJournal, runbook: string, environment?: string, excludeRunId?: string): Promise<Map<string, number[]>> {
   const samples = new Map<string, number[]>();
-  for (const run of store.listRuns({ runbook, environment, modes: ['run', 'rehearsal', 'resume'] })) {
+  for (const run of await store.listRuns({ runbook, environment, modes: ['run', 'rehearsal', 'resume'] })) {
     if (run.id === excludeRunId) continue;
-    for (const [id, t] of stepTimings(store.eventsOf([run.id]).map((e) => e.event))) {
+    for (const [id, t] of stepTimings((await store.eventsOf([run.id])).map((e) => e.event))) {
       if (t.forwardMs !== undefined && t.state !== 'failed') samples.set(id, [...(samples.get(id) ?? []), t.forwardMs]);
     }
   }
   return samples;
 }
 
-beforeEach(() => {
+beforeEach(async () => {
   path = tempDbPath();
-  const store = AuditStore.open(path);
-  record(store, newRun({ id: 'R1' }), { backup: 900, deploy: 4000 });
-  record(store, newRun({ id: 'R2', mode: 'rehearsal', environment: 'uat' }), { backup: 1200, deploy: -50 });
-  record(store, newRun({ id: 'R3', mode: 'resume' }), { deploy: 3100 });
-  record(store, newRun({ id: 'R4', mode: 'check' }), { backup: 99_999 });
-  record(store, newRun({ id: 'R5', runbookName: 'other' }), { backup: 7 });
-  record(store, newRun({ id: 'R6' }), { backup: 700, deploy: 5200 });
-  store.close();
+  const store = SqliteJournal.open(path);
+  await record(store, newRun({ id: 'R1' }), { backup: 900, deploy: 4000 });
+  await record(store, newRun({ id: 'R2', mode: 'rehearsal', environment: 'uat' }), { backup: 1200, deploy: -50 });
+  await record(store, newRun({ id: 'R3', mode: 'resume' }), { deploy: 3100 });
+  await record(store, newRun({ id: 'R4', mode: 'check' }), { backup: 99_999 });
+  await record(store, newRun({ id: 'R5', runbookName: 'other' }), { backup: 7 });
+  await record(store, newRun({ id: 'R6' }), { backup: 700, deploy: 5200 });
+  await store.close();
 });
 
 describe('durationSamples', () => {
-  it('gives the samples and p90s that reading every run one by one gave', () => {
-    const store = AuditStore.open(path, { readonly: true });
+  it('gives the samples and p90s that reading every run one by one gave', async () => {
+    const store = SqliteJournal.open(path, { readonly: true });
     for (const [environment, exclude] of [[undefined, undefined], ['production', undefined], ['uat', undefined], [undefined, 'R6']] as const) {
-      const samples = durationSamples(store, 'webshop-release', environment, exclude);
-      expect(samples).toEqual(samplesOneRunAtATime(store, 'webshop-release', environment, exclude));
-      expect(historicalExpectations(samples)).toEqual(historicalExpectations(samplesOneRunAtATime(store, 'webshop-release', environment, exclude)));
+      const samples = await durationSamples(store, 'webshop-release', environment, exclude);
+      expect(samples).toEqual(await samplesOneRunAtATime(store, 'webshop-release', environment, exclude));
+      expect(historicalExpectations(samples)).toEqual(historicalExpectations(await samplesOneRunAtATime(store, 'webshop-release', environment, exclude)));
     }
-    expect(durationSamples(store, 'webshop-release').get('deploy')).toEqual([5200, 3100, 4000]);
-    store.close();
+    expect((await durationSamples(store, 'webshop-release')).get('deploy')).toEqual([5200, 3100, 4000]);
+    await store.close();
   });
 
-  it('reads only the latest runs of the window', () => {
-    const store = AuditStore.open(path);
-    for (let i = 0; i < HISTORY_RUNS; i++) record(store, newRun({ id: `W${String(i).padStart(4, '0')}` }), { backup: 10 });
-    const samples = durationSamples(store, 'webshop-release');
+  it('reads only the latest runs of the window', async () => {
+    const store = SqliteJournal.open(path);
+    for (let i = 0; i < HISTORY_RUNS; i++) await record(store, newRun({ id: `W${String(i).padStart(4, '0')}` }), { backup: 10 });
+    const samples = await durationSamples(store, 'webshop-release');
     expect(samples.get('backup')).toHaveLength(HISTORY_RUNS);
     expect(new Set(samples.get('backup'))).toEqual(new Set([10]));
     expect(samples.has('deploy')).toBe(false);
-    store.close();
+    await store.close();
   });
 });
 
@@ -81,45 +88,45 @@ function tamper(sql: string): void {
   raw.close();
 }
 
-function verifyRuns(runIds: string[]) {
-  const store = AuditStore.open(path, { readonly: true });
+async function verifyRuns(runIds: string[]) {
+  const store = SqliteJournal.open(path, { readonly: true });
   try {
-    return store.verifyRuns(runIds);
+    return await store.verifyRuns(runIds);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
 describe('verifyRuns', () => {
-  it('checks the events of the runs named, and says it checked only those', () => {
-    expect(verifyRuns(['R1'])).toEqual({ ok: true, checked: 6, scope: 'runs' });
-    expect(verifyRuns(['R1', 'R3'])).toEqual({ ok: true, checked: 10, scope: 'runs' });
+  it('checks the events of the runs named, and says it checked only those', async () => {
+    expect(await verifyRuns(['R1'])).toEqual({ ok: true, checked: 6, scope: 'runs' });
+    expect(await verifyRuns(['R1', 'R3'])).toEqual({ ok: true, checked: 10, scope: 'runs' });
   });
 
-  it('finds an edited event of the run', () => {
+  it('finds an edited event of the run', async () => {
     tamper(`UPDATE events SET data = replace(data, '"deploy"', '"deploy2"') WHERE run_id = 'R1' AND kind = 'step.state'`);
-    expect(verifyRuns(['R1'])).toMatchObject({ ok: false, firstBad: { runId: 'R1', reason: expect.stringContaining('does not match its hash') } });
-    expect(verifyRuns(['R2'])).toMatchObject({ ok: true });
+    expect(await verifyRuns(['R1'])).toMatchObject({ ok: false, firstBad: { runId: 'R1', reason: expect.stringContaining('does not match its hash') } });
+    expect(await verifyRuns(['R2'])).toMatchObject({ ok: true });
   });
 
-  it('finds a deleted event just before the run, or inside it', () => {
+  it('finds a deleted event just before the run, or inside it', async () => {
     tamper(`DELETE FROM events WHERE seq = (SELECT max(seq) FROM events WHERE run_id = 'R1')`);
-    expect(verifyRuns(['R2'])).toMatchObject({ ok: false, firstBad: { runId: 'R2', reason: expect.stringContaining('missing before it') } });
+    expect(await verifyRuns(['R2'])).toMatchObject({ ok: false, firstBad: { runId: 'R2', reason: expect.stringContaining('missing before it') } });
     tamper(`DELETE FROM events WHERE run_id = 'R3' AND kind = 'step.started'`);
-    expect(verifyRuns(['R3'])).toMatchObject({ ok: false, firstBad: { runId: 'R3', reason: expect.stringContaining('missing before it') } });
+    expect(await verifyRuns(['R3'])).toMatchObject({ ok: false, firstBad: { runId: 'R3', reason: expect.stringContaining('missing before it') } });
   });
 
-  it('finds an edited run row of the runs named', () => {
+  it('finds an edited run row of the runs named', async () => {
     tamper(`UPDATE runs SET outcome = 'failed' WHERE id = 'R6'`);
-    expect(verifyRuns(['R6'])).toMatchObject({ ok: false, firstBad: { runId: 'R6', reason: expect.stringContaining('the run row was edited') } });
+    expect(await verifyRuns(['R6'])).toMatchObject({ ok: false, firstBad: { runId: 'R6', reason: expect.stringContaining('the run row was edited') } });
   });
 });
 
 describe('iterateEvents', () => {
-  it('streams what eventsOf returns, for some runs and for all', () => {
-    const store = AuditStore.open(path, { readonly: true });
-    expect([...store.iterateEvents(['R2', 'R5'])]).toEqual(store.eventsOf(['R2', 'R5']));
-    expect([...store.iterateEvents()]).toEqual(store.eventsOf(store.listRuns().map((run) => run.id)));
-    store.close();
+  it('streams what eventsOf returns, for some runs and for all', async () => {
+    const store = SqliteJournal.open(path, { readonly: true });
+    expect(await collect(store.iterateEvents(['R2', 'R5']))).toEqual(await store.eventsOf(['R2', 'R5']));
+    expect(await collect(store.iterateEvents())).toEqual(await store.eventsOf((await store.listRuns()).map((run) => run.id)));
+    await store.close();
   });
 });

@@ -1,14 +1,16 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, eventHash, GENESIS_HASH } from '../../src/journal/hash-chain.ts';
-import { AuditStore } from '../../src/journal/sqlite/store.ts';
+import { SqliteJournal } from '../../src/journal/sqlite/journal.ts';
 import { JournalError, UsageError } from '../../src/errors.ts';
+import { latestRun } from '../../src/session/reader.ts';
+import { attemptsOf, decisionsOf, outputsOf } from './derived-rows.ts';
 import { event, newRun, runStarted, tempDbPath } from './helpers.ts';
 
 const NOW = new Date('2026-12-01T09:00:00.000Z');
 
-function openStore(now: () => Date = () => NOW): AuditStore {
-  return AuditStore.open(tempDbPath(), { now, hostname: 'deploy-host' });
+function openStore(now: () => Date = () => NOW): SqliteJournal {
+  return SqliteJournal.open(tempDbPath(), { now, hostname: 'deploy-host' });
 }
 
 function stepStarted(stepId: string, attempt: number, phase: 'step' | 'validate' = 'step') {
@@ -33,11 +35,11 @@ function stepFinished(stepId: string, attempt: number, status: 'passed' | 'faile
   });
 }
 
-describe('AuditStore runs', () => {
-  it('creates a run with defaults and reads it back', () => {
+describe('SqliteJournal runs', () => {
+  it('creates a run with defaults and reads it back', async () => {
     const store = openStore();
     try {
-      const created = store.createRun(newRun());
+      const created = await store.createRun(newRun());
       expect(created).toMatchObject({
         id: 'RUN-A',
         rootRunId: 'RUN-A',
@@ -47,70 +49,70 @@ describe('AuditStore runs', () => {
         outcome: 'running',
         exitCode: null,
       });
-      expect(store.getRun('RUN-A')).toEqual(created);
-      expect(store.getRun('RUN-B')).toBeNull();
+      expect(await store.getRun('RUN-A')).toEqual(created);
+      expect(await store.getRun('RUN-B')).toBeNull();
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
-  it('rejects a run whose sha256 is not that of its text', () => {
+  it('rejects a run whose sha256 is not that of its text', async () => {
     const store = openStore();
     try {
-      expect(() => store.createRun(newRun({ runbookSha256: 'f'.repeat(64) }))).toThrow(/not the SHA-256/);
+      await expect(store.createRun(newRun({ runbookSha256: 'f'.repeat(64) }))).rejects.toThrow(/not the SHA-256/);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
-  it('resolves a unique id prefix and refuses an ambiguous one', () => {
+  it('resolves a unique id prefix and refuses an ambiguous one', async () => {
     const store = openStore();
     try {
-      store.createRun(newRun({ id: '01JABCDEF0AAAA' }));
-      store.createRun(newRun({ id: '01JABCDEF0BBBB' }));
-      expect(store.getRun('01jabcdef0b')?.id).toBe('01JABCDEF0BBBB');
-      expect(store.getRun('01JAB')).toBeNull(); // shorter than 6 characters
-      expect(() => store.getRun('01JABCDEF0')).toThrow(UsageError);
+      await store.createRun(newRun({ id: '01JABCDEF0AAAA' }));
+      await store.createRun(newRun({ id: '01JABCDEF0BBBB' }));
+      expect((await store.getRun('01jabcdef0b'))?.id).toBe('01JABCDEF0BBBB');
+      expect(await store.getRun('01JAB')).toBeNull(); // shorter than 6 characters
+      await expect(store.getRun('01JABCDEF0')).rejects.toThrow(UsageError);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
-  it('lists newest first, filters, and finds the latest run and a run chain', () => {
+  it('lists newest first, filters, and finds the latest run and a run chain', async () => {
     let clock = NOW.getTime();
     const store = openStore(() => new Date((clock += 1000)));
     try {
-      store.createRun(newRun({ id: 'R1' }));
-      store.createRun(newRun({ id: 'R2', environment: 'uat', mode: 'rehearsal' }));
-      store.createRun(newRun({ id: 'R3', parentRunId: 'R1', mode: 'resume' }));
-      store.createRun(newRun({ id: 'R4', parentRunId: 'R3', mode: 'rollback' }));
-      store.createRun(newRun({ id: 'R5', runbookName: 'other' }));
+      await store.createRun(newRun({ id: 'R1' }));
+      await store.createRun(newRun({ id: 'R2', environment: 'uat', mode: 'rehearsal' }));
+      await store.createRun(newRun({ id: 'R3', parentRunId: 'R1', mode: 'resume' }));
+      await store.createRun(newRun({ id: 'R4', parentRunId: 'R3', mode: 'rollback' }));
+      await store.createRun(newRun({ id: 'R5', runbookName: 'other' }));
 
-      expect(store.listRuns().map((r) => r.id)).toEqual(['R5', 'R4', 'R3', 'R2', 'R1']);
-      expect(store.listRuns({ runbook: 'webshop-release', environment: 'production' }).map((r) => r.id)).toEqual(['R4', 'R3', 'R1']);
-      expect(store.listRuns({ limit: 2 }).map((r) => r.id)).toEqual(['R5', 'R4']);
-      expect(store.latestRun({ runbook: 'webshop-release' })?.id).toBe('R4');
-      expect(store.latestRun({ runbook: 'webshop-release', modes: ['run', 'resume'] })?.id).toBe('R3');
-      expect(store.latestRun({ environment: 'uat', modes: ['rehearsal'] })?.id).toBe('R2');
-      expect(store.latestRun({ runbook: 'nothing' })).toBeNull();
+      expect((await store.listRuns()).map((r) => r.id)).toEqual(['R5', 'R4', 'R3', 'R2', 'R1']);
+      expect((await store.listRuns({ runbook: 'webshop-release', environment: 'production' })).map((r) => r.id)).toEqual(['R4', 'R3', 'R1']);
+      expect((await store.listRuns({ limit: 2 })).map((r) => r.id)).toEqual(['R5', 'R4']);
+      expect((await latestRun(store, { runbook: 'webshop-release' }))?.id).toBe('R4');
+      expect((await latestRun(store, { runbook: 'webshop-release', modes: ['run', 'resume'] }))?.id).toBe('R3');
+      expect((await latestRun(store, { environment: 'uat', modes: ['rehearsal'] }))?.id).toBe('R2');
+      expect(await latestRun(store, { runbook: 'nothing' })).toBeNull();
 
       // R4's parent is R3 whose root is R1: the chain reaches the first run.
-      expect(store.getRun('R4')?.rootRunId).toBe('R1');
-      expect(store.chainOf('R1').map((r) => r.id)).toEqual(['R1', 'R3', 'R4']);
+      expect((await store.getRun('R4'))?.rootRunId).toBe('R1');
+      expect((await store.chainOf('R1')).map((r) => r.id)).toEqual(['R1', 'R3', 'R4']);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });
 
-describe('AuditStore.appendEvent', () => {
-  it('chains events and stores their canonical JSON', () => {
+describe('SqliteJournal.appendEvent', () => {
+  it('chains events and stores their canonical JSON', async () => {
     const store = openStore();
     try {
       const run = newRun();
-      store.createRun(run);
-      const first = store.appendEvent('RUN-A', runStarted(run));
-      const second = store.appendEvent('RUN-A', event({ kind: 'warning', message: 'héllo', stepId: 'deploy' }));
+      await store.createRun(run);
+      const first = await store.appendEvent('RUN-A', runStarted(run));
+      const second = await store.appendEvent('RUN-A', event({ kind: 'warning', message: 'héllo', stepId: 'deploy' }));
 
       expect(first.seq).toBe(1);
       expect(first.prevHash).toBe(GENESIS_HASH);
@@ -122,46 +124,46 @@ describe('AuditStore.appendEvent', () => {
       expect(row.kind).toBe('warning');
       expect(row.at).toBe(second.at);
       expect(row.data).toBe(`{"at":"${second.at}","kind":"warning","message":"héllo","stepId":"deploy"}`);
-      expect(store.eventsOf(['RUN-A'])).toEqual([first, second]);
+      expect(await store.eventsOf(['RUN-A'])).toEqual([first, second]);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
-  it('does not store step.output', () => {
+  it('does not store step.output', async () => {
     const store = openStore();
     try {
-      store.createRun(newRun());
-      const stored = store.appendEvent('RUN-A', event({ kind: 'step.output', phase: 'step', stepId: 'backup', stream: 'stdout', text: 'line' }));
+      await store.createRun(newRun());
+      const stored = await store.appendEvent('RUN-A', event({ kind: 'step.output', phase: 'step', stepId: 'backup', stream: 'stdout', text: 'line' }));
       expect(stored).toBeNull();
       expect(store.db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(0);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
-  it('is committed when it returns: another connection sees it', () => {
+  it('is committed when it returns: another connection sees it', async () => {
     const path = tempDbPath();
-    const store = AuditStore.open(path);
+    const store = SqliteJournal.open(path);
     const other = new BetterSqlite3(path, { readonly: true });
     try {
-      store.createRun(newRun());
-      store.appendEvent('RUN-A', stepStarted('backup', 1));
+      await store.createRun(newRun());
+      await store.appendEvent('RUN-A', stepStarted('backup', 1));
       expect(other.prepare("SELECT count(*) FROM attempts WHERE step_id = 'backup'").pluck().get()).toBe(1);
       expect(other.prepare('SELECT kind FROM events').pluck().all()).toEqual(['step.started']);
     } finally {
       other.close();
-      store.close();
+      await store.close();
     }
   });
 
-  it('derives attempts from step.started and step.finished', () => {
+  it('derives attempts from step.started and step.finished', async () => {
     const store = openStore();
     try {
-      store.createRun(newRun());
+      await store.createRun(newRun());
       const started = stepStarted('deploy', 1);
-      store.appendEvent('RUN-A', started);
-      expect(store.attemptsOf('RUN-A')).toEqual([
+      await store.appendEvent('RUN-A', started);
+      expect(attemptsOf(store, 'RUN-A')).toEqual([
         {
           runId: 'RUN-A', phase: 'step', stepId: 'deploy', attempt: 1, status: null, exitCode: null, signal: null,
           startedAt: started.at, endedAt: null, durationMs: null, expectedMs: 60_000, command: './deploy.sh',
@@ -169,12 +171,12 @@ describe('AuditStore.appendEvent', () => {
         },
       ]);
       const finished = stepFinished('deploy', 1, 'failed');
-      store.appendEvent('RUN-A', finished);
-      store.appendEvent('RUN-A', stepStarted('deploy', 2));
-      store.appendEvent('RUN-A', stepFinished('deploy', 2, 'passed'));
-      store.appendEvent('RUN-A', stepStarted('deploy', 1, 'validate'));
+      await store.appendEvent('RUN-A', finished);
+      await store.appendEvent('RUN-A', stepStarted('deploy', 2));
+      await store.appendEvent('RUN-A', stepFinished('deploy', 2, 'passed'));
+      await store.appendEvent('RUN-A', stepStarted('deploy', 1, 'validate'));
 
-      const attempts = store.attemptsOf('RUN-A');
+      const attempts = attemptsOf(store, 'RUN-A');
       expect(attempts.map((a) => [a.phase, a.stepId, a.attempt, a.status, a.exitCode])).toEqual([
         ['step', 'deploy', 1, 'failed', 2],
         ['step', 'deploy', 2, 'passed', 0],
@@ -185,95 +187,95 @@ describe('AuditStore.appendEvent', () => {
         logPath: '.golive/logs/x/deploy.log', command: './deploy.sh',
       });
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
-  it('records a finish that had no start (not-started)', () => {
+  it('records a finish that had no start (not-started)', async () => {
     const store = openStore();
     try {
-      store.createRun(newRun());
+      await store.createRun(newRun());
       const finished = event({
         kind: 'step.finished', phase: 'rollback', stepId: 'migrate', attempt: 1, status: 'not-started', exitCode: null,
         signal: null, durationMs: 0, head: '', tail: '', outputBytes: 0, outputs: {},
       });
-      store.appendEvent('RUN-A', finished);
-      expect(store.attemptsOf('RUN-A')).toMatchObject([{ phase: 'rollback', stepId: 'migrate', status: 'not-started', startedAt: finished.at, command: '' }]);
+      await store.appendEvent('RUN-A', finished);
+      expect(attemptsOf(store, 'RUN-A')).toMatchObject([{ phase: 'rollback', stepId: 'migrate', status: 'not-started', startedAt: finished.at, command: '' }]);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
-  it('derives outputs from step-phase finishes only; later runs override', () => {
+  it('derives outputs from step-phase finishes only; later runs override', async () => {
     const store = openStore();
     try {
-      store.createRun(newRun({ id: 'R1' }));
-      store.createRun(newRun({ id: 'R2', parentRunId: 'R1', mode: 'resume' }));
-      store.appendEvent('R1', stepFinished('backup', 1, 'passed', { backup_id: 'b-1', size: '10' }));
-      store.appendEvent('R1', stepFinished('backup', 1, 'passed', { ignored: 'yes' }, 'validate'));
-      store.appendEvent('R1', stepFinished('deploy', 1, 'passed', { version: '2.4.0' }));
-      store.appendEvent('R2', stepFinished('backup', 1, 'passed', { backup_id: 'b-2' }));
+      await store.createRun(newRun({ id: 'R1' }));
+      await store.createRun(newRun({ id: 'R2', parentRunId: 'R1', mode: 'resume' }));
+      await store.appendEvent('R1', stepFinished('backup', 1, 'passed', { backup_id: 'b-1', size: '10' }));
+      await store.appendEvent('R1', stepFinished('backup', 1, 'passed', { ignored: 'yes' }, 'validate'));
+      await store.appendEvent('R1', stepFinished('deploy', 1, 'passed', { version: '2.4.0' }));
+      await store.appendEvent('R2', stepFinished('backup', 1, 'passed', { backup_id: 'b-2' }));
 
-      expect(store.outputsOf(['R1'])).toEqual({ backup: { backup_id: 'b-1', size: '10' }, deploy: { version: '2.4.0' } });
-      expect(store.outputsOf(['R1', 'R2'])).toEqual({ backup: { backup_id: 'b-2', size: '10' }, deploy: { version: '2.4.0' } });
-      expect(store.outputsOf(['R2'])).toEqual({ backup: { backup_id: 'b-2' } });
+      expect(outputsOf(store, ['R1'])).toEqual({ backup: { backup_id: 'b-1', size: '10' }, deploy: { version: '2.4.0' } });
+      expect(outputsOf(store, ['R1', 'R2'])).toEqual({ backup: { backup_id: 'b-2', size: '10' }, deploy: { version: '2.4.0' } });
+      expect(outputsOf(store, ['R2'])).toEqual({ backup: { backup_id: 'b-2' } });
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
-  it('derives decisions', () => {
+  it('derives decisions', async () => {
     const store = openStore();
     try {
-      store.createRun(newRun());
-      store.appendEvent('RUN-A', event({ kind: 'warning', message: 'first' }));
+      await store.createRun(newRun());
+      await store.appendEvent('RUN-A', event({ kind: 'warning', message: 'first' }));
       const go = event({ kind: 'decision', subject: 'go-no-go', choice: 'conditional-go', reason: 'backup space low', by: 'ana', via: 'prompt' });
-      store.appendEvent('RUN-A', go);
-      store.appendEvent('RUN-A', event({ kind: 'decision', subject: 'confirm', subjectId: 'announce', choice: 'yes', by: 'ci', via: 'flag' }));
-      expect(store.decisionsOf('RUN-A')).toEqual([
+      await store.appendEvent('RUN-A', go);
+      await store.appendEvent('RUN-A', event({ kind: 'decision', subject: 'confirm', subjectId: 'announce', choice: 'yes', by: 'ci', via: 'flag' }));
+      expect(decisionsOf(store, 'RUN-A')).toEqual([
         { runId: 'RUN-A', seq: 2, subject: 'go-no-go', subjectId: null, choice: 'conditional-go', reason: 'backup space low', by: 'ana', via: 'prompt', at: go.at },
         expect.objectContaining({ seq: 3, subject: 'confirm', subjectId: 'announce', choice: 'yes', reason: null, by: 'ci', via: 'flag' }),
       ]);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
-  it('sets the run outcome on run.finished', () => {
+  it('sets the run outcome on run.finished', async () => {
     const store = openStore();
     try {
-      store.createRun(newRun());
+      await store.createRun(newRun());
       const finished = event({ kind: 'run.finished', outcome: 'rolled-back', exitCode: 1, durationMs: 5000, issues: ['deploy failed'] });
-      store.appendEvent('RUN-A', finished);
-      expect(store.getRun('RUN-A')).toMatchObject({ outcome: 'rolled-back', exitCode: 1, endedAt: finished.at });
-      expect(store.runStatus(store.getRun('RUN-A')!)).toBe('rolled-back');
+      await store.appendEvent('RUN-A', finished);
+      expect(await store.getRun('RUN-A')).toMatchObject({ outcome: 'rolled-back', exitCode: 1, endedAt: finished.at });
+      expect(store.runStatus((await store.getRun('RUN-A'))!)).toBe('rolled-back');
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
-  it('rolls the whole event back when a derived row fails', () => {
+  it('rolls the whole event back when a derived row fails', async () => {
     const store = openStore();
     try {
       // No run row: the event's foreign key fails, and nothing is left behind.
-      expect(() => store.appendEvent('NO-SUCH-RUN', stepStarted('backup', 1))).toThrow(/FOREIGN KEY/);
+      await expect(store.appendEvent('NO-SUCH-RUN', stepStarted('backup', 1))).rejects.toThrow(/FOREIGN KEY/);
       expect(store.db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(0);
       expect(store.db.prepare('SELECT count(*) FROM attempts').pluck().get()).toBe(0);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
-  it('gives a JournalError, not a raw SQLite error, when another writer holds the file too long', () => {
+  it('gives a JournalError, not a raw SQLite error, when another writer holds the file too long', async () => {
     const path = tempDbPath();
-    const store = AuditStore.open(path, { busyTimeoutMs: 100 });
-    store.createRun(newRun());
+    const store = SqliteJournal.open(path, { busyTimeoutMs: 100 });
+    await store.createRun(newRun());
     const other = new BetterSqlite3(path);
     other.exec('BEGIN IMMEDIATE');
     try {
       let caught: unknown;
       try {
-        store.appendEvent('RUN-A', stepStarted('backup', 1));
+        await store.appendEvent('RUN-A', stepStarted('backup', 1));
       } catch (error) {
         caught = error;
       }
@@ -286,24 +288,24 @@ describe('AuditStore.appendEvent', () => {
       other.close();
     }
     // Once the other writer is gone, the same store records normally.
-    expect(store.appendEvent('RUN-A', stepStarted('backup', 1)).seq).toBe(1);
-    store.close();
+    expect((await store.appendEvent('RUN-A', stepStarted('backup', 1))).seq).toBe(1);
+    await store.close();
   });
 
-  it('refreshes the heartbeat of the run and its lock', () => {
+  it('refreshes the heartbeat of the run and its lock', async () => {
     let clock = NOW.getTime();
     const store = openStore(() => new Date(clock));
     try {
-      store.createRun(newRun());
-      store.acquireLock('webshop-release', 'production', { runId: 'RUN-A', pid: process.pid, host: 'deploy-host', operator: 'ana' });
+      await store.createRun(newRun());
+      await store.acquireLock('webshop-release', 'production', { runId: 'RUN-A', pid: process.pid, host: 'deploy-host', operator: 'ana' });
       clock += 30_000;
-      expect(store.heartbeat('RUN-A')).toBe(true);
-      expect(store.getRun('RUN-A')?.heartbeatAt).toBe('2026-12-01T09:00:30.000Z');
-      expect(store.lockHolder('webshop-release', 'production')?.heartbeatAt).toBe('2026-12-01T09:00:30.000Z');
-      store.releaseLock('webshop-release', 'production', 'RUN-A');
-      expect(store.heartbeat('RUN-A')).toBe(false);
+      expect(await store.heartbeat('RUN-A')).toBe(true);
+      expect((await store.getRun('RUN-A'))?.heartbeatAt).toBe('2026-12-01T09:00:30.000Z');
+      expect((await store.lockHolder('webshop-release', 'production'))?.heartbeatAt).toBe('2026-12-01T09:00:30.000Z');
+      await store.releaseLock('webshop-release', 'production', 'RUN-A');
+      expect(await store.heartbeat('RUN-A')).toBe(false);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

@@ -3,29 +3,12 @@
  * `JournalError` (exit 6) that names the journal by its masked location and
  * says what to do: the server is not there, the password is wrong, the
  * database does not exist, the role may not write. A password never appears
- * in a message: messages name `maskedLocation(url)`, and the server's own
+ * in a message: messages name `printableLocation(url)`, and the server's own
  * texts do not contain it.
  */
 import { GoliveError, JournalDamagedError, JournalError } from '../../errors.js';
 
 const OTHER_JOURNAL_HINT = 'use --db or GOLIVE_DB to pick another journal';
-
-/**
- * The URL with its password (in the user part or a `password=` parameter)
- * replaced by `***`: what every message and `Journal.location` shows.
- */
-export function maskedLocation(url: string): string {
-  let masked = url;
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '***');
-    masked = parsed.toString();
-  } catch {
-    // Not a WHATWG URL (pg accepts a few more forms): mask by pattern.
-  }
-  return masked.replace(/(\/\/[^:/?#@]*:)[^@/?#]*@/, '$1***@').replace(/([?&]password=)[^&#]*/gi, '$1***');
-}
 
 /** Server error classes (SQLSTATE) golive expects, by what they mean for the operator. */
 const SqlState = {

@@ -16,12 +16,14 @@ import { hostname } from 'node:os';
 import pg from 'pg';
 import type { EngineEvent, EventOf } from '../../engine/events.js';
 import { JournalError, UsageError } from '../../errors.js';
-import { canonicalJson, eventHash, GENESIS_HASH, sha256Hex } from '../hash-chain.js';
+import { canonicalJson, eventHash, GENESIS_HASH, sha256Hex, type ChainedEventRow } from '../hash-chain.js';
 import { isStale } from '../liveness.js';
 import { MIN_RUN_ID_PREFIX, type BeforeTakeover, type Journal, type LockRequest, type RunQuery } from '../port.js';
-import { lockHolderFromRow, runFromRow, type EventRow, type LockRow, type RunRow } from '../sqlite/rows.js';
+// The same schema as the SQLite file's, so the same row shapes and mappings.
+import { lockHolderFromRow, runFromRow, type LockRow, type RunRow } from '../sqlite/rows.js';
 import type { ChainReport, LockHolder, NewRun, RunRecord, RunStatus, StoredEvent } from '../types.js';
-import { DamagedRowError, journalErrorFrom, maskedLocation } from './errors.js';
+import { printableLocation } from '../journal-path.js';
+import { DamagedRowError, journalErrorFrom } from './errors.js';
 import { lockHeldError } from './lock-message.js';
 import { migrate, schemaVersion, SCHEMA_VERSION } from './migrations.js';
 import { projectionOf } from './projection.js';
@@ -57,7 +59,7 @@ const types = {
  * @throws JournalError (exit 6) naming the masked URL and a fix.
  */
 export async function openPostgresJournal(url: string, options: PostgresJournalOptions = {}): Promise<PostgresJournal> {
-  const location = maskedLocation(url);
+  const location = printableLocation(url);
   const client = new pg.Client({
     connectionString: url,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
@@ -233,7 +235,7 @@ export class PostgresJournal implements Journal {
   }
 
   async eventsOf(runIds: string[]): Promise<StoredEvent[]> {
-    return this.exclusive('read', async (client) => (await client.query<EventRow>(sql.eventsOf([runIds]))).rows.map(eventFromRow));
+    return this.exclusive('read', async (client) => (await client.query<ChainedEventRow>(sql.eventsOf([runIds]))).rows.map(eventFromRow));
   }
 
   /**
@@ -243,7 +245,7 @@ export class PostgresJournal implements Journal {
   async *iterateEvents(runIds?: string[]): AsyncGenerator<StoredEvent> {
     let after = 0;
     for (;;) {
-      const rows = await this.exclusive('read', async (client) => (await client.query<EventRow>(sql.eventsPage([after, runIds ?? null]))).rows);
+      const rows = await this.exclusive('read', async (client) => (await client.query<ChainedEventRow>(sql.eventsPage([after, runIds ?? null]))).rows);
       for (const row of rows) yield eventFromRow(row);
       if (rows.length < EVENT_PAGE_ROWS) return;
       after = rows[rows.length - 1].seq;
@@ -316,7 +318,7 @@ function sameHolder(current: LockHolder, checked: LockHolder | undefined): boole
 }
 
 /** An `events` row as a `StoredEvent` (the event parsed back from its canonical JSON). */
-function eventFromRow(row: EventRow): StoredEvent {
+function eventFromRow(row: ChainedEventRow): StoredEvent {
   let event: EngineEvent;
   try {
     event = JSON.parse(row.data) as EngineEvent;

@@ -5,8 +5,7 @@
  * journal while other machines keep appending, in constant memory.
  */
 import type pg from 'pg';
-import { collectEvidence, GENESIS_HASH, rowProblem, runProblem, type RunEvidence, type RunRow } from '../hash-chain.js';
-import type { EventRow } from '../sqlite/rows.js';
+import { collectEvidence, firstRunProblem, GENESIS_HASH, rowProblem, type ChainedEventRow, type RunEvidence, type RunSnapshotRow } from '../hash-chain.js';
 import type { ChainReport } from '../types.js';
 import { EVENT_PAGE_ROWS, sql } from './statements.js';
 
@@ -24,24 +23,14 @@ async function inSnapshot(client: pg.Client, check: () => Promise<ChainReport>):
 }
 
 /** Every event row after `after`, a page at a time, in seq order. */
-async function* pages(client: pg.Client, page: (after: number) => pg.QueryConfig): AsyncGenerator<EventRow> {
+async function* pages(client: pg.Client, page: (after: number) => pg.QueryConfig): AsyncGenerator<ChainedEventRow> {
   let after = 0;
   for (;;) {
-    const { rows } = await client.query<EventRow>(page(after));
+    const { rows } = await client.query<ChainedEventRow>(page(after));
     yield* rows;
     if (rows.length < EVENT_PAGE_ROWS) return;
     after = rows[rows.length - 1].seq;
   }
-}
-
-/** The first run row that disagrees with its events, as a report; null when all agree. */
-function firstBadRun(runs: RunRow[], evidence: Map<string, RunEvidence>, scope: ChainReport['scope'], checked: number): ChainReport | null {
-  for (const run of runs) {
-    const seen = evidence.get(run.id);
-    const problem = runProblem(run, seen);
-    if (problem !== null) return { ok: false, checked, ...(scope && { scope }), firstBad: { seq: seen?.startedSeq ?? 0, runId: run.id, reason: problem } };
-  }
-  return null;
 }
 
 /**
@@ -63,8 +52,9 @@ export function verifyWholeChain(client: pg.Client): Promise<ChainReport> {
       expectedSeq = row.seq + 1;
       checked++;
     }
-    const runs = (await client.query<RunRow>(sql.runsToVerify())).rows;
-    return firstBadRun(runs, evidence, undefined, checked) ?? { ok: true, checked };
+    const runs = (await client.query<RunSnapshotRow>(sql.runsToVerify())).rows;
+    const firstBad = firstRunProblem(runs, evidence);
+    return firstBad === undefined ? { ok: true, checked } : { ok: false, checked, firstBad };
   });
 }
 
@@ -74,10 +64,10 @@ export function verifyWholeChain(client: pg.Client): Promise<ChainReport> {
  */
 export function verifyRunsChain(client: pg.Client, runIds: string[]): Promise<ChainReport> {
   return inSnapshot(client, async () => {
-    const runs = (await client.query<RunRow>(sql.someRunsToVerify([runIds]))).rows;
+    const runs = (await client.query<RunSnapshotRow>(sql.someRunsToVerify([runIds]))).rows;
     const known = new Set(runs.map((run) => run.id));
     const evidence = new Map<string, RunEvidence>();
-    let previous: EventRow | undefined;
+    let previous: ChainedEventRow | undefined;
     let checked = 0;
     for await (const row of pages(client, (after) => sql.runsPage([after, runIds]))) {
       const prevHash =
@@ -94,6 +84,7 @@ export function verifyRunsChain(client: pg.Client, runIds: string[]): Promise<Ch
       previous = row;
       checked++;
     }
-    return firstBadRun(runs, evidence, 'runs', checked) ?? { ok: true, checked, scope: 'runs' };
+    const firstBad = firstRunProblem(runs, evidence);
+    return firstBad === undefined ? { ok: true, checked, scope: 'runs' } : { ok: false, checked, scope: 'runs', firstBad };
   });
 }

@@ -1,9 +1,13 @@
 /**
  * How each event kind shows up in the derived tables (attempts, outputs,
- * decisions, the run row's outcome). The events table stays the truth; these
- * rows exist so `status`, `show`, `resume` and `rollback` answer with one
- * indexed query instead of replaying the trail. An `EventHandlers` object, so
- * a new event kind does not compile until someone decides what it derives.
+ * decisions, the run row's outcome). The events table stays the truth and
+ * golive's own commands read only it (and the run rows): every read command
+ * folds the events of the run's chain. The attempts, outputs and decisions
+ * tables are there for people who query the journal with SQL (one row per
+ * command execution, output and decision, indexed by run), and are written
+ * in the same transaction as their event, so they never disagree with it.
+ * An `EventHandlers` object, so a new event kind does not compile until
+ * someone decides what it derives.
  */
 import { dispatch, type EngineEvent, type EventHandlers } from '../../engine/events.js';
 import type { Database } from './database.js';
@@ -79,7 +83,7 @@ export function createProjector(db: Database): Projector {
         command: e.command,
       });
     },
-    // Never reaches the journal (see AuditStore.appendEvent); handled for completeness.
+    // Never reaches the journal (see SqliteJournal.appendEvent); handled for completeness.
     'step.spawned': nothing,
     'question.asked': nothing, // the answer is the decision row // kept in the event only: resume reads it from there
     'step.output': nothing,

@@ -1,10 +1,11 @@
 /**
  * The journal's rows as SQLite returns them (snake_case) and their mapping to
- * the records of the store's contract (camelCase). Kept apart from the store
- * so the queries there read as queries.
+ * the records of the journal port (camelCase). Kept apart from the journal
+ * class so the queries there read as queries.
  */
 import type { EngineEvent } from '../../engine/events.js';
-import type { AttemptRecord, DecisionRecord, LockHolder, RunRecord, StoredEvent } from '../types.js';
+import type { ChainedEventRow } from '../hash-chain.js';
+import type { LockHolder, RunRecord, StoredEvent } from '../types.js';
 
 /** A `runs` row. */
 export interface RunRow {
@@ -82,16 +83,8 @@ export function runFromRow(row: RunRow): RunRecord {
   };
 }
 
-/** An `events` row. */
-export interface EventRow {
-  seq: number;
-  run_id: string;
-  at: string;
-  kind: string;
-  data: string;
-  prev_hash: string;
-  hash: string;
-}
+/** An `events` row: the columns the hash chain covers. */
+export type EventRow = ChainedEventRow;
 
 /** A row whose stored text is garbage: reported like SQLite's own corruption (`journalErrorFrom` keys on the code). */
 export class DamagedRowError extends Error {
@@ -107,74 +100,6 @@ export function eventFromRow(row: EventRow): StoredEvent {
     throw new DamagedRowError(`event ${row.seq} is not valid JSON`);
   }
   return { seq: row.seq, runId: row.run_id, at: row.at, kind: event.kind, event, prevHash: row.prev_hash, hash: row.hash };
-}
-
-/** An `attempts` row. */
-export interface AttemptRow {
-  run_id: string;
-  phase: string;
-  step_id: string;
-  attempt: number;
-  status: string | null;
-  exit_code: number | null;
-  signal: string | null;
-  started_at: string;
-  ended_at: string | null;
-  duration_ms: number | null;
-  expected_ms: number | null;
-  command: string;
-  head: string | null;
-  tail: string | null;
-  log_path: string | null;
-}
-
-/** An `attempts` row as an `AttemptRecord`. */
-export function attemptFromRow(row: AttemptRow): AttemptRecord {
-  return {
-    runId: row.run_id,
-    phase: row.phase,
-    stepId: row.step_id,
-    attempt: row.attempt,
-    status: row.status,
-    exitCode: row.exit_code,
-    signal: row.signal,
-    startedAt: row.started_at,
-    endedAt: row.ended_at,
-    durationMs: row.duration_ms,
-    expectedMs: row.expected_ms,
-    command: row.command,
-    head: row.head,
-    tail: row.tail,
-    logPath: row.log_path,
-  };
-}
-
-/** A `decisions` row. */
-export interface DecisionRow {
-  seq: number;
-  run_id: string;
-  subject: string;
-  subject_id: string | null;
-  choice: string;
-  reason: string | null;
-  by: string;
-  via: string;
-  at: string;
-}
-
-/** A `decisions` row as a `DecisionRecord`. */
-export function decisionFromRow(row: DecisionRow): DecisionRecord {
-  return {
-    runId: row.run_id,
-    seq: row.seq,
-    subject: row.subject as DecisionRecord['subject'],
-    subjectId: row.subject_id,
-    choice: row.choice,
-    reason: row.reason,
-    by: row.by,
-    via: row.via as DecisionRecord['via'],
-    at: row.at,
-  };
 }
 
 /** A `locks` row. */

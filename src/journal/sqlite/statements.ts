@@ -1,11 +1,11 @@
 /**
- * Every SQL statement the store runs, prepared once per connection: preparing
+ * Every SQL statement the journal runs, prepared once per connection: preparing
  * costs more than running these, and a step is recorded in a fraction of a
  * millisecond only if nothing is compiled on the way.
  */
 import type { Database } from './database.js';
 
-/** Every statement the store runs, prepared once per connection. */
+/** Every statement the journal runs, prepared once per connection. */
 export function prepareStatements(db: Database) {
   return {
     insertRun: db.prepare(`
@@ -32,9 +32,6 @@ export function prepareStatements(db: Database) {
     // Events of runs still in the runs table, as listing every run and asking for their events did.
     allEvents: db.prepare('SELECT * FROM events WHERE run_id IN (SELECT id FROM runs) ORDER BY seq'),
     runningRuns: db.prepare("SELECT * FROM runs WHERE outcome = 'running' ORDER BY started_at DESC, rowid DESC"),
-    attemptsOf: db.prepare('SELECT * FROM attempts WHERE run_id = ? ORDER BY seq'),
-    outputsOf: db.prepare('SELECT step_id, name, value FROM outputs WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY seq'),
-    decisionsOf: db.prepare('SELECT * FROM decisions WHERE run_id = ? ORDER BY seq'),
     beatRun: db.prepare("UPDATE runs SET heartbeat_at = ? WHERE id = ? AND outcome = 'running'"),
     beatLock: db.prepare('UPDATE locks SET heartbeat_at = ? WHERE run_id = ?'),
     lock: db.prepare('SELECT * FROM locks WHERE runbook = ? AND environment = ?'),
@@ -48,5 +45,5 @@ export function prepareStatements(db: Database) {
   };
 }
 
-/** The store's prepared statements, by purpose. */
+/** The journal's prepared statements, by purpose. */
 export type Statements = ReturnType<typeof prepareStatements>;

@@ -1,50 +1,29 @@
 /**
- * The audit store: the only code that writes the journal. The CLI records
- * each engine event here, and only when `appendEvent` has returned (the event
- * committed) does the engine take its next action; the read-side commands
- * query the same file, from other processes too (WAL).
+ * The SQLite journal: the embedded implementation of the journal port
+ * (`../port.ts`), one file per project. Every method does its work
+ * synchronously through better-sqlite3 and returns a settled promise, so
+ * an event is committed by the time `appendEvent` returns its promise (one
+ * IMMEDIATE transaction per event), and the read commands query the same
+ * file from other processes meanwhile (WAL).
  *
  * Statements are prepared once: recording a step costs two small IMMEDIATE
  * transactions, well under a millisecond together.
  */
 import { hostname } from 'node:os';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { EngineEvent, EventOf, RunMode } from '../../engine/events.js';
-import { LockHeldError, UsageError } from '../../errors.js';
-import { journalErrorFrom, openDatabase, type Database, type OpenOptions } from './database.js';
-import { canonicalJson, eventHash, GENESIS_HASH, sha256Hex, verifyChain, verifyRunChain } from '../hash-chain.js';
+import type { EngineEvent, EventOf } from '../../engine/events.js';
+import { JournalDamagedError, LockHeldError, UsageError } from '../../errors.js';
+import { journalErrorFrom, openDatabase, pageDamage, recoveryHint, type Database, type OpenOptions } from './database.js';
+import { canonicalJson, eventHash, GENESIS_HASH, sha256Hex } from '../hash-chain.js';
+import { verifyChain, verifyRunChain } from './chain.js';
 import { isStale } from '../liveness.js';
+import { MIN_RUN_ID_PREFIX, type BeforeTakeover, type Journal, type LockRequest, type RunQuery } from '../port.js';
 import { createProjector, type Projector } from './projection.js';
 import { prepareStatements, type Statements } from './statements.js';
-import {
-  attemptFromRow,
-  decisionFromRow,
-  eventFromRow,
-  lockHolderFromRow,
-  runFromRow,
-  runParams,
-  type AttemptRow,
-  type DecisionRow,
-  type EventRow,
-  type LockRow,
-  type RunRow,
-} from './rows.js';
-import type {
-  AttemptRecord,
-  ChainReport,
-  DecisionRecord,
-  LockHolder,
-  NewRun,
-  RunFilter,
-  RunRecord,
-  RunStatus,
-  StoredEvent,
-} from '../types.js';
+import { eventFromRow, lockHolderFromRow, runFromRow, runParams, type EventRow, type LockRow, type RunRow } from './rows.js';
+import type { ChainReport, LockHolder, NewRun, RunRecord, RunStatus, StoredEvent } from '../types.js';
 
-/** Re-exported so callers that heartbeat and judge staleness need only the store. */
-export { STALE_HEARTBEAT_MS, HEARTBEAT_INTERVAL_MS } from '../liveness.js';
-
-/** What the store needs from its surroundings; tests replace them. */
+/** What the journal needs from its surroundings; tests replace them. */
 export interface StoreOptions {
   /** The wall clock for started/heartbeat times and staleness (default: now). */
   now?: () => Date;
@@ -52,20 +31,12 @@ export interface StoreOptions {
   hostname?: string;
 }
 
-/** Who takes a lock: the run and the process that will heartbeat it. */
-export interface LockRequest {
-  runId: string;
-  pid: number;
-  host: string;
-  operator: string;
-}
+/** What a lock transaction decided: done, or a stale holder to show `beforeTakeover` first. */
+type LockStep = { done: { takenOver?: LockHolder } } | { check: LockHolder };
 
-/** Shortest run-id prefix `getRun` resolves (the first 10 characters are the timestamp). */
-export const MIN_RUN_ID_PREFIX = 6;
-
-/** The audit journal: runs, the hash-chained event trail, derived rows and locks. */
-export class AuditStore {
-  /** The connection, for `verifyChain`-style read-only tools and tests; write through the methods. */
+/** The audit journal in one SQLite file: runs, the hash-chained events, derived rows and locks. */
+export class SqliteJournal implements Journal {
+  /** The connection, for SQLite-specific tools and tests; write through the methods. */
   readonly db: Database;
   private readonly now: () => Date;
   private readonly host: string;
@@ -73,7 +44,7 @@ export class AuditStore {
   private readonly sql: Statements;
   private readonly appendTx: BetterSqlite3.Transaction<(runId: string, event: EngineEvent, data: string) => StoredEvent>;
 
-  /** Wrap an open connection (see `openDatabase`); `AuditStore.open` does both. */
+  /** Wrap an open connection (see `openDatabase`); `SqliteJournal.open` does both. */
   constructor(db: Database, options: StoreOptions = {}) {
     this.db = db;
     this.now = options.now ?? (() => new Date());
@@ -93,10 +64,10 @@ export class AuditStore {
   }
 
   /** Open (create, migrate) the journal at `path` and wrap it. */
-  static open(path: string, options: OpenOptions & StoreOptions = {}): AuditStore {
+  static open(path: string, options: OpenOptions & StoreOptions = {}): SqliteJournal {
     const db = openDatabase(path, options);
     try {
-      return new AuditStore(db, options);
+      return new SqliteJournal(db, options);
     } catch (error) {
       // Preparing the statements reads the schema: a damaged one fails here.
       db.close();
@@ -104,18 +75,18 @@ export class AuditStore {
     }
   }
 
-  /** The journal file's path, for messages. */
-  get path(): string {
+  /** The journal file's path. */
+  get location(): string {
     return this.db.name;
   }
 
   /**
    * Record a new run. `rootRunId` defaults to the parent's root (a resume of
    * a resume still belongs to the first run), else to the run itself.
-   * @throws Error when `runbookSha256` is not the SHA-256 of `runbookText`:
-   *   `verifyChain` would report such a run as tampered.
+   * Rejects with an Error when `runbookSha256` is not the SHA-256 of
+   * `runbookText`: `verifyChain` would report such a run as tampered.
    */
-  createRun(run: NewRun): RunRecord {
+  async createRun(run: NewRun): Promise<RunRecord> {
     if (sha256Hex(run.runbookText) !== run.runbookSha256) {
       throw new Error(`createRun: runbookSha256 of run ${run.id} is not the SHA-256 of its runbookText (UTF-8)`);
     }
@@ -138,17 +109,19 @@ export class AuditStore {
 
   /**
    * Record one event, chained to the previous one, with its derived rows, in
-   * one IMMEDIATE transaction: when this returns, the event is committed,
-   * which is what lets the engine say "the step started" before it spawns it.
+   * one IMMEDIATE transaction: when the promise is returned, the event is
+   * already committed, which is what lets the engine say "the step started"
+   * before it spawns it. The work is done before this returns, so events are
+   * chained in the order they were handed over, also from parallel steps.
    *
-   * `step.output` is not recorded and returns null: full output goes to the
-   * step's log file and the attempt keeps a head and a tail; one row per
+   * `step.output` is not recorded and resolves to null: full output goes to
+   * the step's log file and the attempt keeps a head and a tail; one row per
    * line would make the journal (and every chain check) grow with log volume.
    */
-  appendEvent(runId: string, event: EventOf<'step.output'>): null;
-  appendEvent(runId: string, event: Exclude<EngineEvent, { kind: 'step.output' }>): StoredEvent;
-  appendEvent(runId: string, event: EngineEvent): StoredEvent | null;
-  appendEvent(runId: string, event: EngineEvent): StoredEvent | null {
+  appendEvent(runId: string, event: EventOf<'step.output'>): Promise<null>;
+  appendEvent(runId: string, event: Exclude<EngineEvent, { kind: 'step.output' }>): Promise<StoredEvent>;
+  appendEvent(runId: string, event: EngineEvent): Promise<StoredEvent | null>;
+  async appendEvent(runId: string, event: EngineEvent): Promise<StoredEvent | null> {
     if (event.kind === 'step.output') return null;
     const data = canonicalJson(event);
     return this.guard('record an event in', () => this.appendTx.immediate(runId, event, data));
@@ -156,10 +129,10 @@ export class AuditStore {
 
   /**
    * Say the run is alive: refreshes the run's and its lock's heartbeat.
-   * Call every `HEARTBEAT_INTERVAL_MS`. Returns whether the run still holds
-   * a lock: false after another process took it over as stale.
+   * Call every `HEARTBEAT_INTERVAL_MS`. Resolves to whether the run still
+   * holds a lock: false after another process took it over as stale.
    */
-  heartbeat(runId: string): boolean {
+  async heartbeat(runId: string): Promise<boolean> {
     const now = this.now().toISOString();
     return this.guard('update the heartbeat in', () =>
       this.db
@@ -176,40 +149,53 @@ export class AuditStore {
    * (its pid is dead on this host, or its heartbeat is stale) is taken over
    * and the previous holder returned, so the caller can record a warning.
    * Taking a lock the same run already holds just refreshes it.
+   *
    * `beforeTakeover` sees a stale holder before its lock is taken over and
-   * may refuse by throwing (its dead process may have left commands running).
+   * may refuse by throwing (its dead process may have left commands
+   * running). It may take its time (it is awaited outside any transaction):
+   * the takeover then happens only if the lock still names the holder it
+   * saw; if someone else took it meanwhile, the decision starts over.
    * @throws LockHeldError (exit 5) naming the live holder.
    */
-  acquireLock(runbook: string, environment: string | null, holder: LockRequest, beforeTakeover?: (previous: LockHolder) => void): { takenOver?: LockHolder } {
+  async acquireLock(runbook: string, environment: string | null, holder: LockRequest, beforeTakeover?: BeforeTakeover): Promise<{ takenOver?: LockHolder }> {
+    let seen: LockHolder | undefined;
+    for (;;) {
+      const step = this.lockStep(runbook, environment, holder, beforeTakeover === undefined ? 'any' : seen);
+      if ('done' in step) return step.done;
+      await beforeTakeover?.(step.check);
+      seen = step.check;
+    }
+  }
+
+  /** One IMMEDIATE transaction of `acquireLock`: take (or refresh) the lock, or name the stale holder to check first. */
+  private lockStep(runbook: string, environment: string | null, holder: LockRequest, checked: LockHolder | 'any' | undefined): LockStep {
     const env = environment ?? '';
     const now = this.now();
     return this.guard('take the lock in', () =>
       this.db
-        .transaction((): { takenOver?: LockHolder } => {
+        .transaction((): LockStep => {
           const row = this.sql.lock.get(runbook, env) as LockRow | undefined;
           if (row?.run_id === holder.runId) {
             this.sql.refreshLock.run(holder.pid, now.toISOString(), runbook, env);
-            return {};
+            return { done: {} };
           }
           const previous = row === undefined ? undefined : lockHolderFromRow(row);
-          if (previous !== undefined && !isStale(previous, now, this.host)) {
-            throw lockHeldError(runbook, environment, previous);
-          }
-          if (previous !== undefined) beforeTakeover?.(previous);
+          if (previous !== undefined && !isStale(previous, now, this.host)) throw lockHeldError(runbook, environment, previous);
+          if (previous !== undefined && checked !== 'any' && !sameHolder(previous, checked)) return { check: previous };
           this.sql.putLock.run({ runbook, environment: env, ...holder, now: now.toISOString() });
-          return previous === undefined ? {} : { takenOver: previous };
+          return { done: previous === undefined ? {} : { takenOver: previous } };
         })
         .immediate(),
     );
   }
 
   /** Release the lock if this run holds it; false when it did not (taken over, or never held). */
-  releaseLock(runbook: string, environment: string | null, runId: string): boolean {
+  async releaseLock(runbook: string, environment: string | null, runId: string): Promise<boolean> {
     return this.guard('release the lock in', () => this.sql.releaseLock.run(runbook, environment ?? '', runId).changes > 0);
   }
 
   /** Who holds the lock for a runbook and environment, if anyone (stale or not). */
-  lockHolder(runbook: string, environment: string | null): LockHolder | null {
+  async lockHolder(runbook: string, environment: string | null): Promise<LockHolder | null> {
     const row = this.guard('read', () => this.sql.lock.get(runbook, environment ?? '') as LockRow | undefined);
     return row === undefined ? null : lockHolderFromRow(row);
   }
@@ -219,7 +205,7 @@ export class AuditStore {
    * characters (case-insensitive). Null when nothing matches.
    * @throws UsageError when a prefix matches several runs.
    */
-  getRun(idOrPrefix: string): RunRecord | null {
+  async getRun(idOrPrefix: string): Promise<RunRecord | null> {
     return this.guard('read', () => {
       const exact = this.sql.runById.get(idOrPrefix) as RunRow | undefined;
       if (exact !== undefined) return runFromRow(exact);
@@ -234,21 +220,16 @@ export class AuditStore {
     });
   }
 
-  /** The most recently started run matching the filter (e.g. the run to roll back). */
-  latestRun(filter: RunFilter & { modes?: RunMode[] } = {}): RunRecord | null {
-    return this.listRuns({ ...filter, limit: 1 })[0] ?? null;
-  }
-
-  /** Runs matching the filter, newest first. */
-  listRuns(filter: RunFilter & { modes?: RunMode[] } = {}): RunRecord[] {
+  /** Runs matching the query, newest first. */
+  async listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
     const rows = this.guard(
       'read',
       () =>
         this.sql.listRuns.all({
-          runbook: filter.runbook ?? null,
-          environment: filter.environment ?? null,
-          modes: filter.modes === undefined ? null : JSON.stringify(filter.modes),
-          limit: filter.limit ?? -1,
+          runbook: query.runbook ?? null,
+          environment: query.environment ?? null,
+          modes: query.modes === undefined ? null : JSON.stringify(query.modes),
+          limit: query.limit ?? -1,
         }) as RunRow[],
     );
     return rows.map(runFromRow);
@@ -264,63 +245,50 @@ export class AuditStore {
   }
 
   /** The root run and every resume / rollback run of it, in start order. */
-  chainOf(rootRunId: string): RunRecord[] {
+  async chainOf(rootRunId: string): Promise<RunRecord[]> {
     return this.guard('read', () => this.sql.chainOf.all({ root: rootRunId }) as RunRow[]).map(runFromRow);
   }
 
   /** The recorded events of these runs, in seq order. */
-  eventsOf(runIds: string[]): StoredEvent[] {
+  async eventsOf(runIds: string[]): Promise<StoredEvent[]> {
     return this.guard('read', () => (this.sql.eventsOf.all(JSON.stringify(runIds)) as EventRow[]).map(eventFromRow));
   }
 
   /**
    * The recorded events of these runs (of every run when omitted), in seq
    * order, read one row at a time: memory stays constant however long the
-   * journal. The connection is busy until the iteration ends.
+   * journal. The connection is busy until the iteration ends: call nothing
+   * else on this journal meanwhile.
    */
-  *iterateEvents(runIds?: string[]): Generator<StoredEvent> {
+  async *iterateEvents(runIds?: string[]): AsyncGenerator<StoredEvent> {
     const rows = this.guard('read', () =>
       runIds === undefined ? this.sql.allEvents.iterate() : this.sql.eventsOf.iterate(JSON.stringify(runIds)),
     ) as IterableIterator<EventRow>;
-    for (;;) {
-      const next = this.guard('read', () => rows.next());
-      if (next.done) return;
-      yield eventFromRow(next.value);
+    try {
+      for (;;) {
+        const next = this.guard('read', () => rows.next());
+        if (next.done) return;
+        yield eventFromRow(next.value);
+      }
+    } finally {
+      // A consumer that stops early must not leave the statement (and the connection) busy.
+      rows.return?.();
     }
   }
 
   /** Runs recorded as still running (live or interrupted), newest first. */
-  runningRuns(): RunRecord[] {
+  async runningRuns(): Promise<RunRecord[]> {
     return this.guard('read', () => this.sql.runningRuns.all() as RunRow[]).map(runFromRow);
   }
 
-  /** Every command execution of a run, in the order they started. */
-  attemptsOf(runId: string): AttemptRecord[] {
-    return this.guard('read', () => this.sql.attemptsOf.all(runId) as AttemptRow[]).map(attemptFromRow);
-  }
-
   /**
-   * The step outputs recorded by these runs: stepId → name → value. When
-   * several runs (or attempts) set the same output, the one recorded last wins.
+   * Check the file's pages, then the whole journal's hash chain and run
+   * snapshots (see `chain.ts`).
+   * @throws JournalDamagedError when SQLite finds damaged pages (evidence, like an edit).
    */
-  outputsOf(runIds: string[]): Record<string, Record<string, string>> {
-    const rows = this.guard('read', () => this.sql.outputsOf.all(JSON.stringify(runIds)) as { step_id: string; name: string; value: string }[]);
-    // Null prototypes: output names come from step commands and may be anything, "__proto__" included.
-    const outputs: Record<string, Record<string, string>> = Object.create(null);
-    for (const row of rows) {
-      outputs[row.step_id] ??= Object.create(null);
-      outputs[row.step_id][row.name] = row.value;
-    }
-    return outputs;
-  }
-
-  /** The decisions recorded for a run, in order. */
-  decisionsOf(runId: string): DecisionRecord[] {
-    return this.guard('read', () => this.sql.decisionsOf.all(runId) as DecisionRow[]).map(decisionFromRow);
-  }
-
-  /** Check the whole journal's hash chain and run snapshots (see `verifyChain`). */
-  verifyChain(): ChainReport {
+  async verifyChain(): Promise<ChainReport> {
+    const damage = pageDamage(this.db);
+    if (damage !== null) throw new JournalDamagedError(this.location, damage, recoveryHint(this.location));
     return this.guard('verify', () => verifyChain(this.db));
   }
 
@@ -328,12 +296,12 @@ export class AuditStore {
    * Check only these runs' events and run rows, and that each event links to
    * the one before it in the journal: costs what the runs hold (see `verifyRunChain`).
    */
-  verifyRuns(runIds: string[]): ChainReport {
+  async verifyRuns(runIds: string[]): Promise<ChainReport> {
     return this.guard('verify', () => verifyRunChain(this.db, runIds));
   }
 
-  /** Close the connection; the store is unusable afterwards. */
-  close(): void {
+  /** Close the connection; the journal is unusable afterwards. */
+  async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 
@@ -342,9 +310,14 @@ export class AuditStore {
     try {
       return fn();
     } catch (error) {
-      throw journalErrorFrom(error, this.path, action);
+      throw journalErrorFrom(error, this.location, action);
     }
   }
+}
+
+/** The same lock holding: the holder `beforeTakeover` was shown is still the one in the row. */
+function sameHolder(row: LockHolder, seen: LockHolder | undefined): boolean {
+  return seen !== undefined && row.runId === seen.runId && row.pid === seen.pid && row.host === seen.host && row.since === seen.since && row.heartbeatAt === seen.heartbeatAt;
 }
 
 function lockHeldError(runbook: string, environment: string | null, holder: LockHolder): LockHeldError {

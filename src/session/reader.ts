@@ -1,0 +1,132 @@
+/**
+ * The read side every command that looks at past runs goes through
+ * (history, show, status, report, estimate, audit, rollback, resume,
+ * completion): opening a journal that must be there, or saying it is not,
+ * in one way; finding a run by id or prefix by one rule with one message;
+ * reading a run's chain (the first run, its resumes and rollbacks) and its
+ * events in one query; and the run's stored runbook snapshot resolved back
+ * into the plan it ran with.
+ */
+import type { EngineEvent } from '../engine/events.js';
+import { foldEvents } from '../engine/state.js';
+import { UsageError } from '../errors.js';
+import { dbPathFor, findJournal, journalForRunbook, printableLocation, type JournalSearch } from '../journal/journal-path.js';
+import { journalExists, missingJournalError, openJournal } from '../journal/open.js';
+import { MIN_RUN_ID_PREFIX, type Journal, type RunQuery } from '../journal/port.js';
+import type { RunRecord } from '../journal/types.js';
+import { loadRunbookText } from '../runbook/load.js';
+import { resolvePlan, type Plan } from '../runbook/plan.js';
+import type { ChainLink } from '../views/run-view.js';
+import { loadPlan } from './load-plan.js';
+
+/**
+ * Open the journal of `--db` / GOLIVE_DB / discovery, which must already
+ * exist: read-only for the commands that only look (nothing is created, a
+ * damaged or foreign file is refused with exit 6), read-write for rollback
+ * and resume, which record a new run in it.
+ * @throws JournalError (exit 6) when it is not there or cannot be used.
+ */
+export async function openExistingJournal(dbFlag: string | undefined, { readonly = true } = {}): Promise<Journal> {
+  const location = dbPathFor(dbFlag);
+  if (!journalExists(location)) throw missingJournalError(location);
+  return openJournal(location, { readonly });
+}
+
+/**
+ * Open the journal for reading only, when there is one (history: no journal
+ * means no runs, not an error); `search` says where it was looked for.
+ * Never creates or migrates it, so a mistyped `--db` leaves no stray file.
+ */
+export async function openJournalIfThere(dbFlag?: string): Promise<{ store: Journal | null; path: string; search: JournalSearch }> {
+  const search = findJournal({ flag: dbFlag, cwd: process.cwd(), env: process.env });
+  // A named path that runs through a file is not "no journal yet": the open names that problem (exit 6).
+  const present = search.found || (search.explicit && journalExists(search.path));
+  return { store: present ? await openJournal(search.path, { readonly: true }) : null, path: printableLocation(search.path), search };
+}
+
+/**
+ * The journal `golive run` of this runbook writes to (`--db`, `GOLIVE_DB`,
+ * else the runbook's project's), wherever the command is run from, opened
+ * read-only when it is there (estimate: no journal means no history yet).
+ */
+export async function openRunbookJournalIfThere(runbookPath: string, dbFlag?: string): Promise<{ store: Journal | null; path: string }> {
+  const location = journalForRunbook(runbookPath, { flag: dbFlag, cwd: process.cwd(), env: process.env });
+  return { store: journalExists(location) ? await openJournal(location, { readonly: true }) : null, path: printableLocation(location) };
+}
+
+/**
+ * The run `idOrPrefix` names: an id, or a unique prefix of at least
+ * `MIN_RUN_ID_PREFIX` characters. `otherWay` is a further suggestion for the
+ * hint (status: the live run).
+ * @throws UsageError (exit 2) when there is no such run, or the prefix is ambiguous.
+ */
+export async function findRun(journal: Journal, idOrPrefix: string, otherWay?: string): Promise<RunRecord> {
+  const run = await journal.getRun(idOrPrefix);
+  if (run) return run;
+  const short = idOrPrefix.length < MIN_RUN_ID_PREFIX ? ` (a prefix needs at least ${MIN_RUN_ID_PREFIX} characters)` : '';
+  throw new UsageError(`no run ${idOrPrefix} in ${journal.location}`, `list runs with \`golive history\`${otherWay ? `, or ${otherWay}` : ''}${short}`);
+}
+
+/** The most recently started run matching the query, or null. */
+export async function latestRun(journal: Journal, query: Omit<RunQuery, 'limit'> = {}): Promise<RunRecord | null> {
+  return (await journal.listRuns({ ...query, limit: 1 }))[0] ?? null;
+}
+
+/** A run with its chain: the first run, its resumes and rollbacks, and their events. */
+export interface RunChain {
+  run: RunRecord;
+  /** The chain's first run (the run itself for a fresh one). */
+  root: RunRecord;
+  /** Every run of the chain, in start order. */
+  runs: RunRecord[];
+  /** Every event of the chain, in journal order. */
+  events: EngineEvent[];
+  /** The events of the chain's runs before `run`: the state a resume or rollback started from. */
+  priorEvents: EngineEvent[];
+  /** The events of `run` itself. */
+  runEvents: EngineEvent[];
+}
+
+/** Read a run's chain and every event of it (two queries, whatever else the journal holds). */
+export async function readRunChain(journal: Journal, run: RunRecord): Promise<RunChain> {
+  const runs = await journal.chainOf(run.rootRunId);
+  const stored = await journal.eventsOf(runs.map((r) => r.id));
+  const before = new Set(runs.slice(0, Math.max(0, runs.findIndex((r) => r.id === run.id))).map((r) => r.id));
+  const priorEvents: EngineEvent[] = [];
+  const runEvents: EngineEvent[] = [];
+  for (const { runId, event } of stored) {
+    if (before.has(runId)) priorEvents.push(event);
+    else if (runId === run.id) runEvents.push(event);
+  }
+  return { run, root: runs.find((r) => r.id === run.rootRunId) ?? run, runs, events: stored.map((e) => e.event), priorEvents, runEvents };
+}
+
+/** The chain's runs as `show` and `report` list them, each with its status. */
+export function chainLinks(journal: Journal, runs: RunRecord[]): ChainLink[] {
+  return runs.map((r) => ({ id: r.id, mode: r.mode, status: journal.runStatus(r), parentRunId: r.parentRunId, startedAt: r.startedAt }));
+}
+
+/**
+ * The plan a run was made with: its stored runbook snapshot (not today's
+ * file) resolved for its environment with the vars its chain's first run
+ * recorded (`chainEvents` are the chain's events).
+ *
+ * 'act' (rollback, resume): the plan must load; its problems are printed and
+ * it throws as `loadPlan` does. 'look' (status, report): quietly null when
+ * the snapshot no longer loads (a newer golive's, say), so the command
+ * still stands on the events alone.
+ */
+export function snapshotPlan(run: RunRecord, chainEvents: EngineEvent[], purpose: 'act'): Plan;
+export function snapshotPlan(run: RunRecord, chainEvents: EngineEvent[], purpose: 'look'): Plan | null;
+export function snapshotPlan(run: RunRecord, chainEvents: EngineEvent[], purpose: 'act' | 'look'): Plan | null {
+  const vars = foldEvents(chainEvents).vars;
+  const environment = run.environment ?? undefined;
+  if (purpose === 'act') return loadPlan(run.runbookPath, { env: environment, var: vars }, run.runbookText);
+  try {
+    const loaded = loadRunbookText(run.runbookPath, run.runbookText, { environment, extraVars: Object.keys(vars) });
+    if (loaded.failed || !loaded.runbook || !loaded.source) return null;
+    return resolvePlan(loaded.source, loaded.runbook, { environment, vars });
+  } catch {
+    return null;
+  }
+}
