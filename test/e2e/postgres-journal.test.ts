@@ -105,6 +105,11 @@ describe('a PostgreSQL journal through the binary', () => {
     expect(lost.stderr).toContain('runbook shared-release in production is locked by run');
     expect(lost.stderr).not.toContain(password);
     await waitUntil(() => ran().includes(`hold ${winnerTag}`), 'the winner to start its step');
+    // A third process, elsewhere, sees the live run on the shared journal.
+    const status = await runGolive(['status', '--db', url], { cwd: tempDir() });
+    expect(status.code, both(status)).toBe(0);
+    expect(status.stdout).toContain('Current Activity: hold');
+    expect(status.stdout).toContain('Progress: 0 of 2 steps completed');
     writeFileSync(join(marks, `release-${winnerTag}`), '');
     const won = await (first === 'a' ? b : a).exited;
     expect(won.code, `${won.stdout}\n${won.stderr}`).toBe(0);

@@ -164,6 +164,15 @@ describe('the PostgreSQL journal: the audit trail in the database', () => {
     expect(new Set(order.slice(0, PER)).size).toBeGreaterThan(1);
   });
 
+  it('a connection whose last-known head is stale (another appended since) reads the head again', async () => {
+    const [one, two] = await Promise.all([journal(), journal()]);
+    await one.createRun(newRun());
+    const seqs = [];
+    for (let k = 0; k < 6; k++) seqs.push((await (k % 2 === 0 ? one : two).appendEvent('RUN-A', event({ kind: 'warning', message: `w${k}` }))).seq);
+    expect(seqs).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(await two.verifyChain()).toEqual({ ok: true, checked: 6 });
+  });
+
   it('one connection appending concurrently (no await between) still chains in order', async () => {
     const j = await journal();
     await j.createRun(newRun());

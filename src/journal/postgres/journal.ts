@@ -16,17 +16,17 @@ import { hostname } from 'node:os';
 import pg from 'pg';
 import type { EngineEvent, EventOf } from '../../engine/events.js';
 import { JournalError, UsageError } from '../../errors.js';
-import { canonicalJson, eventHash, GENESIS_HASH, sha256Hex, type ChainedEventRow } from '../hash-chain.js';
+import { canonicalJson, sha256Hex, type ChainedEventRow } from '../hash-chain.js';
 import { isStale } from '../liveness.js';
 import { MIN_RUN_ID_PREFIX, type BeforeTakeover, type Journal, type LockRequest, type RunQuery } from '../port.js';
 // The same schema as the SQLite file's, so the same row shapes and mappings.
 import { lockHolderFromRow, runFromRow, type LockRow, type RunRow } from '../sqlite/rows.js';
 import type { ChainReport, LockHolder, NewRun, RunRecord, RunStatus, StoredEvent } from '../types.js';
 import { printableLocation } from '../journal-path.js';
+import { appendToChain, type ChainHead } from './append.js';
 import { DamagedRowError, journalErrorFrom } from './errors.js';
 import { lockHeldError } from './lock-message.js';
 import { migrate, schemaVersion, SCHEMA_VERSION } from './migrations.js';
-import { projectionOf } from './projection.js';
 import { EVENT_PAGE_ROWS, sql } from './statements.js';
 import { verifyRunsChain, verifyWholeChain } from './verify.js';
 
@@ -64,7 +64,7 @@ export async function openPostgresJournal(url: string, options: PostgresJournalO
     connectionString: url,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     application_name: 'golive',
-    // Statements sent together go out together: an append costs two round trips, not six.
+    // Statements sent together go out together: an append costs one or two round trips, not six.
     pipeline: true,
     options: `-c lock_timeout=${LOCK_TIMEOUT_MS}${options.readonly ? ' -c default_transaction_read_only=on' : ''}`,
     types,
@@ -107,6 +107,8 @@ export class PostgresJournal implements Journal {
   /** The tail of the operation queue: each operation starts when the one before it settles. */
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** The chain's head after this connection's last append: the next append assumes it, and falls back when it is not. */
+  private lastWritten: ChainHead | undefined;
 
   /** Wrap a connected client; `openPostgresJournal` connects and migrates first. */
   constructor(client: pg.Client, location: string, options: PostgresJournalOptions = {}) {
@@ -116,6 +118,7 @@ export class PostgresJournal implements Journal {
     this.host = options.hostname ?? hostname();
   }
 
+  /** Record a new run (see `Journal.createRun`); its root is resolved in the insert itself. */
   async createRun(run: NewRun): Promise<RunRecord> {
     if (sha256Hex(run.runbookText) !== run.runbookSha256) {
       throw new Error(`createRun: runbookSha256 of run ${run.id} is not the SHA-256 of its runbookText (UTF-8)`);
@@ -132,6 +135,7 @@ export class PostgresJournal implements Journal {
     });
   }
 
+  /** Record one event, chained under the chain's advisory lock (see `Journal.appendEvent`). */
   appendEvent(runId: string, event: EventOf<'step.output'>): Promise<null>;
   appendEvent(runId: string, event: Exclude<EngineEvent, { kind: 'step.output' }>): Promise<StoredEvent>;
   appendEvent(runId: string, event: EngineEvent): Promise<StoredEvent | null>;
@@ -140,23 +144,13 @@ export class PostgresJournal implements Journal {
     if (event.kind === 'step.output') return null;
     const data = canonicalJson(event);
     return this.exclusive('record an event in', async (client) => {
-      // Two round trips, pipelined: the chain's head under its lock, then the
-      // event, its derived rows and the commit. The hash is computed here in
-      // between, by the same function the SQLite journal uses.
-      const [, , headResult] = await settleAll([client.query('BEGIN'), client.query(sql.lockChain()), client.query<{ seq: number; hash: string }>(sql.chainHead())], client);
-      const head = headResult.rows[0];
-      const seq = (head?.seq ?? 0) + 1;
-      const prevHash = head?.hash ?? GENESIS_HASH;
-      const hash = eventHash(prevHash, seq, runId, data);
-      const derived = projectionOf({ runId, seq }, event);
-      const writes = [client.query(sql.insertEvent([seq, runId, event.at, event.kind, data, prevHash, hash])), ...(derived === null ? [] : [client.query(derived)])];
-      const [commit] = (await settleAll([...writes, client.query('COMMIT')], client)).slice(-1);
-      // COMMIT in a transaction a statement broke answers ROLLBACK, not an error.
-      if (commit.command !== 'COMMIT') throw new Error(`the event was not committed (${commit.command})`);
-      return { seq, runId, at: event.at, kind: event.kind, event, prevHash, hash };
+      const stored = await appendToChain(client, this.lastWritten, runId, event, data);
+      this.lastWritten = { seq: stored.seq, hash: stored.hash };
+      return stored;
     });
   }
 
+  /** Refresh the run's and its lock's heartbeat in one statement; false when the lock was taken over. */
   async heartbeat(runId: string): Promise<boolean> {
     const now = this.now().toISOString();
     return this.exclusive('update the heartbeat in', async (client) => ((await client.query(sql.heartbeat([now, runId]))).rowCount ?? 0) > 0);
@@ -193,15 +187,18 @@ export class PostgresJournal implements Journal {
     }
   }
 
+  /** Release the lock if this run holds it. */
   async releaseLock(runbook: string, environment: string | null, runId: string): Promise<boolean> {
     return this.exclusive('release the lock in', async (client) => ((await client.query(sql.releaseLock([runbook, environment ?? '', runId]))).rowCount ?? 0) > 0);
   }
 
+  /** Who holds the lock, stale or not. */
   async lockHolder(runbook: string, environment: string | null): Promise<LockHolder | null> {
     const row = await this.exclusive('read', async (client) => (await client.query<LockRow>(sql.lock([runbook, environment ?? '']))).rows[0]);
     return row === undefined ? null : lockHolderFromRow(row);
   }
 
+  /** A run by id or unique prefix (see `Journal.getRun`). */
   async getRun(idOrPrefix: string): Promise<RunRecord | null> {
     const matches = await this.exclusive('read', async (client) => {
       const exact = (await client.query<RunRow>(sql.runById([idOrPrefix]))).rows;
@@ -216,24 +213,29 @@ export class PostgresJournal implements Journal {
     return runFromRow(matches[0]);
   }
 
+  /** Runs matching the query, newest first. */
   async listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
     const values = [query.runbook ?? null, query.environment ?? null, query.modes ?? null, query.limit ?? null];
     return this.readRuns(sql.listRuns(values));
   }
 
+  /** Runs recorded as still running, newest first. */
   async runningRuns(): Promise<RunRecord[]> {
     return this.readRuns(sql.runningRuns());
   }
 
+  /** The root run and its resume / rollback runs, in start order. */
   async chainOf(rootRunId: string): Promise<RunRecord[]> {
     return this.readRuns(sql.chainOf([rootRunId]));
   }
 
+  /** 'interrupted' for a running run whose holder is gone (on another host: only a stale heartbeat says so). */
   runStatus(run: RunRecord): RunStatus {
     if (run.outcome !== 'running') return run.outcome;
     return isStale(run, this.now(), this.host) ? 'interrupted' : 'running';
   }
 
+  /** The recorded events of these runs, in seq order. */
   async eventsOf(runIds: string[]): Promise<StoredEvent[]> {
     return this.exclusive('read', async (client) => (await client.query<ChainedEventRow>(sql.eventsOf([runIds]))).rows.map(eventFromRow));
   }
@@ -252,14 +254,17 @@ export class PostgresJournal implements Journal {
     }
   }
 
+  /** Check the whole chain and every run row, in one snapshot. */
   async verifyChain(): Promise<ChainReport> {
     return this.exclusive('verify', (client) => verifyWholeChain(client));
   }
 
+  /** Check these runs' events, their links, and their run rows. */
   async verifyRuns(runIds: string[]): Promise<ChainReport> {
     return this.exclusive('verify', (client) => verifyRunsChain(client, runIds));
   }
 
+  /** Wait for queued operations, then close the connection. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -298,18 +303,6 @@ export class PostgresJournal implements Journal {
       throw error;
     }
   }
-}
-
-/**
- * Wait for queries sent together (pipelined); if one failed, end the
- * transaction they were part of and throw the first failure.
- */
-async function settleAll<T extends pg.QueryResult[]>(queries: { [K in keyof T]: Promise<T[K]> }, client: pg.Client): Promise<T> {
-  const settled = await Promise.allSettled(queries);
-  const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-  if (failed === undefined) return settled.map((result) => (result as PromiseFulfilledResult<pg.QueryResult>).value) as T;
-  await client.query('ROLLBACK').catch(() => undefined);
-  throw failed.reason;
 }
 
 /** Whether the lock still names the holder `beforeTakeover` already saw (same run, no newer beat). */

@@ -46,6 +46,8 @@ export const sql = {
    */
   lockChain: statement('lock_chain', `SELECT pg_advisory_xact_lock(${ADVISORY_CLASS}, ${AdvisoryKey.Chain})`),
   chainHead: statement('chain_head', 'SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1'),
+  /** This transaction's commit does not wait for the log flush (see durability.ts). */
+  deferFlush: statement('defer_flush', 'SET LOCAL synchronous_commit = off'),
   insertEvent: statement('insert_event', 'INSERT INTO events (seq, run_id, at, kind, data, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)'),
   eventsOf: statement('events_of', 'SELECT seq, run_id, at, kind, data, prev_hash, hash FROM events WHERE run_id = ANY ($1::text[]) ORDER BY seq'),
   eventsPage: statement(
