@@ -93,6 +93,9 @@ export function journalErrorFrom(error: unknown, location: string, action: strin
     default:
       break;
   }
+  if (typeof message === 'string' && /connection timeout|timeout expired/i.test(message)) {
+    return make(`cannot reach ${where}: the server did not answer in time`, 'check the network path to the PostgreSQL server and the host and port in the URL');
+  }
   if (typeof message === 'string' && isConnectionLoss(message)) {
     return make(`cannot ${action} ${where}: the connection to the server was lost (${message})`, 'check that the PostgreSQL server is up; then run the command again');
   }
@@ -105,9 +108,9 @@ export function journalErrorFrom(error: unknown, location: string, action: strin
   return error;
 }
 
-/** pg's texts for a socket that closed under it or a connect that timed out. */
+/** pg's texts for a socket that closed under it. */
 function isConnectionLoss(message: string): boolean {
-  return /Connection terminated|connection timeout|timeout expired|Client has encountered a connection error|Client was closed|not queryable/i.test(message);
+  return /Connection terminated|Client has encountered a connection error|Client was closed|not queryable/i.test(message);
 }
 
 /** The database named by a journal URL, for the `createdb` hint. */
