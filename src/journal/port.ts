@@ -53,7 +53,10 @@ export interface Journal {
 
   /**
    * Take the lock for a runbook and environment (one run at a time across
-   * everyone using this journal). A stale holder is taken over and returned.
+   * everyone using this journal). A stale holder is taken over and returned;
+   * `beforeTakeover` is shown it first and awaited, and the takeover happens
+   * only if the lock still names that holder afterwards (else the decision
+   * starts over with whoever holds it now).
    * @throws LockHeldError (exit 5) naming a live holder.
    */
   acquireLock(runbook: string, environment: string | null, holder: LockRequest, beforeTakeover?: BeforeTakeover): Promise<{ takenOver?: LockHolder }>;

@@ -76,6 +76,8 @@ function misuses(): string[][] {
     ['estimate'], ['estimate', missing], ['estimate', directory], ...withBadDbs(['estimate', runbook]),
     ['audit'], ['audit', 'nosuch'], ['audit', 'verify', '--bogus'], ['audit', 'export', '--format', 'csv', '--db', db], ['audit', 'export', '--run', 'NOSUCHRUN0000', '--db', db],
     ['audit', 'verify', '--db', join(dir, 'none.db')], ...withBadDbs(['audit', 'verify']), ...withBadDbs(['audit', 'export']),
+    // a server journal nobody answers for (nothing listens on the discard port)
+    ...[['run', runbook], ['history'], ['show', runId], ['status'], ['audit', 'verify']].map((args) => [...args, '--db', 'postgresql://golive:secret@127.0.0.1:9/golive']),
   ];
 }
 

@@ -12,7 +12,7 @@ import { LockHeldError, UsageError } from '../../src/errors.ts';
 import { canonicalJson, eventHash, GENESIS_HASH } from '../../src/journal/hash-chain.ts';
 import { STALE_HEARTBEAT_MS } from '../../src/journal/liveness.ts';
 import type { Journal, LockRequest } from '../../src/journal/port.ts';
-import type { LockHolder, StoredEvent } from '../../src/journal/types.ts';
+import type { LockHolder, RunRecord, StoredEvent } from '../../src/journal/types.ts';
 import { deadPid, event, newRun, runStarted } from './helpers.ts';
 
 /** What a journal under test sees of its surroundings: its clock and the name of this machine. */
@@ -142,12 +142,12 @@ export function describeJournalContract(name: string, harness: JournalHarness): 
         expect(journal.runStatus(alive)).toBe('running');
         expect(journal.runStatus(dead)).toBe('interrupted'); // its pid is gone on this host
         expect(journal.runStatus(remote)).toBe('running'); // another host's pid cannot be probed: only its heartbeat counts
-        expect(journal.runStatus((await journal.getRun('ENDED'))!)).toBe('succeeded');
+        expect(journal.runStatus(await recorded(journal, 'ENDED'))).toBe('succeeded');
 
         clock.ms += STALE_HEARTBEAT_MS + 5000;
-        expect(journal.runStatus((await journal.getRun('REMOTE'))!)).toBe('interrupted');
+        expect(journal.runStatus(await recorded(journal, 'REMOTE'))).toBe('interrupted');
         expect(await journal.heartbeat('ALIVE')).toBe(false); // it holds no lock
-        expect(journal.runStatus((await journal.getRun('ALIVE'))!)).toBe('running');
+        expect(journal.runStatus(await recorded(journal, 'ALIVE'))).toBe('running');
       });
 
       it('records the outcome that run.finished carries', async () => {
@@ -155,7 +155,7 @@ export function describeJournalContract(name: string, harness: JournalHarness): 
         await createRun(journal);
         const finished = event({ kind: 'run.finished', outcome: 'rolled-back', exitCode: 1, durationMs: 5000, issues: ['deploy failed'] });
         await journal.appendEvent('RUN-A', finished);
-        const run = (await journal.getRun('RUN-A'))!;
+        const run = await recorded(journal, 'RUN-A');
         expect(run).toMatchObject({ outcome: 'rolled-back', exitCode: 1, endedAt: finished.at });
         expect(journal.runStatus(run)).toBe('rolled-back');
         expect(await journal.runningRuns()).toEqual([]);
@@ -385,6 +385,13 @@ export function describeJournalContract(name: string, harness: JournalHarness): 
       });
     });
   });
+}
+
+/** The run `id`, which the test recorded. */
+async function recorded(journal: Journal, id: string): Promise<RunRecord> {
+  const run = await journal.getRun(id);
+  if (!run) throw new Error(`run ${id} is not in the journal`);
+  return run;
 }
 
 /** Everything an async iterable yields, in order. */
