@@ -8,7 +8,6 @@
 //
 //   npm run build && node bench/journal.mjs
 // (bench/journal-append.mjs measures the cost of recording a step.)
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -6,6 +6,6 @@ import('../dist/bundle/main.js').then((cli) => cli.main(process.argv)).catch((er
     process.exitCode = 2;
     return;
   }
-  process.stderr.write(`golive: internal error: ${error && error.message}\n`);
+  process.stderr.write(`golive: internal error: ${error?.message}\n`);
   process.exitCode = 70;
 });

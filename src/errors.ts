@@ -3,7 +3,7 @@
  * process exit status; every other layer throws or returns them.
  */
 
-/** The stable exit codes documented in the README (DESIGN.md §2). */
+/** The stable exit codes, as the README's "Exit codes" table documents them. */
 export const ExitCode = {
   /** Succeeded (including CONDITIONAL GO and recorded minor smoke-test issues). */
   Ok: 0,

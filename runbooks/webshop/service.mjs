@@ -32,7 +32,7 @@ function readDatabase() {
 }
 
 function send(res, status, body) {
-  const text = typeof body === 'string' ? body + '\n' : JSON.stringify(body) + '\n';
+  const text = typeof body === 'string' ? `${body}\n` : `${JSON.stringify(body)}\n`;
   res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json' });
   res.end(text);
 }
@@ -61,8 +61,8 @@ const server = createServer((req, res) => {
 
 server.listen(port, '127.0.0.1', () => {
   // Written only once listening, so "pid file present" means "serving".
-  writeFileSync(pidFile + '.tmp', `${process.pid}\n`);
-  renameSync(pidFile + '.tmp', pidFile);
+  writeFileSync(`${pidFile}.tmp`, `${process.pid}\n`);
+  renameSync(`${pidFile}.tmp`, pidFile);
   console.log(`${new Date().toISOString()} webshop ${version} listening on 127.0.0.1:${port} (pid ${process.pid})`);
 });
 

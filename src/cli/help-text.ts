@@ -11,6 +11,9 @@ const GROUPS: Array<[heading: string, commands: string[]]> = [
   ['Author:', ['init', 'validate', 'plan', 'schema', 'completion']],
 ];
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: zsh's own ${fpath[1]}, in a command line to copy
+const ZSH_INSTALL = 'golive completion zsh > "${fpath[1]}/_golive"';
+
 /** Two to four command lines per command, shown under "Examples:" in its help. */
 const EXAMPLES: Record<string, string[]> = {
   run: [
@@ -37,7 +40,7 @@ const EXAMPLES: Record<string, string[]> = {
   schema: ['golive schema --write .golive/runbook.schema.json   # after upgrading golive: refresh the copy editors read', 'golive schema > runbook.schema.json'],
   validate: ['golive validate runbooks/*.yaml', 'golive validate runbook.yaml --env production --json'],
   plan: ['golive plan runbooks/webshop-release.yaml --env production', 'golive plan runbook.yaml --env uat --var release=2.4.1 --json'],
-  completion: ['golive completion bash > /etc/bash_completion.d/golive', 'source <(golive completion bash)   # this shell only', 'golive completion zsh > "${fpath[1]}/_golive"'],
+  completion: ['golive completion bash > /etc/bash_completion.d/golive', 'source <(golive completion bash)   # this shell only', ZSH_INSTALL],
 };
 
 /** Group the registered commands (deploy first: what an operator reaches for) and give each its examples. */

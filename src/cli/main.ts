@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { ExitCode, GoliveError, UsageError } from '../errors.js';
 
 /** golive's own version, from package.json. */
-export function goliveVersion(): string {
+function goliveVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
@@ -124,7 +124,7 @@ function wantsJson(args: string[]): boolean {
 }
 
 /** Print an error the way a user should see it, and pick the exit code. */
-export function reportError(error: unknown, json = false): number {
+function reportError(error: unknown, json = false): number {
   if ((error as NodeJS.ErrnoException | undefined)?.syscall === 'uv_cwd') return reportError(deletedWorkingDirectory(), json);
   if (error instanceof GoliveError) {
     process.stderr.write(`golive: ${error.message}\n`);

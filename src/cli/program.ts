@@ -1,172 +1,153 @@
 /**
- * Every command's flags, in one place. Each action lazily imports the module
- * that does the work (so `golive validate` never loads SQLite or execa) and
- * hands back an exit code.
+ * The commands and the options each takes (declared once, in cli/options.ts).
+ * Each action lazily imports the module that does the work (so `golive
+ * validate` never loads SQLite or listr2) and hands back an exit code.
  */
-import { Argument, Option, type Command } from 'commander';
+import { Argument, type Command } from 'commander';
 import { addHelpText } from './help-text.js';
-import { collectList, collectVar } from './flags.js';
+import { commanderOption, OPTIONS, RECORDING, RUN_CONTROL, saying, type OptionSpec } from './options.js';
 
 type SetExit = (code: number) => void;
+
+/** `options` added to `command`, in order (the order `--help` lists them in). */
+function taking(command: Command, options: readonly OptionSpec[]): Command {
+  for (const spec of options) command.addOption(commanderOption(spec));
+  return command;
+}
+
+/** A run id for a past run: what rollback, resume, status, show and report take. */
+const RUN_ID = 'run id or unique prefix (see golive history)';
 
 /** Register all commands on the program. */
 export function registerCommands(program: Command, setExit: SetExit): void {
   const run = <A extends unknown[]>(load: () => Promise<(...args: A) => Promise<number>>) =>
     async (...args: A) => setExit(await (await load())(...args));
+  const { env, json } = OPTIONS;
 
-  program
+  taking(program
     .command('validate')
     .description('check runbooks against the schema and the semantic rules; print every problem as file:line:col')
-    .argument('<runbook...>', 'runbook files')
-    .option('--env <name>', 'check templates against this environment only')
-    .option('--json', 'print problems as JSON objects')
-    .action(run(async () => (await import('../commands/validate.js')).validateCommand));
+    .argument('<runbook...>', 'runbook files'), [
+    saying(env, 'check templates against this environment only'),
+    saying(json, 'print problems as JSON objects'),
+  ]).action(run(async () => (await import('../commands/validate.js')).validateCommand));
 
-  program
+  taking(program
     .command('plan')
     .description('show the resolved plan: every step, owner, command, expected time, rollback; executes nothing')
-    .argument('<runbook>', 'runbook file')
-    .option('--env <name>', 'environment to resolve for')
-    .option('--var <name=value>', 'set a variable declared in the runbook (repeatable, once per name)', collectVar)
-    .option('--json', 'print the plan as JSON')
-    .action(run(async () => (await import('../commands/plan.js')).planCommand));
+    .argument('<runbook>', 'runbook file'), [
+    env, OPTIONS.var, saying(json, 'print the plan as JSON'),
+  ]).action(run(async () => (await import('../commands/plan.js')).planCommand));
 
-  const journalOptions = (command: Command) => command
-    .option('--db <path>', 'audit journal file (default: GOLIVE_DB, else .golive/golive.db at the runbook\'s repository root or beside it; rollback and resume look up from here)')
-    .option('--operator <name>', 'who is running this (default: the OS user)')
-    .option('--json', 'print one JSON event per line');
-
-
-  const runFlags = (command: Command) => journalOptions(command)
-    .addOption(new Option('--on-failure <policy>', 'failure policy for steps without their own on_failure').choices(['rollback', 'ask', 'abort', 'continue']))
-    .option('--yes', 'approve every confirmation (recorded as approved with --yes)')
-    .option('--approve <id>', 'approve one confirmation by check/step id (repeatable)', collectList)
-    .option('--keep-going', 'keep rolling back after a rollback command fails');
-
-  runFlags(program
+  taking(program
     .command('run')
     .description('run a deployment: checks, steps, smoke tests; roll back on failure; record everything')
-    .argument('<runbook>', 'runbook file')
-    .option('--env <name>', 'environment to deploy to')
-    .option('--var <name=value>', 'set a variable declared in the runbook (repeatable, once per name)', collectVar)
-    .option('--override-window <reason>', 'deploy to a protected environment outside the runbook window (the reason is recorded)')
-    .option('--dry-run', 'execute nothing: print the plan and every problem found without executing, and record the dry run'))
-    .action(run(async () => (await import('../commands/run.js')).runCommand));
+    .argument('<runbook>', 'runbook file'), [
+    saying(env, 'environment to deploy to'), OPTIONS.var, OPTIONS.overrideWindow, OPTIONS.dryRun, ...RECORDING, ...RUN_CONTROL,
+  ]).action(run(async () => (await import('../commands/run.js')).runCommand));
 
-  runFlags(program
+  taking(program
     .command('check')
     .description('run only the pre-deployment checklist: the go/no-go meeting in one command (exit 4 on NO-GO)')
-    .argument('<runbook>', 'runbook file')
-    .option('--env <name>', 'environment to check')
-    .option('--var <name=value>', 'set a variable declared in the runbook (repeatable, once per name)', collectVar))
-    .action(run(async () => (await import('../commands/check.js')).checkCommand));
+    .argument('<runbook>', 'runbook file'), [
+    saying(env, 'environment to check'), OPTIONS.var, ...RECORDING, ...RUN_CONTROL,
+  ]).action(run(async () => (await import('../commands/check.js')).checkCommand));
 
-  journalOptions(program
+  taking(program
     .command('rollback')
     .description('roll back a run from its stored runbook snapshot and outputs (default: the latest run of the deployment with something left to undo)')
-    .argument('[run-id]', 'run id or unique prefix (see golive history)')
-    .option('--runbook <name>', 'with no run id: the latest run of this runbook')
-    .option('--env <name>', 'with no run id: the latest run in this environment')
-    .option('--keep-going', 'keep rolling back after a rollback command fails')
-    .option('--yes', 'confirm rolling back a protected environment (recorded as confirmed with --yes)')
-    .option('--override-window <reason>', 'roll back a protected environment outside the runbook window (the reason is recorded)')
-    .option('--rerun-in-doubt', 'run again a rollback that an earlier, killed rollback left in doubt and whose validation fails'))
-    .action(run(async () => (await import('../commands/rollback.js')).rollbackCommand));
+    .argument('[run-id]', RUN_ID), [
+    OPTIONS.runbook,
+    saying(env, 'with no run id: the latest run in this environment'),
+    OPTIONS.keepGoing,
+    saying(OPTIONS.yes, 'confirm rolling back a protected environment (recorded as confirmed with --yes)'),
+    saying(OPTIONS.overrideWindow, 'roll back a protected environment outside the runbook window (the reason is recorded)'),
+    saying(OPTIONS.rerunInDoubt, 'run again a rollback that an earlier, killed rollback left in doubt and whose validation fails'),
+    OPTIONS.db, OPTIONS.operator, json,
+  ]).action(run(async () => (await import('../commands/rollback.js')).rollbackCommand));
 
-  runFlags(program
+  taking(program
     .command('resume')
     .description('continue an aborted, failed or interrupted run from where it stopped')
-    .argument('[run-id]', 'run id or unique prefix (see golive history)')
-    .option('--runbook <name>', 'with no run id: the latest run of this runbook')
-    .option('--env <name>', 'with no run id: the latest run in this environment')
-    .option('--rerun-in-doubt', 'run again a step that was interrupted and whose validation fails')
-    .option('--override-window <reason>', 'resume in a protected environment outside the runbook window (the reason is recorded)'))
-    .action(run(async () => (await import('../commands/resume.js')).resumeCommand));
+    .argument('[run-id]', RUN_ID), [
+    OPTIONS.runbook,
+    saying(env, 'with no run id: the latest run in this environment'),
+    OPTIONS.rerunInDoubt,
+    saying(OPTIONS.overrideWindow, 'resume in a protected environment outside the runbook window (the reason is recorded)'),
+    OPTIONS.db, OPTIONS.operator, json, ...RUN_CONTROL,
+  ]).action(run(async () => (await import('../commands/resume.js')).resumeCommand));
 
-  runFlags(program
+  taking(program
     .command('rehearse')
     .description('rehearse in UAT: run for real, roll everything back, verify the restore, report step timings')
-    .argument('<runbook>', 'runbook file')
-    .option('--env <name>', 'environment to rehearse in')
-    .option('--var <name=value>', 'set a variable declared in the runbook (repeatable, once per name)', collectVar)
-    .option('--allow-protected', 'rehearse in a protected environment (it will be rolled back; its confirmation and window still apply)')
-    .option('--override-window <reason>', 'with --allow-protected: rehearse outside the runbook window (the reason is recorded)'))
-    .action(run(async () => (await import('../commands/rehearse.js')).rehearseCommand));
+    .argument('<runbook>', 'runbook file'), [
+    saying(env, 'environment to rehearse in'),
+    OPTIONS.var,
+    OPTIONS.allowProtected,
+    saying(OPTIONS.overrideWindow, 'with --allow-protected: rehearse outside the runbook window (the reason is recorded)'),
+    ...RECORDING, ...RUN_CONTROL,
+  ]).action(run(async () => (await import('../commands/rehearse.js')).rehearseCommand));
 
-  program
+  taking(program
     .command('estimate')
     .description('suggest each step\'s expected duration from recorded runs and rehearsals (90th percentile)')
-    .argument('<runbook>', 'runbook file')
-    .option('--env <name>', 'only history from this environment')
-    .option('--db <path>', 'audit journal file (default: GOLIVE_DB, else .golive/golive.db at the runbook\'s repository root or beside it)')
-    .option('--write', 'update the duration: values in the file, keeping comments and layout')
-    .option('--json', 'print the estimates as JSON')
-    .action(run(async () => (await import('../commands/estimate.js')).estimateCommand));
+    .argument('<runbook>', 'runbook file'), [
+    saying(env, 'only history from this environment'), OPTIONS.dbOfRunbook, OPTIONS.write, saying(json, 'print the estimates as JSON'),
+  ]).action(run(async () => (await import('../commands/estimate.js')).estimateCommand));
 
   const audit = program.command('audit').description('the tamper-evident audit journal');
-  audit
+  taking(audit
     .command('verify')
-    .description('check the hash chain of every event and every runbook snapshot; exit 1 naming the first altered row')
-    .option('--db <path>', 'audit journal file (default: GOLIVE_DB, else the nearest .golive/golive.db from here up to the repository root)')
-    .option('--json', 'print the result as JSON')
-    .action(run(async () => (await import('../commands/audit.js')).auditVerifyCommand));
-  audit
+    .description('check the hash chain of every event and every runbook snapshot; exit 1 naming the first altered row'), [
+    OPTIONS.db, saying(json, 'print the result as JSON'),
+  ]).action(run(async () => (await import('../commands/audit.js')).auditVerifyCommand));
+  taking(audit
     .command('export')
-    .description('print recorded events as JSON lines (secrets are masked before they are stored)')
-    .option('--db <path>', 'audit journal file (default: GOLIVE_DB, else the nearest .golive/golive.db from here up to the repository root)')
-    .option('--run <run-id>', 'only this run and its resumes/rollbacks')
-    .option('--format <format>', 'jsonl (the only format)', 'jsonl')
-    .action(run(async () => (await import('../commands/audit.js')).auditExportCommand));
+    .description('print recorded events as JSON lines (secrets are masked before they are stored)'), [
+    OPTIONS.db, OPTIONS.run, OPTIONS.exportFormat,
+  ]).action(run(async () => (await import('../commands/audit.js')).auditExportCommand));
 
-  program
+  taking(program
     .command('init')
     .description('write a commented starter runbook (with the schema line for editor completion)')
-    .argument('[file]', 'where to write it', 'runbook.yaml')
-    .option('--name <name>', 'the runbook name (default: from the file name)')
-    .action(run(async () => (await import('../commands/init.js')).initCommand));
+    .argument('[file]', 'where to write it', 'runbook.yaml'), [
+    OPTIONS.name,
+  ]).action(run(async () => (await import('../commands/init.js')).initCommand));
 
-  program
+  taking(program
     .command('schema')
-    .description('print the runbook JSON Schema, or write the copy a repository keeps for its editors')
-    .option('--write <file>', 'write it to this file (e.g. .golive/runbook.schema.json) instead of printing it')
-    .action(run(async () => (await import('../commands/schema.js')).schemaCommand));
+    .description('print the runbook JSON Schema, or write the copy a repository keeps for its editors'), [
+    OPTIONS.writeSchema,
+  ]).action(run(async () => (await import('../commands/schema.js')).schemaCommand));
 
-  program
+  taking(program
     .command('history')
-    .description('list past runs, newest first: status, duration, operator, parent run')
-    .option('--runbook <name>', 'only runs of this runbook')
-    .option('--env <name>', 'only runs in this environment')
-    .option('--limit <n>', 'how many runs to list (default: 20)')
-    .option('--db <path>', 'audit journal file (default: GOLIVE_DB, else the nearest .golive/golive.db from here up to the repository root)')
-    .option('--json', 'print the runs as a JSON array')
-    .action(run(async () => (await import('../commands/history.js')).historyCommand));
+    .description('list past runs, newest first: status, duration, operator, parent run'), [
+    saying(OPTIONS.runbook, 'only runs of this runbook'),
+    saying(env, 'only runs in this environment'),
+    OPTIONS.limit, OPTIONS.db, saying(json, 'print the runs as a JSON array'),
+  ]).action(run(async () => (await import('../commands/history.js')).historyCommand));
 
-  program
+  taking(program
     .command('show')
     .description('one past run step by step: attempts, output tails, rollback, smoke tests, decisions, issues')
-    .argument('<run-id>', 'run id or unique prefix (see golive history)')
-    .option('--db <path>', 'audit journal file (default: GOLIVE_DB, else the nearest .golive/golive.db from here up to the repository root)')
-    .option('--json', 'print the run as one JSON object')
-    .action(run(async () => (await import('../commands/show.js')).showCommand));
+    .argument('<run-id>', RUN_ID), [
+    OPTIONS.db, saying(json, 'print the run as one JSON object'),
+  ]).action(run(async () => (await import('../commands/show.js')).showCommand));
 
-  program
+  taking(program
     .command('status')
     .description('the status update: current activity, progress, On Track / Delayed / Blocked, issues, next steps, ETA; works while a run is live in another terminal')
-    .argument('[run-id]', 'run id or unique prefix (default: the live run, else the latest)')
-    .option('--watch', 're-print every --interval until the run ends (Ctrl-C to stop watching)')
-    .option('--interval <duration>', 'how often --watch re-reads the journal', '5s')
-    .option('--db <path>', 'audit journal file (default: GOLIVE_DB, else the nearest .golive/golive.db from here up to the repository root)')
-    .option('--json', 'print the status as one JSON object (one line per update with --watch)')
-    .action(run(async () => (await import('../commands/status.js')).statusCommand));
+    .argument('[run-id]', 'run id or unique prefix (default: the live run, else the latest)'), [
+    OPTIONS.watch, OPTIONS.interval, OPTIONS.db, saying(json, 'print the status as one JSON object (one line per update with --watch)'),
+  ]).action(run(async () => (await import('../commands/status.js')).statusCommand));
 
-  program
+  taking(program
     .command('report')
     .description('the deployment summary report of a run: decision, timeline vs expected, issues, rollback, audit status')
-    .argument('<run-id>', 'run id or unique prefix (see golive history)')
-    .addOption(new Option('--format <format>', 'md (GitHub Markdown), html (one self-contained page with a timeline chart), json (the report model) or junit (XML for CI)').choices(['md', 'html', 'json', 'junit']).default('md'))
-    .option('-o, --output <file>', 'write the report to this file instead of stdout (an existing file is overwritten: reports are regenerated from the journal)')
-    .option('--db <path>', 'audit journal file (default: GOLIVE_DB, else the nearest .golive/golive.db from here up to the repository root)')
-    .action(run(async () => (await import('../commands/report.js')).reportCommand));
+    .argument('<run-id>', RUN_ID), [
+    OPTIONS.reportFormat, OPTIONS.output, OPTIONS.db,
+  ]).action(run(async () => (await import('../commands/report.js')).reportCommand));
 
   program
     .command('completion')

@@ -8,16 +8,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import type { Command, Option } from 'commander';
 import { parse } from 'yaml';
 import { openJournalIfThere } from '../session/reader.js';
 import type { RunRecord } from '../journal/types.js';
-
-/** Values of flags that take one of a fixed set. */
-const FLAG_VALUES: Record<string, string[]> = {
-  '--format': ['md', 'html', 'json', 'junit'],
-  '--on-failure': ['rollback', 'ask', 'abort', 'continue'],
-};
 
 /** Commands whose positional argument is a run id from the journal. */
 const TAKES_RUN_ID = new Set(['show', 'report', 'rollback', 'resume', 'status']);
@@ -51,19 +45,23 @@ async function candidates(program: Command, words: string[]): Promise<string[]> 
   }
   if (command.name() === 'completion') return [':words', 'bash', 'zsh', 'fish'];
   const previous = rest.at(-1);
-  if (previous !== undefined && previous.startsWith('--') && takesValue(command, previous)) return valuesFor(previous, rest);
+  const option = previous?.startsWith('--') ? valueOption(command, previous) : undefined;
+  if (option) return valuesFor(option, rest);
   if (current.startsWith('-')) return [':words', ...command.options.flatMap((o) => (o.long ? [o.long] : []))];
   if (TAKES_RUN_ID.has(command.name())) return [':words', ...(await recentRuns(flagValue(rest, '--db'))).map((r) => r.id)];
   return [':files'];
 }
 
-function takesValue(command: Command, flag: string): boolean {
+/** The command's option spelled `flag`, when it takes a value. */
+function valueOption(command: Command, flag: string): Option | undefined {
   const option = command.options.find((o) => o.long === flag);
-  return option !== undefined && (option.required || option.optional);
+  return option !== undefined && (option.required || option.optional) ? option : undefined;
 }
 
-async function valuesFor(flag: string, rest: string[]): Promise<string[]> {
-  if (FLAG_VALUES[flag]) return [':words', ...FLAG_VALUES[flag]];
+/** Candidates for an option's value: its fixed choices (as declared in cli/options.ts), else what it names. */
+async function valuesFor(option: Option, rest: string[]): Promise<string[]> {
+  if (option.argChoices) return [':words', ...option.argChoices];
+  const flag = option.long;
   if (flag === '--env') return [':words', ...environmentsOf(rest.find((w) => /\.ya?ml$/i.test(w)))];
   if (flag === '--runbook') return [':words', ...new Set((await recentRuns(flagValue(rest, '--db'))).map((r) => r.runbookName))];
   if (flag === '--db' || flag === '--output') return [':files'];

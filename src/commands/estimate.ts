@@ -1,7 +1,8 @@
 /** `golive estimate <file> [--env E] [--write]`: expected durations from recorded runs and rehearsals. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ExitCode } from '../errors.js';
-import { estimateDurations, formatEstimates } from '../views/estimate.js';
+import { formatEstimates } from '../output/estimate-text.js';
+import { estimateDurations } from '../views/estimate.js';
 import { durationSamples } from '../views/duration-history.js';
 import { loadRunbookFile } from '../runbook/load.js';
 import { setStepDurations } from '../runbook/rewrite.js';

@@ -3,7 +3,7 @@ import { journalNotFound } from '../journal/journal-path.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { paintFor } from '../output/paint.js';
 import { historyAsJson, historyAsText, noRunsText } from '../output/history-text.js';
-import { runSummary } from '../views/run-view.js';
+import { runSummary, type RunSummary } from '../views/run-view.js';
 import { openJournalIfThere } from '../session/reader.js';
 
 /** Flags of `golive history`. */
@@ -16,14 +16,14 @@ export interface HistoryFlags {
 }
 
 /** How many runs history lists without `--limit`. */
-export const DEFAULT_HISTORY_LIMIT = 20;
+const DEFAULT_HISTORY_LIMIT = 20;
 
 /** List past runs; exit 0, also when there are none. */
 export async function historyCommand(flags: HistoryFlags): Promise<number> {
   const limit = parseLimit(flags.limit);
   // No journal means no runs: history says so (exit 0) rather than fail.
   const { store, path, search } = await openJournalIfThere(flags.db);
-  let summaries;
+  let summaries: RunSummary[];
   try {
     summaries = store ? (await store.listRuns({ runbook: flags.runbook, environment: flags.env, limit })).map((run) => runSummary(run, store.runStatus(run))) : [];
   } finally {

@@ -28,7 +28,7 @@ export async function initCommand(file: string, options: { name?: string }): Pro
   const name = (options.name ?? basename(file, extname(file))).replace(/[^A-Za-z0-9._-]/g, '-') || 'release';
   const schemaFile = join(repositoryRootOf(dirname(target)) ?? dirname(target), PROJECT_SCHEMA);
   let schemaRef = relative(dirname(target), schemaFile).split('\\').join('/');
-  if (!schemaRef.startsWith('.')) schemaRef = `./${schemaRef}`;
+  if (!schemaRef.startsWith('../')) schemaRef = `./${schemaRef}`;
   try {
     writeFileSync(target, starterRunbook(name, schemaRef), { flag: 'wx' });
   } catch (error) {
@@ -56,7 +56,7 @@ function ensureSchemaCopy(schemaFile: string, shown: string): string {
 }
 
 /** The starter text: every section of the format, commented. */
-export function starterRunbook(name: string, schemaRef: string): string {
+function starterRunbook(name: string, schemaRef: string): string {
   return `# yaml-language-server: $schema=${schemaRef}
 # A golive runbook. Check it with \`golive validate\`, see what would run with
 # \`golive plan --env uat\`, rehearse it in UAT, then run it on the day.

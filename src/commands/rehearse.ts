@@ -2,7 +2,8 @@
 import { runDeployment } from '../engine/run.js';
 import { UsageError } from '../errors.js';
 import { paintFor } from '../output/paint.js';
-import { formatRehearsal, rehearsalReport } from '../views/rehearsal.js';
+import { formatRehearsal } from '../output/rehearsal-text.js';
+import { rehearsalReport } from '../views/rehearsal.js';
 import { passGates } from '../session/gates.js';
 import { loadPlan } from '../session/load-plan.js';
 import { engineOptions, secretsOrThrow, type RunFlags } from '../session/engine-options.js';

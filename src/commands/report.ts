@@ -17,7 +17,7 @@ import { summaryAsMarkdown } from '../output/summary-md.js';
 import { chainLinks, findRun, openExistingJournal, readRunChain, snapshotPlan } from '../session/reader.js';
 
 /** The formats `--format` accepts; the first is the default. */
-export const REPORT_FORMATS = ['md', 'html', 'json', 'junit'] as const;
+const REPORT_FORMATS = ['md', 'html', 'json', 'junit'] as const;
 
 /** One of `REPORT_FORMATS`. */
 export type ReportFormat = (typeof REPORT_FORMATS)[number];

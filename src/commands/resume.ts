@@ -1,5 +1,6 @@
 /** `golive resume [run-id]`: continue an aborted, failed or interrupted run from its snapshot. */
 import { runDeployment } from '../engine/run.js';
+import { isDone } from '../engine/run-state.js';
 import { UsageError } from '../errors.js';
 import { engineOptions, secretsOrThrow, type RunFlags } from '../session/engine-options.js';
 import { passGates, type GateFlags } from '../session/gates.js';
@@ -68,6 +69,6 @@ function resumePreview(target: string, past: PastRun): string {
 
 /** Steps (and, past the go/no-go, checks) an earlier run of the chain finished: shown as done from the start. */
 function alreadyDone(past: PastRun): string[] {
-  const steps = [...past.state.steps].filter(([, r]) => r.state === 'succeeded' || r.state === 'skipped' || r.state === 'no-rollback').map(([id]) => id);
+  const steps = [...past.state.steps].filter(([, r]) => isDone(r.state)).map(([id]) => id);
   return past.state.checklistDone ? [...steps, ...past.plan.checks.map((c) => c.id)] : steps;
 }

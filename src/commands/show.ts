@@ -1,7 +1,7 @@
 /** `golive show <run-id>`: one past run, step by step. */
 import { ExitCode } from '../errors.js';
 import { paintFor } from '../output/paint.js';
-import { buildRunView } from '../views/run-view.js';
+import { buildRunView, type RunView } from '../views/run-view.js';
 import { showAsJson, showAsText } from '../output/show-text.js';
 import { dbFlagFor } from '../session/session.js';
 import { chainLinks, findRun, openExistingJournal, readRunChain } from '../session/reader.js';
@@ -15,7 +15,7 @@ export interface ShowFlags {
 /** Print one run; exit 0, 2 when the run does not exist, 6 when the journal cannot be read. */
 export async function showCommand(runId: string, flags: ShowFlags): Promise<number> {
   const store = await openExistingJournal(flags.db);
-  let view;
+  let view: RunView;
   try {
     const chain = await readRunChain(store, await findRun(store, runId));
     view = buildRunView({

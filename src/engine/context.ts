@@ -11,6 +11,7 @@ import { renderTemplate, type TemplateContext } from '../runbook/templates.js';
 import type { FailurePolicy } from '../runbook/types.js';
 import type { DecisionSubject, EngineEventBody, RunMode, StepState, StopSignal } from './events.js';
 import type { EnginePorts } from './ports.js';
+import type { StepStanding } from './run-state.js';
 
 /** What the operator said on the command line. */
 export interface EngineOptions {
@@ -40,9 +41,9 @@ export interface EngineOptions {
   preDecisions?: Array<{ subject: DecisionSubject; choice: string; reason: string; via: 'flag' | 'prompt' }>;
 }
 
-/** Where a step stands, as the engine tracks it. */
+/** Where a step stands, as the engine tracks it while it runs (seeded from the chain's fold on resume and rollback). */
 export interface StepRecord {
-  state: StepState | 'running';
+  state: StepStanding;
   /** Order of completion (for rollback order); undefined until it completes. */
   completedAt?: number;
   /** It failed and the run went on past it (`on_failure: continue`): undone in completion order, not first. */

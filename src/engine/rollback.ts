@@ -11,6 +11,7 @@ import { planSteps } from '../runbook/plan.js';
 import type { RunContext, StepRecord } from './context.js';
 import { execute } from './execute.js';
 import { resolveRollbackInDoubt } from './resume.js';
+import { isDone, isLeftApplied } from './run-state.js';
 import { validate } from './steps.js';
 
 /** The steps to undo, in order, and those that cannot be undone. */
@@ -30,9 +31,9 @@ export interface RollbackOrder {
  * in its place). Steps already rolled back are left alone (rollback is
  * idempotent).
  */
-export function rollbackOrder(steps: PlannedStep[], records: Map<string, StepRecord>): RollbackOrder {
+export function rollbackOrder(steps: PlannedStep[], records: ReadonlyMap<string, StepRecord>): RollbackOrder {
   const stateOf = (s: PlannedStep) => records.get(s.id)?.state;
-  const touched = steps.filter((s) => ['failed', 'in-doubt', 'succeeded', 'rollback-failed', 'no-rollback'].includes(stateOf(s) ?? ''));
+  const touched = steps.filter((s) => isLeftApplied(stateOf(s)));
   const rank = (s: PlannedStep) => records.get(s.id)?.completedAt ?? Number.MAX_SAFE_INTEGER;
   const broken = (s: PlannedStep) => stateOf(s) === 'in-doubt' || stateOf(s) === 'rollback-failed' || records.get(s.id)?.rollbackInDoubt === true || (stateOf(s) === 'failed' && !records.get(s.id)?.continued);
   const first = (s: PlannedStep) => (broken(s) ? 0 : 1);
@@ -65,7 +66,10 @@ export async function performRollback(ctx: RunContext, reason: string): Promise<
   const inDoubt: string[] = [];
   let interrupted = false;
   // Completed steps that cannot be undone leave the system not fully restored (exit 3); a failed one is only reported.
-  const completed = new Set(withoutRollback.filter((s) => ['succeeded', 'no-rollback'].includes(ctx.steps.get(s.id)?.state ?? '')).map((s) => s.id));
+  const completed = new Set(withoutRollback.filter((s) => {
+    const state = ctx.steps.get(s.id)?.state;
+    return isDone(state) && isLeftApplied(state); // done, and not by skipping it
+  }).map((s) => s.id));
   for (const step of withoutRollback) {
     if (ctx.steps.get(step.id)?.state === 'succeeded') await ctx.setState(step.id, 'no-rollback', step.command ? 'no rollback defined' : 'manual step: nothing to undo');
   }

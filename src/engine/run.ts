@@ -5,12 +5,13 @@
  */
 import { expectedTotalMs, planSteps, type Plan, type PlannedStep } from '../runbook/plan.js';
 import { runChecklist } from './checks.js';
-import { Interruption, RunContext, type EngineOptions, type StepRecord } from './context.js';
+import { type Interruption, RunContext, type EngineOptions, type StepRecord } from './context.js';
 import type { RunOutcome } from './events.js';
 import { ExitCode } from '../errors.js';
 import type { EnginePorts } from './ports.js';
 import { performRollback, type RollbackResult } from './rollback.js';
 import { resolveInDoubt } from './resume.js';
+import { isDone, type RunChainState } from './run-state.js';
 import { runStep, type StepOutcome } from './steps.js';
 import { onStepFailure } from './failure.js';
 import { runSmokeTests } from './verify.js';
@@ -22,18 +23,8 @@ export interface EngineResult {
   issues: string[];
 }
 
-/** State carried over from earlier runs of the same deployment (resume, rollback). */
-export interface PriorState {
-  steps: Map<string, StepRecord>;
-  outputs: Record<string, Record<string, string>>;
-  /** Outputs refused because they contain a secret (commands using them fail before they start). */
-  refusedOutputs?: Record<string, string[]>;
-  /** The checklist already ended in GO / CONDITIONAL GO. */
-  checklistDone: boolean;
-  /** Steps started but never recorded as ended. */
-  inDoubt: string[];
-  parentRunId: string;
-}
+/** What earlier runs of the same deployment left (resume, rollback): the chain's fold, and the run this one continues. */
+export type PriorState = RunChainState & { parentRunId: string };
 
 /** Everything a run needs. */
 export interface EngineRun {
@@ -60,14 +51,14 @@ export async function runDeployment(run: EngineRun): Promise<EngineResult> {
     }
   }
 
-  for (const step of planSteps(ctx.plan).filter((s) => run.prior?.inDoubt.includes(s.id))) {
+  for (const step of planSteps(ctx.plan).filter((s) => ctx.steps.get(s.id)?.state === 'in-doubt')) {
     const verdict = await resolveInDoubt(ctx, step, run.options.rerunInDoubt === true);
     if (ctx.interruption.requested) return interrupted(ctx, finish);
     if (verdict === 'stop') return finish('aborted', ExitCode.NeedsAction);
   }
 
   for (const stage of ctx.plan.stages) {
-    let members = (stage.kind === 'step' ? [stage.step] : stage.members).filter((s) => !isFinished(ctx.steps.get(s.id)));
+    let members = (stage.kind === 'step' ? [stage.step] : stage.members).filter((s) => !isDone(ctx.steps.get(s.id)?.state));
     while (members.length > 0) {
       const outcomes = await runConcurrently(ctx, members);
       if (ctx.interruption.requested) return interrupted(ctx, finish);
@@ -145,10 +136,19 @@ async function finishRun(ctx: RunContext, started: number, outcome: RunOutcome, 
   return { outcome, exitCode, issues };
 }
 
+/** The engine's own copy of each step of the chain: what it tracks and changes while it runs. */
+function engineStepRecords(chain: RunChainState): Map<string, StepRecord> {
+  const records = new Map<string, StepRecord>();
+  for (const [id, step] of chain.steps) {
+    records.set(id, { state: step.state, completedAt: step.completedAt, continued: step.continued, rollbackInDoubt: step.rollbackInDoubt });
+  }
+  return records;
+}
+
 function contextFor(run: EngineRun): RunContext {
   const ctx = new RunContext(run.plan, run.options, run.ports, run.interruption);
   if (run.prior) {
-    for (const [id, record] of run.prior.steps) ctx.steps.set(id, { ...record });
+    for (const [id, record] of engineStepRecords(run.prior)) ctx.steps.set(id, record);
     // Completions in this run come after every earlier one: rollback order spans runs.
     ctx.continueCompletionOrder(Math.max(0, ...[...run.prior.steps.values()].map((r) => r.completedAt ?? 0)));
     Object.assign(ctx.outputs, run.prior.outputs);
@@ -208,9 +208,4 @@ async function runConcurrently(ctx: RunContext, steps: PlannedStep[]): Promise<S
   const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) throw failure.reason;
   return settled.map((r) => (r as PromiseFulfilledResult<StepOutcome>).value);
-}
-
-/** Steps a resumed run does not run again. */
-function isFinished(record: StepRecord | undefined): boolean {
-  return record !== undefined && (record.state === 'succeeded' || record.state === 'skipped' || record.state === 'no-rollback');
 }

@@ -51,7 +51,7 @@ export function newRunId(nowMs: number = Date.now()): string {
     lastMs = nowMs;
     lastRandom = randomBytes(RANDOM_BYTES);
   }
-  return encodeBase32(BigInt(lastMs), 10) + encodeBase32(BigInt('0x' + lastRandom.toString('hex')), 16);
+  return encodeBase32(BigInt(lastMs), 10) + encodeBase32(BigInt(`0x${lastRandom.toString('hex')}`), 16);
 }
 
 /** The millisecond timestamp encoded in a run id made by `newRunId`. */

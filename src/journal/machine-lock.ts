@@ -17,7 +17,7 @@
  * /tmp); it keeps cooperating operators apart and is no security boundary.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fchmodSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync, chmodSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync, chmodSync, writeSync, type Stats } from 'node:fs';
 import { join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { ExitCode, GoliveError, LockHeldError } from '../errors.js';
@@ -103,7 +103,7 @@ export function acquireMachineLock(holder: Omit<MachineLockHolder, 'since'>, dir
 
 /** Create the directory (1777: every operator of the machine shares it), or check the existing one, whose mode is its owner's choice. */
 function prepareLockDir(dir: string): void {
-  let stat;
+  let stat: Stats | undefined;
   try {
     stat = statSync(dir, { throwIfNoEntry: false });
     if (stat === undefined) {

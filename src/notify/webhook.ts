@@ -42,11 +42,11 @@ export interface Notifier {
 }
 
 /** Default per-request timeout. */
-export const DEFAULT_WEBHOOK_TIMEOUT_MS = 5000;
+const DEFAULT_WEBHOOK_TIMEOUT_MS = 5000;
 /** At most one warning per target in this window. */
-export const WARNING_INTERVAL_MS = 60_000;
+const WARNING_INTERVAL_MS = 60_000;
 /** Queued notifications per target beyond which the oldest are dropped (a dead webhook must not grow memory all day). */
-export const MAX_QUEUED = 100;
+const MAX_QUEUED = 100;
 
 /**
  * The form of a webhook URL that may be printed: scheme and host, the path
@@ -77,7 +77,7 @@ export function createNotifier(targets: WebhookTarget[], options: NotifierOption
     timer.unref();
     return [timer];
   });
-  const stopTimers = () => timers.forEach((t) => clearInterval(t));
+  const stopTimers = () => timers.forEach((t) => { clearInterval(t); });
   let closing: Promise<void> | undefined;
 
   function postStatus(index: number): void {
@@ -93,7 +93,7 @@ export function createNotifier(targets: WebhookTarget[], options: NotifierOption
       if (closing) return;
       try {
         const notification = messages.build(event);
-        if (notification) deliveries.forEach((d) => d.enqueue(notification));
+        if (notification) deliveries.forEach((d) => { d.enqueue(notification); });
         // Nothing to report on after the end; close() may come a little later.
         if (event.kind === 'run.finished') stopTimers();
       } catch (error) {
@@ -176,7 +176,7 @@ function createDelivery(target: WebhookTarget, settings: DeliverySettings) {
     busy = false;
     const waiters = idleWaiters;
     idleWaiters = [];
-    waiters.forEach((resolve) => resolve());
+    waiters.forEach((resolve) => { resolve(); });
   }
 
   return {

@@ -16,7 +16,7 @@ export function formatDiagnostics(list: Diagnostic[], texts: Map<string, string>
 }
 
 /** The offending line, one line of context before it, and a caret under the column. */
-export function codeFrame(text: string, line: number, col: number, paint: Paint): string[] {
+function codeFrame(text: string, line: number, col: number, paint: Paint): string[] {
   const all = text.split(/\r?\n/);
   if (line < 1 || line > all.length || (all.length === 1 && all[0] === '')) return [];
   const first = Math.max(1, line - 1);

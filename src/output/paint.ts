@@ -17,7 +17,7 @@ export interface Paint {
 }
 
 /** True when output to `stream` should be coloured: FORCE_COLOR wins, then NO_COLOR, then "is it a terminal". */
-export function colourEnabled(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
+function colourEnabled(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   return stream.isTTY === true && env.TERM !== 'dumb';

@@ -5,9 +5,11 @@
 import { dispatch, type EngineEvent, type EventHandlers } from '../engine/events.js';
 import { formatDuration } from '../runbook/duration.js';
 import type { Paint } from './paint.js';
-import { nextCommands, type RunRef } from './next-steps.js';
+import { nextCommands, type RunRef } from '../views/next-steps.js';
 import { printable as p } from './printable.js';
 import { rollbackRestored, rollbackSummary } from './rollback-text.js';
+import { runbookLabel } from './runbook-label.js';
+import { clockTime } from './time-text.js';
 
 /** Build a plain renderer writing to `write`. */
 export function createPlainRenderer(write: (text: string) => void, paint: Paint, run: RunRef): (event: EngineEvent) => void {
@@ -18,7 +20,7 @@ export function createPlainRenderer(write: (text: string) => void, paint: Paint,
   const label = (phase: string, id: string) => (phase === 'step' ? p(id) : `${phase} ${p(id)}`);
   const handlers: EventHandlers<string | undefined> = {
     'run.started': (e) =>
-      `${paint.bold('▶')} ${e.mode} ${run.runId}: ${p(e.runbook.name)}${e.runbook.version ? ` ${p(e.runbook.version)}` : ''}` +
+      `${paint.bold('▶')} ${e.mode} ${run.runId}: ${p(runbookLabel(e.runbook.name, e.runbook.version))}` +
       `${e.environment ? ` on ${p(e.environment)}` : ''} by ${p(e.operator)}@${p(e.host)}${e.change ? ` (change ${p(e.change)})` : ''}` +
       ` — ${e.steps.length} step${e.steps.length === 1 ? '' : 's'}, expected ${formatDuration(e.expectedMs)}` +
       `${e.journal ? paint.dim(`\n    journal: ${p(e.journal)}`) : ''}`,
@@ -62,16 +64,11 @@ export function createPlainRenderer(write: (text: string) => void, paint: Paint,
     const text = dispatch(handlers, event);
     if (text === undefined) return;
     if (event.kind === 'step.output') write(text);
-    else write(`${paint.dim(clock(event.at))} ${text}\n`);
+    else write(`${paint.dim(clockTime(event.at))} ${text}\n`);
   };
 }
 
 function indent(text: string, prefix: string): string {
   const body = text.endsWith('\n') ? text.slice(0, -1) : text;
   return `${prefix}${body.replace(/\n/g, `\n${prefix}`)}\n`;
-}
-
-function clock(iso: string): string {
-  const d = new Date(iso);
-  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
 }

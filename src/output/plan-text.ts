@@ -12,7 +12,7 @@ export function displayContext(plan: Plan, env: NodeJS.ProcessEnv = process.env)
 }
 
 /** A command for display: templates resolved, unknowns as `<expression>`. */
-export function displayCommand(text: string, context: TemplateContext): string {
+function displayCommand(text: string, context: TemplateContext): string {
   return renderTemplate(text, context, (part) => `<${part.expression}>`);
 }
 
@@ -77,17 +77,17 @@ export function planAsText(plan: Plan, problems: string[], paint: Paint, context
     else {
       n++;
       out.push(`  ${n}. ${paint.bold(p(stage.id))} ${paint.dim(`(parallel: ${stage.members.length} steps at once)`)}`);
-      stage.members.forEach((m, i) => stepLines(m, `   ${n}${String.fromCharCode(97 + i)}.`));
+      stage.members.forEach((m, i) => { stepLines(m, `   ${n}${String.fromCharCode(97 + i)}.`); });
     }
   }
 
   if (plan.verify.length) {
     out.push('', paint.bold('Smoke tests'));
-    plan.verify.forEach((v) => out.push(`  ${p(v.id)} [${v.severity}]: ${show(v.command.run)}`));
+    plan.verify.forEach((v) => { out.push(`  ${p(v.id)} [${v.severity}]: ${show(v.command.run)}`); });
   }
   if (plan.rollbackVerify.length) {
     out.push('', paint.bold('After a rollback, verify'));
-    plan.rollbackVerify.forEach((v) => out.push(`  ${show(v.run)}`));
+    plan.rollbackVerify.forEach((v) => { out.push(`  ${show(v.run)}`); });
   }
   const withoutRollback = planSteps(plan).filter((s) => !s.rollback && s.command).map((s) => s.id);
   const count = planSteps(plan).length;
@@ -96,7 +96,7 @@ export function planAsText(plan: Plan, problems: string[], paint: Paint, context
   if (withoutRollback.length) out.push(paint.yellow(`Without rollback: ${p(withoutRollback.join(', '))}`));
   if (problems.length) {
     out.push('', paint.red('Missing before this can run:'));
-    problems.forEach((problem) => out.push(`  - ${p(problem)}`));
+    problems.forEach((problem) => { out.push(`  - ${p(problem)}`); });
   }
   return out.join('\n');
 }

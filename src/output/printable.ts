@@ -8,9 +8,11 @@
  * C0 controls (newline and tab included), DEL, C1 controls, and the Unicode
  * bidirectional overrides and isolates that reorder what a terminal shows.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this escapes
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /** The same, except newline and tab. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this escapes
 const UNPRINTABLE_IN_LINES = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };

@@ -1,10 +1,13 @@
 /** `golive show <run-id>`: one run, step by step, as text and as JSON. */
 import type { RunOutcome } from '../engine/events.js';
-import { nextCommands } from './next-steps.js';
+import { nextCommands } from '../views/next-steps.js';
 import type { Paint } from './paint.js';
 import { printable as p } from './printable.js';
 import { formatDuration } from '../runbook/duration.js';
-import { localDateTime, paintStatus, runbookLabel, runDuration } from './history-text.js';
+import { paintStatus, runDuration } from './history-text.js';
+import { runbookLabel } from './runbook-label.js';
+import { alignedLine, columnWidths } from './text-table.js';
+import { localDateTime } from './time-text.js';
 import type { AttemptView, ChainLink, RunView, StepView } from '../views/run-view.js';
 
 /** Where the run lives, for the advice lines: `--db <path>` when not the default journal, else ''. */
@@ -39,7 +42,7 @@ export function showAsText(view: RunView, paint: Paint, context: ShowContext): s
   const warn = paint.yellow('!');
 
   out.push(`${paint.bold(`Run ${run.id}`)}  ${paintStatus(run.status, paint, run.status, run.exitCode)}${run.exitCode === null ? '' : paint.dim(` (exit ${run.exitCode})`)}`);
-  field('runbook', `${p(runbookLabel(run))}  ${paint.dim(`sha256 ${view.snapshot.sha256.slice(0, 12)}`)}`);
+  field('runbook', `${p(runbookLabel(run.runbook, run.version))}  ${paint.dim(`sha256 ${view.snapshot.sha256.slice(0, 12)}`)}`);
   field('path', p(view.snapshot.path));
   field('environment', p(run.environment ?? '-'));
   field('mode', run.mode);
@@ -65,16 +68,16 @@ export function showAsText(view: RunView, paint: Paint, context: ShowContext): s
 
   out.push('', paint.bold('Steps'));
   if (view.steps.length === 0) out.push(paint.dim('  (none recorded)'));
-  view.steps.forEach((step, i) => out.push(...stepLines(step, i + 1, paint)));
+  view.steps.forEach((step, i) => { out.push(...stepLines(step, i + 1, paint)); });
 
   if (view.rollback) {
     const rb = view.rollback;
     out.push('', `${paint.bold('Rollback')} — ${p(rb.reason)}`);
-    const width = Math.max(0, ...rb.order.map((id) => id.length));
+    const widths = columnWidths(rb.order.map((id) => [id]));
     rb.order.forEach((id, i) => {
       const step = view.steps.find((s) => s.id === id);
       const attempt = step?.rollback?.attempts.filter((a) => a.phase === 'rollback').at(-1);
-      out.push(`  ${i + 1}. ${id.padEnd(width)}  ${attempt ? `${statusText(attempt, paint)}  ${timing(attempt, paint)}` : paint.dim('not run')}`);
+      out.push(`  ${i + 1}. ${alignedLine([id, attempt ? `${statusText(attempt, paint)}  ${timing(attempt, paint)}` : paint.dim('not run')], widths)}`);
     });
     if (rb.withoutRollback.length) out.push(`  ${warn} ${paint.yellow(`no rollback defined: ${rb.withoutRollback.join(', ')}`)}`);
     for (const a of rb.verifyAttempts) out.push(`  verify ${a.stepId}  ${statusText(a, paint)}  ${timing(a, paint)}`, ...failureLines(a, paint, '     '));

@@ -8,8 +8,11 @@
 import type { SummaryReport, TimelineEntry } from '../views/summary-model.js';
 import { timelineSvg } from './summary-svg.js';
 import {
-  auditScopeText, auditText, clockTime, deltaText, durationText, escapeMarkup as esc, issueLines, outcomeText, ownerText, reportTime, resultMark, resultText, rollbackVerdict, runbookTitle,
+  auditScopeText, auditText, deltaText, durationText, escapeMarkup as esc, issueLines, outcomeText, ownerText, resultMark, resultText, rollbackVerdict,
 } from './summary-text.js';
+import { laterRollbackNote, reportHeadline } from './report-headline.js';
+import { runbookLabel } from './runbook-label.js';
+import { clockTime, reportTime } from './time-text.js';
 
 const STYLE = `
 :root { --ink: #1d232b; --dim: #5d6b7a; --line: #d6dde5; --ok: #1e7d3a; --warn: #a76a00; --bad: #c62828; --plan: #c7d2de; --act: #2f6fb5; --back: #7b3fa0; }
@@ -19,6 +22,7 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8p
 .badge { display: inline-block; padding: 2px 10px; border-radius: 12px; font-weight: 600; color: #fff; background: var(--dim); }
 .badge.ok { background: var(--ok); } .badge.warn { background: var(--warn); } .badge.bad { background: var(--bad); }
 .meta { color: var(--dim); }
+.headline { font-size: 16px; margin: 6px 0 10px; } .headline.later { color: var(--bad); font-weight: 600; }
 table { border-collapse: collapse; width: 100%; margin: 6px 0; }
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-weight: 600; background: #f4f6f8; } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -55,7 +59,7 @@ const head = (titles: string[], numeric: number[] = []) => `<tr>${titles.map((t,
 
 /** The whole report as one HTML page. */
 export function summaryAsHtml(report: SummaryReport): string {
-  const title = `Deployment report: ${runbookTitle(report)}`;
+  const title = `Deployment report: ${runbookLabel(report.run.runbook, report.run.version)}`;
   const chart = timelineSvg(report);
   return [
     '<!doctype html>',
@@ -69,6 +73,8 @@ export function summaryAsHtml(report: SummaryReport): string {
     '</head>',
     '<body>',
     `<h1>${esc(title)}</h1>`,
+    ...[laterRollbackNote(report)].filter((line) => line !== null).map((line) => `<p class="headline later">${esc(line)}</p>`),
+    `<p class="headline">${esc(reportHeadline(report))}</p>`,
     `<p><span class="badge ${badgeClass(report)}">${esc(outcomeText(report))}</span> <span class="meta">run ${codeOf(report.run.id)}</span></p>`,
     facts(report),
     goNoGo(report),
@@ -97,7 +103,7 @@ function facts(report: SummaryReport): string {
     ['Environment', esc(run.environment ?? '—')],
     ['Mode', esc(run.mode)],
     ['Operator', esc(`${run.operator}@${run.host}`)],
-    ['Window', window ? `${esc(reportTime(window.start))} → ${esc(reportTime(window.end))}${window.startedInside ? '' : ' <strong class="mark-bad">started outside the window</strong>'}` : '—'],
+    ['Window', window ? `${esc(reportTime(window.start))} → ${esc(reportTime(window.end))}${window.startedInside || !window.enforced ? '' : ' <strong class="mark-bad">started outside the window</strong>'}` : '—'],
     ['Started', esc(reportTime(run.startedAt))],
     ['Ended', run.endedAt === null ? '— (no end recorded)' : esc(reportTime(run.endedAt))],
     ['Duration', `${esc(durationText(run.durationMs))}${run.expectedMs ? ` <span class="meta">(steps expected ${esc(durationText(run.expectedMs))})</span>` : ''}`],
@@ -123,7 +129,7 @@ function timelineTable(report: SummaryReport): string {
     const result = resultText(e);
     return `<tr${e.failed ? ' class="failed"' : ''} data-phase="${e.phase}" data-id="${esc(e.id)}">${[
       cell(String(i + 1), true), cell(PHASE_LABEL[e.phase]), cell(`${item(e)}${qualifier}`), cell(esc(ownerText(e.owner))), cell(esc(clockTime(e.startedAt))),
-      cell(esc(durationText(e.expectedMs)), true), cell(esc(durationText(e.actualMs)), true), cell(esc(deltaText(e.deltaMs)), true), cell(String(e.attempts), true),
+      cell(esc(durationText(e.expectedMs)), true), cell(`${esc(durationText(e.actualMs))}${e.decidingMs ? ` <span class="meta">(+${esc(durationText(e.decidingMs))} deciding)</span>` : ''}`, true), cell(esc(deltaText(e.deltaMs)), true), cell(String(e.attempts), true),
       cell(`<span${markClass(result.slice(0, 1))}>${esc(result)}</span>${reason}`),
     ].join('')}</tr>`;
   });

@@ -7,8 +7,11 @@
  */
 import type { SummaryReport, TimelineEntry } from '../views/summary-model.js';
 import {
-  auditScopeText, auditText, cleanText, clockTime, deltaText, durationText, issueLines, outcomeText, ownerText, reportTime, resultMark, resultText, rollbackVerdict, runbookTitle,
+  auditScopeText, auditText, cleanText, deltaText, durationText, issueLines, outcomeText, ownerText, resultMark, resultText, rollbackVerdict,
 } from './summary-text.js';
+import { laterRollbackNote, reportHeadline } from './report-headline.js';
+import { runbookLabel } from './runbook-label.js';
+import { clockTime, reportTime } from './time-text.js';
 
 /** Escape text for a Markdown paragraph or table cell. */
 export function mdText(text: string): string {
@@ -43,8 +46,9 @@ function header(report: SummaryReport): string[] {
   const { run, window } = report;
   const field = (name: string, value: string) => row([name, value]);
   const out = [
-    `# Deployment report: ${mdText(runbookTitle(report))}`,
+    `# Deployment report: ${mdText(runbookLabel(report.run.runbook, report.run.version))}`,
     '',
+    ...[laterRollbackNote(report), reportHeadline(report)].filter((line): line is string => line !== null).flatMap((line) => [`**${mdText(line)}**`, '']),
     `**${mdText(outcomeText(report))}** — run ${code(run.id)}, generated ${reportTime(report.generatedAt)}`,
     '',
     '| | |',
@@ -55,7 +59,7 @@ function header(report: SummaryReport): string[] {
     field('Environment', mdText(run.environment ?? '—')),
     field('Mode', run.mode),
     field('Operator', mdText(`${run.operator}@${run.host}`)),
-    field('Window', window ? `${reportTime(window.start)} → ${reportTime(window.end)}${window.startedInside ? '' : ' (**started outside the window**)'}` : '—'),
+    field('Window', window ? `${reportTime(window.start)} → ${reportTime(window.end)}${window.startedInside || !window.enforced ? '' : ' (**started outside the window**)'}` : '—'),
     field('Started', reportTime(run.startedAt)),
     field('Ended', run.endedAt === null ? '— (no end recorded)' : reportTime(run.endedAt)),
     field('Duration', `${durationText(run.durationMs)}${run.expectedMs ? ` (steps expected ${durationText(run.expectedMs)})` : ''}`),
@@ -92,7 +96,7 @@ function timeline(report: SummaryReport): string[] {
     const reason = e.reason && (e.failed || e.result !== 'succeeded') ? `: ${mdText(e.reason)}` : '';
     out.push(row([
       String(i + 1), PHASE_LABEL[e.phase], `${itemLabel(e)}${qualifier}`, mdText(ownerText(e.owner)), clockTime(e.startedAt),
-      durationText(e.expectedMs), durationText(e.actualMs), deltaText(e.deltaMs), String(e.attempts), `${mdText(resultText(e))}${reason}`,
+      durationText(e.expectedMs), `${durationText(e.actualMs)}${e.decidingMs ? ` (+${durationText(e.decidingMs)} deciding)` : ''}`, deltaText(e.deltaMs), String(e.attempts), `${mdText(resultText(e))}${reason}`,
     ]));
   });
   const failures = report.timeline.filter((e) => e.failed);
@@ -117,10 +121,12 @@ function rollback(report: SummaryReport): string[] {
   if (!rb) return [];
   const out = ['', '## Rollback', '', `Reason: ${mdText(rb.reason)}`, ''];
   out.push(row(['#', 'Step', 'Owner', 'Started', 'Took', 'Attempts', 'Result']), row(['---:', '---', '---', '---', '---:', '---:', '---']));
-  rb.actions.forEach((a, i) => out.push(row([
-    String(i + 1), itemLabel({ id: a.stepId, title: a.title }), mdText(ownerText(a.owner)), clockTime(a.startedAt), durationText(a.durationMs),
-    String(a.attempts), `${resultMark(a.result)} ${a.result}${a.reason ? `: ${mdText(a.reason)}` : ''}`,
-  ])));
+  rb.actions.forEach((a, i) => {
+    out.push(row([
+      String(i + 1), itemLabel({ id: a.stepId, title: a.title }), mdText(ownerText(a.owner)), clockTime(a.startedAt), durationText(a.durationMs),
+      String(a.attempts), `${resultMark(a.result)} ${a.result}${a.reason ? `: ${mdText(a.reason)}` : ''}`,
+    ]));
+  });
   if (rb.withoutRollback.length) out.push('', `No rollback defined (left as they are): ${rb.withoutRollback.map(code).join(', ')}`);
   if (rb.verify.length) {
     out.push('', 'Proof of restore (`rollback.verify`):', '', row(['Check', 'Started', 'Took', 'Result']), row(['---', '---', '---:', '---']));

@@ -11,7 +11,8 @@
  */
 import { formatDuration } from '../runbook/duration.js';
 import type { SummaryReport, TimelineEntry } from '../views/summary-model.js';
-import { durationText, escapeMarkup, reportTime } from './summary-text.js';
+import { durationText, escapeMarkup } from './summary-text.js';
+import { reportTime } from './time-text.js';
 
 const WIDTH = 960;
 const LABEL_WIDTH = 230;

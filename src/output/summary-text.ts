@@ -1,35 +1,11 @@
 /**
- * Text helpers shared by the report formats: times, durations, owners,
+ * Text helpers shared by the report formats: durations, owners,
  * result labels, and making recorded text safe to embed. Step output is
  * whatever a command printed (colour codes, control bytes, `<script>`), so
  * every format cleans and escapes it here, in one place.
  */
 import { formatDuration } from '../runbook/duration.js';
 import type { EntryResult, Owner, SummaryReport, TimelineEntry } from '../views/summary-model.js';
-
-const two = (n: number) => String(n).padStart(2, '0');
-
-/**
- * `2026-12-01 09:00:00 +01:00`: local time with its offset. A report is
- * read later and elsewhere (a change board, an auditor), so the offset is
- * part of the time.
- */
-export function reportTime(iso: string | null): string {
-  if (iso === null) return '—';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  const offset = -d.getTimezoneOffset();
-  const sign = offset >= 0 ? '+' : '-';
-  const abs = Math.abs(offset);
-  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ${sign}${two(Math.floor(abs / 60))}:${two(abs % 60)}`;
-}
-
-/** `09:00:00` local: for rows under a heading that already gives the date and offset. */
-export function clockTime(iso: string | null): string {
-  if (iso === null) return '—';
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
-}
 
 /** A duration, or '—' when unknown. */
 export function durationText(ms: number | null): string {
@@ -46,11 +22,6 @@ export function deltaText(ms: number | null): string {
 export function ownerText(owner: Owner | null): string {
   if (!owner) return '—';
   return owner.name ? `${owner.role} (${owner.name})` : owner.role;
-}
-
-/** The runbook as people name it: `webshop-release 2.4.0`. */
-export function runbookTitle(report: SummaryReport): string {
-  return report.run.version ? `${report.run.runbook} ${report.run.version}` : report.run.runbook;
 }
 
 /** A result in words, with a mark a reader scans for. */
@@ -101,6 +72,7 @@ export function auditScopeText(report: SummaryReport): string {
 }
 
 // ESC [ … final byte (colours, cursor moves) and ESC ] … BEL/ST (titles, links): noise once out of a terminal.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC and BEL start and end the escape sequences this removes
 const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?/g;
 // Everything XML 1.0 forbids (C0 controls but tab/newline/CR, lone surrogates, U+FFFE/FFFF), plus DEL and C1 controls.
 const UNSAFE = /[^\t\n\r\u0020-\u007e\u00a0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu;

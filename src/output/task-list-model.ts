@@ -16,6 +16,7 @@ export type Section = 'checks' | 'steps' | 'verify' | 'rollback';
 export type Outcome = 'passed' | 'failed' | 'skipped';
 
 /** A listr2 task as handed to a task function (the view never needs its generic types). */
+// biome-ignore lint/suspicious/noExplicitAny: listr2's task wrapper is generic over context and renderers that golive never reads
 export type TaskHandle = ListrTaskWrapper<any, any, any>;
 
 /** The fixed facts of an item, from the plan. */

@@ -1,5 +1,5 @@
 /**
- * The live task list for a terminal (DESIGN.md §2 "Output"): one line per
+ * The live task list for a terminal: one line per
  * check, step, smoke test and rollback, with owner, elapsed / expected time,
  * attempts and the last lines of output, then the summary once the list has
  * ended. The engine's events drive every line: listr2 only draws them, and an
@@ -11,7 +11,7 @@ import { dispatch, type EngineEvent, type EventHandlers, type EventOf } from '..
 import type { Prompter } from '../engine/ports.js';
 import { formatDuration } from '../runbook/duration.js';
 import type { Plan } from '../runbook/plan.js';
-import { nextCommands, type RunRef } from './next-steps.js';
+import { nextCommands, type RunRef } from '../views/next-steps.js';
 import { paintFor } from './paint.js';
 import { createPlainRenderer } from './plain.js';
 import { buildListr, type RendererChoice } from './task-list-listr.js';
@@ -91,7 +91,7 @@ export function createTaskListView(plan: Plan, run: RunRef, options: TaskListOpt
     setImmediate(() => {
       listActive = true;
       // Only running lines have an elapsed time to update: waiting ones would cost a title per tick each.
-      ticker = setInterval(() => s.all().forEach((item) => item.status === 'running' && refresh(item)), TICK_MS);
+      ticker = setInterval(() => s.all().forEach((item) => { if (item.status === 'running') refresh(item); }), TICK_MS);
       ticker.unref();
       listDone = buildListr(s.layout, stream, renderer, { refresh, title: (item) => item.title(now(), paint) }).run().then(() => undefined, () => undefined);
       listStarted.resolve();

@@ -21,7 +21,7 @@ import type { LogFile } from './log-file.js';
 export const DEFAULT_LOG_MAX_BYTES = 128 * 1024 * 1024;
 
 /** The environment variable overriding the bound. */
-export const LOG_MAX_VARIABLE = 'GOLIVE_LOG_MAX';
+const LOG_MAX_VARIABLE = 'GOLIVE_LOG_MAX';
 
 const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
@@ -68,11 +68,6 @@ export class CappedLog {
   ) {
     this.headBytes = Math.floor(maxBytes / 2);
     this.tailBytes = maxBytes - this.headBytes;
-  }
-
-  /** See `LogFile.applyingBackpressure`. */
-  get applyingBackpressure(): boolean {
-    return this.log.applyingBackpressure;
   }
 
   /** Appends output: to the log while the head has room, to the tail after. */

@@ -6,12 +6,8 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { ensureDirectory } from './directories.js';
 import { dirname } from 'node:path';
 
-/** What the log asks of the output source it is fed from. */
+/** What the log tells the output source it is fed from. */
 export interface LogFileHooks {
-  /** Stop reading the command's pipes: the disk is behind. */
-  pause(): void;
-  /** Start reading again. */
-  resume(): void;
   /** Logging failed and has stopped; the command itself goes on (`error` says why: a full disk, say). */
   failed(message: string, error: unknown): void;
 }
@@ -52,11 +48,6 @@ export class LogFile {
     this.pending.push(data);
     this.pendingLength += data.length;
     if (this.pendingLength >= BATCH_BYTES) this.flush();
-  }
-
-  /** Never true: writes are synchronous (kept for the runner's drain logic). */
-  get applyingBackpressure(): boolean {
-    return false;
   }
 
   /** Writes what is pending and closes the file. */

@@ -17,7 +17,7 @@ const OUTPUT_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
  * Creates a fresh, empty outputs file readable only by the current user
  * (values may be secrets) and returns its path. Throws when it cannot.
  */
-export function createOutputsFile(): string {
+function createOutputsFile(): string {
   const path = join(tmpdir(), `golive-output-${randomUUID()}`);
   // `wx`: never reuse or follow a file someone else created at that name.
   closeSync(openSync(path, 'wx', 0o600));

@@ -2,10 +2,11 @@
  * The process runner: one shell command in its own process group, output
  * streamed and masked, a timeout, and nothing of its process tree left behind.
  *
- * Built on `node:child_process` rather than execa: the runner needs its own
- * group kill, streaming, masking and pipe draining anyway, and execa's extra
- * layer costs about 0.4 ms per step (bench/runner-floor.mjs) plus about
- * 120 ms of start-up import time.
+ * Built on `node:child_process` directly: the runner needs its own group
+ * kill, streaming, masking and pipe draining, and a wrapper library would
+ * add its own per-step cost and start-up import time on top.
+ * bench/runner-floor.mjs holds the runner's per-step cost against a bare
+ * `spawn` of the same command.
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -26,15 +27,15 @@ import type { CommandResult, CommandSpec, OutputStream, ProcessRunner, RunningCo
 export { killAllProcessGroups } from './process-groups.js';
 
 /** Bytes kept from each end of the output when the spec does not say. */
-export const DEFAULT_KEEP_BYTES = 65_536;
+const DEFAULT_KEEP_BYTES = 65_536;
 /** Grace between SIGTERM and SIGKILL when the spec does not say. */
-export const DEFAULT_KILL_GRACE_MS = 5_000;
+const DEFAULT_KILL_GRACE_MS = 5_000;
 /**
  * How long pipes still held open after the direct child exited may delay the
  * result: long enough for background jobs to finish their last writes, short
  * enough that a daemon which escaped the group (`setsid`) cannot hang a step.
  */
-export const PIPE_DRAIN_MS = 200;
+const PIPE_DRAIN_MS = 200;
 /** After killing the group, time for the dead members' pipe ends to close. */
 const AFTER_KILL_MS = 50;
 /** setTimeout fires at once for anything longer than this (about 24.8 days). */
@@ -163,11 +164,7 @@ class CommandExecution implements RunningCommand {
         this.onLogFailure?.(spec.logPath!, error);
         this.emit('stderr', this.masker.mask(`golive: ${message}\n`));
       };
-      const file = new LogFile(spec.logPath, {
-        pause: () => this.forEachPipe((pipe) => pipe.pause()),
-        resume: () => this.forEachPipe((pipe) => pipe.resume()),
-        failed,
-      });
+      const file = new LogFile(spec.logPath, { failed });
       this.log = new CappedLog(file, spec.logPath, logMaxBytes, failed);
     }
     this.follow(child.stdout!, 'stdout');
@@ -290,11 +287,6 @@ class CommandExecution implements RunningCommand {
 
   private destroyPipes(): void {
     if (this.finished) return;
-    if (this.log?.applyingBackpressure) {
-      // The pipes are paused for the disk, not held: data is still waiting.
-      this.drainTimer = setTimeout(() => this.destroyPipes(), AFTER_KILL_MS);
-      return;
-    }
     // setImmediate runs after the poll phase, so output already sitting in
     // the pipes is read first even if the event loop was busy until now.
     setImmediate(() => this.forEachPipe((pipe) => pipe.destroy()));

@@ -83,9 +83,3 @@ export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
       (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1),
   );
 }
-
-/** `file:line:col severity CODE message` and, indented, the hint. */
-export function formatDiagnostic(d: Diagnostic): string {
-  const head = `${d.file}:${d.line}:${d.col} ${d.severity} ${d.code} ${d.message}`;
-  return d.hint ? `${head}\n  hint: ${d.hint}` : head;
-}

@@ -1,4 +1,4 @@
-/** Durations: `90s`, `15m`, `1h30m`, or a number of seconds (DESIGN.md §1). */
+/** Durations: `90s`, `15m`, `1h30m`, or a number of seconds (the runbook format in the README). */
 import type { Duration } from './types.js';
 
 /**

@@ -72,7 +72,7 @@ export function valuesCanBeSpawned(ctx: RuleContext): void {
     text(spec.run, [...path, 'run'], 'the command');
     text(spec.cwd, [...path, 'cwd'], 'the working directory');
   };
-  runbook.checks?.forEach((check, i) => command(check, ['checks', i]));
+  runbook.checks?.forEach((check, i) => { command(check, ['checks', i]); });
   forEachStepIn(runbook, (step, path) => {
     command(step, path);
     for (const [name, value] of Object.entries(step.env ?? {})) variable(name, value, [...path, 'env', name]);
@@ -80,8 +80,8 @@ export function valuesCanBeSpawned(ctx: RuleContext): void {
     command(step.rollback, [...path, 'rollback']);
     if (typeof step.rollback === 'object') command(step.rollback.validate, [...path, 'rollback', 'validate']);
   });
-  runbook.verify?.forEach((test, i) => command(test, ['verify', i]));
-  runbook.rollback?.verify?.forEach((test, i) => command(test, ['rollback', 'verify', i]));
+  runbook.verify?.forEach((test, i) => { command(test, ['verify', i]); });
+  runbook.rollback?.verify?.forEach((test, i) => { command(test, ['rollback', 'verify', i]); });
 }
 
 const NUL_HINT = 'remove the NUL (a `\\0` or `\\x00` escape in a double-quoted value)';
@@ -114,7 +114,7 @@ function forEachDuration(runbook: Runbook, visit: (value: Duration, path: DataPa
   };
   at(runbook.defaults?.timeout, ['defaults', 'timeout']);
   retry(runbook.defaults?.retry, ['defaults', 'retry']);
-  runbook.checks?.forEach((check, i) => at(check.timeout, ['checks', i, 'timeout']));
+  runbook.checks?.forEach((check, i) => { at(check.timeout, ['checks', i, 'timeout']); });
   forEachStepIn(runbook, (step, path) => {
     at(step.duration, [...path, 'duration']);
     at(step.timeout, [...path, 'timeout']);
@@ -129,23 +129,23 @@ function forEachDuration(runbook: Runbook, visit: (value: Duration, path: DataPa
     at(test.timeout, ['verify', i, 'timeout']);
     retry(test.retry, ['verify', i, 'retry']);
   });
-  runbook.rollback?.verify?.forEach((test, i) => at(test.timeout, ['rollback', 'verify', i, 'timeout']));
-  runbook.notify?.forEach((notification, i) => at(notification.every, ['notify', i, 'every']));
+  runbook.rollback?.verify?.forEach((test, i) => { at(test.timeout, ['rollback', 'verify', i, 'timeout']); });
+  runbook.notify?.forEach((notification, i) => { at(notification.every, ['notify', i, 'every']); });
 }
 
 /** Visit every id that names files: checks, steps, groups, group members, smoke tests, rollback checks. */
 function forEachId(runbook: Runbook, visit: (id: string, path: DataPath) => void): void {
-  runbook.checks?.forEach((check, i) => visit(check.id, ['checks', i, 'id']));
-  runbook.steps.forEach((entry, i) => visit(entry.id, ['steps', i, 'id']));
+  runbook.checks?.forEach((check, i) => { visit(check.id, ['checks', i, 'id']); });
+  runbook.steps.forEach((entry, i) => { visit(entry.id, ['steps', i, 'id']); });
   forEachStepIn(runbook, (step, path) => path.length > 2 && visit(step.id, [...path, 'id']));
-  runbook.verify?.forEach((test, i) => visit(test.id, ['verify', i, 'id']));
-  runbook.rollback?.verify?.forEach((test, i) => test.id !== undefined && visit(test.id, ['rollback', 'verify', i, 'id']));
+  runbook.verify?.forEach((test, i) => { visit(test.id, ['verify', i, 'id']); });
+  runbook.rollback?.verify?.forEach((test, i) => { if (test.id !== undefined) visit(test.id, ['rollback', 'verify', i, 'id']); });
 }
 
 /** Every executable step (group members included) with its data path. */
 function forEachStepIn(runbook: Runbook, visit: (step: Step, path: DataPath) => void): void {
   runbook.steps.forEach((entry, i) => {
-    if (isParallelGroup(entry)) entry.parallel.forEach((member, j) => visit(member, ['steps', i, 'parallel', j]));
+    if (isParallelGroup(entry)) entry.parallel.forEach((member, j) => { visit(member, ['steps', i, 'parallel', j]); });
     else visit(entry, ['steps', i]);
   });
 }

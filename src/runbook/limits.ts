@@ -7,7 +7,7 @@
 import { Buffer } from 'node:buffer';
 
 /** Linux `MAX_ARG_STRLEN`: the longest single argv or environment string, terminating NUL included. */
-export const MAX_ARG_STRLEN = 131_072;
+const MAX_ARG_STRLEN = 131_072;
 
 /** `NAME_MAX` on Linux and macOS filesystems: the longest file name, in bytes. */
 export const NAME_MAX = 255;

@@ -36,6 +36,7 @@ type IsDuration<T> = [T] extends [Duration] ? ([Duration] extends [T] ? true : f
 export type KeyRule = 'required' | 'optional' | 'required duration' | 'optional duration';
 
 /** The rule for key K of T, computed from the interface. */
+// biome-ignore lint/complexity/noBannedTypes: `{} extends Pick<T, K>` is how a type asks whether key K is optional
 type KeyRuleOf<T, K extends keyof T> = `${{} extends Pick<T, K> ? 'optional' : 'required'}${IsDuration<
   Exclude<T[K], undefined>
 > extends true
@@ -49,7 +50,7 @@ type KeyRuleOf<T, K extends keyof T> = `${{} extends Pick<T, K> ? 'optional' : '
 export type KeyRules<T> = { [K in keyof T]-?: KeyRuleOf<T, K> };
 
 /** Keys of the runbook document itself (the schema root). */
-export const runbookKeys = {
+const runbookKeys = {
   golive: 'required',
   name: 'required',
   version: 'optional',
@@ -70,32 +71,32 @@ export const runbookKeys = {
 } as const satisfies KeyRules<Runbook>;
 
 /** Keys of `window`. */
-export const deploymentWindowKeys = {
+const deploymentWindowKeys = {
   start: 'required',
   end: 'required',
 } as const satisfies KeyRules<DeploymentWindow>;
 
 /** Keys of a `team` member. */
-export const teamMemberKeys = {
+const teamMemberKeys = {
   name: 'required',
   contact: 'optional',
 } as const satisfies KeyRules<TeamMember>;
 
 /** Keys of an entry of `environments`. */
-export const environmentKeys = {
+const environmentKeys = {
   description: 'optional',
   vars: 'optional',
   protected: 'optional',
 } as const satisfies KeyRules<Environment>;
 
 /** Keys of an entry of `secrets` (the schema requires exactly one of them). */
-export const secretSourceKeys = {
+const secretSourceKeys = {
   env: 'optional',
   file: 'optional',
 } as const satisfies KeyRules<SecretSource>;
 
 /** Keys of `defaults`. */
-export const defaultsKeys = {
+const defaultsKeys = {
   shell: 'optional',
   timeout: 'optional duration',
   cwd: 'optional',
@@ -104,13 +105,13 @@ export const defaultsKeys = {
 } as const satisfies KeyRules<Defaults>;
 
 /** Keys of a `retry`. */
-export const retryKeys = {
+const retryKeys = {
   attempts: 'required',
   delay: 'optional duration',
 } as const satisfies KeyRules<Retry>;
 
 /** Keys of a pre-deployment check (the schema requires exactly one of `run` and `confirm`). */
-export const checkKeys = {
+const checkKeys = {
   id: 'required',
   title: 'optional',
   owner: 'optional',
@@ -123,7 +124,7 @@ export const checkKeys = {
 } as const satisfies KeyRules<Check>;
 
 /** Keys of a `validate` written as an object. */
-export const validationSpecKeys = {
+const validationSpecKeys = {
   run: 'required',
   attempts: 'optional',
   interval: 'optional duration',
@@ -131,7 +132,7 @@ export const validationSpecKeys = {
 } as const satisfies KeyRules<ValidationSpec>;
 
 /** Keys of a step's `rollback` written as an object. */
-export const rollbackSpecKeys = {
+const rollbackSpecKeys = {
   run: 'required',
   timeout: 'optional duration',
   validate: 'optional',
@@ -140,7 +141,7 @@ export const rollbackSpecKeys = {
 } as const satisfies KeyRules<RollbackSpec>;
 
 /** Keys of a step (the schema requires exactly one of `run` and `confirm`). */
-export const stepKeys = {
+const stepKeys = {
   id: 'required',
   title: 'optional',
   owner: 'optional',
@@ -158,14 +159,14 @@ export const stepKeys = {
 } as const satisfies KeyRules<Step>;
 
 /** Keys of a parallel group in `steps`. */
-export const parallelGroupKeys = {
+const parallelGroupKeys = {
   id: 'required',
   title: 'optional',
   parallel: 'required',
 } as const satisfies KeyRules<ParallelGroup>;
 
 /** Keys of a smoke test in `verify`. */
-export const smokeTestKeys = {
+const smokeTestKeys = {
   id: 'required',
   title: 'optional',
   owner: 'optional',
@@ -178,12 +179,12 @@ export const smokeTestKeys = {
 } as const satisfies KeyRules<SmokeTest>;
 
 /** Keys of the top-level `rollback` section. */
-export const rollbackSectionKeys = {
+const rollbackSectionKeys = {
   verify: 'optional',
 } as const satisfies KeyRules<RollbackSection>;
 
 /** Keys of an entry of `rollback.verify`. */
-export const rollbackVerifyKeys = {
+const rollbackVerifyKeys = {
   id: 'optional',
   title: 'optional',
   run: 'required',
@@ -193,7 +194,7 @@ export const rollbackVerifyKeys = {
 } as const satisfies KeyRules<RollbackVerify>;
 
 /** Keys of an entry of `notify`. */
-export const notificationKeys = {
+const notificationKeys = {
   webhook: 'required',
   every: 'optional duration',
 } as const satisfies KeyRules<Notification>;
@@ -202,7 +203,7 @@ export const notificationKeys = {
  * The rules of every model object, by the name of its definition in the
  * schema's `$defs` (`runbook` is the schema root, which has no `$defs` entry).
  */
-export const modelKeyRules = {
+const modelKeyRules = {
   runbook: runbookKeys,
   deploymentWindow: deploymentWindowKeys,
   teamMember: teamMemberKeys,

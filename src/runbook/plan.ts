@@ -78,7 +78,7 @@ export interface Plan {
   change?: string;
   /** Top-level vars, then the environment's, then `--var` (strings: they become environment variables). */
   vars: Record<string, string>;
-  /** Runbook-wide failure policy (runbook `on_failure`, then `defaults.on_failure`); undefined = the interactive default. */
+  /** Runbook-wide failure policy: `defaults.on_failure`, else the runbook's top-level `on_failure`; undefined = the interactive default. */
   onFailure?: FailurePolicy;
   checks: PlannedCheck[];
   stages: PlannedStage[];

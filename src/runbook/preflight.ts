@@ -61,12 +61,12 @@ function simpleCommands(command: string): string[] {
 }
 
 /** The programs of each simple command in a `&&` / `||` / `;` / `|` chain (as far as can be told without running it). */
-export function commandPrograms(command: string): string[] {
+function commandPrograms(command: string): string[] {
   return simpleCommands(command).map(commandProgram).filter((p): p is string => p !== undefined);
 }
 
 /** The program a simple shell command starts with, or undefined when it cannot be told without running it. */
-export function commandProgram(command: string): string | undefined {
+function commandProgram(command: string): string | undefined {
   const words = command.trim().split(/\s+/);
   for (const word of words) {
     if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(word)) continue; // FOO=bar cmd
@@ -78,7 +78,7 @@ export function commandProgram(command: string): string | undefined {
 }
 
 /** True when `program` can be executed from `cwd` with `path` (the PATH value). */
-export function findsProgram(program: string, cwd: string, path: string): boolean {
+function findsProgram(program: string, cwd: string, path: string): boolean {
   const candidates = program.includes('/') ? [isAbsolute(program) ? program : resolve(cwd, program)] : path.split(delimiter).filter(Boolean).map((dir) => join(dir, program));
   return candidates.some((file) => {
     try {
@@ -103,14 +103,14 @@ export function preflightProblems(plan: Plan, context: TemplateContext, env: Nod
       if (!findsProgram(program, cwd, path)) problems.push(`${label}: \`${program}\` is not on PATH${program.includes('/') ? ' (or not executable)' : ''}`);
     }
   };
-  plan.checks.forEach((c) => look(`check ${c.id}`, c.command));
+  plan.checks.forEach((c) => { look(`check ${c.id}`, c.command); });
   for (const s of planSteps(plan)) {
     look(`step ${s.id}`, s.command);
     look(`step ${s.id} validate`, s.validate);
     look(`step ${s.id} rollback`, s.rollback);
   }
-  plan.verify.forEach((v) => look(`smoke test ${v.id}`, v.command));
-  plan.rollbackVerify.forEach((v) => look(`rollback.verify ${v.id}`, v));
+  plan.verify.forEach((v) => { look(`smoke test ${v.id}`, v.command); });
+  plan.rollbackVerify.forEach((v) => { look(`rollback.verify ${v.id}`, v); });
   return problems;
 }
 

@@ -27,7 +27,7 @@ export interface RuleContext {
 export type Rule = (ctx: RuleContext) => void;
 
 /** Every rule, in the order they are documented. */
-export const rules: Rule[] = [
+const rules: Rule[] = [
   uniqueIds, stepsPresent, knownEnvironment, ownersInTeam, windowIsOrdered, timeoutsCoverDurations, templatesResolve, noPromptsInParallel,
   durationsFitTimers, idsFitFileNames, valuesCanBeSpawned, secretFilesAreFiles,
 ];
@@ -55,17 +55,17 @@ export function uniqueIds(ctx: RuleContext): void {
     if (first) ctx.report({ path, code: Codes.DuplicateId, message: `duplicate id \`${id}\` (already used by ${first})`, hint: 'ids must be unique across checks, steps and verify' });
     else seen.set(id, where);
   };
-  ctx.runbook.checks?.forEach((check, i) => claim(check.id, ['checks', i, 'id'], `checks[${i}]`));
+  ctx.runbook.checks?.forEach((check, i) => { claim(check.id, ['checks', i, 'id'], `checks[${i}]`); });
   ctx.runbook.steps.forEach((entry, i) => {
     claim(entry.id, ['steps', i, 'id'], `steps[${i}]`);
-    if (isParallelGroup(entry)) entry.parallel.forEach((member, j) => claim(member.id, ['steps', i, 'parallel', j, 'id'], `steps[${i}].parallel[${j}]`));
+    if (isParallelGroup(entry)) entry.parallel.forEach((member, j) => { claim(member.id, ['steps', i, 'parallel', j, 'id'], `steps[${i}].parallel[${j}]`); });
   });
-  ctx.runbook.verify?.forEach((test, i) => claim(test.id, ['verify', i, 'id'], `verify[${i}]`));
-  ctx.runbook.rollback?.verify?.forEach((test, i) => claim(test.id, ['rollback', 'verify', i, 'id'], `rollback.verify[${i}]`));
+  ctx.runbook.verify?.forEach((test, i) => { claim(test.id, ['verify', i, 'id'], `verify[${i}]`); });
+  ctx.runbook.rollback?.verify?.forEach((test, i) => { claim(test.id, ['rollback', 'verify', i, 'id'], `rollback.verify[${i}]`); });
 }
 
 /** A runbook with no steps deploys nothing: almost certainly a mistake. */
-export function stepsPresent(ctx: RuleContext): void {
+function stepsPresent(ctx: RuleContext): void {
   if (ctx.runbook.steps.length === 0) ctx.report({ path: ['steps'], code: Codes.NoSteps, message: 'the runbook has no steps', hint: 'add at least one step under `steps:`' });
 }
 
@@ -104,9 +104,9 @@ export function ownersInTeam(ctx: RuleContext): void {
       hint: didYouMean(owner, roles) ?? (roles.length ? `roles: ${roles.join(', ')}` : 'add `team:` with this role'),
     });
   };
-  ctx.runbook.checks?.forEach((c, i) => check(c.owner, ['checks', i, 'owner']));
+  ctx.runbook.checks?.forEach((c, i) => { check(c.owner, ['checks', i, 'owner']); });
   forEachStep(ctx.runbook, (step, path) => check(step.owner, [...path, 'owner']));
-  ctx.runbook.verify?.forEach((v, i) => check(v.owner, ['verify', i, 'owner']));
+  ctx.runbook.verify?.forEach((v, i) => { check(v.owner, ['verify', i, 'owner']); });
 }
 
 /** The deployment window must be two real instants, start before end. */
@@ -221,7 +221,7 @@ export function templatesResolve(ctx: RuleContext): void {
   runbook.rollback?.verify?.forEach((v, i) => {
     for (const key of ['run', 'cwd'] as const) checkString(v[key], ['rollback', 'verify', i, key], allStepIds, 'rollback.verify');
   });
-  runbook.notify?.forEach((n, i) => checkString(n.webhook, ['notify', i, 'webhook'], none, 'notify'));
+  runbook.notify?.forEach((n, i) => { checkString(n.webhook, ['notify', i, 'webhook'], none, 'notify'); });
 }
 
 /** How often `needle` occurs in `text`, counted the way `PositionIndex.within` searches. */
@@ -257,9 +257,9 @@ function checkStep(step: Step, path: DataPath, earlier: Set<string>, checkString
 }
 
 /** Visit every executable step (parallel members included) with its data path. */
-export function forEachStep(runbook: Runbook, visit: (step: Step, path: DataPath) => void): void {
+function forEachStep(runbook: Runbook, visit: (step: Step, path: DataPath) => void): void {
   runbook.steps.forEach((entry, i) => {
-    if (isParallelGroup(entry)) entry.parallel.forEach((member, j) => visit(member, ['steps', i, 'parallel', j]));
+    if (isParallelGroup(entry)) entry.parallel.forEach((member, j) => { visit(member, ['steps', i, 'parallel', j]); });
     else visit(entry, ['steps', i]);
   });
 }

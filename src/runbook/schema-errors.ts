@@ -14,7 +14,7 @@ import { didYouMean } from './suggest.js';
 const UMBRELLA = new Set(['if', 'then', 'else', 'allOf', 'anyOf', 'oneOf']);
 
 /** Decode an ajv `instancePath` (a JSON Pointer) into data path segments. */
-export function decodePointer(pointer: string): DataPath {
+function decodePointer(pointer: string): DataPath {
   if (pointer === '') return [];
   return pointer
     .slice(1)
@@ -180,7 +180,7 @@ function yamlTrapHint(path: DataPath, value: unknown, positions: PositionIndex):
  * schema paths relative to a `$ref`'d definition, so the data path is the
  * reliable guide.)
  */
-export function modelAt(path: DataPath, data: unknown): ModelName {
+function modelAt(path: DataPath, data: unknown): ModelName {
   const keys = path.filter((segment): segment is string => typeof segment === 'string');
   const last = keys[keys.length - 1];
   const endsInIndex = typeof path[path.length - 1] === 'number';

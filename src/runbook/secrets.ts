@@ -82,8 +82,8 @@ function templateStrings(plan: Plan): string[] {
       out.push(...Object.values(step.env));
     }
   }
-  plan.verify.forEach((v) => add(v.command));
+  plan.verify.forEach((v) => { add(v.command); });
   plan.rollbackVerify.forEach(add);
-  plan.notify.forEach((n) => out.push(n.webhook));
+  plan.notify.forEach((n) => { out.push(n.webhook); });
   return out;
 }

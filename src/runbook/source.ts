@@ -8,7 +8,7 @@ import { resolve, dirname } from 'node:path';
 import { Codes, type Diagnostic } from './diagnostics.js';
 
 /** Runbooks are hand-written; anything larger is a mistake (or an attack). */
-export const MAX_RUNBOOK_BYTES = 2 * 1024 * 1024;
+const MAX_RUNBOOK_BYTES = 2 * 1024 * 1024;
 
 /** A runbook file's text and identity. */
 export interface RunbookSource {

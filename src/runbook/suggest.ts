@@ -4,7 +4,7 @@
  * The closest candidate within a small edit distance, if any; failing that,
  * the only candidate the word abbreviates (`prod` for `production`).
  */
-export function closest(word: string, candidates: Iterable<string>): string | undefined {
+function closest(word: string, candidates: Iterable<string>): string | undefined {
   const list = [...candidates];
   return closestByEdits(word, list) ?? onlyExtension(word, list);
 }

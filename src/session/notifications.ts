@@ -6,7 +6,8 @@
  */
 import type { EngineEvent, RunMode } from '../engine/events.js';
 import { createNotifier, maskWebhookUrl, type Notifier } from '../notify/webhook.js';
-import { formatStatus, statusPlanOf, statusUpdate } from '../views/status.js';
+import { formatStatus } from '../output/status-text.js';
+import { statusPlanOf, statusUpdate } from '../views/status.js';
 import type { Plan } from '../runbook/plan.js';
 import { renderTemplate } from '../runbook/templates.js';
 

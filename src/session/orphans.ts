@@ -4,7 +4,7 @@
  * of a command that still runs would apply the same change twice, at once.
  */
 import { hostname } from 'node:os';
-import { inFlightCommands, type FoldedState } from '../engine/state.js';
+import { inFlightCommands, type RunChainState } from '../engine/run-state.js';
 import { processesOfRuns, processGroupAlive } from '../process/process-groups.js';
 
 /** An in-flight command of a dead run that still runs, and how to stop it. */
@@ -27,7 +27,7 @@ export interface LiveOrphan {
  * Undefined when none runs, or when the chain ran on another host (its
  * processes cannot be seen from here).
  */
-export function liveOrphan(state: FoldedState, chainRunIds: readonly string[], runHost: string): LiveOrphan | undefined {
+export function liveOrphan(state: RunChainState, chainRunIds: readonly string[], runHost: string): LiveOrphan | undefined {
   if (runHost !== hostname()) return undefined;
   const inFlight = inFlightCommands(state);
   if (inFlight.length === 0) return undefined;

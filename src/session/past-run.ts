@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { Journal } from '../journal/port.js';
 import type { RunRecord, RunStatus } from '../journal/types.js';
-import { foldEvents, type FoldedState } from '../engine/state.js';
+import { foldRunChain, type RunChainState } from '../engine/run-state.js';
 import { LockHeldError } from '../errors.js';
 import type { Plan } from '../runbook/plan.js';
 import { liveOrphan } from './orphans.js';
@@ -25,7 +25,7 @@ export interface RunSelector {
 export interface PastRun {
   run: RunRecord;
   root: RunRecord;
-  state: FoldedState;
+  state: RunChainState;
   /** Every run of the chain (the root, its resumes and rollbacks), by id. */
   chainRunIds: string[];
   plan: Plan;
@@ -37,7 +37,7 @@ export interface PastRun {
 export async function loadPastRun(journal: Journal, run: RunRecord): Promise<PastRun> {
   const chain = await readRunChain(journal, run);
   const { root } = chain;
-  const state = foldEvents(chain.events);
+  const state = foldRunChain(chain.events);
   const plan = snapshotPlan(root, chain.events, 'act');
   let driftWarning: string | undefined;
   try {

@@ -8,7 +8,7 @@
  * into the plan it ran with.
  */
 import type { EngineEvent } from '../engine/events.js';
-import { foldEvents } from '../engine/state.js';
+import { foldRunChain } from '../engine/run-state.js';
 import { UsageError } from '../errors.js';
 import { dbPathFor, findJournal, journalForRunbook, printableLocation, type JournalSearch } from '../journal/journal-path.js';
 import { journalExists, missingJournalError, openJournal } from '../journal/open.js';
@@ -119,7 +119,7 @@ export function chainLinks(journal: Journal, runs: RunRecord[]): ChainLink[] {
 export function snapshotPlan(run: RunRecord, chainEvents: EngineEvent[], purpose: 'act'): Plan;
 export function snapshotPlan(run: RunRecord, chainEvents: EngineEvent[], purpose: 'look'): Plan | null;
 export function snapshotPlan(run: RunRecord, chainEvents: EngineEvent[], purpose: 'act' | 'look'): Plan | null {
-  const vars = foldEvents(chainEvents).vars;
+  const vars = foldRunChain(chainEvents).vars;
   const environment = run.environment ?? undefined;
   if (purpose === 'act') return loadPlan(run.runbookPath, { env: environment, var: vars }, run.runbookText);
   try {

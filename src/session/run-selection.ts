@@ -11,7 +11,7 @@ import type { RunRecord } from '../journal/types.js';
 import { rollbackOrder } from '../engine/rollback.js';
 import { planSteps, type PlannedStep } from '../runbook/plan.js';
 import { printable } from '../output/printable.js';
-import { localDateTime } from '../output/history-text.js';
+import { localDateTime } from '../output/time-text.js';
 import { UsageError } from '../errors.js';
 import { loadPastRun, type PastRun, type RunSelector } from './past-run.js';
 import { findRun } from './reader.js';

@@ -14,14 +14,14 @@ import { openJournal } from '../journal/open.js';
 import type { Journal } from '../journal/port.js';
 import { newRunId } from '../journal/ids.js';
 import type { LockHolder, RunRecord } from '../journal/types.js';
-import { foldEvents, inFlightCommands } from '../engine/state.js';
+import { foldRunChain, inFlightCommands } from '../engine/run-state.js';
 import { LockHeldError } from '../errors.js';
 import { Interruption } from '../engine/context.js';
 import type { EngineEvent, RunMode, StopSignal } from '../engine/events.js';
 import { noPrompter, systemClock, type EnginePorts, type EventSink, type Prompter } from '../engine/ports.js';
 import { createProcessRunner, killAllProcessGroups } from '../process/runner.js';
 import { createJsonRenderer } from '../output/json-lines.js';
-import { nextCommands, type RunRef } from '../output/next-steps.js';
+import { nextCommands, type RunRef } from '../views/next-steps.js';
 import { paintFor } from '../output/paint.js';
 import { createPlainRenderer } from '../output/plain.js';
 import { printable } from '../output/printable.js';
@@ -213,7 +213,7 @@ async function checkOrphansOf(store: Journal, previous: LockHolder, host: string
   const run = await store.getRun(previous.runId);
   if (!run) return 'it left no run record';
   const chainRunIds = (await store.chainOf(run.rootRunId)).map((r) => r.id);
-  const state = foldEvents((await store.eventsOf(chainRunIds)).map((e) => e.event));
+  const state = foldRunChain((await store.eventsOf(chainRunIds)).map((e) => e.event));
   const alive = liveOrphan(state, chainRunIds, previous.host);
   if (alive) {
     throw new LockHeldError(

@@ -3,7 +3,7 @@
  * the forward times it took in recorded runs and rehearsals, rounded up
  * sensibly, with how many samples it rests on.
  */
-import { formatDuration, suggestDuration } from '../runbook/duration.js';
+import { suggestDuration } from '../runbook/duration.js';
 import { planSteps, type Plan } from '../runbook/plan.js';
 import { percentile } from './timings.js';
 
@@ -26,13 +26,4 @@ export function estimateDurations(plan: Plan, samples: Map<string, number[]>): S
     const p90Ms = percentile(times, 90);
     return { id: step.id, currentMs: step.expectedMs, samples: times.length, p50Ms: percentile(times, 50), p90Ms, suggested: suggestDuration(p90Ms) };
   });
-}
-
-/** The estimates as a table for people. */
-export function formatEstimates(estimates: StepEstimate[]): string {
-  const head = ['step', 'current', 'samples', 'p50', 'p90', 'suggested'];
-  const rows = estimates.map((e) => [e.id, formatDuration(e.currentMs), String(e.samples), formatDuration(e.p50Ms), formatDuration(e.p90Ms), e.suggested ?? '(no history)']);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => `  ${r.map((v, i) => v.padEnd(widths[i])).join('  ')}`;
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }

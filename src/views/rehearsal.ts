@@ -1,7 +1,6 @@
-/** The rehearsal report: per step expected vs actual, rollback time, totals, gaps, suggested durations. */
+/** The rehearsal report as data: per step expected vs actual, rollback time, totals, gaps, suggested durations (output/rehearsal-text.ts prints it). */
 import type { EngineEvent } from '../engine/events.js';
-import type { Paint } from '../output/paint.js';
-import { formatDuration, suggestDuration } from '../runbook/duration.js';
+import { suggestDuration } from '../runbook/duration.js';
 import { expectedTotalMs, planSteps, type Plan } from '../runbook/plan.js';
 import { phaseMs, stepTimings } from './timings.js';
 
@@ -58,28 +57,4 @@ export function rehearsalReport(plan: Plan, events: EngineEvent[]): RehearsalRep
     failures: events.flatMap((e) => (e.kind === 'step.state' && (e.state === 'failed' || e.state === 'rollback-failed') ? [`${e.stepId}: ${e.state}${e.reason ? ` (${e.reason})` : ''}`] : [])),
     outcome: runFinished?.outcome,
   };
-}
-
-/** The report for people. */
-export function formatRehearsal(plan: Plan, runId: string, report: RehearsalReport, paint: Paint): string {
-  const head = ['step', 'owner', 'expected', 'actual', 'Δ', 'Δ%', 'rollback', 'suggested'];
-  const cells = report.rows.map((r) => [
-    r.id, r.owner ?? '', formatDuration(r.expectedMs), formatDuration(r.actualMs),
-    r.deltaMs === undefined ? '—' : `${r.deltaMs >= 0 ? '+' : '-'}${formatDuration(Math.abs(r.deltaMs))}`,
-    r.deltaPct === undefined ? '—' : `${r.deltaPct >= 0 ? '+' : ''}${r.deltaPct}%`,
-    formatDuration(r.rollbackMs), r.suggested ?? (r.actualMs === undefined && r.state === 'succeeded' ? 'manual' : '—'),
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const line = (c: string[]) => `  ${c.map((v, i) => v.padEnd(widths[i])).join('  ')}`;
-  const out = [
-    paint.bold(`Rehearsal report: ${plan.runbook.name}${plan.runbook.version ? ` ${plan.runbook.version}` : ''}${plan.environment ? ` on ${plan.environment}` : ''} (run ${runId})`),
-    '', line(head), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line), '',
-    `Forward:  ${formatDuration(report.forwardMs)} (expected ${formatDuration(report.expectedForwardMs)})`,
-    `Rollback: ${formatDuration(report.rollbackMs)}${report.restoreVerified === true ? ', restore verified' : report.restoreVerified === false ? paint.red(', restore NOT verified') : ', no rollback.verify defined'}`,
-    `Steps without rollback: ${report.withoutRollback.length ? paint.yellow(report.withoutRollback.join(', ')) : 'none'}`,
-    `Failures: ${report.failures.length ? paint.red(report.failures.join('; ')) : 'none'}`,
-    `Outcome: ${report.outcome ?? 'unknown'}`,
-    paint.dim('Suggested = actual + 25%, rounded up. `golive estimate <runbook> --write` sets durations from all recorded history.'),
-  ];
-  return out.join('\n');
 }

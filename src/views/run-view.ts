@@ -10,8 +10,8 @@
  * anything about the deployment; it only says what was recorded.
  */
 import type { DecisionRecord, RunRecord, RunStatus } from '../journal/types.js';
-import type { AttemptStatus, EngineEvent, EventOf, Phase, RunMode, RunOutcome, StepState } from '../engine/events.js';
-import { foldEvents } from '../engine/state.js';
+import type { AttemptStatus, EngineEvent, EventOf, Phase, RunMode, RunOutcome } from '../engine/events.js';
+import { foldRunChain, type StepStanding } from '../engine/run-state.js';
 import type { Severity } from '../runbook/types.js';
 
 /** How many lines of a command's output `show` keeps (the full output is in its log file). */
@@ -97,7 +97,7 @@ export interface StepView {
   title: string | null;
   owner: string | null;
   /** 'pending': never started in this chain; 'running': started, live run. */
-  state: StepState | 'running' | 'pending';
+  state: StepStanding | 'pending';
   stateReason: string | null;
   /** The state was left by an earlier run of the chain; this run did not touch the step. */
   inherited: boolean;
@@ -278,39 +278,21 @@ function lastIndexWhere<T>(list: T[], test: (item: T) => boolean): number {
 
 function foldSteps(events: EngineEvent[], index: AttemptIndex, planned: string[], prior: EngineEvent[], live: boolean): StepView[] {
   const ids = new Set(planned);
-  // Where each step's last state and last forward start are, found in one pass rather than one scan per step.
-  const lastStateAt = new Map<string, number>();
-  const lastStartAt = new Map<string, number>();
-  events.forEach((e, at) => {
-    if (e.kind === 'step.state') lastStateAt.set(e.stepId, at);
-    if (e.kind !== 'step.started') return;
-    if (e.phase === 'step') lastStartAt.set(e.stepId, at);
-    if (e.phase === 'step' || e.phase === 'rollback') ids.add(e.stepId);
-  });
-  const before = prior.length ? foldEvents(prior).steps : new Map<string, { state: StepState | 'running' }>();
+  for (const e of events) if (e.kind === 'step.started' && (e.phase === 'step' || e.phase === 'rollback')) ids.add(e.stepId);
+  // Where each step stands is the chain's fold: the runs before this one, then this one (the last, so `live` is about it).
+  const chain = foldRunChain(prior.length ? [...prior, ...events] : events, { live });
   return [...ids].map((id) => {
     const own = attemptsFor(index, ['step', 'validate'], id);
     const rollbackAttempts = attemptsFor(index, ['rollback', 'rollback-validate'], id);
-    const stateAt = lastStateAt.get(id) ?? -1;
-    const last = stateAt < 0 ? undefined : (events[stateAt] as EventOf<'step.state'>);
-    const startAt = lastStartAt.get(id) ?? -1;
+    const step = chain.steps.get(id);
+    // Left by an earlier run of the chain: this run neither started the step nor recorded a state for it.
+    const inherited = step !== undefined && chain.lastRunOf[id] < chain.runs;
     const first = [...own, ...rollbackAttempts][0];
     const view: StepView = {
       id, title: first?.title?.replace(/^Roll back: /, '') ?? null, owner: first?.owner ?? null,
-      state: 'pending', stateReason: last?.reason ?? null, inherited: false, attempts: own, rollback: null,
+      state: step?.state ?? 'pending', stateReason: inherited ? null : step?.reason ?? null, inherited, attempts: own, rollback: null,
     };
-    if (startAt > stateAt) {
-      // Started (again) after its last recorded state: still going, or golive died mid-step (as resume sees it).
-      view.state = live ? 'running' : 'in-doubt';
-      view.stateReason = null;
-    } else if (last) {
-      view.state = last.state;
-    } else if (before.has(id)) {
-      const earlier = before.get(id)!.state;
-      view.state = earlier === 'running' ? 'in-doubt' : earlier;
-      view.inherited = true;
-    }
-    if (rollbackAttempts.length) view.rollback = { result: rollbackResult(last?.state, rollbackAttempts), attempts: rollbackAttempts };
+    if (rollbackAttempts.length) view.rollback = { result: rollbackResult(inherited ? undefined : step?.state, rollbackAttempts), attempts: rollbackAttempts };
     return view;
   });
 }
@@ -326,7 +308,7 @@ function foldChecks(events: EngineEvent[], index: AttemptIndex): CheckView[] {
   const checks = new Map<string, CheckView>();
   const get = (id: string): CheckView => {
     let check = checks.get(id);
-    if (!check) checks.set(id, (check = { id, title: null, passed: null, blocking: null, reason: null, attempts: attemptsFor(index, ['check'], id) }));
+    if (!check) { check = { id, title: null, passed: null, blocking: null, reason: null, attempts: attemptsFor(index, ['check'], id) }; checks.set(id, check); }
     return check;
   };
   for (const e of events) {
@@ -340,7 +322,7 @@ function foldVerify(events: EngineEvent[], index: AttemptIndex): VerifyView[] {
   const tests = new Map<string, VerifyView>();
   const get = (id: string): VerifyView => {
     let test = tests.get(id);
-    if (!test) tests.set(id, (test = { id, title: null, severity: null, passed: null, reason: null, attempts: attemptsFor(index, ['verify'], id) }));
+    if (!test) { test = { id, title: null, severity: null, passed: null, reason: null, attempts: attemptsFor(index, ['verify'], id) }; tests.set(id, test); }
     return test;
   };
   for (const e of events) {

@@ -1,12 +1,14 @@
 /**
- * The status update's fold: one pass over a run's events collecting what
- * is executing, each step's state and when this run settled it, the
- * rollback, what awaits a decision, and the issues worth a line. Kept apart
- * from the verdict and the template (status.ts) so each reads on one screen.
+ * The status update's fold. Where each step stands comes from the one fold
+ * of the run's chain (engine/run-state.ts); on top of it, one pass over this
+ * run's events collects the live facts the update adds: what is executing,
+ * when this run started and settled each step, the rollback, what awaits a
+ * decision, and the issues worth a line. Kept apart from the verdict and
+ * the template (status.ts) so each reads on one screen.
  */
-import type { EngineEvent, EventOf, StepState } from '../engine/events.js';
+import type { EngineEvent, EventOf } from '../engine/events.js';
+import { foldRunChain, type StepStanding } from '../engine/run-state.js';
 import { formatDuration } from '../runbook/duration.js';
-import type { StatusInput } from './status.js';
 
 /** A command start. */
 export type Started = EventOf<'step.started'>;
@@ -23,8 +25,8 @@ export interface Fold {
   open: Map<string, Started>;
   /** When this run first started each step (ms): retries and validation count against the step's expected time. */
   firstStart: Map<string, number>;
-  /** Latest state per step: earlier runs of the chain first, then this run. */
-  state: Map<string, StepState | 'running'>;
+  /** Where each step stands, from the fold of the chain (earlier runs, then this one). */
+  state: Map<string, StepStanding>;
   /** When this run settled a step (succeeded, skipped, failed). */
   settledAt: Map<string, number>;
   /** Steps whose state this run recorded. */
@@ -42,19 +44,16 @@ export interface Fold {
 }
 
 /**
- * Fold a run's events (and the state its chain's earlier runs left) into
- * what the status update is computed from, collecting the issues on the way.
+ * Fold a run's events (`events`, the chain's last run; `live` when its
+ * process runs) and its chain's earlier runs (`priorEvents`) into what the
+ * status update is computed from, collecting the issues on the way.
  */
-export function foldRun(input: Pick<StatusInput, 'events' | 'priorEvents'>): Fold {
-  const f: Fold = { open: new Map(), firstStart: new Map(), state: new Map(), settledAt: new Map(), touched: new Set(), goDecision: false, verifying: false, checksDone: new Set(), issues: [] };
-  for (const e of input.priorEvents ?? []) {
-    if (e.kind === 'step.state') f.state.set(e.stepId, e.state);
-    else if (e.kind === 'step.started' && e.phase === 'step') f.state.set(e.stepId, 'running');
-  }
-  // An earlier run that died mid-step left it in doubt (as resume sees it).
-  for (const [id, s] of f.state) if (s === 'running') f.state.set(id, 'in-doubt');
+export function foldRun(events: readonly EngineEvent[], priorEvents: readonly EngineEvent[], live: boolean): Fold {
+  const chain = foldRunChain(priorEvents.length ? [...priorEvents, ...events] : events, { live });
+  const state = new Map([...chain.steps].map(([id, step]) => [id, step.state]));
+  const f: Fold = { open: new Map(), firstStart: new Map(), state, settledAt: new Map(), touched: new Set(), goDecision: false, verifying: false, checksDone: new Set(), issues: [] };
   const failedAttempts = new Map<string, number>();
-  for (const e of input.events) {
+  for (const e of events) {
     f.last = e;
     const at = Date.parse(e.at);
     switch (e.kind) {
@@ -63,7 +62,7 @@ export function foldRun(input: Pick<StatusInput, 'events' | 'priorEvents'>): Fol
       case 'step.started':
         f.open.set(`${e.phase}:${e.stepId}:${e.attempt}`, e);
         if (e.phase === 'verify') f.verifying = true;
-        if (e.phase === 'step') { f.state.set(e.stepId, 'running'); if (!f.firstStart.has(e.stepId)) f.firstStart.set(e.stepId, at); }
+        if (e.phase === 'step' && !f.firstStart.has(e.stepId)) f.firstStart.set(e.stepId, at);
         break;
       case 'step.finished':
         f.open.delete(`${e.phase}:${e.stepId}:${e.attempt}`);
@@ -71,7 +70,6 @@ export function foldRun(input: Pick<StatusInput, 'events' | 'priorEvents'>): Fol
         break;
       case 'step.retrying': f.issues.push(`${e.stepId}: attempt ${e.nextAttempt - 1} failed; retrying in ${formatDuration(e.delayMs)}`); break;
       case 'step.state':
-        f.state.set(e.stepId, e.state);
         f.touched.add(e.stepId);
         if (e.state === 'succeeded' || e.state === 'skipped' || e.state === 'failed') f.settledAt.set(e.stepId, at);
         if (e.state === 'failed') f.awaiting = { what: 'step', id: e.stepId };
@@ -99,8 +97,13 @@ export function foldRun(input: Pick<StatusInput, 'events' | 'priorEvents'>): Fol
       case 'rollback.finished': if (f.rollback) f.rollback.finished = e; break;
       case 'run.interrupted': f.question = undefined; f.issues.push(`interrupted by ${e.signal}${e.forced ? ' (forced)' : ''}`); break;
       case 'warning': f.issues.push(`warning: ${e.stepId ? `${e.stepId}: ` : ''}${e.message}`); break;
-      default: break;
+      case 'step.spawned': case 'step.output': break;
+      default: return unknownEvent(e);
     }
   }
   return f;
+}
+
+function unknownEvent(event: never): never {
+  throw new Error(`the status fold does not handle event kind ${(event as EngineEvent).kind}`);
 }

@@ -3,15 +3,17 @@
  * fixed template: current activity, progress X of Y steps, On Track / Delayed
  * / Blocked, issues, next steps, ETA. Folded from a run's recorded events, so
  * `golive status` (another process reading the journal) and the notifier's
- * periodic post (the run's own process) say the same thing. Pure: the clock
- * is an input.
+ * periodic post (the run's own process) say the same thing; where each step
+ * stands is the one fold of the run's chain (engine/run-state.ts), so status,
+ * show and resume agree. Pure: the clock is an input. The text is
+ * output/status-text.ts.
  */
 import type { RunStatus } from '../journal/types.js';
 import type { EngineEvent, EventOf, RunMode } from '../engine/events.js';
-import { nextCommands } from '../output/next-steps.js';
-import { plainPaint, type Paint } from '../output/paint.js';
+import { isDone } from '../engine/run-state.js';
 import { formatDuration } from '../runbook/duration.js';
 import { planSteps, type Plan } from '../runbook/plan.js';
+import { nextCommands } from './next-steps.js';
 import { foldRun, type Fold, type Started } from './status-fold.js';
 
 /** A step as the status needs it, in plan order (parallel members flattened, carrying their group); `confirm`: a manual step's question. */
@@ -107,17 +109,15 @@ export function statusPlanOf(plan: Plan): Pick<StatusInput, 'steps' | 'checks' |
   };
 }
 
-/** How many issues the text lists before "… and N more" (JSON has them all). */
-export const MAX_ISSUE_LINES = 10;
-
 /** Build the status update of a run at `now`. */
 export function statusUpdate(input: StatusInput): StatusUpdate {
-  const f = foldRun(input);
+  const f = foldRun(input.events, input.priorEvents ?? [], input.runStatus === 'running');
   const now = input.now.getTime();
   const operator = f.run?.operator ?? 'the operator';
   const steps = plannedSteps(input, f);
   const title = (id: string) => steps.find((s) => s.id === id)?.title ?? id;
-  const isDone = (s: StatusStep) => f.state.get(s.id) === 'succeeded' || f.state.get(s.id) === 'skipped';
+  // Progress counts the deployment's forward work: a done step a rollback has since passed over ('no-rollback') no longer counts.
+  const completed = (s: StatusStep) => isDone(f.state.get(s.id)) && f.state.get(s.id) !== 'no-rollback';
   const current = [...f.open.values()].map((e): ActiveCommand => {
     const since = e.phase === 'step' || e.phase === 'validate' ? f.firstStart.get(e.stepId) ?? Date.parse(e.at) : Date.parse(e.at);
     const planned = steps.find((s) => s.id === e.stepId);
@@ -133,7 +133,7 @@ export function statusUpdate(input: StatusInput): StatusUpdate {
   const update: StatusUpdate = {
     runId: input.runId, runbook: input.runbook.name, version: input.runbook.version ?? null, environment: input.environment ?? null,
     mode: input.mode ?? f.run?.mode ?? null, at: input.now.toISOString(), runStatus: input.runStatus, finished: !live,
-    activity: '', current, progress: { completed: steps.filter(isDone).length, total: steps.length, rollback: rollbackProgress },
+    activity: '', current, progress: { completed: steps.filter(completed).length, total: steps.length, rollback: rollbackProgress },
     status: 'On Track', statusReason: null, issues: [...new Set(f.issues)], nextSteps: [], advice: [], eta: null, etaNote: null, endedAt,
   };
   if (!live) return finishedUpdate(update, input, f, title);
@@ -150,7 +150,10 @@ export function statusUpdate(input: StatusInput): StatusUpdate {
   const broken = steps.find((s) => f.touched.has(s.id) && ['rollback-failed', 'in-doubt'].includes(f.state.get(s.id) ?? ''));
   // A deployment that rolls back has failed; `golive rollback` rolling back is doing its job.
   if (rollingBack && update.mode !== 'rollback') block(update, `${rb.started.reason}: rolling back`);
-  else if (f.question) block(update, `waiting for ${f.question.to} to answer since ${localTime(f.question.at)}`);
+  else if (f.question && !isPlannedWait(f.question, steps, now)) {
+    const overdue = f.question.subject === 'confirm' ? `, longer than the expected ${formatDuration(expectedWaitMs(f.question, steps)!)}` : '';
+    block(update, `waiting for ${f.question.to} to ${overdue ? 'confirm' : 'answer'} since ${localTime(f.question.at)}${overdue}`);
+  }
   else if (f.awaiting) block(update, `${f.awaiting.what} ${f.awaiting.id} failed${current.length ? '' : `: waiting for ${operator} to decide`}`);
   else if (broken) block(update, `step ${broken.id} is ${f.state.get(broken.id)}: someone must act`);
   else {
@@ -161,6 +164,24 @@ export function statusUpdate(input: StatusInput): StatusUpdate {
   else if (update.status === 'Blocked') update.etaNote = 'unknown: blocked';
   else Object.assign(update, eta(steps, f, now, outstanding));
   return update;
+}
+
+/**
+ * A confirmation the runbook plans (`confirm:` on a check or step) is work in
+ * progress, not a blockage, until it has waited longer than its step's
+ * expected duration; one without an expected duration never turns Blocked by
+ * waiting. Any other question (a failure, a smoke test, an in-doubt step)
+ * means the run cannot go on by itself: Blocked at once.
+ */
+function isPlannedWait(question: EventOf<'question.asked'>, steps: StatusStep[], now: number): boolean {
+  if (question.subject !== 'confirm') return false;
+  const expected = expectedWaitMs(question, steps);
+  return expected === undefined || now - Date.parse(question.at) <= expected;
+}
+
+/** The expected duration of the step a confirmation belongs to (checks have none). */
+function expectedWaitMs(question: EventOf<'question.asked'>, steps: StatusStep[]): number | undefined {
+  return steps.find((s) => s.id === question.subjectId)?.expectedMs;
 }
 
 function block(update: StatusUpdate, reason: string): void {
@@ -188,6 +209,10 @@ function describeCommand(c: ActiveCommand): string {
 
 /** Nothing is executing: say what the run waits for (a prompt, a retry delay, the next command). */
 function waitingActivity(input: StatusInput, f: Fold, steps: StatusStep[], operator: string, title: (id: string) => string, rollingBack: boolean): string {
+  if (f.question?.subject === 'confirm') {
+    const owner = steps.find((s) => s.id === f.question!.subjectId)?.owner;
+    return `waiting for ${f.question.to}${owner ? ` (${owner})` : ''} to confirm: ${f.question.question}`;
+  }
   if (f.question) return `waiting for ${f.question.to} to answer: ${f.question.question}`;
   if (f.awaiting) return `waiting for ${operator} to decide what to do about the failed ${f.awaiting.what} ${f.awaiting.what === 'step' ? title(f.awaiting.id) : f.awaiting.id}`;
   if (f.last?.kind === 'step.retrying') return `waiting to retry ${title(f.last.stepId)} (attempt ${f.last.nextAttempt})`;
@@ -230,6 +255,8 @@ function scheduleSlip(steps: StatusStep[], f: Fold, now: number, outstanding: (s
       const start = f.firstStart.get(s.id);
       const settled = f.settledAt.get(s.id);
       if (f.state.get(s.id) === 'running' && start !== undefined) return Math.min(s.expectedMs ?? Infinity, now - start);
+      // A confirmation being asked is that step's work, like a running command's.
+      if (f.question?.subject === 'confirm' && f.question.subjectId === s.id) return Math.min(s.expectedMs ?? Infinity, now - Date.parse(f.question.at));
       // A manual step has no start event: its expected duration is all we know.
       if (settled !== undefined) return s.expectedMs ?? (start === undefined ? 0 : settled - start);
       return 0;
@@ -288,31 +315,7 @@ function finishedUpdate(update: StatusUpdate, input: StatusInput, f: Fold, title
 }
 
 /** `HH:MM` in the local time zone: the bridge call talks in wall-clock time. */
-function localTime(iso: string): string {
+export function localTime(iso: string): string {
   const d = new Date(iso);
   return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-}
-
-/** The status update as the planning guide's template (plus a first line naming the run). */
-export function formatStatus(update: StatusUpdate, paint: Paint = plainPaint): string {
-  const name = `${update.runbook}${update.version ? ` ${update.version}` : ''}${update.environment ? ` on ${update.environment}` : ''}`;
-  const colour = update.status === 'Blocked' ? paint.red : update.status === 'Delayed' || update.status === 'Rolled back' || update.status === 'Succeeded with issues' ? paint.yellow : paint.green;
-  const { completed, total, rollback } = update.progress;
-  const shown = update.issues.length > MAX_ISSUE_LINES ? [...update.issues.slice(0, MAX_ISSUE_LINES - 1), `… and ${update.issues.length - MAX_ISSUE_LINES + 1} more (golive show ${update.runId})`] : update.issues;
-  const lines = [
-    paint.dim(`${name} — run ${update.runId}${update.mode && update.mode !== 'run' ? ` (${update.mode})` : ''}`),
-    paint.bold(`Status Update - ${localTime(update.at)}`),
-    `Current Activity: ${update.activity}`,
-    `Progress: ${completed} of ${total} steps completed${rollback ? `; rolled back ${rollback.done} of ${rollback.total}` : ''}`,
-    `Status: ${colour(update.status)}${update.statusReason ? ` — ${update.statusReason}` : ''}`,
-    shown.length > 1 ? `Issues:${shown.map((i) => `\n  - ${i}`).join('')}` : `Issues: ${shown[0] ?? 'none'}`,
-    update.advice.length ? `Next Steps:${update.advice.map((a) => `\n  ${a}`).join('')}` : `Next Steps: ${update.nextSteps.join(', ') || 'none'}`,
-    `ETA: ${update.eta ? `${localTime(update.eta)}${update.etaNote ? ` (${update.etaNote})` : ''}` : update.etaNote ?? 'unknown'}`,
-  ];
-  return lines.join('\n');
-}
-
-/** The update as one line of JSON (`golive status --json`; one line per update with `--watch`). */
-export function statusAsJson(update: StatusUpdate): string {
-  return JSON.stringify(update);
 }

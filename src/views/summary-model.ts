@@ -37,8 +37,10 @@ export interface TimelineEntry {
   group: string | null;
   /** From the runbook (`duration:`); checks and smoke tests have none. */
   expectedMs: number | null;
-  /** Wall time from the first start to the end, retries and validation included. */
+  /** Wall time from the first start to the end, retries and validation included, the operator's deciding time not. */
   actualMs: number | null;
+  /** Time the operator spent deciding what to do about it (a failed step's question), left out of `actualMs`. */
+  decidingMs: number | null;
   /** actual − expected, when both are known. */
   deltaMs: number | null;
   /** Executions of the command itself (validation polls not counted). */
@@ -155,7 +157,8 @@ export interface SummaryReport {
     parentRunId: string | null;
     rootRunId: string;
   };
-  window: { start: string; end: string; startedInside: boolean } | null;
+  /** `enforced`: the environment is protected, so golive held the run to the window (elsewhere it is informative). */
+  window: { start: string; end: string; startedInside: boolean; enforced: boolean } | null;
   goNoGo: { decision: string; reason: string | null; failedChecks: string[]; by: string; via: DecisionView['via']; at: string } | null;
   interruption: { signal: string; forced: boolean } | null;
   timeline: TimelineEntry[];
@@ -171,6 +174,8 @@ export interface SummaryReport {
 export interface SummaryPlan {
   description: string | null;
   window: { start: string; end: string } | null;
+  /** The run's environment is protected (its window and confirmation are enforced). */
+  protectedEnvironment: boolean;
   /** role → name, from `team:`. */
   team: Record<string, string>;
   steps: Array<{ id: string; title: string; owner?: string; expectedMs?: number; group?: string }>;

@@ -37,7 +37,10 @@ export function itemSpans(events: EngineEvent[]): Map<string, ItemSpan> {
     if (e.kind !== 'step.started' && e.kind !== 'step.finished') continue;
     const key = spanKey(LANE_OF[e.phase], e.stepId);
     let span = spans.get(key);
-    if (!span) spans.set(key, (span = { startedAt: e.at, endedAt: null, ms: null }));
+    if (!span) {
+      span = { startedAt: e.at, endedAt: null, ms: null };
+      spans.set(key, span);
+    }
     if (e.kind === 'step.finished') {
       span.endedAt = e.at;
       span.ms = Math.max(0, Date.parse(e.at) - Date.parse(span.startedAt));
@@ -54,7 +57,7 @@ export function timelineEntries(view: RunView, events: EngineEvent[], plan: Summ
   const timings = stepTimings(events);
   const base = (phase: TimelineEntry['phase'], id: string) => {
     const span = spans.get(spanKey(phase, id));
-    return { phase, id, group: null, expectedMs: null, deltaMs: null, inherited: false, blocking: null, severity: null, startedAt: span?.startedAt ?? null, endedAt: span?.endedAt ?? null, actualMs: span?.ms ?? null };
+    return { phase, id, group: null, expectedMs: null, decidingMs: null, deltaMs: null, inherited: false, blocking: null, severity: null, startedAt: span?.startedAt ?? null, endedAt: span?.endedAt ?? null, actualMs: span?.ms ?? null };
   };
 
   const checkIds = union(plan?.checks.map((c) => c.id) ?? [], view.checks.map((c) => c.id));
@@ -81,7 +84,7 @@ export function timelineEntries(view: RunView, events: EngineEvent[], plan: Summ
     const failed = stepFailed(step);
     return ordered({
       ...entry, title: planned?.title ?? step.title, owner: ownerOf(planned?.owner ?? step.owner), group: planned?.group ?? null,
-      expectedMs, actualMs, deltaMs: expectedMs !== null && actualMs !== null ? actualMs - expectedMs : null,
+      expectedMs, actualMs, decidingMs: timings.get(step.id)?.decidingMs ?? null, deltaMs: expectedMs !== null && actualMs !== null ? actualMs - expectedMs : null,
       attempts: step.attempts.filter((a) => a.phase === 'step').length,
       result: step.state === 'pending' ? 'not-run' : step.state, failed,
       reason: step.stateReason ?? (failed ? step.attempts.at(-1)?.message ?? null : null),
@@ -107,8 +110,8 @@ export function timelineEntries(view: RunView, events: EngineEvent[], plan: Summ
 /** The entry with its keys in the documented order, whichever way it was assembled: `--format json` keeps a stable shape. */
 function ordered(e: TimelineEntry): TimelineEntry {
   return {
-    phase: e.phase, id: e.id, title: e.title, owner: e.owner, group: e.group, expectedMs: e.expectedMs, actualMs: e.actualMs, deltaMs: e.deltaMs,
-    attempts: e.attempts, result: e.result, failed: e.failed, reason: e.reason, blocking: e.blocking, severity: e.severity, inherited: e.inherited,
+    phase: e.phase, id: e.id, title: e.title, owner: e.owner, group: e.group, expectedMs: e.expectedMs, actualMs: e.actualMs, decidingMs: e.decidingMs,
+    deltaMs: e.deltaMs, attempts: e.attempts, result: e.result, failed: e.failed, reason: e.reason, blocking: e.blocking, severity: e.severity, inherited: e.inherited,
     startedAt: e.startedAt, endedAt: e.endedAt, outputTail: e.outputTail, logPath: e.logPath,
   };
 }

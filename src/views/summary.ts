@@ -31,6 +31,7 @@ export function summaryPlanOf(plan: Plan): SummaryPlan {
   return {
     description: plan.runbook.description ?? null,
     window: plan.window ? { start: plan.window.start.toISOString(), end: plan.window.end.toISOString() } : null,
+    protectedEnvironment: plan.protected,
     team,
     steps: planSteps(plan).map((s) => ({ id: s.id, title: s.title, owner: s.owner?.role, expectedMs: s.expectedMs, group: s.group })),
     checks: plan.checks.map((c) => ({ id: c.id, title: c.title, owner: c.owner?.role, blocking: c.blocking })),
@@ -72,7 +73,7 @@ export function buildSummary(input: SummaryInput): SummaryReport {
       runbookPath: view.snapshot.path, runbookSha256: view.snapshot.sha256, gitCommit: view.snapshot.gitCommit,
       parentRunId: run.parentRunId, rootRunId: run.rootRunId,
     },
-    window: window && { ...window, startedInside: started >= Date.parse(window.start) && started <= Date.parse(window.end) },
+    window: window && { ...window, startedInside: started >= Date.parse(window.start) && started <= Date.parse(window.end), enforced: plan?.protectedEnvironment === true },
     goNoGo: goNoGo ? {
       decision: goNoGo.choice, reason: goNoGo.reason,
       failedChecks: timeline.filter((e) => e.phase === 'check' && e.result === 'failed').map((e) => e.id),

@@ -1,10 +1,14 @@
 /**
  * How long each step really took, from recorded events: forward time from
- * its first start to its final state (retries and validation included, as
- * the operator lived it), and rollback time from its rollback's start to its
- * rolled-back state.
+ * its first start to its final state (retries and validation included), and
+ * rollback time from its rollback's start to its rolled-back state.
+ *
+ * The time the operator spent deciding what to do about the step (a failed
+ * step's "retry, skip or roll back?", an in-doubt step's question) is not the
+ * step's: it is kept apart as `decidingMs`, so that estimates learned from
+ * these times are not padded with someone's think time.
  */
-import type { EngineEvent } from '../engine/events.js';
+import type { DecisionSubject, EngineEvent } from '../engine/events.js';
 
 /** One step's measured times in one run. */
 export interface StepTiming {
@@ -14,13 +18,19 @@ export interface StepTiming {
   state?: string;
   attempts: number;
   reason?: string;
+  /** Time the operator spent answering questions about the step, left out of `forwardMs`. */
+  decidingMs?: number;
 }
+
+/** Questions that stop a step's clock while they wait (a `confirm` step's question is its work, not a pause). */
+const DECIDING: ReadonlySet<DecisionSubject> = new Set(['guided-failure', 'in-doubt']);
 
 /** Per-step timings of one run's events (in recorded order). */
 export function stepTimings(events: EngineEvent[]): Map<string, StepTiming> {
   const timings = new Map<string, StepTiming>();
   const forwardStart = new Map<string, number>();
   const rollbackStart = new Map<string, number>();
+  const asked = new Map<string, number>();
   const get = (id: string) => timings.get(id) ?? timings.set(id, { attempts: 0 }).get(id)!;
   for (const event of events) {
     const at = Date.parse(event.at);
@@ -29,12 +39,18 @@ export function stepTimings(events: EngineEvent[]): Map<string, StepTiming> {
       get(event.stepId).attempts++;
     } else if (event.kind === 'step.started' && event.phase === 'rollback') {
       rollbackStart.set(event.stepId, at);
+    } else if (event.kind === 'question.asked' && DECIDING.has(event.subject) && event.subjectId !== undefined) {
+      asked.set(event.subjectId, at);
+    } else if (event.kind === 'decision' && event.subjectId !== undefined && asked.has(event.subjectId) && DECIDING.has(event.subject)) {
+      const timing = get(event.subjectId);
+      timing.decidingMs = (timing.decidingMs ?? 0) + (at - asked.get(event.subjectId)!);
+      asked.delete(event.subjectId);
     } else if (event.kind === 'step.state') {
       const timing = get(event.stepId);
       timing.state = event.state;
       timing.reason = event.reason;
       const start = forwardStart.get(event.stepId);
-      if ((event.state === 'succeeded' || event.state === 'failed') && start !== undefined) timing.forwardMs = at - start;
+      if ((event.state === 'succeeded' || event.state === 'failed') && start !== undefined) timing.forwardMs = at - start - (timing.decidingMs ?? 0);
       const back = rollbackStart.get(event.stepId);
       if ((event.state === 'rolled-back' || event.state === 'rollback-failed') && back !== undefined) timing.rollbackMs = at - back;
     }

@@ -149,4 +149,37 @@ describe.concurrent('kill -9 of golive mid-step', () => {
     expect(runs[2].events.filter((e) => e.kind === 'step.started').map((e) => `${e.data.phase} ${e.data.stepId}`)).toEqual(['validate slow', 'step slow', 'validate slow', 'step after']);
     expect(verifyJournal(db)).toEqual({ ok: true, checked: runs.reduce((n, r) => n + r.events.length, 0) });
   });
+
+  it('status, show --json and resume\'s preview tell the same story of the interrupted run: before done, slow in doubt, after left', async (context) => {
+    const { dir, db, runId, stepPid, trace } = await crashDuringSlowStep(context);
+    process.kill(-stepPid, 'SIGKILL');
+    await waitUntil(() => !isAlive(stepPid), 'the step to die');
+
+    const status = await runGolive(['status', runId, '--json', '--db', db], { cwd: dir });
+    expect(status.code, both(status)).toBe(0);
+    const update = JSON.parse(status.stdout) as { runStatus: string; progress: { completed: number; total: number }; statusReason: string };
+    expect(update.runStatus).toBe('interrupted');
+    expect(update.progress).toMatchObject({ completed: 1, total: 3 });
+    expect(update.statusReason).toBe('golive stopped without recording an end (its process is gone) during slow');
+
+    const show = await runGolive(['show', runId, '--json', '--db', db], { cwd: dir });
+    expect(show.code, both(show)).toBe(0);
+    const steps = (JSON.parse(show.stdout) as { steps: Array<{ id: string; state: string }> }).steps;
+    expect(steps.map((s) => [s.id, s.state])).toEqual([['before', 'succeeded'], ['slow', 'in-doubt'], ['after', 'pending']]);
+
+    // Resume previews where it picks up, then stops at the in-doubt step (its validation fails; no --rerun-in-doubt).
+    const resume = await runGolive(['resume', runId, '--db', db], { cwd: dir });
+    expect(resume.code, both(resume)).toBe(3);
+    const inDoubt = /^ {2}in doubt \(validated first; run again only with --rerun-in-doubt or your yes\): (.*)$/m.exec(resume.stdout)?.[1];
+    const left = /^ {2}will continue with: (.*)$/m.exec(resume.stdout)?.[1];
+    expect(resume.stdout).not.toContain('the go/no-go checklist runs again first');
+
+    // One meaning: what status counts as done, show lists as in doubt and left, resume skips, validates first and continues with.
+    const idsIn = (state: string) => steps.filter((s) => s.state === state).map((s) => s.id);
+    expect(idsIn('succeeded')).toHaveLength(update.progress.completed);
+    expect(inDoubt?.split(', ')).toEqual(idsIn('in-doubt'));
+    expect(update.statusReason.endsWith(`during ${idsIn('in-doubt').join(', ')}`)).toBe(true);
+    expect(left?.split(' → ')).toEqual(idsIn('pending'));
+    expect(trace()).toBe('before\nslow-start\n');
+  });
 });

@@ -47,7 +47,10 @@ const lockDirs = new Map<string, string>();
  */
 export function testLockDir(cwd: string = repoRoot): string {
   let dir = lockDirs.get(cwd);
-  if (dir === undefined) lockDirs.set(cwd, (dir = tempDir('golive-e2e-locks-')));
+  if (dir === undefined) {
+    dir = tempDir('golive-e2e-locks-');
+    lockDirs.set(cwd, dir);
+  }
   return dir;
 }
 

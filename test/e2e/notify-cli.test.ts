@@ -62,7 +62,7 @@ async function silentWebhook(): Promise<{ url: string; port: number; connections
     socket.on('close', () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => new Promise((resolve) => { sockets.forEach((s) => s.destroy()); server.close(() => resolve()); }));
+  closers.push(() => new Promise((resolve) => { sockets.forEach((s) => { s.destroy(); }); server.close(() => resolve()); }));
   const { port } = server.address() as { port: number };
   return { url: `http://127.0.0.1:${port}${HOOK_PATH}`, port, connections: () => connections };
 }

@@ -42,11 +42,14 @@ describe.concurrent('output streams', () => {
     writeFileSync(join(dir, 'two.yaml'), TWO_STEPS);
     for (const [term, columns, ci] of [['dumb', 100, undefined], ['xterm-256color', 0, undefined], ['xterm-256color', 100, 'true']] as const) {
       const screen = inTerminal(dir, term, columns, ci);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the test strips colour codes (ESC)
       expect(screen.replace(/\u001b\[[\d;]*m/g, ''), `${term} ${columns}`).toMatch(/✔ succeeded in .* \(exit 0\)/);
       expect(screen.includes('\u001b'), `${term} ${columns}: ${JSON.stringify(screen)}`).toBe(term === 'xterm-256color'); // colour stays the terminal's, CI=true or not
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for cursor movement (ESC sequences)
       expect(screen).not.toMatch(/\u001b\[\d*[ABCDGJK]|\u001b\[\?25[hl]/); // no cursor movement, erase or hide
     }
     // The live view still draws where it can.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for cursor movement (ESC sequences)
     expect(inTerminal(dir, 'xterm-256color', 100)).toMatch(/\u001b\[\d*[AGK]|\u001b\[\?25[hl]/);
   });
 

@@ -40,7 +40,7 @@ export function startGolive(args: string[], options: RunOptions = {}): LiveGoliv
   let out = '';
   let err = '';
   const waiters = new Set<() => void>();
-  const notify = () => waiters.forEach((w) => w());
+  const notify = () => waiters.forEach((w) => { w(); });
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { out += chunk; notify(); });
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { err += chunk; notify(); });
   child.stdin!.end(options.input ?? '');

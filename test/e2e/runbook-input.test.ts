@@ -81,7 +81,7 @@ describe.concurrent('--env must name an environment the runbook defines', () => 
   });
 
   it.each(commands)('%s refuses --env on a runbook that defines no environments', async (_label, args) => {
-    const p = project(WITH_ENVIRONMENTS.replace(/^environments:\n(  .*\n)+/m, ''));
+    const p = project(WITH_ENVIRONMENTS.replace(/^environments:\n( {2}.*\n)+/m, ''));
     const result = await runGolive([...args(p), '--env', 'production'], { cwd: p.dir });
     expectRefused(result, p, /this runbook defines no environments, so --env production cannot be used/);
   });
@@ -261,6 +261,7 @@ steps:
     outputs.push(await runGolive(['show', runId, '--db', p.db], { cwd: p.dir }));
     for (const result of outputs) {
       const text = `${result.stdout}${result.stderr}`;
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the test asserts no BEL or ESC reached the output
       expect(text, both(result)).not.toMatch(/[\u0007\u001b]/);
       expect(text, both(result)).not.toMatch(/^forged/m);
       expect(result.code, both(result)).toBe(0);

@@ -6,7 +6,7 @@
 import { Interruption, type EngineOptions } from '../../src/engine/context.js';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { rollbackDeployment, runDeployment, type EngineResult, type PriorState } from '../../src/engine/run.js';
-import { foldEvents } from '../../src/engine/state.js';
+import { foldRunChain } from '../../src/engine/run-state.js';
 import { loadRunbookText } from '../../src/runbook/load.js';
 import { resolvePlan, type Plan } from '../../src/runbook/plan.js';
 import { EventLog, FakeClock, FakePrompter, FakeRunner, type Answers, type EventLogOptions, type Timeline } from './fakes.js';
@@ -79,6 +79,5 @@ export function harness(yaml: string, setup: HarnessOptions = {}): Harness {
 
 /** The state a later run (resume, rollback) starts from, folded from an earlier run's events. */
 export function priorFrom(events: EngineEvent[], extra: Partial<PriorState> = {}): PriorState {
-  const folded = foldEvents(events);
-  return { steps: folded.steps, outputs: folded.outputs, refusedOutputs: folded.refusedOutputs, checklistDone: folded.checklistDone, inDoubt: folded.inDoubt, parentRunId: 'run-1', ...extra };
+  return { ...foldRunChain(events), parentRunId: 'run-1', ...extra };
 }

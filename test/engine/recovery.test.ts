@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../src/engine/events.js';
-import { foldEvents } from '../../src/engine/state.js';
+import { foldRunChain } from '../../src/engine/run-state.js';
 import { FakeJournalError } from './fakes.js';
 import { harness, priorFrom, type HarnessOptions } from './harness.js';
 
@@ -75,7 +75,7 @@ describe('interruption', () => {
     expect(h.log.statesOf('deploy')).toEqual(['in-doubt']);
     expect(h.log.ofKind('step.state').at(-1)!.reason).toBe('killed by a second SIGINT: its effect is unknown');
     expect(h.log.only('run.interrupted')).toMatchObject({ signal: 'SIGINT', forced: true });
-    expect(foldEvents(h.log.events).inDoubt).toEqual(['deploy']);
+    expect(foldRunChain(h.log.events).inDoubt).toEqual(['deploy']);
   });
 
   it('SIGTERM: exit 143', async () => {
@@ -216,10 +216,10 @@ function resumed(yaml = RESUME_RUNBOOK, setup: HarnessOptions = {}) {
   return harness(yaml, { ...setup, options: { mode: 'resume', runId: 'run-2', ...setup.options } });
 }
 
-describe('foldEvents', () => {
+describe('foldRunChain', () => {
   it('turns a step that started but never ended into an in-doubt step', async () => {
     const events = await diedDuringDeploy();
-    const folded = foldEvents(events);
+    const folded = foldRunChain(events);
 
     expect(folded.inDoubt).toEqual(['deploy']);
     expect(folded.steps.get('deploy')?.state).toBe('in-doubt');
@@ -242,7 +242,7 @@ steps:
     run: ./two.sh
 `);
     await h.run();
-    const folded = foldEvents(h.log.events);
+    const folded = foldRunChain(h.log.events);
     expect(folded.vars).toEqual({ release: '2.4.0' });
     expect([...folded.steps]).toEqual([['one', { state: 'succeeded', completedAt: 1 }], ['two', { state: 'succeeded', completedAt: 2 }]]);
     expect(folded.inDoubt).toEqual([]);
@@ -252,7 +252,7 @@ steps:
     const h = harness(RESUME_RUNBOOK);
     h.runner.fails('./check-disk.sh');
     await h.run();
-    expect(foldEvents(h.log.events).checklistDone).toBe(false);
+    expect(foldRunChain(h.log.events).checklistDone).toBe(false);
   });
 });
 
@@ -511,7 +511,7 @@ async function rollbackDiedDuring(step: 'a' | 'b'): Promise<EngineEvent[]> {
 
 describe('a rollback killed during an undo', () => {
   it('folds the undo as in doubt, separate from the step itself', async () => {
-    const state = foldEvents(await rollbackDiedDuring('b'));
+    const state = foldRunChain(await rollbackDiedDuring('b'));
     expect(state.rollbackInDoubt).toEqual(['b']);
     expect(state.steps.get('b')).toMatchObject({ state: 'succeeded', rollbackInDoubt: true });
     expect(state.inDoubt).toEqual([]);

@@ -5,7 +5,7 @@
  * the recorded events into a rollback run in a new process.
  */
 import { describe, expect, it } from 'vitest';
-import { foldEvents } from '../../src/engine/state.js';
+import { foldRunChain } from '../../src/engine/run-state.js';
 import { harness, priorFrom, type HarnessOptions } from './harness.js';
 
 const RUNBOOK = `
@@ -229,7 +229,7 @@ describe('rollback of a finished run, from its recorded events', () => {
     const firstResult = await first.run();
     expect(firstResult.exitCode).toBe(0);
 
-    const folded = foldEvents(first.log.events);
+    const folded = foldRunChain(first.log.events);
     expect(folded.outputs).toEqual({ backup: { backup_id: 'bk-20261201-0900' }, migrate: { schema_from: '41' } });
 
     // A new process: fresh fakes, nothing in memory from the first run.

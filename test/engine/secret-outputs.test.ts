@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { recordStepOutputs, refusedReferences, type OutputValues, type RefusedOutputs } from '../../src/engine/outputs.js';
-import { foldEvents } from '../../src/engine/state.js';
+import { foldRunChain } from '../../src/engine/run-state.js';
 import { harness, priorFrom } from './harness.js';
 
 const SECRET = 'tok-Zx81-secret';
@@ -60,7 +60,7 @@ describe('an output that contains a secret', () => {
   it('fails the same way in a rollback run hours later, from the journal', async () => {
     const first = withSecret();
     await first.run();
-    expect(foldEvents(first.log.events).refusedOutputs).toEqual({ login: ['session'] });
+    expect(foldRunChain(first.log.events).refusedOutputs).toEqual({ login: ['session'] });
 
     const later = harness(RUNBOOK, { options: { mode: 'rollback', runId: 'run-3', secrets: { API_TOKEN: SECRET } } });
     await later.rollback('rollback requested by ana', priorFrom(first.log.events, { parentRunId: 'run-2' }));

@@ -8,6 +8,7 @@ describe('newRunId', () => {
     expect(id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
     expect(runIdTime(id)).toBe(ms);
     // The largest 48-bit timestamp encodes as 7ZZZZZZZZZ.
+    // biome-ignore lint/style/useTemplate: the id reads as its two parts: time, then randomness
     expect(runIdTime('7ZZZZZZZZZ' + '0'.repeat(16))).toBe(2 ** 48 - 1);
   });
 

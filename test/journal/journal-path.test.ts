@@ -7,7 +7,7 @@ import { findJournal, isServerLocation, journalFlagFor, journalForRunbook, journ
 import { journalExists, openJournal, openServerJournal } from '../../src/journal/open.ts';
 
 const scratch: string[] = [];
-afterAll(() => scratch.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterAll(() => scratch.forEach((dir) => { rmSync(dir, { recursive: true, force: true }); }));
 
 /** A temp tree: `<root>/repo` (with a .git directory) holding `runbooks/deep`, and `<root>/plain` outside any repository. */
 function tree() {

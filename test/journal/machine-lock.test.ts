@@ -6,7 +6,7 @@ import { acquireMachineLock, DEFAULT_LOCK_DIR, lockDirFor, lockKeyOf, type Machi
 import { GoliveError, LockHeldError } from '../../src/errors.ts';
 
 const scratch: string[] = [];
-afterAll(() => scratch.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterAll(() => scratch.forEach((dir) => { rmSync(dir, { recursive: true, force: true }); }));
 
 function lockDir(): string {
   const root = mkdtempSync(join(tmpdir(), 'golive-machine-lock-'));
@@ -59,7 +59,7 @@ describe('acquireMachineLock', () => {
       acquireMachineLock({ ...holder('D'), runbook: 'billing' }, dir),
     ];
     expect(new Set(locks.map((l) => l.path)).size).toBe(4);
-    locks.forEach((l) => l.release());
+    locks.forEach((l) => { l.release(); });
   });
 
   it('creates the directory 1777 and the files 0666, so every operator of the machine can take the lock', () => {

@@ -80,7 +80,10 @@ describe('SqliteJournal runs', () => {
 
   it('lists newest first, filters, and finds the latest run and a run chain', async () => {
     let clock = NOW.getTime();
-    const store = openStore(() => new Date((clock += 1000)));
+    const store = openStore(() => {
+      clock += 1000;
+      return new Date(clock);
+    });
     try {
       await store.createRun(newRun({ id: 'R1' }));
       await store.createRun(newRun({ id: 'R2', environment: 'uat', mode: 'rehearsal' }));

@@ -62,6 +62,6 @@ function check(name: string, node: unknown, path: string, problems: string[]): v
       problems.push(`${path}: element ${child} is not allowed in ${name}`);
       continue;
     }
-    (value as unknown[]).forEach((item, i) => check(child, item, `${path}/${child}[${i}]`, problems));
+    for (const [i, item] of (value as unknown[]).entries()) check(child, item, `${path}/${child}[${i}]`, problems);
   }
 }

@@ -66,6 +66,7 @@ class FakeTerminal extends Writable {
   }
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the test strips escape sequences (ESC)
 const strip = (text: string) => text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
 
 /** What is left on screen: the renderer's last frame (drawn after its last cursor reset) and the lines after it. */
@@ -80,7 +81,10 @@ function harness(options: TaskListOptions = {}, plan = planOf(RUNBOOK)) {
   const terminal = new FakeTerminal();
   const view = createTaskListView(plan, { runId: 'run-7', dbFlag: '' }, { stream: terminal as unknown as NodeJS.WriteStream, ...options });
   let clock = Date.parse('2026-12-01T09:00:00Z');
-  const emit = (body: EngineEventBody) => view.render({ ...body, at: new Date((clock += 1000)).toISOString() } as EngineEvent);
+  const emit = (body: EngineEventBody) => {
+    clock += 1000;
+    view.render({ ...body, at: new Date(clock).toISOString() } as EngineEvent);
+  };
   const start = (mode: 'run' | 'resume' = 'run') =>
     emit({ kind: 'run.started', mode, runbook: { name: 'shop', version: '2.4.0', path: 'shop.yaml', sha256: 'x' }, operator: 'ana', host: 'box', steps: ['db', 'web', 'api', 'flags'], expectedMs: 20_000, vars: {} });
   const started = (phase: 'check' | 'step' | 'verify' | 'rollback' | 'validate', stepId: string, attempt = 1, attempts = 1) =>

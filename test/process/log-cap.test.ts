@@ -17,7 +17,7 @@ afterEach(() => temp.cleanup());
 function cappedLog(maxBytes: number, name = 'step.log') {
   const path = join(temp.dir, name);
   const failures: string[] = [];
-  const hooks = { pause: () => {}, resume: () => {}, failed: (message: string) => failures.push(message) };
+  const hooks = { failed: (message: string) => failures.push(message) };
   return { path, failures, log: new CappedLog(new LogFile(path, hooks), path, maxBytes, (message) => failures.push(message)) };
 }
 
@@ -48,6 +48,7 @@ describe('the log size cap', () => {
     expect(match).not.toBeNull();
     expect(Number(match[1])).toBe(leftOut);
     expect([match[2], match[3]]).toEqual(['500 bytes', '500 bytes']);
+    // biome-ignore lint/style/useTemplate: the expected head reads as its parts: the first 500 bytes, then the newline
     expect(text.slice(0, match.index)).toBe(all.slice(0, 500) + '\n');
     expect(text.slice(match.index + match[0].length)).toBe(all.slice(-500));
     expect(leftOut).toBe(all.length - 1000);

@@ -30,6 +30,7 @@ describe('parseOutputs', () => {
   it('keeps __proto__ as an ordinary name', () => {
     const outputs = parseOutputs('__proto__=x\n');
     expect(Object.keys(outputs)).toEqual(['__proto__']);
+    // biome-ignore lint/suspicious/noProto: `__proto__` must be an ordinary key of the outputs, and this reads it as one
     expect(outputs.__proto__).toBe('x');
   });
 });
@@ -75,6 +76,7 @@ describe('$GOLIVE_OUTPUT', () => {
   it('yields no outputs when the command removed the file, or when not asked for', async () => {
     const removed = await runner.start(bashSpec('echo x=1 >> "$GOLIVE_OUTPUT"; rm "$GOLIVE_OUTPUT"', { captureOutputs: true })).result;
     expect(removed).toMatchObject({ ok: true, outputs: {} });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, for bash
     const off = await runner.start(bashSpec('echo "${GOLIVE_OUTPUT-unset}"')).result;
     expect(off).toMatchObject({ head: 'unset\n', outputs: {} });
   });

@@ -93,6 +93,7 @@ describe('running a command', () => {
     process.env.GOLIVE_TEST_INHERITED = 'from-parent';
     try {
       const result = await runner.start(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansions, for bash
         bashSpec('echo "$GOLIVE_TEST_VAR|$GOLIVE_TEST_INHERITED|${GOLIVE_OUTPUT-unset}|$(pwd)"; cat; echo "stdin:$?"', {
           cwd: temp.dir,
           env: { GOLIVE_TEST_VAR: 'value with spaces', GOLIVE_TEST_INHERITED: 'overridden' },
@@ -249,6 +250,7 @@ describe('output past the streamed part', () => {
     expect(text.match(/golive shows the first/g)?.length).toBe(1);
     expect(text).toContain(logPath);
     expect(result.tail.endsWith('last ***\n')).toBe(true);
+    // biome-ignore lint/style/useTemplate: the expected head reads as its parts
     expect(result.head.startsWith('0'.repeat(98) + '1\n')).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-/** Durations as runbooks write them (DESIGN.md §1) and as golive prints them. */
+/** Durations as runbooks write them (the runbook format in the README) and as golive prints them. */
 import { describe, expect, it } from 'vitest';
 import { formatDuration, parseDuration } from '../../src/runbook/duration.js';
 

@@ -19,7 +19,7 @@ beforeAll(() => {
   }
 });
 
-/** The example runbook of DESIGN.md §1. */
+/** A runbook using most of the format (the README's "The runbook format"). */
 const designExample = `
 # yaml-language-server: $schema=../schemas/runbook.schema.json
 golive: 1

@@ -9,7 +9,8 @@ import type { RunRecord, RunStatus } from '../../src/journal/types.js';
 import type { EngineEvent, EngineEventBody } from '../../src/engine/events.js';
 import type { Paint } from '../../src/output/paint.js';
 import { plainPaint } from '../../src/output/paint.js';
-import { historyAsText, localDateTime, noRunsText } from '../../src/output/history-text.js';
+import { historyAsText, noRunsText } from '../../src/output/history-text.js';
+import { localDateTime } from '../../src/output/time-text.js';
 import { buildRunView, outputTail, runSummary, type ChainLink } from '../../src/views/run-view.js';
 import { nextForRun, showAsJson, showAsText } from '../../src/output/show-text.js';
 
@@ -51,7 +52,7 @@ const rolledBack = timeline(
   stepStart('backup'), stepEnd('backup', 'passed', 'step', 1, 'backup_id=42\n'), state('backup', 'succeeded'),
   stepStart('deploy'), stepEnd('deploy', 'failed'), { kind: 'step.retrying', phase: 'step', stepId: 'deploy', nextAttempt: 2, delayMs: 1000 },
   stepStart('deploy', 'step', 2), stepEnd('deploy', 'passed', 'step', 2), state('deploy', 'succeeded'),
-  stepStart('migrate'), stepEnd('migrate', 'failed', 'step', 1, Array.from({ length: 12 }, (_, i) => `line ${i + 1}`).join('\n') + '\n'),
+  stepStart('migrate'), stepEnd('migrate', 'failed', 'step', 1, `${Array.from({ length: 12 }, (_, i) => `line ${i + 1}`).join('\n')}\n`),
   state('migrate', 'failed', 'exited with status 2'),
   { kind: 'decision', subject: 'guided-failure', subjectId: 'migrate', choice: 'rollback', reason: 'step migrate failed', by: 'ana', via: 'prompt' },
   { kind: 'rollback.started', reason: 'step migrate failed', order: ['migrate', 'deploy', 'backup'], withoutRollback: [] },

@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RunStatus } from '../../src/journal/types.js';
 import type { EngineEvent, EngineEventBody } from '../../src/engine/events.js';
-import { formatStatus, statusAsJson, statusUpdate, type StatusInput, type StatusStep } from '../../src/views/status.js';
+import { formatStatus, statusAsJson } from '../../src/output/status-text.js';
+import { statusUpdate, type StatusInput, type StatusStep } from '../../src/views/status.js';
 
 /** 1 December 2026 at hh:mm local time. */
 const at = (hh: number, mm: number, ss = 0) => new Date(2026, 11, 1, hh, mm, ss);
@@ -250,6 +251,19 @@ describe('a finished run', () => {
     expect(formatStatus(update)).toContain('ETA: finished at 10:40');
   });
 
+  it('progress counts forward work: a step a rollback left applied (no rollback) is not counted as completed', () => {
+    const evts = [...migrating, ...events(
+      [at(10, 12), end('migrate', 'failed')], [at(10, 12), state('migrate', 'failed', 'exited with status 1')],
+      [at(10, 12), { kind: 'rollback.started', reason: 'step migrate failed', order: ['migrate'], withoutRollback: ['backup'] }],
+      [at(10, 12), { kind: 'step.state', stepId: 'backup', state: 'no-rollback', reason: 'no rollback defined' }],
+      [at(10, 13), start('migrate', 'rollback')], [at(10, 14), end('migrate', 'passed', 'rollback')], [at(10, 14), state('migrate', 'rolled-back')],
+      [at(10, 14), { kind: 'rollback.finished', complete: true, failed: [], withoutRollback: ['backup'], unrestorable: ['backup'] }],
+    ), ...done('rollback-incomplete', 3)];
+    const update = statusUpdate(input(evts, at(11, 0), { runStatus: 'rollback-incomplete' }));
+    expect(update.progress).toEqual({ completed: 0, total: 4, rollback: { done: 1, total: 1 } });
+    expect(formatStatus(update)).toContain('Progress: 0 of 4 steps completed; rolled back 1 of 1');
+  });
+
   it('succeeded: 4 of 4, nothing next', () => {
     const text = formatStatus(statusUpdate(input([...allDone, ...done('succeeded', 0)], at(11, 0), { runStatus: 'succeeded' })));
     expect(text).toContain('Progress: 4 of 4 steps completed\nStatus: Succeeded\nIssues: none\nNext Steps: none');
@@ -286,17 +300,34 @@ describe('a finished run', () => {
 });
 
 describe('a run waiting for the operator', () => {
-  it('is Blocked, names who is asked what and since when, until the answer is recorded', () => {
-    const asked: EngineEventBody = { kind: 'question.asked', subject: 'confirm', subjectId: 'announce', question: 'Post the go-live announcement?', to: 'ana' };
-    const waiting = events(...migratingEntries(), [at(10, 20), asked]);
-    const update = statusUpdate(input(waiting, at(10, 25)));
-    expect(update.status).toBe('Blocked');
-    expect(update.activity).toBe('waiting for ana to answer: Post the go-live announcement?');
-    expect(formatStatus(update)).toContain('waiting for ana to answer since 10:20');
+  const announce: StatusStep = { id: 'announce', title: 'Announce the release', owner: 'deployment-lead', expectedMs: 10 * MIN, confirm: 'Post the go-live announcement?' };
+  const asked: EngineEventBody = { kind: 'question.asked', subject: 'confirm', subjectId: 'announce', question: 'Post the go-live announcement?', to: 'ana' };
+
+  it('a planned confirmation is waiting, not Blocked, until it has waited longer than its step is expected to take', () => {
+    const steps = [STEPS[0], announce];
+    const waiting = events([at(10, 0), runStarted(['backup', 'announce'])], [at(10, 0), start('backup')], [at(10, 8), end('backup')], [at(10, 8), state('backup', 'succeeded')], [at(10, 8), asked]);
+    const inTime = statusUpdate(input(waiting, at(10, 15), { steps }));
+    expect(inTime.status).toBe('On Track');
+    expect(inTime.activity).toBe('waiting for ana (deployment-lead) to confirm: Post the go-live announcement?');
+
+    const overdue = statusUpdate(input(waiting, at(10, 19), { steps }));
+    expect(overdue.status).toBe('Blocked');
+    expect(formatStatus(overdue)).toContain('waiting for ana to confirm since 10:08, longer than the expected 10m');
+
+    // Without an expected duration, waiting alone never blocks.
+    expect(statusUpdate(input(waiting, at(12, 0), { steps: [STEPS[0], { ...announce, expectedMs: undefined }] })).status).toBe('On Track');
 
     const answered = events(...migratingEntries(), [at(10, 20), asked],
       [at(10, 21), { kind: 'decision', subject: 'confirm', subjectId: 'announce', choice: 'approved', reason: 'Post the go-live announcement?', by: 'ana', via: 'prompt' }]);
     expect(statusUpdate(input(answered, at(10, 25))).activity).not.toContain('waiting for ana');
+  });
+
+  it('any other question (what to do about a failure) is Blocked at once, naming who is asked what and since when', () => {
+    const failed: EngineEventBody = { kind: 'question.asked', subject: 'guided-failure', subjectId: 'migrate', question: 'migrate failed: what now?', to: 'ana' };
+    const update = statusUpdate(input(events(...migratingEntries(), [at(10, 20), failed]), at(10, 21)));
+    expect(update.status).toBe('Blocked');
+    expect(update.activity).toBe('waiting for ana to answer: migrate failed: what now?');
+    expect(formatStatus(update)).toContain('waiting for ana to answer since 10:20');
   });
 });
 

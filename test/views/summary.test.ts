@@ -16,6 +16,7 @@ import { buildSummary, summaryAsJson, type SummaryPlan, type SummaryReport } fro
 import { summaryAsHtml } from '../../src/output/summary-html.js';
 import { junitStatus, summaryAsJunit } from '../../src/output/summary-junit.js';
 import { jenkinsJunitProblems } from '../output/jenkins-junit.js';
+import { laterRollbackNote, reportHeadline } from '../../src/output/report-headline.js';
 import { mdFence, mdText, summaryAsMarkdown } from '../../src/output/summary-md.js';
 import { timelineSvg } from '../../src/output/summary-svg.js';
 import { cleanText, escapeMarkup } from '../../src/output/summary-text.js';
@@ -75,6 +76,7 @@ const events: EngineEvent[] = [
 const plan: SummaryPlan = {
   description: 'Checkout redesign',
   window: { start: '2026-12-01T08:00:00.000Z', end: '2026-12-01T11:00:00.000Z' },
+  protectedEnvironment: true,
   team: { devops: 'Sam Okafor', qa: 'Maria Rossi' },
   steps: [
     { id: 'backup', title: 'Pre-deployment backup', owner: 'devops', expectedMs: 60_000 },
@@ -111,7 +113,7 @@ describe('buildSummary', () => {
   it('has the documented top-level keys, in order', () => {
     expect(Object.keys(report)).toEqual(['format', 'generatedAt', 'run', 'window', 'goNoGo', 'interruption', 'timeline', 'issues', 'rollback', 'decisions', 'chain', 'audit']);
     expect(report.run).toMatchObject({ id: RUN, runbook: 'webshop-release', version: '2.4.0', description: 'Checkout redesign', change: 'CHG-20481', environment: 'production', status: 'rolled-back', exitCode: 1, durationMs: 130_000 });
-    expect(report.window).toEqual({ start: '2026-12-01T08:00:00.000Z', end: '2026-12-01T11:00:00.000Z', startedInside: true });
+    expect(report.window).toEqual({ start: '2026-12-01T08:00:00.000Z', end: '2026-12-01T11:00:00.000Z', startedInside: true, enforced: true });
   });
 
   it('puts checks, then steps in plan order, then smoke tests on the timeline, with expected, actual, delta and attempts', () => {
@@ -126,7 +128,7 @@ describe('buildSummary', () => {
     expect(report.timeline[1]).toMatchObject({ owner: { role: 'devops', name: 'Sam Okafor' }, title: 'Pre-deployment backup', startedAt: '2026-12-01T09:00:03.000Z', endedAt: '2026-12-01T09:00:33.000Z', outputTail: ['backup_id=42'] });
     expect(report.timeline[0]).toMatchObject({ blocking: false, reason: 'exited with status 2' });
     // Every entry has the same keys in the same order, whatever its phase: the JSON shape is a contract.
-    const keys = ['phase', 'id', 'title', 'owner', 'group', 'expectedMs', 'actualMs', 'deltaMs', 'attempts', 'result', 'failed', 'reason', 'blocking', 'severity', 'inherited', 'startedAt', 'endedAt', 'outputTail', 'logPath'];
+    const keys = ['phase', 'id', 'title', 'owner', 'group', 'expectedMs', 'actualMs', 'decidingMs', 'deltaMs', 'attempts', 'result', 'failed', 'reason', 'blocking', 'severity', 'inherited', 'startedAt', 'endedAt', 'outputTail', 'logPath'];
     for (const entry of report.timeline) expect(Object.keys(entry)).toEqual(keys);
   });
 
@@ -218,9 +220,10 @@ describe('report formats', () => {
     expect(fence.at(-1)).toBe('````');
     const md = summaryAsMarkdown(report);
     // Inside a fence the output is literal code; everywhere else markup must be escaped.
-    const outsideFences = md.replace(/^(`{3,})\n[^]*?\n\1$/gm, '');
+    const outsideFences = md.replace(/^(`{3,})\n[\s\S]*?\n\1$/gm, '');
     expect(md).toContain('````\n<script>alert("x")</script>');
     expect(outsideFences).not.toContain('<script>');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the test asserts no control characters reached the report
     expect(md).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/);
     expect(md).toContain('| `migrate` Migrate the database &lt;v4&gt; |');
   });
@@ -256,6 +259,7 @@ describe('HTML', () => {
     expect(html).not.toMatch(/<script/i);
     expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
     expect(html).toContain('Migrate the database &lt;v4&gt;');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the test asserts no control characters reached the report
     expect(html).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/);
   });
 
@@ -273,11 +277,57 @@ describe('HTML', () => {
     expect(bars('bar rollback')).toEqual(['backup', 'deploy', 'migrate']);
     expect(svg).toMatch(/<text class="marker failed" data-step="migrate"[^>]*>✖<\/text>/);
     expect(svg).toMatch(/<rect class="bar actual failed" data-check="disk"/);
+    // biome-ignore lint/correctness/noEmptyCharacterClassInRegex: `[^]` is any character, newlines included
     expect(svg).toMatch(/<g class="row" data-phase="step" data-step="announce">[^]*?not run/);
   });
 
   it('has no chart when nothing in the run was timed', () => {
     expect(timelineSvg(summary({ events: [at(0, started(['backup']))] }))).toBeNull();
+  });
+});
+
+describe('the headline', () => {
+  const ended = (outcome: RunRecord['outcome'], exitCode: number, evts: EngineEvent[], extra: { chain?: ChainLink[]; plan?: SummaryPlan } = {}) => {
+    const view = buildRunView({ run: { ...run, outcome, exitCode }, status: outcome, events: evts, chain: extra.chain ?? chain });
+    return buildSummary({ view, events: evts, plan: extra.plan ?? plan, audit: intact, generatedAt: '2026-12-01T12:00:00.000Z' });
+  };
+  const live = [
+    at(0, started(['backup'])), at(1, begin('backup')), at(2, end('backup', 'passed')), at(2, state('backup', 'succeeded')),
+    at(130, { kind: 'run.finished', outcome: 'succeeded', exitCode: 0, durationMs: 130_000, issues: [] }),
+  ];
+
+  it('says in plain words what went live where, when and after how long', () => {
+    const report = ended('succeeded', 0, live);
+    expect(reportHeadline(report)).toMatch(/^Release 2\.4\.0 of webshop-release went live in production at \d\d:\d\d after 2m10s\.$/);
+    expect(summaryAsMarkdown(report).split('\n')[2]).toBe(`**${reportHeadline(report)}**`);
+    expect(summaryAsHtml(report)).toContain(`<p class="headline">${reportHeadline(report)}</p>`);
+  });
+
+  it('names the step that failed and what state the environment is in, without golive jargon', () => {
+    const text = reportHeadline(summary());
+    expect(text).toBe("Release 2.4.0 of webshop-release failed at 'Migrate the database <v4>' and was rolled back; production is on the previous release again.");
+    expect(text).not.toMatch(/exit \d|guided-failure|rolled-back/);
+  });
+
+  it('puts a later rollback of the run at the top', () => {
+    const undone: ChainLink[] = [
+      { id: RUN, mode: 'run', status: 'succeeded', parentRunId: null, startedAt: run.startedAt },
+      { id: CHILD, mode: 'rollback', status: 'rolled-back', parentRunId: RUN, startedAt: new Date(T0 + 3_600_000).toISOString() },
+    ];
+    const report = ended('succeeded', 0, live, { chain: undone });
+    expect(laterRollbackNote(report)).toContain(`this deployment was rolled back by run ${CHILD}`);
+    const md = summaryAsMarkdown(report).split('\n');
+    expect(md[2]).toContain('Since then, this deployment was rolled back');
+    expect(laterRollbackNote(ended('succeeded', 0, live))).toBeNull();
+  });
+
+  it('warns about the window only where golive enforces it (a protected environment)', () => {
+    const outside = { ...plan, window: { start: '2026-12-02T08:00:00.000Z', end: '2026-12-02T11:00:00.000Z' } };
+    expect(summaryAsMarkdown(ended('succeeded', 0, live, { plan: outside }))).toContain('started outside the window');
+    const uat = ended('succeeded', 0, live, { plan: { ...outside, protectedEnvironment: false } });
+    expect(uat.window).toMatchObject({ startedInside: false, enforced: false });
+    expect(summaryAsMarkdown(uat)).not.toContain('started outside the window');
+    expect(summaryAsHtml(uat)).not.toContain('started outside the window');
   });
 });
 
@@ -340,6 +390,7 @@ describe('JUnit', () => {
   });
 
   it('contains no character XML 1.0 forbids', () => {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the test asserts no control characters reached the report
     expect(xml).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/);
   });
 

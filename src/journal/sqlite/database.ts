@@ -3,7 +3,7 @@
  * make it safe to write from one process while others read, and turning every
  * way that can fail into a `JournalError` the operator can act on.
  */
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { GoliveError, JournalDamagedError, JournalError } from '../../errors.js';
@@ -102,7 +102,7 @@ class SchemaIncomplete extends Error {}
  * journal file. Returns whether the file exists.
  */
 function assertUsablePath(path: string): boolean {
-  let stats;
+  let stats: Stats;
   try {
     stats = statSync(path);
   } catch (error) {

@@ -1,4 +1,10 @@
-/** The exact commands to run next when a run needs someone to act. */
+/**
+ * The exact commands to run next when a run needs someone to act. Which
+ * command follows which outcome (resume or roll back, roll back again, undo
+ * by hand) is a reading of the run, not a matter of presentation: the status
+ * update carries these lines as its `advice`, and every renderer prints them
+ * as they are.
+ */
 import type { RunMode, RunOutcome } from '../engine/events.js';
 
 /** What a renderer needs to name the run in its advice. */
