@@ -18,8 +18,9 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // Native addon: loaded from node_modules at run time.
-  external: ['better-sqlite3'],
+  // Native addon: loaded from node_modules at run time. pg-native is pg's
+  // optional libpq binding, which golive never asks for (pg's JavaScript client is bundled).
+  external: ['better-sqlite3', 'pg-native'],
   // CommonJS dependencies call require() for Node built-ins; give them one.
   banner: { js: "import { createRequire as __goliveCreateRequire } from 'node:module'; const require = __goliveCreateRequire(import.meta.url);" },
   logLevel: 'warning',

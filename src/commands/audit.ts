@@ -6,7 +6,7 @@
  * before they were ever stored).
  */
 import { ExitCode, JournalDamagedError, UsageError } from '../errors.js';
-import { dbPathFor } from '../journal/journal-path.js';
+import { dbPathFor, printableLocation } from '../journal/journal-path.js';
 import type { Journal } from '../journal/port.js';
 import { paintFor } from '../output/paint.js';
 import { findRun, openExistingJournal } from '../session/reader.js';
@@ -25,7 +25,7 @@ export interface AuditFlags {
  * not as a journal that cannot be used.
  */
 export async function auditVerifyCommand(flags: AuditFlags): Promise<number> {
-  const path = dbPathFor(flags.db);
+  const path = printableLocation(dbPathFor(flags.db));
   let store: Journal | undefined;
   try {
     store = await openExistingJournal(flags.db);

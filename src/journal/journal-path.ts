@@ -17,6 +17,25 @@ export function isServerLocation(location: string): boolean {
   return /^postgres(?:ql)?:\/\//i.test(location);
 }
 
+/**
+ * A journal location fit to print: a server URL with its password (in the
+ * user part or a `password=` parameter) replaced by `***`; a path unchanged.
+ * Every message, event and advice line that names a journal uses it.
+ */
+export function printableLocation(location: string): string {
+  if (!isServerLocation(location)) return location;
+  let masked = location;
+  try {
+    const parsed = new URL(location);
+    if (parsed.password !== '') parsed.password = '***';
+    if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '***');
+    masked = parsed.toString();
+  } catch {
+    // Not a WHATWG URL (libpq accepts a few more forms): mask by pattern below.
+  }
+  return masked.replace(/(\/\/[^:/?#@]*:)[^@/?#]*@/, '$1***@').replace(/([?&]password=)[^&#]*/gi, '$1***');
+}
+
 /** The journal's place inside a project directory. */
 export const JOURNAL_IN_PROJECT = join('.golive', 'golive.db');
 
@@ -128,8 +147,9 @@ export function journalNotFound(search: JournalSearch): JournalError {
  */
 export function journalFlagFor(journal: string, location: Omit<JournalLocation, 'flag'>): string {
   const search = findJournal(location);
-  if (search.found && search.path === journal) return '';
-  return `--db ${shellWord(journal)}`;
+  // Compared as printed: a server journal may be given with its password masked (Journal.location).
+  if (search.found && printableLocation(search.path) === printableLocation(journal)) return '';
+  return `--db ${shellWord(printableLocation(journal))}`;
 }
 
 /** `text` as one shell word: unchanged when it is plain, else single-quoted. */

@@ -5,7 +5,7 @@
  * seam for server journals, `openServerJournal`.
  */
 import { statSync } from 'node:fs';
-import { JournalError, UsageError } from '../errors.js';
+import { JournalError } from '../errors.js';
 import { isServerLocation } from './journal-path.js';
 import type { Journal } from './port.js';
 import { SqliteJournal } from './sqlite/journal.js';
@@ -19,7 +19,7 @@ export interface OpenJournalOptions {
 /**
  * Open the journal at `location`: the SQLite file at a path (created and
  * migrated unless `readonly`), or the server journal a URL names.
- * @throws JournalError (exit 6) when it cannot be used; UsageError for a server journal this build cannot open.
+ * @throws JournalError (exit 6) when it cannot be used.
  */
 export async function openJournal(location: string, options: OpenJournalOptions = {}): Promise<Journal> {
   if (isServerLocation(location)) return openServerJournal(location, options);
@@ -31,8 +31,9 @@ export async function openJournal(location: string, options: OpenJournalOptions 
  * URL's driver, loaded only when a URL is given so that SQLite commands
  * never load a server client.
  */
-export async function openServerJournal(_url: string, _options: OpenJournalOptions): Promise<Journal> {
-  throw new UsageError('PostgreSQL journals are not in this build', 'name an SQLite journal file with --db <path> or GOLIVE_DB, or leave both unset to use the project\'s own');
+export async function openServerJournal(url: string, options: OpenJournalOptions): Promise<Journal> {
+  const { openPostgresJournal } = await import('./postgres/journal.js');
+  return openPostgresJournal(url, { readonly: options.readonly });
 }
 
 /** The error for a journal that is not there: nothing can be read, so nothing was executed (exit 6). */

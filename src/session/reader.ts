@@ -10,7 +10,7 @@
 import type { EngineEvent } from '../engine/events.js';
 import { foldRunChain } from '../engine/run-state.js';
 import { UsageError } from '../errors.js';
-import { dbPathFor, findJournal, journalForRunbook, type JournalSearch } from '../journal/journal-path.js';
+import { dbPathFor, findJournal, journalForRunbook, printableLocation, type JournalSearch } from '../journal/journal-path.js';
 import { journalExists, missingJournalError, openJournal } from '../journal/open.js';
 import { MIN_RUN_ID_PREFIX, type Journal, type RunQuery } from '../journal/port.js';
 import type { RunRecord } from '../journal/types.js';
@@ -41,7 +41,7 @@ export async function openJournalIfThere(dbFlag?: string): Promise<{ store: Jour
   const search = findJournal({ flag: dbFlag, cwd: process.cwd(), env: process.env });
   // A named path that runs through a file is not "no journal yet": the open names that problem (exit 6).
   const present = search.found || (search.explicit && journalExists(search.path));
-  return { store: present ? await openJournal(search.path, { readonly: true }) : null, path: search.path, search };
+  return { store: present ? await openJournal(search.path, { readonly: true }) : null, path: printableLocation(search.path), search };
 }
 
 /**
@@ -50,8 +50,8 @@ export async function openJournalIfThere(dbFlag?: string): Promise<{ store: Jour
  * read-only when it is there (estimate: no journal means no history yet).
  */
 export async function openRunbookJournalIfThere(runbookPath: string, dbFlag?: string): Promise<{ store: Journal | null; path: string }> {
-  const path = journalForRunbook(runbookPath, { flag: dbFlag, cwd: process.cwd(), env: process.env });
-  return { store: journalExists(path) ? await openJournal(path, { readonly: true }) : null, path };
+  const location = journalForRunbook(runbookPath, { flag: dbFlag, cwd: process.cwd(), env: process.env });
+  return { store: journalExists(location) ? await openJournal(location, { readonly: true }) : null, path: printableLocation(location) };
 }
 
 /**

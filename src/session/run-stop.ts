@@ -9,6 +9,9 @@ import { dirname } from 'node:path';
 import type { EngineEvent } from '../engine/events.js';
 import { RunStoppedError } from '../errors.js';
 
+/** The advice's first words when a disk filled up; a journal that failed otherwise (a server gone) needs no space freed. */
+const FREE_SPACE_FIRST = 'free space on that disk, then continue';
+
 /** The run being recorded, for the advice lines. */
 export interface StoppedRunRef {
   runId: string;
@@ -61,7 +64,8 @@ export class RunStopper {
       await append();
     } catch (error) {
       if (!this.somethingStarted) throw error;
-      this.cause ??= this.stopError(isDiskFull(error) ? `the disk holding the audit journal ${this.ref.dbPath} is full` : (error as Error).message, error);
+      const diskFull = isDiskFull(error);
+      this.cause ??= this.stopError(diskFull ? `the disk holding the audit journal ${this.ref.dbPath} is full` : (error as Error).message, error, diskFull ? FREE_SPACE_FIRST : 'when the journal can be written again, continue');
       throw this.cause;
     }
     this.passed(event);
@@ -80,12 +84,12 @@ export class RunStopper {
     }
   }
 
-  private stopError(what: string, cause: unknown): RunStoppedError {
+  private stopError(what: string, cause: unknown, advice = FREE_SPACE_FIRST): RunStoppedError {
     const { runId, dbFlag } = this.ref;
     const db = dbFlag ? ` ${dbFlag}` : '';
     return new RunStoppedError(
       `${what}: run ${runId} stopped (nothing more is started; the running step's processes are killed)`,
-      `free space on that disk, then continue with \`golive resume ${runId}${db}\` or undo what ran with \`golive rollback ${runId}${db}\``,
+      `${advice} with \`golive resume ${runId}${db}\` or undo what ran with \`golive rollback ${runId}${db}\``,
       cause,
     );
   }

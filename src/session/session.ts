@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { hostname, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
-import { dbPathFor, isServerLocation, journalFlagFor, journalForRunbook } from '../journal/journal-path.js';
+import { dbPathFor, isServerLocation, journalFlagFor, journalForRunbook, printableLocation } from '../journal/journal-path.js';
 import { HEARTBEAT_INTERVAL_MS } from '../journal/liveness.js';
 import { acquireMachineLock, type MachineLock } from '../journal/machine-lock.js';
 import { openJournal } from '../journal/open.js';
@@ -97,7 +97,7 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
   const runId = newRunId();
   // `--db <path>` in advice lines only when the journal would not be found from here.
   const dbFlag = journalFlagFor(dbPath, { cwd: process.cwd(), env: process.env });
-  const stopper = new RunStopper({ runId, dbPath, dbFlag });
+  const stopper = new RunStopper({ runId, dbPath: printableLocation(dbPath), dbFlag });
   // Before the journal is opened: a bad GOLIVE_LOG_MAX is a usage error before any run is recorded.
   const runner = createProcessRunner({ onLogFailure: (path, error) => stopper.logFailed(path, error) });
   const operator = operatorName(flags.operator);
@@ -105,7 +105,7 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
   const environment = plan.environment ?? null;
   // Before the journal's own lock, and released after it: no other journal on this machine may run this deployment meanwhile.
   const machineLock: MachineLock | undefined = lock
-    ? acquireMachineLock({ runId, pid: process.pid, operator, host, journal: dbPath, runbook: plan.runbook.name, environment })
+    ? acquireMachineLock({ runId, pid: process.pid, operator, host, journal: printableLocation(dbPath), runbook: plan.runbook.name, environment })
     : undefined;
   let store: Journal;
   try {
@@ -158,7 +158,7 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
     };
     const sink: EventSink = async (event) => {
       // The engine knows nothing of journals: the session says which one this run writes to.
-      await record(event.kind === 'run.started' ? { ...event, journal: dbPath } : event);
+      await record(event.kind === 'run.started' ? { ...event, journal: store.location } : event);
       // Warnings (lock takeover, runbook drift) are recorded right after run.started, so the run's first event stays run.started.
       if (event.kind === 'run.started') for (const warning of pending.splice(0)) await record({ ...warning, at: new Date().toISOString() });
     };

@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.ts';
-import { findJournal, isServerLocation, journalFlagFor, journalForRunbook, journalNotFound, repositoryRootOf } from '../../src/journal/journal-path.ts';
+import { JournalError } from '../../src/errors.ts';
+import { findJournal, isServerLocation, journalFlagFor, journalForRunbook, journalNotFound, printableLocation, repositoryRootOf } from '../../src/journal/journal-path.ts';
 import { journalExists, openJournal, openServerJournal } from '../../src/journal/open.ts';
 
 const scratch: string[] = [];
@@ -144,10 +144,22 @@ describe('a server journal (a PostgreSQL URL)', () => {
     expect(journalExists(url)).toBe(true);
   });
 
-  it('opens through the one seam for server journals, which this build does not have: a usage error (exit 2)', async () => {
-    const error = await openJournal(url).then(() => undefined, (rejection: unknown) => rejection);
-    expect(error).toBeInstanceOf(UsageError);
-    expect((error as UsageError).message).toBe('PostgreSQL journals are not in this build');
-    await expect(openServerJournal(url, { readonly: true })).rejects.toThrow(UsageError);
+  it('opens through the one seam for server journals, which loads the PostgreSQL journal: a server not there is exit 6, the password masked', async () => {
+    const unreachable = 'postgresql://golive:secret@127.0.0.1:1/deployments';
+    const error = await openJournal(unreachable).then(() => undefined, (rejection: unknown) => rejection);
+    expect(error).toBeInstanceOf(JournalError);
+    expect((error as JournalError).message).toBe('cannot reach the audit journal postgresql://golive:***@127.0.0.1:1/deployments: the connection was refused');
+    await expect(openServerJournal(unreachable, { readonly: true })).rejects.toThrow(JournalError);
+  });
+
+  it('is printed with its password masked, in the advice --db too', () => {
+    const t = tree();
+    expect(printableLocation(url)).toBe('postgresql://golive:***@db.example.com:5432/deployments?sslmode=require');
+    expect(printableLocation('postgres://li@db/golive?password=hunter2')).toBe('postgres://li@db/golive?password=***');
+    expect(printableLocation('postgres://db/golive')).toBe('postgres://db/golive');
+    expect(printableLocation('/srv/golive.db')).toBe('/srv/golive.db');
+    expect(journalFlagFor(url, { cwd: t.plain, env: noEnv })).toBe(`--db 'postgresql://golive:***@db.example.com:5432/deployments?sslmode=require'`);
+    // Given as Journal.location (masked) while GOLIVE_DB holds the real URL: no flag needed.
+    expect(journalFlagFor(printableLocation(url), { cwd: t.plain, env: { GOLIVE_DB: url } })).toBe('');
   });
 });

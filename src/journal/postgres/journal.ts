@@ -1,0 +1,322 @@
+/**
+ * The audit journal on a PostgreSQL server, for a team that shares one:
+ * the same runs, hash-chained events, derived rows and locks as the SQLite
+ * file, behind the same `Journal` port, proven by the same contract tests.
+ *
+ * One connection per golive process. Its operations run one at a time (a
+ * queue), because a transaction spans several round trips and pg would
+ * otherwise interleave another operation's statements into it. Appends
+ * serialise across machines on an advisory lock held for the transaction,
+ * so the chain never forks; locks are rows decided under another.
+ *
+ * Loaded only for a `postgres://` journal (open.ts imports it lazily), so a
+ * SQLite command never pays for pg.
+ */
+import { hostname } from 'node:os';
+import pg from 'pg';
+import type { EngineEvent, EventOf } from '../../engine/events.js';
+import { JournalError, UsageError } from '../../errors.js';
+import { canonicalJson, sha256Hex, type ChainedEventRow } from '../hash-chain.js';
+import { isStale } from '../liveness.js';
+import { MIN_RUN_ID_PREFIX, type BeforeTakeover, type Journal, type LockRequest, type RunQuery } from '../port.js';
+// The same schema as the SQLite file's, so the same row shapes and mappings.
+import { lockHolderFromRow, runFromRow, type LockRow, type RunRow } from '../sqlite/rows.js';
+import type { ChainReport, LockHolder, NewRun, RunRecord, RunStatus, StoredEvent } from '../types.js';
+import { printableLocation } from '../journal-path.js';
+import { appendToChain, type ChainHead } from './append.js';
+import { DamagedRowError, journalErrorFrom } from './errors.js';
+import { lockHeldError } from './lock-message.js';
+import { migrate, schemaVersion, SCHEMA_VERSION } from './migrations.js';
+import { EVENT_PAGE_ROWS, sql } from './statements.js';
+import { verifyRunsChain, verifyWholeChain } from './verify.js';
+
+/** How long connecting may take before the journal counts as unreachable. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+/** How long a write waits for another writer's lock (as SQLite's busy timeout). */
+export const LOCK_TIMEOUT_MS = 5_000;
+
+/** Options for `openPostgresJournal`; tests replace the clock and the host name. */
+export interface PostgresJournalOptions {
+  /** Reading only: never migrates a database without a journal (it is reported missing). */
+  readonly?: boolean;
+  /** The wall clock for started/heartbeat times and staleness (default: now). */
+  now?: () => Date;
+  /** This machine's name, compared with a holder's host before probing its pid. */
+  hostname?: string;
+}
+
+// int8 (seq, ordinal, durations) as numbers: they stay far below 2^53.
+const INT8_OID = 20;
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format ?? 'text')) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/**
+ * Connect to the journal at `url` and bring its schema up to date (read-only
+ * opens do not create one). The password comes from the URL, PGPASSWORD or
+ * ~/.pgpass, as libpq finds it; it is never part of `location`.
+ * @throws JournalError (exit 6) naming the masked URL and a fix.
+ */
+export async function openPostgresJournal(url: string, options: PostgresJournalOptions = {}): Promise<PostgresJournal> {
+  const location = printableLocation(url);
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    application_name: 'golive',
+    // Statements sent together go out together: an append costs one or two round trips, not six.
+    pipeline: true,
+    options: `-c lock_timeout=${LOCK_TIMEOUT_MS}${options.readonly ? ' -c default_transaction_read_only=on' : ''}`,
+    types,
+  });
+  // A connection that breaks later surfaces on the next query; without a listener it would crash the process.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    if (!options.readonly) await migrate(client, location);
+    else await completeSchemaToRead(client, location);
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw journalErrorFrom(error, location, 'open');
+  }
+  return new PostgresJournal(client, location, options);
+}
+
+/**
+ * A read-only open never creates a journal (a mistyped URL leaves nothing
+ * behind); an older golive's schema is brought up to date once, as the
+ * SQLite file's is, so this golive can read it.
+ */
+async function completeSchemaToRead(client: pg.Client, location: string): Promise<void> {
+  const version = await schemaVersion(client, location);
+  if (version === 0) {
+    throw new JournalError(`there is no audit journal at ${location}`, 'run a deployment against it first, or name the journal with --db / GOLIVE_DB');
+  }
+  if (version === SCHEMA_VERSION) return;
+  await client.query('SET default_transaction_read_only = off');
+  await migrate(client, location);
+  await client.query('SET default_transaction_read_only = on');
+}
+
+/** The audit journal in a PostgreSQL database. */
+export class PostgresJournal implements Journal {
+  readonly location: string;
+  private readonly client: pg.Client;
+  private readonly now: () => Date;
+  private readonly host: string;
+  /** The tail of the operation queue: each operation starts when the one before it settles. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  /** The chain's head after this connection's last append: the next append assumes it, and falls back when it is not. */
+  private lastWritten: ChainHead | undefined;
+
+  /** Wrap a connected client; `openPostgresJournal` connects and migrates first. */
+  constructor(client: pg.Client, location: string, options: PostgresJournalOptions = {}) {
+    this.client = client;
+    this.location = location;
+    this.now = options.now ?? (() => new Date());
+    this.host = options.hostname ?? hostname();
+  }
+
+  /** Record a new run (see `Journal.createRun`); its root is resolved in the insert itself. */
+  async createRun(run: NewRun): Promise<RunRecord> {
+    if (sha256Hex(run.runbookText) !== run.runbookSha256) {
+      throw new Error(`createRun: runbookSha256 of run ${run.id} is not the SHA-256 of its runbookText (UTF-8)`);
+    }
+    const now = this.now().toISOString();
+    return this.exclusive('record a run in', async (client) => {
+      const { rows } = await client.query<{ root_run_id: string }>(
+        sql.insertRun([
+          run.id, run.parentRunId, run.rootRunId ?? null, run.mode, run.runbookName, run.runbookVersion, run.runbookPath,
+          run.runbookText, run.runbookSha256, run.environment, run.operator, run.host, run.pid, run.gitCommit, run.changeId, now,
+        ]),
+      );
+      return { ...run, rootRunId: rows[0].root_run_id, startedAt: now, heartbeatAt: now, endedAt: null, outcome: 'running', exitCode: null };
+    });
+  }
+
+  /** Record one event, chained under the chain's advisory lock (see `Journal.appendEvent`). */
+  appendEvent(runId: string, event: EventOf<'step.output'>): Promise<null>;
+  appendEvent(runId: string, event: Exclude<EngineEvent, { kind: 'step.output' }>): Promise<StoredEvent>;
+  appendEvent(runId: string, event: EngineEvent): Promise<StoredEvent | null>;
+  async appendEvent(runId: string, event: EngineEvent): Promise<StoredEvent | null> {
+    // Full output goes to the step's log file; the attempt keeps a head and a tail.
+    if (event.kind === 'step.output') return null;
+    const data = canonicalJson(event);
+    return this.exclusive('record an event in', async (client) => {
+      const stored = await appendToChain(client, this.lastWritten, runId, event, data);
+      this.lastWritten = { seq: stored.seq, hash: stored.hash };
+      return stored;
+    });
+  }
+
+  /** Refresh the run's and its lock's heartbeat in one statement; false when the lock was taken over. */
+  async heartbeat(runId: string): Promise<boolean> {
+    const now = this.now().toISOString();
+    return this.exclusive('update the heartbeat in', async (client) => ((await client.query(sql.heartbeat([now, runId]))).rowCount ?? 0) > 0);
+  }
+
+  /**
+   * Take the lock (see `Journal.acquireLock`). `beforeTakeover` may read
+   * this journal, so it runs between two transactions, never inside one:
+   * the takeover then happens only if the same stale holder is still there.
+   */
+  async acquireLock(runbook: string, environment: string | null, holder: LockRequest, beforeTakeover?: BeforeTakeover): Promise<{ takenOver?: LockHolder }> {
+    const env = environment ?? '';
+    let checked: LockHolder | undefined;
+    for (;;) {
+      const outcome = await this.exclusive('take the lock in', (client) =>
+        this.transaction(client, async (): Promise<{ done: { takenOver?: LockHolder } } | { check: LockHolder }> => {
+          const now = this.now();
+          await client.query(sql.lockLocks());
+          const row = (await client.query<LockRow>(sql.lock([runbook, env]))).rows[0];
+          if (row?.run_id === holder.runId) {
+            await client.query(sql.refreshLock([holder.pid, now.toISOString(), runbook, env]));
+            return { done: {} };
+          }
+          const previous = row === undefined ? undefined : lockHolderFromRow(row);
+          if (previous !== undefined && !isStale(previous, now, this.host)) throw lockHeldError(runbook, environment, previous, this.host);
+          if (previous !== undefined && beforeTakeover !== undefined && !sameHolder(previous, checked)) return { check: previous };
+          await client.query(sql.putLock([runbook, env, holder.runId, holder.pid, holder.host, holder.operator, now.toISOString()]));
+          return { done: previous === undefined ? {} : { takenOver: previous } };
+        }),
+      );
+      if ('done' in outcome) return outcome.done;
+      await beforeTakeover?.(outcome.check);
+      checked = outcome.check;
+    }
+  }
+
+  /** Release the lock if this run holds it. */
+  async releaseLock(runbook: string, environment: string | null, runId: string): Promise<boolean> {
+    return this.exclusive('release the lock in', async (client) => ((await client.query(sql.releaseLock([runbook, environment ?? '', runId]))).rowCount ?? 0) > 0);
+  }
+
+  /** Who holds the lock, stale or not. */
+  async lockHolder(runbook: string, environment: string | null): Promise<LockHolder | null> {
+    const row = await this.exclusive('read', async (client) => (await client.query<LockRow>(sql.lock([runbook, environment ?? '']))).rows[0]);
+    return row === undefined ? null : lockHolderFromRow(row);
+  }
+
+  /** A run by id or unique prefix (see `Journal.getRun`). */
+  async getRun(idOrPrefix: string): Promise<RunRecord | null> {
+    const matches = await this.exclusive('read', async (client) => {
+      const exact = (await client.query<RunRow>(sql.runById([idOrPrefix]))).rows;
+      if (exact.length > 0 || idOrPrefix.length < MIN_RUN_ID_PREFIX) return exact;
+      return (await client.query<RunRow>(sql.runsByPrefix([idOrPrefix.length, idOrPrefix]))).rows;
+    });
+    if (matches.length === 0) return null;
+    if (matches.length > 1) {
+      const ids = matches.slice(0, 5).map((m) => m.id).join(', ');
+      throw new UsageError(`run id ${idOrPrefix} is ambiguous: it starts ${ids}${matches.length > 5 ? ', …' : ''}`, 'give more characters of the run id');
+    }
+    return runFromRow(matches[0]);
+  }
+
+  /** Runs matching the query, newest first. */
+  async listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
+    const values = [query.runbook ?? null, query.environment ?? null, query.modes ?? null, query.limit ?? null];
+    return this.readRuns(sql.listRuns(values));
+  }
+
+  /** Runs recorded as still running, newest first. */
+  async runningRuns(): Promise<RunRecord[]> {
+    return this.readRuns(sql.runningRuns());
+  }
+
+  /** The root run and its resume / rollback runs, in start order. */
+  async chainOf(rootRunId: string): Promise<RunRecord[]> {
+    return this.readRuns(sql.chainOf([rootRunId]));
+  }
+
+  /** 'interrupted' for a running run whose holder is gone (on another host: only a stale heartbeat says so). */
+  runStatus(run: RunRecord): RunStatus {
+    if (run.outcome !== 'running') return run.outcome;
+    return isStale(run, this.now(), this.host) ? 'interrupted' : 'running';
+  }
+
+  /** The recorded events of these runs, in seq order. */
+  async eventsOf(runIds: string[]): Promise<StoredEvent[]> {
+    return this.exclusive('read', async (client) => (await client.query<ChainedEventRow>(sql.eventsOf([runIds]))).rows.map(eventFromRow));
+  }
+
+  /**
+   * Page by page (keyset on seq), each page its own query, so the caller may
+   * use the journal between items; events appended meanwhile may appear at the end.
+   */
+  async *iterateEvents(runIds?: string[]): AsyncGenerator<StoredEvent> {
+    let after = 0;
+    for (;;) {
+      const rows = await this.exclusive('read', async (client) => (await client.query<ChainedEventRow>(sql.eventsPage([after, runIds ?? null]))).rows);
+      for (const row of rows) yield eventFromRow(row);
+      if (rows.length < EVENT_PAGE_ROWS) return;
+      after = rows[rows.length - 1].seq;
+    }
+  }
+
+  /** Check the whole chain and every run row, in one snapshot. */
+  async verifyChain(): Promise<ChainReport> {
+    return this.exclusive('verify', (client) => verifyWholeChain(client));
+  }
+
+  /** Check these runs' events, their links, and their run rows. */
+  async verifyRuns(runIds: string[]): Promise<ChainReport> {
+    return this.exclusive('verify', (client) => verifyRunsChain(client, runIds));
+  }
+
+  /** Wait for queued operations, then close the connection. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue.catch(() => undefined);
+    await this.client.end().catch(() => undefined);
+  }
+
+  private async readRuns(query: pg.QueryConfig): Promise<RunRecord[]> {
+    return this.exclusive('read', async (client) => (await client.query<RunRow>(query)).rows.map(runFromRow));
+  }
+
+  /**
+   * Run `operation` once every operation queued before it has settled, and
+   * turn pg and socket failures into a `JournalError` naming the journal.
+   */
+  private exclusive<T>(action: string, operation: (client: pg.Client) => Promise<T>): Promise<T> {
+    const run = this.queue.then(
+      () => operation(this.client),
+      () => operation(this.client),
+    );
+    this.queue = run.catch(() => undefined);
+    return run.catch((error: unknown) => {
+      throw journalErrorFrom(error, this.location, action);
+    });
+  }
+
+  /** BEGIN … COMMIT around `work`; ROLLBACK when it throws. */
+  private async transaction<T>(client: pg.Client, work: () => Promise<T>): Promise<T> {
+    await client.query('BEGIN');
+    try {
+      const result = await work();
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+}
+
+/** Whether the lock still names the holder `beforeTakeover` already saw (same run, no newer beat). */
+function sameHolder(current: LockHolder, checked: LockHolder | undefined): boolean {
+  return checked !== undefined && current.runId === checked.runId && current.heartbeatAt === checked.heartbeatAt;
+}
+
+/** An `events` row as a `StoredEvent` (the event parsed back from its canonical JSON). */
+function eventFromRow(row: ChainedEventRow): StoredEvent {
+  let event: EngineEvent;
+  try {
+    event = JSON.parse(row.data) as EngineEvent;
+  } catch {
+    throw new DamagedRowError(`event ${row.seq} is not valid JSON`);
+  }
+  return { seq: row.seq, runId: row.run_id, at: row.at, kind: event.kind, event, prevHash: row.prev_hash, hash: row.hash };
+}
