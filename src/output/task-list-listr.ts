@@ -153,6 +153,8 @@ class StreamDefaultRenderer extends DefaultRenderer {
   }
 
   private draw(): void {
+    // An immediate draw replaces the one scheduled: a timer left running would start a second frame clock.
+    clearTimeout(this.scheduled);
     this.scheduled = undefined;
     this.lastDrawn = Date.now();
     super.update();
