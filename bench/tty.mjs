@@ -3,7 +3,10 @@
 // benchmark: wall time for 200 and 1,000 steps of `true`, peak RSS, the CPU
 // golive burns while one 10 s step runs with 10, 200 or 1,000 steps listed
 // after it, and how fast an abort at step 2 of 200 returns.
+// Pipe and terminal runs alternate, round by round, so a load spike on a
+// shared machine hits both; the ratio is the median of the rounds' ratios.
 // Usage: ROUNDS=3 node bench/tty.mjs   (not a test: it prints a table)
+// GOLIVE_BIN: the binary to measure (another checkout's, for a before/after table).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
-const bin = fileURLToPath(new URL('../bin/golive.js', import.meta.url));
+const bin = process.env.GOLIVE_BIN ?? fileURLToPath(new URL('../bin/golive.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'golive-bench-tty-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 const env = { ...process.env, GOLIVE_LOCK_DIR: dir, TERM: 'xterm-256color', NO_COLOR: undefined, CI: undefined };
@@ -57,16 +60,18 @@ const rows = [];
 const ratios = [];
 for (const n of [200, 1000]) {
   const file = runbook(`true${n}`, Array(n).fill('true'));
-  const pipe = rounds(() => timed(file, false));
-  const tty = rounds(() => timed(file, true));
-  rows.push([`${n} steps of true`, pipe.wall.toFixed(2), tty.wall.toFixed(2), (tty.wall / pipe.wall).toFixed(2), tty.rssMiB.toFixed(0)]);
-  ratios.push([`${n} steps: terminal / pipe`, (tty.wall / pipe.wall).toFixed(2), n === 200 ? '≤ 1.3×' : '≤ 1.5×, RSS ≤ 200 MiB']);
+  const pairs = Array.from({ length: ROUNDS }, () => ({ pipe: timed(file, false), tty: timed(file, true) }));
+  const pipe = median(pairs.map((p) => p.pipe.wall));
+  const tty = median(pairs.map((p) => p.tty.wall));
+  const ratio = median(pairs.map((p) => p.tty.wall / p.pipe.wall));
+  rows.push([`${n} steps of true`, pipe.toFixed(2), tty.toFixed(2), ratio.toFixed(2), median(pairs.map((p) => p.tty.rssMiB)).toFixed(0)]);
+  ratios.push([`${n} steps: terminal / pipe`, ratio.toFixed(2), n === 200 ? '≤ 1.3×' : '≤ 1.5×, RSS ≤ 200 MiB']);
 }
 const abortFile = runbook('abort200', ['true', 'false', ...Array(198).fill('true')]);
 const abort = rounds(() => timed(abortFile, true, '--on-failure abort'));
 
 console.log(`Live view under a pseudo-terminal vs a pipe, medians of ${ROUNDS} (${new Date().toISOString()})\n`);
-console.log('| run | pipe s | terminal s | ratio | terminal peak RSS MiB |');
+console.log('| run | pipe s | terminal s | ratio (median of rounds) | terminal peak RSS MiB |');
 console.log('| --- | --- | --- | --- | --- |');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
 console.log(`| abort at step 2 of 200 (whole run) | | ${abort.wall.toFixed(2)} | | ${abort.rssMiB.toFixed(0)} |`);
