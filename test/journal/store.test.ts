@@ -189,6 +189,24 @@ describe('AuditStore.appendEvent', () => {
     }
   });
 
+  it('keeps an attempt\'s output head and tail in its step.finished event only, and reads them from there', () => {
+    const store = openStore();
+    try {
+      store.createRun(newRun());
+      store.appendEvent('RUN-A', stepStarted('deploy', 1));
+      store.appendEvent('RUN-A', { ...stepFinished('deploy', 1, 'failed'), head: 'first run head', tail: 'first run tail' });
+      // The same attempt started again (a resumed run) and finished with other output: the latest end counts.
+      store.appendEvent('RUN-A', stepStarted('deploy', 1));
+      expect(store.attemptsOf('RUN-A')[0]).toMatchObject({ status: null, head: null, tail: null });
+      store.appendEvent('RUN-A', { ...stepFinished('deploy', 1, 'passed'), head: 'second head', tail: 'second tail' });
+      const stored = store.db.prepare('SELECT head, tail FROM attempts').all();
+      expect(stored).toEqual([{ head: null, tail: null }]);
+      expect(store.attemptsOf('RUN-A')).toMatchObject([{ status: 'passed', head: 'second head', tail: 'second tail' }]);
+    } finally {
+      store.close();
+    }
+  });
+
   it('records a finish that had no start (not-started)', () => {
     const store = openStore();
     try {

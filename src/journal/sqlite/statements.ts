@@ -32,7 +32,22 @@ export function prepareStatements(db: Database) {
     // Events of runs still in the runs table, as listing every run and asking for their events did.
     allEvents: db.prepare('SELECT * FROM events WHERE run_id IN (SELECT id FROM runs) ORDER BY seq'),
     runningRuns: db.prepare("SELECT * FROM runs WHERE outcome = 'running' ORDER BY started_at DESC, rowid DESC"),
-    attemptsOf: db.prepare('SELECT * FROM attempts WHERE run_id = ? ORDER BY seq'),
+    // An ended attempt's head and tail are those of the last step.finished event for it (the row does not copy them).
+    attemptsOf: db.prepare(`
+      WITH this_run AS (SELECT ? AS id),
+      finished AS (
+        SELECT json_extract(data, '$.phase') AS phase, json_extract(data, '$.stepId') AS step_id,
+               json_extract(data, '$.attempt') AS attempt, json_extract(data, '$.head') AS head,
+               json_extract(data, '$.tail') AS tail, seq
+        FROM events WHERE run_id = (SELECT id FROM this_run) AND kind = 'step.finished'),
+      latest AS (SELECT phase, step_id, attempt, head, tail, max(seq) FROM finished GROUP BY phase, step_id, attempt)
+      SELECT a.run_id, a.phase, a.step_id, a.attempt, a.status, a.exit_code, a.signal, a.started_at, a.ended_at,
+             a.duration_ms, a.expected_ms, a.command, a.log_path, a.seq,
+             CASE WHEN a.ended_at IS NULL THEN a.head ELSE coalesce(a.head, f.head) END AS head,
+             CASE WHEN a.ended_at IS NULL THEN a.tail ELSE coalesce(a.tail, f.tail) END AS tail
+      FROM attempts a
+      LEFT JOIN latest f ON f.phase = a.phase AND f.step_id = a.step_id AND f.attempt = a.attempt
+      WHERE a.run_id = (SELECT id FROM this_run) ORDER BY a.seq`),
     outputsOf: db.prepare('SELECT step_id, name, value FROM outputs WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY seq'),
     decisionsOf: db.prepare('SELECT * FROM decisions WHERE run_id = ? ORDER BY seq'),
     beatRun: db.prepare("UPDATE runs SET heartbeat_at = ? WHERE id = ? AND outcome = 'running'"),
