@@ -6,9 +6,15 @@
  * shows every chunk).
  */
 import { DefaultRenderer, ListrDefaultRendererLogLevels, type ListrTask } from 'listr2';
+import { createFrameWriter, knownWidth, type FrameWriter, type Wrap } from './frame-writer.js';
 
-/** At most one redraw per frame: listr2 redraws the whole list on every title, state or output change. */
-const FRAME_MS = 50;
+/**
+ * At most one redraw per frame: listr2 redraws the whole list on every
+ * title, state or output change. The spinner turns at this rate too.
+ */
+const FRAME_MS = 100;
+/** Formatted lines kept between frames; beyond this many the cache starts over (titles with elapsed times keep changing). */
+const FORMAT_CACHE_LINES = 1000;
 
 /** The steps a chunk task stands for (1-based, inclusive) out of how many stages. */
 interface ChunkRange {
@@ -44,8 +50,11 @@ interface Node {
 interface Internals {
   tasks: Node[];
   cache: { rendererOptions: Map<string, unknown> };
-  logger: { icon(level: ListrDefaultRendererLogLevels): string };
+  logger: { icon(level: ListrDefaultRendererLogLevels): string; process: { stdout: { write(text: string): unknown; columns?: number; rows?: number } } };
   renderer(tasks: Node[], level?: number): string[];
+  updater: FrameWriter;
+  wrap: Wrap;
+  truncate: (text: string, columns: number, options?: object) => string;
 }
 
 /** How a chunk reads on screen when it is one line: only these fold with their neighbours. */
@@ -67,6 +76,8 @@ export class StreamDefaultRenderer extends DefaultRenderer {
   private scheduled: NodeJS.Timeout | undefined;
   /** False once the list has ended: the list printed last shows every chunk. */
   private live = true;
+  /** Lines as listr2 formatted them (icon, indentation, truncation to the width), by what they say. */
+  private readonly formatted = new Map<string, string[]>();
 
   constructor(...args: ConstructorParameters<typeof DefaultRenderer>) {
     super(...args);
@@ -75,6 +86,23 @@ export class StreamDefaultRenderer extends DefaultRenderer {
     const renderLevel = internals.renderer.bind(this);
     internals.renderer = (tasks, level = 0) =>
       this.live && tasks.some((t) => chunkRanges.has(t.task)) ? this.foldChunks(tasks, level, renderLevel) : renderLevel(tasks, level);
+  }
+
+  /**
+   * listr2 starts drawing with log-update and truncates every line with
+   * cli-truncate; the frame writer draws the same frames, and a line whose
+   * width is known without measuring it (see frame-writer.ts) is not
+   * measured again to learn that it fits.
+   */
+  override async render(): Promise<void> {
+    await super.render();
+    const internals = this as unknown as Internals;
+    internals.updater = createFrameWriter(internals.logger.process.stdout, internals.wrap);
+    const truncate = internals.truncate;
+    internals.truncate = (text, columns, options) => {
+      const width = knownWidth(text);
+      return width !== undefined && columns >= 1 && width <= columns ? text : truncate(text, columns, options);
+    };
   }
 
   override update(): void {
@@ -102,6 +130,23 @@ export class StreamDefaultRenderer extends DefaultRenderer {
     const urgent = (list: Node[]): boolean => list.some((t) =>
       !t.hasFinalized() && (t.isPrompt() || (t.isStarted() && !cache.rendererOptions.has(t.id)) || urgent(t.subtasks ?? [])));
     return urgent(tasks);
+  }
+
+  /**
+   * listr2 formats every line of every frame again (measuring its width and
+   * truncating it costs more than the rest of a frame); most lines read as
+   * they did in the last frame, so they are formatted once. The arrays are
+   * only ever copied from, never changed.
+   */
+  protected override format(message: string, icon: string, level: number): string[] {
+    const key = `${process.stdout.columns}\u0000${level}\u0000${icon}\u0000${message}`;
+    let lines = this.formatted.get(key);
+    if (lines === undefined) {
+      if (this.formatted.size >= FORMAT_CACHE_LINES) this.formatted.clear();
+      lines = super.format(message, icon, level);
+      this.formatted.set(key, lines);
+    }
+    return lines;
   }
 
   private draw(): void {
