@@ -18,6 +18,8 @@ import { summaryAsMarkdown } from '../output/summary-md.js';
 import { loadRunbookText } from '../runbook/load.js';
 import { resolvePlan } from '../runbook/plan.js';
 import { openJournalToRead } from '../journal/open.js';
+import { logsRootOf, notePrunedLogs } from '../session/log-retention.js';
+import type { EngineEvent } from '../engine/events.js';
 
 /** The formats `--format` accepts; the first is the default. */
 export const REPORT_FORMATS = ['md', 'html', 'json', 'junit'] as const;
@@ -45,7 +47,7 @@ export async function reportCommand(runId: string, flags: ReportFlags): Promise<
   const store = openJournalToRead(flags.db);
   let report: SummaryReport;
   try {
-    report = reportOf(store, findRun(store, runId));
+    report = reportOf(store, findRun(store, runId), format !== 'json');
   } finally {
     store.close();
   }
@@ -85,12 +87,16 @@ function findRun(store: AuditStore, runId: string): RunRecord {
   throw new UsageError(`no run ${runId} in ${store.path}`, `list runs with \`golive history\`${short}`);
 }
 
-/** Everything the report model needs, read from the journal. */
-function reportOf(store: AuditStore, run: RunRecord): SummaryReport {
+/**
+ * Everything the report model needs, read from the journal. `noteLogs`: a
+ * log path whose run's logs were pruned says so (the JSON model keeps the path as recorded).
+ */
+function reportOf(store: AuditStore, run: RunRecord, noteLogs: boolean): SummaryReport {
   const chain = store.chainOf(run.rootRunId);
   const before = chain.slice(0, Math.max(0, chain.findIndex((r) => r.id === run.id)));
-  const events = store.eventsOf([run.id]).map((e) => e.event);
-  const priorEvents = before.length ? store.eventsOf(before.map((r) => r.id)).map((e) => e.event) : [];
+  const logs = (events: EngineEvent[]) => (noteLogs ? notePrunedLogs(events, logsRootOf(store.path)) : events);
+  const events = logs(store.eventsOf([run.id]).map((e) => e.event));
+  const priorEvents = before.length ? logs(store.eventsOf(before.map((r) => r.id)).map((e) => e.event)) : [];
   const view = buildRunView({
     run, status: store.runStatus(run), events, priorEvents,
     chain: chain.map((r): ChainLink => ({ id: r.id, mode: r.mode, status: store.runStatus(r), parentRunId: r.parentRunId, startedAt: r.startedAt })),

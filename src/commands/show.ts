@@ -6,6 +6,8 @@ import { buildRunView, type ChainLink } from '../views/run-view.js';
 import { showAsJson, showAsText } from '../output/show-text.js';
 import { openJournalToRead } from '../journal/open.js';
 import { dbFlagFor } from '../session/session.js';
+import { logsRootOf, notePrunedLogs } from '../session/log-retention.js';
+import type { EngineEvent } from '../engine/events.js';
 
 /** Flags of `golive show`. */
 export interface ShowFlags {
@@ -25,11 +27,13 @@ export async function showCommand(runId: string, flags: ShowFlags): Promise<numb
     }
     const chain = store.chainOf(run.rootRunId);
     const before = chain.slice(0, Math.max(0, chain.findIndex((r) => r.id === run.id)));
+    // In words, a log path whose run's logs were pruned says so; --json keeps the path as recorded.
+    const logs = (events: EngineEvent[]) => (flags.json ? events : notePrunedLogs(events, logsRootOf(store.path)));
     view = buildRunView({
       run,
       status: store.runStatus(run),
-      events: store.eventsOf([run.id]).map((e) => e.event),
-      priorEvents: before.length ? store.eventsOf(before.map((r) => r.id)).map((e) => e.event) : [],
+      events: logs(store.eventsOf([run.id]).map((e) => e.event)),
+      priorEvents: before.length ? logs(store.eventsOf(before.map((r) => r.id)).map((e) => e.event)) : [],
       chain: chain.map((r): ChainLink => ({ id: r.id, mode: r.mode, status: store.runStatus(r), parentRunId: r.parentRunId, startedAt: r.startedAt })),
     });
   } finally {

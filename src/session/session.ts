@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { hostname, userInfo } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { findJournal, journalFlagFor, journalForRunbook, journalNotFound } from '../journal/journal-path.js';
 import { acquireMachineLock, type MachineLock } from '../journal/machine-lock.js';
 import { AuditStore, HEARTBEAT_INTERVAL_MS } from '../journal/sqlite/store.js';
@@ -28,6 +28,7 @@ import { canPrompt } from './gates.js';
 import { notifierFor } from './notifications.js';
 import { liveOrphan } from './orphans.js';
 import { RunStopper } from './run-stop.js';
+import { logsRootOf } from './log-retention.js';
 
 /** Flags every executing command shares. */
 export interface SessionFlags {
@@ -170,7 +171,7 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
     return {
       store, runId, operator, host, interruption, sink, prompter: output.prompter, events: seen,
       ports: { runner, clock: systemClock, prompter: output.prompter, sink },
-      logDir: join(dirname(dbPath), 'logs', runId),
+      logDir: join(logsRootOf(dbPath), runId),
       async close() {
         try {
           await notifier?.close();
