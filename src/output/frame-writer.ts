@@ -53,11 +53,15 @@ function eraseLines(count: number): string {
   return count ? `${clear}\u001B[G` : clear;
 }
 
-/** Hide the cursor while the list is drawn (on stderr, as log-update does), and show it again on exit in any case. */
+/**
+ * Hide the cursor while the list is drawn (on stderr, at every frame: a
+ * prompt shows it meanwhile; as log-update does), and show it again on exit
+ * in any case.
+ */
 const cursor = {
   hidden: false,
   hide(): void {
-    if (!process.stderr.isTTY || cursor.hidden) return;
+    if (!process.stderr.isTTY) return;
     if (!restoreRegistered) {
       restoreRegistered = true;
       process.once('exit', () => cursor.show());
