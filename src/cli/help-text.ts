@@ -36,6 +36,7 @@ const EXAMPLES: Record<string, string[]> = {
   report: ['golive report 01J9Z3K2M4', 'golive report 01J9Z3K2M4 --format html -o release-report.html', 'golive report 01J9Z3K2M4 --format junit -o golive-junit.xml'],
   estimate: ['golive estimate runbooks/webshop-release.yaml --env uat', 'golive estimate runbook.yaml --env uat --write   # updates only the duration: values'],
   audit: ['golive audit verify', 'golive audit export --run 01J9Z3K2M4 > run-events.jsonl'],
+  logs: ['golive logs prune --older-than 90d --dry-run   # lists what would go', 'golive logs prune --older-than 90d'],
   init: ['golive init', 'golive init runbooks/billing-release.yaml --name billing-release'],
   schema: ['golive schema --write .golive/runbook.schema.json   # after upgrading golive: refresh the copy editors read', 'golive schema > runbook.schema.json'],
   validate: ['golive validate runbooks/*.yaml', 'golive validate runbook.yaml --env production --json'],
@@ -50,12 +51,10 @@ export function addHelpText(program: Command): void {
   // The help lists groups in the order their first command was registered.
   (program.commands as Command[]).sort((a, b) => rank(a) - rank(b));
   for (const [heading, names] of GROUPS) {
-    for (const name of names) {
-      const command = program.commands.find((c) => c.name() === name);
-      if (!command) continue;
-      command.helpGroup(heading);
-      const examples = EXAMPLES[name];
-      if (examples) command.addHelpText('after', `\nExamples:\n${examples.map((line) => `  $ ${line}`).join('\n')}\n`);
-    }
+    for (const name of names) program.commands.find((c) => c.name() === name)?.helpGroup(heading);
+  }
+  for (const command of program.commands) {
+    const examples = EXAMPLES[command.name()];
+    if (examples) command.addHelpText('after', `\nExamples:\n${examples.map((line) => `  $ ${line}`).join('\n')}\n`);
   }
 }

@@ -150,6 +150,17 @@ export function registerCommands(program: Command, setExit: SetExit): void {
   ]).action(run(async () => (await import('../commands/report.js')).reportCommand));
 
   program
+    .command('logs')
+    .description('step log files: prune those of old runs (the journal keeps every event)')
+    .command('prune')
+    .description('delete the log folders of runs that ended before --older-than; show and report then say the log was pruned')
+    .option('--older-than <age>', 'how old a run must be (ended that long ago): 90d, 12w, 36h')
+    .option('--db <path>', 'audit journal file (default: GOLIVE_DB, else the nearest .golive/golive.db from here up to the repository root); the logs are beside it')
+    .option('--dry-run', 'list what would be deleted; delete nothing')
+    .option('--json', 'print the result as one JSON object')
+    .action(run(async () => (await import('../commands/logs.js')).logsPruneCommand));
+
+  program
     .command('completion')
     .description('print a completion script for bash, zsh or fish (commands, flags, environments, run ids)')
     .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(['bash', 'zsh', 'fish']))

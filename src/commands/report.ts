@@ -15,6 +15,7 @@ import { summaryAsHtml } from '../output/summary-html.js';
 import { summaryAsJunit } from '../output/summary-junit.js';
 import { summaryAsMarkdown } from '../output/summary-md.js';
 import { chainLinks, findRun, openExistingJournal, readRunChain, snapshotPlan } from '../session/reader.js';
+import { notePrunedLogs } from '../session/log-retention.js';
 
 /** The formats `--format` accepts; the first is the default. */
 const REPORT_FORMATS = ['md', 'html', 'json', 'junit'] as const;
@@ -42,7 +43,7 @@ export async function reportCommand(runId: string, flags: ReportFlags): Promise<
   const store = await openExistingJournal(flags.db);
   let report: SummaryReport;
   try {
-    report = await reportOf(store, await findRun(store, runId));
+    report = await reportOf(store, await findRun(store, runId), format !== 'json');
   } finally {
     await store.close();
   }
@@ -79,12 +80,14 @@ function writeReport(file: string, text: string): void {
  * Everything the report model needs, read from the journal. Owners,
  * expected durations and the window come from the run's stored runbook
  * snapshot (what it ran with, not today's file); should the snapshot no
- * longer load, the report stands on the events alone.
+ * longer load, the report stands on the events alone. `noteLogs`: a log
+ * path whose run's logs were pruned says so (the JSON model keeps the path as recorded).
  */
-async function reportOf(store: Journal, run: RunRecord): Promise<SummaryReport> {
+async function reportOf(store: Journal, run: RunRecord, noteLogs: boolean): Promise<SummaryReport> {
   const chain = await readRunChain(store, run);
-  const events = chain.runEvents;
-  const view = buildRunView({ run, status: store.runStatus(run), events, priorEvents: chain.priorEvents, chain: chainLinks(store, chain.runs) });
+  const logs = (events: typeof chain.runEvents) => (noteLogs ? notePrunedLogs(events) : events);
+  const events = logs(chain.runEvents);
+  const view = buildRunView({ run, status: store.runStatus(run), events, priorEvents: logs(chain.priorEvents), chain: chainLinks(store, chain.runs) });
   const plan = snapshotPlan(run, [...chain.priorEvents, ...events], 'look');
   return buildSummary({ view, events, plan: plan && summaryPlanOf(plan), audit: await store.verifyRuns(chain.runs.map((r) => r.id)), generatedAt: new Date().toISOString() });
 }

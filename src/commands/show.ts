@@ -5,6 +5,7 @@ import { buildRunView, type RunView } from '../views/run-view.js';
 import { showAsJson, showAsText } from '../output/show-text.js';
 import { dbFlagFor } from '../session/session.js';
 import { chainLinks, findRun, openExistingJournal, readRunChain } from '../session/reader.js';
+import { notePrunedLogs } from '../session/log-retention.js';
 
 /** Flags of `golive show`. */
 export interface ShowFlags {
@@ -21,8 +22,9 @@ export async function showCommand(runId: string, flags: ShowFlags): Promise<numb
     view = buildRunView({
       run: chain.run,
       status: store.runStatus(chain.run),
-      events: chain.runEvents,
-      priorEvents: chain.priorEvents,
+      // In words, a log path whose run's logs were pruned says so; --json keeps the path as recorded.
+      events: flags.json ? chain.runEvents : notePrunedLogs(chain.runEvents),
+      priorEvents: flags.json ? chain.priorEvents : notePrunedLogs(chain.priorEvents),
       chain: chainLinks(store, chain.runs),
     });
   } finally {

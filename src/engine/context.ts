@@ -91,6 +91,8 @@ export class RunContext {
   readonly active = new Set<RunningCommand>();
   readonly masker: Masker;
   private completionCounter = 0;
+  /** The last start turn handed out (see takeStartTurn). */
+  private startTurns: Promise<void> = Promise.resolve();
 
   constructor(
     readonly plan: Plan,
@@ -100,6 +102,20 @@ export class RunContext {
   ) {
     this.masker = createMasker(Object.values(options.secrets));
     interruption.listen((forced) => this.stopAll(forced));
+  }
+
+  /**
+   * Wait for this command's turn to start, when commands start together (a
+   * parallel group). A start (\`spawn\`) blocks the event loop for a few
+   * milliseconds; started back to back, 500 members keep it blocked for
+   * seconds, and the members that ended meanwhile are only seen to end
+   * afterwards, so they were recorded as taking that long. One start per
+   * turn of the event loop lets every member's end be seen when it happens.
+   */
+  takeStartTurn(): Promise<void> {
+    const turn = this.startTurns.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+    this.startTurns = turn;
+    return turn;
   }
 
   /** Stamp and send an event; resolves once the sink has it (recorded). */

@@ -64,6 +64,8 @@ export async function execute(ctx: RunContext, request: ExecutionRequest): Promi
     attempt: request.attempt, attempts: request.attempts, expectedMs: request.expectedMs, timeoutMs: request.command.timeoutMs,
     command: ctx.display(request.command.run),
   });
+  // Members of a parallel group start one per turn of the event loop, so each one's end is seen when it happens.
+  if (request.group !== undefined) await ctx.takeStartTurn();
   const logPath = ctx.logPath(stepId, phase, request.attempt);
   let outputFailure: unknown;
   const running = ctx.ports.runner.start(

@@ -4,8 +4,9 @@
  * task ends the way the engine's events said, and a failed task never stops
  * the list (`exitOnError: false`).
  */
-import { DefaultRenderer, Listr, ListrLogger, ProcessOutput, SimpleRenderer, TestRenderer, type ListrTask } from 'listr2';
+import { Listr, ListrLogger, ProcessOutput, SimpleRenderer, TestRenderer, type ListrTask } from 'listr2';
 import { deferred, type Deferred, type TaskHandle, type TaskItem } from './task-list-model.js';
+import { markChunk, StreamDefaultRenderer } from './task-list-renderer.js';
 
 /** Which listr2 renderer draws the list. */
 export type RendererChoice = 'default' | 'simple' | 'test';
@@ -98,7 +99,7 @@ function chunks(stages: StageLine[], stage: (s: StageLine) => ListrTask): ListrT
     const part = stages.slice(from, from + CHUNK_STAGES);
     const items = part.flatMap((s) => (s.kind === 'step' ? [s.item] : s.items));
     const title = `Steps ${from + 1}–${from + part.length} of ${stages.length}`;
-    out.push({
+    out.push(markChunk({
       title,
       task: (_ctx, task) => {
         // Reached after the run ended before it (an abort, a NO-GO): one line, not one redraw per step.
@@ -106,57 +107,9 @@ function chunks(stages: StageLine[], stage: (s: StageLine) => ListrTask): ListrT
         // Subtasks that ask to be collapsed: the chunk shows them while it runs, and only its title once it passed.
         return task.newListr(part.map(stage), { concurrent: false, exitOnError: false, rendererOptions: { collapseSubtasks: true } });
       },
-    });
+    }, { from: from + 1, to: from + part.length, of: stages.length }));
   }
   return out;
-}
-
-/** At most one redraw per frame: listr2 redraws the whole list on every title, state or output change. */
-const FRAME_MS = 50;
-
-/**
- * listr2 picks its renderer from `process.stdout.isTTY` only. The view
- * decides from its own stream instead, so the default renderer is declared
- * usable anywhere (`nonTTY`). Redraws are throttled to a frame rate: a burst
- * of events (fast steps) costs one redraw, not one each.
- */
-class StreamDefaultRenderer extends DefaultRenderer {
-  static override nonTTY = true;
-  private lastDrawn = 0;
-  private scheduled: NodeJS.Timeout | undefined;
-
-  override update(): void {
-    if (this.mustDrawNow()) return this.draw();
-    if (this.scheduled) return;
-    const wait = this.lastDrawn + FRAME_MS - Date.now();
-    if (wait <= 0) return this.draw();
-    this.scheduled = setTimeout(() => this.draw(), wait);
-  }
-
-  override end(): void {
-    clearTimeout(this.scheduled);
-    this.scheduled = undefined;
-    super.end();
-  }
-
-  /**
-   * Draw at once when a task is asking, or has started and was never drawn:
-   * listr2 starts listening for a task's output and its prompt in the redraw
-   * that first sees it, so a throttled redraw would lose what it sent first.
-   */
-  private mustDrawNow(): boolean {
-    type Node = { id: string; isPrompt(): boolean; isStarted(): boolean; hasFinalized(): boolean; subtasks?: Node[] };
-    const { tasks, cache } = this as unknown as { tasks: Node[]; cache: { rendererOptions: Map<string, unknown> } };
-    const urgent = (list: Node[]): boolean => list.some((t) =>
-      !t.hasFinalized() && (t.isPrompt() || (t.isStarted() && !cache.rendererOptions.has(t.id)) || urgent(t.subtasks ?? [])));
-    return urgent(tasks);
-  }
-
-  private draw(): void {
-    this.scheduled = undefined;
-    this.lastDrawn = Date.now();
-    super.update();
-  }
 }
 
 function rendererClass(choice: RendererChoice) {

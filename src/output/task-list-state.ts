@@ -28,6 +28,8 @@ export class TaskListState {
   private readonly rollbackVerify = new Map<string, TaskItem>();
   /** The furthest forward stage the engine has reached. */
   private cursor = -1;
+  /** Every forward item before this index has settled: `reach` looks from here (forward items are in stage order). */
+  private settledBefore = 0;
   /** The rollback phase has been opened (rollback.started arrived). */
   rollbackOpened = false;
 
@@ -118,7 +120,10 @@ export class TaskListState {
   reach(item: TaskItem, at: number): void {
     if (item.spec.section === 'rollback') return;
     this.cursor = Math.max(this.cursor, item.spec.stage);
-    this.closeForward(at, (i) => i.spec.stage < item.spec.stage, this.mode === 'resume' ? 'already done (earlier run)' : 'not run', 'no end recorded');
+    const notRun = this.mode === 'resume' ? 'already done (earlier run)' : 'not run';
+    const { forward } = this;
+    for (let i = this.settledBefore; i < forward.length && forward[i].spec.stage < item.spec.stage; i++) closeItem(forward[i], at, notRun, 'no end recorded');
+    while (this.settledBefore < forward.length && !forward[this.settledBefore].open) this.settledBefore++;
   }
 
   /**
@@ -127,12 +132,7 @@ export class TaskListState {
    * never told), except a question nobody answered, which did not run.
    */
   closeForward(at: number, which: (item: TaskItem) => boolean, notRun: string, unfinished = 'no end recorded'): void {
-    for (const item of this.forward) {
-      if (!item.open || !which(item)) continue;
-      if (item.status === 'waiting') item.settle('skipped', at, notRun);
-      else if (item.note === WAITING_FOR_ANSWER) item.settle('skipped', at, `not answered (${unfinished})`);
-      else item.settle('failed', at, item.awaitingDecision ? item.note : `${item.note ? `${item.note} — ` : ''}${unfinished}`);
-    }
+    for (const item of this.forward) if (which(item)) closeItem(item, at, notRun, unfinished);
   }
 
   /** Open the rollback phase with the engine's order; undefined when it cannot be opened (no phase, or already open). */
@@ -193,4 +193,12 @@ export class TaskListState {
     const ahead = open.filter((i) => i.spec.stage >= this.cursor);
     return ahead.find((i) => i.spec.manual && i.status === 'waiting') ?? ahead[0];
   }
+}
+
+/** Close one forward item if it is open (see `closeForward`). */
+function closeItem(item: TaskItem, at: number, notRun: string, unfinished: string): void {
+  if (!item.open) return;
+  if (item.status === 'waiting') item.settle('skipped', at, notRun);
+  else if (item.note === WAITING_FOR_ANSWER) item.settle('skipped', at, `not answered (${unfinished})`);
+  else item.settle('failed', at, item.awaitingDecision ? item.note : `${item.note ? `${item.note} — ` : ''}${unfinished}`);
 }

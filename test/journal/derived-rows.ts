@@ -26,9 +26,13 @@ export interface AttemptRecord {
   logPath: string | null;
 }
 
-/** Every command execution of a run, in the order they started. */
+/**
+ * Every command execution of a run, in the order they started. An ended
+ * attempt's head and tail are those of its last step.finished event: the
+ * attempts row does not copy them (they are stored once, in the event).
+ */
 export function attemptsOf(journal: SqliteJournal, runId: string): AttemptRecord[] {
-  const rows = journal.db.prepare('SELECT * FROM attempts WHERE run_id = ? ORDER BY seq').all(runId) as Record<string, never>[];
+  const rows = journal.db.prepare(ATTEMPTS_WITH_OUTPUT).all(runId) as Record<string, never>[];
   return rows.map((row) => ({
     runId: row.run_id,
     phase: row.phase,
@@ -47,6 +51,22 @@ export function attemptsOf(journal: SqliteJournal, runId: string): AttemptRecord
     logPath: row.log_path,
   }));
 }
+
+/** The attempts rows, with head and tail from each attempt's last step.finished event (how a SQL user reads them). */
+const ATTEMPTS_WITH_OUTPUT = `
+  WITH this_run AS (SELECT ? AS id),
+  finished AS (
+    SELECT json_extract(data, '$.phase') AS phase, json_extract(data, '$.stepId') AS step_id,
+           json_extract(data, '$.attempt') AS attempt, json_extract(data, '$.head') AS head,
+           json_extract(data, '$.tail') AS tail, seq
+    FROM events WHERE run_id = (SELECT id FROM this_run) AND kind = 'step.finished'),
+  latest AS (SELECT phase, step_id, attempt, head, tail, max(seq) FROM finished GROUP BY phase, step_id, attempt)
+  SELECT a.*,
+         CASE WHEN a.ended_at IS NULL THEN a.head ELSE coalesce(a.head, f.head) END AS head,
+         CASE WHEN a.ended_at IS NULL THEN a.tail ELSE coalesce(a.tail, f.tail) END AS tail
+  FROM attempts a
+  LEFT JOIN latest f ON f.phase = a.phase AND f.step_id = a.step_id AND f.attempt = a.attempt
+  WHERE a.run_id = (SELECT id FROM this_run) ORDER BY a.seq`;
 
 /** The step outputs recorded by these runs: stepId → name → value; the one recorded last wins. */
 export function outputsOf(journal: SqliteJournal, runIds: string[]): Record<string, Record<string, string>> {

@@ -194,6 +194,24 @@ describe('SqliteJournal.appendEvent', () => {
     }
   });
 
+  it('keeps an attempt\'s output head and tail in its step.finished event only, and reads them from there', async () => {
+    const store = openStore();
+    try {
+      await store.createRun(newRun());
+      await store.appendEvent('RUN-A', stepStarted('deploy', 1));
+      await store.appendEvent('RUN-A', { ...stepFinished('deploy', 1, 'failed'), head: 'first run head', tail: 'first run tail' });
+      // The same attempt started again (a resumed run) and finished with other output: the latest end counts.
+      await store.appendEvent('RUN-A', stepStarted('deploy', 1));
+      expect(attemptsOf(store, 'RUN-A')[0]).toMatchObject({ status: null, head: null, tail: null });
+      await store.appendEvent('RUN-A', { ...stepFinished('deploy', 1, 'passed'), head: 'second head', tail: 'second tail' });
+      const stored = store.db.prepare('SELECT head, tail FROM attempts').all();
+      expect(stored).toEqual([{ head: null, tail: null }]);
+      expect(attemptsOf(store, 'RUN-A')).toMatchObject([{ status: 'passed', head: 'second head', tail: 'second tail' }]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('records a finish that had no start (not-started)', async () => {
     const store = openStore();
     try {

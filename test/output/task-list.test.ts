@@ -417,3 +417,31 @@ describe('task list at scale', () => {
     expect(list).not.toMatch(/ s500\b/);
   });
 });
+
+describe('task list at scale, while the run is live', () => {
+  it('folds the chunks before and after the running one into one line each, so the running step stays on screen', async () => {
+    const steps = Array.from({ length: 1000 }, (_, i) => `  - id: s${i}\n    run: "true"\n`).join('');
+    const h = harness({}, planOf(`golive: 1\nname: big\nsteps:\n${steps}`));
+    h.start();
+    for (let i = 0; i < 500; i++) {
+      h.started('step', `s${i}`);
+      h.ended('step', `s${i}`);
+      h.state(`s${i}`, 'succeeded');
+    }
+    h.started('step', 's500');
+    await new Promise((resolve) => setTimeout(resolve, 120)); // a frame or two with s500 running
+    const frames = h.terminal.raw.split('\u001b[G').map(strip);
+    const live = frames.filter((frame) => / s500\b/.test(frame)).at(-1) ?? '';
+    expect(live).toMatch(/✔ Steps 1–500 of 1000\n/);
+    expect(live).toMatch(/❯ Steps 501–520 of 1000\n/);
+    expect(live).toMatch(/◼ Steps 521–1000 of 1000/);
+    expect(live.split('\n').length).toBeLessThan(30);
+    h.ended('step', 's500');
+    h.state('s500', 'succeeded');
+    h.finish('succeeded', 0);
+    const { list } = await h.result();
+    // The list left on screen at the end still has every chunk.
+    expect(list).toMatch(/✔ Steps 481–500 of 1000\n/);
+    expect(list).toMatch(/Steps 521–540 of 1000/);
+  });
+});

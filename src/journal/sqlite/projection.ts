@@ -34,16 +34,19 @@ export function createProjector(db: Database): Projector {
       head = NULL, tail = NULL, log_path = NULL`);
   // A finish without a start ('not-started', or a start lost to an engine
   // bug) still gets its row, with the finish time as start and no command.
+  // The output's head and tail stay in the step.finished event only (up to
+  // 128 KiB a step: stored once); the row's columns are left NULL and
+  // `attemptsOf` reads them from the event.
   const finishAttempt = db.prepare(`
     INSERT INTO attempts (run_id, phase, step_id, attempt, status, exit_code, signal, started_at, ended_at,
-                          duration_ms, expected_ms, command, head, tail, log_path, seq)
+                          duration_ms, expected_ms, command, log_path, seq)
     VALUES (@runId, @phase, @stepId, @attempt, @status, @exitCode, @signal, @at, @at,
-            @durationMs, @expectedMs, '', @head, @tail, @logPath, @seq)
+            @durationMs, @expectedMs, '', @logPath, @seq)
     ON CONFLICT (run_id, phase, step_id, attempt) DO UPDATE SET
       status = excluded.status, exit_code = excluded.exit_code, signal = excluded.signal,
       ended_at = excluded.ended_at, duration_ms = excluded.duration_ms,
       expected_ms = coalesce(excluded.expected_ms, attempts.expected_ms),
-      head = excluded.head, tail = excluded.tail, log_path = excluded.log_path`);
+      head = NULL, tail = NULL, log_path = excluded.log_path`);
   const putOutput = db.prepare(`
     INSERT INTO outputs (run_id, step_id, name, value, seq) VALUES (?, ?, ?, ?, ?)
     ON CONFLICT (run_id, step_id, name) DO UPDATE SET value = excluded.value, seq = excluded.seq`);
@@ -99,8 +102,6 @@ export function createProjector(db: Database): Projector {
         at: e.at,
         durationMs: e.durationMs,
         expectedMs: e.expectedMs ?? null,
-        head: e.head,
-        tail: e.tail,
         logPath: e.logPath ?? null,
       });
       // Only a step's own outputs feed templates; validate/verify/rollback commands' do not.
