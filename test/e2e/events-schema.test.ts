@@ -7,6 +7,7 @@
  * consumer would point at, and together the streams must show every event
  * kind that a --json run can print.
  */
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
@@ -203,5 +204,14 @@ describe('events.schema.json: real --json outputs of the built golive', () => {
       expect(plan.code, both(plan)).toBe(0);
       expectValid('plan', JSON.parse(plan.stdout), args.join(' '));
     }
+  });
+});
+
+describe('events.schema.json in the package', () => {
+  it('is shipped: npm pack lists it beside the runbook schema', () => {
+    const packed = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+    expect(packed.status, packed.stderr).toBe(0);
+    const [{ files }] = JSON.parse(packed.stdout) as Array<{ files: Array<{ path: string }> }>;
+    expect(files.map((f) => f.path)).toEqual(expect.arrayContaining(['schemas/events.schema.json', 'schemas/runbook.schema.json']));
   });
 });
