@@ -6,7 +6,7 @@
  * matching types (string-literal unions as `enum`s, interfaces as objects),
  * plus the keys a `--json` line adds around an event.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../src/engine/events.js';
@@ -27,6 +27,12 @@ function source(path: string): ts.SourceFile {
     sources.set(path, (file = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true)));
   }
   return file;
+}
+
+/** Every .ts file under src/, as a path under src/. */
+function sourcePaths(dir = ''): string[] {
+  return readdirSync(new URL(`../../src/${dir}`, import.meta.url), { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? sourcePaths(`${dir}${entry.name}/`) : entry.name.endsWith('.ts') ? [`${dir}${entry.name}`] : []);
 }
 
 /** A named type alias or interface declared in `path`, or imported there (followed to its module). */
@@ -223,6 +229,18 @@ describe('events.schema.json and src/engine/events.ts', () => {
       expect([...(defs[name]!.enum as string[])].sort(), name).toEqual(stringLiterals(path, alias.type)!.sort());
     }
     expect(defs.diagnosticCode!.enum).toEqual(Object.values(Codes));
+  });
+
+  it('a status update has exactly the keys of StatusUpdate, and its verdicts', () => {
+    // Found by name: the module that declares it may move between src/views and src/output.
+    const path = sourcePaths().find((p) => /^export interface StatusUpdate\b/m.test(readFileSync(new URL(`../../src/${p}`, import.meta.url), 'utf8')))!;
+    expect(path, 'a module declares StatusUpdate').toBeDefined();
+    const update = membersOf((declaration(path, 'StatusUpdate').node as ts.InterfaceDeclaration).members);
+    const node = defs.status!;
+    expect(Object.keys(node.properties as object).sort()).toEqual([...update.keys()].sort());
+    expect([...(node.required as string[])].sort()).toEqual([...update].filter(([, m]) => !m.optional).map(([key]) => key).sort());
+    const verdicts = stringLiterals(path, update.get('status')!.type)!;
+    expect([...((node.properties as Record<string, SchemaNode>).status!.enum as string[])].sort()).toEqual(verdicts.sort());
   });
 
   it('a history row and a diagnostic have exactly the keys of their source types', () => {
