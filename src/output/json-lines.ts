@@ -16,9 +16,9 @@ export const EVENT_STREAM_FORMAT = 1;
 type EventKeys = EngineEvent extends infer E ? (E extends unknown ? keyof E : never) : never;
 
 /**
- * The keys a line adds around an event. An event with a key of the same
- * name would be overwritten (or overwrite them) without a word, so that does
- * not compile: `golive` and `runId` are reserved for the stream.
+ * `golive` and `runId` are the line's, not any event's: an event key of the
+ * same name would overwrite the version or the run id without a word, so
+ * such an event does not compile.
  */
 type EnvelopeKeysAreFree = Extract<EventKeys, 'golive' | 'runId'> extends never ? true : never;
 const envelopeKeysAreFree: EnvelopeKeysAreFree = true;
