@@ -39,14 +39,18 @@ function expectValid(name: string, value: unknown, context: string): void {
   const kind = (value as { kind?: unknown } | null)?.kind;
   const own = typeof kind === 'string' && `event.${kind}` in schema.$defs ? validatorOf(`event.${kind}`) : validate;
   own(value);
-  throw new Error(`${context}: not a valid ${name}:\n${JSON.stringify(value).slice(0, 600)}\n${JSON.stringify((own.errors ?? validate.errors)?.slice(0, 6), null, 2)}`);
+  throw new Error(
+    `${context}: not a valid ${name}:\n${JSON.stringify(value).slice(0, 600)}\n${JSON.stringify((own.errors ?? validate.errors)?.slice(0, 6), null, 2)}`,
+  );
 }
 
 /** Validate every line of a --json stream as `#/$defs/line`; returns the parsed lines. */
 function expectValidStream(result: GoliveResult, context: string): Array<Record<string, any>> {
   const lines = jsonEvents(result.stdout);
   expect(lines.length, `${context}\n${both(result)}`).toBeGreaterThan(0);
-  lines.forEach((line, i) => expectValid('line', line, `${context}, line ${i + 1}`));
+  lines.forEach((line, i) => {
+    expectValid('line', line, `${context}, line ${i + 1}`);
+  });
   return lines;
 }
 
@@ -135,7 +139,11 @@ describe('events.schema.json: real --json outputs of the built golive', () => {
     const lines = stream(await golive(['run', 'rollback.yaml', '--json']), 'run rollback', 1);
     expect(lines.map((l) => l.kind)).toContain('rollback.finished');
     stream(await golive(['rehearse', 'rollback.yaml', '--var', 'fail_at=none', '--json']), 'rehearse rollback', 0);
-    const retries = stream(await golive(['run', join(repoRoot, 'test', 'fixtures', 'runbooks', 'retries.yaml'), '--var', `dir=${dir}`, '--json']), 'run retries', 0);
+    const retries = stream(
+      await golive(['run', join(repoRoot, 'test', 'fixtures', 'runbooks', 'retries.yaml'), '--var', `dir=${dir}`, '--json']),
+      'run retries',
+      0,
+    );
     expect(retries.map((l) => l.kind)).toContain('step.retrying');
   });
 
@@ -175,7 +183,10 @@ describe('events.schema.json: real --json outputs of the built golive', () => {
 
   it('together, the streams show every event kind a --json run prints', () => {
     // question.asked is journaled only when golive asks at a terminal, and --json never prompts.
-    const printable = Object.keys(schema.$defs).filter((name) => name.startsWith('event.')).map((name) => name.slice('event.'.length)).filter((kind) => kind !== 'question.asked');
+    const printable = Object.keys(schema.$defs)
+      .filter((name) => name.startsWith('event.'))
+      .map((name) => name.slice('event.'.length))
+      .filter((kind) => kind !== 'question.asked');
     expect(printable.filter((kind) => !kindsSeen.has(kind))).toEqual([]);
   });
 
@@ -194,7 +205,10 @@ describe('events.schema.json: real --json outputs of the built golive', () => {
       expectValid('status', JSON.parse(status.stdout), `status ${id}`);
     }
 
-    for (const [files, exitCode] of [[['checks-verify.yaml', 'warns.yaml'], 0], [['bad.yaml', 'warns.yaml'], 2]] as const) {
+    for (const [files, exitCode] of [
+      [['checks-verify.yaml', 'warns.yaml'], 0],
+      [['bad.yaml', 'warns.yaml'], 2],
+    ] as const) {
       const validate = await runGolive(['validate', ...files, '--json'], { cwd: dir });
       expect(validate.code, both(validate)).toBe(exitCode);
       const diagnostics = JSON.parse(validate.stdout) as Array<{ code: string }>;
@@ -203,7 +217,11 @@ describe('events.schema.json: real --json outputs of the built golive', () => {
     }
 
     const webshop = join(repoRoot, 'runbooks', 'webshop-release.yaml');
-    for (const args of [['plan', 'checks-verify.yaml'], ['plan', 'rollback.yaml'], ['plan', webshop, '--env', 'production']]) {
+    for (const args of [
+      ['plan', 'checks-verify.yaml'],
+      ['plan', 'rollback.yaml'],
+      ['plan', webshop, '--env', 'production'],
+    ]) {
       const plan = await runGolive([...args, '--json'], { cwd: dir });
       expect(plan.code, both(plan)).toBe(0);
       expectValid('plan', JSON.parse(plan.stdout), args.join(' '));

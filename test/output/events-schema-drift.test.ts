@@ -24,7 +24,8 @@ function source(path: string): ts.SourceFile {
   let file = sources.get(path);
   if (!file) {
     const text = readFileSync(new URL(`../../src/${path}`, import.meta.url), 'utf8');
-    sources.set(path, (file = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true)));
+    file = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true);
+    sources.set(path, file);
   }
   return file;
 }
@@ -32,7 +33,8 @@ function source(path: string): ts.SourceFile {
 /** Every .ts file under src/, as a path under src/. */
 function sourcePaths(dir = ''): string[] {
   return readdirSync(new URL(`../../src/${dir}`, import.meta.url), { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? sourcePaths(`${dir}${entry.name}/`) : entry.name.endsWith('.ts') ? [`${dir}${entry.name}`] : []);
+    entry.isDirectory() ? sourcePaths(`${dir}${entry.name}/`) : entry.name.endsWith('.ts') ? [`${dir}${entry.name}`] : [],
+  );
 }
 
 /** A named type alias or interface declared in `path`, or imported there (followed to its module). */
@@ -100,7 +102,10 @@ function expectDescribes(path: string, type: ts.TypeNode, schemaNode: SchemaNode
     const others = type.types.filter((t) => !(ts.isLiteralTypeNode(t) && t.literal.kind === ts.SyntaxKind.NullKeyword));
     expect(others.length, `${where}: only unions with null are expected here`).toBe(type.types.length - 1);
     const options = node.anyOf as SchemaNode[] | undefined;
-    expect(options?.some((o) => o.type === 'null'), `${where}: ${type.getText()} allows null`).toBe(true);
+    expect(
+      options?.some((o) => o.type === 'null'),
+      `${where}: ${type.getText()} allows null`,
+    ).toBe(true);
     expectDescribes(path, others[0]!, options!.find((o) => o.type !== 'null')!, where);
     return;
   }
@@ -187,7 +192,9 @@ describe('events.schema.json and src/engine/events.ts', () => {
   });
 
   it('defines exactly one event.<kind> per kind, and #/$defs/event is one of exactly those', () => {
-    const defined = Object.keys(defs).filter((name) => name.startsWith('event.')).map((name) => name.slice('event.'.length));
+    const defined = Object.keys(defs)
+      .filter((name) => name.startsWith('event.'))
+      .map((name) => name.slice('event.'.length));
     expect(defined.sort()).toEqual([...kinds.keys()].sort());
     expect((defs.event!.oneOf as SchemaNode[]).map((o) => o.$ref).sort()).toEqual([...kinds.keys()].map((k) => `#/$defs/event.${k}`).sort());
   });
@@ -197,7 +204,7 @@ describe('events.schema.json and src/engine/events.ts', () => {
     expect(defs.formatVersion!.const).toBe(EVENT_STREAM_FORMAT);
   });
 
-  it.each([...kinds.keys()])('%s: exactly the keys, optional keys and types of the source, plus the line\'s keys', (kind) => {
+  it.each([...kinds.keys()])("%s: exactly the keys, optional keys and types of the source, plus the line's keys", (kind) => {
     const node = defs[`event.${kind}`]!;
     const members = new Map([...kinds.get(kind)!, ...stampedKeys()]);
     const properties = node.properties as Record<string, SchemaNode>;
@@ -206,7 +213,11 @@ describe('events.schema.json and src/engine/events.ts', () => {
       expect(properties[key], `${kind}.${key}`).toBeDefined();
     }
     expect((node.required as string[]).slice(0, 2)).toEqual(envelopeKeys());
-    const withoutEnvelope = { ...node, properties: Object.fromEntries(Object.entries(properties).filter(([key]) => !envelopeKeys().includes(key))), required: (node.required as string[]).filter((key) => !envelopeKeys().includes(key)) };
+    const withoutEnvelope = {
+      ...node,
+      properties: Object.fromEntries(Object.entries(properties).filter(([key]) => !envelopeKeys().includes(key))),
+      required: (node.required as string[]).filter((key) => !envelopeKeys().includes(key)),
+    };
     expectObject('engine/events.ts', members, withoutEnvelope, `event.${kind}`);
   });
 
@@ -238,7 +249,12 @@ describe('events.schema.json and src/engine/events.ts', () => {
     const update = membersOf((declaration(path, 'StatusUpdate').node as ts.InterfaceDeclaration).members);
     const node = defs.status!;
     expect(Object.keys(node.properties as object).sort()).toEqual([...update.keys()].sort());
-    expect([...(node.required as string[])].sort()).toEqual([...update].filter(([, m]) => !m.optional).map(([key]) => key).sort());
+    expect([...(node.required as string[])].sort()).toEqual(
+      [...update]
+        .filter(([, m]) => !m.optional)
+        .map(([key]) => key)
+        .sort(),
+    );
     const verdicts = stringLiterals(path, update.get('status')!.type)!;
     expect([...((node.properties as Record<string, SchemaNode>).status!.enum as string[])].sort()).toEqual(verdicts.sort());
   });
@@ -270,7 +286,9 @@ describe('events.schema.json conventions', () => {
         for (const [key, sub] of Object.entries(node.properties as Record<string, SchemaNode>)) nodes.push([`${pointer}/properties/${key}`, sub]);
       }
     }
-    const missing = nodes.filter(([, node]) => !(typeof node.title === 'string' && node.title.trim() && typeof node.description === 'string' && node.description.trim())).map(([pointer]) => pointer);
+    const missing = nodes
+      .filter(([, node]) => !(typeof node.title === 'string' && node.title.trim() && typeof node.description === 'string' && node.description.trim()))
+      .map(([pointer]) => pointer);
     expect(missing).toEqual([]);
   });
 
@@ -282,12 +300,24 @@ describe('events.schema.json conventions', () => {
   it('uses every definition, and offers each output at the top', () => {
     const text = JSON.stringify(schema);
     expect(Object.keys(defs).filter((name) => !text.includes(`"#/$defs/${name}"`))).toEqual([]);
-    expect((schema.anyOf as SchemaNode[]).map((o) => o.$ref)).toEqual(['line', 'history', 'show', 'status', 'validate', 'plan'].map((name) => `#/$defs/${name}`));
+    expect((schema.anyOf as SchemaNode[]).map((o) => o.$ref)).toEqual(
+      ['line', 'history', 'show', 'status', 'validate', 'plan'].map((name) => `#/$defs/${name}`),
+    );
   });
 
   it('documents the layout and the version rule in its description', () => {
     const description = schema.description as string;
-    for (const pointer of ['#/$defs/line', '#/$defs/event', '#/$defs/event.<kind>', '#/$defs/error', '#/$defs/history', '#/$defs/show', '#/$defs/status', '#/$defs/validate', '#/$defs/plan']) {
+    for (const pointer of [
+      '#/$defs/line',
+      '#/$defs/event',
+      '#/$defs/event.<kind>',
+      '#/$defs/error',
+      '#/$defs/history',
+      '#/$defs/show',
+      '#/$defs/status',
+      '#/$defs/validate',
+      '#/$defs/plan',
+    ]) {
       expect(description).toContain(`\`${pointer}\``);
     }
     expect(description).toContain('"golive": 1');
