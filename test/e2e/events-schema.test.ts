@@ -108,7 +108,8 @@ describe('events.schema.json: real --json outputs of the built golive', () => {
   };
 
   beforeAll(() => {
-    for (const name of ['checks-verify.yaml', 'rollback.yaml']) copyFileSync(join(repoRoot, 'examples', name), join(dir, name));
+    for (const name of ['checks-verify.yaml', 'rollback.yaml', 'conditions.yaml', 'retry-codes.yaml'])
+      copyFileSync(join(repoRoot, 'examples', name), join(dir, name));
     writeFileSync(join(dir, 'fix-me.yaml'), FAIL_UNTIL_FIXED);
     writeFileSync(join(dir, 'slow.yaml'), SLOW);
     writeFileSync(join(dir, 'needs-secret.yaml'), NEEDS_SECRET);
@@ -152,6 +153,13 @@ describe('events.schema.json: real --json outputs of the built golive', () => {
     stream(await golive(['rollback', '--runbook', 'rollback', '--json']), 'rollback', 0);
     const [notice] = stream(await golive(['rollback', '--runbook', 'rollback', '--json']), 'rollback again', 0);
     expect(notice).toMatchObject({ golive: 1, kind: 'nothing-to-roll-back' });
+  });
+
+  it('conditions (a step skipped by its when:) and retries by exit code with back-off', async () => {
+    const conditions = stream(await golive(['run', 'conditions.yaml', '--env', 'uat', '--json']), 'run conditions', 0);
+    expect(conditions.filter((l) => l.kind === 'step.state' && l.state === 'skipped')).not.toEqual([]);
+    const retries = stream(await golive(['run', 'retry-codes.yaml', '--json']), 'run retry-codes', 0);
+    expect(retries.filter((l) => l.kind === 'step.retrying')).toHaveLength(2);
   });
 
   it('an aborted run, then its resume', async () => {
@@ -221,11 +229,19 @@ describe('events.schema.json: real --json outputs of the built golive', () => {
       ['plan', 'checks-verify.yaml'],
       ['plan', 'rollback.yaml'],
       ['plan', webshop, '--env', 'production'],
+      ['plan', 'conditions.yaml', '--env', 'production'],
+      ['plan', 'retry-codes.yaml'],
     ]) {
       const plan = await runGolive([...args, '--json'], { cwd: dir });
       expect(plan.code, both(plan)).toBe(0);
       expectValid('plan', JSON.parse(plan.stdout), args.join(' '));
     }
+    // The optional keys of a plan, for real: conditions and a retry by exit code with back-off.
+    const conditions = JSON.parse((await runGolive(['plan', 'conditions.yaml', '--env', 'production', '--json'], { cwd: dir })).stdout);
+    expect(conditions.steps.some((s: { when?: string }) => s.when !== undefined)).toBe(true);
+    expect(conditions.steps.some((s: { rollback: { when?: string } | null }) => s.rollback?.when !== undefined)).toBe(true);
+    const retry = JSON.parse((await runGolive(['plan', 'retry-codes.yaml', '--json'], { cwd: dir })).stdout).steps[0].retry;
+    expect(Object.keys(retry).sort()).toEqual(['attempts', 'backoff', 'delayMs', 'maxDelayMs', 'onExitCodes']);
   });
 });
 

@@ -259,6 +259,19 @@ describe('events.schema.json and src/engine/events.ts', () => {
     expect([...((node.properties as Record<string, SchemaNode>).status!.enum as string[])].sort()).toEqual(verdicts.sort());
   });
 
+  it('a planned retry has exactly the keys of PlannedRetry', () => {
+    const retry = membersOf((declaration('runbook/plan.ts', 'PlannedRetry').node as ts.InterfaceDeclaration).members);
+    const plannedStep = (defs.plan!.properties as Record<string, SchemaNode>).steps!.items as SchemaNode;
+    const node = (plannedStep.properties as Record<string, SchemaNode>).retry!;
+    expect(Object.keys(node.properties as object).sort()).toEqual([...retry.keys()].sort());
+    expect([...(node.required as string[])].sort()).toEqual(
+      [...retry]
+        .filter(([, m]) => !m.optional)
+        .map(([key]) => key)
+        .sort(),
+    );
+  });
+
   it('a history row and a diagnostic have exactly the keys of their source types', () => {
     const summary = declaration('views/run-view.ts', 'RunSummary').node as ts.InterfaceDeclaration;
     expectObject('views/run-view.ts', membersOf(summary.members), defs.runSummary!, 'runSummary');
