@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ExitCode, GoliveError, UsageError } from '../errors.js';
+import { EVENT_STREAM_FORMAT } from '../output/json-lines.js';
 
 /** golive's own version, from package.json. */
 function goliveVersion(): string {
@@ -129,8 +130,8 @@ function reportError(error: unknown, json = false): number {
   if (error instanceof GoliveError) {
     process.stderr.write(`golive: ${error.message}\n`);
     if (error.hint) process.stderr.write(`  hint: ${error.hint}\n`);
-    // With --json, stdout answers in JSON even when there is nothing else to say: one error object.
-    if (json) process.stdout.write(`${JSON.stringify({ kind: 'error', exitCode: error.exitCode, message: error.message, hint: error.hint, problems: error.problems })}\n`);
+    // With --json, stdout answers in JSON even when there is nothing else to say: one error object (a line of the event stream, versioned like every line).
+    if (json) process.stdout.write(`${JSON.stringify({ golive: EVENT_STREAM_FORMAT, kind: 'error', exitCode: error.exitCode, message: error.message, hint: error.hint, problems: error.problems })}\n`);
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);

@@ -7,6 +7,7 @@ import { refuseIfLive, refuseIfOrphansRun, type RunSelector } from '../session/p
 import { openExistingJournal } from '../session/reader.js';
 import { describeRun, selectRollback, type RollbackWork } from '../session/run-selection.js';
 import { openSession } from '../session/session.js';
+import { EVENT_STREAM_FORMAT } from '../output/json-lines.js';
 
 /** Flags of `golive rollback`. */
 export type RollbackFlags = RunFlags & GateFlags & Omit<RunSelector, 'runId'> & { runbook?: string };
@@ -19,7 +20,7 @@ export async function rollbackCommand(runId: string | undefined, flags: Rollback
   try {
     const selection = await selectRollback(store, { ...flags, runId });
     if ('nothing' in selection) {
-      process.stdout.write(flags.json ? `${JSON.stringify({ kind: 'nothing-to-roll-back', runId: selection.runId, message: selection.nothing })}\n` : `${selection.nothing}\n`);
+      process.stdout.write(flags.json ? `${JSON.stringify({ golive: EVENT_STREAM_FORMAT, kind: 'nothing-to-roll-back', runId: selection.runId, message: selection.nothing })}\n` : `${selection.nothing}\n`);
       return ExitCode.Ok;
     }
     work = selection.found;
