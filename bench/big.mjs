@@ -26,7 +26,9 @@ for (const n of sizes) {
   const steps = Array.from({ length: n }, (_, i) => `  - id: s${i}\n    run: "true"\n`).join('');
   writeFileSync(join(dir, `big-${n}.yaml`), `golive: 1\nname: big-${n}\nsteps:\n${steps}`);
   await timeProcess(process.execPath, [golive, 'run', join(dir, `big-${n}.yaml`), '--db', join(dir, `big-${n}.db`)], { cwd: dir, env });
-  const history = JSON.parse(execFileSync(process.execPath, [golive, 'history', '--json', '--db', join(dir, `big-${n}.db`)], { cwd: dir, env: { ...process.env, ...env } }).toString());
+  const history = JSON.parse(
+    execFileSync(process.execPath, [golive, 'history', '--json', '--db', join(dir, `big-${n}.db`)], { cwd: dir, env: { ...process.env, ...env } }).toString(),
+  );
   runIds[n] = (history.runs ?? history)[0].id;
 }
 
@@ -40,17 +42,21 @@ const times = new Map(cases.flatMap((c) => sizes.map((n) => [`${c.name}@${n}`, [
 const node = [];
 for (let round = 0; round < rounds; round++) {
   node.push((await timeProcess(process.execPath, ['-e', '0'])).ms);
-  for (const c of cases) for (const n of sizes) times.get(`${c.name}@${n}`).push((await timeProcess(process.execPath, [golive, ...c.args(n)], { cwd: dir, env })).ms);
+  for (const c of cases)
+    for (const n of sizes) times.get(`${c.name}@${n}`).push((await timeProcess(process.execPath, [golive, ...c.args(n)], { cwd: dir, env })).ms);
 }
 rmSync(dir, { recursive: true, force: true });
 
 const base = median(node);
 console.log(`Big runbooks, median of ${rounds} alternated rounds (${new Date().toISOString()}); node -e 0: ${base.toFixed(1)} ms\n`);
-printTable(['command', '1,000 steps ms', '10,000 steps ms', 'µs/step @1k', 'µs/step @10k', 'per-step ratio', 'target'], cases.map((c) => {
-  const [small, large] = sizes.map((n) => median(times.get(`${c.name}@${n}`)));
-  const [perSmall, perLarge] = [(small - base) / 1000, (large - base) / 10000].map((ms) => ms * 1000);
-  const ratio = perLarge / perSmall;
-  const limit = c.name === 'run --dry-run' ? 1500 : c.name === 'validate' ? Infinity : 1000;
-  const target = `${verdict(ratio, 1.5)}${Number.isFinite(limit) ? `, ${large <= limit ? 'ok' : 'OVER'} (≤ ${limit} ms)` : ''}`;
-  return [c.name, small.toFixed(0), large.toFixed(0), perSmall.toFixed(1), perLarge.toFixed(1), ratio.toFixed(2), target];
-}));
+printTable(
+  ['command', '1,000 steps ms', '10,000 steps ms', 'µs/step @1k', 'µs/step @10k', 'per-step ratio', 'target'],
+  cases.map((c) => {
+    const [small, large] = sizes.map((n) => median(times.get(`${c.name}@${n}`)));
+    const [perSmall, perLarge] = [(small - base) / 1000, (large - base) / 10000].map((ms) => ms * 1000);
+    const ratio = perLarge / perSmall;
+    const limit = c.name === 'run --dry-run' ? 1500 : c.name === 'validate' ? Infinity : 1000;
+    const target = `${verdict(ratio, 1.5)}${Number.isFinite(limit) ? `, ${large <= limit ? 'ok' : 'OVER'} (≤ ${limit} ms)` : ''}`;
+    return [c.name, small.toFixed(0), large.toFixed(0), perSmall.toFixed(1), perLarge.toFixed(1), ratio.toFixed(2), target];
+  }),
+);

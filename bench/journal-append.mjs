@@ -33,9 +33,20 @@ const sha = createHash('sha256').update(text).digest('hex');
 async function freshStore() {
   const store = SqliteJournal.open(join(workDir, `journal-${fileCounter++}.db`));
   await store.createRun({
-    id: 'BENCH', parentRunId: null, mode: 'run', runbookName: 'bench', runbookVersion: null, runbookPath: 'bench.yaml',
-    runbookText: text, runbookSha256: sha, environment: 'uat', operator: 'bench', host: 'bench', pid: process.pid,
-    gitCommit: null, changeId: null,
+    id: 'BENCH',
+    parentRunId: null,
+    mode: 'run',
+    runbookName: 'bench',
+    runbookVersion: null,
+    runbookPath: 'bench.yaml',
+    runbookText: text,
+    runbookSha256: sha,
+    environment: 'uat',
+    operator: 'bench',
+    host: 'bench',
+    pid: process.pid,
+    gitCommit: null,
+    changeId: null,
   });
   return store;
 }
@@ -60,10 +71,31 @@ async function journal(streamBytes) {
   const started = process.hrtime.bigint();
   for (let i = 0; i < steps; i++) {
     const stepId = `step-${i}`;
-    await store.appendEvent('BENCH', { kind: 'step.started', at, phase: 'step', stepId, title: stepId, attempt: 1, attempts: 1, expectedMs: 1000, command: `./deploy.sh ${i}` });
     await store.appendEvent('BENCH', {
-      kind: 'step.finished', at, phase: 'step', stepId, attempt: 1, status: 'passed', exitCode: 0, signal: null,
-      durationMs: 12, head, tail, outputBytes: streamBytes * 2, outputs: { id: String(i) },
+      kind: 'step.started',
+      at,
+      phase: 'step',
+      stepId,
+      title: stepId,
+      attempt: 1,
+      attempts: 1,
+      expectedMs: 1000,
+      command: `./deploy.sh ${i}`,
+    });
+    await store.appendEvent('BENCH', {
+      kind: 'step.finished',
+      at,
+      phase: 'step',
+      stepId,
+      attempt: 1,
+      status: 'passed',
+      exitCode: 0,
+      signal: null,
+      durationMs: 12,
+      head,
+      tail,
+      outputBytes: streamBytes * 2,
+      outputs: { id: String(i) },
     });
   }
   const ns = Number(process.hrtime.bigint() - started);
@@ -90,7 +122,11 @@ const perStepUs = (ns) => ns / steps / 1000;
 const floorUs = perStepUs(median(results.floor));
 const line = (label, ns) => {
   const us = perStepUs(ns);
-  console.log(`${label.padEnd(44)} ${us.toFixed(1).padStart(8)} µs/step  ${Math.round(1e6 / us).toString().padStart(7)} steps/s  ${(us / floorUs).toFixed(2)}x floor`);
+  console.log(
+    `${label.padEnd(44)} ${us.toFixed(1).padStart(8)} µs/step  ${Math.round(1e6 / us)
+      .toString()
+      .padStart(7)} steps/s  ${(us / floorUs).toFixed(2)}x floor`,
+  );
 };
 console.log(`${steps} steps x ${rounds} rounds (median); a step = step.started + step.finished`);
 line('floor: 2 bare INSERT transactions', median(results.floor));

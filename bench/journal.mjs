@@ -73,7 +73,8 @@ const times = new Map(cases.flatMap((c) => sizes.map((n) => [`${c.name}@${n}`, [
 const node = [];
 for (let round = 0; round < rounds; round++) {
   node.push((await timeProcess(process.execPath, ['-e', '0'])).ms);
-  for (const c of cases) for (const n of sizes) times.get(`${c.name}@${n}`).push((await timeProcess(process.execPath, [golive, ...c.args(journals[n])], { cwd: dir, env })).ms);
+  for (const c of cases)
+    for (const n of sizes) times.get(`${c.name}@${n}`).push((await timeProcess(process.execPath, [golive, ...c.args(journals[n])], { cwd: dir, env })).ms);
 }
 const whole = {};
 for (const n of sizes) {
@@ -84,13 +85,21 @@ for (const n of sizes) {
 rmSync(dir, { recursive: true, force: true });
 
 const base = median(node);
-console.log(`Long journals, median of ${rounds} alternated rounds (${new Date().toISOString()}); node -e 0: ${base.toFixed(1)} ms; ${sizes.map((n) => `${n} runs = ${journals[n].events} events`).join(', ')}\n`);
-printTable(['command', ...sizes.map((n) => `${n} runs ms`), ...sizes.map((n) => `ratio @${n}`), `target @${sizes.at(-1)}`], cases.map((c) => {
-  const ms = sizes.map((n) => median(times.get(`${c.name}@${n}`)));
-  return [c.name, ...ms.map((m) => m.toFixed(0)), ...ms.map((m) => (m / base).toFixed(2)), c.target ? verdict(ms.at(-1) / base, c.target) : '—'];
-}));
+console.log(
+  `Long journals, median of ${rounds} alternated rounds (${new Date().toISOString()}); node -e 0: ${base.toFixed(1)} ms; ${sizes.map((n) => `${n} runs = ${journals[n].events} events`).join(', ')}\n`,
+);
+printTable(
+  ['command', ...sizes.map((n) => `${n} runs ms`), ...sizes.map((n) => `ratio @${n}`), `target @${sizes.at(-1)}`],
+  cases.map((c) => {
+    const ms = sizes.map((n) => median(times.get(`${c.name}@${n}`)));
+    return [c.name, ...ms.map((m) => m.toFixed(0)), ...ms.map((m) => (m / base).toFixed(2)), c.target ? verdict(ms.at(-1) / base, c.target) : '—'];
+  }),
+);
 console.log('');
-printTable(['whole journal', ...sizes.map((n) => `${n} runs`)], [
-  ['audit export peak RSS (MiB)', ...sizes.map((n) => whole[n].exportMiB.toFixed(0))],
-  ['audit verify ms per 1,000 events', ...sizes.map((n) => whole[n].verifyPer1000.toFixed(1))],
-]);
+printTable(
+  ['whole journal', ...sizes.map((n) => `${n} runs`)],
+  [
+    ['audit export peak RSS (MiB)', ...sizes.map((n) => whole[n].exportMiB.toFixed(0))],
+    ['audit verify ms per 1,000 events', ...sizes.map((n) => whole[n].verifyPer1000.toFixed(1))],
+  ],
+);

@@ -20,7 +20,11 @@ function benchLockDir() {
 export function timeProcess(command, args, options = {}) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(command, args, { stdio: ['ignore', options.stdout ?? 'ignore', 'pipe'], cwd: options.cwd, env: { ...process.env, GOLIVE_LOCK_DIR: benchLockDir(), ...options.env } });
+    const child = spawn(command, args, {
+      stdio: ['ignore', options.stdout ?? 'ignore', 'pipe'],
+      cwd: options.cwd,
+      env: { ...process.env, GOLIVE_LOCK_DIR: benchLockDir(), ...options.env },
+    });
     let stderr = '';
     let peakKiB = 0;
     const sample = () => {
@@ -28,10 +32,14 @@ export function timeProcess(command, args, options = {}) {
         const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
         const hwm = /VmHWM:\s+(\d+)/.exec(status);
         if (hwm) peakKiB = Math.max(peakKiB, Number(hwm[1]));
-      } catch { /* exited */ }
+      } catch {
+        /* exited */
+      }
     };
     const sampler = options.sampleRss ? setInterval(sample, 20) : undefined;
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     child.on('error', reject);
     child.on('exit', (code) => {
       if (sampler) clearInterval(sampler);

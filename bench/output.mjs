@@ -19,7 +19,8 @@ writeFileSync(join(dir, 'big.yaml'), `golive: 1\nname: bench-output\nsecrets:\n 
 const env = { BENCH_TOKEN: 'not-in-the-output-s3cr3t' };
 
 const bash = (i) => timeProcess('bash', ['-c', `${produce} > ${join(dir, `bash-${i}.out`)}`]);
-const golive = (i) => timeProcess(process.execPath, [join(root, 'bin/golive.js'), 'run', join(dir, 'big.yaml'), '--db', join(dir, `g${i}.db`)], { cwd: dir, env, sampleRss: true });
+const golive = (i) =>
+  timeProcess(process.execPath, [join(root, 'bin/golive.js'), 'run', join(dir, 'big.yaml'), '--db', join(dir, `g${i}.db`)], { cwd: dir, env, sampleRss: true });
 
 const t = { bash: [], golive: [], rss: [] };
 for (let i = 0; i < rounds; i++) {
@@ -34,7 +35,15 @@ rmSync(dir, { recursive: true, force: true });
 const ratio = median(t.golive) / median(t.bash);
 const rss = Math.max(...t.rss);
 console.log(`One step printing ${(bytes / 1e6).toFixed(0)} MB, medians of ${rounds} alternated rounds (${new Date().toISOString()})\n`);
-printTable(['', 'wall s', 'peak RSS MiB', 'target'], [
-  ['bash -c "<same> > file"', (median(t.bash) / 1000).toFixed(2), '', 'baseline'],
-  ['golive run (log file + journal + masking)', (median(t.golive) / 1000).toFixed(2), rss.toFixed(0), `wall ${verdict(ratio, 1.5)}; RSS ${rss <= 120 ? 'ok' : 'OVER'} (≤ 120 MiB)`],
-]);
+printTable(
+  ['', 'wall s', 'peak RSS MiB', 'target'],
+  [
+    ['bash -c "<same> > file"', (median(t.bash) / 1000).toFixed(2), '', 'baseline'],
+    [
+      'golive run (log file + journal + masking)',
+      (median(t.golive) / 1000).toFixed(2),
+      rss.toFixed(0),
+      `wall ${verdict(ratio, 1.5)}; RSS ${rss <= 120 ? 'ok' : 'OVER'} (≤ 120 MiB)`,
+    ],
+  ],
+);

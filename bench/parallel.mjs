@@ -38,12 +38,23 @@ for (let i = 0; i < ${members}; i++) {
 
 /** Member durations (ms) recorded in one run's journal. */
 function memberDurations(db) {
-  const lines = execFileSync(process.execPath, [golive, 'audit', 'export', '--db', db], { env: { ...process.env, ...env } }).toString().trim().split('\n');
-  return lines.map((l) => JSON.parse(l)).map((e) => e.event ?? e)
-    .filter((e) => e.kind === 'step.finished' && e.phase === 'step').map((e) => e.durationMs);
+  const lines = execFileSync(process.execPath, [golive, 'audit', 'export', '--db', db], { env: { ...process.env, ...env } })
+    .toString()
+    .trim()
+    .split('\n');
+  return lines
+    .map((l) => JSON.parse(l))
+    .map((e) => e.event ?? e)
+    .filter((e) => e.kind === 'step.finished' && e.phase === 'step')
+    .map((e) => e.durationMs);
 }
 
-const group_ = [], one = [], floor = [], node = [], medians = [], maxima = [];
+const group_ = [],
+  one = [],
+  floor = [],
+  node = [],
+  medians = [],
+  maxima = [];
 for (let round = 0; round < rounds; round++) {
   node.push((await timeProcess(process.execPath, ['-e', '0'])).ms);
   floor.push((await timeProcess(process.execPath, ['-e', floorScript])).ms);
@@ -59,12 +70,15 @@ for (let round = 0; round < rounds; round++) {
 const groupCost = median(group_) - median(one);
 const floorCost = median(floor) - median(node);
 console.log(`A parallel group of ${members} members of \`true\`, median of ${rounds} rounds (${new Date().toISOString()})\n`);
-printTable(['measure', 'ms'], [
-  ['member duration, median', median(medians).toFixed(1)],
-  ['member duration, max', median(maxima).toFixed(1)],
-  [`golive run, group of ${members}`, median(group_).toFixed(0)],
-  ['golive run, one step', median(one).toFixed(0)],
-  ['group cost (group run − one-step run)', groupCost.toFixed(0)],
-  [`Node floor (${members} spawns at once − node -e 0)`, floorCost.toFixed(0)],
-  ['group cost / floor', `${(groupCost / floorCost).toFixed(2)}×`],
-]);
+printTable(
+  ['measure', 'ms'],
+  [
+    ['member duration, median', median(medians).toFixed(1)],
+    ['member duration, max', median(maxima).toFixed(1)],
+    [`golive run, group of ${members}`, median(group_).toFixed(0)],
+    ['golive run, one step', median(one).toFixed(0)],
+    ['group cost (group run − one-step run)', groupCost.toFixed(0)],
+    [`Node floor (${members} spawns at once − node -e 0)`, floorCost.toFixed(0)],
+    ['group cost / floor', `${(groupCost / floorCost).toFixed(2)}×`],
+  ],
+);

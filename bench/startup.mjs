@@ -19,7 +19,10 @@ for (let round = 0; round < rounds; round++) {
 }
 const base = median(times[0]);
 console.log(`Start-up, median of ${rounds} alternated runs (${new Date().toISOString()})\n`);
-printTable(['command', 'median ms', 'ratio to node -e 0', 'target'], cases.map((c, i) => {
-  const m = median(times[i]);
-  return [c.name, m.toFixed(1), (m / base).toFixed(2), c.target ? verdict(m / base, c.target) : 'baseline'];
-}));
+printTable(
+  ['command', 'median ms', 'ratio to node -e 0', 'target'],
+  cases.map((c, i) => {
+    const m = median(times[i]);
+    return [c.name, m.toFixed(1), (m / base).toFixed(2), c.target ? verdict(m / base, c.target) : 'baseline'];
+  }),
+);

@@ -21,10 +21,13 @@ for (const n of sizes) {
   const steps = Array.from({ length: n }, (_, i) => `  - id: s${i}\n    run: "true"\n`).join('');
   writeFileSync(join(dir, `steps-${n}.yaml`), `golive: 1\nname: bench-${n}\nsteps:\n${steps}`);
 }
-writeFileSync(join(dir, 'floor.mjs'), `import { spawn } from 'node:child_process';
+writeFileSync(
+  join(dir, 'floor.mjs'),
+  `import { spawn } from 'node:child_process';
 const n = Number(process.argv[2]);
 for (let i = 0; i < n; i++) await new Promise((resolve) => spawn('bash', ['-c', 'true']).on('exit', resolve));
-`);
+`,
+);
 
 const serverJournal = /^postgres(ql)?:\/\//.test(process.env.GOLIVE_DB ?? '') ? process.env.GOLIVE_DB : undefined;
 const run = (n, db) => timeProcess(process.execPath, [join(root, 'bin/golive.js'), 'run', join(dir, `steps-${n}.yaml`), '--db', db], { cwd: dir });
@@ -54,15 +57,33 @@ const g = costs(t.golive);
 const f = costs(t.floor);
 const nodeMs = median(t.node);
 console.log(`Step overhead, medians of ${rounds} alternated rounds (${new Date().toISOString()})\n`);
-printTable(['', 'T10 ms', 'T200 ms', 'per step ms', 'fixed ms'], [
-  ['node floor (spawn bash -c true)', median(t.floor[10]).toFixed(0), median(t.floor[200]).toFixed(0), f.perStep.toFixed(2), f.fixed.toFixed(0)],
-  ['golive run (journal on)', median(t.golive[10]).toFixed(0), median(t.golive[200]).toFixed(0), g.perStep.toFixed(2), g.fixed.toFixed(0)],
-  ...(serverJournal ? [['golive run (PostgreSQL journal)', median(t.server[10]).toFixed(0), median(t.server[200]).toFixed(0), costs(t.server).perStep.toFixed(2), costs(t.server).fixed.toFixed(0)]] : []),
-  ['node -e 0', '', '', '', nodeMs.toFixed(0)],
-]);
+printTable(
+  ['', 'T10 ms', 'T200 ms', 'per step ms', 'fixed ms'],
+  [
+    ['node floor (spawn bash -c true)', median(t.floor[10]).toFixed(0), median(t.floor[200]).toFixed(0), f.perStep.toFixed(2), f.fixed.toFixed(0)],
+    ['golive run (journal on)', median(t.golive[10]).toFixed(0), median(t.golive[200]).toFixed(0), g.perStep.toFixed(2), g.fixed.toFixed(0)],
+    ...(serverJournal
+      ? [
+          [
+            'golive run (PostgreSQL journal)',
+            median(t.server[10]).toFixed(0),
+            median(t.server[200]).toFixed(0),
+            costs(t.server).perStep.toFixed(2),
+            costs(t.server).fixed.toFixed(0),
+          ],
+        ]
+      : []),
+    ['node -e 0', '', '', '', nodeMs.toFixed(0)],
+  ],
+);
 console.log('');
-printTable(['ratio', 'value', 'target'], [
-  ['golive per step / floor per step', (g.perStep / f.perStep).toFixed(2), verdict(g.perStep / f.perStep, 1.5)],
-  ['golive fixed / node -e 0', (g.fixed / nodeMs).toFixed(2), verdict(g.fixed / nodeMs, 3)],
-  ...(serverJournal ? [['PostgreSQL per step / SQLite per step', (costs(t.server).perStep / g.perStep).toFixed(2), verdict(costs(t.server).perStep / g.perStep, 2)]] : []),
-]);
+printTable(
+  ['ratio', 'value', 'target'],
+  [
+    ['golive per step / floor per step', (g.perStep / f.perStep).toFixed(2), verdict(g.perStep / f.perStep, 1.5)],
+    ['golive fixed / node -e 0', (g.fixed / nodeMs).toFixed(2), verdict(g.fixed / nodeMs, 3)],
+    ...(serverJournal
+      ? [['PostgreSQL per step / SQLite per step', (costs(t.server).perStep / g.perStep).toFixed(2), verdict(costs(t.server).perStep / g.perStep, 2)]]
+      : []),
+  ],
+);

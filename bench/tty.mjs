@@ -68,7 +68,16 @@ for (const n of [200, 1000]) {
   const ratio = median(pairs.map((p) => p.tty.wall / p.pipe.wall));
   const cpu = (side) => median(pairs.map((p) => p[side].cpu));
   const cpuRatio = median(pairs.map((p) => p.tty.cpu / p.pipe.cpu));
-  rows.push([`${n} steps of true`, pipe.toFixed(2), tty.toFixed(2), ratio.toFixed(2), cpu('pipe').toFixed(2), cpu('tty').toFixed(2), cpuRatio.toFixed(2), median(pairs.map((p) => p.tty.rssMiB)).toFixed(0)]);
+  rows.push([
+    `${n} steps of true`,
+    pipe.toFixed(2),
+    tty.toFixed(2),
+    ratio.toFixed(2),
+    cpu('pipe').toFixed(2),
+    cpu('tty').toFixed(2),
+    cpuRatio.toFixed(2),
+    median(pairs.map((p) => p.tty.rssMiB)).toFixed(0),
+  ]);
   ratios.push([`${n} steps: terminal / pipe`, ratio.toFixed(2), n === 200 ? '≤ 1.3×' : '≤ 1.5×, RSS ≤ 200 MiB']);
 }
 const abortFile = runbook('abort200', ['true', 'false', ...Array(198).fill('true')]);

@@ -58,18 +58,26 @@ writeFileSync(join(dir, 'errors-10000.yaml'), runbook(10000, errorSteps));
 function timeValidate(args) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    execFile('/usr/bin/time', ['-f', '%U %S', process.execPath, golive, 'validate', ...args], { cwd: dir, env: { ...process.env, ...env }, maxBuffer: 1 << 28 }, (error, _stdout, stderr) => {
-      const wall = Number(process.hrtime.bigint() - started) / 1e6;
-      const match = /([\d.]+) ([\d.]+)\s*$/.exec(stderr);
-      if (!match) return reject(error ?? new Error(`no timing in: ${stderr.slice(-300)}`));
-      resolve({ wall, cpu: (Number(match[1]) + Number(match[2])) * 1000 });
-    });
+    execFile(
+      '/usr/bin/time',
+      ['-f', '%U %S', process.execPath, golive, 'validate', ...args],
+      { cwd: dir, env: { ...process.env, ...env }, maxBuffer: 1 << 28 },
+      (error, _stdout, stderr) => {
+        const wall = Number(process.hrtime.bigint() - started) / 1e6;
+        const match = /([\d.]+) ([\d.]+)\s*$/.exec(stderr);
+        if (!match) return reject(error ?? new Error(`no timing in: ${stderr.slice(-300)}`));
+        resolve({ wall, cpu: (Number(match[1]) + Number(match[2])) * 1000 });
+      },
+    );
   });
 }
 
 const times = new Map([1, ...sizes].map((n) => [n, { wall: [], cpu: [] }]));
 const errorTimes = { wall: [], cpu: [] };
-const add = (into, t) => { into.wall.push(t.wall); into.cpu.push(t.cpu); };
+const add = (into, t) => {
+  into.wall.push(t.wall);
+  into.cpu.push(t.cpu);
+};
 for (let round = 0; round < rounds; round++) {
   for (const n of [1, ...sizes]) add(times.get(n), await timeValidate([join(dir, `steps-${n}.yaml`)]));
   add(errorTimes, await timeValidate(['--json', join(dir, 'errors-10000.yaml')]));
@@ -78,11 +86,18 @@ if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
 
 const base = { wall: median(times.get(1).wall), cpu: median(times.get(1).cpu) };
 const perStep = (n, kind) => ((median(times.get(n)[kind]) - base[kind]) / n) * 1000;
-console.log(`golive validate, median of ${rounds} alternated rounds (${new Date().toISOString()}); 1 step (start-up): ${base.wall.toFixed(0)} ms wall, ${base.cpu.toFixed(0)} ms CPU\n`);
-printTable(['steps', 'wall ms', 'CPU ms', 'CPU µs/step (start-up subtracted)', 'per-step ratio to 1,000', 'target'], sizes.map((n) => {
-  const { wall, cpu } = { wall: median(times.get(n).wall), cpu: median(times.get(n).cpu) };
-  const ratio = perStep(n, 'cpu') / perStep(1000, 'cpu');
-  const target = n === 1000 ? '' : `${verdict(ratio, 1.5)}${n === 20000 ? `, CPU ${cpu < 2000 ? 'ok' : 'OVER'} (< 2000 ms)` : ''}`;
-  return [n.toLocaleString('en'), wall.toFixed(0), cpu.toFixed(0), perStep(n, 'cpu').toFixed(1), ratio.toFixed(2), target];
-}));
-console.log(`\n10,000 steps with an error each (--json, all reported): ${median(errorTimes.wall).toFixed(0)} ms wall, ${median(errorTimes.cpu).toFixed(0)} ms CPU`);
+console.log(
+  `golive validate, median of ${rounds} alternated rounds (${new Date().toISOString()}); 1 step (start-up): ${base.wall.toFixed(0)} ms wall, ${base.cpu.toFixed(0)} ms CPU\n`,
+);
+printTable(
+  ['steps', 'wall ms', 'CPU ms', 'CPU µs/step (start-up subtracted)', 'per-step ratio to 1,000', 'target'],
+  sizes.map((n) => {
+    const { wall, cpu } = { wall: median(times.get(n).wall), cpu: median(times.get(n).cpu) };
+    const ratio = perStep(n, 'cpu') / perStep(1000, 'cpu');
+    const target = n === 1000 ? '' : `${verdict(ratio, 1.5)}${n === 20000 ? `, CPU ${cpu < 2000 ? 'ok' : 'OVER'} (< 2000 ms)` : ''}`;
+    return [n.toLocaleString('en'), wall.toFixed(0), cpu.toFixed(0), perStep(n, 'cpu').toFixed(1), ratio.toFixed(2), target];
+  }),
+);
+console.log(
+  `\n10,000 steps with an error each (--json, all reported): ${median(errorTimes.wall).toFixed(0)} ms wall, ${median(errorTimes.cpu).toFixed(0)} ms CPU`,
+);

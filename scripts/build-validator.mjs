@@ -48,8 +48,15 @@ try {
   // (names kept): one small file to parse at start-up, no node_modules lookups.
   const bundled = await build({
     stdin: { contents: source, resolveDir: root, loader: 'js', sourcefile: 'schema-validator.cjs' },
-    bundle: true, write: false, format: 'cjs', platform: 'node', target: 'node20',
-    minifyWhitespace: true, minifySyntax: true, legalComments: 'none', logLevel: 'warning',
+    bundle: true,
+    write: false,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'none',
+    logLevel: 'warning',
   });
   writeFileSync(outFile, `// Generated from schemas/runbook.schema.json by scripts/build-validator.mjs. Do not edit.\n${bundled.outputFiles[0].text}`);
 } catch (error) {

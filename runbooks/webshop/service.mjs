@@ -9,8 +9,9 @@
 //   GET /health   200 {"status":"ok","version","schema","checkout_flow","pid"}; 503 if the database is unreadable
 //   GET /version  200 the version, as text
 //   GET /login    200 {"ok":true,"users":N}; 503 without users
-import { createServer } from 'node:http';
+
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 
 const stateDir = process.env.STATE_DIR;

@@ -33,7 +33,9 @@ export async function main(argv: string[]): Promise<void> {
       .showHelpAfterError('(add --help for usage)')
       .configureHelp({ sortSubcommands: false });
     let exitCode: number = ExitCode.Ok;
-    registerCommands(program, (code) => { exitCode = code; });
+    registerCommands(program, (code) => {
+      exitCode = code;
+    });
     program.addHelpText('after', EXIT_CODES_HELP);
     if (args.length === 0) {
       program.outputHelp({ error: true });
@@ -75,7 +77,10 @@ let commandDone = false;
  * so in one line (on stderr, if that still works) and exits 2.
  */
 function watchOutputErrors(executing: boolean): void {
-  for (const [name, stream] of [['stdout', process.stdout], ['stderr', process.stderr]] as const) {
+  for (const [name, stream] of [
+    ['stdout', process.stdout],
+    ['stderr', process.stderr],
+  ] as const) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
       if (executing || outputFailed) return;
       outputFailed = true;
@@ -87,11 +92,16 @@ function watchOutputErrors(executing: boolean): void {
 
 function describeWriteError(error: NodeJS.ErrnoException): string {
   switch (error.code) {
-    case 'ENOSPC': return 'no space left on the device it goes to (ENOSPC)';
-    case 'EPIPE': return 'the reading end of the pipe was closed (EPIPE)';
-    case 'EBADF': return 'it is not open (EBADF)';
-    case 'EIO': return 'the terminal is gone (EIO)';
-    default: return error.code ? `${error.message} (${error.code})` : error.message;
+    case 'ENOSPC':
+      return 'no space left on the device it goes to (ENOSPC)';
+    case 'EPIPE':
+      return 'the reading end of the pipe was closed (EPIPE)';
+    case 'EBADF':
+      return 'it is not open (EBADF)';
+    case 'EIO':
+      return 'the terminal is gone (EIO)';
+    default:
+      return error.code ? `${error.message} (${error.code})` : error.message;
   }
 }
 
@@ -131,11 +141,16 @@ function reportError(error: unknown, json = false): number {
     process.stderr.write(`golive: ${error.message}\n`);
     if (error.hint) process.stderr.write(`  hint: ${error.hint}\n`);
     // With --json, stdout answers in JSON even when there is nothing else to say: one error object (a line of the event stream, versioned like every line).
-    if (json) process.stdout.write(`${JSON.stringify({ golive: EVENT_STREAM_FORMAT, kind: 'error', exitCode: error.exitCode, message: error.message, hint: error.hint, problems: error.problems })}\n`);
+    if (json)
+      process.stdout.write(
+        `${JSON.stringify({ golive: EVENT_STREAM_FORMAT, kind: 'error', exitCode: error.exitCode, message: error.message, hint: error.hint, problems: error.problems })}\n`,
+      );
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`golive: internal error: ${message}\n  This is a bug in golive: please report it to the golive maintainers with the command you ran and the output of the same command with GOLIVE_DEBUG=1.\n`);
+  process.stderr.write(
+    `golive: internal error: ${message}\n  This is a bug in golive: please report it to the golive maintainers with the command you ran and the output of the same command with GOLIVE_DEBUG=1.\n`,
+  );
   if (process.env.GOLIVE_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
   return ExitCode.Internal;
 }

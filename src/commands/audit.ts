@@ -34,9 +34,11 @@ export async function auditVerifyCommand(flags: AuditFlags): Promise<number> {
       process.stdout.write(`${JSON.stringify({ journal: store.location, ...report })}\n`);
     } else {
       const paint = paintFor(process.stdout);
-      process.stdout.write(report.ok
-        ? `${paint.green('✔')} ${store.location}: ${report.checked} events, hash chain and runbook snapshots intact\n`
-        : `${paint.red('✖')} ${store.location}: the journal has been altered at event ${report.firstBad?.seq} (run ${report.firstBad?.runId}): ${report.firstBad?.reason}\n  ${report.checked} events checked before it. Keep this file as evidence; do not run golive against it.\n`);
+      process.stdout.write(
+        report.ok
+          ? `${paint.green('✔')} ${store.location}: ${report.checked} events, hash chain and runbook snapshots intact\n`
+          : `${paint.red('✖')} ${store.location}: the journal has been altered at event ${report.firstBad?.seq} (run ${report.firstBad?.runId}): ${report.firstBad?.reason}\n  ${report.checked} events checked before it. Keep this file as evidence; do not run golive against it.\n`,
+      );
     }
     return report.ok ? ExitCode.Ok : ExitCode.RolledBack;
   } catch (error) {
@@ -51,7 +53,9 @@ function printDamaged(path: string, damage: JournalDamagedError, flags: AuditFla
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ journal: path, ok: false, damaged: damage.problem })}\n`);
   } else {
-    process.stdout.write(`${paintFor(process.stdout).red('✖')} ${path}: the journal is damaged: ${damage.problem}${damage.hint ? `\n  hint: ${damage.hint}` : ''}\n`);
+    process.stdout.write(
+      `${paintFor(process.stdout).red('✖')} ${path}: the journal is damaged: ${damage.problem}${damage.hint ? `\n  hint: ${damage.hint}` : ''}\n`,
+    );
   }
   return ExitCode.RolledBack;
 }

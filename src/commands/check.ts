@@ -2,8 +2,8 @@
 import { runChecklistOnly } from '../engine/run.js';
 import { paintFor } from '../output/paint.js';
 import { readinessList } from '../output/readiness.js';
+import { engineOptions, type RunFlags, secretsOrThrow } from '../session/engine-options.js';
 import { loadPlan } from '../session/load-plan.js';
-import { engineOptions, secretsOrThrow, type RunFlags } from '../session/engine-options.js';
 import { openSession } from '../session/session.js';
 
 /** Exit 0 for GO / CONDITIONAL GO, 4 for NO-GO. */

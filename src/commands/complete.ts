@@ -10,8 +10,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command, Option } from 'commander';
 import { parse } from 'yaml';
-import { openJournalIfThere } from '../session/reader.js';
 import type { RunRecord } from '../journal/types.js';
+import { openJournalIfThere } from '../session/reader.js';
 
 /** Commands whose positional argument is a run id from the journal. */
 const TAKES_RUN_ID = new Set(['show', 'report', 'rollback', 'resume', 'status']);

@@ -2,12 +2,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ExitCode } from '../errors.js';
 import { formatEstimates } from '../output/estimate-text.js';
-import { estimateDurations } from '../views/estimate.js';
-import { durationSamples } from '../views/duration-history.js';
 import { loadRunbookFile } from '../runbook/load.js';
 import { setStepDurations } from '../runbook/rewrite.js';
 import { loadPlan, type PlanOptions } from '../session/load-plan.js';
 import { openRunbookJournalIfThere } from '../session/reader.js';
+import { durationSamples } from '../views/duration-history.js';
+import { estimateDurations } from '../views/estimate.js';
 
 /** Flags of `golive estimate`. */
 export type EstimateFlags = PlanOptions & { db?: string; write?: boolean; json?: boolean };
@@ -26,12 +26,17 @@ export async function estimateCommand(file: string, flags: EstimateFlags): Promi
   }
   const estimates = estimateDurations(plan, samples);
   if (flags.json) process.stdout.write(`${JSON.stringify(estimates, null, 2)}\n`);
-  else process.stdout.write(`Expected durations for ${plan.runbook.name}${flags.env ? ` on ${flags.env}` : ''} from ${path} (90th percentile of successful runs and rehearsals, rounded up)\n\n${formatEstimates(estimates)}\n`);
+  else
+    process.stdout.write(
+      `Expected durations for ${plan.runbook.name}${flags.env ? ` on ${flags.env}` : ''} from ${path} (90th percentile of successful runs and rehearsals, rounded up)\n\n${formatEstimates(estimates)}\n`,
+    );
   if (flags.write) {
     const suggestions = new Map(estimates.filter((e) => e.suggested).map((e) => [e.id, e.suggested!]));
     const { text, changed } = setStepDurations(readFileSync(file, 'utf8'), suggestions);
     if (changed.length) writeFileSync(file, text);
-    process.stdout.write(changed.length ? `\nWrote ${changed.length} duration${changed.length === 1 ? '' : 's'} to ${file}: ${changed.join(', ')}\n` : '\nNothing to change.\n');
+    process.stdout.write(
+      changed.length ? `\nWrote ${changed.length} duration${changed.length === 1 ? '' : 's'} to ${file}: ${changed.join(', ')}\n` : '\nNothing to change.\n',
+    );
   }
   return ExitCode.Ok;
 }

@@ -1,10 +1,11 @@
 /** `golive history`: past runs from the journal, newest first. */
-import { journalNotFound } from '../journal/journal-path.js';
+
 import { ExitCode, UsageError } from '../errors.js';
-import { paintFor } from '../output/paint.js';
+import { journalNotFound } from '../journal/journal-path.js';
 import { historyAsJson, historyAsText, noRunsText } from '../output/history-text.js';
-import { runSummary, type RunSummary } from '../views/run-view.js';
+import { paintFor } from '../output/paint.js';
 import { openJournalIfThere } from '../session/reader.js';
+import { type RunSummary, runSummary } from '../views/run-view.js';
 
 /** Flags of `golive history`. */
 export interface HistoryFlags {
@@ -25,7 +26,9 @@ export async function historyCommand(flags: HistoryFlags): Promise<number> {
   const { store, path, search } = await openJournalIfThere(flags.db);
   let summaries: RunSummary[];
   try {
-    summaries = store ? (await store.listRuns({ runbook: flags.runbook, environment: flags.env, limit })).map((run) => runSummary(run, store.runStatus(run))) : [];
+    summaries = store
+      ? (await store.listRuns({ runbook: flags.runbook, environment: flags.env, limit })).map((run) => runSummary(run, store.runStatus(run)))
+      : [];
   } finally {
     await store?.close();
   }

@@ -5,10 +5,10 @@
  * log was pruned.
  */
 import { ExitCode, UsageError } from '../errors.js';
-import { pruneAsJson, pruneAsText, type PruneResult } from '../output/logs-text.js';
+import type { RunRecord } from '../journal/types.js';
+import { type PruneResult, pruneAsJson, pruneAsText } from '../output/logs-text.js';
 import { logsRootOf, pruneCandidates, pruneRunLogs } from '../session/log-retention.js';
 import { openExistingJournal } from '../session/reader.js';
-import type { RunRecord } from '../journal/types.js';
 
 /** Flags of `golive logs prune`. */
 export interface LogsPruneFlags {
@@ -42,8 +42,12 @@ export async function logsPruneCommand(flags: LogsPruneFlags): Promise<number> {
         pruneRunLogs(candidate, olderThan, now);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        const problem = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'the file system is read-only' : (error as Error).message;
-        throw new UsageError(`cannot prune the logs of run ${candidate.runId} in ${candidate.folder}: ${problem} (${done} of ${runs.length} pruned before it)`, 'run it as the user who owns the logs, or fix the folder\'s permissions, then prune again');
+        const problem =
+          code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'the file system is read-only' : (error as Error).message;
+        throw new UsageError(
+          `cannot prune the logs of run ${candidate.runId} in ${candidate.folder}: ${problem} (${done} of ${runs.length} pruned before it)`,
+          "run it as the user who owns the logs, or fix the folder's permissions, then prune again",
+        );
       }
     }
   }

@@ -3,11 +3,11 @@ import { runDeployment } from '../engine/run.js';
 import { UsageError } from '../errors.js';
 import { paintFor } from '../output/paint.js';
 import { formatRehearsal } from '../output/rehearsal-text.js';
-import { rehearsalReport } from '../views/rehearsal.js';
+import { engineOptions, type RunFlags, secretsOrThrow } from '../session/engine-options.js';
 import { passGates } from '../session/gates.js';
 import { loadPlan } from '../session/load-plan.js';
-import { engineOptions, secretsOrThrow, type RunFlags } from '../session/engine-options.js';
 import { openSession } from '../session/session.js';
+import { rehearsalReport } from '../views/rehearsal.js';
 
 /** Flags of `golive rehearse`. */
 export type RehearseFlags = RunFlags & { allowProtected?: boolean };
@@ -16,7 +16,10 @@ export type RehearseFlags = RunFlags & { allowProtected?: boolean };
 export async function rehearseCommand(file: string, flags: RehearseFlags): Promise<number> {
   const plan = loadPlan(file, flags);
   if (plan.protected && !flags.allowProtected) {
-    throw new UsageError(`${plan.environment} is a protected environment: a rehearsal rolls everything back, so it does not rehearse there`, 'rehearse in UAT (--env uat), or pass --allow-protected if you really mean it');
+    throw new UsageError(
+      `${plan.environment} is a protected environment: a rehearsal rolls everything back, so it does not rehearse there`,
+      'rehearse in UAT (--env uat), or pass --allow-protected if you really mean it',
+    );
   }
   const secrets = secretsOrThrow(plan);
   // Allowed into a protected environment, a rehearsal still meets its gates: confirmation and the window.

@@ -6,16 +6,16 @@
  */
 import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { ExitCode, UsageError } from '../errors.js';
 import type { Journal } from '../journal/port.js';
 import type { RunRecord } from '../journal/types.js';
-import { ExitCode, UsageError } from '../errors.js';
-import { buildRunView } from '../views/run-view.js';
-import { buildSummary, summaryAsJson, summaryPlanOf, type SummaryReport } from '../views/summary.js';
 import { summaryAsHtml } from '../output/summary-html.js';
 import { summaryAsJunit } from '../output/summary-junit.js';
 import { summaryAsMarkdown } from '../output/summary-md.js';
-import { chainLinks, findRun, openExistingJournal, readRunChain, snapshotPlan } from '../session/reader.js';
 import { notePrunedLogs } from '../session/log-retention.js';
+import { chainLinks, findRun, openExistingJournal, readRunChain, snapshotPlan } from '../session/reader.js';
+import { buildRunView } from '../views/run-view.js';
+import { buildSummary, type SummaryReport, summaryAsJson, summaryPlanOf } from '../views/summary.js';
 
 /** The formats `--format` accepts; the first is the default. */
 const REPORT_FORMATS = ['md', 'html', 'json', 'junit'] as const;
@@ -64,14 +64,26 @@ function writeReport(file: string, text: string): void {
     writeFileSync(file, text);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const problem = code === 'ENOENT' ? `the directory ${dirname(file)} does not exist`
-      : code === 'EISDIR' ? 'it is a directory'
-      : code === 'ENOTDIR' ? 'a part of its path is a file, not a directory'
-      : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
-      : code === 'ENOSPC' ? 'the disk is full'
-      : code === 'EROFS' ? 'the file system is read-only'
-      : (error as Error).message;
-    const hint = code === 'EISDIR' ? `name a file, e.g. -o ${join(file, 'report.md')}` : code === 'ENOENT' ? `create it first (mkdir -p ${dirname(file)}), or pick another path with -o` : 'pick another path with -o, or leave -o out to print the report';
+    const problem =
+      code === 'ENOENT'
+        ? `the directory ${dirname(file)} does not exist`
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : code === 'ENOTDIR'
+            ? 'a part of its path is a file, not a directory'
+            : code === 'EACCES' || code === 'EPERM'
+              ? 'permission denied'
+              : code === 'ENOSPC'
+                ? 'the disk is full'
+                : code === 'EROFS'
+                  ? 'the file system is read-only'
+                  : (error as Error).message;
+    const hint =
+      code === 'EISDIR'
+        ? `name a file, e.g. -o ${join(file, 'report.md')}`
+        : code === 'ENOENT'
+          ? `create it first (mkdir -p ${dirname(file)}), or pick another path with -o`
+          : 'pick another path with -o, or leave -o out to print the report';
     throw new UsageError(`cannot write the report to ${file}: ${problem}`, hint);
   }
 }
@@ -89,5 +101,11 @@ async function reportOf(store: Journal, run: RunRecord, noteLogs: boolean): Prom
   const events = logs(chain.runEvents);
   const view = buildRunView({ run, status: store.runStatus(run), events, priorEvents: logs(chain.priorEvents), chain: chainLinks(store, chain.runs) });
   const plan = snapshotPlan(run, [...chain.priorEvents, ...events], 'look');
-  return buildSummary({ view, events, plan: plan && summaryPlanOf(plan), audit: await store.verifyRuns(chain.runs.map((r) => r.id)), generatedAt: new Date().toISOString() });
+  return buildSummary({
+    view,
+    events,
+    plan: plan && summaryPlanOf(plan),
+    audit: await store.verifyRuns(chain.runs.map((r) => r.id)),
+    generatedAt: new Date().toISOString(),
+  });
 }

@@ -2,9 +2,9 @@
 import { runDeployment } from '../engine/run.js';
 import { isDone } from '../engine/run-state.js';
 import { UsageError } from '../errors.js';
-import { engineOptions, secretsOrThrow, type RunFlags } from '../session/engine-options.js';
-import { passGates, type GateFlags } from '../session/gates.js';
-import { loadPastRun, refuseIfLive, refuseIfOrphansRun, type PastRun, type RunSelector } from '../session/past-run.js';
+import { engineOptions, type RunFlags, secretsOrThrow } from '../session/engine-options.js';
+import { type GateFlags, passGates } from '../session/gates.js';
+import { loadPastRun, type PastRun, type RunSelector, refuseIfLive, refuseIfOrphansRun } from '../session/past-run.js';
 import { openExistingJournal } from '../session/reader.js';
 import { describeRun, selectResume } from '../session/run-selection.js';
 import { openSession } from '../session/session.js';
@@ -40,7 +40,12 @@ export async function resumeCommand(runId: string | undefined, flags: ResumeFlag
   (flags.json ? process.stderr : process.stdout).write(`${resumePreview(target, past)}\n`);
   const secrets = secretsOrThrow(past.plan);
   const gates = await passGates(past.plan, flags, new Date(), 'resume');
-  const session = await openSession(past.plan, 'resume', flags, { parent: past.run, warnings: past.driftWarning ? [past.driftWarning] : [], secrets, alreadyDone: alreadyDone(past) });
+  const session = await openSession(past.plan, 'resume', flags, {
+    parent: past.run,
+    warnings: past.driftWarning ? [past.driftWarning] : [],
+    secrets,
+    alreadyDone: alreadyDone(past),
+  });
   try {
     const result = await runDeployment({
       plan: past.plan,
@@ -62,7 +67,8 @@ function resumePreview(target: string, past: PastRun): string {
   const left = steps.filter((s) => !done.has(s.id) && !past.state.inDoubt.includes(s.id)).map((s) => s.id);
   const lines = [`Resuming run ${target}`];
   if (!past.state.checklistDone) lines.push('  the go/no-go checklist runs again first');
-  if (past.state.inDoubt.length > 0) lines.push(`  in doubt (validated first; run again only with --rerun-in-doubt or your yes): ${past.state.inDoubt.join(', ')}`);
+  if (past.state.inDoubt.length > 0)
+    lines.push(`  in doubt (validated first; run again only with --rerun-in-doubt or your yes): ${past.state.inDoubt.join(', ')}`);
   lines.push(`  will continue with: ${left.join(' → ') || '(no step left: the smoke tests)'}`);
   return lines.join('\n');
 }

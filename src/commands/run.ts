@@ -1,15 +1,16 @@
 /** `golive run <file> --env E`: checks → steps → smoke tests, with rollback on failure, all journaled. */
+
+import { noPrompter } from '../engine/ports.js';
 import { recordDryRun, runDeployment } from '../engine/run.js';
-import type { ProcessRunner } from '../process/types.js';
 import { paintFor } from '../output/paint.js';
 import { displayContext, planAsText } from '../output/plan-text.js';
-import { preflightProblems } from '../runbook/preflight.js';
-import { noPrompter } from '../engine/ports.js';
+import type { ProcessRunner } from '../process/types.js';
 import type { Plan } from '../runbook/plan.js';
+import { preflightProblems } from '../runbook/preflight.js';
 import { missingEnvReferences, resolveSecrets } from '../runbook/secrets.js';
-import { engineOptions, secretsOrThrow, type RunFlags } from '../session/engine-options.js';
-import { loadPlan } from '../session/load-plan.js';
+import { engineOptions, type RunFlags, secretsOrThrow } from '../session/engine-options.js';
 import { passGates } from '../session/gates.js';
+import { loadPlan } from '../session/load-plan.js';
 import { openSession } from '../session/session.js';
 
 /** Run a deployment; returns the exit code. */
@@ -44,12 +45,15 @@ async function dryRun(plan: Plan, flags: RunFlags): Promise<number> {
   if (!flags.json) process.stdout.write(`${planAsText(plan, problems, paintFor(process.stdout))}\n\n`);
   const session = await openSession(plan, 'dry-run', flags, { lock: false });
   try {
-    const result = await recordDryRun({
-      plan,
-      options: engineOptions(session, 'dry-run', values, flags),
-      ports: { ...session.ports, runner: refuseToRun, prompter: noPrompter },
-      interruption: session.interruption,
-    }, problems);
+    const result = await recordDryRun(
+      {
+        plan,
+        options: engineOptions(session, 'dry-run', values, flags),
+        ports: { ...session.ports, runner: refuseToRun, prompter: noPrompter },
+        interruption: session.interruption,
+      },
+      problems,
+    );
     return result.exitCode;
   } finally {
     await session.close();

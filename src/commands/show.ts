@@ -1,11 +1,11 @@
 /** `golive show <run-id>`: one past run, step by step. */
 import { ExitCode } from '../errors.js';
 import { paintFor } from '../output/paint.js';
-import { buildRunView, type RunView } from '../views/run-view.js';
 import { showAsJson, showAsText } from '../output/show-text.js';
-import { dbFlagFor } from '../session/session.js';
-import { chainLinks, findRun, openExistingJournal, readRunChain } from '../session/reader.js';
 import { notePrunedLogs } from '../session/log-retention.js';
+import { chainLinks, findRun, openExistingJournal, readRunChain } from '../session/reader.js';
+import { dbFlagFor } from '../session/session.js';
+import { buildRunView, type RunView } from '../views/run-view.js';
 
 /** Flags of `golive show`. */
 export interface ShowFlags {
@@ -30,6 +30,8 @@ export async function showCommand(runId: string, flags: ShowFlags): Promise<numb
   } finally {
     await store.close();
   }
-  process.stdout.write(flags.json ? `${JSON.stringify(showAsJson(view), null, 2)}\n` : `${showAsText(view, paintFor(process.stdout), { dbFlag: dbFlagFor(flags.db) })}\n`);
+  process.stdout.write(
+    flags.json ? `${JSON.stringify(showAsJson(view), null, 2)}\n` : `${showAsText(view, paintFor(process.stdout), { dbFlag: dbFlagFor(flags.db) })}\n`,
+  );
   return ExitCode.Ok;
 }

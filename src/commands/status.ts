@@ -3,16 +3,17 @@
  * the journal. Opens it read-only, so it works (and changes nothing) while
  * the run writes from another terminal; `--watch` re-reads it until the run ends.
  */
+
+import { ExitCode, UsageError } from '../errors.js';
 import type { Journal } from '../journal/port.js';
 import type { RunRecord } from '../journal/types.js';
-import { ExitCode, UsageError } from '../errors.js';
 import { paintFor } from '../output/paint.js';
-import { durationSamples, historicalExpectations } from '../views/duration-history.js';
-import { statusPlanOf, statusUpdate, type StatusInput, type StatusUpdate } from '../views/status.js';
 import { formatStatus, statusAsJson } from '../output/status-text.js';
 import { MAX_DURATION_MS, MAX_DURATION_WORDS, parseDuration } from '../runbook/duration.js';
-import { dbFlagFor } from '../session/session.js';
 import { findRun, latestRun, openExistingJournal, readRunChain, snapshotPlan } from '../session/reader.js';
+import { dbFlagFor } from '../session/session.js';
+import { durationSamples, historicalExpectations } from '../views/duration-history.js';
+import { type StatusInput, type StatusUpdate, statusPlanOf, statusUpdate } from '../views/status.js';
 
 /** Flags of `golive status`. */
 export interface StatusFlags {
@@ -31,7 +32,8 @@ export async function statusCommand(runId: string | undefined, flags: StatusFlag
     const run = await selectRun(store, runId);
     const plan = await plannedOf(store, run);
     const read = () => readStatus(store, run.id, plan, dbFlagFor(flags.db));
-    const print = (update: StatusUpdate) => process.stdout.write(flags.json ? `${statusAsJson(update)}\n` : `${formatStatus(update, paintFor(process.stdout))}\n`);
+    const print = (update: StatusUpdate) =>
+      process.stdout.write(flags.json ? `${statusAsJson(update)}\n` : `${formatStatus(update, paintFor(process.stdout))}\n`);
     if (!flags.watch) print((await read()).update);
     else await watch(read, print, intervalMs, process.stdout.isTTY === true && !flags.json);
   } finally {
@@ -75,11 +77,24 @@ async function plannedOf(store: Journal, run: RunRecord): Promise<Pick<StatusInp
 }
 
 /** The run's status now, and how many events it is based on (what `--watch` compares). */
-async function readStatus(store: Journal, runId: string, plan: Pick<StatusInput, 'steps' | 'checks' | 'smokeTests'>, dbFlag: string): Promise<{ update: StatusUpdate; eventCount: number }> {
+async function readStatus(
+  store: Journal,
+  runId: string,
+  plan: Pick<StatusInput, 'steps' | 'checks' | 'smokeTests'>,
+  dbFlag: string,
+): Promise<{ update: StatusUpdate; eventCount: number }> {
   const { run, runEvents: events, priorEvents } = await readRunChain(store, (await store.getRun(runId))!);
   const update = statusUpdate({
-    runId: run.id, runbook: { name: run.runbookName, version: run.runbookVersion }, environment: run.environment, mode: run.mode,
-    ...plan, events, priorEvents, runStatus: store.runStatus(run), now: new Date(), dbFlag,
+    runId: run.id,
+    runbook: { name: run.runbookName, version: run.runbookVersion },
+    environment: run.environment,
+    mode: run.mode,
+    ...plan,
+    events,
+    priorEvents,
+    runStatus: store.runStatus(run),
+    now: new Date(),
+    dbFlag,
   });
   return { update, eventCount: events.length };
 }
@@ -90,7 +105,12 @@ async function readStatus(store: Journal, runId: string, plan: Pick<StatusInput,
  * something happened (a new event, or the verdict changed), so a log of
  * `--watch` reads like a list of status updates. Ctrl-C ends it quietly.
  */
-async function watch(read: () => Promise<{ update: StatusUpdate; eventCount: number }>, print: (update: StatusUpdate) => void, intervalMs: number, redraw: boolean): Promise<void> {
+async function watch(
+  read: () => Promise<{ update: StatusUpdate; eventCount: number }>,
+  print: (update: StatusUpdate) => void,
+  intervalMs: number,
+  redraw: boolean,
+): Promise<void> {
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.on('SIGINT', onSignal);

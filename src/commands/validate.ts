@@ -28,9 +28,11 @@ export async function validateCommand(files: string[], options: ValidateOptions)
     failed ||= result.failed;
     const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
     const warnings = result.diagnostics.length - errors;
-    summaries.push(result.failed
-      ? `${paint.red('✖')} ${printable(file)}: ${errors} error${errors === 1 ? '' : 's'}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}`
-      : `${paint.green('✔')} ${printable(file)} is valid${warnings ? ` (${warnings} warning${warnings === 1 ? '' : 's'})` : ''}`);
+    summaries.push(
+      result.failed
+        ? `${paint.red('✖')} ${printable(file)}: ${errors} error${errors === 1 ? '' : 's'}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}`
+        : `${paint.green('✔')} ${printable(file)} is valid${warnings ? ` (${warnings} warning${warnings === 1 ? '' : 's'})` : ''}`,
+    );
   }
   if (options.json) {
     process.stdout.write(`${JSON.stringify(diagnosticsAsJson(all), null, 2)}\n`);

@@ -32,7 +32,15 @@ export async function runChecklist(ctx: RunContext): Promise<ChecklistResult> {
     let passed: boolean;
     let reason: string | undefined;
     if (check.command) {
-      const run = await execute(ctx, { phase: 'check', stepId: check.id, title: check.title, owner: check.owner?.role, attempt: 1, attempts: 1, command: check.command });
+      const run = await execute(ctx, {
+        phase: 'check',
+        stepId: check.id,
+        title: check.title,
+        owner: check.owner?.role,
+        attempt: 1,
+        attempts: 1,
+        command: check.command,
+      });
       if (run.status === 'stopped' || run.status === 'not-started') return { decision: 'NO-GO', reasons: ['interrupted'], interrupted: true };
       passed = run.status === 'passed';
       reason = run.message;
@@ -48,7 +56,14 @@ export async function runChecklist(ctx: RunContext): Promise<ChecklistResult> {
   const decision: GoDecision = blockingFailures.length ? 'NO-GO' : minorFailures.length ? 'CONDITIONAL GO' : 'GO';
   const reasons = [...blockingFailures, ...minorFailures];
   if (ctx.plan.checks.length > 0) {
-    await ctx.emit({ kind: 'decision', subject: 'go-no-go', choice: decision, reason: reasons.join('; ') || undefined, by: ctx.options.operator, via: 'policy' });
+    await ctx.emit({
+      kind: 'decision',
+      subject: 'go-no-go',
+      choice: decision,
+      reason: reasons.join('; ') || undefined,
+      by: ctx.options.operator,
+      via: 'policy',
+    });
   }
   if (decision === 'CONDITIONAL GO') ctx.issues.push(...minorFailures.map((r) => `conditional go: ${r}`));
   return { decision, reasons, interrupted: false };

@@ -141,7 +141,14 @@ export class RunContext {
 
   /** Values templates resolve against: real secrets (for commands). */
   templateContext(): TemplateContext {
-    return { vars: this.plan.vars, env: this.options.env, secrets: this.options.secrets, outputs: this.outputs, runId: this.options.runId, environment: this.plan.environment ?? '' };
+    return {
+      vars: this.plan.vars,
+      env: this.options.env,
+      secrets: this.options.secrets,
+      outputs: this.outputs,
+      runId: this.options.runId,
+      environment: this.plan.environment ?? '',
+    };
   }
 
   /** Render a command for execution; an output the step never wrote becomes empty text (and a warning). */
@@ -192,7 +199,7 @@ export class RunContext {
 
   /** Stop launching new commands and stop the running ones. */
   stopAll(forced: boolean): void {
-    for (const command of this.active) (forced ? command.kill() : command.terminate());
+    for (const command of this.active) forced ? command.kill() : command.terminate();
   }
 }
 

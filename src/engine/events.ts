@@ -39,14 +39,7 @@ export type RunOutcome =
   | 'blocked';
 
 /** What a command execution belongs to. */
-export type Phase =
-  | 'check'
-  | 'step'
-  | 'validate'
-  | 'verify'
-  | 'rollback'
-  | 'rollback-validate'
-  | 'rollback-verify';
+export type Phase = 'check' | 'step' | 'validate' | 'verify' | 'rollback' | 'rollback-validate' | 'rollback-verify';
 
 /** How one execution of a command ended. */
 export type AttemptStatus = 'passed' | 'failed' | 'timed-out' | 'stopped' | 'not-started';
@@ -69,14 +62,7 @@ export type StepState =
   | 'no-rollback';
 
 /** What an operator (or a flag, or a policy) decided. */
-export type DecisionSubject =
-  | 'go-no-go'
-  | 'confirm'
-  | 'guided-failure'
-  | 'smoke-test'
-  | 'protected-environment'
-  | 'window-override'
-  | 'in-doubt';
+export type DecisionSubject = 'go-no-go' | 'confirm' | 'guided-failure' | 'smoke-test' | 'protected-environment' | 'window-override' | 'in-doubt';
 
 /** Signals that stop a run gracefully: Ctrl-C, a service manager, a dropped terminal or SSH session. */
 export type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';

@@ -60,8 +60,16 @@ export async function execute(ctx: RunContext, request: ExecutionRequest): Promi
   for (const message of warnings) await ctx.emit({ kind: 'warning', stepId, message: ctx.mask(message) });
 
   await ctx.emit({
-    kind: 'step.started', phase, stepId, title: request.title, owner: request.owner, group: request.group,
-    attempt: request.attempt, attempts: request.attempts, expectedMs: request.expectedMs, timeoutMs: request.command.timeoutMs,
+    kind: 'step.started',
+    phase,
+    stepId,
+    title: request.title,
+    owner: request.owner,
+    group: request.group,
+    attempt: request.attempt,
+    attempts: request.attempts,
+    expectedMs: request.expectedMs,
+    timeoutMs: request.command.timeoutMs,
     command: ctx.display(request.command.run),
   });
   // Members of a parallel group start one per turn of the event loop, so each one's end is seen when it happens.
@@ -70,15 +78,25 @@ export async function execute(ctx: RunContext, request: ExecutionRequest): Promi
   let outputFailure: unknown;
   const running = ctx.ports.runner.start(
     {
-      command: commandText, shell: request.command.shell, cwd, env: ctx.commandEnv(stepId, env),
-      timeoutMs: request.command.timeoutMs, killGraceMs: ctx.options.killGraceMs, logPath,
-      secrets: Object.values(ctx.options.secrets), captureOutputs: request.captureOutputs, streamBytes: STREAMED_OUTPUT_BYTES,
+      command: commandText,
+      shell: request.command.shell,
+      cwd,
+      env: ctx.commandEnv(stepId, env),
+      timeoutMs: request.command.timeoutMs,
+      killGraceMs: ctx.options.killGraceMs,
+      logPath,
+      secrets: Object.values(ctx.options.secrets),
+      captureOutputs: request.captureOutputs,
+      streamBytes: STREAMED_OUTPUT_BYTES,
       outputsPath: request.captureOutputs ? logPath.replace(/\.log$/, '.outputs') : undefined,
     },
     (stream, text) => {
       ctx.emit({ kind: 'step.output', phase, stepId, stream, text }).catch((error: unknown) => {
         // The sink could not take the output: stop the command and fail the run once it has ended.
-        if (outputFailure === undefined) { outputFailure = error; running.terminate(); }
+        if (outputFailure === undefined) {
+          outputFailure = error;
+          running.terminate();
+        }
       });
     },
   );
@@ -99,12 +117,23 @@ export async function execute(ctx: RunContext, request: ExecutionRequest): Promi
   const { outputs, refusedOutputs = [] } = result;
   for (const name of refusedOutputs) await ctx.emit({ kind: 'warning', stepId, message: refusedOutputWarning(stepId, name) });
   await ctx.emit({
-    kind: 'step.finished', phase, stepId, attempt: request.attempt, status,
-    exitCode: result.timedOut ? TIMEOUT_EXIT_CODE : result.exitCode, signal: result.signal,
-    durationMs: Math.round(result.durationMs), expectedMs: request.expectedMs, head: result.head, tail: result.tail,
+    kind: 'step.finished',
+    phase,
+    stepId,
+    attempt: request.attempt,
+    status,
+    exitCode: result.timedOut ? TIMEOUT_EXIT_CODE : result.exitCode,
+    signal: result.signal,
+    durationMs: Math.round(result.durationMs),
+    expectedMs: request.expectedMs,
+    head: result.head,
+    tail: result.tail,
     // A command that printed nothing has no log file.
-    outputBytes: result.outputBytes, outputs, ...(refusedOutputs.length > 0 ? { refusedOutputs } : {}),
-    logPath: result.outputBytes > 0 ? logPath : undefined, message,
+    outputBytes: result.outputBytes,
+    outputs,
+    ...(refusedOutputs.length > 0 ? { refusedOutputs } : {}),
+    logPath: result.outputBytes > 0 ? logPath : undefined,
+    message,
   });
   // Outputs count even from a failed attempt: the rollback of a half-applied step may need them.
   if (outputFailure !== undefined) throw outputFailure;
@@ -121,13 +150,33 @@ async function refuseToStart(ctx: RunContext, request: ExecutionRequest, failure
   const { phase, stepId, attempt } = request;
   const message = ctx.mask(`could not start: ${failure}`);
   await ctx.emit({
-    kind: 'step.started', phase, stepId, title: request.title, owner: request.owner, group: request.group,
-    attempt, attempts: request.attempts, expectedMs: request.expectedMs, timeoutMs: request.command.timeoutMs,
+    kind: 'step.started',
+    phase,
+    stepId,
+    title: request.title,
+    owner: request.owner,
+    group: request.group,
+    attempt,
+    attempts: request.attempts,
+    expectedMs: request.expectedMs,
+    timeoutMs: request.command.timeoutMs,
     command: ctx.display(request.command.run),
   });
   await ctx.emit({
-    kind: 'step.finished', phase, stepId, attempt, status: 'failed', exitCode: null, signal: null,
-    durationMs: 0, expectedMs: request.expectedMs, head: '', tail: '', outputBytes: 0, outputs: {}, message,
+    kind: 'step.finished',
+    phase,
+    stepId,
+    attempt,
+    status: 'failed',
+    exitCode: null,
+    signal: null,
+    durationMs: 0,
+    expectedMs: request.expectedMs,
+    head: '',
+    tail: '',
+    outputBytes: 0,
+    outputs: {},
+    message,
   });
   return { status: 'failed', message };
 }

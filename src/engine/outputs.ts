@@ -22,7 +22,13 @@ export type RefusedOutputs = Record<string, string[]>;
  * removes any earlier value, so no stale value from an earlier attempt is
  * passed on in its place.
  */
-export function recordStepOutputs(values: OutputValues, refused: RefusedOutputs, stepId: string, written: Record<string, string>, refusedNow: readonly string[] = []): void {
+export function recordStepOutputs(
+  values: OutputValues,
+  refused: RefusedOutputs,
+  stepId: string,
+  written: Record<string, string>,
+  refusedNow: readonly string[] = [],
+): void {
   if (Object.keys(written).length === 0 && refusedNow.length === 0) return;
   const kept: Record<string, string> = Object.assign(Object.create(null), values[stepId], written); // names are the user's
   const stillRefused = (refused[stepId] ?? []).filter((name) => !Object.hasOwn(written, name));
@@ -52,14 +58,18 @@ export function refusedReferences(templates: ReadonlyArray<string | undefined>, 
 
 /** The warning shown and journaled when an output is refused (it names the output, never the value). */
 export function refusedOutputWarning(stepId: string, name: string): string {
-  return `output "${name}" of step ${stepId} was not kept because it contains a secret; ` +
+  return (
+    `output "${name}" of step ${stepId} was not kept because it contains a secret; ` +
     `a command that uses {{ steps.${stepId}.outputs.${name} }} will fail before it starts ` +
-    '(let later steps read the secret from the environment instead)';
+    '(let later steps read the secret from the environment instead)'
+  );
 }
 
 /** Why a command that refers to refused outputs was not started. */
 export function refusedReferenceFailure(references: readonly string[]): string {
   const list = references.join(', ');
-  return `refers to ${list}, which golive did not keep because ${references.length === 1 ? 'it contains' : 'they contain'} a secret; ` +
-    'read the secret from the environment (every secret is exported under its own name) instead of passing it through an output';
+  return (
+    `refers to ${list}, which golive did not keep because ${references.length === 1 ? 'it contains' : 'they contain'} a secret; ` +
+    'read the secret from the environment (every secret is exported under its own name) instead of passing it through an output'
+  );
 }

@@ -27,18 +27,38 @@ interface InDoubtAction {
 
 /** Decide (and record) what happens to an in-doubt step on resume. */
 export async function resolveInDoubt(ctx: RunContext, step: PlannedStep, rerunAllowed: boolean): Promise<InDoubtVerdict> {
-  const verdict = await resolve(ctx, step.id, {
-    what: `Step ${step.id}`, title: step.title, validation: step.validate, validatePhase: 'validate', doneState: 'succeeded', doneReason: 'on resume',
-  }, rerunAllowed);
+  const verdict = await resolve(
+    ctx,
+    step.id,
+    {
+      what: `Step ${step.id}`,
+      title: step.title,
+      validation: step.validate,
+      validatePhase: 'validate',
+      doneState: 'succeeded',
+      doneReason: 'on resume',
+    },
+    rerunAllowed,
+  );
   if (verdict === 'rerun') ctx.steps.delete(step.id); // runs again as if it never had
   return verdict;
 }
 
 /** Decide (and record) what happens to a step whose rollback was left in doubt. */
 export function resolveRollbackInDoubt(ctx: RunContext, step: PlannedStep, rerunAllowed: boolean): Promise<InDoubtVerdict> {
-  return resolve(ctx, step.id, {
-    what: `The rollback of step ${step.id}`, title: `Roll back: ${step.title}`, validation: step.rollback?.validate, validatePhase: 'rollback-validate', doneState: 'rolled-back', doneReason: 'on the next rollback',
-  }, rerunAllowed);
+  return resolve(
+    ctx,
+    step.id,
+    {
+      what: `The rollback of step ${step.id}`,
+      title: `Roll back: ${step.title}`,
+      validation: step.rollback?.validate,
+      validatePhase: 'rollback-validate',
+      doneState: 'rolled-back',
+      doneReason: 'on the next rollback',
+    },
+    rerunAllowed,
+  );
 }
 
 async function resolve(ctx: RunContext, stepId: string, action: InDoubtAction, rerunAllowed: boolean): Promise<InDoubtVerdict> {
@@ -47,7 +67,15 @@ async function resolve(ctx: RunContext, stepId: string, action: InDoubtAction, r
   if (action.validation) {
     const check = await validate(ctx, stepId, action.title, action.validation, action.validatePhase);
     if (check.passed) {
-      await ctx.emit({ kind: 'decision', subject: 'in-doubt', subjectId, choice: 'done', reason: `its validation passed ${action.doneReason}`, by, via: 'policy' });
+      await ctx.emit({
+        kind: 'decision',
+        subject: 'in-doubt',
+        subjectId,
+        choice: 'done',
+        reason: `its validation passed ${action.doneReason}`,
+        by,
+        via: 'policy',
+      });
       await ctx.setState(stepId, action.doneState, `in doubt; validation passed ${action.doneReason}`);
       return 'done';
     }
@@ -67,6 +95,14 @@ async function resolve(ctx: RunContext, stepId: string, action: InDoubtAction, r
     await ctx.emit({ kind: 'decision', subject: 'in-doubt', subjectId, choice: rerun ? 'rerun' : 'stop', reason: why, by, via: 'prompt' });
     return rerun ? 'rerun' : 'stop';
   }
-  await ctx.emit({ kind: 'decision', subject: 'in-doubt', subjectId, choice: 'stop', reason: `${why}; pass --rerun-in-doubt to run it again`, by, via: 'policy' });
+  await ctx.emit({
+    kind: 'decision',
+    subject: 'in-doubt',
+    subjectId,
+    choice: 'stop',
+    reason: `${why}; pass --rerun-in-doubt to run it again`,
+    by,
+    via: 'policy',
+  });
   return 'stop';
 }

@@ -36,7 +36,11 @@ export function rollbackOrder(steps: PlannedStep[], records: ReadonlyMap<string,
   const stateOf = (s: PlannedStep) => records.get(s.id)?.state;
   const touched = steps.filter((s) => isLeftApplied(stateOf(s)));
   const rank = (s: PlannedStep) => records.get(s.id)?.completedAt ?? Number.MAX_SAFE_INTEGER;
-  const broken = (s: PlannedStep) => stateOf(s) === 'in-doubt' || stateOf(s) === 'rollback-failed' || records.get(s.id)?.rollbackInDoubt === true || (stateOf(s) === 'failed' && !records.get(s.id)?.continued);
+  const broken = (s: PlannedStep) =>
+    stateOf(s) === 'in-doubt' ||
+    stateOf(s) === 'rollback-failed' ||
+    records.get(s.id)?.rollbackInDoubt === true ||
+    (stateOf(s) === 'failed' && !records.get(s.id)?.continued);
   const first = (s: PlannedStep) => (broken(s) ? 0 : 1);
   const all = [...touched].sort((a, b) => first(a) - first(b) || rank(b) - rank(a) || steps.indexOf(b) - steps.indexOf(a));
   return {
@@ -67,35 +71,59 @@ export async function performRollback(ctx: RunContext, reason: string): Promise<
   const inDoubt: string[] = [];
   let interrupted = false;
   // Completed steps that cannot be undone leave the system not fully restored (exit 3); a failed one is only reported.
-  const completed = new Set(withoutRollback.filter((s) => {
-    const state = ctx.steps.get(s.id)?.state;
-    return isDone(state) && isLeftApplied(state); // done, and not by skipping it
-  }).map((s) => s.id));
+  const completed = new Set(
+    withoutRollback
+      .filter((s) => {
+        const state = ctx.steps.get(s.id)?.state;
+        return isDone(state) && isLeftApplied(state); // done, and not by skipping it
+      })
+      .map((s) => s.id),
+  );
   for (const step of withoutRollback) {
-    if (ctx.steps.get(step.id)?.state === 'succeeded') await ctx.setState(step.id, 'no-rollback', step.command ? 'no rollback defined' : 'manual step: nothing to undo');
+    if (ctx.steps.get(step.id)?.state === 'succeeded')
+      await ctx.setState(step.id, 'no-rollback', step.command ? 'no rollback defined' : 'manual step: nothing to undo');
   }
   for (const step of order) {
-    if (ctx.interruption.requested) { interrupted = true; break; }
+    if (ctx.interruption.requested) {
+      interrupted = true;
+      break;
+    }
     if (failed.length > 0 && !ctx.options.keepGoing) break;
     const rollback = step.rollback!;
     if (ctx.steps.get(step.id)?.rollbackInDoubt) {
       // An earlier rollback died during this step's undo: it may have happened already.
       const verdict = await resolveRollbackInDoubt(ctx, step, ctx.options.rerunInDoubt === true);
-      if (ctx.interruption.requested) { interrupted = true; break; }
+      if (ctx.interruption.requested) {
+        interrupted = true;
+        break;
+      }
       if (verdict === 'done') continue;
-      if (verdict === 'stop') { inDoubt.push(step.id); break; }
+      if (verdict === 'stop') {
+        inDoubt.push(step.id);
+        break;
+      }
     }
     if (rollback.when !== undefined && !(await conditionHolds(ctx, step.id, rollback.when))) {
       await ctx.setState(step.id, 'rolled-back', `nothing to undo: ${conditionFalseReason(rollback.when)}`);
       continue;
     }
     const run = await execute(ctx, {
-      phase: 'rollback', stepId: step.id, title: `Roll back: ${step.title}`, owner: step.owner?.role, group: step.group,
-      attempt: 1, attempts: 1, command: rollback, env: step.env, captureOutputs: false,
+      phase: 'rollback',
+      stepId: step.id,
+      title: `Roll back: ${step.title}`,
+      owner: step.owner?.role,
+      group: step.group,
+      attempt: 1,
+      attempts: 1,
+      command: rollback,
+      env: step.env,
+      captureOutputs: false,
     });
     let ok = run.status === 'passed';
     let why = run.message ?? '';
-    if (run.status === 'stopped' || run.status === 'not-started') { interrupted = true; }
+    if (run.status === 'stopped' || run.status === 'not-started') {
+      interrupted = true;
+    }
     if (ok && rollback.validate) {
       const check = await validate(ctx, step.id, `Roll back: ${step.title}`, rollback.validate, 'rollback-validate');
       ok = check.passed;
@@ -113,8 +141,20 @@ export async function performRollback(ctx: RunContext, reason: string): Promise<
   if (complete && ctx.plan.rollbackVerify.length > 0) {
     verified = true;
     for (const check of ctx.plan.rollbackVerify) {
-      const run = await execute(ctx, { phase: 'rollback-verify', stepId: check.id, title: check.title, attempt: 1, attempts: 1, command: check, captureOutputs: false });
-      if (run.status !== 'passed') { verified = false; if (run.status === 'stopped') interrupted = true; break; }
+      const run = await execute(ctx, {
+        phase: 'rollback-verify',
+        stepId: check.id,
+        title: check.title,
+        attempt: 1,
+        attempts: 1,
+        command: check,
+        captureOutputs: false,
+      });
+      if (run.status !== 'passed') {
+        verified = false;
+        if (run.status === 'stopped') interrupted = true;
+        break;
+      }
     }
   }
   const unrestorable = withoutRollback.filter((s) => s.command && completed.has(s.id)).map((s) => s.id);

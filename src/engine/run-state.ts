@@ -119,7 +119,20 @@ export function foldRunChain(events: readonly EngineEvent[], options: FoldOption
   const lastRunOf: Record<string, number> = Object.create(null);
   // Rollback commands started and not settled: in doubt once their run is gone.
   const openRollbacks = new Set<string>();
-  const state: RunChainState = { steps, attempts, lastRunOf, outputs, refusedOutputs, checklistDone: false, inDoubt: [], vars: {}, rolledBack: false, rollbackInDoubt: [], pids, runs: 0 };
+  const state: RunChainState = {
+    steps,
+    attempts,
+    lastRunOf,
+    outputs,
+    refusedOutputs,
+    checklistDone: false,
+    inDoubt: [],
+    vars: {},
+    rolledBack: false,
+    rollbackInDoubt: [],
+    pids,
+    runs: 0,
+  };
   let order = 0;
   // What was open when its run ended can only be in doubt now.
   const settleOpenCommands = () => {
@@ -166,7 +179,8 @@ export function foldRunChain(events: readonly EngineEvent[], options: FoldOption
         const before = steps.get(event.stepId);
         openRollbacks.delete(event.stepId);
         steps.set(event.stepId, {
-          state: event.state, reason: event.reason,
+          state: event.state,
+          reason: event.reason,
           completedAt: event.state === 'succeeded' || event.state === 'failed' ? ++order : before?.completedAt,
           continued: event.state === 'failed' ? before?.continued : undefined,
         });

@@ -3,17 +3,18 @@
  * failure policy deciding between asking, rolling back, aborting and going
  * on. Pure logic over ports: it never prints and never touches SQLite.
  */
-import { expectedTotalMs, planSteps, type Plan, type PlannedStep } from '../runbook/plan.js';
-import { runChecklist } from './checks.js';
-import { type Interruption, RunContext, type EngineOptions, type StepRecord } from './context.js';
-import type { RunOutcome } from './events.js';
+
 import { ExitCode } from '../errors.js';
+import { expectedTotalMs, type Plan, type PlannedStep, planSteps } from '../runbook/plan.js';
+import { runChecklist } from './checks.js';
+import { type EngineOptions, type Interruption, RunContext, type StepRecord } from './context.js';
+import type { RunOutcome } from './events.js';
+import { onStepFailure } from './failure.js';
 import type { EnginePorts } from './ports.js';
-import { performRollback, type RollbackResult } from './rollback.js';
 import { resolveInDoubt } from './resume.js';
+import { performRollback, type RollbackResult } from './rollback.js';
 import { isDone, type RunChainState } from './run-state.js';
 import { runStep, type StepOutcome } from './steps.js';
-import { onStepFailure } from './failure.js';
 import { runSmokeTests } from './verify.js';
 
 /** How the engine run ended. */
@@ -67,7 +68,10 @@ export async function runDeployment(run: EngineRun): Promise<EngineResult> {
       const reason = failed.map((s) => `step ${s.id} failed: ${(outcomes[members.indexOf(s)] as { reason: string }).reason}`).join('; ');
       const action = await onStepFailure(ctx, failed, reason, run.options.onFailure);
       if (action === 'interrupted') return interrupted(ctx, finish);
-      if (action === 'retry') { members = failed; continue; }
+      if (action === 'retry') {
+        members = failed;
+        continue;
+      }
       if (action === 'continue' || action === 'skip') break;
       if (action === 'abort') return finish('aborted', ExitCode.NeedsAction);
       return finishRollback(ctx, await performRollback(ctx, reason), finish, 'deployment');
@@ -104,7 +108,11 @@ type Finish = (outcome: RunOutcome, exitCode: number) => Promise<EngineResult>;
 async function finishRollback(ctx: RunContext, result: RollbackResult, finish: Finish, kind: 'deployment' | 'requested'): Promise<EngineResult> {
   if (result.interrupted) return interrupted(ctx, finish);
   if (result.inDoubt.length > 0) {
-    ctx.issues.push(...result.inDoubt.map((id) => `the rollback of step ${id} is in doubt (an earlier rollback of it never recorded an end): check it, then golive rollback --rerun-in-doubt`));
+    ctx.issues.push(
+      ...result.inDoubt.map(
+        (id) => `the rollback of step ${id} is in doubt (an earlier rollback of it never recorded an end): check it, then golive rollback --rerun-in-doubt`,
+      ),
+    );
     return finish('aborted', ExitCode.NeedsAction);
   }
   if (!result.complete) return finish('rollback-failed', ExitCode.NeedsAction);
@@ -113,7 +121,9 @@ async function finishRollback(ctx: RunContext, result: RollbackResult, finish: F
     return finish('restore-unverified', ExitCode.NeedsAction);
   }
   if (result.unrestorable.length > 0) {
-    ctx.issues.push(`not fully rolled back: ${plural(result.unrestorable)} no rollback and ${result.unrestorable.length === 1 ? 'was' : 'were'} left as ${result.unrestorable.length === 1 ? 'it is' : 'they are'}`);
+    ctx.issues.push(
+      `not fully rolled back: ${plural(result.unrestorable)} no rollback and ${result.unrestorable.length === 1 ? 'was' : 'were'} left as ${result.unrestorable.length === 1 ? 'it is' : 'they are'}`,
+    );
     return finish('rollback-incomplete', ExitCode.NeedsAction);
   }
   return finish('rolled-back', kind === 'deployment' ? ExitCode.RolledBack : ExitCode.Ok);
@@ -160,10 +170,17 @@ function contextFor(run: EngineRun): RunContext {
 async function emitStarted(ctx: RunContext, run: EngineRun): Promise<void> {
   const { plan, options } = run;
   await ctx.emit({
-    kind: 'run.started', mode: options.mode,
+    kind: 'run.started',
+    mode: options.mode,
     runbook: { name: plan.runbook.name, version: plan.runbook.version, path: plan.source.absolutePath, sha256: plan.source.sha256 },
-    environment: plan.environment, operator: options.operator, host: options.host, change: plan.change,
-    steps: planSteps(plan).map((s) => s.id), expectedMs: expectedTotalMs(plan), vars: ctx.maskRecord(plan.vars), parentRunId: run.prior?.parentRunId,
+    environment: plan.environment,
+    operator: options.operator,
+    host: options.host,
+    change: plan.change,
+    steps: planSteps(plan).map((s) => s.id),
+    expectedMs: expectedTotalMs(plan),
+    vars: ctx.maskRecord(plan.vars),
+    parentRunId: run.prior?.parentRunId,
   });
   for (const d of options.preDecisions ?? []) {
     await ctx.emit({ kind: 'decision', subject: d.subject, choice: d.choice, reason: ctx.mask(d.reason), by: options.operator, via: d.via });
@@ -188,9 +205,10 @@ export async function runChecklistOnly(run: EngineRun): Promise<EngineResult & {
   const finish = (outcome: RunOutcome, exitCode: number) => finishRun(ctx, started, outcome, exitCode);
   const checklist = await runChecklist(ctx);
   if (checklist.interrupted) return { ...(await interrupted(ctx, finish)), decision: 'interrupted', reasons: [] };
-  const result = checklist.decision === 'NO-GO'
-    ? await finish('no-go', ExitCode.NoGo)
-    : await finish(checklist.decision === 'GO' ? 'succeeded' : 'succeeded-with-issues', ExitCode.Ok);
+  const result =
+    checklist.decision === 'NO-GO'
+      ? await finish('no-go', ExitCode.NoGo)
+      : await finish(checklist.decision === 'GO' ? 'succeeded' : 'succeeded-with-issues', ExitCode.Ok);
   return { ...result, decision: ctx.plan.checks.length ? checklist.decision : 'GO (no checks defined)', reasons: checklist.reasons };
 }
 
@@ -201,10 +219,14 @@ export async function runChecklistOnly(run: EngineRun): Promise<EngineResult & {
  */
 async function runConcurrently(ctx: RunContext, steps: PlannedStep[]): Promise<StepOutcome[]> {
   if (steps.length === 1) return [await runStep(ctx, steps[0])];
-  const settled = await Promise.allSettled(steps.map((step) => runStep(ctx, step).catch((error: unknown) => {
-    ctx.stopAll(false);
-    throw error;
-  })));
+  const settled = await Promise.allSettled(
+    steps.map((step) =>
+      runStep(ctx, step).catch((error: unknown) => {
+        ctx.stopAll(false);
+        throw error;
+      }),
+    ),
+  );
   const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) throw failure.reason;
   return settled.map((r) => (r as PromiseFulfilledResult<StepOutcome>).value);

@@ -40,8 +40,17 @@ export async function runStep(ctx: RunContext, step: PlannedStep): Promise<StepO
   let reason = '';
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const run = await execute(ctx, {
-      phase: 'step', stepId: step.id, title: step.title, owner: step.owner?.role, group: step.group,
-      attempt, attempts, expectedMs: step.expectedMs, command: step.command, env: step.env, captureOutputs: true,
+      phase: 'step',
+      stepId: step.id,
+      title: step.title,
+      owner: step.owner?.role,
+      group: step.group,
+      attempt,
+      attempts,
+      expectedMs: step.expectedMs,
+      command: step.command,
+      env: step.env,
+      captureOutputs: true,
     });
     if (run.status === 'stopped' || run.status === 'not-started') return stopped(ctx, step.id, run.status === 'stopped' || attempt > 1);
     if (run.status === 'passed') {
@@ -80,11 +89,26 @@ export async function runStep(ctx: RunContext, step: PlannedStep): Promise<StepO
  * poll numbers continue across step attempts (round 2 of 3 polls is 4–6), so
  * every execution has its own identity in the journal and its own log file.
  */
-export async function validate(ctx: RunContext, stepId: string, title: string, validation: PlannedValidation, phase: Phase, round = 1): Promise<{ passed: boolean; reason: string }> {
+export async function validate(
+  ctx: RunContext,
+  stepId: string,
+  title: string,
+  validation: PlannedValidation,
+  phase: Phase,
+  round = 1,
+): Promise<{ passed: boolean; reason: string }> {
   let reason = '';
   const first = (round - 1) * validation.attempts;
   for (let attempt = 1; attempt <= validation.attempts; attempt++) {
-    const check = await execute(ctx, { phase, stepId, title: `${title} (validation)`, attempt: first + attempt, attempts: round * validation.attempts, command: validation, captureOutputs: false });
+    const check = await execute(ctx, {
+      phase,
+      stepId,
+      title: `${title} (validation)`,
+      attempt: first + attempt,
+      attempts: round * validation.attempts,
+      command: validation,
+      captureOutputs: false,
+    });
     if (check.status === 'passed') return { passed: true, reason: '' };
     if (check.status === 'stopped' || check.status === 'not-started') return { passed: false, reason: 'validation interrupted' };
     reason = `validation failed: ${check.message ?? 'failed'}${validation.attempts > 1 ? ` (${validation.attempts} polls)` : ''}`;

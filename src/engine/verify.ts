@@ -3,8 +3,9 @@
  * now; major → ask the operator (without a terminal: as critical); minor →
  * record an issue and go on.
  */
-import type { RunContext } from './context.js';
+
 import { conditionFalseReason, conditionHolds } from './conditions.js';
+import type { RunContext } from './context.js';
 import { execute } from './execute.js';
 import { notRetriedReason, retriesAfter, retryDelayMs } from './retry.js';
 
@@ -21,7 +22,15 @@ export async function runSmokeTests(ctx: RunContext): Promise<VerifyResult> {
     let status = 'failed';
     let message: string | undefined;
     for (let attempt = 1; attempt <= test.retry.attempts; attempt++) {
-      const run = await execute(ctx, { phase: 'verify', stepId: test.id, title: test.title, owner: test.owner?.role, attempt, attempts: test.retry.attempts, command: test.command });
+      const run = await execute(ctx, {
+        phase: 'verify',
+        stepId: test.id,
+        title: test.title,
+        owner: test.owner?.role,
+        attempt,
+        attempts: test.retry.attempts,
+        command: test.command,
+      });
       status = run.status;
       message = run.message;
       if (status === 'passed' || status === 'stopped' || status === 'not-started') break;
@@ -53,12 +62,23 @@ export async function runSmokeTests(ctx: RunContext): Promise<VerifyResult> {
       ]);
       if (ctx.interruption.requested) return { verdict: 'interrupted' };
       await ctx.emit({ kind: 'decision', subject: 'smoke-test', subjectId: test.id, choice, reason, by: ctx.options.operator, via: 'prompt' });
-      if (choice === 'accept') { ctx.issues.push(`${reason} (accepted by ${ctx.options.operator})`); continue; }
+      if (choice === 'accept') {
+        ctx.issues.push(`${reason} (accepted by ${ctx.options.operator})`);
+        continue;
+      }
       if (choice === 'abort') return { verdict: 'abort', reason };
       return { verdict: 'rollback', reason };
     }
     if (test.severity === 'major') {
-      await ctx.emit({ kind: 'decision', subject: 'smoke-test', subjectId: test.id, choice: 'rollback', reason: `${reason}; no terminal to ask, so treated as critical`, by: ctx.options.operator, via: 'policy' });
+      await ctx.emit({
+        kind: 'decision',
+        subject: 'smoke-test',
+        subjectId: test.id,
+        choice: 'rollback',
+        reason: `${reason}; no terminal to ask, so treated as critical`,
+        by: ctx.options.operator,
+        via: 'policy',
+      });
     }
     return { verdict: 'rollback', reason };
   }

@@ -134,7 +134,8 @@ export function journalNotFound(search: JournalSearch): JournalError {
   if (search.explicit) return new JournalError(`no audit journal at ${search.path}`, 'name an existing journal with --db or GOLIVE_DB');
   const [nearest] = search.searched;
   const farthest = search.searched.at(-1)!;
-  const where = search.searched.length === 1 ? dirname(dirname(nearest)) : `${dirname(dirname(nearest))} and every directory up to ${dirname(dirname(farthest))}`;
+  const where =
+    search.searched.length === 1 ? dirname(dirname(nearest)) : `${dirname(dirname(nearest))} and every directory up to ${dirname(dirname(farthest))}`;
   return new JournalError(
     `no audit journal found: looked for ${JOURNAL_IN_PROJECT} in ${where}`,
     'run golive from inside the project of the runbook that was run (the journal is at its repository root, or next to the runbook), or name the journal with --db <path> or GOLIVE_DB',

@@ -17,13 +17,13 @@
  * /tmp); it keeps cooperating operators apart and is no security boundary.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fchmodSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync, chmodSync, writeSync, type Stats } from 'node:fs';
+import { chmodSync, closeSync, fchmodSync, ftruncateSync, mkdirSync, openSync, readFileSync, type Stats, statSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { ExitCode, GoliveError, LockHeldError } from '../errors.js';
-import { sqliteDriverMissing } from './sqlite/database.js';
 import { shellWord } from './journal-path.js';
 import { isProcessAlive } from './liveness.js';
+import { sqliteDriverMissing } from './sqlite/database.js';
 
 /** The lock directory when `GOLIVE_LOCK_DIR` is not set: /tmp exists on every Linux and macOS, and is the same for every user (unlike $TMPDIR on macOS). */
 export const DEFAULT_LOCK_DIR = '/tmp/golive-locks';
@@ -59,7 +59,10 @@ export function lockDirFor(env: NodeJS.ProcessEnv = process.env, cwd = process.c
 
 /** The lock file's base name for a deployment: a hash, so any runbook name or environment makes a safe file name. */
 export function lockKeyOf(runbook: string, environment: string | null): string {
-  return createHash('sha256').update(JSON.stringify([runbook, environment])).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(JSON.stringify([runbook, environment]))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /**
@@ -95,7 +98,11 @@ export function acquireMachineLock(holder: Omit<MachineLockHolder, 'since'>, dir
       if (!held) return;
       held = false;
       // Cleared while still holding the lock: once released, the file belongs to the next holder.
-      try { writeHolder(holderPath, null); } catch { /* stale details are replaced by the next holder */ }
+      try {
+        writeHolder(holderPath, null);
+      } catch {
+        /* stale details are replaced by the next holder */
+      }
       db.close(); // closing ends the transaction and drops the lock
     },
   };
@@ -109,7 +116,11 @@ function prepareLockDir(dir: string): void {
     if (stat === undefined) {
       mkdirSync(dir, { recursive: true });
       // mkdir's mode is cut by the umask. Another golive may have created it a moment earlier: then it is theirs to set.
-      try { chmodSync(dir, 0o1777); } catch { /* see above */ }
+      try {
+        chmodSync(dir, 0o1777);
+      } catch {
+        /* see above */
+      }
       return;
     }
   } catch (error) {
@@ -145,7 +156,11 @@ function createShared(path: string): void {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return;
     throw error;
   }
-  try { fchmodSync(fd, 0o666); } finally { closeSync(fd); } // the umask must not lock other operators out
+  try {
+    fchmodSync(fd, 0o666);
+  } finally {
+    closeSync(fd);
+  } // the umask must not lock other operators out
 }
 
 /** Replace the holder file's content (null: empty it), in place, so it stays writable by the next holder whoever created it. */
@@ -194,7 +209,10 @@ function parseHolder(path: string): MachineLockHolder | null {
 function heldError(wanted: Omit<MachineLockHolder, 'since'>, holder: MachineLockHolder | null): LockHeldError {
   const what = wanted.environment === null ? `runbook ${wanted.runbook}` : `runbook ${wanted.runbook} in ${wanted.environment}`;
   if (holder === null) {
-    return new LockHeldError(`${what} is locked on this machine by another golive whose details cannot be read`, 'wait for it to finish; `golive status` in its project shows it');
+    return new LockHeldError(
+      `${what} is locked on this machine by another golive whose details cannot be read`,
+      'wait for it to finish; `golive status` in its project shows it',
+    );
   }
   const journalFlag = holder.journal ? ` --db ${shellWord(holder.journal)}` : '';
   return new LockHeldError(

@@ -38,7 +38,10 @@ export async function openServerJournal(url: string, options: OpenJournalOptions
 
 /** The error for a journal that is not there: nothing can be read, so nothing was executed (exit 6). */
 export function missingJournalError(location: string): JournalError {
-  return new JournalError(`there is no audit journal at ${location}`, 'run golive from the directory of the deployment, or name the journal with --db / GOLIVE_DB');
+  return new JournalError(
+    `there is no audit journal at ${location}`,
+    'run golive from the directory of the deployment, or name the journal with --db / GOLIVE_DB',
+  );
 }
 
 /**

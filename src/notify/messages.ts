@@ -31,7 +31,16 @@ export interface RunLabel {
 }
 
 const ICON: Record<RunOutcome, string> = {
-  succeeded: '✔', 'succeeded-with-issues': '✔', 'rolled-back': '↩', aborted: '✖', 'rollback-failed': '✖', 'rollback-incomplete': '✖', 'restore-unverified': '✖', 'no-go': '✖', interrupted: '✖', blocked: '✖',
+  succeeded: '✔',
+  'succeeded-with-issues': '✔',
+  'rolled-back': '↩',
+  aborted: '✖',
+  'rollback-failed': '✖',
+  'rollback-incomplete': '✖',
+  'restore-unverified': '✖',
+  'no-go': '✖',
+  interrupted: '✖',
+  blocked: '✖',
 };
 
 /**
@@ -48,38 +57,75 @@ export function createMessageBuilder(runId?: string): { build(event: EngineEvent
   const handlers: EventHandlers<Message> = {
     'run.started': (e) => {
       Object.assign(run, { runbook: e.runbook.name, version: e.runbook.version, environment: e.environment });
-      return [`▶ ${name()}: ${e.mode} started by ${e.operator}@${e.host}${e.change ? ` (change ${e.change})` : ''} — ${e.steps.length} steps, expected ${formatDuration(e.expectedMs)}`,
-        { mode: e.mode, operator: e.operator, host: e.host, change: e.change, steps: e.steps, expectedMs: e.expectedMs }];
+      return [
+        `▶ ${name()}: ${e.mode} started by ${e.operator}@${e.host}${e.change ? ` (change ${e.change})` : ''} — ${e.steps.length} steps, expected ${formatDuration(e.expectedMs)}`,
+        { mode: e.mode, operator: e.operator, host: e.host, change: e.change, steps: e.steps, expectedMs: e.expectedMs },
+      ];
     },
-    'check.finished': (e) => e.passed ? undefined
-      : [`${e.blocking ? '✖' : '!'} ${name()}: check ${e.checkId} failed${e.blocking ? '' : ' (non-blocking)'}: ${e.reason ?? 'failed'}`, { checkId: e.checkId, passed: e.passed, blocking: e.blocking, reason: e.reason }],
-    decision: (e) => [`◆ ${name()}: ${e.subject}${e.subjectId ? ` ${e.subjectId}` : ''}: ${e.choice}${e.reason ? ` — ${e.reason}` : ''} (${e.by}, ${e.via})`,
-      { subject: e.subject, subjectId: e.subjectId, choice: e.choice, reason: e.reason, by: e.by, via: e.via }],
+    'check.finished': (e) =>
+      e.passed
+        ? undefined
+        : [
+            `${e.blocking ? '✖' : '!'} ${name()}: check ${e.checkId} failed${e.blocking ? '' : ' (non-blocking)'}: ${e.reason ?? 'failed'}`,
+            { checkId: e.checkId, passed: e.passed, blocking: e.blocking, reason: e.reason },
+          ],
+    decision: (e) => [
+      `◆ ${name()}: ${e.subject}${e.subjectId ? ` ${e.subjectId}` : ''}: ${e.choice}${e.reason ? ` — ${e.reason}` : ''} (${e.by}, ${e.via})`,
+      { subject: e.subject, subjectId: e.subjectId, choice: e.choice, reason: e.reason, by: e.by, via: e.via },
+    ],
     'step.started': (e) => {
       if (e.phase === 'step') titles.set(e.stepId, e.title);
       return undefined;
     },
     'step.spawned': () => undefined,
     // The bridge should know the deployment waits on a person.
-    'question.asked': (e) => [`⏸ ${name()}: waiting for ${e.to} to answer: ${e.question}`, { subject: e.subject, subjectId: e.subjectId, question: e.question, to: e.to }],
+    'question.asked': (e) => [
+      `⏸ ${name()}: waiting for ${e.to} to answer: ${e.question}`,
+      { subject: e.subject, subjectId: e.subjectId, question: e.question, to: e.to },
+    ],
     'step.output': () => undefined,
     // Checks and smoke tests are told by check.finished / verify.finished; a validation poll by the step's state (30 polls would be 30 posts).
-    'step.finished': (e) => e.status === 'passed' || e.phase === 'check' || e.phase === 'verify' || e.phase === 'validate' || e.phase === 'rollback-validate' ? undefined
-      : [`✖ ${name()}: ${e.phase === 'step' ? 'step' : e.phase} ${step(e.stepId)} attempt ${e.attempt} ${e.status}${e.message ? `: ${e.message}` : ''} (${formatDuration(e.durationMs)})`,
-        { phase: e.phase, stepId: e.stepId, attempt: e.attempt, status: e.status, exitCode: e.exitCode, durationMs: Math.round(e.durationMs), message: e.message }],
+    'step.finished': (e) =>
+      e.status === 'passed' || e.phase === 'check' || e.phase === 'verify' || e.phase === 'validate' || e.phase === 'rollback-validate'
+        ? undefined
+        : [
+            `✖ ${name()}: ${e.phase === 'step' ? 'step' : e.phase} ${step(e.stepId)} attempt ${e.attempt} ${e.status}${e.message ? `: ${e.message}` : ''} (${formatDuration(e.durationMs)})`,
+            {
+              phase: e.phase,
+              stepId: e.stepId,
+              attempt: e.attempt,
+              status: e.status,
+              exitCode: e.exitCode,
+              durationMs: Math.round(e.durationMs),
+              message: e.message,
+            },
+          ],
     'step.retrying': () => undefined,
-    'step.state': (e) => [`${e.state === 'succeeded' || e.state === 'rolled-back' ? '✔' : e.state === 'skipped' || e.state === 'no-rollback' ? '!' : '✖'} ${name()}: step ${step(e.stepId)} ${e.state}${e.reason ? ` — ${e.reason}` : ''}`,
-      { stepId: e.stepId, title: titles.get(e.stepId), state: e.state, reason: e.reason }],
-    'verify.finished': (e) => e.passed ? undefined
-      : [`${e.severity === 'minor' ? '!' : '✖'} ${name()}: smoke test ${e.verifyId} [${e.severity}] failed: ${e.reason ?? 'failed'}`, { verifyId: e.verifyId, severity: e.severity, passed: e.passed, reason: e.reason }],
-    'rollback.started': (e) => [`↩ ${name()}: rolling back — ${e.reason}. Order: ${e.order.join(' → ') || 'nothing to run'}${e.withoutRollback.length ? `; no rollback defined: ${e.withoutRollback.join(', ')}` : ''}`,
-      { reason: e.reason, order: e.order, withoutRollback: e.withoutRollback }],
-    'rollback.finished': (e) => [`${rollbackRestored(e) ? '↩' : '✖'} ${name()}: ${rollbackSummary(e)}`,
-      { complete: e.complete, failed: e.failed, withoutRollback: e.withoutRollback, verified: e.verified, unrestorable: e.unrestorable }],
+    'step.state': (e) => [
+      `${e.state === 'succeeded' || e.state === 'rolled-back' ? '✔' : e.state === 'skipped' || e.state === 'no-rollback' ? '!' : '✖'} ${name()}: step ${step(e.stepId)} ${e.state}${e.reason ? ` — ${e.reason}` : ''}`,
+      { stepId: e.stepId, title: titles.get(e.stepId), state: e.state, reason: e.reason },
+    ],
+    'verify.finished': (e) =>
+      e.passed
+        ? undefined
+        : [
+            `${e.severity === 'minor' ? '!' : '✖'} ${name()}: smoke test ${e.verifyId} [${e.severity}] failed: ${e.reason ?? 'failed'}`,
+            { verifyId: e.verifyId, severity: e.severity, passed: e.passed, reason: e.reason },
+          ],
+    'rollback.started': (e) => [
+      `↩ ${name()}: rolling back — ${e.reason}. Order: ${e.order.join(' → ') || 'nothing to run'}${e.withoutRollback.length ? `; no rollback defined: ${e.withoutRollback.join(', ')}` : ''}`,
+      { reason: e.reason, order: e.order, withoutRollback: e.withoutRollback },
+    ],
+    'rollback.finished': (e) => [
+      `${rollbackRestored(e) ? '↩' : '✖'} ${name()}: ${rollbackSummary(e)}`,
+      { complete: e.complete, failed: e.failed, withoutRollback: e.withoutRollback, verified: e.verified, unrestorable: e.unrestorable },
+    ],
     // The run.finished that follows says it; an interrupted run still records its end.
     'run.interrupted': () => undefined,
-    'run.finished': (e) => [`${ICON[e.outcome]} ${name()}: ${e.outcome} in ${formatDuration(e.durationMs)} (exit ${e.exitCode})${e.issues.map((i) => `\n• ${i}`).join('')}`,
-      { outcome: e.outcome, exitCode: e.exitCode, durationMs: Math.round(e.durationMs), issues: e.issues }],
+    'run.finished': (e) => [
+      `${ICON[e.outcome]} ${name()}: ${e.outcome} in ${formatDuration(e.durationMs)} (exit ${e.exitCode})${e.issues.map((i) => `\n• ${i}`).join('')}`,
+      { outcome: e.outcome, exitCode: e.exitCode, durationMs: Math.round(e.durationMs), issues: e.issues },
+    ],
     warning: () => undefined,
   };
   return {

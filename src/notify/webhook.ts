@@ -68,7 +68,11 @@ export function createNotifier(targets: WebhookTarget[], options: NotifierOption
   // Aborts in-flight requests when close gives up, so no socket outlives golive's work.
   const stop = new AbortController();
   const warn = (message: string) => {
-    try { options.onWarning(message); } catch { /* a broken warning sink must not break the run */ }
+    try {
+      options.onWarning(message);
+    } catch {
+      /* a broken warning sink must not break the run */
+    }
   };
   const deliveries = targets.map((target) => createDelivery(target, { timeoutMs, fetch: options.fetch ?? fetch, signal: stop.signal, warn }));
   const timers = targets.flatMap((target, i) => {
@@ -77,7 +81,10 @@ export function createNotifier(targets: WebhookTarget[], options: NotifierOption
     timer.unref();
     return [timer];
   });
-  const stopTimers = () => timers.forEach((t) => { clearInterval(t); });
+  const stopTimers = () =>
+    timers.forEach((t) => {
+      clearInterval(t);
+    });
   let closing: Promise<void> | undefined;
 
   function postStatus(index: number): void {
@@ -93,7 +100,10 @@ export function createNotifier(targets: WebhookTarget[], options: NotifierOption
       if (closing) return;
       try {
         const notification = messages.build(event);
-        if (notification) deliveries.forEach((d) => { d.enqueue(notification); });
+        if (notification)
+          deliveries.forEach((d) => {
+            d.enqueue(notification);
+          });
         // Nothing to report on after the end; close() may come a little later.
         if (event.kind === 'run.finished') stopTimers();
       } catch (error) {
@@ -112,13 +122,18 @@ export function createNotifier(targets: WebhookTarget[], options: NotifierOption
     let timer: NodeJS.Timeout | undefined;
     const gaveUp = await Promise.race([
       Promise.all(deliveries.map((d) => d.idle())).then(() => false),
-      new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), timeoutMs); }),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), timeoutMs);
+      }),
     ]);
     clearTimeout(timer);
     if (!gaveUp) return;
     deliveries.forEach((d, i) => {
       const left = d.abandon();
-      if (left > 0) warn(`webhook ${targets[i].displayUrl}: gave up on ${left} undelivered notification${left === 1 ? '' : 's'} at exit (no answer within ${timeoutMs} ms)`);
+      if (left > 0)
+        warn(
+          `webhook ${targets[i].displayUrl}: gave up on ${left} undelivered notification${left === 1 ? '' : 's'} at exit (no answer within ${timeoutMs} ms)`,
+        );
     });
     stop.abort();
   }
@@ -145,8 +160,14 @@ function createDelivery(target: WebhookTarget, settings: DeliverySettings) {
   const warn = (reason: string) => {
     if (abandoned) return;
     const now = Date.now();
-    if (now - lastWarning < WARNING_INTERVAL_MS) { suppressed++; return; }
-    const extra = [suppressed ? `${suppressed} more failure${suppressed === 1 ? '' : 's'} since the last warning` : '', dropped ? `${dropped} notification${dropped === 1 ? '' : 's'} dropped` : ''].filter(Boolean);
+    if (now - lastWarning < WARNING_INTERVAL_MS) {
+      suppressed++;
+      return;
+    }
+    const extra = [
+      suppressed ? `${suppressed} more failure${suppressed === 1 ? '' : 's'} since the last warning` : '',
+      dropped ? `${dropped} notification${dropped === 1 ? '' : 's'} dropped` : '',
+    ].filter(Boolean);
     settings.warn(`webhook ${target.displayUrl}: ${reason}${extra.length ? ` (${extra.join('; ')})` : ''}`);
     lastWarning = now;
     suppressed = 0;
@@ -158,7 +179,10 @@ function createDelivery(target: WebhookTarget, settings: DeliverySettings) {
     try {
       const signal = AbortSignal.any([AbortSignal.timeout(settings.timeoutMs), settings.signal]);
       const response = await settings.fetch(target.url, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(notification), signal,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(notification),
+        signal,
       });
       // Release the connection; the body is of no interest.
       await response.body?.cancel().catch(() => undefined);
@@ -176,7 +200,9 @@ function createDelivery(target: WebhookTarget, settings: DeliverySettings) {
     busy = false;
     const waiters = idleWaiters;
     idleWaiters = [];
-    waiters.forEach((resolve) => { resolve(); });
+    waiters.forEach((resolve) => {
+      resolve();
+    });
   }
 
   return {
@@ -184,10 +210,16 @@ function createDelivery(target: WebhookTarget, settings: DeliverySettings) {
     warn,
     enqueue(notification: Notification): void {
       if (abandoned) return;
-      if (queue.length >= MAX_QUEUED) { queue.shift(); dropped++; }
+      if (queue.length >= MAX_QUEUED) {
+        queue.shift();
+        dropped++;
+      }
       queue.push(notification);
       // Start on a microtask: even fetch's synchronous set-up must not run inside the engine's emit.
-      if (!busy) { busy = true; queueMicrotask(() => void drain()); }
+      if (!busy) {
+        busy = true;
+        queueMicrotask(() => void drain());
+      }
     },
     idle(): Promise<void> {
       return !busy && queue.length === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));

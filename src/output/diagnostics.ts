@@ -7,17 +7,19 @@ import { printable } from './printable.js';
 export function formatDiagnostics(list: Diagnostic[], texts: Map<string, string>, paint: Paint): string {
   // Each file is split into lines once, not once per problem: 10,000 problems in a 2 MiB file stay fast.
   const linesOf = new Map<string, string[]>();
-  return list.map((d) => {
-    const severity = d.severity === 'error' ? paint.red('error') : paint.yellow('warning');
-    const lines = [`${paint.bold(`${printable(d.file)}:${d.line}:${d.col}`)} ${severity} ${paint.dim(d.code)} ${printable(d.message)}`];
-    const text = texts.get(d.file);
-    if (text !== undefined) {
-      if (!linesOf.has(d.file)) linesOf.set(d.file, text.split(/\r?\n/));
-      lines.push(...codeFrame(linesOf.get(d.file)!, d.line, d.col, paint));
-    }
-    if (d.hint) lines.push(`  ${paint.cyan('hint:')} ${printable(d.hint)}`);
-    return lines.join('\n');
-  }).join('\n');
+  return list
+    .map((d) => {
+      const severity = d.severity === 'error' ? paint.red('error') : paint.yellow('warning');
+      const lines = [`${paint.bold(`${printable(d.file)}:${d.line}:${d.col}`)} ${severity} ${paint.dim(d.code)} ${printable(d.message)}`];
+      const text = texts.get(d.file);
+      if (text !== undefined) {
+        if (!linesOf.has(d.file)) linesOf.set(d.file, text.split(/\r?\n/));
+        lines.push(...codeFrame(linesOf.get(d.file)!, d.line, d.col, paint));
+      }
+      if (d.hint) lines.push(`  ${paint.cyan('hint:')} ${printable(d.hint)}`);
+      return lines.join('\n');
+    })
+    .join('\n');
 }
 
 /** The offending line, one line of context before it, and a caret under the column. */

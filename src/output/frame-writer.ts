@@ -95,10 +95,12 @@ export function createFrameWriter(stream: FrameStream, wrap: Wrap): FrameWriter 
     if (output === previousOutput && previousWidth === columns) return;
     previousOutput = output;
     previousWidth = columns;
-    const fitted = shown.map((line) => {
-      const known = knownWidth(line);
-      return known !== undefined && known <= columns ? line : wrap(line, columns, { trim: false, hard: true, wordWrap: false });
-    }).join('\n');
+    const fitted = shown
+      .map((line) => {
+        const known = knownWidth(line);
+        return known !== undefined && known <= columns ? line : wrap(line, columns, { trim: false, hard: true, wordWrap: false });
+      })
+      .join('\n');
     stream.write(eraseLines(previousLineCount) + fitted);
     previousLineCount = fitted.split('\n').length;
   };

@@ -1,9 +1,9 @@
 /** `golive history`: past runs, newest first, one line each (or a JSON array). */
 import type { RunStatus } from '../journal/types.js';
-import type { Paint } from './paint.js';
-import { printable } from './printable.js';
 import { formatDuration } from '../runbook/duration.js';
 import type { RunSummary } from '../views/run-view.js';
+import type { Paint } from './paint.js';
+import { printable } from './printable.js';
 import { runbookLabel } from './runbook-label.js';
 import { textTable } from './text-table.js';
 import { localDateTime } from './time-text.js';
@@ -38,9 +38,19 @@ const COLUMNS = ['RUN', 'STARTED', 'RUNBOOK', 'ENV', 'MODE', 'STATUS', 'DURATION
 
 /** The history table: a header, then one aligned line per run (as given: newest first). */
 export function historyAsText(runs: RunSummary[], paint: Paint): string {
-  const rows = runs.map((r) => [
-    r.id, localDateTime(r.startedAt), runbookLabel(r.runbook, r.version), r.environment ?? '-', r.mode, r.status, runDuration(r), r.operator, r.parentRunId ?? '',
-  ].map(printable)); // a stored name must not repaint the terminal or break the table
+  const rows = runs.map((r) =>
+    [
+      r.id,
+      localDateTime(r.startedAt),
+      runbookLabel(r.runbook, r.version),
+      r.environment ?? '-',
+      r.mode,
+      r.status,
+      runDuration(r),
+      r.operator,
+      r.parentRunId ?? '',
+    ].map(printable),
+  ); // a stored name must not repaint the terminal or break the table
   const status = COLUMNS.indexOf('STATUS');
   return textTable(COLUMNS, rows, {
     trimEnd: true,
@@ -56,7 +66,8 @@ export function historyAsJson(runs: RunSummary[]): string {
 
 /** What history prints when there is nothing to list, saying why and what to do. */
 export function noRunsText(journal: string, filtered: boolean, exists = true): string {
-  if (!exists) return `No runs recorded yet: there is no audit journal at ${journal}.\n  A run records itself there; elsewhere, name the journal with --db or GOLIVE_DB.`;
+  if (!exists)
+    return `No runs recorded yet: there is no audit journal at ${journal}.\n  A run records itself there; elsewhere, name the journal with --db or GOLIVE_DB.`;
   return filtered
     ? `No runs in ${journal} match these filters (drop --runbook / --env to see every run).`
     : `No runs recorded yet in ${journal}. Start one with \`golive run <runbook>\`.`;

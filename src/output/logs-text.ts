@@ -14,8 +14,13 @@ export interface PruneResult {
 export function pruneAsJson(result: PruneResult): string {
   const { files, bytes } = totals(result);
   return JSON.stringify({
-    dryRun: result.dryRun, olderThan: result.olderThan, cutoff: result.cutoff.toISOString(), logs: result.logsRoot,
-    runs: result.runs.map((r) => ({ id: r.runId, endedAt: r.endedAt, files: r.files, bytes: r.bytes })), files, bytes,
+    dryRun: result.dryRun,
+    olderThan: result.olderThan,
+    cutoff: result.cutoff.toISOString(),
+    logs: result.logsRoot,
+    runs: result.runs.map((r) => ({ id: r.runId, endedAt: r.endedAt, files: r.files, bytes: r.bytes })),
+    files,
+    bytes,
   });
 }
 

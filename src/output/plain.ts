@@ -4,8 +4,8 @@
  */
 import { dispatch, type EngineEvent, type EventHandlers } from '../engine/events.js';
 import { formatDuration } from '../runbook/duration.js';
-import type { Paint } from './paint.js';
 import { nextCommands, type RunRef } from '../views/next-steps.js';
+import type { Paint } from './paint.js';
 import { printable as p } from './printable.js';
 import { rollbackRestored, rollbackSummary } from './rollback-text.js';
 import { runbookLabel } from './runbook-label.js';
@@ -24,8 +24,10 @@ export function createPlainRenderer(write: (text: string) => void, paint: Paint,
       `${e.environment ? ` on ${p(e.environment)}` : ''} by ${p(e.operator)}@${p(e.host)}${e.change ? ` (change ${p(e.change)})` : ''}` +
       ` — ${e.steps.length} step${e.steps.length === 1 ? '' : 's'}, expected ${formatDuration(e.expectedMs)}` +
       `${e.journal ? paint.dim(`\n    journal: ${p(e.journal)}`) : ''}`,
-    'check.finished': (e) => `${e.passed ? ok : e.blocking ? bad : warn} check ${p(e.checkId)}${e.passed ? '' : `${e.blocking ? '' : ' (non-blocking)'}: ${p(e.reason ?? 'failed')}`}`,
-    decision: (e) => `${paint.cyan('◆')} ${e.subject}${e.subjectId ? ` ${p(e.subjectId)}` : ''}: ${paint.bold(p(e.choice))}${e.reason ? ` — ${p(e.reason)}` : ''} (${p(e.by)}, ${e.via})`,
+    'check.finished': (e) =>
+      `${e.passed ? ok : e.blocking ? bad : warn} check ${p(e.checkId)}${e.passed ? '' : `${e.blocking ? '' : ' (non-blocking)'}: ${p(e.reason ?? 'failed')}`}`,
+    decision: (e) =>
+      `${paint.cyan('◆')} ${e.subject}${e.subjectId ? ` ${p(e.subjectId)}` : ''}: ${paint.bold(p(e.choice))}${e.reason ? ` — ${p(e.reason)}` : ''} (${p(e.by)}, ${e.via})`,
     'step.started': (e) =>
       `${paint.dim('▶')} ${label(e.phase, e.stepId)}${e.title !== e.stepId ? ` — ${p(e.title)}` : ''}${e.owner ? paint.dim(` [${p(e.owner)}]`) : ''}` +
       `${e.attempts > 1 ? ` (attempt ${e.attempt}/${e.attempts})` : ''}`,
@@ -47,7 +49,8 @@ export function createPlainRenderer(write: (text: string) => void, paint: Paint,
       const mark = e.state === 'rolled-back' ? ok : e.state === 'rollback-failed' || e.state === 'in-doubt' ? bad : warn;
       return `${mark} ${p(e.stepId)}: ${e.state}${e.reason ? ` — ${p(e.reason)}` : ''}`;
     },
-    'verify.finished': (e) => `${e.passed ? ok : e.severity === 'minor' ? warn : bad} smoke test ${p(e.verifyId)} [${e.severity}]${e.passed ? '' : `: ${p(e.reason ?? 'failed')}`}`,
+    'verify.finished': (e) =>
+      `${e.passed ? ok : e.severity === 'minor' ? warn : bad} smoke test ${p(e.verifyId)} [${e.severity}]${e.passed ? '' : `: ${p(e.reason ?? 'failed')}`}`,
     'rollback.started': (e) =>
       `${paint.yellow('↩')} rolling back: ${p(e.reason)}\n    order: ${p(e.order.join(' → ')) || '(nothing to run)'}` +
       `${e.withoutRollback.length ? `\n    ${paint.yellow(`no rollback defined: ${p(e.withoutRollback.join(', '))}`)}` : ''}`,

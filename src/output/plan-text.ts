@@ -1,9 +1,10 @@
 /** The resolved plan as text (`golive plan`) and as JSON (`golive plan --json`). */
+
+import { formatDuration } from '../runbook/duration.js';
+import { expectedTotalMs, type Plan, type PlannedCommand, type PlannedRetry, type PlannedStep, planSteps } from '../runbook/plan.js';
+import { renderTemplate, type TemplateContext } from '../runbook/templates.js';
 import type { Paint } from './paint.js';
 import { printable as p, printableLines } from './printable.js';
-import { formatDuration } from '../runbook/duration.js';
-import { expectedTotalMs, planSteps, type Plan, type PlannedCommand, type PlannedRetry, type PlannedStep } from '../runbook/plan.js';
-import { renderTemplate, type TemplateContext } from '../runbook/templates.js';
 
 /** How the plan shows values it cannot know yet: secrets as ***, outputs and run id as placeholders. */
 export function displayContext(plan: Plan, env: NodeJS.ProcessEnv = process.env): TemplateContext {
@@ -18,23 +19,51 @@ function displayCommand(text: string, context: TemplateContext): string {
 
 /** Everything `golive plan` reports, as data. */
 export function planAsJson(plan: Plan, problems: string[], context = displayContext(plan)): object {
-  const cmd = (c?: PlannedCommand) => c && { run: displayCommand(c.run, context), cwd: displayCommand(c.cwd, context), shell: c.shell, timeoutMs: c.timeoutMs ?? null };
+  const cmd = (c?: PlannedCommand) =>
+    c && { run: displayCommand(c.run, context), cwd: displayCommand(c.cwd, context), shell: c.shell, timeoutMs: c.timeoutMs ?? null };
   const step = (s: PlannedStep) => ({
-    id: s.id, title: s.title, owner: s.owner ?? null, group: s.group ?? null, command: cmd(s.command) ?? null, confirm: s.confirm ?? null,
-    expectedMs: s.expectedMs ?? null, retry: s.retry, onFailure: s.onFailure ?? null, ...(s.when !== undefined ? { when: s.when } : {}),
+    id: s.id,
+    title: s.title,
+    owner: s.owner ?? null,
+    group: s.group ?? null,
+    command: cmd(s.command) ?? null,
+    confirm: s.confirm ?? null,
+    expectedMs: s.expectedMs ?? null,
+    retry: s.retry,
+    onFailure: s.onFailure ?? null,
+    ...(s.when !== undefined ? { when: s.when } : {}),
     validate: s.validate ? { ...cmd(s.validate), attempts: s.validate.attempts, intervalMs: s.validate.intervalMs } : null,
-    rollback: s.rollback ? { ...cmd(s.rollback), validate: cmd(s.rollback.validate) ?? null, ...(s.rollback.when !== undefined ? { when: s.rollback.when } : {}) } : null,
+    rollback: s.rollback
+      ? { ...cmd(s.rollback), validate: cmd(s.rollback.validate) ?? null, ...(s.rollback.when !== undefined ? { when: s.rollback.when } : {}) }
+      : null,
   });
   return {
     runbook: { name: plan.runbook.name, version: plan.runbook.version ?? null, path: plan.source.file, sha256: plan.source.sha256 },
-    environment: plan.environment ?? null, protected: plan.protected, change: plan.change ?? null,
+    environment: plan.environment ?? null,
+    protected: plan.protected,
+    change: plan.change ?? null,
     window: plan.window ? { start: plan.runbook.window?.start, end: plan.runbook.window?.end } : null,
-    checks: plan.checks.map((c) => ({ id: c.id, title: c.title, blocking: c.blocking, command: cmd(c.command) ?? null, confirm: c.confirm ?? null, ...(c.when !== undefined ? { when: c.when } : {}) })),
+    checks: plan.checks.map((c) => ({
+      id: c.id,
+      title: c.title,
+      blocking: c.blocking,
+      command: cmd(c.command) ?? null,
+      confirm: c.confirm ?? null,
+      ...(c.when !== undefined ? { when: c.when } : {}),
+    })),
     steps: planSteps(plan).map(step),
-    verify: plan.verify.map((v) => ({ id: v.id, title: v.title, severity: v.severity, command: cmd(v.command), ...(v.when !== undefined ? { when: v.when } : {}) })),
+    verify: plan.verify.map((v) => ({
+      id: v.id,
+      title: v.title,
+      severity: v.severity,
+      command: cmd(v.command),
+      ...(v.when !== undefined ? { when: v.when } : {}),
+    })),
     rollbackVerify: plan.rollbackVerify.map((v) => ({ id: v.id, command: cmd(v) })),
     expectedTotalMs: expectedTotalMs(plan),
-    withoutRollback: planSteps(plan).filter((s) => !s.rollback && s.command).map((s) => s.id),
+    withoutRollback: planSteps(plan)
+      .filter((s) => !s.rollback && s.command)
+      .map((s) => s.id),
     problems,
   };
 }
@@ -67,37 +96,61 @@ export function planAsText(plan: Plan, problems: string[], paint: Paint, context
   const stepLines = (s: PlannedStep, label: string) => {
     out.push(`  ${label} ${paint.bold(p(s.id))}${s.title !== s.id ? ` — ${p(s.title)}` : ''}${owner(s.owner)}`);
     if (s.when) out.push(`       when:     ${p(s.when)}`);
-    out.push(`       expected: ${formatDuration(s.expectedMs)}   timeout: ${s.command?.timeoutMs ? formatDuration(s.command.timeoutMs) : 'none'}${s.retry.attempts > 1 ? `   retry: ${retryText(s.retry)}` : ''}${s.onFailure ? `   on failure: ${s.onFailure}` : ''}`);
+    out.push(
+      `       expected: ${formatDuration(s.expectedMs)}   timeout: ${s.command?.timeoutMs ? formatDuration(s.command.timeoutMs) : 'none'}${s.retry.attempts > 1 ? `   retry: ${retryText(s.retry)}` : ''}${s.onFailure ? `   on failure: ${s.onFailure}` : ''}`,
+    );
     if (s.command) out.push(`       run:      ${show(s.command.run)}`);
     if (s.confirm) out.push(`       confirm:  ${show(s.confirm)}`);
-    if (s.validate) out.push(`       validate: ${show(s.validate.run)}${s.validate.attempts > 1 ? paint.dim(` (up to ${s.validate.attempts}×, every ${formatDuration(s.validate.intervalMs)})`) : ''}`);
-    out.push(s.rollback ? `       rollback: ${show(s.rollback.run)}${s.rollback.when ? paint.dim(` (when ${p(s.rollback.when)})`) : ''}` : `       rollback: ${paint.yellow(s.command ? 'none defined' : 'manual step, nothing to undo')}`);
+    if (s.validate)
+      out.push(
+        `       validate: ${show(s.validate.run)}${s.validate.attempts > 1 ? paint.dim(` (up to ${s.validate.attempts}×, every ${formatDuration(s.validate.intervalMs)})`) : ''}`,
+      );
+    out.push(
+      s.rollback
+        ? `       rollback: ${show(s.rollback.run)}${s.rollback.when ? paint.dim(` (when ${p(s.rollback.when)})`) : ''}`
+        : `       rollback: ${paint.yellow(s.command ? 'none defined' : 'manual step, nothing to undo')}`,
+    );
   };
   for (const stage of plan.stages) {
     if (stage.kind === 'step') stepLines(stage.step, `${++n}.`);
     else {
       n++;
       out.push(`  ${n}. ${paint.bold(p(stage.id))} ${paint.dim(`(parallel: ${stage.members.length} steps at once)`)}`);
-      stage.members.forEach((m, i) => { stepLines(m, `   ${n}${String.fromCharCode(97 + i)}.`); });
+      stage.members.forEach((m, i) => {
+        stepLines(m, `   ${n}${String.fromCharCode(97 + i)}.`);
+      });
     }
   }
 
   if (plan.verify.length) {
     out.push('', paint.bold('Smoke tests'));
-    plan.verify.forEach((v) => { out.push(`  ${p(v.id)} [${v.severity}]: ${show(v.command.run)}${v.when ? paint.dim(` (when ${p(v.when)})`) : ''}`); });
+    plan.verify.forEach((v) => {
+      out.push(`  ${p(v.id)} [${v.severity}]: ${show(v.command.run)}${v.when ? paint.dim(` (when ${p(v.when)})`) : ''}`);
+    });
   }
   if (plan.rollbackVerify.length) {
     out.push('', paint.bold('After a rollback, verify'));
-    plan.rollbackVerify.forEach((v) => { out.push(`  ${show(v.run)}`); });
+    plan.rollbackVerify.forEach((v) => {
+      out.push(`  ${show(v.run)}`);
+    });
   }
-  const withoutRollback = planSteps(plan).filter((s) => !s.rollback && s.command).map((s) => s.id);
+  const withoutRollback = planSteps(plan)
+    .filter((s) => !s.rollback && s.command)
+    .map((s) => s.id);
   const count = planSteps(plan).length;
-  const unknown = planSteps(plan).filter((s) => s.expectedMs === undefined).map((s) => s.id);
-  out.push('', `Total expected: ${formatDuration(expectedTotalMs(plan))} for ${count} step${count === 1 ? '' : 's'}${unknown.length ? paint.dim(` (no expected duration: ${p(unknown.join(', '))})`) : ''}`);
+  const unknown = planSteps(plan)
+    .filter((s) => s.expectedMs === undefined)
+    .map((s) => s.id);
+  out.push(
+    '',
+    `Total expected: ${formatDuration(expectedTotalMs(plan))} for ${count} step${count === 1 ? '' : 's'}${unknown.length ? paint.dim(` (no expected duration: ${p(unknown.join(', '))})`) : ''}`,
+  );
   if (withoutRollback.length) out.push(paint.yellow(`Without rollback: ${p(withoutRollback.join(', '))}`));
   if (problems.length) {
     out.push('', paint.red('Missing before this can run:'));
-    problems.forEach((problem) => { out.push(`  - ${p(problem)}`); });
+    problems.forEach((problem) => {
+      out.push(`  - ${p(problem)}`);
+    });
   }
   return out.join('\n');
 }

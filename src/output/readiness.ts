@@ -1,7 +1,7 @@
 /** The go/no-go meeting's readiness list: one line per check (✔ / ✖ / !), then the decision. */
 import type { EngineEvent } from '../engine/events.js';
-import type { Paint } from './paint.js';
 import type { Plan } from '../runbook/plan.js';
+import type { Paint } from './paint.js';
 import { runbookLabel } from './runbook-label.js';
 import { alignedLine, columnWidths } from './text-table.js';
 
@@ -10,7 +10,11 @@ export function readinessList(plan: Plan, events: EngineEvent[], decision: strin
   const results = new Map<string, Extract<EngineEvent, { kind: 'check.finished' }>>();
   for (const e of events) if (e.kind === 'check.finished') results.set(e.checkId, e);
   const widths = columnWidths(plan.checks.map((c) => [c.id]));
-  const lines = [paint.bold(`Readiness: ${runbookLabel(plan.runbook.name, plan.runbook.version)}${plan.environment ? ` → ${plan.environment}` : ''}${plan.change ? ` (change ${plan.change})` : ''}`)];
+  const lines = [
+    paint.bold(
+      `Readiness: ${runbookLabel(plan.runbook.name, plan.runbook.version)}${plan.environment ? ` → ${plan.environment}` : ''}${plan.change ? ` (change ${plan.change})` : ''}`,
+    ),
+  ];
   for (const check of plan.checks) {
     const r = results.get(check.id);
     const mark = !r ? paint.dim('·') : r.passed ? paint.green('✔') : r.blocking ? paint.red('✖') : paint.yellow('!');

@@ -21,7 +21,8 @@ export function reportHeadline(report: SummaryReport): string {
   const stoppedAt = failedAt ? ` at '${failedAt}'` : '';
   const issues = report.issues.recorded.length;
   const issueText = issues === 0 ? '' : `; ${issues} ${issues === 1 ? 'issue' : 'issues'} recorded`;
-  const subject = run.mode === 'rehearsal' ? `The rehearsal of ${lowerFirst(what)}${where}` : run.mode === 'rollback' ? `The rollback of ${lowerFirst(what)}${where}` : what;
+  const subject =
+    run.mode === 'rehearsal' ? `The rehearsal of ${lowerFirst(what)}${where}` : run.mode === 'rollback' ? `The rollback of ${lowerFirst(what)}${where}` : what;
   switch (run.status) {
     case 'succeeded':
     case 'succeeded-with-issues':
@@ -65,9 +66,10 @@ export function laterRollbackNote(report: SummaryReport): string | null {
 
 /** The title of the first step (else check or smoke test) that failed: where the run went wrong. */
 function firstFailure(report: SummaryReport): string | null {
-  const failed = (phase: TimelineEntry['phase']) => report.timeline.find((e) => e.phase === phase && e.failed && !(e.phase === 'check' && e.blocking === false) && e.severity !== 'minor');
+  const failed = (phase: TimelineEntry['phase']) =>
+    report.timeline.find((e) => e.phase === phase && e.failed && !(e.phase === 'check' && e.blocking === false) && e.severity !== 'minor');
   const entry = failed('step') ?? failed('check') ?? failed('verify');
-  return entry ? entry.title ?? entry.id : null;
+  return entry ? (entry.title ?? entry.id) : null;
 }
 
 function lowerFirst(text: string): string {

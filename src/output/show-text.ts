@@ -1,14 +1,14 @@
 /** `golive show <run-id>`: one run, step by step, as text and as JSON. */
 import type { RunOutcome } from '../engine/events.js';
+import { formatDuration } from '../runbook/duration.js';
 import { nextCommands } from '../views/next-steps.js';
+import type { AttemptView, ChainLink, RunView, StepView } from '../views/run-view.js';
+import { paintStatus, runDuration } from './history-text.js';
 import type { Paint } from './paint.js';
 import { printable as p } from './printable.js';
-import { formatDuration } from '../runbook/duration.js';
-import { paintStatus, runDuration } from './history-text.js';
 import { runbookLabel } from './runbook-label.js';
 import { alignedLine, columnWidths } from './text-table.js';
 import { localDateTime } from './time-text.js';
-import type { AttemptView, ChainLink, RunView, StepView } from '../views/run-view.js';
 
 /** Where the run lives, for the advice lines: `--db <path>` when not the default journal, else ''. */
 export interface ShowContext {
@@ -41,7 +41,9 @@ export function showAsText(view: RunView, paint: Paint, context: ShowContext): s
   const bad = paint.red('✖');
   const warn = paint.yellow('!');
 
-  out.push(`${paint.bold(`Run ${run.id}`)}  ${paintStatus(run.status, paint, run.status, run.exitCode)}${run.exitCode === null ? '' : paint.dim(` (exit ${run.exitCode})`)}`);
+  out.push(
+    `${paint.bold(`Run ${run.id}`)}  ${paintStatus(run.status, paint, run.status, run.exitCode)}${run.exitCode === null ? '' : paint.dim(` (exit ${run.exitCode})`)}`,
+  );
   field('runbook', `${p(runbookLabel(run.runbook, run.version))}  ${paint.dim(`sha256 ${view.snapshot.sha256.slice(0, 12)}`)}`);
   field('path', p(view.snapshot.path));
   field('environment', p(run.environment ?? '-'));
@@ -50,7 +52,12 @@ export function showAsText(view: RunView, paint: Paint, context: ShowContext): s
   field('change', p(run.changeId ?? '-'));
   field('git commit', view.snapshot.gitCommit ?? '-');
   field('started', localDateTime(run.startedAt, true));
-  field('ended', run.endedAt === null ? `-${paint.dim(`  (last heartbeat ${localDateTime(view.lastHeartbeatAt, true)})`)}` : `${localDateTime(run.endedAt, true)}  (${runDuration(run)}${view.expectedMs ? `, expected ${formatDuration(view.expectedMs)}` : ''})`);
+  field(
+    'ended',
+    run.endedAt === null
+      ? `-${paint.dim(`  (last heartbeat ${localDateTime(view.lastHeartbeatAt, true)})`)}`
+      : `${localDateTime(run.endedAt, true)}  (${runDuration(run)}${view.expectedMs ? `, expected ${formatDuration(view.expectedMs)}` : ''})`,
+  );
   const parent = view.chain.find((link) => link.id === run.parentRunId);
   if (run.parentRunId) field('parent', parent ? chainLabel(parent, paint) : run.parentRunId);
   for (const child of laterRuns(view)) field('followed by', chainLabel(child, paint));
@@ -58,17 +65,22 @@ export function showAsText(view: RunView, paint: Paint, context: ShowContext): s
   const goNoGo = view.decisions.filter((d) => d.subject === 'go-no-go');
   if (view.checks.length || goNoGo.length) {
     out.push('', paint.bold('Go / no-go'));
-    for (const d of goNoGo) out.push(`  ${paint.bold(d.choice)}${d.reason ? ` — ${p(d.reason)}` : ''} ${paint.dim(`(${p(d.by)}, ${d.via}, ${localDateTime(d.at, true)})`)}`);
+    for (const d of goNoGo)
+      out.push(`  ${paint.bold(d.choice)}${d.reason ? ` — ${p(d.reason)}` : ''} ${paint.dim(`(${p(d.by)}, ${d.via}, ${localDateTime(d.at, true)})`)}`);
     for (const c of view.checks) {
       const mark = c.passed === null ? paint.dim('?') : c.passed ? ok : c.blocking === false ? warn : bad;
-      out.push(`  ${mark} ${p(c.id)}${c.title && c.title !== c.id ? paint.dim(` — ${p(c.title)}`) : ''}${c.blocking === false ? paint.dim(' (non-blocking)') : ''}${c.passed === false ? `: ${p(c.reason ?? 'failed')}` : ''}`);
+      out.push(
+        `  ${mark} ${p(c.id)}${c.title && c.title !== c.id ? paint.dim(` — ${p(c.title)}`) : ''}${c.blocking === false ? paint.dim(' (non-blocking)') : ''}${c.passed === false ? `: ${p(c.reason ?? 'failed')}` : ''}`,
+      );
       for (const a of c.attempts.filter((x) => x.status !== 'passed')) out.push(...failureLines(a, paint, '      '));
     }
   }
 
   out.push('', paint.bold('Steps'));
   if (view.steps.length === 0) out.push(paint.dim('  (none recorded)'));
-  view.steps.forEach((step, i) => { out.push(...stepLines(step, i + 1, paint)); });
+  view.steps.forEach((step, i) => {
+    out.push(...stepLines(step, i + 1, paint));
+  });
 
   if (view.rollback) {
     const rb = view.rollback;
@@ -82,7 +94,8 @@ export function showAsText(view: RunView, paint: Paint, context: ShowContext): s
     if (rb.withoutRollback.length) out.push(`  ${warn} ${paint.yellow(`no rollback defined: ${rb.withoutRollback.join(', ')}`)}`);
     for (const a of rb.verifyAttempts) out.push(`  verify ${a.stepId}  ${statusText(a, paint)}  ${timing(a, paint)}`, ...failureLines(a, paint, '     '));
     if (rb.complete === null) out.push(`  ${bad} no end recorded`);
-    else if (rb.complete) out.push(`  ${ok} complete${rb.verified === true ? ', restore verified' : rb.verified === false ? paint.red(', but rollback.verify FAILED') : ''}`);
+    else if (rb.complete)
+      out.push(`  ${ok} complete${rb.verified === true ? ', restore verified' : rb.verified === false ? paint.red(', but rollback.verify FAILED') : ''}`);
     else out.push(`  ${bad} incomplete${rb.failed.length ? `: failed ${rb.failed.join(', ')}` : ''}`);
   }
 
@@ -90,7 +103,9 @@ export function showAsText(view: RunView, paint: Paint, context: ShowContext): s
     out.push('', paint.bold('Smoke tests'));
     for (const v of view.verify) {
       const mark = v.passed === null ? paint.dim('?') : v.passed ? ok : v.severity === 'minor' ? warn : bad;
-      out.push(`  ${mark} ${p(v.id)} [${v.severity ?? '?'}]${v.passed === false ? `: ${p(v.reason ?? 'failed')}` : v.passed === null ? ': no result recorded' : ''}`);
+      out.push(
+        `  ${mark} ${p(v.id)} [${v.severity ?? '?'}]${v.passed === false ? `: ${p(v.reason ?? 'failed')}` : v.passed === null ? ': no result recorded' : ''}`,
+      );
       for (const a of v.attempts.filter((x) => x.status !== 'passed').slice(-1)) out.push(...failureLines(a, paint, '      '));
     }
   }
@@ -99,11 +114,17 @@ export function showAsText(view: RunView, paint: Paint, context: ShowContext): s
   if (others.length) {
     out.push('', paint.bold('Decisions'));
     for (const d of others) {
-      out.push(`  ${paint.dim(localDateTime(d.at, true))}  ${d.subject}${d.subjectId ? ` ${p(d.subjectId)}` : ''}: ${paint.bold(p(d.choice))} ${paint.dim(`by ${p(d.by)} (${d.via})`)}${d.reason ? `\n      ${p(d.reason)}` : ''}`);
+      out.push(
+        `  ${paint.dim(localDateTime(d.at, true))}  ${d.subject}${d.subjectId ? ` ${p(d.subjectId)}` : ''}: ${paint.bold(p(d.choice))} ${paint.dim(`by ${p(d.by)} (${d.via})`)}${d.reason ? `\n      ${p(d.reason)}` : ''}`,
+      );
     }
   }
   if (view.interruption) out.push('', `${paint.yellow('■')} interrupted by ${view.interruption.signal}${view.interruption.forced ? ' (forced)' : ''}`);
-  if (run.status === 'interrupted') out.push('', `${bad} ${paint.red('the golive process ended without recording an end')} (killed, or the machine went down): steps it was running are in doubt`);
+  if (run.status === 'interrupted')
+    out.push(
+      '',
+      `${bad} ${paint.red('the golive process ended without recording an end')} (killed, or the machine went down): steps it was running are in doubt`,
+    );
   if (view.issues.length) out.push('', paint.bold('Issues'), ...view.issues.map((issue) => `  ${warn} ${issue}`));
   if (view.warnings.length) out.push('', paint.bold('Warnings'), ...view.warnings.map((w) => `  ${warn} ${w}`));
   const next = nextForRun(view, context);
@@ -178,8 +199,15 @@ function failureLines(a: AttemptView, paint: Paint, indent: string, alwaysTail =
 /** Attempts as `show --json` reports them. */
 function attemptJson(a: AttemptView) {
   return {
-    phase: a.phase, attempt: a.attempt, status: a.status, exitCode: a.exitCode, signal: a.signal,
-    durationMs: a.durationMs, expectedMs: a.expectedMs, logPath: a.logPath, tail: a.tail.join('\n'),
+    phase: a.phase,
+    attempt: a.attempt,
+    status: a.status,
+    exitCode: a.exitCode,
+    signal: a.signal,
+    durationMs: a.durationMs,
+    expectedMs: a.expectedMs,
+    logPath: a.logPath,
+    tail: a.tail.join('\n'),
   };
 }
 
@@ -189,7 +217,10 @@ export function showAsJson(view: RunView): object {
     run: view.run,
     snapshot: view.snapshot,
     steps: view.steps.map((s) => ({
-      id: s.id, title: s.title, state: s.state, inherited: s.inherited,
+      id: s.id,
+      title: s.title,
+      state: s.state,
+      inherited: s.inherited,
       attempts: s.attempts.map(attemptJson),
       rollback: s.rollback && { result: s.rollback.result, attempts: s.rollback.attempts.map(attemptJson) },
     })),

@@ -4,7 +4,7 @@
  * `golive status --json`.
  */
 import { localTime, type StatusUpdate } from '../views/status.js';
-import { plainPaint, type Paint } from './paint.js';
+import { type Paint, plainPaint } from './paint.js';
 
 /** How many issues the text lists before "… and N more" (JSON has them all). */
 export const MAX_ISSUE_LINES = 10;
@@ -12,9 +12,17 @@ export const MAX_ISSUE_LINES = 10;
 /** The status update as the planning guide's template (plus a first line naming the run). */
 export function formatStatus(update: StatusUpdate, paint: Paint = plainPaint): string {
   const name = `${update.runbook}${update.version ? ` ${update.version}` : ''}${update.environment ? ` on ${update.environment}` : ''}`;
-  const colour = update.status === 'Blocked' ? paint.red : update.status === 'Delayed' || update.status === 'Rolled back' || update.status === 'Succeeded with issues' ? paint.yellow : paint.green;
+  const colour =
+    update.status === 'Blocked'
+      ? paint.red
+      : update.status === 'Delayed' || update.status === 'Rolled back' || update.status === 'Succeeded with issues'
+        ? paint.yellow
+        : paint.green;
   const { completed, total, rollback } = update.progress;
-  const shown = update.issues.length > MAX_ISSUE_LINES ? [...update.issues.slice(0, MAX_ISSUE_LINES - 1), `… and ${update.issues.length - MAX_ISSUE_LINES + 1} more (golive show ${update.runId})`] : update.issues;
+  const shown =
+    update.issues.length > MAX_ISSUE_LINES
+      ? [...update.issues.slice(0, MAX_ISSUE_LINES - 1), `… and ${update.issues.length - MAX_ISSUE_LINES + 1} more (golive show ${update.runId})`]
+      : update.issues;
   const lines = [
     paint.dim(`${name} — run ${update.runId}${update.mode && update.mode !== 'run' ? ` (${update.mode})` : ''}`),
     paint.bold(`Status Update - ${localTime(update.at)}`),
@@ -23,7 +31,7 @@ export function formatStatus(update: StatusUpdate, paint: Paint = plainPaint): s
     `Status: ${colour(update.status)}${update.statusReason ? ` — ${update.statusReason}` : ''}`,
     shown.length > 1 ? `Issues:${shown.map((i) => `\n  - ${i}`).join('')}` : `Issues: ${shown[0] ?? 'none'}`,
     update.advice.length ? `Next Steps:${update.advice.map((a) => `\n  ${a}`).join('')}` : `Next Steps: ${update.nextSteps.join(', ') || 'none'}`,
-    `ETA: ${update.eta ? `${localTime(update.eta)}${update.etaNote ? ` (${update.etaNote})` : ''}` : update.etaNote ?? 'unknown'}`,
+    `ETA: ${update.eta ? `${localTime(update.eta)}${update.etaNote ? ` (${update.etaNote})` : ''}` : (update.etaNote ?? 'unknown')}`,
   ];
   return lines.join('\n');
 }

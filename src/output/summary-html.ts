@@ -6,12 +6,22 @@
  * that escaped escaping could not load or run anything.
  */
 import type { SummaryReport, TimelineEntry } from '../views/summary-model.js';
-import { timelineSvg } from './summary-svg.js';
-import {
-  auditScopeText, auditText, deltaText, durationText, escapeMarkup as esc, issueLines, outcomeText, ownerText, resultMark, resultText, rollbackVerdict,
-} from './summary-text.js';
 import { laterRollbackNote, reportHeadline } from './report-headline.js';
 import { runbookLabel } from './runbook-label.js';
+import { timelineSvg } from './summary-svg.js';
+import {
+  auditScopeText,
+  auditText,
+  deltaText,
+  durationText,
+  escapeMarkup as esc,
+  issueLines,
+  outcomeText,
+  ownerText,
+  resultMark,
+  resultText,
+  rollbackVerdict,
+} from './summary-text.js';
 import { clockTime, reportTime } from './time-text.js';
 
 const STYLE = `
@@ -55,7 +65,8 @@ const codeOf = (text: string) => `<code>${esc(text)}</code>`;
 const item = (e: { id: string; title: string | null }) => `${codeOf(e.id)}${e.title && e.title !== e.id ? ` ${esc(e.title)}` : ''}`;
 const markClass = (mark: string) => (mark === '✖' ? ' class="mark-bad"' : mark === '✔' ? ' class="mark-ok"' : '');
 const cell = (html: string, num = false) => `<td${num ? ' class="num"' : ''}>${html}</td>`;
-const head = (titles: string[], numeric: number[] = []) => `<tr>${titles.map((t, i) => `<th${numeric.includes(i) ? ' class="num"' : ''}>${esc(t)}</th>`).join('')}</tr>`;
+const head = (titles: string[], numeric: number[] = []) =>
+  `<tr>${titles.map((t, i) => `<th${numeric.includes(i) ? ' class="num"' : ''}>${esc(t)}</th>`).join('')}</tr>`;
 
 /** The whole report as one HTML page. */
 export function summaryAsHtml(report: SummaryReport): string {
@@ -103,10 +114,18 @@ function facts(report: SummaryReport): string {
     ['Environment', esc(run.environment ?? '—')],
     ['Mode', esc(run.mode)],
     ['Operator', esc(`${run.operator}@${run.host}`)],
-    ['Window', window ? `${esc(reportTime(window.start))} → ${esc(reportTime(window.end))}${window.startedInside || !window.enforced ? '' : ' <strong class="mark-bad">started outside the window</strong>'}` : '—'],
+    [
+      'Window',
+      window
+        ? `${esc(reportTime(window.start))} → ${esc(reportTime(window.end))}${window.startedInside || !window.enforced ? '' : ' <strong class="mark-bad">started outside the window</strong>'}`
+        : '—',
+    ],
     ['Started', esc(reportTime(run.startedAt))],
     ['Ended', run.endedAt === null ? '— (no end recorded)' : esc(reportTime(run.endedAt))],
-    ['Duration', `${esc(durationText(run.durationMs))}${run.expectedMs ? ` <span class="meta">(steps expected ${esc(durationText(run.expectedMs))})</span>` : ''}`],
+    [
+      'Duration',
+      `${esc(durationText(run.durationMs))}${run.expectedMs ? ` <span class="meta">(steps expected ${esc(durationText(run.expectedMs))})</span>` : ''}`,
+    ],
     ['Runbook snapshot', `${esc(run.runbookPath)} <span class="meta">sha256 ${codeOf(run.runbookSha256.slice(0, 12))}</span>`],
     ['Git commit', run.gitCommit ? codeOf(run.gitCommit) : '—'],
     ['Audit trail', esc(auditText(report))],
@@ -117,19 +136,32 @@ function facts(report: SummaryReport): string {
 
 function goNoGo(report: SummaryReport): string {
   const d = report.goNoGo;
-  if (!d) return `<h2>Go / no-go</h2><p>${report.timeline.some((e) => e.phase === 'check') ? 'No go/no-go decision was recorded.' : 'The runbook has no pre-deployment checklist.'}</p>`;
+  if (!d)
+    return `<h2>Go / no-go</h2><p>${report.timeline.some((e) => e.phase === 'check') ? 'No go/no-go decision was recorded.' : 'The runbook has no pre-deployment checklist.'}</p>`;
   return `<h2>Go / no-go</h2><p><strong>${esc(d.decision)}</strong> <span class="meta">decided by ${esc(d.by)} (${esc(d.via)}) at ${esc(reportTime(d.at))}</span></p>${d.reason ? `<p>Reasons: ${esc(d.reason)}</p>` : ''}`;
 }
 
 function timelineTable(report: SummaryReport): string {
   if (report.timeline.length === 0) return '';
   const rows = report.timeline.map((e, i) => {
-    const qualifier = e.phase === 'check' && e.blocking === false ? ' <span class="meta">(non-blocking)</span>' : e.severity ? ` <span class="meta">[${esc(e.severity)}]</span>` : '';
+    const qualifier =
+      e.phase === 'check' && e.blocking === false
+        ? ' <span class="meta">(non-blocking)</span>'
+        : e.severity
+          ? ` <span class="meta">[${esc(e.severity)}]</span>`
+          : '';
     const reason = e.reason && (e.failed || e.result !== 'succeeded') ? `<br><span class="meta">${esc(e.reason)}</span>` : '';
     const result = resultText(e);
     return `<tr${e.failed ? ' class="failed"' : ''} data-phase="${e.phase}" data-id="${esc(e.id)}">${[
-      cell(String(i + 1), true), cell(PHASE_LABEL[e.phase]), cell(`${item(e)}${qualifier}`), cell(esc(ownerText(e.owner))), cell(esc(clockTime(e.startedAt))),
-      cell(esc(durationText(e.expectedMs)), true), cell(`${esc(durationText(e.actualMs))}${e.decidingMs ? ` <span class="meta">(+${esc(durationText(e.decidingMs))} deciding)</span>` : ''}`, true), cell(esc(deltaText(e.deltaMs)), true), cell(String(e.attempts), true),
+      cell(String(i + 1), true),
+      cell(PHASE_LABEL[e.phase]),
+      cell(`${item(e)}${qualifier}`),
+      cell(esc(ownerText(e.owner))),
+      cell(esc(clockTime(e.startedAt))),
+      cell(esc(durationText(e.expectedMs)), true),
+      cell(`${esc(durationText(e.actualMs))}${e.decidingMs ? ` <span class="meta">(+${esc(durationText(e.decidingMs))} deciding)</span>` : ''}`, true),
+      cell(esc(deltaText(e.deltaMs)), true),
+      cell(String(e.attempts), true),
       cell(`<span${markClass(result.slice(0, 1))}>${esc(result)}</span>${reason}`),
     ].join('')}</tr>`;
   });
@@ -139,7 +171,10 @@ function timelineTable(report: SummaryReport): string {
 function failures(report: SummaryReport): string {
   const failed = report.timeline.filter((e) => e.failed);
   if (failed.length === 0) return '';
-  const blocks = failed.map((e) => `<h3>${PHASE_LABEL[e.phase]} ${codeOf(e.id)}${e.reason ? ` — ${esc(e.reason)}` : ''}</h3>${e.logPath ? `<p class="meta">Full log: ${esc(e.logPath)}</p>` : ''}<pre>${e.outputTail.length ? esc(e.outputTail.join('\n')) : '(no output)'}</pre>`);
+  const blocks = failed.map(
+    (e) =>
+      `<h3>${PHASE_LABEL[e.phase]} ${codeOf(e.id)}${e.reason ? ` — ${esc(e.reason)}` : ''}</h3>${e.logPath ? `<p class="meta">Full log: ${esc(e.logPath)}</p>` : ''}<pre>${e.outputTail.length ? esc(e.outputTail.join('\n')) : '(no output)'}</pre>`,
+  );
   return `<h2>Output of what failed</h2>${blocks.join('')}`;
 }
 
@@ -151,40 +186,72 @@ function issues(report: SummaryReport): string {
 function rollback(report: SummaryReport): string {
   const rb = report.rollback;
   if (!rb) return '';
-  const rows = rb.actions.map((a, i) => `<tr${a.result === 'rollback-failed' ? ' class="failed"' : ''}>${[
-    cell(String(i + 1), true), cell(item({ id: a.stepId, title: a.title })), cell(esc(ownerText(a.owner))), cell(esc(clockTime(a.startedAt))),
-    cell(esc(durationText(a.durationMs)), true), cell(String(a.attempts), true),
-    cell(`<span${markClass(resultMark(a.result))}>${esc(`${resultMark(a.result)} ${a.result}`)}</span>${a.reason ? `<br><span class="meta">${esc(a.reason)}</span>` : ''}`),
-  ].join('')}</tr>`);
-  const out = [`<h2>Rollback</h2><p>Reason: ${esc(rb.reason)}</p>`, `<table class="rollback">${head(['#', 'Step', 'Owner', 'Started', 'Took', 'Attempts', 'Result'], [0, 4, 5])}${rows.join('')}</table>`];
+  const rows = rb.actions.map(
+    (a, i) =>
+      `<tr${a.result === 'rollback-failed' ? ' class="failed"' : ''}>${[
+        cell(String(i + 1), true),
+        cell(item({ id: a.stepId, title: a.title })),
+        cell(esc(ownerText(a.owner))),
+        cell(esc(clockTime(a.startedAt))),
+        cell(esc(durationText(a.durationMs)), true),
+        cell(String(a.attempts), true),
+        cell(
+          `<span${markClass(resultMark(a.result))}>${esc(`${resultMark(a.result)} ${a.result}`)}</span>${a.reason ? `<br><span class="meta">${esc(a.reason)}</span>` : ''}`,
+        ),
+      ].join('')}</tr>`,
+  );
+  const out = [
+    `<h2>Rollback</h2><p>Reason: ${esc(rb.reason)}</p>`,
+    `<table class="rollback">${head(['#', 'Step', 'Owner', 'Started', 'Took', 'Attempts', 'Result'], [0, 4, 5])}${rows.join('')}</table>`,
+  ];
   if (rb.withoutRollback.length) out.push(`<p>No rollback defined (left as they are): ${rb.withoutRollback.map(codeOf).join(', ')}</p>`);
   if (rb.verify.length) {
-    const checks = rb.verify.map((v) => `<tr${v.result !== 'passed' ? ' class="failed"' : ''}>${[
-      cell(item(v)), cell(esc(clockTime(v.startedAt))), cell(esc(durationText(v.durationMs)), true),
-      cell(`${esc(`${resultMark(v.result)} ${v.result}`)}${v.reason ? `<br><span class="meta">${esc(v.reason)}</span>` : ''}`),
-    ].join('')}</tr>`);
+    const checks = rb.verify.map(
+      (v) =>
+        `<tr${v.result !== 'passed' ? ' class="failed"' : ''}>${[
+          cell(item(v)),
+          cell(esc(clockTime(v.startedAt))),
+          cell(esc(durationText(v.durationMs)), true),
+          cell(`${esc(`${resultMark(v.result)} ${v.result}`)}${v.reason ? `<br><span class="meta">${esc(v.reason)}</span>` : ''}`),
+        ].join('')}</tr>`,
+    );
     out.push(`<p>Proof of restore (<code>rollback.verify</code>):</p><table>${head(['Check', 'Started', 'Took', 'Result'], [2])}${checks.join('')}</table>`);
   }
   const verdict = rollbackVerdict(rb);
   out.push(`<p>Rollback: <strong${markClass(verdict.slice(0, 1))}>${esc(verdict)}</strong></p>`);
-  for (const a of rb.actions.filter((x) => x.result === 'rollback-failed' && x.outputTail.length)) out.push(`<h3>Output of the rollback of ${codeOf(a.stepId)}</h3><pre>${esc(a.outputTail.join('\n'))}</pre>`);
+  for (const a of rb.actions.filter((x) => x.result === 'rollback-failed' && x.outputTail.length))
+    out.push(`<h3>Output of the rollback of ${codeOf(a.stepId)}</h3><pre>${esc(a.outputTail.join('\n'))}</pre>`);
   return out.join('');
 }
 
 function decisions(report: SummaryReport): string {
   if (report.decisions.length === 0) return '';
-  const rows = report.decisions.map((d) => `<tr>${[
-    cell(esc(clockTime(d.at))), cell(`${esc(d.subject)}${d.subjectId ? ` ${codeOf(d.subjectId)}` : ''}`), cell(`<strong>${esc(d.choice)}</strong>`),
-    cell(esc(d.by)), cell(esc(d.via)), cell(esc(d.reason ?? '—')),
-  ].join('')}</tr>`);
+  const rows = report.decisions.map(
+    (d) =>
+      `<tr>${[
+        cell(esc(clockTime(d.at))),
+        cell(`${esc(d.subject)}${d.subjectId ? ` ${codeOf(d.subjectId)}` : ''}`),
+        cell(`<strong>${esc(d.choice)}</strong>`),
+        cell(esc(d.by)),
+        cell(esc(d.via)),
+        cell(esc(d.reason ?? '—')),
+      ].join('')}</tr>`,
+  );
   return `<h2>Decisions</h2><table>${head(['Time', 'Subject', 'Choice', 'By', 'Via', 'Reason'])}${rows.join('')}</table>`;
 }
 
 function chain(report: SummaryReport): string {
   if (report.chain.length <= 1) return '';
-  const rows = report.chain.map((link) => `<tr>${[
-    cell(link.relation === 'this' ? `<strong>${codeOf(link.id)}</strong>` : codeOf(link.id)), cell(esc(link.mode)), cell(esc(link.status)),
-    cell(link.parentRunId ? codeOf(link.parentRunId) : '—'), cell(esc(reportTime(link.startedAt))), cell(link.relation === 'this' ? 'this report' : esc(link.relation)),
-  ].join('')}</tr>`);
+  const rows = report.chain.map(
+    (link) =>
+      `<tr>${[
+        cell(link.relation === 'this' ? `<strong>${codeOf(link.id)}</strong>` : codeOf(link.id)),
+        cell(esc(link.mode)),
+        cell(esc(link.status)),
+        cell(link.parentRunId ? codeOf(link.parentRunId) : '—'),
+        cell(esc(reportTime(link.startedAt))),
+        cell(link.relation === 'this' ? 'this report' : esc(link.relation)),
+      ].join('')}</tr>`,
+  );
   return `<h2>Run chain</h2><p>This deployment took several runs (the first run, then its resumes and rollbacks):</p><table>${head(['Run', 'Mode', 'Status', 'Parent', 'Started', 'Relation'])}${rows.join('')}</table>`;
 }

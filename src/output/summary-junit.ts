@@ -64,7 +64,16 @@ export function summaryAsJunit(report: SummaryReport): string {
   ];
   // A non-zero exit that no case explains (stopped before any step, say) still turns the suite red.
   if (runFailed && !cases.some((c) => c.status === 'failure' || c.status === 'error')) {
-    cases.push({ classname: prefix, name: 'run', ms: report.run.durationMs, status: 'failure', message: `the run ended ${report.run.status} (exit ${report.run.exitCode})`, type: report.run.status, output: '', notes: [] });
+    cases.push({
+      classname: prefix,
+      name: 'run',
+      ms: report.run.durationMs,
+      status: 'failure',
+      message: `the run ended ${report.run.status} (exit ${report.run.exitCode})`,
+      type: report.run.status,
+      output: '',
+      notes: [],
+    });
   }
   const count = (status: JunitStatus) => cases.filter((c) => c.status === status).length;
   const totals = `tests="${cases.length}" failures="${count('failure')}" errors="${count('error')}"`;
@@ -80,7 +89,9 @@ export function summaryAsJunit(report: SummaryReport): string {
     ...properties(report).map(([key, value]) => `      <property name="${esc(key)}" value="${esc(value)}"/>`),
     '    </properties>',
     ...cases.map(testcase),
-    ...(issues.length > 0 ? [`    <system-out>${esc(cleanText(['Issues recorded by the run:', ...issues.map((i) => `- ${i}`)].join('\n')))}</system-out>`] : []),
+    ...(issues.length > 0
+      ? [`    <system-out>${esc(cleanText(['Issues recorded by the run:', ...issues.map((i) => `- ${i}`)].join('\n')))}</system-out>`]
+      : []),
     '  </testsuite>',
     '</testsuites>',
     '',
@@ -101,7 +112,10 @@ function properties(report: SummaryReport): Array<[string, string]> {
     ['golive.outcome', run.status],
     ['golive.exit-code', run.exitCode === null ? '' : String(run.exitCode)],
     ['golive.go-no-go', report.goNoGo?.decision ?? ''],
-    ['golive.rollback', report.rollback ? (report.rollback.complete === true ? 'complete' : report.rollback.complete === false ? 'incomplete' : 'no end recorded') : ''],
+    [
+      'golive.rollback',
+      report.rollback ? (report.rollback.complete === true ? 'complete' : report.rollback.complete === false ? 'incomplete' : 'no end recorded') : '',
+    ],
     ['golive.audit', report.audit.ok ? 'ok' : `broken at event ${report.audit.firstBad?.seq ?? '?'}`],
   ];
   return all.filter(([, value]) => value !== '');
@@ -116,9 +130,12 @@ function entryCase(entry: TimelineEntry, classname: string, runFailed: boolean):
   let status = junitStatus(entry);
   const accepted = status === 'failure' && (!runFailed || entry.blocking === false || entry.severity === 'minor');
   if (accepted) status = 'passed';
-  const message = status === 'skipped'
-    ? entry.result === 'skipped' ? `skipped: ${entry.reason ?? 'no reason recorded'}` : 'not run'
-    : entry.reason ?? (status === 'error' ? `${entry.result}: no end recorded` : 'failed');
+  const message =
+    status === 'skipped'
+      ? entry.result === 'skipped'
+        ? `skipped: ${entry.reason ?? 'no reason recorded'}`
+        : 'not run'
+      : (entry.reason ?? (status === 'error' ? `${entry.result}: no end recorded` : 'failed'));
   const notes = [
     entry.title && entry.title !== entry.id ? entry.title : '',
     accepted ? `failed, accepted by the run${entry.blocking === false ? ' (non-blocking)' : entry.severity ? ` (${entry.severity})` : ''}: ${message}` : '',
@@ -131,16 +148,48 @@ function entryCase(entry: TimelineEntry, classname: string, runFailed: boolean):
 
 /** One step's rollback: a failed undo is a failure, one with no end recorded an error. */
 function rollbackCase(action: RollbackAction, classname: string): Case {
-  const status: JunitStatus = action.result === 'rollback-failed' ? 'failure' : action.result === 'in-doubt' || action.result === 'running' ? 'error' : action.result === 'not-run' ? 'skipped' : 'passed';
+  const status: JunitStatus =
+    action.result === 'rollback-failed'
+      ? 'failure'
+      : action.result === 'in-doubt' || action.result === 'running'
+        ? 'error'
+        : action.result === 'not-run'
+          ? 'skipped'
+          : 'passed';
   const message = action.reason ?? (status === 'error' ? `${action.result}: no end recorded` : status === 'skipped' ? 'not run' : action.result);
-  return { classname, name: action.stepId, ms: action.durationMs, status, message, type: action.result, output: action.outputTail.join('\n'), notes: [action.title && action.title !== action.stepId ? action.title : '', action.logPath ? `log: ${action.logPath}` : ''] };
+  return {
+    classname,
+    name: action.stepId,
+    ms: action.durationMs,
+    status,
+    message,
+    type: action.result,
+    output: action.outputTail.join('\n'),
+    notes: [action.title && action.title !== action.stepId ? action.title : '', action.logPath ? `log: ${action.logPath}` : ''],
+  };
 }
 
 /** A restore check after the rollback. */
 function restoreCase(check: RestoreCheck, classname: string): Case {
-  const status: JunitStatus = check.result === 'passed' ? 'passed' : check.result === 'in-doubt' || check.result === 'running' ? 'error' : check.result === 'not-started' ? 'skipped' : 'failure';
+  const status: JunitStatus =
+    check.result === 'passed'
+      ? 'passed'
+      : check.result === 'in-doubt' || check.result === 'running'
+        ? 'error'
+        : check.result === 'not-started'
+          ? 'skipped'
+          : 'failure';
   const message = check.reason ?? (status === 'error' ? `${check.result}: no end recorded` : check.result);
-  return { classname, name: check.id, ms: check.durationMs, status, message, type: check.result, output: check.outputTail.join('\n'), notes: [check.title && check.title !== check.id ? check.title : ''] };
+  return {
+    classname,
+    name: check.id,
+    ms: check.durationMs,
+    status,
+    message,
+    type: check.result,
+    output: check.outputTail.join('\n'),
+    notes: [check.title && check.title !== check.id ? check.title : ''],
+  };
 }
 
 function testcase(c: Case): string {
@@ -148,7 +197,8 @@ function testcase(c: Case): string {
   const output = cleanText(c.output);
   const body: string[] = [];
   if (c.status === 'skipped') body.push(`      <skipped message="${esc(c.message)}"/>`);
-  if (c.status === 'failure' || c.status === 'error') body.push(`      <${c.status} message="${esc(c.message)}" type="${esc(c.type)}">${esc(output)}</${c.status}>`);
+  if (c.status === 'failure' || c.status === 'error')
+    body.push(`      <${c.status} message="${esc(c.message)}" type="${esc(c.type)}">${esc(output)}</${c.status}>`);
   const notes = [...c.notes, c.status === 'passed' ? output : ''].filter(Boolean);
   if (notes.length) body.push(`      <system-out>${esc(cleanText(notes.join('\n')))}</system-out>`);
   return body.length ? `${open}>\n${body.join('\n')}\n    </testcase>` : `${open}/>`;

@@ -6,11 +6,21 @@
  * backtick run they contain.
  */
 import type { SummaryReport, TimelineEntry } from '../views/summary-model.js';
-import {
-  auditScopeText, auditText, cleanText, deltaText, durationText, issueLines, outcomeText, ownerText, resultMark, resultText, rollbackVerdict,
-} from './summary-text.js';
 import { laterRollbackNote, reportHeadline } from './report-headline.js';
 import { runbookLabel } from './runbook-label.js';
+import {
+  auditScopeText,
+  auditText,
+  cleanText,
+  deltaText,
+  durationText,
+  issueLines,
+  outcomeText,
+  ownerText,
+  resultMark,
+  resultText,
+  rollbackVerdict,
+} from './summary-text.js';
 import { clockTime, reportTime } from './time-text.js';
 
 /** Escape text for a Markdown paragraph or table cell. */
@@ -35,7 +45,16 @@ const PHASE_LABEL: Record<TimelineEntry['phase'], string> = { check: 'check', st
 
 /** The whole report as Markdown. */
 export function summaryAsMarkdown(report: SummaryReport): string {
-  return [...header(report), ...goNoGo(report), ...timeline(report), ...issues(report), ...rollback(report), ...decisions(report), ...chain(report), ...audit(report)].join('\n');
+  return [
+    ...header(report),
+    ...goNoGo(report),
+    ...timeline(report),
+    ...issues(report),
+    ...rollback(report),
+    ...decisions(report),
+    ...chain(report),
+    ...audit(report),
+  ].join('\n');
 }
 
 function itemLabel(entry: { id: string; title: string | null }): string {
@@ -59,7 +78,12 @@ function header(report: SummaryReport): string[] {
     field('Environment', mdText(run.environment ?? '—')),
     field('Mode', run.mode),
     field('Operator', mdText(`${run.operator}@${run.host}`)),
-    field('Window', window ? `${reportTime(window.start)} → ${reportTime(window.end)}${window.startedInside || !window.enforced ? '' : ' (**started outside the window**)'}` : '—'),
+    field(
+      'Window',
+      window
+        ? `${reportTime(window.start)} → ${reportTime(window.end)}${window.startedInside || !window.enforced ? '' : ' (**started outside the window**)'}`
+        : '—',
+    ),
     field('Started', reportTime(run.startedAt)),
     field('Ended', run.endedAt === null ? '— (no end recorded)' : reportTime(run.endedAt)),
     field('Duration', `${durationText(run.durationMs)}${run.expectedMs ? ` (steps expected ${durationText(run.expectedMs)})` : ''}`),
@@ -94,10 +118,20 @@ function timeline(report: SummaryReport): string[] {
   report.timeline.forEach((e, i) => {
     const qualifier = e.phase === 'check' && e.blocking === false ? ' (non-blocking)' : e.severity ? ` [${e.severity}]` : '';
     const reason = e.reason && (e.failed || e.result !== 'succeeded') ? `: ${mdText(e.reason)}` : '';
-    out.push(row([
-      String(i + 1), PHASE_LABEL[e.phase], `${itemLabel(e)}${qualifier}`, mdText(ownerText(e.owner)), clockTime(e.startedAt),
-      durationText(e.expectedMs), `${durationText(e.actualMs)}${e.decidingMs ? ` (+${durationText(e.decidingMs)} deciding)` : ''}`, deltaText(e.deltaMs), String(e.attempts), `${mdText(resultText(e))}${reason}`,
-    ]));
+    out.push(
+      row([
+        String(i + 1),
+        PHASE_LABEL[e.phase],
+        `${itemLabel(e)}${qualifier}`,
+        mdText(ownerText(e.owner)),
+        clockTime(e.startedAt),
+        durationText(e.expectedMs),
+        `${durationText(e.actualMs)}${e.decidingMs ? ` (+${durationText(e.decidingMs)} deciding)` : ''}`,
+        deltaText(e.deltaMs),
+        String(e.attempts),
+        `${mdText(resultText(e))}${reason}`,
+      ]),
+    );
   });
   const failures = report.timeline.filter((e) => e.failed);
   if (failures.length) {
@@ -122,15 +156,30 @@ function rollback(report: SummaryReport): string[] {
   const out = ['', '## Rollback', '', `Reason: ${mdText(rb.reason)}`, ''];
   out.push(row(['#', 'Step', 'Owner', 'Started', 'Took', 'Attempts', 'Result']), row(['---:', '---', '---', '---', '---:', '---:', '---']));
   rb.actions.forEach((a, i) => {
-    out.push(row([
-      String(i + 1), itemLabel({ id: a.stepId, title: a.title }), mdText(ownerText(a.owner)), clockTime(a.startedAt), durationText(a.durationMs),
-      String(a.attempts), `${resultMark(a.result)} ${a.result}${a.reason ? `: ${mdText(a.reason)}` : ''}`,
-    ]));
+    out.push(
+      row([
+        String(i + 1),
+        itemLabel({ id: a.stepId, title: a.title }),
+        mdText(ownerText(a.owner)),
+        clockTime(a.startedAt),
+        durationText(a.durationMs),
+        String(a.attempts),
+        `${resultMark(a.result)} ${a.result}${a.reason ? `: ${mdText(a.reason)}` : ''}`,
+      ]),
+    );
   });
   if (rb.withoutRollback.length) out.push('', `No rollback defined (left as they are): ${rb.withoutRollback.map(code).join(', ')}`);
   if (rb.verify.length) {
     out.push('', 'Proof of restore (`rollback.verify`):', '', row(['Check', 'Started', 'Took', 'Result']), row(['---', '---', '---:', '---']));
-    for (const v of rb.verify) out.push(row([itemLabel(v), clockTime(v.startedAt), durationText(v.durationMs), `${resultMark(v.result)} ${v.result}${v.reason ? `: ${mdText(v.reason)}` : ''}`]));
+    for (const v of rb.verify)
+      out.push(
+        row([
+          itemLabel(v),
+          clockTime(v.startedAt),
+          durationText(v.durationMs),
+          `${resultMark(v.result)} ${v.result}${v.reason ? `: ${mdText(v.reason)}` : ''}`,
+        ]),
+      );
   }
   const verdict = mdText(rollbackVerdict(rb));
   out.push('', `Rollback: **${verdict}**`);
@@ -143,7 +192,16 @@ function decisions(report: SummaryReport): string[] {
   if (report.decisions.length === 0) return [];
   const out = ['', '## Decisions', '', row(['Time', 'Subject', 'Choice', 'By', 'Via', 'Reason']), row(['---', '---', '---', '---', '---', '---'])];
   for (const d of report.decisions) {
-    out.push(row([clockTime(d.at), `${d.subject}${d.subjectId ? ` ${code(d.subjectId)}` : ''}`, `**${mdText(d.choice)}**`, mdText(d.by), d.via, mdText(d.reason ?? '—')]));
+    out.push(
+      row([
+        clockTime(d.at),
+        `${d.subject}${d.subjectId ? ` ${code(d.subjectId)}` : ''}`,
+        `**${mdText(d.choice)}**`,
+        mdText(d.by),
+        d.via,
+        mdText(d.reason ?? '—'),
+      ]),
+    );
   }
   return out;
 }
@@ -154,7 +212,16 @@ function chain(report: SummaryReport): string[] {
   out.push(row(['Run', 'Mode', 'Status', 'Parent', 'Started', 'Relation']), row(['---', '---', '---', '---', '---', '---']));
   for (const link of report.chain) {
     const id = link.relation === 'this' ? `**${code(link.id)}**` : code(link.id);
-    out.push(row([id, link.mode, link.status, link.parentRunId ? code(link.parentRunId) : '—', reportTime(link.startedAt), link.relation === 'this' ? 'this report' : link.relation]));
+    out.push(
+      row([
+        id,
+        link.mode,
+        link.status,
+        link.parentRunId ? code(link.parentRunId) : '—',
+        reportTime(link.startedAt),
+        link.relation === 'this' ? 'this report' : link.relation,
+      ]),
+    );
   }
   return out;
 }

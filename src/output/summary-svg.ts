@@ -24,12 +24,20 @@ const SECTION = 22;
 /** A bar shorter than this would vanish; a 5 ms step on a 20-minute axis is still a fact worth seeing. */
 const MIN_BAR = 2;
 /** Tick spacings a reader can add up: 1-2-5 below a second, then clock-like steps. */
-const TICK_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 21_600_000];
+const TICK_STEPS = [
+  1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, 7_200_000,
+  21_600_000,
+];
 const MAX_TICKS = 8;
 
 type DataKey = 'data-check' | 'data-step' | 'data-verify' | 'data-restore';
 const DATA_KEY: Record<TimelineEntry['phase'], DataKey> = { check: 'data-check', step: 'data-step', verify: 'data-verify' };
-const SECTION_TITLE: Record<TimelineEntry['phase'] | 'restore', string> = { check: 'Checks', step: 'Steps', verify: 'Smoke tests', restore: 'Proof of restore' };
+const SECTION_TITLE: Record<TimelineEntry['phase'] | 'restore', string> = {
+  check: 'Checks',
+  step: 'Steps',
+  verify: 'Smoke tests',
+  restore: 'Proof of restore',
+};
 
 interface Bar {
   kind: 'planned' | 'actual' | 'rollback';
@@ -71,7 +79,10 @@ export function timelineSvg(report: SummaryReport): string | null {
   for (const row of rows) {
     if (row.section !== section) {
       section = row.section;
-      body.push(`<text class="section" x="8" y="${y + 15}">${SECTION_TITLE[section]}</text>`, `<line class="rule" x1="8" x2="${WIDTH - 8}" y1="${y + 20}" y2="${y + 20}"/>`);
+      body.push(
+        `<text class="section" x="8" y="${y + 15}">${SECTION_TITLE[section]}</text>`,
+        `<line class="rule" x1="8" x2="${WIDTH - 8}" y1="${y + 20}" y2="${y + 20}"/>`,
+      );
       y += SECTION;
     }
     const data = `${row.section === 'restore' ? 'data-restore' : DATA_KEY[row.section]}="${escapeMarkup(row.id)}"`;
@@ -82,7 +93,9 @@ export function timelineSvg(report: SummaryReport): string | null {
       const top = bar.kind === 'planned' ? y + 3 : y + 13;
       const height = bar.kind === 'planned' ? 7 : 13;
       const cls = `bar ${bar.kind}${bar.failed ? ' failed' : ''}`;
-      body.push(`<rect class="${cls}" ${data} x="${n(x(bar.start))}" y="${top}" width="${n(w(bar.ms))}" height="${height}" rx="2"><title>${escapeMarkup(bar.title)}</title></rect>`);
+      body.push(
+        `<rect class="${cls}" ${data} x="${n(x(bar.start))}" y="${top}" width="${n(w(bar.ms))}" height="${height}" rx="2"><title>${escapeMarkup(bar.title)}</title></rect>`,
+      );
     }
     if (row.note) body.push(`<text class="note" x="${LABEL_WIDTH + 4}" y="${y + 22}">${escapeMarkup(row.note)}</text>`);
     if (row.failedAt !== null) body.push(`<text class="marker failed" ${data} x="${n(x(row.failedAt) + 4)}" y="${y + 24}">✖</text>`);
@@ -90,10 +103,15 @@ export function timelineSvg(report: SummaryReport): string | null {
     y += ROW;
   }
 
-  const axis: string[] = [`<text class="axis-title" x="${LABEL_WIDTH}" y="16">time since the run started (${escapeMarkup(reportTime(report.run.startedAt))})</text>`];
+  const axis: string[] = [
+    `<text class="axis-title" x="${LABEL_WIDTH}" y="16">time since the run started (${escapeMarkup(reportTime(report.run.startedAt))})</text>`,
+  ];
   for (let t = 0; t <= axisEnd; t += tick) {
     const tx = n(x(t0 + t));
-    axis.push(`<line class="grid" x1="${tx}" x2="${tx}" y1="${TOP - 8}" y2="${y}"/>`, `<text class="tick" x="${tx}" y="${TOP - 14}">${t === 0 ? '0' : `+${formatDuration(t)}`}</text>`);
+    axis.push(
+      `<line class="grid" x1="${tx}" x2="${tx}" y1="${TOP - 8}" y2="${y}"/>`,
+      `<text class="tick" x="${tx}" y="${TOP - 14}">${t === 0 ? '0' : `+${formatDuration(t)}`}</text>`,
+    );
   }
   const height = y + 34;
   return [
@@ -106,7 +124,8 @@ export function timelineSvg(report: SummaryReport): string | null {
 }
 
 function legend(y: number): string {
-  const item = (x: number, cls: string, text: string) => `<rect class="${cls}" x="${x}" y="${y - 9}" width="22" height="10" rx="2"/><text class="legend" x="${x + 28}" y="${y}">${text}</text>`;
+  const item = (x: number, cls: string, text: string) =>
+    `<rect class="${cls}" x="${x}" y="${y - 9}" width="22" height="10" rx="2"/><text class="legend" x="${x + 28}" y="${y}">${text}</text>`;
   return `<g class="legend">${item(LABEL_WIDTH, 'bar planned', 'planned (expected)')}${item(LABEL_WIDTH + 150, 'bar actual', 'actual')}${item(LABEL_WIDTH + 240, 'bar rollback', 'rollback')}${item(LABEL_WIDTH + 340, 'bar actual failed', 'failed')}<text class="marker failed" x="${LABEL_WIDTH + 420}" y="${y}">✖</text></g>`;
 }
 
@@ -123,27 +142,55 @@ function chartRows(report: SummaryReport): Row[] {
     const label = e.title && e.title !== e.id ? `${e.id} — ${e.title}` : e.id;
     const summary = `${label}: ${e.result}${e.reason ? ` (${e.reason})` : ''}`;
     if (start !== null) {
-      if (e.phase === 'step' && e.expectedMs !== null) bars.push({ kind: 'planned', start, ms: e.expectedMs, failed: false, title: `${label}: planned ${durationText(e.expectedMs)}` });
+      if (e.phase === 'step' && e.expectedMs !== null)
+        bars.push({ kind: 'planned', start, ms: e.expectedMs, failed: false, title: `${label}: planned ${durationText(e.expectedMs)}` });
       const ms = e.actualMs ?? Math.max(0, (at(e.endedAt) ?? start) - start);
-      bars.push({ kind: 'actual', start, ms, failed: e.failed, title: `${summary} — actual ${durationText(e.actualMs)}${e.expectedMs !== null ? `, expected ${durationText(e.expectedMs)}` : ''}` });
+      bars.push({
+        kind: 'actual',
+        start,
+        ms,
+        failed: e.failed,
+        title: `${summary} — actual ${durationText(e.actualMs)}${e.expectedMs !== null ? `, expected ${durationText(e.expectedMs)}` : ''}`,
+      });
     }
     const undo = e.phase === 'step' ? report.rollback?.actions.find((a) => a.stepId === e.id) : undefined;
     const undoStart = at(undo?.startedAt ?? null);
     if (undo && undoStart !== null) {
-      bars.push({ kind: 'rollback', start: undoStart, ms: undo.durationMs ?? 0, failed: undo.result === 'rollback-failed', title: `${label}: rollback ${undo.result} in ${durationText(undo.durationMs)}` });
+      bars.push({
+        kind: 'rollback',
+        start: undoStart,
+        ms: undo.durationMs ?? 0,
+        failed: undo.result === 'rollback-failed',
+        title: `${label}: rollback ${undo.result} in ${durationText(undo.durationMs)}`,
+      });
     }
     const failedBar = bars.filter((b) => b.failed).at(-1);
     rows.push({
-      section: e.phase, id: e.id, label: e.id, sub: [e.owner?.role, e.title && e.title !== e.id ? e.title : null].filter(Boolean).join(' · '),
-      bars, failedAt: failedBar ? failedBar.start + failedBar.ms : e.failed && start !== null ? start : null,
+      section: e.phase,
+      id: e.id,
+      label: e.id,
+      sub: [e.owner?.role, e.title && e.title !== e.id ? e.title : null].filter(Boolean).join(' · '),
+      bars,
+      failedAt: failedBar ? failedBar.start + failedBar.ms : e.failed && start !== null ? start : null,
       note: bars.length ? null : e.result === 'not-run' ? 'not run' : `${e.result}${e.inherited ? ' in an earlier run' : ''}: nothing timed in this run`,
     });
   }
   for (const check of report.rollback?.verify ?? []) {
     const start = at(check.startedAt);
     const failed = check.result !== 'passed';
-    const bars: Bar[] = start === null ? [] : [{ kind: 'rollback', start, ms: check.durationMs ?? 0, failed, title: `${check.id}: ${check.result} in ${durationText(check.durationMs)}` }];
-    rows.push({ section: 'restore', id: check.id, label: check.id, sub: check.title && check.title !== check.id ? check.title : '', bars, failedAt: failed && start !== null ? start + (check.durationMs ?? 0) : null, note: bars.length ? null : `${check.result}: no time recorded` });
+    const bars: Bar[] =
+      start === null
+        ? []
+        : [{ kind: 'rollback', start, ms: check.durationMs ?? 0, failed, title: `${check.id}: ${check.result} in ${durationText(check.durationMs)}` }];
+    rows.push({
+      section: 'restore',
+      id: check.id,
+      label: check.id,
+      sub: check.title && check.title !== check.id ? check.title : '',
+      bars,
+      failedAt: failed && start !== null ? start + (check.durationMs ?? 0) : null,
+      note: bars.length ? null : `${check.result}: no time recorded`,
+    });
   }
   return rows;
 }

@@ -105,10 +105,15 @@ export function issueLines(report: SummaryReport, f: InlineFormat): string[] {
   const said = (prefix: string) => recorded.some((text) => text.startsWith(prefix));
   return [
     ...recorded.map((text) => f.text(text)),
-    ...inDoubt.map((d) => `${ISSUE_PHASE[d.phase]} ${f.code(d.id)} ${f.text(d.result === 'running' ? 'is still running' : 'is in doubt: it started and no end was recorded')}`),
-    ...failedSteps.filter((s) => !said(`step ${s.id} failed`))
+    ...inDoubt.map(
+      (d) =>
+        `${ISSUE_PHASE[d.phase]} ${f.code(d.id)} ${f.text(d.result === 'running' ? 'is still running' : 'is in doubt: it started and no end was recorded')}`,
+    ),
+    ...failedSteps
+      .filter((s) => !said(`step ${s.id} failed`))
       .map((s) => `step ${f.code(s.id)} ${f.text(`failed: ${s.reason ?? 'failed'}${s.result === 'failed' ? '' : ` (then ${s.result})`}`)}`),
-    ...failedSmokeTests.filter((t) => !said(`smoke test ${t.id} `))
+    ...failedSmokeTests
+      .filter((t) => !said(`smoke test ${t.id} `))
       .map((t) => `smoke test ${f.code(t.id)} ${f.text(`(${t.severity ?? 'unknown severity'}) failed: ${t.reason ?? 'failed'}`)}`),
     ...skipped.filter((s) => !said(`step ${s.id} skipped`)).map((s) => `step ${f.code(s.id)} ${f.text(`was skipped: ${s.reason ?? 'no reason recorded'}`)}`),
     ...retries.map((r) => `${ISSUE_PHASE[r.phase]} ${f.code(r.id)} ${f.text(`needed ${r.attempts} attempts (${r.result})`)}`),

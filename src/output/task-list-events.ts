@@ -29,7 +29,8 @@ export interface ViewState {
 export function endList(view: ViewState, s: TaskListState, note: string, time: number): void {
   const unfinished = view.interrupted ? 'interrupted' : 'no end recorded';
   s.closeForward(time, () => true, note, unfinished);
-  for (const item of s.openRollbackItems()) item.settle(item.status === 'waiting' ? 'skipped' : 'failed', time, item.status === 'waiting' ? 'not run' : unfinished);
+  for (const item of s.openRollbackItems())
+    item.settle(item.status === 'waiting' ? 'skipped' : 'failed', time, item.status === 'waiting' ? 'not run' : unfinished);
   if (!s.rollbackOpened) s.layout.rollback?.opened.resolve(undefined);
   s.retitleGroupsNotRun();
 }
@@ -43,7 +44,12 @@ export function taskListHandlers(view: ViewState): EventHandlers<void> {
    * Apply `change` to the event's item, or print the event when the list has
    * no such item, or the item has ended already (unless that is expected: `quietWhenEnded`).
    */
-  function withItem<E extends EngineEvent>(item: TaskItem | undefined, e: E, change: (item: TaskItem, s: TaskListState, at: number) => void, quietWhenEnded = false): void {
+  function withItem<E extends EngineEvent>(
+    item: TaskItem | undefined,
+    e: E,
+    change: (item: TaskItem, s: TaskListState, at: number) => void,
+    quietWhenEnded = false,
+  ): void {
     const s = view.items;
     if (!item || !s) return plain(e);
     if (!item.open) return quietWhenEnded ? undefined : plain(e);
@@ -62,17 +68,19 @@ export function taskListHandlers(view: ViewState): EventHandlers<void> {
       else screen.noList();
       // Without a list (a dry run), nothing waits to print the summary: run.finished does.
     },
-    'check.finished': (e) => withItem(view.items?.byPhase('check', e.checkId), e, (item, s, t) => {
-      s.reach(item, t);
-      item.settle(e.passed ? 'passed' : 'failed', t, e.passed ? item.note : `failed${e.blocking ? '' : ' (non-blocking)'}: ${e.reason ?? 'failed'}`);
-    }),
+    'check.finished': (e) =>
+      withItem(view.items?.byPhase('check', e.checkId), e, (item, s, t) => {
+        s.reach(item, t);
+        item.settle(e.passed ? 'passed' : 'failed', t, e.passed ? item.note : `failed${e.blocking ? '' : ' (non-blocking)'}: ${e.reason ?? 'failed'}`);
+      }),
     decision: (e) => onDecision(view, e, withItem),
-    'step.started': (e) => withItem(view.items?.byPhase(e.phase, e.stepId), e, (item, s, t) => {
-      s.reach(item, t);
-      const validating = e.phase === 'validate' || e.phase === 'rollback-validate';
-      item.start(t, validating ? undefined : e.attempt, validating ? undefined : e.attempts);
-      item.note = validating ? `validating${e.attempts > 1 ? ` (check ${e.attempt}/${e.attempts})` : ''}` : undefined;
-    }),
+    'step.started': (e) =>
+      withItem(view.items?.byPhase(e.phase, e.stepId), e, (item, s, t) => {
+        s.reach(item, t);
+        const validating = e.phase === 'validate' || e.phase === 'rollback-validate';
+        item.start(t, validating ? undefined : e.attempt, validating ? undefined : e.attempts);
+        item.note = validating ? `validating${e.attempts > 1 ? ` (check ${e.attempt}/${e.attempts})` : ''}` : undefined;
+      }),
     'step.spawned': () => undefined,
     'question.asked': () => undefined, // the prompt itself is on screen
     'step.output': (e) => {
@@ -80,41 +88,56 @@ export function taskListHandlers(view: ViewState): EventHandlers<void> {
       if (item) item.addOutput(e.text);
       else plain(e);
     },
-    'step.finished': (e) => withItem(view.items?.byPhase(e.phase, e.stepId), e, (item, _s, t) => {
-      const why = e.message ?? e.status;
-      if (e.phase === 'rollback-verify') item.settle(e.status === 'passed' ? 'passed' : 'failed', t, e.status === 'passed' ? undefined : why);
-      else if (e.status !== 'passed') item.note = `${e.phase.endsWith('validate') ? 'validation: ' : item.attempts > 1 ? `attempt ${e.attempt}: ` : ''}${why}`;
-    }),
-    'step.retrying': (e) => withItem(view.items?.byPhase(e.phase, e.stepId), e, (item) => {
-      item.note = `${item.note ? `${item.note} — ` : ''}retrying in ${formatDuration(e.delayMs)}`;
-    }),
+    'step.finished': (e) =>
+      withItem(view.items?.byPhase(e.phase, e.stepId), e, (item, _s, t) => {
+        const why = e.message ?? e.status;
+        if (e.phase === 'rollback-verify') item.settle(e.status === 'passed' ? 'passed' : 'failed', t, e.status === 'passed' ? undefined : why);
+        else if (e.status !== 'passed')
+          item.note = `${e.phase.endsWith('validate') ? 'validation: ' : item.attempts > 1 ? `attempt ${e.attempt}: ` : ''}${why}`;
+      }),
+    'step.retrying': (e) =>
+      withItem(view.items?.byPhase(e.phase, e.stepId), e, (item) => {
+        item.note = `${item.note ? `${item.note} — ` : ''}retrying in ${formatDuration(e.delayMs)}`;
+      }),
     'step.state': (e) => {
       const rollbackState = e.state === 'rolled-back' || e.state === 'rollback-failed' || e.state === 'no-rollback';
       // no-rollback repeats what rollback.started already showed: not worth a line.
-      withItem(rollbackState ? view.items?.rollbackOf(e.stepId) : view.items?.step(e.stepId), e, (item, s, t) => {
-        if (!rollbackState) s.reach(item, t);
-        switch (e.state) {
-          case 'succeeded':
-            // A confirmed step keeps "approved by …"; any other note (validating, an earlier attempt's failure) is over.
-            if (e.reason !== 'confirmed') item.note = e.reason;
-            return item.settle('passed', t);
-          case 'failed': return item.fail(t, `failed: ${e.reason ?? 'failed'}`);
-          case 'skipped': return item.settle('skipped', t, `skipped: ${e.reason ?? 'no reason given'}`);
-          case 'in-doubt': return item.settle('failed', t, `in doubt: ${e.reason ?? 'its end is unknown'}`);
-          case 'rolled-back': return item.settle('passed', t, 'rolled back');
-          case 'rollback-failed': return item.settle('failed', t, `rollback failed: ${e.reason ?? 'failed'}`);
-          case 'no-rollback': return item.settle('skipped', t, e.reason ?? 'no rollback defined');
-        }
-      }, e.state === 'no-rollback');
+      withItem(
+        rollbackState ? view.items?.rollbackOf(e.stepId) : view.items?.step(e.stepId),
+        e,
+        (item, s, t) => {
+          if (!rollbackState) s.reach(item, t);
+          switch (e.state) {
+            case 'succeeded':
+              // A confirmed step keeps "approved by …"; any other note (validating, an earlier attempt's failure) is over.
+              if (e.reason !== 'confirmed') item.note = e.reason;
+              return item.settle('passed', t);
+            case 'failed':
+              return item.fail(t, `failed: ${e.reason ?? 'failed'}`);
+            case 'skipped':
+              return item.settle('skipped', t, `skipped: ${e.reason ?? 'no reason given'}`);
+            case 'in-doubt':
+              return item.settle('failed', t, `in doubt: ${e.reason ?? 'its end is unknown'}`);
+            case 'rolled-back':
+              return item.settle('passed', t, 'rolled back');
+            case 'rollback-failed':
+              return item.settle('failed', t, `rollback failed: ${e.reason ?? 'failed'}`);
+            case 'no-rollback':
+              return item.settle('skipped', t, e.reason ?? 'no rollback defined');
+          }
+        },
+        e.state === 'no-rollback',
+      );
     },
-    'verify.finished': (e) => withItem(view.items?.smokeTest(e.verifyId), e, (item, s, t) => {
-      s.reach(item, t);
-      if (e.passed) {
-        item.note = undefined;
-        item.settle('passed', t);
-      } else if (e.severity === 'minor') item.settle('failed', t, `failed (minor, recorded as an issue): ${e.reason ?? 'failed'}`);
-      else item.fail(t, `failed (${e.severity}): ${e.reason ?? 'failed'}`);
-    }),
+    'verify.finished': (e) =>
+      withItem(view.items?.smokeTest(e.verifyId), e, (item, s, t) => {
+        s.reach(item, t);
+        if (e.passed) {
+          item.note = undefined;
+          item.settle('passed', t);
+        } else if (e.severity === 'minor') item.settle('failed', t, `failed (minor, recorded as an issue): ${e.reason ?? 'failed'}`);
+        else item.fail(t, `failed (${e.severity}): ${e.reason ?? 'failed'}`);
+      }),
     'rollback.started': (e) => {
       const s = view.items;
       const items = s?.openRollback(e.order, e.withoutRollback, screen.at(e));
@@ -127,9 +150,13 @@ export function taskListHandlers(view: ViewState): EventHandlers<void> {
     'rollback.finished': (e) => {
       const s = view.items;
       if (!s?.rollbackOpened) return plain(e);
-      for (const item of s.openRollbackItems()) item.settle(item.status === 'waiting' ? 'skipped' : 'failed', screen.at(e), item.status === 'waiting' ? 'not run' : 'no end recorded');
-      const summary = !e.complete ? `Rollback incomplete${e.failed.length ? ` (failed: ${e.failed.join(', ')})` : ''}`
-        : e.unrestorable?.length ? rollbackSummary(e).replace(/^./, (c) => c.toUpperCase()) : `Rolled back${restoreCheckText(e)}`;
+      for (const item of s.openRollbackItems())
+        item.settle(item.status === 'waiting' ? 'skipped' : 'failed', screen.at(e), item.status === 'waiting' ? 'not run' : 'no end recorded');
+      const summary = !e.complete
+        ? `Rollback incomplete${e.failed.length ? ` (failed: ${e.failed.join(', ')})` : ''}`
+        : e.unrestorable?.length
+          ? rollbackSummary(e).replace(/^./, (c) => c.toUpperCase())
+          : `Rolled back${restoreCheckText(e)}`;
       s.layout.rollback?.group.setTitle(`${summary} — ${view.rollbackReason}`);
     },
     'run.interrupted': (e) => {
@@ -153,7 +180,12 @@ export function taskListHandlers(view: ViewState): EventHandlers<void> {
 }
 
 /** `withItem` of the handlers: change an open item, or print the event. */
-type WithItem = <E extends EngineEvent>(item: TaskItem | undefined, e: E, change: (item: TaskItem, s: TaskListState, at: number) => void, quietWhenEnded?: boolean) => void;
+type WithItem = <E extends EngineEvent>(
+  item: TaskItem | undefined,
+  e: E,
+  change: (item: TaskItem, s: TaskListState, at: number) => void,
+  quietWhenEnded?: boolean,
+) => void;
 
 /** A decision shown on the line it is about: the checks' group, a confirmed item, failed steps, a smoke test, an in-doubt step. */
 function onDecision(view: ViewState, e: EventOf<'decision'>, withItem: WithItem): void {
@@ -166,34 +198,58 @@ function onDecision(view: ViewState, e: EventOf<'decision'>, withItem: WithItem)
       if (!s.layout.checks) return view.screen.plain(e);
       return s.layout.checks.group.setTitle(`Pre-deployment checks: ${e.choice}`);
     case 'confirm':
-      return withItem(e.subjectId ? s.confirmed(e.subjectId) : undefined, e, (item) => {
-        item.note = e.choice === 'approved' || e.choice === 'declined' ? `${e.choice}${by}` : `${e.choice}: ${e.reason ?? ''}`;
-      }, true);
+      return withItem(
+        e.subjectId ? s.confirmed(e.subjectId) : undefined,
+        e,
+        (item) => {
+          item.note = e.choice === 'approved' || e.choice === 'declined' ? `${e.choice}${by}` : `${e.choice}: ${e.reason ?? ''}`;
+        },
+        true,
+      );
     case 'guided-failure': {
       // A parallel group's failed members are decided together (the engine retries or leaves them all).
       // subjectId names every failed member ("web,api").
       const awaiting = s.forward.filter((i) => i.awaitingDecision);
-      const named = (e.subjectId ?? '').split(',').map((id) => s.step(id)).filter((i) => i !== undefined);
+      const named = (e.subjectId ?? '')
+        .split(',')
+        .map((id) => s.step(id))
+        .filter((i) => i !== undefined);
       if (named.length === 0 && awaiting.length === 0) return view.screen.plain(e);
       // After "skip" the steps already ended as skipped: nothing left to show.
       const targets = awaiting.length > 0 ? awaiting : named.filter((i) => i.open);
       const what: Record<string, string> = { retry: 'retrying', continue: 'continuing anyway', abort: 'run aborted', rollback: 'rolling back' };
       for (const target of targets) {
-        if (e.choice === 'retry') { target.awaitingDecision = false; target.note = `${target.note ?? 'failed'} — retrying${by}`; }
-        else target.settle('failed', t, `${target.note ?? 'failed'} — ${what[e.choice] ?? e.choice}${by}`);
+        if (e.choice === 'retry') {
+          target.awaitingDecision = false;
+          target.note = `${target.note ?? 'failed'} — retrying${by}`;
+        } else target.settle('failed', t, `${target.note ?? 'failed'} — ${what[e.choice] ?? e.choice}${by}`);
         view.screen.refresh(target);
       }
       return;
     }
     case 'smoke-test':
-      return withItem(e.subjectId ? s.smokeTest(e.subjectId) : undefined, e, (item) => {
-        item.settle('failed', t, `${item.note ?? 'failed'} — ${e.choice === 'accept' ? 'accepted as an issue' : e.choice === 'rollback' ? 'rolling back' : e.choice}${by}`);
-      }, true);
+      return withItem(
+        e.subjectId ? s.smokeTest(e.subjectId) : undefined,
+        e,
+        (item) => {
+          item.settle(
+            'failed',
+            t,
+            `${item.note ?? 'failed'} — ${e.choice === 'accept' ? 'accepted as an issue' : e.choice === 'rollback' ? 'rolling back' : e.choice}${by}`,
+          );
+        },
+        true,
+      );
     case 'in-doubt':
-      return withItem(e.subjectId ? s.step(e.subjectId) : undefined, e, (item) => {
-        if (e.choice === 'stop') item.settle('failed', t, `in doubt, stopped: ${e.reason ?? ''}`);
-        else item.note = e.choice === 'done' ? 'in doubt: its validation passed' : `in doubt: running it again${by}`;
-      }, true);
+      return withItem(
+        e.subjectId ? s.step(e.subjectId) : undefined,
+        e,
+        (item) => {
+          if (e.choice === 'stop') item.settle('failed', t, `in doubt, stopped: ${e.reason ?? ''}`);
+          else item.note = e.choice === 'done' ? 'in doubt: its validation passed' : `in doubt: running it again${by}`;
+        },
+        true,
+      );
     default:
       return view.screen.plain(e);
   }

@@ -4,8 +4,8 @@
  * task ends the way the engine's events said, and a failed task never stops
  * the list (`exitOnError: false`).
  */
-import { Listr, ListrLogger, ProcessOutput, SimpleRenderer, TestRenderer, type ListrTask } from 'listr2';
-import { deferred, type Deferred, type TaskHandle, type TaskItem } from './task-list-model.js';
+import { Listr, ListrLogger, type ListrTask, ProcessOutput, SimpleRenderer, TestRenderer } from 'listr2';
+import { type Deferred, deferred, type TaskHandle, type TaskItem } from './task-list-model.js';
 import { markChunk, StreamDefaultRenderer } from './task-list-renderer.js';
 
 /** Which listr2 renderer draws the list. */
@@ -53,13 +53,34 @@ export interface Draw {
 /** Build the listr2 list for a layout, drawing to `stream`. */
 export function buildListr(layout: ListLayout, stream: NodeJS.WriteStream, renderer: RendererChoice, draw: Draw): Listr {
   const tasks: ListrTask[] = [];
-  if (layout.checks) tasks.push(group(layout.checks.group, layout.checks.items.map((item) => leaf(item, draw)), false));
+  if (layout.checks)
+    tasks.push(
+      group(
+        layout.checks.group,
+        layout.checks.items.map((item) => leaf(item, draw)),
+        false,
+      ),
+    );
   if (layout.steps) {
-    const stage = (s: StageLine) => (s.kind === 'step' ? leaf(s.item, draw) : group(s.group, s.items.map((item) => leaf(item, draw)), true));
+    const stage = (s: StageLine) =>
+      s.kind === 'step'
+        ? leaf(s.item, draw)
+        : group(
+            s.group,
+            s.items.map((item) => leaf(item, draw)),
+            true,
+          );
     const stages = layout.steps.stages;
     tasks.push(group(layout.steps.group, stages.length <= CHUNK_STAGES ? stages.map(stage) : chunks(stages, stage), false));
   }
-  if (layout.verify) tasks.push(group(layout.verify.group, layout.verify.items.map((item) => leaf(item, draw)), false));
+  if (layout.verify)
+    tasks.push(
+      group(
+        layout.verify.group,
+        layout.verify.items.map((item) => leaf(item, draw)),
+        false,
+      ),
+    );
   if (layout.rollback) tasks.push(rollbackGroup(layout.rollback, draw));
   // listr2 writes through its logger's ProcessOutput: that is how the list reaches a stream other than process.stdout.
   const logger = new ListrLogger({ useIcons: true, toStderr: [], processOutput: new ProcessOutput(stream) });
@@ -99,15 +120,20 @@ function chunks(stages: StageLine[], stage: (s: StageLine) => ListrTask): ListrT
     const part = stages.slice(from, from + CHUNK_STAGES);
     const items = part.flatMap((s) => (s.kind === 'step' ? [s.item] : s.items));
     const title = `Steps ${from + 1}–${from + part.length} of ${stages.length}`;
-    out.push(markChunk({
-      title,
-      task: (_ctx, task) => {
-        // Reached after the run ended before it (an abort, a NO-GO): one line, not one redraw per step.
-        if (items.every((item) => item.outcome === 'skipped')) return task.skip(`${title} — ${items[0].note ?? 'not run'}`);
-        // Subtasks that ask to be collapsed: the chunk shows them while it runs, and only its title once it passed.
-        return task.newListr(part.map(stage), { concurrent: false, exitOnError: false, rendererOptions: { collapseSubtasks: true } });
-      },
-    }, { from: from + 1, to: from + part.length, of: stages.length }));
+    out.push(
+      markChunk(
+        {
+          title,
+          task: (_ctx, task) => {
+            // Reached after the run ended before it (an abort, a NO-GO): one line, not one redraw per step.
+            if (items.every((item) => item.outcome === 'skipped')) return task.skip(`${title} — ${items[0].note ?? 'not run'}`);
+            // Subtasks that ask to be collapsed: the chunk shows them while it runs, and only its title once it passed.
+            return task.newListr(part.map(stage), { concurrent: false, exitOnError: false, rendererOptions: { collapseSubtasks: true } });
+          },
+        },
+        { from: from + 1, to: from + part.length, of: stages.length },
+      ),
+    );
   }
   return out;
 }
@@ -153,7 +179,10 @@ function rollbackGroup(rollback: NonNullable<ListLayout['rollback']>, draw: Draw
       const items = await rollback.opened.promise;
       if (!items) return;
       if (rollback.group.title !== undefined) task.title = rollback.group.title;
-      return task.newListr(items.map((item) => leaf(item, draw)), { concurrent: false, exitOnError: false });
+      return task.newListr(
+        items.map((item) => leaf(item, draw)),
+        { concurrent: false, exitOnError: false },
+      );
     },
   };
 }

@@ -6,7 +6,7 @@
  * shows every chunk).
  */
 import { DefaultRenderer, ListrDefaultRendererLogLevels, type ListrTask } from 'listr2';
-import { createFrameWriter, knownWidth, type FrameWriter, type Wrap } from './frame-writer.js';
+import { createFrameWriter, type FrameWriter, knownWidth, type Wrap } from './frame-writer.js';
 
 /**
  * At most one redraw per frame: listr2 redraws the whole list on every
@@ -127,8 +127,8 @@ export class StreamDefaultRenderer extends DefaultRenderer {
    */
   private mustDrawNow(): boolean {
     const { tasks, cache } = this as unknown as Internals;
-    const urgent = (list: Node[]): boolean => list.some((t) =>
-      !t.hasFinalized() && (t.isPrompt() || (t.isStarted() && !cache.rendererOptions.has(t.id)) || urgent(t.subtasks ?? [])));
+    const urgent = (list: Node[]): boolean =>
+      list.some((t) => !t.hasFinalized() && (t.isPrompt() || (t.isStarted() && !cache.rendererOptions.has(t.id)) || urgent(t.subtasks ?? [])));
     return urgent(tasks);
   }
 

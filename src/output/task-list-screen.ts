@@ -78,17 +78,26 @@ export class TaskListScreen {
     setImmediate(() => {
       this.listActive = true;
       // Only running lines have an elapsed time to update: waiting ones would cost a title per tick each.
-      ticker = setInterval(() => { for (const item of s.all()) if (item.status === 'running') this.refresh(item); }, TICK_MS);
+      ticker = setInterval(() => {
+        for (const item of s.all()) if (item.status === 'running') this.refresh(item);
+      }, TICK_MS);
       ticker.unref();
       const draw = { refresh: (item: TaskItem) => this.refresh(item), title: (item: TaskItem) => item.title(this.now(), this.paint) };
-      listDone = buildListr(s.layout, this.stream, this.renderer, draw).run().then(() => undefined, () => undefined);
+      listDone = buildListr(s.layout, this.stream, this.renderer, draw)
+        .run()
+        .then(
+          () => undefined,
+          () => undefined,
+        );
       this.listStarted.resolve();
     });
-    this.ended = this.listStarted.promise.then(() => listDone).then(() => {
-      clearInterval(ticker);
-      this.listActive = false;
-      this.printEnd();
-    });
+    this.ended = this.listStarted.promise
+      .then(() => listDone)
+      .then(() => {
+        clearInterval(ticker);
+        this.listActive = false;
+        this.printEnd();
+      });
   }
 
   /** There is no list to draw (a dry run): nothing waits for one. */

@@ -6,9 +6,9 @@
  * anything about the run.
  */
 import type { Phase, RunMode } from '../engine/events.js';
-import { planSteps, type Plan, type PlannedStep } from '../runbook/plan.js';
+import { type Plan, type PlannedStep, planSteps } from '../runbook/plan.js';
 import { closedRollback, GroupLine, type ListLayout, type StageLine } from './task-list-listr.js';
-import { TaskItem, type ItemSpec } from './task-list-model.js';
+import { type ItemSpec, TaskItem } from './task-list-model.js';
 
 /** The note of an item whose question is on screen. */
 export const WAITING_FOR_ANSWER = 'waiting for an answer';
@@ -48,19 +48,31 @@ export class TaskListState {
       return item;
     };
     if ((FORWARD.has(mode) || mode === 'check') && plan.checks.length > 0) {
-      const items = plan.checks.map((c) => make(this.checks, { section: 'checks', id: c.id, title: c.title, owner: owner(c.owner), manual: !c.command }, stage++));
+      const items = plan.checks.map((c) =>
+        make(this.checks, { section: 'checks', id: c.id, title: c.title, owner: owner(c.owner), manual: !c.command }, stage++),
+      );
       this.layout.checks = { group: new GroupLine('Pre-deployment checks'), items };
     }
     if (!FORWARD.has(mode)) {
       if (mode === 'rollback') this.layout.rollback = closedRollback();
       return;
     }
-    const stepSpec = (s: PlannedStep): Omit<ItemSpec, 'stage'> =>
-      ({ section: 'steps', id: s.id, title: s.title, owner: owner(s.owner), expectedMs: s.expectedMs, manual: !s.command });
+    const stepSpec = (s: PlannedStep): Omit<ItemSpec, 'stage'> => ({
+      section: 'steps',
+      id: s.id,
+      title: s.title,
+      owner: owner(s.owner),
+      expectedMs: s.expectedMs,
+      manual: !s.command,
+    });
     const stages: StageLine[] = plan.stages.map((st) => {
       const at = stage++;
       if (st.kind === 'step') return { kind: 'step', item: make(this.steps, stepSpec(st.step), at) };
-      return { kind: 'parallel', group: new GroupLine(`${st.id}${st.title !== st.id ? ` — ${st.title}` : ''} (in parallel)`), items: st.members.map((m) => make(this.steps, stepSpec(m), at)) };
+      return {
+        kind: 'parallel',
+        group: new GroupLine(`${st.id}${st.title !== st.id ? ` — ${st.title}` : ''} (in parallel)`),
+        items: st.members.map((m) => make(this.steps, stepSpec(m), at)),
+      };
     });
     if (stages.length > 0) this.layout.steps = { group: new GroupLine('Deployment steps'), stages };
     if (plan.verify.length > 0) {
@@ -78,11 +90,18 @@ export class TaskListState {
   /** The item an execution of `phase` belongs to. */
   byPhase(phase: Phase, id: string): TaskItem | undefined {
     switch (phase) {
-      case 'check': return this.checks.get(id);
-      case 'step': case 'validate': return this.steps.get(id);
-      case 'verify': return this.verify.get(id);
-      case 'rollback': case 'rollback-validate': return this.rollback.get(id);
-      case 'rollback-verify': return this.rollbackVerify.get(id);
+      case 'check':
+        return this.checks.get(id);
+      case 'step':
+      case 'validate':
+        return this.steps.get(id);
+      case 'verify':
+        return this.verify.get(id);
+      case 'rollback':
+      case 'rollback-validate':
+        return this.rollback.get(id);
+      case 'rollback-verify':
+        return this.rollbackVerify.get(id);
     }
   }
 
@@ -104,7 +123,7 @@ export class TaskListState {
   /** The item a confirmation decision is about: the open check, else the step. */
   confirmed(id: string): TaskItem | undefined {
     const check = this.checks.get(id);
-    return check?.open ? check : this.steps.get(id) ?? check;
+    return check?.open ? check : (this.steps.get(id) ?? check);
   }
 
   /** Any open item with this id (for warnings about a step). */
@@ -167,7 +186,11 @@ export class TaskListState {
    * run (no-go)"): listr2 would otherwise draw it with ✔ like a group that passed.
    */
   retitleGroupsNotRun(): void {
-    const groups = [this.layout.checks, this.layout.steps && { group: this.layout.steps.group, items: this.layout.steps.stages.flatMap((st) => (st.kind === 'step' ? [st.item] : st.items)) }, this.layout.verify];
+    const groups = [
+      this.layout.checks,
+      this.layout.steps && { group: this.layout.steps.group, items: this.layout.steps.stages.flatMap((st) => (st.kind === 'step' ? [st.item] : st.items)) },
+      this.layout.verify,
+    ];
     for (const stage of this.layout.steps?.stages ?? []) if (stage.kind === 'parallel') groups.push({ group: stage.group, items: stage.items });
     for (const part of groups) {
       if (!part || part.items.length === 0 || part.group.base === undefined || part.items.some((i) => i.outcome !== 'skipped')) continue;

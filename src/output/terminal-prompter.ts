@@ -51,7 +51,11 @@ export function createTerminalPrompter(options: TerminalPrompterOptions = {}): P
     return next;
   };
 
-  async function ask<T>(message: string, run: (prompts: Prompts, host: TaskHandle | undefined, context: PromptContext) => Promise<T>, safe: () => T): Promise<T> {
+  async function ask<T>(
+    message: string,
+    run: (prompts: Prompts, host: TaskHandle | undefined, context: PromptContext) => Promise<T>,
+    safe: () => T,
+  ): Promise<T> {
     // A prompt whose stdin is not a terminal makes the process exit 0 silently: never start one.
     if (input.isTTY !== true) {
       throw new PromptError(`cannot ask "${message}": standard input is not a terminal`, {
@@ -74,24 +78,47 @@ export function createTerminalPrompter(options: TerminalPrompterOptions = {}): P
 
   return {
     interactive: true,
-    confirm: (message) => ask(message, (p, host, context) => show(host, p.confirm, { message, default: false }, context), () => false),
+    confirm: (message) =>
+      ask(
+        message,
+        (p, host, context) => show(host, p.confirm, { message, default: false }, context),
+        () => false,
+      ),
     select: <T extends string>(message: string, choices: Array<Choice<T>>) =>
-      ask<T>(message, (p, host, context) => show(host, p.select<T>, { message, choices }, context), () => {
-        const abort = choices.find((c) => c.value === 'abort');
-        if (abort) return abort.value;
-        throw new PromptError(`interrupted at "${message}"`, { exitCode: ExitCode.Sigint });
-      }),
-    input: (message) => ask(message, (p, host, context) => show(host, p.input, { message }, context), () => ''),
+      ask<T>(
+        message,
+        (p, host, context) => show(host, p.select<T>, { message, choices }, context),
+        () => {
+          const abort = choices.find((c) => c.value === 'abort');
+          if (abort) return abort.value;
+          throw new PromptError(`interrupted at "${message}"`, { exitCode: ExitCode.Sigint });
+        },
+      ),
+    input: (message) =>
+      ask(
+        message,
+        (p, host, context) => show(host, p.input, { message }, context),
+        () => '',
+      ),
   };
 }
 
 /** Show an inquirer prompt inside a task (through the adapter) or directly. */
-async function show<C, V>(host: TaskHandle | undefined, prompt: (config: C, context?: PromptContext) => Promise<V>, config: C, context: PromptContext): Promise<V> {
+async function show<C, V>(
+  host: TaskHandle | undefined,
+  prompt: (config: C, context?: PromptContext) => Promise<V>,
+  config: C,
+  context: PromptContext,
+): Promise<V> {
   if (!host) return prompt(config, context);
   const adapter = host.prompt(ListrInquirerPromptAdapter);
   try {
     // The adapter's declared return type wraps the prompt's promise once more; at run time it resolves to the answer.
-    return await (adapter as unknown as { run(prompt: (config: C, context?: PromptContext) => Promise<V>, config: C, context: PromptContext): Promise<V> }).run(prompt, config, context);
+    return await (adapter as unknown as { run(prompt: (config: C, context?: PromptContext) => Promise<V>, config: C, context: PromptContext): Promise<V> }).run(
+      prompt,
+      config,
+      context,
+    );
   } finally {
     // The adapter keeps its finished prompt and "cancels" it whenever the task is later skipped, which puts the
     // task back in its pre-prompt state: a skipped step would then be drawn as passed. Forget the finished prompt.

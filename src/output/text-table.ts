@@ -11,7 +11,10 @@ const GAP = '  ';
 /** Each column's width: its longest cell. */
 export function columnWidths(rows: ReadonlyArray<readonly string[]>): number[] {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, cell.length); });
+  for (const row of rows)
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
   return widths;
 }
 

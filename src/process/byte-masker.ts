@@ -38,7 +38,10 @@ export class ByteMasker {
     // Never cut through a secret: hold it back whole with what follows.
     for (const [start, end] of found) if (start < cut && end > cut) cut = start;
     this.held = Buffer.from(data.subarray(cut));
-    return replace(data.subarray(0, cut), found.filter(([, end]) => end <= cut));
+    return replace(
+      data.subarray(0, cut),
+      found.filter(([, end]) => end <= cut),
+    );
   }
 
   /** Everything still held back, masked. */

@@ -83,10 +83,7 @@ export class HeadTailCapture {
     this.tailSizes.push(size);
     this.tailBytes += size;
     // Drop whole pieces only while what remains still covers keepBytes.
-    while (
-      this.tailFirst < this.tailSizes.length - 1 &&
-      this.tailBytes - this.tailSizes[this.tailFirst] >= this.keepBytes
-    ) {
+    while (this.tailFirst < this.tailSizes.length - 1 && this.tailBytes - this.tailSizes[this.tailFirst] >= this.keepBytes) {
       this.tailBytes -= this.tailSizes[this.tailFirst];
       this.tailParts[this.tailFirst] = EMPTY; // release the bytes now, not at compaction
       this.tailFirst += 1;

@@ -36,7 +36,10 @@ export function logMaxFromEnvironment(env: NodeJS.ProcessEnv = process.env): num
   const match = /^(\d+)\s*([kmg]?)(?:i?b)?$/i.exec(text.trim());
   const bytes = match ? Number(match[1]) * UNITS[match[2].toLowerCase()] : Number.NaN;
   if (!Number.isSafeInteger(bytes) || bytes < 2) {
-    throw new UsageError(`${LOG_MAX_VARIABLE}=${text} is not a log size`, `set ${LOG_MAX_VARIABLE} to a size such as 128M (bytes, or K/M/G), or unset it for the default 128M`);
+    throw new UsageError(
+      `${LOG_MAX_VARIABLE}=${text} is not a log size`,
+      `set ${LOG_MAX_VARIABLE} to a size such as 128M (bytes, or K/M/G), or unset it for the default 128M`,
+    );
   }
   return bytes;
 }
@@ -143,7 +146,10 @@ class TailSegments {
   /** Every byte that reached the tail. */
   private seen = 0;
 
-  constructor(logPath: string, private readonly tailBytes: number) {
+  constructor(
+    logPath: string,
+    private readonly tailBytes: number,
+  ) {
     this.paths = [`${logPath}.tail-0`, `${logPath}.tail-1`];
   }
 
@@ -200,7 +206,12 @@ class TailSegments {
   remove(): void {
     for (const index of [0, 1] as const) {
       const fd = this.fds[index];
-      if (fd !== undefined) try { closeSync(fd); } catch { /* already closed */ }
+      if (fd !== undefined)
+        try {
+          closeSync(fd);
+        } catch {
+          /* already closed */
+        }
       this.fds[index] = undefined;
       rmSync(this.paths[index], { force: true });
     }
@@ -236,7 +247,11 @@ function characterBoundary(bytes: Buffer, index: number, direction: -1 | 1 = -1)
 }
 
 function formatBytes(bytes: number): string {
-  for (const [unit, size] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+  for (const [unit, size] of [
+    ['GiB', 1024 ** 3],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ] as const) {
     if (bytes >= size && bytes % size === 0) return `${bytes / size} ${unit}`;
   }
   return `${bytes} bytes`;

@@ -3,8 +3,8 @@
  */
 
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { ensureDirectory } from './directories.js';
 import { dirname } from 'node:path';
+import { ensureDirectory } from './directories.js';
 
 /** What the log tells the output source it is fed from. */
 export interface LogFileHooks {
@@ -69,7 +69,12 @@ export class LogFile {
   private flush(): void {
     if (this.fd === undefined || this.pending.length === 0) return;
     const parts = this.pending;
-    const data = parts.length === 1 ? parts[0] : parts.every((p) => typeof p === 'string') ? parts.join('') : Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
+    const data =
+      parts.length === 1
+        ? parts[0]
+        : parts.every((p) => typeof p === 'string')
+          ? parts.join('')
+          : Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
     this.pending = [];
     this.pendingLength = 0;
     try {
@@ -92,7 +97,11 @@ export class LogFile {
   private fail(error: unknown): void {
     this.done = true;
     if (this.fd !== undefined) {
-      try { closeSync(this.fd); } catch { /* already failing */ }
+      try {
+        closeSync(this.fd);
+      } catch {
+        /* already failing */
+      }
     }
     this.fd = undefined;
     this.pending = [];

@@ -9,19 +9,19 @@
  * `spawn` of the same command.
  */
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { Readable } from 'node:stream';
-import { HeadTailCapture } from './head-tail.js';
 import { ByteMasker } from './byte-masker.js';
+import { HeadTailCapture } from './head-tail.js';
 import { MaskedLineSplitter } from './line-splitter.js';
 import { CappedLog, leftOutNotice, logMaxFromEnvironment } from './log-cap.js';
 import { LogFile } from './log-file.js';
 import { createMasker, type Masker } from './mask.js';
 import { discardOutputsFile, prepareOutputsFile, readOutputsFile } from './outputs-file.js';
 import { registerGroup, signalGroup, unregisterGroup } from './process-groups.js';
-import { createScriptFile, scriptDirectory, shellFlags, type ScriptFile } from './script-file.js';
+import { createScriptFile, type ScriptFile, scriptDirectory, shellFlags } from './script-file.js';
 import type { CommandResult, CommandSpec, OutputStream, ProcessRunner, RunningCommand } from './types.js';
 
 export { killAllProcessGroups } from './process-groups.js';

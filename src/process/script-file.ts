@@ -79,7 +79,11 @@ function writeUnlinked(dir: string, shell: string, command: string): ScriptFile 
     close() {
       if (!open) return;
       open = false;
-      try { closeSync(fd); } catch { /* already closed */ }
+      try {
+        closeSync(fd);
+      } catch {
+        /* already closed */
+      }
     },
   };
 }

@@ -15,12 +15,16 @@ export function conditionsParse(ctx: RuleContext): void {
     const { error } = parseCondition(text);
     if (error) ctx.report({ path, at: { offset: error.offset }, code: Codes.BadCondition, message: `condition: ${error.message}`, hint: CONDITION_HINT });
   };
-  ctx.runbook.checks?.forEach((c, i) => { check(c.when, ['checks', i, 'when']); });
+  ctx.runbook.checks?.forEach((c, i) => {
+    check(c.when, ['checks', i, 'when']);
+  });
   forEachStep(ctx.runbook, (step, path) => {
     check(step.when, [...path, 'when']);
     if (typeof step.rollback === 'object') check(step.rollback.when, [...path, 'rollback', 'when']);
   });
-  ctx.runbook.verify?.forEach((v, i) => { check(v.when, ['verify', i, 'when']); });
+  ctx.runbook.verify?.forEach((v, i) => {
+    check(v.when, ['verify', i, 'when']);
+  });
 }
 
 const CONDITION_HINT = "e.g. \"{{ environment }} == 'production'\" or \"{{ environment }} in ['uat', 'staging'] && {{ vars.migrate }} != 'false'\"";

@@ -29,10 +29,7 @@ export interface ConditionError {
   message: string;
 }
 
-type Token =
-  | { kind: 'op'; text: '==' | '!=' | '&&' | '||' | '!' | '(' | ')' | '[' | ']' | ','; offset: number }
-  | { kind: 'in'; offset: number }
-  | Operand;
+type Token = { kind: 'op'; text: '==' | '!=' | '&&' | '||' | '!' | '(' | ')' | '[' | ']' | ','; offset: number } | { kind: 'in'; offset: number } | Operand;
 
 /** Parse a condition; every problem is an error with its offset, never an exception. */
 export function parseCondition(text: string): { condition?: Condition; error?: ConditionError } {
@@ -136,7 +133,10 @@ function tokenize(text: string): { list: Token[] } | { error: ConditionError } {
   let i = 0;
   while (i < text.length) {
     const c = text[i];
-    if (/\s/.test(c)) { i++; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
     if (text.startsWith('{{', i)) {
       const close = text.indexOf('}}', i + 2);
       if (close < 0) return { error: { offset: i, message: 'unclosed `{{`: add the closing `}}`' } };
@@ -170,9 +170,12 @@ function tokenize(text: string): { list: Token[] } | { error: ConditionError } {
       continue;
     }
     const word = /^[^\s'"(){}[\],!=&|]+/.exec(text.slice(i))?.[0] ?? c;
-    const hint = word === '=' ? ': compare with `==`'
-      : word === 'and' || word === 'or' || word === 'not' ? `: write ${{ and: '`&&`', or: '`||`', not: '`!`' }[word]}`
-        : `: quote text ('${word}') and write references as {{ … }}`;
+    const hint =
+      word === '='
+        ? ': compare with `==`'
+        : word === 'and' || word === 'or' || word === 'not'
+          ? `: write ${{ and: '`&&`', or: '`||`', not: '`!`' }[word]}`
+          : `: quote text ('${word}') and write references as {{ … }}`;
     return { error: { offset: i, message: `unexpected \`${word}\`${hint}` } };
   }
   return { list };
@@ -194,12 +197,21 @@ export function evaluateCondition(condition: Condition, value: (template: string
     return (a.kind === 'number' || b.kind === 'number') && numeric(x) && numeric(y) ? Number(x) === Number(y) : x === y;
   };
   switch (condition.kind) {
-    case 'or': return evaluateCondition(condition.left, value) || evaluateCondition(condition.right, value);
-    case 'and': return evaluateCondition(condition.left, value) && evaluateCondition(condition.right, value);
-    case 'not': return !evaluateCondition(condition.operand, value);
-    case 'compare': return equal(condition.left, condition.right) === (condition.op === '==');
-    case 'in': return condition.list.some((entry) => equal(condition.item, entry));
-    case 'truthy': return !FALSE_TEXTS.has(text(condition.operand).trim().toLowerCase());
-    default: { const never: never = condition; return never; }
+    case 'or':
+      return evaluateCondition(condition.left, value) || evaluateCondition(condition.right, value);
+    case 'and':
+      return evaluateCondition(condition.left, value) && evaluateCondition(condition.right, value);
+    case 'not':
+      return !evaluateCondition(condition.operand, value);
+    case 'compare':
+      return equal(condition.left, condition.right) === (condition.op === '==');
+    case 'in':
+      return condition.list.some((entry) => equal(condition.item, entry));
+    case 'truthy':
+      return !FALSE_TEXTS.has(text(condition.operand).trim().toLowerCase());
+    default: {
+      const never: never = condition;
+      return never;
+    }
   }
 }

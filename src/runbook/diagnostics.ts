@@ -82,10 +82,6 @@ export type DiagnosticCode = (typeof Codes)[keyof typeof Codes];
 /** Sort by position, errors before warnings at the same place. */
 export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
   return [...list].sort(
-    (a, b) =>
-      a.file.localeCompare(b.file) ||
-      a.line - b.line ||
-      a.col - b.col ||
-      (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1),
+    (a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col || (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1),
   );
 }

@@ -7,14 +7,14 @@
  */
 import { Buffer } from 'node:buffer';
 import { resolve } from 'node:path';
-import { MAX_DURATION_MS, MAX_DURATION_TEXT, MAX_DURATION_WORDS, parseDuration } from './duration.js';
 import { Codes } from './diagnostics.js';
+import { MAX_DURATION_MS, MAX_DURATION_TEXT, MAX_DURATION_WORDS, parseDuration } from './duration.js';
 import { envValueProblem, MAX_ID_BYTES, NAME_MAX, nulProblem } from './limits.js';
 import type { DataPath } from './positions.js';
 import type { RuleContext } from './rules.js';
 import { pathLabel } from './schema-errors.js';
 import { secretFileKindProblem } from './secret-file.js';
-import { isParallelGroup, type Duration, type Runbook, type Step } from './types.js';
+import { type Duration, isParallelGroup, type Runbook, type Step } from './types.js';
 
 /** Every duration a timer will wait for must fit in one (2^31-1 ms). */
 export function durationsFitTimers(ctx: RuleContext): void {
@@ -22,7 +22,8 @@ export function durationsFitTimers(ctx: RuleContext): void {
     const ms = parseDuration(value);
     if (ms === undefined || ms <= MAX_DURATION_MS) return;
     ctx.report({
-      path, code: Codes.DurationTooLong,
+      path,
+      code: Codes.DurationTooLong,
       message: `${pathLabel(path)}: \`${String(value)}\` is longer than the longest duration, ${MAX_DURATION_WORDS}`,
       hint: `write at most ${MAX_DURATION_TEXT}`,
     });
@@ -35,7 +36,8 @@ export function idsFitFileNames(ctx: RuleContext): void {
     const bytes = Buffer.byteLength(id);
     if (bytes <= MAX_ID_BYTES) return;
     ctx.report({
-      path, code: Codes.IdTooLong,
+      path,
+      code: Codes.IdTooLong,
       message: `${pathLabel(path)}: the id is ${bytes} characters long; at most ${MAX_ID_BYTES} (it names log files, and a file name holds ${NAME_MAX} bytes with golive's suffixes)`,
       hint: 'shorten the id; a `title:` can say the rest',
     });
@@ -72,7 +74,9 @@ export function valuesCanBeSpawned(ctx: RuleContext): void {
     text(spec.run, [...path, 'run'], 'the command');
     text(spec.cwd, [...path, 'cwd'], 'the working directory');
   };
-  runbook.checks?.forEach((check, i) => { command(check, ['checks', i]); });
+  runbook.checks?.forEach((check, i) => {
+    command(check, ['checks', i]);
+  });
   forEachStepIn(runbook, (step, path) => {
     command(step, path);
     for (const [name, value] of Object.entries(step.env ?? {})) variable(name, value, [...path, 'env', name]);
@@ -80,8 +84,12 @@ export function valuesCanBeSpawned(ctx: RuleContext): void {
     command(step.rollback, [...path, 'rollback']);
     if (typeof step.rollback === 'object') command(step.rollback.validate, [...path, 'rollback', 'validate']);
   });
-  runbook.verify?.forEach((test, i) => { command(test, ['verify', i]); });
-  runbook.rollback?.verify?.forEach((test, i) => { command(test, ['rollback', 'verify', i]); });
+  runbook.verify?.forEach((test, i) => {
+    command(test, ['verify', i]);
+  });
+  runbook.rollback?.verify?.forEach((test, i) => {
+    command(test, ['rollback', 'verify', i]);
+  });
 }
 
 const NUL_HINT = 'remove the NUL (a `\\0` or `\\x00` escape in a double-quoted value)';
@@ -101,7 +109,13 @@ export function secretFilesAreFiles(ctx: RuleContext): void {
       // A path chosen per environment is looked at when the run reads it, before anything executes.
       if (file === undefined || file.includes('{{')) continue;
       const problem = secretFileKindProblem(resolve(dir, file));
-      if (problem) ctx.report({ path: ['secrets', name, key], code: Codes.UnusableSecretFile, message: `secret ${name}: \`${file}\` ${problem}`, hint: `point \`${key}:\` at a regular file holding only the secret${key === 'env_file' ? 's' : ''}` });
+      if (problem)
+        ctx.report({
+          path: ['secrets', name, key],
+          code: Codes.UnusableSecretFile,
+          message: `secret ${name}: \`${file}\` ${problem}`,
+          hint: `point \`${key}:\` at a regular file holding only the secret${key === 'env_file' ? 's' : ''}`,
+        });
     }
   }
 }
@@ -121,7 +135,9 @@ function forEachDuration(runbook: Runbook, visit: (value: Duration, path: DataPa
   };
   at(runbook.defaults?.timeout, ['defaults', 'timeout']);
   retry(runbook.defaults?.retry, ['defaults', 'retry']);
-  runbook.checks?.forEach((check, i) => { at(check.timeout, ['checks', i, 'timeout']); });
+  runbook.checks?.forEach((check, i) => {
+    at(check.timeout, ['checks', i, 'timeout']);
+  });
   forEachStepIn(runbook, (step, path) => {
     at(step.duration, [...path, 'duration']);
     at(step.timeout, [...path, 'timeout']);
@@ -136,23 +152,38 @@ function forEachDuration(runbook: Runbook, visit: (value: Duration, path: DataPa
     at(test.timeout, ['verify', i, 'timeout']);
     retry(test.retry, ['verify', i, 'retry']);
   });
-  runbook.rollback?.verify?.forEach((test, i) => { at(test.timeout, ['rollback', 'verify', i, 'timeout']); });
-  runbook.notify?.forEach((notification, i) => { at(notification.every, ['notify', i, 'every']); });
+  runbook.rollback?.verify?.forEach((test, i) => {
+    at(test.timeout, ['rollback', 'verify', i, 'timeout']);
+  });
+  runbook.notify?.forEach((notification, i) => {
+    at(notification.every, ['notify', i, 'every']);
+  });
 }
 
 /** Visit every id that names files: checks, steps, groups, group members, smoke tests, rollback checks. */
 function forEachId(runbook: Runbook, visit: (id: string, path: DataPath) => void): void {
-  runbook.checks?.forEach((check, i) => { visit(check.id, ['checks', i, 'id']); });
-  runbook.steps.forEach((entry, i) => { visit(entry.id, ['steps', i, 'id']); });
+  runbook.checks?.forEach((check, i) => {
+    visit(check.id, ['checks', i, 'id']);
+  });
+  runbook.steps.forEach((entry, i) => {
+    visit(entry.id, ['steps', i, 'id']);
+  });
   forEachStepIn(runbook, (step, path) => path.length > 2 && visit(step.id, [...path, 'id']));
-  runbook.verify?.forEach((test, i) => { visit(test.id, ['verify', i, 'id']); });
-  runbook.rollback?.verify?.forEach((test, i) => { if (test.id !== undefined) visit(test.id, ['rollback', 'verify', i, 'id']); });
+  runbook.verify?.forEach((test, i) => {
+    visit(test.id, ['verify', i, 'id']);
+  });
+  runbook.rollback?.verify?.forEach((test, i) => {
+    if (test.id !== undefined) visit(test.id, ['rollback', 'verify', i, 'id']);
+  });
 }
 
 /** Every executable step (group members included) with its data path. */
 function forEachStepIn(runbook: Runbook, visit: (step: Step, path: DataPath) => void): void {
   runbook.steps.forEach((entry, i) => {
-    if (isParallelGroup(entry)) entry.parallel.forEach((member, j) => { visit(member, ['steps', i, 'parallel', j]); });
+    if (isParallelGroup(entry))
+      entry.parallel.forEach((member, j) => {
+        visit(member, ['steps', i, 'parallel', j]);
+      });
     else visit(entry, ['steps', i]);
   });
 }

@@ -25,7 +25,8 @@ export const MAX_ID_BYTES = NAME_MAX - LONGEST_FILE_SUFFIX.length;
 export function envValueProblem(name: string, value: string): string | undefined {
   if (value.includes('\0')) return 'contains a NUL byte, which no process can receive';
   const bytes = Buffer.byteLength(name) + 1 + Buffer.byteLength(value) + 1;
-  if (bytes > MAX_ARG_STRLEN) return `is ${Buffer.byteLength(value)} bytes: \`${name}=value\` must fit in ${MAX_ARG_STRLEN} bytes (the kernel's MAX_ARG_STRLEN)`;
+  if (bytes > MAX_ARG_STRLEN)
+    return `is ${Buffer.byteLength(value)} bytes: \`${name}=value\` must fit in ${MAX_ARG_STRLEN} bytes (the kernel's MAX_ARG_STRLEN)`;
   return undefined;
 }
 

@@ -3,13 +3,13 @@
  * against the JSON Schema, then run the semantic rules. Every problem is a
  * diagnostic with `file:line:col`; nothing here throws on bad input.
  */
-import { LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
-import { Codes, sortDiagnostics, type Diagnostic } from './diagnostics.js';
+import { type Document, LineCounter, type Node, parseDocument, visit } from 'yaml';
+import { Codes, type Diagnostic, sortDiagnostics } from './diagnostics.js';
 import { PositionIndex } from './positions.js';
 import { checkRules } from './rules.js';
 import { schemaDiagnostics } from './schema-errors.js';
 import { validateAgainstSchema } from './schema-validator.js';
-import { readRunbookSource, sourceFromText, type RunbookSource } from './source.js';
+import { type RunbookSource, readRunbookSource, sourceFromText } from './source.js';
 import type { Runbook } from './types.js';
 import { wellShapedPart } from './well-shaped.js';
 
@@ -68,17 +68,35 @@ function loadRunbookSource(source: RunbookSource, options: LoadOptions, checkSec
       const place = `${where.line}:${where.col}`;
       if (seen.has(place)) continue;
       seen.add(place);
-      diagnostics.push({ file, line: where.line, col: where.col, severity: 'error', code: Codes.Syntax, message: syntaxMessage(error.message, error.code), hint: syntaxHint(error.code, error.message, restOfLine(source.text, offset)) });
+      diagnostics.push({
+        file,
+        line: where.line,
+        col: where.col,
+        severity: 'error',
+        code: Codes.Syntax,
+        message: syntaxMessage(error.message, error.code),
+        hint: syntaxHint(error.code, error.message, restOfLine(source.text, offset)),
+      });
     }
     return done(diagnostics);
   }
 
   const unknownAliases = unresolvedAliases(doc);
   if (unknownAliases.length > 0) {
-    return done(unknownAliases.map(({ name, offset }) => {
-      const where = positions.at(offset);
-      return { file, line: where.line, col: where.col, severity: 'error', code: Codes.Syntax, message: `unknown alias \`${name}\``, hint: `mark the value to reuse with \`&${name}\` before this line (an anchor must come before its aliases)` };
-    }));
+    return done(
+      unknownAliases.map(({ name, offset }) => {
+        const where = positions.at(offset);
+        return {
+          file,
+          line: where.line,
+          col: where.col,
+          severity: 'error',
+          code: Codes.Syntax,
+          message: `unknown alias \`${name}\``,
+          hint: `mark the value to reuse with \`&${name}\` before this line (an anchor must come before its aliases)`,
+        };
+      }),
+    );
   }
 
   let data: unknown;
@@ -86,19 +104,46 @@ function loadRunbookSource(source: RunbookSource, options: LoadOptions, checkSec
     data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
     const isAliasBomb = error instanceof ReferenceError && /alias/i.test(error.message);
-    return done([{
-      file, line: 1, col: 1, severity: 'error', code: isAliasBomb ? Codes.AliasBomb : Codes.Syntax,
-      message: isAliasBomb ? 'too many alias expansions: the document would explode in memory ("billion laughs")' : `cannot read the YAML: ${(error as Error).message}`,
-      hint: isAliasBomb ? 'a runbook needs few aliases; write the values out' : undefined,
-    }]);
+    return done([
+      {
+        file,
+        line: 1,
+        col: 1,
+        severity: 'error',
+        code: isAliasBomb ? Codes.AliasBomb : Codes.Syntax,
+        message: isAliasBomb
+          ? 'too many alias expansions: the document would explode in memory ("billion laughs")'
+          : `cannot read the YAML: ${(error as Error).message}`,
+        hint: isAliasBomb ? 'a runbook needs few aliases; write the values out' : undefined,
+      },
+    ]);
   }
 
   if (data === null || data === undefined) {
-    return done([{ file, line: 1, col: 1, severity: 'error', code: Codes.NotAMapping, message: 'the runbook is empty', hint: 'start with `golive: 1`, `name:` and `steps:` (or run `golive init`)' }]);
+    return done([
+      {
+        file,
+        line: 1,
+        col: 1,
+        severity: 'error',
+        code: Codes.NotAMapping,
+        message: 'the runbook is empty',
+        hint: 'start with `golive: 1`, `name:` and `steps:` (or run `golive init`)',
+      },
+    ]);
   }
   if (typeof data !== 'object' || Array.isArray(data)) {
     const start = positions.valueAt([]);
-    return done([{ file, line: start.line, col: start.col, severity: 'error', code: Codes.NotAMapping, message: `the runbook must be a map of keys (golive, name, steps, …), not ${Array.isArray(data) ? 'a list' : 'a single value'}` }]);
+    return done([
+      {
+        file,
+        line: start.line,
+        col: start.col,
+        severity: 'error',
+        code: Codes.NotAMapping,
+        message: `the runbook must be a map of keys (golive, name, steps, …), not ${Array.isArray(data) ? 'a list' : 'a single value'}`,
+      },
+    ]);
   }
 
   const ruleOptions = { ...options, secretFilesDir: checkSecretFiles ? source.dir : undefined };

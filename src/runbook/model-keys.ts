@@ -37,9 +37,7 @@ export type KeyRule = 'required' | 'optional' | 'required duration' | 'optional 
 
 /** The rule for key K of T, computed from the interface. */
 // biome-ignore lint/complexity/noBannedTypes: `{} extends Pick<T, K>` is how a type asks whether key K is optional
-type KeyRuleOf<T, K extends keyof T> = `${{} extends Pick<T, K> ? 'optional' : 'required'}${IsDuration<
-  Exclude<T[K], undefined>
-> extends true
+type KeyRuleOf<T, K extends keyof T> = `${{} extends Pick<T, K> ? 'optional' : 'required'}${IsDuration<Exclude<T[K], undefined>> extends true
   ? ' duration'
   : ''}`;
 

@@ -7,9 +7,9 @@
 import { isAbsolute, resolve } from 'node:path';
 import { composeVars } from './compose-vars.js';
 import { parseDuration } from './duration.js';
-import { ownValue } from './templates.js';
 import type { RunbookSource } from './source.js';
-import { isParallelGroup, type FailurePolicy, type Retry, type Runbook, type Severity, type Step, type Validation } from './types.js';
+import { ownValue } from './templates.js';
+import { type FailurePolicy, isParallelGroup, type Retry, type Runbook, type Severity, type Step, type Validation } from './types.js';
 
 /** A command as planned: template text plus how to run it. */
 export interface PlannedCommand {
@@ -63,9 +63,7 @@ export interface PlannedStep {
   when?: string;
 }
 
-export type PlannedStage =
-  | { kind: 'step'; step: PlannedStep }
-  | { kind: 'parallel'; id: string; title: string; members: PlannedStep[] };
+export type PlannedStage = { kind: 'step'; step: PlannedStep } | { kind: 'parallel'; id: string; title: string; members: PlannedStep[] };
 
 export interface PlannedCheck {
   id: string;
@@ -113,7 +111,11 @@ export interface Plan {
 const NO_RETRY: PlannedRetry = { attempts: 1, delayMs: 0 };
 
 /** Resolve a valid runbook for an environment. */
-export function resolvePlan(source: RunbookSource, runbook: Runbook, options: { environment?: string; vars?: Record<string, string>; env?: NodeJS.ProcessEnv } = {}): Plan {
+export function resolvePlan(
+  source: RunbookSource,
+  runbook: Runbook,
+  options: { environment?: string; vars?: Record<string, string>; env?: NodeJS.ProcessEnv } = {},
+): Plan {
   const defaults = runbook.defaults ?? {};
   const env = options.environment ? ownValue(runbook.environments ?? {}, options.environment) : undefined;
   const shell = defaults.shell ?? 'bash';
@@ -131,13 +133,15 @@ export function resolvePlan(source: RunbookSource, runbook: Runbook, options: { 
     return { ...command(spec.run, { ...base, timeout: spec.timeout }), attempts: spec.attempts ?? 1, intervalMs: parseDuration(spec.interval) ?? 2000 };
   };
   const ownerOf = (role: string | undefined) => (role === undefined ? undefined : { role, name: ownValue(runbook.team ?? {}, role)?.name });
-  const retryOf = (r: Retry | undefined): PlannedRetry | undefined => r && {
-    attempts: r.attempts, delayMs: parseDuration(r.delay) ?? 0,
-    // Only the keys the runbook sets, so a plain retry plans (and prints as JSON) as it always did.
-    ...(r.backoff !== undefined && r.backoff !== 1 ? { backoff: r.backoff } : {}),
-    ...(r.max_delay !== undefined ? { maxDelayMs: parseDuration(r.max_delay) } : {}),
-    ...(r.on_exit_codes !== undefined ? { onExitCodes: [...r.on_exit_codes] } : {}),
-  };
+  const retryOf = (r: Retry | undefined): PlannedRetry | undefined =>
+    r && {
+      attempts: r.attempts,
+      delayMs: parseDuration(r.delay) ?? 0,
+      // Only the keys the runbook sets, so a plain retry plans (and prints as JSON) as it always did.
+      ...(r.backoff !== undefined && r.backoff !== 1 ? { backoff: r.backoff } : {}),
+      ...(r.max_delay !== undefined ? { maxDelayMs: parseDuration(r.max_delay) } : {}),
+      ...(r.on_exit_codes !== undefined ? { onExitCodes: [...r.on_exit_codes] } : {}),
+    };
 
   const planStep = (step: Step, group?: string): PlannedStep => {
     const rollbackSpec = typeof step.rollback === 'string' ? { run: step.rollback } : step.rollback;
@@ -184,19 +188,34 @@ export function resolvePlan(source: RunbookSource, runbook: Runbook, options: { 
     varTemplates,
     onFailure: defaults.on_failure ?? runbook.on_failure,
     checks: (runbook.checks ?? []).map((c) => ({
-      id: c.id, title: c.title ?? c.confirm ?? c.id, owner: ownerOf(c.owner),
-      command: c.run === undefined ? undefined : command(c.run, c), confirm: c.confirm, blocking: c.blocking ?? true,
+      id: c.id,
+      title: c.title ?? c.confirm ?? c.id,
+      owner: ownerOf(c.owner),
+      command: c.run === undefined ? undefined : command(c.run, c),
+      confirm: c.confirm,
+      blocking: c.blocking ?? true,
       ...(c.when !== undefined ? { when: c.when } : {}),
     })),
-    stages: runbook.steps.map((entry): PlannedStage =>
-      isParallelGroup(entry)
-        ? { kind: 'parallel', id: entry.id, title: entry.title ?? entry.id, members: entry.parallel.map((m) => planStep(m, entry.id)) }
-        : { kind: 'step', step: planStep(entry) }),
+    stages: runbook.steps.map(
+      (entry): PlannedStage =>
+        isParallelGroup(entry)
+          ? { kind: 'parallel', id: entry.id, title: entry.title ?? entry.id, members: entry.parallel.map((m) => planStep(m, entry.id)) }
+          : { kind: 'step', step: planStep(entry) },
+    ),
     verify: (runbook.verify ?? []).map((v) => ({
-      id: v.id, title: v.title ?? v.id, owner: ownerOf(v.owner), command: command(v.run, v), severity: v.severity ?? 'critical', retry: retryOf(v.retry) ?? NO_RETRY,
+      id: v.id,
+      title: v.title ?? v.id,
+      owner: ownerOf(v.owner),
+      command: command(v.run, v),
+      severity: v.severity ?? 'critical',
+      retry: retryOf(v.retry) ?? NO_RETRY,
       ...(v.when !== undefined ? { when: v.when } : {}),
     })),
-    rollbackVerify: (runbook.rollback?.verify ?? []).map((v, i) => ({ ...command(v.run, v), id: v.id ?? `rollback-verify-${i + 1}`, title: v.title ?? v.id ?? v.run })),
+    rollbackVerify: (runbook.rollback?.verify ?? []).map((v, i) => ({
+      ...command(v.run, v),
+      id: v.id ?? `rollback-verify-${i + 1}`,
+      title: v.title ?? v.id ?? v.run,
+    })),
     notify: (runbook.notify ?? []).map((n) => ({ webhook: n.webhook, everyMs: parseDuration(n.every) })),
   };
 }
@@ -208,6 +227,8 @@ export function planSteps(plan: Plan): PlannedStep[] {
 
 /** Expected time of the steps: a parallel group counts its longest member. */
 export function expectedTotalMs(plan: Plan): number {
-  return plan.stages.reduce((sum, stage) =>
-    sum + (stage.kind === 'step' ? stage.step.expectedMs ?? 0 : Math.max(0, ...stage.members.map((m) => m.expectedMs ?? 0))), 0);
+  return plan.stages.reduce(
+    (sum, stage) => sum + (stage.kind === 'step' ? (stage.step.expectedMs ?? 0) : Math.max(0, ...stage.members.map((m) => m.expectedMs ?? 0))),
+    0,
+  );
 }

@@ -2,7 +2,7 @@
  * Mapping paths in the parsed data back to places in the YAML text, so every
  * problem can be reported as `file:line:col`.
  */
-import { isMap, isPair, isScalar, type Document, type LineCounter, type Node, type Pair } from 'yaml';
+import { type Document, isMap, isPair, isScalar, type LineCounter, type Node, type Pair } from 'yaml';
 
 /** A path into the runbook data: keys and list indexes. */
 export type DataPath = Array<string | number>;

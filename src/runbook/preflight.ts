@@ -9,14 +9,70 @@
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import { planSteps, type Plan, type PlannedCommand } from './plan.js';
+import { type Plan, type PlannedCommand, planSteps } from './plan.js';
 import { renderTemplate, type TemplateContext } from './templates.js';
 
 const SHELL_WORDS = new Set([
-  '!', '[', '[[', '{', '(', ':', '.', 'alias', 'break', 'builtin', 'case', 'cd', 'command', 'continue', 'declare', 'echo', 'eval', 'exec', 'exit',
-  'export', 'false', 'for', 'function', 'if', 'let', 'local', 'printf', 'pwd', 'read', 'readonly', 'return', 'set', 'shift', 'source',
-  'test', 'time', 'trap', 'true', 'type', 'typeset', 'ulimit', 'umask', 'unset', 'until', 'wait', 'while',
-  'then', 'else', 'elif', 'fi', 'do', 'done', 'esac', 'in', 'select', '}', ')', '((', '))', ']]',
+  '!',
+  '[',
+  '[[',
+  '{',
+  '(',
+  ':',
+  '.',
+  'alias',
+  'break',
+  'builtin',
+  'case',
+  'cd',
+  'command',
+  'continue',
+  'declare',
+  'echo',
+  'eval',
+  'exec',
+  'exit',
+  'export',
+  'false',
+  'for',
+  'function',
+  'if',
+  'let',
+  'local',
+  'printf',
+  'pwd',
+  'read',
+  'readonly',
+  'return',
+  'set',
+  'shift',
+  'source',
+  'test',
+  'time',
+  'trap',
+  'true',
+  'type',
+  'typeset',
+  'ulimit',
+  'umask',
+  'unset',
+  'until',
+  'wait',
+  'while',
+  'then',
+  'else',
+  'elif',
+  'fi',
+  'do',
+  'done',
+  'esac',
+  'in',
+  'select',
+  '}',
+  ')',
+  '((',
+  '))',
+  ']]',
 ]);
 
 /** Split a command at `&&`, `||`, `;`, `|`, `&` and newlines that are outside quotes. */
@@ -62,7 +118,9 @@ function simpleCommands(command: string): string[] {
 
 /** The programs of each simple command in a `&&` / `||` / `;` / `|` chain (as far as can be told without running it). */
 function commandPrograms(command: string): string[] {
-  return simpleCommands(command).map(commandProgram).filter((p): p is string => p !== undefined);
+  return simpleCommands(command)
+    .map(commandProgram)
+    .filter((p): p is string => p !== undefined);
 }
 
 /** The program a simple shell command starts with, or undefined when it cannot be told without running it. */
@@ -79,7 +137,12 @@ function commandProgram(command: string): string | undefined {
 
 /** True when `program` can be executed from `cwd` with `path` (the PATH value). */
 function findsProgram(program: string, cwd: string, path: string): boolean {
-  const candidates = program.includes('/') ? [isAbsolute(program) ? program : resolve(cwd, program)] : path.split(delimiter).filter(Boolean).map((dir) => join(dir, program));
+  const candidates = program.includes('/')
+    ? [isAbsolute(program) ? program : resolve(cwd, program)]
+    : path
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, program));
   return candidates.some((file) => {
     try {
       accessSync(file, constants.X_OK);
@@ -96,21 +159,30 @@ export function preflightProblems(plan: Plan, context: TemplateContext, env: Nod
   const path = env.PATH ?? '';
   const look = (label: string, command: PlannedCommand | undefined) => {
     if (!command) return;
-    const cwd = resolve(plan.source.dir, renderTemplate(command.cwd, context, (p) => `<${p.expression}>`));
+    const cwd = resolve(
+      plan.source.dir,
+      renderTemplate(command.cwd, context, (p) => `<${p.expression}>`),
+    );
     if (!existsDir(cwd)) problems.push(`${label}: working directory ${cwd} does not exist`);
     if (!findsProgram(command.shell, cwd, path)) problems.push(`${label}: shell \`${command.shell}\` is not on PATH`);
     for (const program of new Set(commandPrograms(renderTemplate(command.run, context, () => '$UNKNOWN')))) {
       if (!findsProgram(program, cwd, path)) problems.push(`${label}: \`${program}\` is not on PATH${program.includes('/') ? ' (or not executable)' : ''}`);
     }
   };
-  plan.checks.forEach((c) => { look(`check ${c.id}`, c.command); });
+  plan.checks.forEach((c) => {
+    look(`check ${c.id}`, c.command);
+  });
   for (const s of planSteps(plan)) {
     look(`step ${s.id}`, s.command);
     look(`step ${s.id} validate`, s.validate);
     look(`step ${s.id} rollback`, s.rollback);
   }
-  plan.verify.forEach((v) => { look(`smoke test ${v.id}`, v.command); });
-  plan.rollbackVerify.forEach((v) => { look(`rollback.verify ${v.id}`, v); });
+  plan.verify.forEach((v) => {
+    look(`smoke test ${v.id}`, v.command);
+  });
+  plan.rollbackVerify.forEach((v) => {
+    look(`rollback.verify ${v.id}`, v);
+  });
   return problems;
 }
 

@@ -3,15 +3,16 @@
  * function that reports every problem it finds; all rules always run, so the
  * user sees every problem in one pass.
  */
-import { parseDuration } from './duration.js';
+
+import { conditionsParse } from './condition-rules.js';
 import { Codes, type Diagnostic, type DiagnosticCode, type Severity } from './diagnostics.js';
-import type { DataPath, PositionIndex } from './positions.js';
+import { parseDuration } from './duration.js';
 import { durationsFitTimers, idsFitFileNames, secretFilesAreFiles, valuesCanBeSpawned } from './limit-rules.js';
+import type { DataPath, PositionIndex } from './positions.js';
 import { didYouMean } from './suggest.js';
 import { scanTemplate } from './templates.js';
 import { isParallelGroup, type Runbook, type Step } from './types.js';
 import { secretPathsComposeFromKnownNames, varsComposeFromKnownNames, varsHaveNoCycles } from './var-rules.js';
-import { conditionsParse } from './condition-rules.js';
 import { numbersKeepTheirText } from './yaml-rules.js';
 
 /** What a rule sees and how it reports. */
@@ -24,25 +25,62 @@ export interface RuleContext {
   extraVars: string[];
   /** The runbook's directory when its secret `file:` sources should be looked at (a file on disk, not a stored snapshot). */
   secretFilesDir?: string;
-  report(problem: { path: DataPath; code: DiagnosticCode; message: string; hint?: string; severity?: Severity; at?: 'value' | 'key' | { needle: string; occurrence?: number } | { offset: number } }): void;
+  report(problem: {
+    path: DataPath;
+    code: DiagnosticCode;
+    message: string;
+    hint?: string;
+    severity?: Severity;
+    at?: 'value' | 'key' | { needle: string; occurrence?: number } | { offset: number };
+  }): void;
 }
 
 export type Rule = (ctx: RuleContext) => void;
 
 /** Every rule, in the order they are documented. */
 const rules: Rule[] = [
-  uniqueIds, stepsPresent, knownEnvironment, ownersInTeam, windowIsOrdered, timeoutsCoverDurations, templatesResolve, noPromptsInParallel,
-  durationsFitTimers, idsFitFileNames, valuesCanBeSpawned, secretFilesAreFiles, numbersKeepTheirText,
-  varsComposeFromKnownNames, varsHaveNoCycles, secretPathsComposeFromKnownNames, conditionsParse,
+  uniqueIds,
+  stepsPresent,
+  knownEnvironment,
+  ownersInTeam,
+  windowIsOrdered,
+  timeoutsCoverDurations,
+  templatesResolve,
+  noPromptsInParallel,
+  durationsFitTimers,
+  idsFitFileNames,
+  valuesCanBeSpawned,
+  secretFilesAreFiles,
+  numbersKeepTheirText,
+  varsComposeFromKnownNames,
+  varsHaveNoCycles,
+  secretPathsComposeFromKnownNames,
+  conditionsParse,
 ];
 
 /** Run all rules and collect their diagnostics. */
-export function checkRules(runbook: Runbook, positions: PositionIndex, file: string, options: { environment?: string; extraVars?: string[]; secretFilesDir?: string } = {}): Diagnostic[] {
+export function checkRules(
+  runbook: Runbook,
+  positions: PositionIndex,
+  file: string,
+  options: { environment?: string; extraVars?: string[]; secretFilesDir?: string } = {},
+): Diagnostic[] {
   const found: Diagnostic[] = [];
   const ctx: RuleContext = {
-    runbook, positions, environment: options.environment, extraVars: options.extraVars ?? [], secretFilesDir: options.secretFilesDir,
+    runbook,
+    positions,
+    environment: options.environment,
+    extraVars: options.extraVars ?? [],
+    secretFilesDir: options.secretFilesDir,
     report({ path, code, message, hint, severity = 'error', at = 'value' }) {
-      const where = at === 'key' ? positions.keyOf(path) : at === 'value' ? positions.valueAt(path) : 'offset' in at ? positions.offsetIn(path, at.offset) : positions.within(path, at.needle, at.occurrence);
+      const where =
+        at === 'key'
+          ? positions.keyOf(path)
+          : at === 'value'
+            ? positions.valueAt(path)
+            : 'offset' in at
+              ? positions.offsetIn(path, at.offset)
+              : positions.within(path, at.needle, at.occurrence);
       found.push({ file, line: where.line, col: where.col, severity, code, message, hint });
     },
   };
@@ -56,21 +94,37 @@ export function uniqueIds(ctx: RuleContext): void {
   const claim = (id: string | undefined, path: DataPath, where: string) => {
     if (id === undefined) return;
     const first = seen.get(id);
-    if (first) ctx.report({ path, code: Codes.DuplicateId, message: `duplicate id \`${id}\` (already used by ${first})`, hint: 'ids must be unique across checks, steps and verify' });
+    if (first)
+      ctx.report({
+        path,
+        code: Codes.DuplicateId,
+        message: `duplicate id \`${id}\` (already used by ${first})`,
+        hint: 'ids must be unique across checks, steps and verify',
+      });
     else seen.set(id, where);
   };
-  ctx.runbook.checks?.forEach((check, i) => { claim(check.id, ['checks', i, 'id'], `checks[${i}]`); });
+  ctx.runbook.checks?.forEach((check, i) => {
+    claim(check.id, ['checks', i, 'id'], `checks[${i}]`);
+  });
   ctx.runbook.steps.forEach((entry, i) => {
     claim(entry.id, ['steps', i, 'id'], `steps[${i}]`);
-    if (isParallelGroup(entry)) entry.parallel.forEach((member, j) => { claim(member.id, ['steps', i, 'parallel', j, 'id'], `steps[${i}].parallel[${j}]`); });
+    if (isParallelGroup(entry))
+      entry.parallel.forEach((member, j) => {
+        claim(member.id, ['steps', i, 'parallel', j, 'id'], `steps[${i}].parallel[${j}]`);
+      });
   });
-  ctx.runbook.verify?.forEach((test, i) => { claim(test.id, ['verify', i, 'id'], `verify[${i}]`); });
-  ctx.runbook.rollback?.verify?.forEach((test, i) => { claim(test.id, ['rollback', 'verify', i, 'id'], `rollback.verify[${i}]`); });
+  ctx.runbook.verify?.forEach((test, i) => {
+    claim(test.id, ['verify', i, 'id'], `verify[${i}]`);
+  });
+  ctx.runbook.rollback?.verify?.forEach((test, i) => {
+    claim(test.id, ['rollback', 'verify', i, 'id'], `rollback.verify[${i}]`);
+  });
 }
 
 /** A runbook with no steps deploys nothing: almost certainly a mistake. */
 function stepsPresent(ctx: RuleContext): void {
-  if (ctx.runbook.steps.length === 0) ctx.report({ path: ['steps'], code: Codes.NoSteps, message: 'the runbook has no steps', hint: 'add at least one step under `steps:`' });
+  if (ctx.runbook.steps.length === 0)
+    ctx.report({ path: ['steps'], code: Codes.NoSteps, message: 'the runbook has no steps', hint: 'add at least one step under `steps:`' });
 }
 
 /**
@@ -85,12 +139,26 @@ export function knownEnvironment(ctx: RuleContext): void {
   const names = Object.keys(environments);
   const path: DataPath = ctx.runbook.environments ? ['environments'] : ['name'];
   if (chosen === '') {
-    ctx.report({ path, at: 'key', code: Codes.UnknownEnvironment, message: 'the --env value is empty', hint: names.length ? `name one of the environments, e.g. --env ${names[0]}` : 'this runbook defines no environments: leave out --env' });
+    ctx.report({
+      path,
+      at: 'key',
+      code: Codes.UnknownEnvironment,
+      message: 'the --env value is empty',
+      hint: names.length ? `name one of the environments, e.g. --env ${names[0]}` : 'this runbook defines no environments: leave out --env',
+    });
   } else if (names.length === 0) {
-    ctx.report({ path, at: 'key', code: Codes.UnknownEnvironment, message: `this runbook defines no environments, so --env ${chosen} cannot be used`, hint: `leave out --env, or define it under \`environments:\`` });
+    ctx.report({
+      path,
+      at: 'key',
+      code: Codes.UnknownEnvironment,
+      message: `this runbook defines no environments, so --env ${chosen} cannot be used`,
+      hint: `leave out --env, or define it under \`environments:\``,
+    });
   } else if (!Object.hasOwn(environments, chosen)) {
     ctx.report({
-      path, at: 'key', code: Codes.UnknownEnvironment,
+      path,
+      at: 'key',
+      code: Codes.UnknownEnvironment,
       message: `environment \`${chosen}\` is not defined (defined: ${names.join(', ')})`,
       hint: didYouMean(chosen, names) ?? `use --env ${names[0]}`,
     });
@@ -103,14 +171,19 @@ export function ownersInTeam(ctx: RuleContext): void {
   const check = (owner: string | undefined, path: DataPath) => {
     if (owner === undefined || roles.includes(owner)) return;
     ctx.report({
-      path, code: Codes.UnknownOwner,
+      path,
+      code: Codes.UnknownOwner,
       message: roles.length ? `owner \`${owner}\` is not a role in \`team\`` : `owner \`${owner}\` is named but the runbook has no \`team\``,
       hint: didYouMean(owner, roles) ?? (roles.length ? `roles: ${roles.join(', ')}` : 'add `team:` with this role'),
     });
   };
-  ctx.runbook.checks?.forEach((c, i) => { check(c.owner, ['checks', i, 'owner']); });
+  ctx.runbook.checks?.forEach((c, i) => {
+    check(c.owner, ['checks', i, 'owner']);
+  });
   forEachStep(ctx.runbook, (step, path) => check(step.owner, [...path, 'owner']));
-  ctx.runbook.verify?.forEach((v, i) => { check(v.owner, ['verify', i, 'owner']); });
+  ctx.runbook.verify?.forEach((v, i) => {
+    check(v.owner, ['verify', i, 'owner']);
+  });
 }
 
 /** The deployment window must be two real instants, start before end. */
@@ -119,8 +192,20 @@ export function windowIsOrdered(ctx: RuleContext): void {
   if (!window) return;
   const start = parseDateTime(window.start);
   const end = parseDateTime(window.end);
-  if (Number.isNaN(start)) ctx.report({ path: ['window', 'start'], code: Codes.BadWindow, message: `window.start \`${window.start}\` is not a date-time`, hint: 'write e.g. 2026-12-01T09:00:00+01:00' });
-  if (Number.isNaN(end)) ctx.report({ path: ['window', 'end'], code: Codes.BadWindow, message: `window.end \`${window.end}\` is not a date-time`, hint: 'write e.g. 2026-12-01T12:00:00+01:00' });
+  if (Number.isNaN(start))
+    ctx.report({
+      path: ['window', 'start'],
+      code: Codes.BadWindow,
+      message: `window.start \`${window.start}\` is not a date-time`,
+      hint: 'write e.g. 2026-12-01T09:00:00+01:00',
+    });
+  if (Number.isNaN(end))
+    ctx.report({
+      path: ['window', 'end'],
+      code: Codes.BadWindow,
+      message: `window.end \`${window.end}\` is not a date-time`,
+      hint: 'write e.g. 2026-12-01T12:00:00+01:00',
+    });
   if (!Number.isNaN(start) && !Number.isNaN(end) && start >= end) {
     ctx.report({ path: ['window', 'end'], code: Codes.BadWindow, message: 'window.end must be after window.start' });
   }
@@ -150,7 +235,9 @@ export function timeoutsCoverDurations(ctx: RuleContext): void {
     if (expected === undefined || timeout === undefined || timeout >= expected) return;
     const own = step.timeout !== undefined;
     ctx.report({
-      path: own ? [...path, 'timeout'] : [...path, 'duration'], severity: 'warning', code: Codes.TimeoutBelowDuration,
+      path: own ? [...path, 'timeout'] : [...path, 'duration'],
+      severity: 'warning',
+      code: Codes.TimeoutBelowDuration,
       message: `${own ? 'timeout' : 'the default timeout'} (${String(step.timeout ?? ctx.runbook.defaults?.timeout)}) is shorter than the expected duration (${String(step.duration)})`,
       hint: 'raise the timeout, or correct the expected duration',
     });
@@ -162,7 +249,14 @@ export function noPromptsInParallel(ctx: RuleContext): void {
   ctx.runbook.steps.forEach((entry, i) => {
     if (!isParallelGroup(entry)) return;
     entry.parallel.forEach((member, j) => {
-      if (member.confirm !== undefined) ctx.report({ path: ['steps', i, 'parallel', j, 'confirm'], at: 'key', code: Codes.Schema, message: 'a `confirm:` step cannot run inside a parallel group', hint: 'move it before or after the group' });
+      if (member.confirm !== undefined)
+        ctx.report({
+          path: ['steps', i, 'parallel', j, 'confirm'],
+          at: 'key',
+          code: Codes.Schema,
+          message: 'a `confirm:` step cannot run inside a parallel group',
+          hint: 'move it before or after the group',
+        });
     });
   });
 }
@@ -180,7 +274,8 @@ export function templatesResolve(ctx: RuleContext): void {
   const checkString = (text: unknown, path: DataPath, visibleOutputs: StepIds, where: string) => {
     if (typeof text !== 'string' || !text.includes('{{')) return;
     const { parts, errors } = scanTemplate(text);
-    for (const error of errors) ctx.report({ path, at: { needle: '{{', occurrence: occurrences(text.slice(0, error.offset), '{{') }, code: Codes.BadTemplate, message: error.message });
+    for (const error of errors)
+      ctx.report({ path, at: { needle: '{{', occurrence: occurrences(text.slice(0, error.offset), '{{') }, code: Codes.BadTemplate, message: error.message });
     const counts = new Map<string, number>();
     for (const part of parts) {
       const occurrence = counts.get(part.text) ?? 0;
@@ -188,23 +283,37 @@ export function templatesResolve(ctx: RuleContext): void {
       const report = (code: DiagnosticCode, message: string, hint?: string) => ctx.report({ path, at: { needle: part.text, occurrence }, code, message, hint });
       const ref = part.ref;
       if (!ref) {
-        report(Codes.BadTemplate, `\`${part.text}\` is not a template golive understands`, 'use vars.X, env.X, secrets.X, steps.ID.outputs.NAME, run.id or environment');
+        report(
+          Codes.BadTemplate,
+          `\`${part.text}\` is not a template golive understands`,
+          'use vars.X, env.X, secrets.X, steps.ID.outputs.NAME, run.id or environment',
+        );
       } else if (ref.kind === 'var') {
         if (topVars.has(ref.name)) continue;
         const missingIn = envNames.filter((env) => !Object.hasOwn(environments[env]?.vars ?? {}, ref.name));
         if (envNames.length > 0 && missingIn.length === 0) continue;
         const known = new Set([...topVars, ...envNames.flatMap((env) => Object.keys(environments[env]?.vars ?? {}))]);
         if (envNames.length > 0 && missingIn.length < envNames.length) {
-          report(Codes.UnknownVar, `vars.${ref.name} is not defined for environment ${missingIn.join(', ')}`, 'define it under `vars:` or in every environment');
+          report(
+            Codes.UnknownVar,
+            `vars.${ref.name} is not defined for environment ${missingIn.join(', ')}`,
+            'define it under `vars:` or in every environment',
+          );
         } else {
           report(Codes.UnknownVar, `unknown variable vars.${ref.name}`, didYouMean(ref.name, known) ?? 'declare it under `vars:` (a --var can then set it)');
         }
       } else if (ref.kind === 'secret') {
-        if (!secrets.includes(ref.name)) report(Codes.UnknownSecret, `unknown secret secrets.${ref.name}`, didYouMean(ref.name, secrets) ?? 'declare it under `secrets:`');
+        if (!secrets.includes(ref.name))
+          report(Codes.UnknownSecret, `unknown secret secrets.${ref.name}`, didYouMean(ref.name, secrets) ?? 'declare it under `secrets:`');
       } else if (ref.kind === 'output') {
         if (visibleOutputs.has(ref.step)) continue;
         if (!allStepIds.has(ref.step)) report(Codes.BadStepReference, `unknown step \`${ref.step}\` in ${part.text}`, didYouMean(ref.step, allStepIds));
-        else report(Codes.BadStepReference, `${where} cannot use outputs of step \`${ref.step}\`: it has not run yet at that point`, 'only steps that run earlier (or the step itself, in its validate and rollback) provide outputs');
+        else
+          report(
+            Codes.BadStepReference,
+            `${where} cannot use outputs of step \`${ref.step}\`: it has not run yet at that point`,
+            'only steps that run earlier (or the step itself, in its validate and rollback) provide outputs',
+          );
       }
     }
   };
@@ -225,7 +334,9 @@ export function templatesResolve(ctx: RuleContext): void {
   runbook.rollback?.verify?.forEach((v, i) => {
     for (const key of ['run', 'cwd'] as const) checkString(v[key], ['rollback', 'verify', i, key], allStepIds, 'rollback.verify');
   });
-  runbook.notify?.forEach((n, i) => { checkString(n.webhook, ['notify', i, 'webhook'], none, 'notify'); });
+  runbook.notify?.forEach((n, i) => {
+    checkString(n.webhook, ['notify', i, 'webhook'], none, 'notify');
+  });
 }
 
 /** How often `needle` occurs in `text`, counted the way `PositionIndex.within` searches. */
@@ -264,7 +375,10 @@ function checkStep(step: Step, path: DataPath, earlier: Set<string>, checkString
 /** Visit every executable step (parallel members included) with its data path. */
 export function forEachStep(runbook: Runbook, visit: (step: Step, path: DataPath) => void): void {
   runbook.steps.forEach((entry, i) => {
-    if (isParallelGroup(entry)) entry.parallel.forEach((member, j) => { visit(member, ['steps', i, 'parallel', j]); });
+    if (isParallelGroup(entry))
+      entry.parallel.forEach((member, j) => {
+        visit(member, ['steps', i, 'parallel', j]);
+      });
     else visit(entry, ['steps', i]);
   });
 }

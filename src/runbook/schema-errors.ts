@@ -3,10 +3,11 @@
  * per problem, at the offending node (for an unknown key, at the key), in
  * words, with "did you mean" and YAML-trap hints.
  */
-import { MAX_DURATION_TEXT, MAX_DURATION_WORDS } from './duration.js';
+
 import { Codes, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
+import { MAX_DURATION_TEXT, MAX_DURATION_WORDS } from './duration.js';
+import { type ModelName, modelKeys } from './model-keys.js';
 import type { DataPath, PositionIndex } from './positions.js';
-import { modelKeys, type ModelName } from './model-keys.js';
 import type { SchemaError } from './schema-validator.js';
 import { didYouMean } from './suggest.js';
 
@@ -53,7 +54,13 @@ function describe(error: SchemaError, data: unknown, positions: PositionIndex, f
   const label = pathLabel(path);
   const value = valueAt(data, path);
   const make = (code: DiagnosticCode, message: string, where = positions.valueAt(path), hint?: string): Diagnostic => ({
-    file, line: where.line, col: where.col, severity: 'error', code, message, hint,
+    file,
+    line: where.line,
+    col: where.col,
+    severity: 'error',
+    code,
+    message,
+    hint,
   });
   const params = error.params;
   switch (error.keyword) {
@@ -61,15 +68,26 @@ function describe(error: SchemaError, data: unknown, positions: PositionIndex, f
       const key = String(params.additionalProperty);
       const allowed = modelKeys[modelAt(path, data)] ?? [];
       const nestedGroup = key === 'parallel' && path.includes('parallel');
-      return make(Codes.UnknownKey, `unknown key \`${key}\` in ${label}`, positions.keyAt(path, key),
-        nestedGroup ? 'parallel groups do not nest: list these steps in the outer group'
-          : synonymHint(key, allowed) ?? (Object.hasOwn(SYNONYMS, key) ? undefined : didYouMean(key, allowed)) ?? (allowed.length ? `allowed keys: ${allowed.join(', ')}` : undefined));
+      return make(
+        Codes.UnknownKey,
+        `unknown key \`${key}\` in ${label}`,
+        positions.keyAt(path, key),
+        nestedGroup
+          ? 'parallel groups do not nest: list these steps in the outer group'
+          : (synonymHint(key, allowed) ??
+              (Object.hasOwn(SYNONYMS, key) ? undefined : didYouMean(key, allowed)) ??
+              (allowed.length ? `allowed keys: ${allowed.join(', ')}` : undefined)),
+      );
     }
     case 'propertyNames': {
       const key = String(params.propertyName);
       const fixed = key.replace(/[^A-Za-z0-9_]/g, '_').replace(/^(?=\d)/, '_');
-      return make(Codes.UnknownKey, `\`${key}\` is not a valid name in ${label}: names become environment variables`, positions.keyAt(path, key),
-        `use letters, digits and \`_\`, not starting with a digit, e.g. \`${fixed}\``);
+      return make(
+        Codes.UnknownKey,
+        `\`${key}\` is not a valid name in ${label}: names become environment variables`,
+        positions.keyAt(path, key),
+        `use letters, digits and \`_\`, not starting with a digit, e.g. \`${fixed}\``,
+      );
     }
     case 'unevaluatedProperties':
       return make(Codes.UnknownKey, `invalid key in ${label}: ${error.message ?? 'not allowed'}`);
@@ -86,29 +104,51 @@ function describe(error: SchemaError, data: unknown, positions: PositionIndex, f
       // The `then` branch of an "exactly one of" group forbids the other keys.
       const key = String(path[path.length - 1]);
       const parentPath = path.slice(0, -1);
-      if (key === 'key') return make(Codes.Schema, `${pathLabel(parentPath)}: \`key\` names a line of an \`env_file\`, and there is none`, positions.keyOf(path), 'add `env_file:`, or remove `key`');
+      if (key === 'key')
+        return make(
+          Codes.Schema,
+          `${pathLabel(parentPath)}: \`key\` names a line of an \`env_file\`, and there is none`,
+          positions.keyOf(path),
+          'add `env_file:`, or remove `key`',
+        );
       const present = Object.keys((valueAt(data, parentPath) as object | null) ?? {});
       const other = exclusiveGroup(key)?.find((candidate) => candidate !== key && present.includes(candidate)) ?? key;
       return make(Codes.Schema, `${pathLabel(parentPath)} has both \`${key}\` and \`${other}\`: keep one`, positions.keyOf(path), EXCLUSIVE_HINT[key]);
     }
     case 'type':
-      return make(Codes.WrongType, `${label} must be ${article(String(params.type))}, not ${typeName(value)}`, undefined,
-        String(params.type).split(',').includes('string') ? yamlTrapHint(path, value, positions) : shapeHint(path, value));
+      return make(
+        Codes.WrongType,
+        `${label} must be ${article(String(params.type))}, not ${typeName(value)}`,
+        undefined,
+        String(params.type).split(',').includes('string') ? yamlTrapHint(path, value, positions) : shapeHint(path, value),
+      );
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map(String);
-      return make(Codes.InvalidValue, `${label} must be one of ${allowed.join(', ')}`, undefined,
-        typeof value === 'string' ? didYouMean(value, allowed) : undefined);
+      return make(
+        Codes.InvalidValue,
+        `${label} must be one of ${allowed.join(', ')}`,
+        undefined,
+        typeof value === 'string' ? didYouMean(value, allowed) : undefined,
+      );
     }
     case 'const':
-      return make(Codes.InvalidValue, `${label} must be ${JSON.stringify(params.allowedValue)}`, undefined,
-        path[0] === 'golive' ? 'this golive reads format version 1: `golive: 1`' : undefined);
+      return make(
+        Codes.InvalidValue,
+        `${label} must be ${JSON.stringify(params.allowedValue)}`,
+        undefined,
+        path[0] === 'golive' ? 'this golive reads format version 1: `golive: 1`' : undefined,
+      );
     case 'pattern': {
       if (isDuration(error.schemaPath)) {
         return make(Codes.BadDuration, `${label}: \`${String(value)}\` is not a duration`, undefined, DURATION_HINT);
       }
       if (/\/dateTime\//.test(error.schemaPath)) {
-        return make(Codes.BadWindow, `${label}: \`${String(value)}\` is not a date-time with a UTC offset`, undefined,
-          'write e.g. 2026-12-01T09:00:00+01:00 or 2026-12-01T08:00:00Z');
+        return make(
+          Codes.BadWindow,
+          `${label}: \`${String(value)}\` is not a date-time with a UTC offset`,
+          undefined,
+          'write e.g. 2026-12-01T09:00:00+01:00 or 2026-12-01T08:00:00Z',
+        );
       }
       const rule = PATTERN_RULES.find(([schemaPath]) => schemaPath.test(error.schemaPath));
       if (rule) return make(Codes.InvalidValue, `${label}: \`${String(value)}\` is not a valid ${rule[1]}`, undefined, rule[2]);
@@ -121,7 +161,12 @@ function describe(error: SchemaError, data: unknown, positions: PositionIndex, f
       return make(Codes.InvalidValue, `${label} must be at least ${String(params.limit)}, not ${String(value)}`);
     case 'maximum':
       if (isDuration(error.schemaPath)) {
-        return make(Codes.DurationTooLong, `${label}: \`${String(value)}\` is longer than the longest duration, ${MAX_DURATION_WORDS}`, undefined, `write at most ${MAX_DURATION_TEXT}`);
+        return make(
+          Codes.DurationTooLong,
+          `${label}: \`${String(value)}\` is longer than the longest duration, ${MAX_DURATION_WORDS}`,
+          undefined,
+          `write at most ${MAX_DURATION_TEXT}`,
+        );
       }
       return make(Codes.InvalidValue, `${label} must be at most ${String(params.limit)}, not ${String(value)}`);
     case 'uniqueItems': {
@@ -144,8 +189,18 @@ function describe(error: SchemaError, data: unknown, positions: PositionIndex, f
  * from `id`, but means `when`. Consulted before the spelling distance.
  */
 const SYNONYMS: Record<string, string> = {
-  if: 'when', condition: 'when', only_if: 'when', onlyIf: 'when', unless: 'when', precondition: 'when',
-  command: 'run', cmd: 'run', script: 'run', undo: 'rollback', revert: 'rollback', name: 'title',
+  if: 'when',
+  condition: 'when',
+  only_if: 'when',
+  onlyIf: 'when',
+  unless: 'when',
+  precondition: 'when',
+  command: 'run',
+  cmd: 'run',
+  script: 'run',
+  undo: 'rollback',
+  revert: 'rollback',
+  name: 'title',
 };
 
 function synonymHint(key: string, allowed: string[]): string | undefined {
@@ -157,7 +212,10 @@ function synonymHint(key: string, allowed: string[]): string | undefined {
 const DURATION_HINT = 'write 90s, 15m, 1h30m, or a number of seconds';
 
 /** Groups of keys of which exactly one must be present (the schema's if/then/else). */
-const EXCLUSIVE: string[][] = [['run', 'confirm'], ['env', 'file', 'env_file']];
+const EXCLUSIVE: string[][] = [
+  ['run', 'confirm'],
+  ['env', 'file', 'env_file'],
+];
 
 function exclusiveGroup(key: string): string[] | undefined {
   return EXCLUSIVE.find((group) => group.includes(key));
@@ -191,13 +249,17 @@ const PATTERN_RULES: Array<[RegExp, string, string]> = [
  * key; "missing `run`" on the same object would only repeat that.
  */
 function isNestedGroupNoise(error: SchemaError, all: SchemaError[]): boolean {
-  return error.keyword === 'required' && error.params.missingProperty === 'run' &&
-    all.some((other) => other.instancePath === error.instancePath && other.keyword === 'additionalProperties' && other.params.additionalProperty === 'parallel');
+  return (
+    error.keyword === 'required' &&
+    error.params.missingProperty === 'run' &&
+    all.some((other) => other.instancePath === error.instancePath && other.keyword === 'additionalProperties' && other.params.additionalProperty === 'parallel')
+  );
 }
 
 /** A number where a map is expected: show the map it was probably meant to be (`retry: 2`). */
 function shapeHint(path: DataPath, value: unknown): string | undefined {
-  if (path[path.length - 1] === 'retry' && typeof value === 'number') return `write \`retry: { attempts: ${value} }\` (add \`delay: 20s\` to wait between tries)`;
+  if (path[path.length - 1] === 'retry' && typeof value === 'number')
+    return `write \`retry: { attempts: ${value} }\` (add \`delay: 20s\` to wait between tries)`;
   return undefined;
 }
 
@@ -266,6 +328,17 @@ function typeName(value: unknown): string {
 }
 
 function article(type: string): string {
-  const words: Record<string, string> = { object: 'a map', array: 'a list', string: 'text', integer: 'a whole number', number: 'a number', boolean: 'true or false', null: 'empty' };
-  return type.split(',').map((t) => words[t] ?? t).join(' or ');
+  const words: Record<string, string> = {
+    object: 'a map',
+    array: 'a list',
+    string: 'text',
+    integer: 'a whole number',
+    number: 'a number',
+    boolean: 'true or false',
+    null: 'empty',
+  };
+  return type
+    .split(',')
+    .map((t) => words[t] ?? t)
+    .join(' or ');
 }

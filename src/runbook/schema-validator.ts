@@ -59,9 +59,6 @@ function loadValidator(): CompiledValidator {
   try {
     return require(fileURLToPath(validatorUrl)) as CompiledValidator;
   } catch (error) {
-    throw new Error(
-      `cannot load the runbook schema validator (${fileURLToPath(validatorUrl)}); run \`npm run build\` to generate it`,
-      { cause: error },
-    );
+    throw new Error(`cannot load the runbook schema validator (${fileURLToPath(validatorUrl)}); run \`npm run build\` to generate it`, { cause: error });
   }
 }

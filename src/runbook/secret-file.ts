@@ -5,7 +5,7 @@
  * with its kind named, within a second, instead of hanging or growing
  * golive to gigabytes.
  */
-import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats, statSync } from 'node:fs';
 
 /** A secret is a password, token or key: 64 KiB is far beyond any, and keeps `NAME=value` well under MAX_ARG_STRLEN. */
 export const MAX_SECRET_FILE_BYTES = 64 * 1024;

@@ -4,9 +4,9 @@
  * not a half-finished deployment.
  */
 import { resolve } from 'node:path';
-import { envValueProblem } from './limits.js';
-import { planSteps, type Plan } from './plan.js';
 import { dotenvValue } from './dotenv.js';
+import { envValueProblem } from './limits.js';
+import { type Plan, planSteps } from './plan.js';
 import { readSecretFile } from './secret-file.js';
 import { ownValue, renderTemplate, scanTemplate, type TemplateContext } from './templates.js';
 
@@ -67,7 +67,10 @@ function renderedEnvProblems(plan: Plan, secrets: Record<string, string>, env: N
   for (const step of planSteps(plan)) {
     for (const [name, template] of Object.entries(step.env)) {
       if (!template.includes('{{')) continue; // literal values were checked when the runbook was loaded
-      const problem = envValueProblem(name, renderTemplate(template, context, () => ''));
+      const problem = envValueProblem(
+        name,
+        renderTemplate(template, context, () => ''),
+      );
       if (problem) problems.push(`step ${step.id} env ${name}: once rendered, the value ${problem}`);
     }
   }
@@ -89,18 +92,30 @@ export function missingEnvReferences(plan: Plan, env: NodeJS.ProcessEnv = proces
 function templateStrings(plan: Plan): string[] {
   const out: string[] = [];
   const add = (c?: { run: string; cwd: string }) => c && out.push(c.run, c.cwd);
-  for (const check of plan.checks) { add(check.command); if (check.confirm) out.push(check.confirm); out.push(check.when ?? ''); }
+  for (const check of plan.checks) {
+    add(check.command);
+    if (check.confirm) out.push(check.confirm);
+    out.push(check.when ?? '');
+  }
   for (const stage of plan.stages) {
     for (const step of stage.kind === 'step' ? [stage.step] : stage.members) {
-      add(step.command); add(step.validate); add(step.rollback); add(step.rollback?.validate);
+      add(step.command);
+      add(step.validate);
+      add(step.rollback);
+      add(step.rollback?.validate);
       if (step.confirm) out.push(step.confirm);
       out.push(step.when ?? '', step.rollback?.when ?? '');
       out.push(...Object.values(step.env));
     }
   }
-  plan.verify.forEach((v) => { add(v.command); out.push(v.when ?? ''); });
+  plan.verify.forEach((v) => {
+    add(v.command);
+    out.push(v.when ?? '');
+  });
   plan.rollbackVerify.forEach(add);
-  plan.notify.forEach((n) => { out.push(n.webhook); });
+  plan.notify.forEach((n) => {
+    out.push(n.webhook);
+  });
   out.push(...Object.values(plan.varTemplates));
   for (const source of Object.values(plan.runbook.secrets ?? {})) out.push(source.file ?? '', source.env_file ?? '');
   return out;

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { resolve, dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { Codes, type Diagnostic } from './diagnostics.js';
 
 /** Runbooks are hand-written; anything larger is a mistake (or an attack). */
@@ -25,7 +25,13 @@ export interface RunbookSource {
 export function readRunbookSource(file: string): RunbookSource | Diagnostic {
   const absolutePath = resolve(file);
   const problem = (message: string, hint?: string): Diagnostic => ({
-    file, line: 1, col: 1, severity: 'error', code: Codes.Unreadable, message, hint,
+    file,
+    line: 1,
+    col: 1,
+    severity: 'error',
+    code: Codes.Unreadable,
+    message,
+    hint,
   });
   let size: number;
   try {

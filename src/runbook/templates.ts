@@ -89,11 +89,7 @@ export interface TemplateContext {
  * value (the loader's checks make that rare: an env var unset at run time, or
  * an output the step did not write) and its return value is used instead.
  */
-export function renderTemplate(
-  template: string,
-  context: TemplateContext,
-  missing: (part: TemplatePart) => string = (part) => part.text,
-): string {
+export function renderTemplate(template: string, context: TemplateContext, missing: (part: TemplatePart) => string = (part) => part.text): string {
   if (!template.includes('{{')) return template;
   const { parts } = scanTemplate(template);
   let result = '';

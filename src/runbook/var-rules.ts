@@ -37,7 +37,8 @@ export function varsComposeFromKnownNames(ctx: RuleContext): void {
   }
   for (const env of everywhere) {
     if (env === undefined) continue;
-    for (const [name, value] of Object.entries(ctx.runbook.environments?.[env]?.vars ?? {})) checkComposed(ctx, value, ['environments', env, 'vars', name], [env], 'a variable');
+    for (const [name, value] of Object.entries(ctx.runbook.environments?.[env]?.vars ?? {}))
+      checkComposed(ctx, value, ['environments', env, 'vars', name], [env], 'a variable');
   }
 }
 
@@ -62,7 +63,13 @@ function checkComposed(ctx: RuleContext, value: VarValue, path: DataPath, usedIn
     counts.set(part.text, occurrence + 1);
     const at = { needle: part.text, occurrence };
     if (!part.ref || !VAR_TEMPLATE_KINDS.has(part.ref.kind)) {
-      ctx.report({ path, at, code: Codes.BadTemplate, message: `${what} may use vars.X, env.X and environment, not \`${part.text}\``, hint: what === 'a variable' ? notInVarHint(part.ref) : 'choose the file with {{ environment }}, {{ vars.X }} or {{ env.X }}' });
+      ctx.report({
+        path,
+        at,
+        code: Codes.BadTemplate,
+        message: `${what} may use vars.X, env.X and environment, not \`${part.text}\``,
+        hint: what === 'a variable' ? notInVarHint(part.ref) : 'choose the file with {{ environment }}, {{ vars.X }} or {{ env.X }}',
+      });
       continue;
     }
     if (part.ref.kind !== 'var') continue;
@@ -72,9 +79,11 @@ function checkComposed(ctx: RuleContext, value: VarValue, path: DataPath, usedIn
     const known = new Set(usedIn.flatMap((env) => [...namesFor(ctx, env)]));
     const inSome = missingIn.length < usedIn.length;
     ctx.report({
-      path, at, code: Codes.UnknownVar,
+      path,
+      at,
+      code: Codes.UnknownVar,
       message: inSome ? `vars.${name} is not defined for environment ${missingIn.join(', ')}` : `unknown variable vars.${name}`,
-      hint: inSome ? 'define it under `vars:` or in every environment' : didYouMean(name, known) ?? 'declare it under `vars:`',
+      hint: inSome ? 'define it under `vars:` or in every environment' : (didYouMean(name, known) ?? 'declare it under `vars:`'),
     });
   }
 }
@@ -90,7 +99,7 @@ function notInVarHint(ref: TemplateRef | undefined): string {
 export function varsHaveNoCycles(ctx: RuleContext): void {
   const reported = new Set<string>();
   for (const env of consideredEnvironments(ctx)) {
-    const envVars = env === undefined ? {} : ctx.runbook.environments?.[env]?.vars ?? {};
+    const envVars = env === undefined ? {} : (ctx.runbook.environments?.[env]?.vars ?? {});
     const values: Record<string, string> = Object.create(null);
     for (const source of [ctx.runbook.vars, envVars]) {
       for (const [name, value] of Object.entries(source ?? {})) if (typeof value === 'string') values[name] = value;
@@ -105,7 +114,8 @@ export function varsHaveNoCycles(ctx: RuleContext): void {
       if (reported.has(key)) continue;
       reported.add(key);
       ctx.report({
-        path, code: Codes.VarCycle,
+        path,
+        code: Codes.VarCycle,
         message: `variables refer to each other in a cycle: ${cycle.join(' → ')}${own !== undefined ? ` (environment ${env})` : ''}`,
         hint: 'write one of them out instead of referring to the next',
       });

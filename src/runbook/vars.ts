@@ -33,7 +33,11 @@ export function flagVarProblems(runbook: Runbook, vars: Record<string, string>):
       problems.push({
         name,
         message: `--var ${name}: the runbook declares no variable \`${name}\``,
-        hint: suggestion ? `${suggestion.replace(/`([^`]+)`/, '`--var $1=…`')}` : declared.size ? `declared: ${[...declared].join(', ')}` : 'declare it under `vars:` first',
+        hint: suggestion
+          ? `${suggestion.replace(/`([^`]+)`/, '`--var $1=…`')}`
+          : declared.size
+            ? `declared: ${[...declared].join(', ')}`
+            : 'declare it under `vars:` first',
       });
       continue;
     }

@@ -20,7 +20,9 @@ export function numbersKeepTheirText(ctx: RuleContext): void {
       const written = ctx.positions.sourceOf(valuePath);
       if (written === '' || written === String(value)) continue;
       ctx.report({
-        path: valuePath, severity: 'warning', code: Codes.NumberChangedByYaml,
+        path: valuePath,
+        severity: 'warning',
+        code: Codes.NumberChangedByYaml,
         message: `YAML reads \`${written}\` as the number ${String(value)}, so commands get \`${String(value)}\``,
         hint: `quote it to keep the text: ${name}: "${written}"`,
       });

@@ -34,16 +34,36 @@ export function secretsOrThrow(plan: Plan): Record<string, string> {
   const { values, problems } = resolveSecrets(plan);
   const unset = missingEnvReferences(plan).map((name) => `environment variable ${name} is not set (used as {{ env.${name} }})`);
   const all = [...problems, ...unset];
-  if (all.length > 0) throw new UsageError(`cannot start, nothing was executed:\n  - ${all.map(printable).join('\n  - ')}`, 'set them in the environment (or the secret files) and run again');
+  if (all.length > 0)
+    throw new UsageError(
+      `cannot start, nothing was executed:\n  - ${all.map(printable).join('\n  - ')}`,
+      'set them in the environment (or the secret files) and run again',
+    );
   return values;
 }
 
 /** Engine options from a session and the shared flags. */
-export function engineOptions(session: { runId: string; operator: string; logDir: string }, mode: RunMode, secrets: Record<string, string>, flags: RunFlags, preDecisions: GateDecision[] = []): EngineOptions {
+export function engineOptions(
+  session: { runId: string; operator: string; logDir: string },
+  mode: RunMode,
+  secrets: Record<string, string>,
+  flags: RunFlags,
+  preDecisions: GateDecision[] = [],
+): EngineOptions {
   return {
     preDecisions,
-    runId: session.runId, mode, operator: session.operator, host: hostname(), secrets, env: process.env,
-    onFailure: flags.onFailure, approveAll: flags.yes === true, approved: new Set(flags.approve ?? []),
-    keepGoing: flags.keepGoing === true, rerunInDoubt: flags.rerunInDoubt === true, logDir: session.logDir, killGraceMs: KILL_GRACE_MS,
+    runId: session.runId,
+    mode,
+    operator: session.operator,
+    host: hostname(),
+    secrets,
+    env: process.env,
+    onFailure: flags.onFailure,
+    approveAll: flags.yes === true,
+    approved: new Set(flags.approve ?? []),
+    keepGoing: flags.keepGoing === true,
+    rerunInDoubt: flags.rerunInDoubt === true,
+    logDir: session.logDir,
+    killGraceMs: KILL_GRACE_MS,
   };
 }

@@ -49,32 +49,52 @@ export async function passGates(plan: Plan, flags: GateFlags, now: Date = new Da
     const when = `${plan.runbook.window?.start} → ${plan.runbook.window?.end}`;
     const reason = flags.overrideWindow?.trim();
     if (!reason) {
-      throw new UsageError(`${env} is a protected environment and now (${now.toISOString()}) is outside the deployment window ${when}; nothing was executed`, `to ${action} anyway, give the reason: --override-window "<reason>" (it is recorded)`);
+      throw new UsageError(
+        `${env} is a protected environment and now (${now.toISOString()}) is outside the deployment window ${when}; nothing was executed`,
+        `to ${action} anyway, give the reason: --override-window "<reason>" (it is recorded)`,
+      );
     }
     decisions.push({ subject: 'window-override', choice: 'override', reason: `outside the window ${when}: ${reason}`, via: 'flag' });
   }
   if (flags.yes) {
-    decisions.push({ subject: 'protected-environment', choice: 'confirmed', reason: `${action === 'deploy' ? 'deploy to' : `${action} in`} protected environment ${env} (confirmed with --yes)`, via: 'flag' });
+    decisions.push({
+      subject: 'protected-environment',
+      choice: 'confirmed',
+      reason: `${action === 'deploy' ? 'deploy to' : `${action} in`} protected environment ${env} (confirmed with --yes)`,
+      via: 'flag',
+    });
     return decisions;
   }
   if (!canPrompt()) {
     const what = action === 'deploy' ? 'the deployment' : action === 'resume' ? 'resuming it' : 'rolling it back';
-    throw new UsageError(`${env} is a protected environment: ${what} must be confirmed, and there is no terminal to ask; nothing was executed`, 'run it in a terminal to type the environment name, or pass --yes (recorded as confirmed with --yes)');
+    throw new UsageError(
+      `${env} is a protected environment: ${what} must be confirmed, and there is no terminal to ask; nothing was executed`,
+      'run it in a terminal to type the environment name, or pass --yes (recorded as confirmed with --yes)',
+    );
   }
   const { createTerminalPrompter } = await import('../output/terminal-prompter.js');
   const change = plan.change ? ` (change ${plan.change})` : '';
   // Ctrl-C at the question (the prompter raises SIGINT at golive) ends it before anything started.
   let interrupted = false;
-  const onInterrupt = () => { interrupted = true; };
+  const onInterrupt = () => {
+    interrupted = true;
+  };
   process.on('SIGINT', onInterrupt);
   let typed: string;
   try {
-    typed = await createTerminalPrompter().input(`${ACTING[action]} ${plan.runbook.name}${plan.runbook.version ? ` ${plan.runbook.version}` : ''} ${action === 'deploy' ? 'to' : 'in'} PROTECTED environment ${env}${change}. Type "${env}" to continue:`);
+    typed = await createTerminalPrompter().input(
+      `${ACTING[action]} ${plan.runbook.name}${plan.runbook.version ? ` ${plan.runbook.version}` : ''} ${action === 'deploy' ? 'to' : 'in'} PROTECTED environment ${env}${change}. Type "${env}" to continue:`,
+    );
   } finally {
     process.off('SIGINT', onInterrupt);
   }
   if (interrupted) throw new GoliveError('interrupted at the protected-environment confirmation; nothing was executed', { exitCode: ExitCode.Sigint });
   if (typed.trim() !== env) throw new UsageError(`confirmation did not match "${env}"; nothing was executed`);
-  decisions.push({ subject: 'protected-environment', choice: 'confirmed', reason: `typed "${env}" to ${action} ${action === 'deploy' ? 'to' : 'in'} the protected environment`, via: 'prompt' });
+  decisions.push({
+    subject: 'protected-environment',
+    choice: 'confirmed',
+    reason: `typed "${env}" to ${action} ${action === 'deploy' ? 'to' : 'in'} the protected environment`,
+    via: 'prompt',
+  });
   return decisions;
 }

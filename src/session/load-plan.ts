@@ -5,7 +5,7 @@ import { paintFor } from '../output/paint.js';
 import { printable } from '../output/printable.js';
 import { Codes } from '../runbook/diagnostics.js';
 import { loadRunbookFile, loadRunbookText } from '../runbook/load.js';
-import { resolvePlan, type Plan } from '../runbook/plan.js';
+import { type Plan, resolvePlan } from '../runbook/plan.js';
 import { flagVarProblems } from '../runbook/vars.js';
 
 export interface PlanOptions {
@@ -28,7 +28,10 @@ export function loadPlan(file: string, options: PlanOptions, storedText?: string
   const environmentErrors = errors.filter((d) => d.code === Codes.UnknownEnvironment);
   // A wrong --env is a flag mistake, not a runbook one: say so in the flag's words.
   if (environmentErrors.length > 0 && environmentErrors.length === errors.length) {
-    throw new UsageError(`${printable(file)}: ${printable(environmentErrors[0].message)}; nothing was executed`, environmentErrors[0].hint && printable(environmentErrors[0].hint));
+    throw new UsageError(
+      `${printable(file)}: ${printable(environmentErrors[0].message)}; nothing was executed`,
+      environmentErrors[0].hint && printable(environmentErrors[0].hint),
+    );
   }
   if (result.diagnostics.length > 0) {
     const texts = new Map<string, string>(result.source ? [[file, result.source.text]] : []);
@@ -46,7 +49,11 @@ export function loadPlan(file: string, options: PlanOptions, storedText?: string
   }
   if (storedText === undefined) {
     const [problem, ...more] = flagVarProblems(result.runbook, options.var ?? {});
-    if (problem) throw new UsageError(`${printable(problem.message)}${more.length ? ` (and ${more.length} more: ${more.map((p) => printable(p.name)).join(', ')})` : ''}; nothing was executed`, printable(problem.hint));
+    if (problem)
+      throw new UsageError(
+        `${printable(problem.message)}${more.length ? ` (and ${more.length} more: ${more.map((p) => printable(p.name)).join(', ')})` : ''}; nothing was executed`,
+        printable(problem.hint),
+      );
   }
   return resolvePlan(result.source, result.runbook, { environment: options.env, vars: options.var });
 }

@@ -118,7 +118,9 @@ function sizeOf(folder: string): { files: number; bytes: number } {
     files++;
     try {
       bytes += lstatSync(join(entry.parentPath ?? entry.path, entry.name)).size;
-    } catch { /* gone meanwhile */ }
+    } catch {
+      /* gone meanwhile */
+    }
   }
   return { files, bytes };
 }

@@ -7,9 +7,9 @@
 import type { EngineEvent, RunMode } from '../engine/events.js';
 import { createNotifier, maskWebhookUrl, type Notifier } from '../notify/webhook.js';
 import { formatStatus } from '../output/status-text.js';
-import { statusPlanOf, statusUpdate } from '../views/status.js';
 import type { Plan } from '../runbook/plan.js';
 import { renderTemplate } from '../runbook/templates.js';
+import { statusPlanOf, statusUpdate } from '../views/status.js';
 
 /** What the notifier needs from its session. */
 export interface NotificationContext {
@@ -38,10 +38,20 @@ export function notifierFor(context: NotificationContext): Notifier | undefined 
     }),
     {
       runId,
-      statusText: () => formatStatus(statusUpdate({
-        runId, runbook: { name: plan.runbook.name, version: plan.runbook.version }, environment: plan.environment, mode,
-        ...statusPlan, events: context.events, priorEvents: context.priorEvents, runStatus: 'running', now: new Date(),
-      })),
+      statusText: () =>
+        formatStatus(
+          statusUpdate({
+            runId,
+            runbook: { name: plan.runbook.name, version: plan.runbook.version },
+            environment: plan.environment,
+            mode,
+            ...statusPlan,
+            events: context.events,
+            priorEvents: context.priorEvents,
+            runStatus: 'running',
+            now: new Date(),
+          }),
+        ),
       onWarning: (message) => context.warn(message),
     },
   );

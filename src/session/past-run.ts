@@ -3,12 +3,13 @@
  * snapshot (not today's file), its variables, and the folded state of every
  * run in its chain. Shared by rollback and resume.
  */
-import { readFileSync } from 'node:fs';
+
 import { createHash } from 'node:crypto';
-import type { Journal } from '../journal/port.js';
-import type { RunRecord, RunStatus } from '../journal/types.js';
+import { readFileSync } from 'node:fs';
 import { foldRunChain, type RunChainState } from '../engine/run-state.js';
 import { LockHeldError } from '../errors.js';
+import type { Journal } from '../journal/port.js';
+import type { RunRecord, RunStatus } from '../journal/types.js';
 import type { Plan } from '../runbook/plan.js';
 import { liveOrphan } from './orphans.js';
 import { readRunChain, snapshotPlan } from './reader.js';
@@ -41,8 +42,11 @@ export async function loadPastRun(journal: Journal, run: RunRecord): Promise<Pas
   const plan = snapshotPlan(root, chain.events, 'act');
   let driftWarning: string | undefined;
   try {
-    const onDisk = createHash('sha256').update(readFileSync(root.runbookPath, 'utf8').replace(/^\uFEFF/, '')).digest('hex');
-    if (onDisk !== root.runbookSha256) driftWarning = `${root.runbookPath} has changed since run ${root.id}; using the runbook as it was then (the stored snapshot)`;
+    const onDisk = createHash('sha256')
+      .update(readFileSync(root.runbookPath, 'utf8').replace(/^\uFEFF/, ''))
+      .digest('hex');
+    if (onDisk !== root.runbookSha256)
+      driftWarning = `${root.runbookPath} has changed since run ${root.id}; using the runbook as it was then (the stored snapshot)`;
   } catch {
     driftWarning = `${root.runbookPath} is gone; using the stored snapshot of run ${root.id}`;
   }
@@ -52,7 +56,10 @@ export async function loadPastRun(journal: Journal, run: RunRecord): Promise<Pas
 /** A run whose process is alive must be stopped first: acting on it now would race it. */
 export function refuseIfLive(status: RunStatus, run: Pick<RunRecord, 'id' | 'pid' | 'host' | 'operator'>): void {
   if (status === 'running') {
-    throw new LockHeldError(`run ${run.id} is still running (pid ${run.pid} on ${run.host}, ${run.operator})`, `stop it first (Ctrl-C in its terminal, or kill -TERM ${run.pid}), or watch it with \`golive status ${run.id}\``);
+    throw new LockHeldError(
+      `run ${run.id} is still running (pid ${run.pid} on ${run.host}, ${run.operator})`,
+      `stop it first (Ctrl-C in its terminal, or kill -TERM ${run.pid}), or watch it with \`golive status ${run.id}\``,
+    );
   }
 }
 

@@ -10,12 +10,12 @@
 import type { EngineEvent } from '../engine/events.js';
 import { foldRunChain } from '../engine/run-state.js';
 import { UsageError } from '../errors.js';
-import { dbPathFor, findJournal, journalForRunbook, printableLocation, type JournalSearch } from '../journal/journal-path.js';
+import { dbPathFor, findJournal, type JournalSearch, journalForRunbook, printableLocation } from '../journal/journal-path.js';
 import { journalExists, missingJournalError, openJournal } from '../journal/open.js';
-import { MIN_RUN_ID_PREFIX, type Journal, type RunQuery } from '../journal/port.js';
+import { type Journal, MIN_RUN_ID_PREFIX, type RunQuery } from '../journal/port.js';
 import type { RunRecord } from '../journal/types.js';
 import { loadRunbookText } from '../runbook/load.js';
-import { resolvePlan, type Plan } from '../runbook/plan.js';
+import { type Plan, resolvePlan } from '../runbook/plan.js';
 import type { ChainLink } from '../views/run-view.js';
 import { loadPlan } from './load-plan.js';
 
@@ -91,7 +91,17 @@ export interface RunChain {
 export async function readRunChain(journal: Journal, run: RunRecord): Promise<RunChain> {
   const runs = await journal.chainOf(run.rootRunId);
   const stored = await journal.eventsOf(runs.map((r) => r.id));
-  const before = new Set(runs.slice(0, Math.max(0, runs.findIndex((r) => r.id === run.id))).map((r) => r.id));
+  const before = new Set(
+    runs
+      .slice(
+        0,
+        Math.max(
+          0,
+          runs.findIndex((r) => r.id === run.id),
+        ),
+      )
+      .map((r) => r.id),
+  );
   const priorEvents: EngineEvent[] = [];
   const runEvents: EngineEvent[] = [];
   for (const { runId, event } of stored) {

@@ -5,14 +5,15 @@
  * several deployments and the flags do not narrow it to one, a refusal that
  * lists each candidate with the exact command.
  */
+
+import { rollbackOrder } from '../engine/rollback.js';
+import { UsageError } from '../errors.js';
 import { journalFlagFor } from '../journal/journal-path.js';
 import type { Journal } from '../journal/port.js';
 import type { RunRecord } from '../journal/types.js';
-import { rollbackOrder } from '../engine/rollback.js';
-import { planSteps, type PlannedStep } from '../runbook/plan.js';
 import { printable } from '../output/printable.js';
 import { localDateTime } from '../output/time-text.js';
-import { UsageError } from '../errors.js';
+import { type PlannedStep, planSteps } from '../runbook/plan.js';
 import { loadPastRun, type PastRun, type RunSelector } from './past-run.js';
 import { findRun } from './reader.js';
 
@@ -37,8 +38,8 @@ const EXECUTING = new Set<RunRecord['mode']>(['run', 'resume', 'rehearsal', 'rol
 export function rollbackWorkOf(past: PastRun): RollbackWork {
   const { order, withoutRollback } = rollbackOrder(planSteps(past.plan), past.state.steps);
   const last = past.state.lastRollback;
-  const recheckRestore = order.length === 0 && past.plan.rollbackVerify.length > 0 && last !== undefined
-    && !(last.finished && last.complete && last.verified === true);
+  const recheckRestore =
+    order.length === 0 && past.plan.rollbackVerify.length > 0 && last !== undefined && !(last.finished && last.complete && last.verified === true);
   return { past, order, withoutRollback, recheckRestore };
 }
 
@@ -63,7 +64,9 @@ export async function selectResume(store: Journal, selector: RunSelector): Promi
     const status = store.runStatus(latest);
     if (chain.some((r) => r.mode === 'rollback')) return { nothing: `Nothing to resume: run ${describeRun(store, latest)} was rolled back.` };
     if (status === 'aborted' || status === 'interrupted' || status === 'running') return { found: latest };
-    return { nothing: `Nothing to resume: run ${describeRun(store, latest)} ${status === 'no-go' ? 'ended NO-GO (start a new run once the checks pass)' : 'did not stop half-way'}.` };
+    return {
+      nothing: `Nothing to resume: run ${describeRun(store, latest)} ${status === 'no-go' ? 'ended NO-GO (start a new run once the checks pass)' : 'did not stop half-way'}.`,
+    };
   };
   if (selector.runId) return { found: await findRun(store, selector.runId) };
   return latestOfOneDeployment(store, selector, 'resume', consider, ['run', 'resume']);
@@ -74,8 +77,11 @@ export async function selectResume(store: Journal, selector: RunSelector): Promi
  * `consider` accepts. Refuses when the runs span several deployments.
  */
 async function latestOfOneDeployment<T>(
-  store: Journal, selector: RunSelector, command: 'rollback' | 'resume',
-  consider: (run: RunRecord) => Promise<Selection<T>>, modes: RunRecord['mode'][] = [...EXECUTING],
+  store: Journal,
+  selector: RunSelector,
+  command: 'rollback' | 'resume',
+  consider: (run: RunRecord) => Promise<Selection<T>>,
+  modes: RunRecord['mode'][] = [...EXECUTING],
 ): Promise<Selection<T>> {
   const runs = (await store.listRuns({ runbook: selector.runbook, environment: selector.env })).filter((r) => EXECUTING.has(r.mode));
   const deployments = new Map<string, RunRecord[]>();
@@ -102,8 +108,11 @@ async function latestOfOneDeployment<T>(
 }
 
 async function severalDeployments<T>(
-  store: Journal, command: 'rollback' | 'resume', deployments: RunRecord[][],
-  consider: (run: RunRecord) => Promise<Selection<T>>, modes: RunRecord['mode'][],
+  store: Journal,
+  command: 'rollback' | 'resume',
+  deployments: RunRecord[][],
+  consider: (run: RunRecord) => Promise<Selection<T>>,
+  modes: RunRecord['mode'][],
 ): Promise<UsageError> {
   const flag = journalFlagFor(store.location, { cwd: process.cwd(), env: process.env });
   const db = flag ? ` ${flag}` : '';
@@ -111,7 +120,10 @@ async function severalDeployments<T>(
   const lines: string[] = [];
   for (const runs of deployments) {
     const label = `${runs[0].runbookName}${runs[0].environment ? ` on ${runs[0].environment}` : ' (no environment)'}`;
-    const candidate = await firstFound(runs.filter((r) => modes.includes(r.mode)), consider);
+    const candidate = await firstFound(
+      runs.filter((r) => modes.includes(r.mode)),
+      consider,
+    );
     lines.push(candidate ? `  ${label}: golive ${command} ${candidate.id}${db}   (${runDetails(store, candidate)})` : `  ${label}: nothing to ${verb}`);
   }
   return new UsageError(

@@ -65,7 +65,11 @@ export class RunStopper {
     } catch (error) {
       if (!this.somethingStarted) throw error;
       const diskFull = isDiskFull(error);
-      this.cause ??= this.stopError(diskFull ? `the disk holding the audit journal ${this.ref.dbPath} is full` : (error as Error).message, error, diskFull ? FREE_SPACE_FIRST : 'when the journal can be written again, continue');
+      this.cause ??= this.stopError(
+        diskFull ? `the disk holding the audit journal ${this.ref.dbPath} is full` : (error as Error).message,
+        error,
+        diskFull ? FREE_SPACE_FIRST : 'when the journal can be written again, continue',
+      );
       throw this.cause;
     }
     this.passed(event);

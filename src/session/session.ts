@@ -7,25 +7,25 @@
 import { execFileSync } from 'node:child_process';
 import { hostname, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
+import { Interruption } from '../engine/context.js';
+import type { EngineEvent, RunMode, StopSignal } from '../engine/events.js';
+import { type EnginePorts, type EventSink, noPrompter, type Prompter, systemClock } from '../engine/ports.js';
+import { foldRunChain, inFlightCommands } from '../engine/run-state.js';
+import { LockHeldError } from '../errors.js';
+import { newRunId } from '../journal/ids.js';
 import { dbPathFor, isServerLocation, journalFlagFor, journalForRunbook, printableLocation } from '../journal/journal-path.js';
 import { HEARTBEAT_INTERVAL_MS } from '../journal/liveness.js';
 import { acquireMachineLock, type MachineLock } from '../journal/machine-lock.js';
 import { openJournal } from '../journal/open.js';
 import type { Journal } from '../journal/port.js';
-import { newRunId } from '../journal/ids.js';
 import type { LockHolder, RunRecord } from '../journal/types.js';
-import { foldRunChain, inFlightCommands } from '../engine/run-state.js';
-import { LockHeldError } from '../errors.js';
-import { Interruption } from '../engine/context.js';
-import type { EngineEvent, RunMode, StopSignal } from '../engine/events.js';
-import { noPrompter, systemClock, type EnginePorts, type EventSink, type Prompter } from '../engine/ports.js';
-import { createProcessRunner, killAllProcessGroups } from '../process/runner.js';
 import { createJsonRenderer } from '../output/json-lines.js';
-import { nextCommands, type RunRef } from '../views/next-steps.js';
 import { paintFor } from '../output/paint.js';
 import { createPlainRenderer } from '../output/plain.js';
 import { printable } from '../output/printable.js';
+import { createProcessRunner, killAllProcessGroups } from '../process/runner.js';
 import type { Plan } from '../runbook/plan.js';
+import { nextCommands, type RunRef } from '../views/next-steps.js';
 import { canPrompt } from './gates.js';
 import { notifierFor } from './notifications.js';
 import { liveOrphan } from './orphans.js';
@@ -117,27 +117,53 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
   let lockTaken = false;
   try {
     let orphansChecked = '';
-    const refuseWhileOrphansRun = async (previous: LockHolder) => { orphansChecked = await checkOrphansOf(store, previous, host); };
-    const { takenOver } = lock ? await store.acquireLock(plan.runbook.name, environment, { runId, pid: process.pid, host, operator }, refuseWhileOrphansRun) : { takenOver: undefined };
+    const refuseWhileOrphansRun = async (previous: LockHolder) => {
+      orphansChecked = await checkOrphansOf(store, previous, host);
+    };
+    const { takenOver } = lock
+      ? await store.acquireLock(plan.runbook.name, environment, { runId, pid: process.pid, host, operator }, refuseWhileOrphansRun)
+      : { takenOver: undefined };
     lockTaken = lock;
     await store.createRun({
-      id: runId, parentRunId: parent?.id ?? null, rootRunId: parent?.rootRunId, mode,
-      runbookName: plan.runbook.name, runbookVersion: plan.runbook.version ?? null, runbookPath: plan.source.absolutePath,
-      runbookText: plan.source.text, runbookSha256: plan.source.sha256, environment, operator, host, pid: process.pid,
-      gitCommit: gitCommitOf(plan.source.dir), changeId: plan.change ?? null,
+      id: runId,
+      parentRunId: parent?.id ?? null,
+      rootRunId: parent?.rootRunId,
+      mode,
+      runbookName: plan.runbook.name,
+      runbookVersion: plan.runbook.version ?? null,
+      runbookPath: plan.source.absolutePath,
+      runbookText: plan.source.text,
+      runbookSha256: plan.source.sha256,
+      environment,
+      operator,
+      host,
+      pid: process.pid,
+      gitCommit: gitCommitOf(plan.source.dir),
+      changeId: plan.change ?? null,
     });
     const interruption = new Interruption();
     const output = await outputFor(plan, mode, flags, { runId, dbFlag, mode }, interruption, extras.alreadyDone ?? []);
-    if (takenOver) warnings = [...warnings, `took over a stale lock of run ${takenOver.runId} (pid ${takenOver.pid} on ${takenOver.host}, ${takenOver.operator}, last heartbeat ${takenOver.heartbeatAt}); ${orphansChecked}`];
+    if (takenOver)
+      warnings = [
+        ...warnings,
+        `took over a stale lock of run ${takenOver.runId} (pid ${takenOver.pid} on ${takenOver.host}, ${takenOver.operator}, last heartbeat ${takenOver.heartbeatAt}); ${orphansChecked}`,
+      ];
     const pending: EngineEvent[] = warnings.map((message) => ({ kind: 'warning', at: new Date().toISOString(), message }));
     const seen: EngineEvent[] = [];
     let ended = false;
     const notifier = notifierFor({
-      plan, runId, mode, secrets: extras.secrets ?? {}, events: seen,
+      plan,
+      runId,
+      mode,
+      secrets: extras.secrets ?? {},
+      events: seen,
       priorEvents: parent && plan.notify.length > 0 ? (await store.eventsOf((await store.chainOf(parent.rootRunId)).map((r) => r.id))).map((e) => e.event) : [],
       // Nothing may follow run.finished in the journal or the --json stream: a late problem goes to stderr.
       // A warning the journal cannot take is dropped: a webhook's trouble must not become the run's.
-      warn: (message) => (ended ? process.stderr.write(`golive: warning: ${message}\n`) : record({ kind: 'warning', at: new Date().toISOString(), message })?.catch(() => undefined)),
+      warn: (message) =>
+        ended
+          ? process.stderr.write(`golive: warning: ${message}\n`)
+          : record({ kind: 'warning', at: new Date().toISOString(), message })?.catch(() => undefined),
     });
     const deliver = (event: EngineEvent): void => {
       output.render(event);
@@ -163,12 +189,21 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
       if (event.kind === 'run.started') for (const warning of pending.splice(0)) await record({ ...warning, at: new Date().toISOString() });
     };
     const heartbeat = setInterval(() => {
-      store.heartbeat(runId).catch(() => { /* a missed heartbeat only makes the lock look older */ });
+      store.heartbeat(runId).catch(() => {
+        /* a missed heartbeat only makes the lock look older */
+      });
     }, HEARTBEAT_INTERVAL_MS);
     heartbeat.unref();
     const stopListening = listenForStopSignals(interruption);
     return {
-      store, runId, operator, host, interruption, sink, prompter: output.prompter, events: seen,
+      store,
+      runId,
+      operator,
+      host,
+      interruption,
+      sink,
+      prompter: output.prompter,
+      events: seen,
       ports: { runner, clock: systemClock, prompter: output.prompter, sink },
       logDir: join(logRootFor(dbPath, plan), 'logs', runId),
       async close() {
@@ -183,9 +218,14 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
             if (lock) await store.releaseLock(plan.runbook.name, environment, runId);
           } catch (error) {
             // Never instead of the real outcome: a lock left behind by an ended process is taken over by the next run.
-            if (!stopper.stopped) process.stderr.write(`golive: warning: ${(error as Error).message}; the next run takes the lock over once this process has ended\n`);
+            if (!stopper.stopped)
+              process.stderr.write(`golive: warning: ${(error as Error).message}; the next run takes the lock over once this process has ended\n`);
           } finally {
-            try { await store.close(); } finally { machineLock?.release(); }
+            try {
+              await store.close();
+            } finally {
+              machineLock?.release();
+            }
           }
         }
       },
@@ -236,23 +276,40 @@ function listenForStopSignals(interruption: Interruption): () => void {
   const onSignal = (signal: StopSignal) => {
     const first = !interruption.requested;
     interruption.request(signal);
-    process.stderr.write(first
-      ? `\ngolive: ${signal} received: stopping (running steps get SIGTERM, then SIGKILL after a grace period). Press Ctrl-C again to kill them now.\n`
-      : `\ngolive: ${signal} again: killing running steps now; they will be recorded as in doubt.\n`);
+    process.stderr.write(
+      first
+        ? `\ngolive: ${signal} received: stopping (running steps get SIGTERM, then SIGKILL after a grace period). Press Ctrl-C again to kill them now.\n`
+        : `\ngolive: ${signal} again: killing running steps now; they will be recorded as in doubt.\n`,
+    );
   };
   const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal) => [signal, () => onSignal(signal)] as const);
   for (const [signal, handler] of handlers) process.on(signal, handler);
-  return () => { for (const [signal, handler] of handlers) process.off(signal, handler); };
+  return () => {
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+  };
 }
 
 /** How the run is shown and who answers questions: the live task list in a terminal, else plain or JSON lines and no prompts. */
-async function outputFor(plan: Plan, mode: RunMode, flags: SessionFlags, runRef: RunRef, interruption: Interruption, alreadyDone: string[]): Promise<{ render: (event: EngineEvent) => void; prompter: Prompter; close: () => Promise<void> }> {
-  const write = (text: string) => { process.stdout.write(text); };
+async function outputFor(
+  plan: Plan,
+  mode: RunMode,
+  flags: SessionFlags,
+  runRef: RunRef,
+  interruption: Interruption,
+  alreadyDone: string[],
+): Promise<{ render: (event: EngineEvent) => void; prompter: Prompter; close: () => Promise<void> }> {
+  const write = (text: string) => {
+    process.stdout.write(text);
+  };
   if (flags.json) return { render: withOutcomeOnStderr(createJsonRenderer(write, runRef.runId), runRef), prompter: noPrompter, close: async () => undefined };
   // A dry run executes nothing and asks nothing: its few events read best as plain lines under the plan.
   // A terminal that cannot be redrawn (TERM=dumb, or one that reports no width) gets plain lines too.
   if (!canPrompt() || mode === 'dry-run' || !canRedraw(process.stdout)) {
-    return { render: withOutcomeOnStderr(createPlainRenderer(write, paintFor(process.stdout), runRef), runRef), prompter: noPrompter, close: async () => undefined };
+    return {
+      render: withOutcomeOnStderr(createPlainRenderer(write, paintFor(process.stdout), runRef), runRef),
+      prompter: noPrompter,
+      close: async () => undefined,
+    };
   }
   // Loaded only here: listr2 and inquirer cost start-up time every other command would pay.
   const { createTaskListView } = await import('../output/task-list.js');
@@ -276,7 +333,11 @@ function withOutcomeOnStderr(render: (event: EngineEvent) => void, runRef: RunRe
     render(event);
     if (event.kind !== 'run.finished' || event.exitCode === 0 || sameTerminal) return;
     const first = event.issues[0] ? `: ${printable(event.issues[0])}` : '';
-    process.stderr.write(`golive: run ${runRef.runId} ended ${event.outcome} (exit ${event.exitCode})${first}\n${nextCommands(event.outcome, runRef).map((line) => `  ${line}\n`).join('')}`);
+    process.stderr.write(
+      `golive: run ${runRef.runId} ended ${event.outcome} (exit ${event.exitCode})${first}\n${nextCommands(event.outcome, runRef)
+        .map((line) => `  ${line}\n`)
+        .join('')}`,
+    );
   };
 }
 
@@ -293,7 +354,11 @@ function logRootFor(journal: string, plan: Plan): string {
 /** The commit of the runbook's repository, when it is in one (recorded with the run). */
 function gitCommitOf(dir: string): string | null {
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000 }).toString().trim() || null;
+    return (
+      execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000 })
+        .toString()
+        .trim() || null
+    );
   } catch {
     return null;
   }

@@ -7,8 +7,9 @@
  * told by recent runs, and reading a bounded window keeps both commands as
  * fast at 30,000 runs as at 30 (two queries, whatever the journal holds).
  */
-import type { Journal } from '../journal/port.js';
+
 import type { EngineEvent } from '../engine/events.js';
+import type { Journal } from '../journal/port.js';
 import { percentile, stepTimings } from './timings.js';
 
 /** How many of the latest runs, rehearsals and resumes (of the runbook, in the environment) the samples come from. */

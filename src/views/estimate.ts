@@ -4,7 +4,7 @@
  * sensibly, with how many samples it rests on.
  */
 import { suggestDuration } from '../runbook/duration.js';
-import { planSteps, type Plan } from '../runbook/plan.js';
+import { type Plan, planSteps } from '../runbook/plan.js';
 import { percentile } from './timings.js';
 
 /** One step's estimate. */
@@ -20,10 +20,12 @@ export interface StepEstimate {
 
 /** Estimates for every step of the plan from samples (step id → successful forward times in ms). */
 export function estimateDurations(plan: Plan, samples: Map<string, number[]>): StepEstimate[] {
-  return planSteps(plan).filter((s) => s.command).map((step) => {
-    const times = samples.get(step.id) ?? [];
-    if (times.length === 0) return { id: step.id, currentMs: step.expectedMs, samples: 0 };
-    const p90Ms = percentile(times, 90);
-    return { id: step.id, currentMs: step.expectedMs, samples: times.length, p50Ms: percentile(times, 50), p90Ms, suggested: suggestDuration(p90Ms) };
-  });
+  return planSteps(plan)
+    .filter((s) => s.command)
+    .map((step) => {
+      const times = samples.get(step.id) ?? [];
+      if (times.length === 0) return { id: step.id, currentMs: step.expectedMs, samples: 0 };
+      const p90Ms = percentile(times, 90);
+      return { id: step.id, currentMs: step.expectedMs, samples: times.length, p50Ms: percentile(times, 50), p90Ms, suggested: suggestDuration(p90Ms) };
+    });
 }

@@ -1,7 +1,7 @@
 /** The rehearsal report as data: per step expected vs actual, rollback time, totals, gaps, suggested durations (output/rehearsal-text.ts prints it). */
 import type { EngineEvent } from '../engine/events.js';
 import { suggestDuration } from '../runbook/duration.js';
-import { expectedTotalMs, planSteps, type Plan } from '../runbook/plan.js';
+import { expectedTotalMs, type Plan, planSteps } from '../runbook/plan.js';
 import { phaseMs, stepTimings } from './timings.js';
 
 /** One row of the report. */
@@ -37,9 +37,14 @@ export function rehearsalReport(plan: Plan, events: EngineEvent[]): RehearsalRep
     const actualMs = t?.forwardMs;
     const deltaMs = actualMs !== undefined && step.expectedMs !== undefined ? actualMs - step.expectedMs : undefined;
     return {
-      id: step.id, owner: step.owner?.role, expectedMs: step.expectedMs, actualMs, deltaMs,
+      id: step.id,
+      owner: step.owner?.role,
+      expectedMs: step.expectedMs,
+      actualMs,
+      deltaMs,
       deltaPct: deltaMs !== undefined && step.expectedMs ? Math.round((deltaMs / step.expectedMs) * 100) : undefined,
-      rollbackMs: t?.rollbackMs, state: t?.state,
+      rollbackMs: t?.rollbackMs,
+      state: t?.state,
       suggested: actualMs !== undefined && t?.state !== 'failed' ? suggestDuration(actualMs * 1.25) : undefined,
     };
   });
@@ -53,8 +58,12 @@ export function rehearsalReport(plan: Plan, events: EngineEvent[]): RehearsalRep
     expectedForwardMs: expectedTotalMs(plan),
     rollbackMs: phaseMs(events, 'rollback.started', 'rollback.finished'),
     restoreVerified: finished?.verified,
-    withoutRollback: planSteps(plan).filter((s) => s.command && !s.rollback).map((s) => s.id),
-    failures: events.flatMap((e) => (e.kind === 'step.state' && (e.state === 'failed' || e.state === 'rollback-failed') ? [`${e.stepId}: ${e.state}${e.reason ? ` (${e.reason})` : ''}`] : [])),
+    withoutRollback: planSteps(plan)
+      .filter((s) => s.command && !s.rollback)
+      .map((s) => s.id),
+    failures: events.flatMap((e) =>
+      e.kind === 'step.state' && (e.state === 'failed' || e.state === 'rollback-failed') ? [`${e.stepId}: ${e.state}${e.reason ? ` (${e.reason})` : ''}`] : [],
+    ),
     outcome: runFinished?.outcome,
   };
 }

@@ -9,9 +9,10 @@
  * fold over them is testable with fabricated records. Nothing here decides
  * anything about the deployment; it only says what was recorded.
  */
-import type { DecisionRecord, RunRecord, RunStatus } from '../journal/types.js';
+
 import type { AttemptStatus, EngineEvent, EventOf, Phase, RunMode, RunOutcome } from '../engine/events.js';
 import { foldRunChain, type StepStanding } from '../engine/run-state.js';
+import type { DecisionRecord, RunRecord, RunStatus } from '../journal/types.js';
 import type { Severity } from '../runbook/types.js';
 
 /** How many lines of a command's output `show` keeps (the full output is in its log file). */
@@ -197,9 +198,17 @@ export function buildRunView(input: RunViewInput): RunView {
     checks: foldChecks(events, attempts),
     verify: foldVerify(events, attempts),
     rollback: foldRollback(events, attempts),
-    decisions: events.filter((e): e is EventOf<'decision'> => e.kind === 'decision').map((e) => ({
-      subject: e.subject, subjectId: e.subjectId ?? null, choice: e.choice, reason: e.reason ?? null, by: e.by, via: e.via, at: e.at,
-    })),
+    decisions: events
+      .filter((e): e is EventOf<'decision'> => e.kind === 'decision')
+      .map((e) => ({
+        subject: e.subject,
+        subjectId: e.subjectId ?? null,
+        choice: e.choice,
+        reason: e.reason ?? null,
+        by: e.by,
+        via: e.via,
+        at: e.at,
+      })),
     issues: finished?.issues ?? [],
     warnings: events.filter((e): e is EventOf<'warning'> => e.kind === 'warning').map((e) => (e.stepId ? `${e.stepId}: ${e.message}` : e.message)),
     interruption: interruptionOf(events),
@@ -218,7 +227,11 @@ export function outputTail(head: string, tail: string, outputBytes: number, line
   const text = contiguous ? head + tail : `…${tail}`;
   if (text === '') return [];
   // A progress bar redraws its line with \r; the last redraw is what the operator saw.
-  const all = text.replace(/\r\n/g, '\n').replace(/\n$/, '').split('\n').map((line) => line.slice(line.lastIndexOf('\r') + 1));
+  const all = text
+    .replace(/\r\n/g, '\n')
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((line) => line.slice(line.lastIndexOf('\r') + 1));
   return all.slice(-lines);
 }
 
@@ -244,8 +257,19 @@ function foldAttempts(events: EngineEvent[], live: boolean): AttemptIndex {
   for (const e of events) {
     if (e.kind === 'step.started') {
       const view: AttemptView = {
-        phase: e.phase, stepId: e.stepId, attempt: e.attempt, status: live ? 'running' : 'in-doubt', exitCode: null, signal: null,
-        durationMs: null, expectedMs: e.expectedMs ?? null, logPath: null, tail: [], message: null, title: e.title, owner: e.owner ?? null,
+        phase: e.phase,
+        stepId: e.stepId,
+        attempt: e.attempt,
+        status: live ? 'running' : 'in-doubt',
+        exitCode: null,
+        signal: null,
+        durationMs: null,
+        expectedMs: e.expectedMs ?? null,
+        logPath: null,
+        tail: [],
+        message: null,
+        title: e.title,
+        owner: e.owner ?? null,
       };
       add(view);
       open.set(`${key(e.phase, e.stepId)}\u0000${e.attempt}`, view);
@@ -255,13 +279,32 @@ function foldAttempts(events: EngineEvent[], live: boolean): AttemptIndex {
       open.delete(openKey);
       // A finish without a start ('not-started') still counts as an attempt.
       if (view === undefined) {
-        view = { phase: e.phase, stepId: e.stepId, attempt: e.attempt, status: e.status, exitCode: null, signal: null, durationMs: null, expectedMs: null, logPath: null, tail: [], message: null, title: null, owner: null };
+        view = {
+          phase: e.phase,
+          stepId: e.stepId,
+          attempt: e.attempt,
+          status: e.status,
+          exitCode: null,
+          signal: null,
+          durationMs: null,
+          expectedMs: null,
+          logPath: null,
+          tail: [],
+          message: null,
+          title: null,
+          owner: null,
+        };
         add(view);
       }
       Object.assign(view, {
-        status: e.status, exitCode: e.exitCode, signal: e.signal, durationMs: Math.round(e.durationMs),
-        expectedMs: e.expectedMs ?? view.expectedMs, logPath: e.logPath ?? null,
-        tail: outputTail(e.head, e.tail, e.outputBytes), message: e.message ?? null,
+        status: e.status,
+        exitCode: e.exitCode,
+        signal: e.signal,
+        durationMs: Math.round(e.durationMs),
+        expectedMs: e.expectedMs ?? view.expectedMs,
+        logPath: e.logPath ?? null,
+        tail: outputTail(e.head, e.tail, e.outputBytes),
+        message: e.message ?? null,
       });
     }
   }
@@ -289,8 +332,14 @@ function foldSteps(events: EngineEvent[], index: AttemptIndex, planned: string[]
     const inherited = step !== undefined && chain.lastRunOf[id] < chain.runs;
     const first = [...own, ...rollbackAttempts][0];
     const view: StepView = {
-      id, title: first?.title?.replace(/^Roll back: /, '') ?? null, owner: first?.owner ?? null,
-      state: step?.state ?? 'pending', stateReason: inherited ? null : step?.reason ?? null, inherited, attempts: own, rollback: null,
+      id,
+      title: first?.title?.replace(/^Roll back: /, '') ?? null,
+      owner: first?.owner ?? null,
+      state: step?.state ?? 'pending',
+      stateReason: inherited ? null : (step?.reason ?? null),
+      inherited,
+      attempts: own,
+      rollback: null,
     };
     if (rollbackAttempts.length) view.rollback = { result: rollbackResult(inherited ? undefined : step?.state, rollbackAttempts), attempts: rollbackAttempts };
     return view;
@@ -308,7 +357,10 @@ function foldChecks(events: EngineEvent[], index: AttemptIndex): CheckView[] {
   const checks = new Map<string, CheckView>();
   const get = (id: string): CheckView => {
     let check = checks.get(id);
-    if (!check) { check = { id, title: null, passed: null, blocking: null, reason: null, attempts: attemptsFor(index, ['check'], id) }; checks.set(id, check); }
+    if (!check) {
+      check = { id, title: null, passed: null, blocking: null, reason: null, attempts: attemptsFor(index, ['check'], id) };
+      checks.set(id, check);
+    }
     return check;
   };
   for (const e of events) {
@@ -322,7 +374,10 @@ function foldVerify(events: EngineEvent[], index: AttemptIndex): VerifyView[] {
   const tests = new Map<string, VerifyView>();
   const get = (id: string): VerifyView => {
     let test = tests.get(id);
-    if (!test) { test = { id, title: null, severity: null, passed: null, reason: null, attempts: attemptsFor(index, ['verify'], id) }; tests.set(id, test); }
+    if (!test) {
+      test = { id, title: null, severity: null, passed: null, reason: null, attempts: attemptsFor(index, ['verify'], id) };
+      tests.set(id, test);
+    }
     return test;
   };
   for (const e of events) {

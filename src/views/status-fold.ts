@@ -51,14 +51,30 @@ export interface Fold {
 export function foldRun(events: readonly EngineEvent[], priorEvents: readonly EngineEvent[], live: boolean): Fold {
   const chain = foldRunChain(priorEvents.length ? [...priorEvents, ...events] : events, { live });
   const state = new Map([...chain.steps].map(([id, step]) => [id, step.state]));
-  const f: Fold = { open: new Map(), firstStart: new Map(), state, settledAt: new Map(), touched: new Set(), goDecision: false, verifying: false, checksDone: new Set(), issues: [] };
+  const f: Fold = {
+    open: new Map(),
+    firstStart: new Map(),
+    state,
+    settledAt: new Map(),
+    touched: new Set(),
+    goDecision: false,
+    verifying: false,
+    checksDone: new Set(),
+    issues: [],
+  };
   const failedAttempts = new Map<string, number>();
   for (const e of events) {
     f.last = e;
     const at = Date.parse(e.at);
     switch (e.kind) {
-      case 'run.started': f.run = e; break;
-      case 'run.finished': f.finished = e; f.awaiting = undefined; f.question = undefined; break;
+      case 'run.started':
+        f.run = e;
+        break;
+      case 'run.finished':
+        f.finished = e;
+        f.awaiting = undefined;
+        f.question = undefined;
+        break;
       case 'step.started':
         f.open.set(`${e.phase}:${e.stepId}:${e.attempt}`, e);
         if (e.phase === 'verify') f.verifying = true;
@@ -68,13 +84,16 @@ export function foldRun(events: readonly EngineEvent[], priorEvents: readonly En
         f.open.delete(`${e.phase}:${e.stepId}:${e.attempt}`);
         if (e.phase === 'step' && e.status !== 'passed' && e.status !== 'stopped') failedAttempts.set(e.stepId, (failedAttempts.get(e.stepId) ?? 0) + 1);
         break;
-      case 'step.retrying': f.issues.push(`${e.stepId}: attempt ${e.nextAttempt - 1} failed; retrying in ${formatDuration(e.delayMs)}`); break;
+      case 'step.retrying':
+        f.issues.push(`${e.stepId}: attempt ${e.nextAttempt - 1} failed; retrying in ${formatDuration(e.delayMs)}`);
+        break;
       case 'step.state':
         f.touched.add(e.stepId);
         if (e.state === 'succeeded' || e.state === 'skipped' || e.state === 'failed') f.settledAt.set(e.stepId, at);
         if (e.state === 'failed') f.awaiting = { what: 'step', id: e.stepId };
         if (e.state !== 'succeeded' && e.state !== 'rolled-back') f.issues.push(`${e.stepId}: ${e.state}${e.reason ? ` — ${e.reason}` : ''}`);
-        else if (e.state === 'succeeded' && failedAttempts.get(e.stepId)) f.issues.push(`${e.stepId}: succeeded after ${failedAttempts.get(e.stepId)} failed attempt(s)`);
+        else if (e.state === 'succeeded' && failedAttempts.get(e.stepId))
+          f.issues.push(`${e.stepId}: succeeded after ${failedAttempts.get(e.stepId)} failed attempt(s)`);
         break;
       case 'check.finished':
         f.checksDone.add(e.checkId);
@@ -84,21 +103,39 @@ export function foldRun(events: readonly EngineEvent[], priorEvents: readonly En
         if (!e.passed) f.issues.push(`smoke test ${e.verifyId} (${e.severity}) failed: ${e.reason ?? 'failed'}`);
         if (!e.passed && e.severity === 'major') f.awaiting = { what: 'smoke test', id: e.verifyId };
         break;
-      case 'question.asked': f.question = e; break;
+      case 'question.asked':
+        f.question = e;
+        break;
       case 'decision':
         f.question = undefined;
         if (e.subject === 'go-no-go') f.goDecision = true;
         if (e.subject === 'guided-failure' || e.subject === 'smoke-test') f.awaiting = undefined;
         if (ROUTINE_CHOICES.includes(e.choice)) break;
         if (e.subject === 'go-no-go') f.issues.push(`${e.choice}${e.reason ? `: ${e.reason}` : ''}`);
-        else f.issues.push(`${e.subject}${e.subjectId ? ` ${e.subjectId}` : ''}: ${e.choice} (${e.by})${e.subject === 'window-override' && e.reason ? ` — ${e.reason}` : ''}`);
+        else
+          f.issues.push(
+            `${e.subject}${e.subjectId ? ` ${e.subjectId}` : ''}: ${e.choice} (${e.by})${e.subject === 'window-override' && e.reason ? ` — ${e.reason}` : ''}`,
+          );
         break;
-      case 'rollback.started': f.rollback = { started: e }; f.awaiting = undefined; break;
-      case 'rollback.finished': if (f.rollback) f.rollback.finished = e; break;
-      case 'run.interrupted': f.question = undefined; f.issues.push(`interrupted by ${e.signal}${e.forced ? ' (forced)' : ''}`); break;
-      case 'warning': f.issues.push(`warning: ${e.stepId ? `${e.stepId}: ` : ''}${e.message}`); break;
-      case 'step.spawned': case 'step.output': break;
-      default: return unknownEvent(e);
+      case 'rollback.started':
+        f.rollback = { started: e };
+        f.awaiting = undefined;
+        break;
+      case 'rollback.finished':
+        if (f.rollback) f.rollback.finished = e;
+        break;
+      case 'run.interrupted':
+        f.question = undefined;
+        f.issues.push(`interrupted by ${e.signal}${e.forced ? ' (forced)' : ''}`);
+        break;
+      case 'warning':
+        f.issues.push(`warning: ${e.stepId ? `${e.stepId}: ` : ''}${e.message}`);
+        break;
+      case 'step.spawned':
+      case 'step.output':
+        break;
+      default:
+        return unknownEvent(e);
     }
   }
   return f;

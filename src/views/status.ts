@@ -8,16 +8,24 @@
  * show and resume agree. Pure: the clock is an input. The text is
  * output/status-text.ts.
  */
-import type { RunStatus } from '../journal/types.js';
+
 import type { EngineEvent, EventOf, RunMode } from '../engine/events.js';
 import { isDone } from '../engine/run-state.js';
+import type { RunStatus } from '../journal/types.js';
 import { formatDuration } from '../runbook/duration.js';
-import { planSteps, type Plan } from '../runbook/plan.js';
+import { type Plan, planSteps } from '../runbook/plan.js';
 import { nextCommands } from './next-steps.js';
-import { foldRun, type Fold, type Started } from './status-fold.js';
+import { type Fold, foldRun, type Started } from './status-fold.js';
 
 /** A step as the status needs it, in plan order (parallel members flattened, carrying their group); `confirm`: a manual step's question. */
-export interface StatusStep { id: string; title: string; owner?: string; expectedMs?: number; group?: string; confirm?: string }
+export interface StatusStep {
+  id: string;
+  title: string;
+  owner?: string;
+  expectedMs?: number;
+  group?: string;
+  confirm?: string;
+}
 
 /** A pre-deployment check or smoke test. */
 export type StatusItem = Pick<StatusStep, 'id' | 'title' | 'confirm'>;
@@ -119,22 +127,45 @@ export function statusUpdate(input: StatusInput): StatusUpdate {
   // Progress counts the deployment's forward work: a done step a rollback has since passed over ('no-rollback') no longer counts.
   const completed = (s: StatusStep) => isDone(f.state.get(s.id)) && f.state.get(s.id) !== 'no-rollback';
   const current = [...f.open.values()].map((e): ActiveCommand => {
-    const since = e.phase === 'step' || e.phase === 'validate' ? f.firstStart.get(e.stepId) ?? Date.parse(e.at) : Date.parse(e.at);
+    const since = e.phase === 'step' || e.phase === 'validate' ? (f.firstStart.get(e.stepId) ?? Date.parse(e.at)) : Date.parse(e.at);
     const planned = steps.find((s) => s.id === e.stepId);
     return {
-      phase: e.phase, stepId: e.stepId, title: e.title, owner: e.owner ?? planned?.owner ?? null, attempt: e.attempt, attempts: e.attempts,
-      elapsedMs: Math.max(0, now - since), expectedMs: (e.phase === 'step' || e.phase === 'validate' ? e.expectedMs ?? planned?.expectedMs : undefined) ?? null,
+      phase: e.phase,
+      stepId: e.stepId,
+      title: e.title,
+      owner: e.owner ?? planned?.owner ?? null,
+      attempt: e.attempt,
+      attempts: e.attempts,
+      elapsedMs: Math.max(0, now - since),
+      expectedMs: (e.phase === 'step' || e.phase === 'validate' ? (e.expectedMs ?? planned?.expectedMs) : undefined) ?? null,
     };
   });
   const rb = f.rollback;
-  const rollbackProgress = rb ? { done: rb.started.order.filter((id) => ['rolled-back', 'rollback-failed'].includes(f.state.get(id) ?? '')).length, total: rb.started.order.length } : null;
+  const rollbackProgress = rb
+    ? { done: rb.started.order.filter((id) => ['rolled-back', 'rollback-failed'].includes(f.state.get(id) ?? '')).length, total: rb.started.order.length }
+    : null;
   const live = input.runStatus === 'running';
-  const endedAt = live ? null : f.finished?.at ?? f.last?.at ?? null;
+  const endedAt = live ? null : (f.finished?.at ?? f.last?.at ?? null);
   const update: StatusUpdate = {
-    runId: input.runId, runbook: input.runbook.name, version: input.runbook.version ?? null, environment: input.environment ?? null,
-    mode: input.mode ?? f.run?.mode ?? null, at: input.now.toISOString(), runStatus: input.runStatus, finished: !live,
-    activity: '', current, progress: { completed: steps.filter(completed).length, total: steps.length, rollback: rollbackProgress },
-    status: 'On Track', statusReason: null, issues: [...new Set(f.issues)], nextSteps: [], advice: [], eta: null, etaNote: null, endedAt,
+    runId: input.runId,
+    runbook: input.runbook.name,
+    version: input.runbook.version ?? null,
+    environment: input.environment ?? null,
+    mode: input.mode ?? f.run?.mode ?? null,
+    at: input.now.toISOString(),
+    runStatus: input.runStatus,
+    finished: !live,
+    activity: '',
+    current,
+    progress: { completed: steps.filter(completed).length, total: steps.length, rollback: rollbackProgress },
+    status: 'On Track',
+    statusReason: null,
+    issues: [...new Set(f.issues)],
+    nextSteps: [],
+    advice: [],
+    eta: null,
+    etaNote: null,
+    endedAt,
   };
   if (!live) return finishedUpdate(update, input, f, title);
 
@@ -143,8 +174,14 @@ export function statusUpdate(input: StatusInput): StatusUpdate {
   const outstanding = (s: StatusStep) => [undefined, 'running', 'in-doubt'].includes(f.state.get(s.id));
   const rolledBack = (id: string) => ['rolled-back', 'rollback-failed'].includes(f.state.get(id) ?? '');
   update.nextSteps = rollingBack
-    ? rb.started.order.filter((id) => !rolledBack(id) && !current.some((c) => c.stepId === id)).map((id) => `Roll back: ${title(id)}`).slice(0, MAX_NEXT_STEPS)
-    : [...steps.filter((s) => outstanding(s) && f.state.get(s.id) !== 'running').map((s) => s.title), ...(input.smokeTests?.length && !f.verifying ? ['post-deployment smoke tests'] : [])].slice(0, MAX_NEXT_STEPS);
+    ? rb.started.order
+        .filter((id) => !rolledBack(id) && !current.some((c) => c.stepId === id))
+        .map((id) => `Roll back: ${title(id)}`)
+        .slice(0, MAX_NEXT_STEPS)
+    : [
+        ...steps.filter((s) => outstanding(s) && f.state.get(s.id) !== 'running').map((s) => s.title),
+        ...(input.smokeTests?.length && !f.verifying ? ['post-deployment smoke tests'] : []),
+      ].slice(0, MAX_NEXT_STEPS);
   update.activity = current.length ? current.map(describeCommand).join('; ') : waitingActivity(input, f, steps, operator, title, rollingBack);
 
   const broken = steps.find((s) => f.touched.has(s.id) && ['rollback-failed', 'in-doubt'].includes(f.state.get(s.id) ?? ''));
@@ -153,12 +190,14 @@ export function statusUpdate(input: StatusInput): StatusUpdate {
   else if (f.question && !isPlannedWait(f.question, steps, now)) {
     const overdue = f.question.subject === 'confirm' ? `, longer than the expected ${formatDuration(expectedWaitMs(f.question, steps)!)}` : '';
     block(update, `waiting for ${f.question.to} to ${overdue ? 'confirm' : 'answer'} since ${localTime(f.question.at)}${overdue}`);
-  }
-  else if (f.awaiting) block(update, `${f.awaiting.what} ${f.awaiting.id} failed${current.length ? '' : `: waiting for ${operator} to decide`}`);
+  } else if (f.awaiting) block(update, `${f.awaiting.what} ${f.awaiting.id} failed${current.length ? '' : `: waiting for ${operator} to decide`}`);
   else if (broken) block(update, `step ${broken.id} is ${f.state.get(broken.id)}: someone must act`);
   else {
     const behind = scheduleSlip(steps, f, now, outstanding);
-    if (behind !== undefined) { update.status = 'Delayed'; update.statusReason = `${formatDuration(behind)} behind the expected schedule`; }
+    if (behind !== undefined) {
+      update.status = 'Delayed';
+      update.statusReason = `${formatDuration(behind)} behind the expected schedule`;
+    }
   }
   if (rollingBack) update.etaNote = 'unknown: rolling back (rollbacks have no expected durations)';
   else if (update.status === 'Blocked') update.etaNote = 'unknown: blocked';
@@ -203,7 +242,14 @@ function describeCommand(c: ActiveCommand): string {
   const owner = c.owner ? ` (${c.owner})` : '';
   const attempt = c.attempts > 1 && (c.phase === 'step' || c.phase === 'verify') ? `, attempt ${c.attempt} of ${c.attempts}` : '';
   const time = ` — ${formatDuration(c.elapsedMs)} elapsed${c.expectedMs ? ` of ${formatDuration(c.expectedMs)} expected` : ''}`;
-  const label = c.phase === 'check' ? `pre-deployment check: ${c.title}` : c.phase === 'verify' ? `smoke test: ${c.title}` : c.phase === 'rollback-verify' ? `verifying the restore: ${c.title}` : c.title;
+  const label =
+    c.phase === 'check'
+      ? `pre-deployment check: ${c.title}`
+      : c.phase === 'verify'
+        ? `smoke test: ${c.title}`
+        : c.phase === 'rollback-verify'
+          ? `verifying the restore: ${c.title}`
+          : c.title;
   return `${label}${owner}${attempt}${time}`;
 }
 
@@ -214,7 +260,8 @@ function waitingActivity(input: StatusInput, f: Fold, steps: StatusStep[], opera
     return `waiting for ${f.question.to}${owner ? ` (${owner})` : ''} to confirm: ${f.question.question}`;
   }
   if (f.question) return `waiting for ${f.question.to} to answer: ${f.question.question}`;
-  if (f.awaiting) return `waiting for ${operator} to decide what to do about the failed ${f.awaiting.what} ${f.awaiting.what === 'step' ? title(f.awaiting.id) : f.awaiting.id}`;
+  if (f.awaiting)
+    return `waiting for ${operator} to decide what to do about the failed ${f.awaiting.what} ${f.awaiting.what === 'step' ? title(f.awaiting.id) : f.awaiting.id}`;
   if (f.last?.kind === 'step.retrying') return `waiting to retry ${title(f.last.stepId)} (attempt ${f.last.nextAttempt})`;
   if (rollingBack) return 'rolling back';
   if (f.firstStart.size === 0 && !f.goDecision && input.checks?.length) {
@@ -251,16 +298,19 @@ function scheduleSlip(steps: StatusStep[], f: Fold, now: number, outstanding: (s
   if (starts.length === 0) return undefined;
   let budget = 0;
   for (const stage of stagesOf(steps)) {
-    budget += Math.max(0, ...stage.map((s) => {
-      const start = f.firstStart.get(s.id);
-      const settled = f.settledAt.get(s.id);
-      if (f.state.get(s.id) === 'running' && start !== undefined) return Math.min(s.expectedMs ?? Infinity, now - start);
-      // A confirmation being asked is that step's work, like a running command's.
-      if (f.question?.subject === 'confirm' && f.question.subjectId === s.id) return Math.min(s.expectedMs ?? Infinity, now - Date.parse(f.question.at));
-      // A manual step has no start event: its expected duration is all we know.
-      if (settled !== undefined) return s.expectedMs ?? (start === undefined ? 0 : settled - start);
-      return 0;
-    }));
+    budget += Math.max(
+      0,
+      ...stage.map((s) => {
+        const start = f.firstStart.get(s.id);
+        const settled = f.settledAt.get(s.id);
+        if (f.state.get(s.id) === 'running' && start !== undefined) return Math.min(s.expectedMs ?? Infinity, now - start);
+        // A confirmation being asked is that step's work, like a running command's.
+        if (f.question?.subject === 'confirm' && f.question.subjectId === s.id) return Math.min(s.expectedMs ?? Infinity, now - Date.parse(f.question.at));
+        // A manual step has no start event: its expected duration is all we know.
+        if (settled !== undefined) return s.expectedMs ?? (start === undefined ? 0 : settled - start);
+        return 0;
+      }),
+    );
   }
   // Once every step is settled (smoke tests running), the steps' schedule is judged at the last step's end.
   const end = steps.some(outstanding) ? now : Math.max(...f.settledAt.values());
@@ -277,16 +327,25 @@ function eta(steps: StatusStep[], f: Fold, now: number, outstanding: (s: StatusS
   if (unknown === left.length) return { eta: null, etaNote: 'unknown: the remaining steps have no expected duration' };
   let remaining = 0;
   for (const stage of stagesOf(steps)) {
-    remaining += Math.max(0, ...stage.filter(outstanding).map((s) => {
-      const start = f.state.get(s.id) === 'running' ? f.firstStart.get(s.id) : undefined;
-      return start === undefined ? s.expectedMs ?? 0 : Math.max(0, (s.expectedMs ?? 0) - (now - start));
-    }));
+    remaining += Math.max(
+      0,
+      ...stage.filter(outstanding).map((s) => {
+        const start = f.state.get(s.id) === 'running' ? f.firstStart.get(s.id) : undefined;
+        return start === undefined ? (s.expectedMs ?? 0) : Math.max(0, (s.expectedMs ?? 0) - (now - start));
+      }),
+    );
   }
-  return { eta: new Date(now + remaining).toISOString(), etaNote: unknown ? `at least: ${unknown} step${unknown === 1 ? ' has' : 's have'} no expected duration` : null };
+  return {
+    eta: new Date(now + remaining).toISOString(),
+    etaNote: unknown ? `at least: ${unknown} step${unknown === 1 ? ' has' : 's have'} no expected duration` : null,
+  };
 }
 
 const OUTCOME: Partial<Record<RunStatus, StatusVerdict>> = {
-  succeeded: 'Succeeded', 'succeeded-with-issues': 'Succeeded with issues', 'rolled-back': 'Rolled back', 'no-go': 'NO-GO',
+  succeeded: 'Succeeded',
+  'succeeded-with-issues': 'Succeeded with issues',
+  'rolled-back': 'Rolled back',
+  'no-go': 'NO-GO',
 };
 
 function finishedUpdate(update: StatusUpdate, input: StatusInput, f: Fold, title: (id: string) => string): StatusUpdate {
@@ -302,9 +361,13 @@ function finishedUpdate(update: StatusUpdate, input: StatusInput, f: Fold, title
   } else {
     const why = processGone
       ? `golive stopped without recording an end (its process is gone)${stuck.length ? ` during ${stuck.join(', ')}` : ''}`
-      : outcome === 'rollback-failed' ? 'the rollback failed: the system is NOT fully restored'
-        : outcome === 'rollback-incomplete' ? 'not fully rolled back: steps without a rollback were left as they are'
-          : outcome === 'restore-unverified' ? 'rolled back, but rollback.verify failed: the restore is not proven' : `${outcome}${stuck.length ? ` at ${stuck.join(', ')}` : ''}: resume or roll back`;
+      : outcome === 'rollback-failed'
+        ? 'the rollback failed: the system is NOT fully restored'
+        : outcome === 'rollback-incomplete'
+          ? 'not fully rolled back: steps without a rollback were left as they are'
+          : outcome === 'restore-unverified'
+            ? 'rolled back, but rollback.verify failed: the restore is not proven'
+            : `${outcome}${stuck.length ? ` at ${stuck.join(', ')}` : ''}: resume or roll back`;
     block(update, why);
     update.activity = `stopped${ended}${took}: ${processGone ? why : outcome}`;
   }

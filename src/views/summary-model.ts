@@ -3,8 +3,9 @@
  * are the contract of `golive report --format json`: keys keep their order
  * and meaning; `format` changes when one would not.
  */
-import type { RunStatus } from '../journal/types.js';
+
 import type { AttemptStatus, RunMode, RunOutcome, StepState } from '../engine/events.js';
+import type { RunStatus } from '../journal/types.js';
 import type { Severity } from '../runbook/types.js';
 import type { DecisionView } from './run-view.js';
 

@@ -21,8 +21,13 @@ export interface ItemSpan {
 
 /** A step's validation belongs to the step; a rollback's validation to the rollback. */
 const LANE_OF: Record<Phase, SpanLane> = {
-  check: 'check', step: 'step', validate: 'step', verify: 'verify',
-  rollback: 'rollback', 'rollback-validate': 'rollback', 'rollback-verify': 'rollback-verify',
+  check: 'check',
+  step: 'step',
+  validate: 'step',
+  verify: 'verify',
+  rollback: 'rollback',
+  'rollback-validate': 'rollback',
+  'rollback-verify': 'rollback-verify',
 };
 
 /** The key of an item's span in `itemSpans`. */
@@ -57,19 +62,41 @@ export function timelineEntries(view: RunView, events: EngineEvent[], plan: Summ
   const timings = stepTimings(events);
   const base = (phase: TimelineEntry['phase'], id: string) => {
     const span = spans.get(spanKey(phase, id));
-    return { phase, id, group: null, expectedMs: null, decidingMs: null, deltaMs: null, inherited: false, blocking: null, severity: null, startedAt: span?.startedAt ?? null, endedAt: span?.endedAt ?? null, actualMs: span?.ms ?? null };
+    return {
+      phase,
+      id,
+      group: null,
+      expectedMs: null,
+      decidingMs: null,
+      deltaMs: null,
+      inherited: false,
+      blocking: null,
+      severity: null,
+      startedAt: span?.startedAt ?? null,
+      endedAt: span?.endedAt ?? null,
+      actualMs: span?.ms ?? null,
+    };
   };
 
-  const checkIds = union(plan?.checks.map((c) => c.id) ?? [], view.checks.map((c) => c.id));
+  const checkIds = union(
+    plan?.checks.map((c) => c.id) ?? [],
+    view.checks.map((c) => c.id),
+  );
   const checks = checkIds.map((id) => {
     const planned = plan?.checks.find((c) => c.id === id);
     const check = view.checks.find((c) => c.id === id);
     const attempts = check?.attempts ?? [];
     const result = check?.passed === true ? 'passed' : check?.passed === false ? 'failed' : unfinished(attempts);
     return ordered({
-      ...base('check', id), title: planned?.title ?? check?.title ?? null, owner: ownerOf(planned?.owner ?? attempts[0]?.owner),
-      attempts: attempts.length, result, failed: result === 'failed', reason: check?.reason ?? null,
-      blocking: check?.blocking ?? planned?.blocking ?? null, ...lastOutput(attempts, result === 'failed'),
+      ...base('check', id),
+      title: planned?.title ?? check?.title ?? null,
+      owner: ownerOf(planned?.owner ?? attempts[0]?.owner),
+      attempts: attempts.length,
+      result,
+      failed: result === 'failed',
+      reason: check?.reason ?? null,
+      blocking: check?.blocking ?? planned?.blocking ?? null,
+      ...lastOutput(attempts, result === 'failed'),
     });
   });
 
@@ -83,25 +110,42 @@ export function timelineEntries(view: RunView, events: EngineEvent[], plan: Summ
     const actualMs = timings.get(step.id)?.forwardMs ?? entry.actualMs;
     const failed = stepFailed(step);
     return ordered({
-      ...entry, title: planned?.title ?? step.title, owner: ownerOf(planned?.owner ?? step.owner), group: planned?.group ?? null,
-      expectedMs, actualMs, decidingMs: timings.get(step.id)?.decidingMs ?? null, deltaMs: expectedMs !== null && actualMs !== null ? actualMs - expectedMs : null,
+      ...entry,
+      title: planned?.title ?? step.title,
+      owner: ownerOf(planned?.owner ?? step.owner),
+      group: planned?.group ?? null,
+      expectedMs,
+      actualMs,
+      decidingMs: timings.get(step.id)?.decidingMs ?? null,
+      deltaMs: expectedMs !== null && actualMs !== null ? actualMs - expectedMs : null,
       attempts: step.attempts.filter((a) => a.phase === 'step').length,
-      result: step.state === 'pending' ? 'not-run' : step.state, failed,
-      reason: step.stateReason ?? (failed ? step.attempts.at(-1)?.message ?? null : null),
-      inherited: step.inherited, ...lastOutput(step.attempts, failed),
+      result: step.state === 'pending' ? 'not-run' : step.state,
+      failed,
+      reason: step.stateReason ?? (failed ? (step.attempts.at(-1)?.message ?? null) : null),
+      inherited: step.inherited,
+      ...lastOutput(step.attempts, failed),
     });
   });
 
-  const verifyIds = union(plan?.verify.map((v) => v.id) ?? [], view.verify.map((v) => v.id));
+  const verifyIds = union(
+    plan?.verify.map((v) => v.id) ?? [],
+    view.verify.map((v) => v.id),
+  );
   const verify = verifyIds.map((id) => {
     const planned = plan?.verify.find((v) => v.id === id);
     const test = view.verify.find((v) => v.id === id);
     const attempts = test?.attempts ?? [];
     const result = test?.passed === true ? 'passed' : test?.passed === false ? 'failed' : unfinished(attempts);
     return ordered({
-      ...base('verify', id), title: planned?.title ?? test?.title ?? null, owner: ownerOf(planned?.owner ?? attempts[0]?.owner),
-      attempts: attempts.length, result, failed: result === 'failed', reason: test?.reason ?? null,
-      severity: test?.severity ?? planned?.severity ?? null, ...lastOutput(attempts, result === 'failed'),
+      ...base('verify', id),
+      title: planned?.title ?? test?.title ?? null,
+      owner: ownerOf(planned?.owner ?? attempts[0]?.owner),
+      attempts: attempts.length,
+      result,
+      failed: result === 'failed',
+      reason: test?.reason ?? null,
+      severity: test?.severity ?? planned?.severity ?? null,
+      ...lastOutput(attempts, result === 'failed'),
     });
   });
   return [...checks, ...steps, ...verify];
@@ -110,9 +154,26 @@ export function timelineEntries(view: RunView, events: EngineEvent[], plan: Summ
 /** The entry with its keys in the documented order, whichever way it was assembled: `--format json` keeps a stable shape. */
 function ordered(e: TimelineEntry): TimelineEntry {
   return {
-    phase: e.phase, id: e.id, title: e.title, owner: e.owner, group: e.group, expectedMs: e.expectedMs, actualMs: e.actualMs, decidingMs: e.decidingMs,
-    deltaMs: e.deltaMs, attempts: e.attempts, result: e.result, failed: e.failed, reason: e.reason, blocking: e.blocking, severity: e.severity, inherited: e.inherited,
-    startedAt: e.startedAt, endedAt: e.endedAt, outputTail: e.outputTail, logPath: e.logPath,
+    phase: e.phase,
+    id: e.id,
+    title: e.title,
+    owner: e.owner,
+    group: e.group,
+    expectedMs: e.expectedMs,
+    actualMs: e.actualMs,
+    decidingMs: e.decidingMs,
+    deltaMs: e.deltaMs,
+    attempts: e.attempts,
+    result: e.result,
+    failed: e.failed,
+    reason: e.reason,
+    blocking: e.blocking,
+    severity: e.severity,
+    inherited: e.inherited,
+    startedAt: e.startedAt,
+    endedAt: e.endedAt,
+    outputTail: e.outputTail,
+    logPath: e.logPath,
   };
 }
 
@@ -142,6 +203,6 @@ function stepFailed(step: StepView): boolean {
 
 /** The output worth showing: the last execution when it failed (often the validation), else the command's own. */
 function lastOutput(attempts: AttemptView[], failed: boolean): { outputTail: string[]; logPath: string | null } {
-  const shown = failed ? attempts.at(-1) : attempts.filter((a) => a.phase !== 'validate').at(-1) ?? attempts.at(-1);
+  const shown = failed ? attempts.at(-1) : (attempts.filter((a) => a.phase !== 'validate').at(-1) ?? attempts.at(-1));
   return { outputTail: shown?.tail ?? [], logPath: shown?.logPath ?? null };
 }

@@ -10,13 +10,21 @@
  * Pure: it folds what `buildRunView` and the events say and decides nothing
  * (the go/no-go and every outcome are read from the journal, never judged).
  */
-import type { ChainReport } from '../journal/types.js';
+
 import type { EngineEvent } from '../engine/events.js';
-import { planSteps, type Plan } from '../runbook/plan.js';
+import type { ChainReport } from '../journal/types.js';
+import { type Plan, planSteps } from '../runbook/plan.js';
 import type { AttemptView, RunView } from './run-view.js';
 import {
-  REPORT_FORMAT_VERSION, type Owner, type ReportIssues, type RestoreCheck, type RollbackAction, type RollbackReport,
-  type SummaryPlan, type SummaryReport, type TimelineEntry,
+  type Owner,
+  REPORT_FORMAT_VERSION,
+  type ReportIssues,
+  type RestoreCheck,
+  type RollbackAction,
+  type RollbackReport,
+  type SummaryPlan,
+  type SummaryReport,
+  type TimelineEntry,
 } from './summary-model.js';
 import { itemSpans, spanKey, timelineEntries } from './summary-timeline.js';
 import { stepTimings } from './timings.js';
@@ -67,18 +75,43 @@ export function buildSummary(input: SummaryInput): SummaryReport {
     format: REPORT_FORMAT_VERSION,
     generatedAt: input.generatedAt,
     run: {
-      id: run.id, runbook: run.runbook, version: run.version, description: plan?.description ?? null, change: run.changeId,
-      environment: run.environment, mode: run.mode, operator: run.operator, host: run.host, status: run.status, outcome: run.outcome,
-      exitCode: run.exitCode, startedAt: run.startedAt, endedAt: run.endedAt, durationMs: run.durationMs, expectedMs: view.expectedMs,
-      runbookPath: view.snapshot.path, runbookSha256: view.snapshot.sha256, gitCommit: view.snapshot.gitCommit,
-      parentRunId: run.parentRunId, rootRunId: run.rootRunId,
+      id: run.id,
+      runbook: run.runbook,
+      version: run.version,
+      description: plan?.description ?? null,
+      change: run.changeId,
+      environment: run.environment,
+      mode: run.mode,
+      operator: run.operator,
+      host: run.host,
+      status: run.status,
+      outcome: run.outcome,
+      exitCode: run.exitCode,
+      startedAt: run.startedAt,
+      endedAt: run.endedAt,
+      durationMs: run.durationMs,
+      expectedMs: view.expectedMs,
+      runbookPath: view.snapshot.path,
+      runbookSha256: view.snapshot.sha256,
+      gitCommit: view.snapshot.gitCommit,
+      parentRunId: run.parentRunId,
+      rootRunId: run.rootRunId,
     },
-    window: window && { ...window, startedInside: started >= Date.parse(window.start) && started <= Date.parse(window.end), enforced: plan?.protectedEnvironment === true },
-    goNoGo: goNoGo ? {
-      decision: goNoGo.choice, reason: goNoGo.reason,
-      failedChecks: timeline.filter((e) => e.phase === 'check' && e.result === 'failed').map((e) => e.id),
-      by: goNoGo.by, via: goNoGo.via, at: goNoGo.at,
-    } : null,
+    window: window && {
+      ...window,
+      startedInside: started >= Date.parse(window.start) && started <= Date.parse(window.end),
+      enforced: plan?.protectedEnvironment === true,
+    },
+    goNoGo: goNoGo
+      ? {
+          decision: goNoGo.choice,
+          reason: goNoGo.reason,
+          failedChecks: timeline.filter((e) => e.phase === 'check' && e.result === 'failed').map((e) => e.id),
+          by: goNoGo.by,
+          via: goNoGo.via,
+          at: goNoGo.at,
+        }
+      : null,
     interruption: view.interruption,
     timeline,
     issues: issuesOf(view, timeline),
@@ -88,7 +121,12 @@ export function buildSummary(input: SummaryInput): SummaryReport {
       ...link,
       relation: link.id === run.id ? 'this' : link.id === run.parentRunId ? 'parent' : link.parentRunId === run.id ? 'child' : 'chain',
     })),
-    audit: { ok: input.audit.ok, checked: input.audit.checked, firstBad: input.audit.firstBad ?? null, ...(input.audit.scope ? { scope: input.audit.scope } : {}) },
+    audit: {
+      ok: input.audit.ok,
+      checked: input.audit.checked,
+      firstBad: input.audit.firstBad ?? null,
+      ...(input.audit.scope ? { scope: input.audit.scope } : {}),
+    },
   };
 }
 
@@ -101,7 +139,9 @@ function issuesOf(view: RunView, timeline: TimelineEntry[]): ReportIssues {
   return {
     recorded: view.issues,
     retries: timeline.filter((e) => e.attempts > 1).map((e) => ({ phase: e.phase, id: e.id, attempts: e.attempts, result: e.result })),
-    inDoubt: timeline.filter((e) => !e.inherited && (e.result === 'in-doubt' || e.result === 'running')).map((e) => ({ phase: e.phase, id: e.id, result: e.result })),
+    inDoubt: timeline
+      .filter((e) => !e.inherited && (e.result === 'in-doubt' || e.result === 'running'))
+      .map((e) => ({ phase: e.phase, id: e.id, result: e.result })),
     failedSteps: timeline.filter((e) => e.phase === 'step' && e.failed).map((e) => ({ id: e.id, reason: e.reason, result: e.result })),
     skipped: timeline.filter((e) => e.result === 'skipped').map((e) => ({ id: e.id, reason: e.reason })),
     failedSmokeTests: timeline.filter((e) => e.phase === 'verify' && e.result === 'failed').map((e) => ({ id: e.id, severity: e.severity, reason: e.reason })),
@@ -139,8 +179,13 @@ function rollbackOf(view: RunView, events: EngineEvent[], plan: SummaryPlan | nu
     };
   });
   return {
-    reason: rb.reason, order: rb.order, actions, withoutRollback: rb.withoutRollback,
-    complete: rb.complete, failed: rb.failed, verified: rb.verified,
+    reason: rb.reason,
+    order: rb.order,
+    actions,
+    withoutRollback: rb.withoutRollback,
+    complete: rb.complete,
+    failed: rb.failed,
+    verified: rb.verified,
     verify: restoreChecks(rb.verifyAttempts, spans, plan),
   };
 }
@@ -152,9 +197,15 @@ function restoreChecks(attempts: AttemptView[], spans: ReturnType<typeof itemSpa
     const last = own.at(-1)!;
     const span = spans.get(spanKey('rollback-verify', id));
     return {
-      id, title: plan?.rollbackVerify.find((v) => v.id === id)?.title ?? last.title, result: last.status,
-      startedAt: span?.startedAt ?? null, endedAt: span?.endedAt ?? null, durationMs: span?.ms ?? last.durationMs,
-      attempts: own.length, reason: last.status === 'passed' ? null : last.message, outputTail: last.tail,
+      id,
+      title: plan?.rollbackVerify.find((v) => v.id === id)?.title ?? last.title,
+      result: last.status,
+      startedAt: span?.startedAt ?? null,
+      endedAt: span?.endedAt ?? null,
+      durationMs: span?.ms ?? last.durationMs,
+      attempts: own.length,
+      reason: last.status === 'passed' ? null : last.message,
+      outputTail: last.tail,
     };
   });
 }

@@ -152,7 +152,7 @@ describe('golive audit verify', () => {
     await expectAltered(copy, seq + 1, ids.rollbackExample, `row ${seq} is missing before it: events were deleted`, seq - 1);
   });
 
-  it('(c) two events\' contents swapped: exit 1, naming the first of them', async () => {
+  it("(c) two events' contents swapped: exit 1, naming the first of them", async () => {
     const copy = await copyOfJournal('swapped.db');
     // The failed step's result and a successful one: same kind, so only the chain can tell.
     const finished = (stepId: string) => seqOf(ids.rollbackExample, (e) => e.kind === 'step.finished' && e.data.stepId === stepId && e.data.phase === 'step');
@@ -173,11 +173,16 @@ describe('golive audit verify', () => {
 
   it('a missing journal is exit 6 (the journal cannot be used) with a hint, and is not created', async () => {
     const missing = join(dir, 'no-such.db');
-    for (const command of [['audit', 'verify'], ['audit', 'export']]) {
+    for (const command of [
+      ['audit', 'verify'],
+      ['audit', 'export'],
+    ]) {
       const result = await runGolive([...command, '--db', missing], { cwd: dir });
       expect(result.code, both(result)).toBe(6);
       expect(result.stdout).toBe('');
-      expect(result.stderr).toBe(`golive: there is no audit journal at ${missing}\n  hint: run golive from the directory of the deployment, or name the journal with --db / GOLIVE_DB\n`);
+      expect(result.stderr).toBe(
+        `golive: there is no audit journal at ${missing}\n  hint: run golive from the directory of the deployment, or name the journal with --db / GOLIVE_DB\n`,
+      );
     }
     expect(readdirSync(dir)).not.toContain('no-such.db');
   });
@@ -202,7 +207,9 @@ describe('golive audit export', () => {
 
     // The secrets run's steps echoed both secrets: masked in the export, and already in the journal and the logs.
     const secretsRun = lines.filter((l) => l.runId === ids.secrets);
-    expect(secretsRun.find((l) => l.kind === 'step.started' && l.stepId === 'use-template')?.command).toBe('echo "Authorization: Bearer ***"   # shown as ***\n');
+    expect(secretsRun.find((l) => l.kind === 'step.started' && l.stepId === 'use-template')?.command).toBe(
+      'echo "Authorization: Bearer ***"   # shown as ***\n',
+    );
     for (const secret of [ENV_SECRET, FILE_SECRET]) {
       expect(result.stdout).not.toContain(secret);
       for (const file of filesUnder(dir).filter((f) => !f.includes('rollback-state'))) {

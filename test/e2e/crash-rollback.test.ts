@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, type TestContext } from 'vitest';
-import { both, removeTempDirs, repoRoot, runGolive, tempDir, type GoliveResult } from './helpers.js';
+import { both, type GoliveResult, removeTempDirs, repoRoot, runGolive, tempDir } from './helpers.js';
 import { isAlive, killAll, pidsIn, readJournal, runIdFrom, startGolive, verifyJournal, waitUntil } from './process-helpers.js';
 
 afterAll(() => removeTempDirs());
@@ -26,7 +26,10 @@ async function deployed(runbook: string, context: TestContext, undoSeconds = '0.
   expect(run.code, both(run)).toBe(0);
   context.onTestFinished(() => killAll(pidsIn(join(dir, 'undo.pids')).map((pid) => -pid)));
   const trace = () => (existsSync(join(dir, 'trace')) ? readFileSync(join(dir, 'trace'), 'utf8') : '');
-  const count = (line: string) => trace().split('\n').filter((l) => l === line).length;
+  const count = (line: string) =>
+    trace()
+      .split('\n')
+      .filter((l) => l === line).length;
   return { dir, db, runId: runIdFrom(run.stdout), golive, trace, count };
 }
 
@@ -55,7 +58,14 @@ async function rollbackAgain(s: Awaited<ReturnType<typeof deployed>>, extra: str
 
 // Kill instants: while an undo's command sleeps (its group outlives golive),
 // and just after one (between two undos, or during the validation).
-const INSTANTS: Array<[string, number]> = [['undo-c', 0], ['undo-c', 500], ['undo-c', 850], ['undo-b', 100], ['undo-b', 790], ['undo-a', 300]];
+const INSTANTS: Array<[string, number]> = [
+  ['undo-c', 0],
+  ['undo-c', 500],
+  ['undo-c', 850],
+  ['undo-b', 100],
+  ['undo-b', 790],
+  ['undo-a', 300],
+];
 
 describe.concurrent('kill -9 of golive rollback, then golive rollback again', () => {
   it.for(INSTANTS)('killed after %s + %i ms: every undo applied exactly once, the orphan never raced', async ([line, delayMs], context) => {
@@ -71,7 +81,11 @@ describe.concurrent('kill -9 of golive rollback, then golive rollback again', ()
     // An undo whose command never got to write its line fails its validation: run again only when told to.
     const final = last.code === 3 && /--rerun-in-doubt/.test(last.stdout) ? await s.golive(['rollback', s.runId, '--rerun-in-doubt']) : last;
     expect(final.code, both(final)).toBe(0);
-    expect(['undo-a', 'undo-b', 'undo-c'].map((l) => [l, s.count(l)])).toEqual([['undo-a', 1], ['undo-b', 1], ['undo-c', 1]]);
+    expect(['undo-a', 'undo-b', 'undo-c'].map((l) => [l, s.count(l)])).toEqual([
+      ['undo-a', 1],
+      ['undo-b', 1],
+      ['undo-c', 1],
+    ]);
     expect(readJournal(s.db).at(-1)).toMatchObject({ mode: 'rollback', outcome: 'rolled-back' });
     expect(verifyJournal(s.db).ok).toBe(true);
   });
@@ -115,7 +129,9 @@ describe.concurrent('kill -9 of golive run mid-step, then golive run again', () 
     const args = ['run', fixture('crash.yaml'), '--var', `dir=${dir}`, '--db', db];
     const first = startGolive([...args, '--json'], { cwd: dir });
     const pidFile = join(dir, 'slow.pid');
-    context.onTestFinished(() => { if (existsSync(pidFile)) killAll([-Number(readFileSync(pidFile, 'utf8'))]); });
+    context.onTestFinished(() => {
+      if (existsSync(pidFile)) killAll([-Number(readFileSync(pidFile, 'utf8'))]);
+    });
     await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 'the slow step to start');
     first.child.kill('SIGKILL');
     await first.exited;
@@ -132,8 +148,14 @@ describe.concurrent('kill -9 of golive run mid-step, then golive run again', () 
     await waitUntil(() => !isAlive(orphan), 'the orphaned step to end', 10_000);
     const after = await runGolive([...args, '--json'], { cwd: dir });
     expect(after.code, both(after)).toBe(0);
-    expect(after.stdout).toMatch(/took over a stale lock of run \S+ .*its commands in flight have ended \((process group \d+ gone|no process of theirs left)\)/);
-    expect(readFileSync(join(dir, 'trace'), 'utf8').split('\n').filter((l) => l === 'slow-start')).toHaveLength(2);
+    expect(after.stdout).toMatch(
+      /took over a stale lock of run \S+ .*its commands in flight have ended \((process group \d+ gone|no process of theirs left)\)/,
+    );
+    expect(
+      readFileSync(join(dir, 'trace'), 'utf8')
+        .split('\n')
+        .filter((l) => l === 'slow-start'),
+    ).toHaveLength(2);
     expect(verifyJournal(db).ok).toBe(true);
   });
 });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it, type TestContext } from 'vitest';
 import { both, removeTempDirs, repoRoot, runGolive, tempDir } from './helpers.js';
-import { isAlive, killAll, readJournal, removeListedFiles, runIdFrom, startGolive, waitUntil, verifyJournal } from './process-helpers.js';
+import { isAlive, killAll, readJournal, removeListedFiles, runIdFrom, startGolive, verifyJournal, waitUntil } from './process-helpers.js';
 
 afterAll(() => removeTempDirs());
 
@@ -50,7 +50,6 @@ async function history(db: string, cwd: string): Promise<Array<Record<string, un
   expect(result.code, both(result)).toBe(0);
   return JSON.parse(result.stdout) as Array<Record<string, unknown>>;
 }
-
 
 describe.concurrent('kill -9 of golive mid-step', () => {
   it('the run shows as interrupted; resume validates the in-doubt step and completes; the chain verifies, and a one-byte edit is caught', async (context) => {
@@ -146,11 +145,16 @@ describe.concurrent('kill -9 of golive mid-step', () => {
       ['run', 'interrupted', null],
     ]);
     // `before` was done before the crash and is not run again.
-    expect(runs[2].events.filter((e) => e.kind === 'step.started').map((e) => `${e.data.phase} ${e.data.stepId}`)).toEqual(['validate slow', 'step slow', 'validate slow', 'step after']);
+    expect(runs[2].events.filter((e) => e.kind === 'step.started').map((e) => `${e.data.phase} ${e.data.stepId}`)).toEqual([
+      'validate slow',
+      'step slow',
+      'validate slow',
+      'step after',
+    ]);
     expect(verifyJournal(db)).toEqual({ ok: true, checked: runs.reduce((n, r) => n + r.events.length, 0) });
   });
 
-  it('status, show --json and resume\'s preview tell the same story of the interrupted run: before done, slow in doubt, after left', async (context) => {
+  it("status, show --json and resume's preview tell the same story of the interrupted run: before done, slow in doubt, after left", async (context) => {
     const { dir, db, runId, stepPid, trace } = await crashDuringSlowStep(context);
     process.kill(-stepPid, 'SIGKILL');
     await waitUntil(() => !isAlive(stepPid), 'the step to die');
@@ -165,7 +169,11 @@ describe.concurrent('kill -9 of golive mid-step', () => {
     const show = await runGolive(['show', runId, '--json', '--db', db], { cwd: dir });
     expect(show.code, both(show)).toBe(0);
     const steps = (JSON.parse(show.stdout) as { steps: Array<{ id: string; state: string }> }).steps;
-    expect(steps.map((s) => [s.id, s.state])).toEqual([['before', 'succeeded'], ['slow', 'in-doubt'], ['after', 'pending']]);
+    expect(steps.map((s) => [s.id, s.state])).toEqual([
+      ['before', 'succeeded'],
+      ['slow', 'in-doubt'],
+      ['after', 'pending'],
+    ]);
 
     // Resume previews where it picks up, then stops at the in-doubt step (its validation fails; no --rerun-in-doubt).
     const resume = await runGolive(['resume', runId, '--db', db], { cwd: dir });

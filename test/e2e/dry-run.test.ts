@@ -61,8 +61,15 @@ describe('golive run --dry-run', () => {
     // The smoke test fails on purpose: everything is rolled back (exit 1).
     expect(result.code, both(result)).toBe(1);
     expect(readdirSync(marks).sort()).toEqual([
-      'check-ready', 'rollback-prepare', 'rollback-switch', 'rollback-validate-prepare', 'rollback-verify', 'smoke',
-      'step-prepare', `step-switch-${TOKEN}`, 'validate-prepare',
+      'check-ready',
+      'rollback-prepare',
+      'rollback-switch',
+      'rollback-validate-prepare',
+      'rollback-verify',
+      'smoke',
+      'step-prepare',
+      `step-switch-${TOKEN}`,
+      'validate-prepare',
     ]);
     expect(requestsTo('/control').length).toBeGreaterThan(0);
     expect(requestsTo('/control').every((r) => r.startsWith('POST '))).toBe(true);
@@ -70,10 +77,10 @@ describe('golive run --dry-run', () => {
 
   it('executes nothing, posts nothing, prints the resolved plan, records a dry-run and exits 0', async () => {
     const { dir, marks, db } = scratch();
-    const result = await runGolive(
-      ['run', touchEverything, '--env', 'uat', '--var', `marks=${marks}`, '--var', `hook=${hook}/dry`, '--dry-run', '--db', db],
-      { cwd: dir, env: { GL_DRY_TOKEN: TOKEN } },
-    );
+    const result = await runGolive(['run', touchEverything, '--env', 'uat', '--var', `marks=${marks}`, '--var', `hook=${hook}/dry`, '--dry-run', '--db', db], {
+      cwd: dir,
+      env: { GL_DRY_TOKEN: TOKEN },
+    });
     expect(result.code, both(result)).toBe(0);
     expect(result.stderr).toBe('');
     // Give a stray webhook delivery time to arrive before we say none came.
@@ -85,32 +92,34 @@ describe('golive run --dry-run', () => {
     const out = cleanOutput(result.stdout, [marks]);
     expect(out).toContain('Plan: dry-run-touch 1.0.0 — Every command touches its own file\n');
     expect(out).toContain('environment uat · change CHG-0001 · window 2000-01-01T09:00:00+00:00 → 2000-01-01T12:00:00+00:00\n');
-    expect(out).toContain([
-      'Pre-deployment checks (go / no-go)',
-      '  1. check-ready  [devops: Sam Okafor]',
-      '       run:      touch "<dir>/check-ready"',
-      '',
-      'Steps',
-      '  1. prepare — Prepare the release  [devops: Sam Okafor]',
-      '       expected: <t>   timeout: none',
-      '       run:      touch "<dir>/step-prepare"',
-      '       validate: touch "<dir>/validate-prepare"',
-      '       rollback: touch "<dir>/rollback-prepare"',
-      '  2. switch — Switch with the token  [devops: Sam Okafor]',
-      '       expected: <t>   timeout: none',
-      // The secret is resolved for the run but shown masked.
-      '       run:      touch "<dir>/step-switch-***"',
-      '       rollback: touch "<dir>/rollback-switch"',
-      '',
-      'Smoke tests',
-      '  smoke [critical]: touch "<dir>/smoke"',
-      '                 test "false" != true',
-      '',
-      'After a rollback, verify',
-      '  touch "<dir>/rollback-verify"',
-      '',
-      'Total expected: <t> for 2 steps',
-    ].join('\n'));
+    expect(out).toContain(
+      [
+        'Pre-deployment checks (go / no-go)',
+        '  1. check-ready  [devops: Sam Okafor]',
+        '       run:      touch "<dir>/check-ready"',
+        '',
+        'Steps',
+        '  1. prepare — Prepare the release  [devops: Sam Okafor]',
+        '       expected: <t>   timeout: none',
+        '       run:      touch "<dir>/step-prepare"',
+        '       validate: touch "<dir>/validate-prepare"',
+        '       rollback: touch "<dir>/rollback-prepare"',
+        '  2. switch — Switch with the token  [devops: Sam Okafor]',
+        '       expected: <t>   timeout: none',
+        // The secret is resolved for the run but shown masked.
+        '       run:      touch "<dir>/step-switch-***"',
+        '       rollback: touch "<dir>/rollback-switch"',
+        '',
+        'Smoke tests',
+        '  smoke [critical]: touch "<dir>/smoke"',
+        '                 test "false" != true',
+        '',
+        'After a rollback, verify',
+        '  touch "<dir>/rollback-verify"',
+        '',
+        'Total expected: <t> for 2 steps',
+      ].join('\n'),
+    );
     expect(out).not.toContain('Missing before this can run');
     expect(out).toMatch(/^▶ dry-run <run>: dry-run-touch 1\.0\.0 on uat by \S+ \(change CHG-0001\) — 2 steps, expected <t>$/m);
     expect(out).toMatch(/^✔ succeeded in <t> \(exit 0\)$/m);
@@ -134,15 +143,17 @@ describe('golive run --dry-run', () => {
     expect(readdirSync(marks)).toEqual([]);
 
     const out = cleanOutput(result.stdout, [marks]);
-    expect(out).toContain([
-      'Missing before this can run:',
-      '  - secret GL_DRY_UNSET_TOKEN: environment variable GL_DRY_UNSET_TOKEN is not set',
-      '  - step missing-program: `nosuchprogram-xyz` is not on PATH',
-      '  - step missing-cwd: working directory <dir>/no-such-dir does not exist',
-      // The step's cwd is its rollback's too.
-      '  - step missing-cwd rollback: working directory <dir>/no-such-dir does not exist',
-      '',
-    ].join('\n'));
+    expect(out).toContain(
+      [
+        'Missing before this can run:',
+        '  - secret GL_DRY_UNSET_TOKEN: environment variable GL_DRY_UNSET_TOKEN is not set',
+        '  - step missing-program: `nosuchprogram-xyz` is not on PATH',
+        '  - step missing-cwd: working directory <dir>/no-such-dir does not exist',
+        // The step's cwd is its rollback's too.
+        '  - step missing-cwd rollback: working directory <dir>/no-such-dir does not exist',
+        '',
+      ].join('\n'),
+    );
     // Exactly these four: the runnable steps (`touch`, `echo`) are not flagged.
     expect(out.split('\n').filter((l) => l.startsWith('  - '))).toHaveLength(4);
     expect(out).toMatch(/\(exit 2\)$/m);

@@ -45,7 +45,7 @@ describe('YAML reuse (examples/anchors.yaml)', () => {
 });
 
 describe('composed variables and per-environment secrets (examples/composed.yaml)', () => {
-  it('resolves vars from vars, the environment name and env, reads each environment\'s own secret files, masks them', async () => {
+  it("resolves vars from vars, the environment name and env, reads each environment's own secret files, masks them", async () => {
     const uat = await golive(['run', 'composed.yaml', '--env', 'uat'], { DEPLOY_TAG: 'rc1' });
     expect(uat.code, both(uat)).toBe(0);
     expect(uat.stdout).toContain('deploying 2.4-rc1 to https://uat.example.test/uat');
@@ -56,12 +56,14 @@ describe('composed variables and per-environment secrets (examples/composed.yaml
     expect(production.stdout).not.toContain('no such file');
   });
 
-  it('refuses to start when a var uses an unset {{ env.X }}, and when this environment\'s secret file is missing', async () => {
+  it("refuses to start when a var uses an unset {{ env.X }}, and when this environment's secret file is missing", async () => {
     const unset = await golive(['run', 'composed.yaml', '--env', 'uat'], { DEPLOY_TAG: undefined });
     expect(unset.code, both(unset)).toBe(2);
     expect(unset.stderr).toContain('environment variable DEPLOY_TAG is not set (used as {{ env.DEPLOY_TAG }})');
     cpSync(join(dir, 'composed.yaml'), join(dir, 'composed-staging.yaml'));
-    const text = readFileSync(join(dir, 'composed.yaml'), 'utf8').replace('name: composed', 'name: composed-staging').replace('  production:', '  staging:\n    vars: { domain: staging.example.test }\n  production:');
+    const text = readFileSync(join(dir, 'composed.yaml'), 'utf8')
+      .replace('name: composed', 'name: composed-staging')
+      .replace('  production:', '  staging:\n    vars: { domain: staging.example.test }\n  production:');
     writeFileSync(join(dir, 'composed-staging.yaml'), text);
     const staging = await golive(['run', 'composed-staging.yaml', '--env', 'staging'], { DEPLOY_TAG: 'rc1' });
     expect(staging.code, both(staging)).toBe(2);
@@ -99,13 +101,29 @@ describe('retries by exit code, with back-off (examples/retry-codes.yaml)', () =
   });
 
   it('fails at once on an exit code not listed, and counts a timeout as 124', async () => {
-    writeFileSync(join(dir, 'codes.yaml'), [
-      'golive: 1', 'name: codes', 'steps:',
-      '  - id: typo', '    run: exit 3', '    retry: { attempts: 3, delay: 0.1, on_exit_codes: [75] }', '    on_failure: continue',
-      '  - id: slow', '    run: sleep 5', '    timeout: 0.3', '    retry: { attempts: 2, on_exit_codes: [124] }', '    on_failure: continue',
-      '  - id: slow-not-retried', '    run: sleep 5', '    timeout: 0.3', '    retry: { attempts: 2, on_exit_codes: [75] }', '    on_failure: continue',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      join(dir, 'codes.yaml'),
+      [
+        'golive: 1',
+        'name: codes',
+        'steps:',
+        '  - id: typo',
+        '    run: exit 3',
+        '    retry: { attempts: 3, delay: 0.1, on_exit_codes: [75] }',
+        '    on_failure: continue',
+        '  - id: slow',
+        '    run: sleep 5',
+        '    timeout: 0.3',
+        '    retry: { attempts: 2, on_exit_codes: [124] }',
+        '    on_failure: continue',
+        '  - id: slow-not-retried',
+        '    run: sleep 5',
+        '    timeout: 0.3',
+        '    retry: { attempts: 2, on_exit_codes: [75] }',
+        '    on_failure: continue',
+        '',
+      ].join('\n'),
+    );
     const run = await golive(['run', 'codes.yaml']);
     expect(run.stdout, both(run)).toContain('typo failed: exited with status 3');
     const runId = /run (\w+): codes/.exec(run.stdout)![1];
@@ -146,19 +164,31 @@ describe('conditions (examples/conditions.yaml)', () => {
     expect(dry.stdout).toContain("change-approved (when {{ environment }} == 'production')");
     expect(dry.stdout).toContain("(when {{ steps.migrate.outputs.changed }} == 'yes')");
     expect(dry.stdout).not.toContain('│ schema migrated');
-    const plan = JSON.parse((await golive(['plan', 'conditions.yaml', '--env', 'uat', '--json'])).stdout) as { checks: Array<{ when?: string }>; steps: Array<{ id: string; when?: string; rollback: { when?: string } | null }> };
+    const plan = JSON.parse((await golive(['plan', 'conditions.yaml', '--env', 'uat', '--json'])).stdout) as {
+      checks: Array<{ when?: string }>;
+      steps: Array<{ id: string; when?: string; rollback: { when?: string } | null }>;
+    };
     expect(plan.steps.find((s) => s.id === 'seed-test-data')?.when).toBe("{{ vars.seed }} && {{ environment }} in ['uat', 'staging']");
     expect(plan.checks[0]?.when).toBe("{{ environment }} == 'production'");
     expect(plan.steps.find((s) => s.id === 'migrate')?.rollback?.when).toBe("{{ steps.migrate.outputs.changed }} == 'yes'");
   });
 
   it('runs a rollback only when its condition holds, and records the one it skipped as having nothing to undo', async () => {
-    writeFileSync(join(dir, 'undo-if.yaml'), [
-      'golive: 1', 'name: undo-if', 'steps:',
-      '  - id: migrate', '    run: echo "changed=no" >> "$GOLIVE_OUTPUT"',
-      '    rollback: { run: echo "schema restored", when: "{{ steps.migrate.outputs.changed }} == \'yes\'" }',
-      '  - id: broken', '    run: exit 1', '    on_failure: rollback', '',
-    ].join('\n'));
+    writeFileSync(
+      join(dir, 'undo-if.yaml'),
+      [
+        'golive: 1',
+        'name: undo-if',
+        'steps:',
+        '  - id: migrate',
+        '    run: echo "changed=no" >> "$GOLIVE_OUTPUT"',
+        '    rollback: { run: echo "schema restored", when: "{{ steps.migrate.outputs.changed }} == \'yes\'" }',
+        '  - id: broken',
+        '    run: exit 1',
+        '    on_failure: rollback',
+        '',
+      ].join('\n'),
+    );
     const run = await golive(['run', 'undo-if.yaml']);
     expect(run.code, both(run)).toBe(1);
     expect(run.stdout).not.toContain('schema restored');

@@ -11,8 +11,7 @@
 import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { both, removeTempDirs, repoRoot, runGolive, type GoliveResult } from './helpers.js';
-import { tempDir } from './helpers.js';
+import { both, type GoliveResult, removeTempDirs, repoRoot, runGolive, tempDir } from './helpers.js';
 
 /** Fixed, so a failure reproduces; `GOLIVE_FUZZ_SEED` / `GOLIVE_FUZZ_MUTANTS` explore further by hand. */
 const SEED = Number(process.env.GOLIVE_FUZZ_SEED ?? 0x60_11_7e);
@@ -64,7 +63,10 @@ const mutations: Record<string, Mutation> = {
     }),
   'key rename': (text, random) =>
     lineSplice(text, random, (lines, at) => {
-      lines[at] = lines[at].replace(/^(\s*-?\s*)([A-Za-z_]+):/, (_m, lead: string, key: string) => `${lead}${key.slice(0, -1)}${pick(['x', '_', 'E', ''], random)}:`);
+      lines[at] = lines[at].replace(
+        /^(\s*-?\s*)([A-Za-z_]+):/,
+        (_m, lead: string, key: string) => `${lead}${key.slice(0, -1)}${pick(['x', '_', 'E', ''], random)}:`,
+      );
     }),
   'value type swap': (text, random) =>
     lineSplice(text, random, (lines, at) => {
@@ -90,8 +92,12 @@ const mutations: Record<string, Mutation> = {
 };
 
 const sources = [
-  ...readdirSync(join(repoRoot, 'examples')).filter((n) => n.endsWith('.yaml')).map((n) => `examples/${n}`),
-  ...readdirSync(join(repoRoot, 'runbooks')).filter((n) => n.endsWith('.yaml')).map((n) => `runbooks/${n}`),
+  ...readdirSync(join(repoRoot, 'examples'))
+    .filter((n) => n.endsWith('.yaml'))
+    .map((n) => `examples/${n}`),
+  ...readdirSync(join(repoRoot, 'runbooks'))
+    .filter((n) => n.endsWith('.yaml'))
+    .map((n) => `runbooks/${n}`),
 ].sort();
 
 interface Mutant {
@@ -125,7 +131,18 @@ function makeMutants(): { dir: string; mutants: Mutant[] } {
   return { dir, mutants };
 }
 
-const figures = { inputs: 0, valid: 0, rejected: 0, processes: 0, stackTraces: 0, internalErrors: 0, hangs: 0, badExitCodes: 0, rejectedWithoutPosition: 0, planAndDryRun: 0 };
+const figures = {
+  inputs: 0,
+  valid: 0,
+  rejected: 0,
+  processes: 0,
+  stackTraces: 0,
+  internalErrors: 0,
+  hangs: 0,
+  badExitCodes: 0,
+  rejectedWithoutPosition: 0,
+  planAndDryRun: 0,
+};
 
 /** Count what matters in one result; the assertions come after, so the figures are complete either way. */
 function tally(result: GoliveResult): void {
@@ -178,7 +195,9 @@ describe('fuzzed runbooks', () => {
     expect(result.code === 0 || result.code === 2, both(result)).toBe(true);
     for (const mutant of batch) {
       if (!result.stdout.includes(`✖ ${mutant.file}:`)) continue;
-      expect(result.stdout, `${mutant.file} (${mutant.source}, ${mutant.mutation})`).toMatch(new RegExp(`^${escapeRegExp(mutant.file)}:\\d+:\\d+ error E\\d{3} `, 'm'));
+      expect(result.stdout, `${mutant.file} (${mutant.source}, ${mutant.mutation})`).toMatch(
+        new RegExp(`^${escapeRegExp(mutant.file)}:\\d+:\\d+ error E\\d{3} `, 'm'),
+      );
     }
   });
 
@@ -190,7 +209,11 @@ describe('fuzzed runbooks', () => {
       const envArgs = env ? ['--env', env] : [];
       const results = await Promise.all([
         runGolive(['plan', mutant.file, ...envArgs], { cwd: dir, timeoutMs: 20_000 }),
-        runGolive(['run', mutant.file, '--dry-run', '--db', db, ...envArgs], { cwd: dir, timeoutMs: 20_000, env: { GOLIVE_TOKEN: 'x', DB_PASSWORD: 'x', SLACK_WEBHOOK: 'http://127.0.0.1:9/' } }),
+        runGolive(['run', mutant.file, '--dry-run', '--db', db, ...envArgs], {
+          cwd: dir,
+          timeoutMs: 20_000,
+          env: { GOLIVE_TOKEN: 'x', DB_PASSWORD: 'x', SLACK_WEBHOOK: 'http://127.0.0.1:9/' },
+        }),
       ]);
       for (const result of results) {
         tally(result);

@@ -9,16 +9,45 @@ describe.concurrent('golive --help', () => {
     const headings = help.stdout.split('\n').filter((line) => /^(Deploy|Inspect|Author):$/.test(line));
     expect(headings).toEqual(['Deploy:', 'Inspect:', 'Author:']);
     const section = (name: string) => help.stdout.split(`${name}:\n`)[1].split('\n\n')[0];
-    expect(section('Deploy').match(/^ {2}(\w+)/gm)!.map((s) => s.trim())).toEqual(['run', 'check', 'rehearse', 'rollback', 'resume']);
-    expect(section('Inspect').match(/^ {2}(\w+)/gm)!.map((s) => s.trim())).toEqual(['status', 'history', 'show', 'report', 'estimate', 'audit']);
+    expect(
+      section('Deploy')
+        .match(/^ {2}(\w+)/gm)!
+        .map((s) => s.trim()),
+    ).toEqual(['run', 'check', 'rehearse', 'rollback', 'resume']);
+    expect(
+      section('Inspect')
+        .match(/^ {2}(\w+)/gm)!
+        .map((s) => s.trim()),
+    ).toEqual(['status', 'history', 'show', 'report', 'estimate', 'audit']);
     expect(help.stdout).not.toContain('__complete');
   });
 
   it('every command has two to four examples that use the command', async () => {
-    for (const command of ['run', 'check', 'rehearse', 'rollback', 'resume', 'status', 'history', 'show', 'report', 'estimate', 'audit', 'init', 'validate', 'plan', 'schema', 'completion']) {
+    for (const command of [
+      'run',
+      'check',
+      'rehearse',
+      'rollback',
+      'resume',
+      'status',
+      'history',
+      'show',
+      'report',
+      'estimate',
+      'audit',
+      'init',
+      'validate',
+      'plan',
+      'schema',
+      'completion',
+    ]) {
       const help = await runGolive([command, '--help']);
       expect(help.code, command).toBe(0);
-      const examples = help.stdout.split('Examples:\n')[1]?.split('\n').filter((line) => line.startsWith('  $ ')) ?? [];
+      const examples =
+        help.stdout
+          .split('Examples:\n')[1]
+          ?.split('\n')
+          .filter((line) => line.startsWith('  $ ')) ?? [];
       expect(examples.length, `${command}\n${help.stdout}`).toBeGreaterThanOrEqual(2);
       expect(examples.length, command).toBeLessThanOrEqual(4);
       for (const line of examples) expect(line, command).toMatch(new RegExp(`golive ${command}\\b`));

@@ -9,7 +9,24 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { goliveBin, goliveEnv, removeTempDirs, repoRoot, runGolive, tempDir } from './helpers.js';
 
-const HISTORY_KEYS = ['id', 'runbook', 'version', 'environment', 'mode', 'status', 'outcome', 'exitCode', 'operator', 'host', 'startedAt', 'endedAt', 'durationMs', 'parentRunId', 'rootRunId', 'changeId'];
+const HISTORY_KEYS = [
+  'id',
+  'runbook',
+  'version',
+  'environment',
+  'mode',
+  'status',
+  'outcome',
+  'exitCode',
+  'operator',
+  'host',
+  'startedAt',
+  'endedAt',
+  'durationMs',
+  'parentRunId',
+  'rootRunId',
+  'changeId',
+];
 
 /** A step that records its shell's pid (so the test can end it) and then outlives golive. */
 const SLOW = `golive: 1
@@ -25,7 +42,16 @@ steps:
     rollback: echo undone
 `;
 
-interface Summary { id: string; runbook: string; mode: string; status: string; outcome: string; exitCode: number | null; durationMs: number | null; parentRunId: string | null }
+interface Summary {
+  id: string;
+  runbook: string;
+  mode: string;
+  status: string;
+  outcome: string;
+  exitCode: number | null;
+  durationMs: number | null;
+  parentRunId: string | null;
+}
 
 let dir: string;
 const ids: Record<'hello' | 'rollback' | 'killed' | 'resume', string> = { hello: '', rollback: '', killed: '', resume: '' };
@@ -77,7 +103,9 @@ describe('golive history', () => {
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^RUN\s+STARTED\s+RUNBOOK\s+ENV\s+MODE\s+STATUS\s+DURATION\s+OPERATOR\s+PARENT$/);
     expect(lines).toHaveLength(5);
-    expect(lines[1]).toMatch(new RegExp(`^${ids.resume}\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d\\s+slow 0\\.3\\.0\\s+-\\s+resume\\s+aborted\\s+\\S+\\s+\\S+\\s+${ids.killed}$`));
+    expect(lines[1]).toMatch(
+      new RegExp(`^${ids.resume}\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d\\s+slow 0\\.3\\.0\\s+-\\s+resume\\s+aborted\\s+\\S+\\s+\\S+\\s+${ids.killed}$`),
+    );
     expect(lines[2]).toMatch(new RegExp(`^${ids.killed}\\s.*\\brun\\s+interrupted\\s+—\\s`));
     expect(lines[3]).toMatch(new RegExp(`^${ids.rollback}\\s.*\\brollback\\s+-\\s+run\\s+rolled-back\\s`));
     expect(lines[4]).toMatch(new RegExp(`^${ids.hello}\\s.*\\bhello 1\\.0\\.0\\s+-\\s+run\\s+succeeded\\s`));
@@ -153,12 +181,16 @@ describe('golive show', () => {
     const result = await golive(['show', ids.rollback, '--json']);
     expect(result.code).toBe(0);
     const view = JSON.parse(result.stdout) as {
-      run: Summary; steps: Array<{ id: string; state: string; attempts: Array<{ status: string; exitCode: number; tail: string }>; rollback: { result: string } | null }>;
-      rollback: { order: string[]; complete: boolean }; chain: string[];
+      run: Summary;
+      steps: Array<{ id: string; state: string; attempts: Array<{ status: string; exitCode: number; tail: string }>; rollback: { result: string } | null }>;
+      rollback: { order: string[]; complete: boolean };
+      chain: string[];
     };
     expect(Object.keys(view.run)).toEqual(HISTORY_KEYS);
     expect(view.steps.map((s) => [s.id, s.state, s.rollback?.result])).toEqual([
-      ['stop-jobs', 'rolled-back', 'rolled-back'], ['deploy-code', 'rolled-back', 'rolled-back'], ['switch-traffic', 'rolled-back', 'rolled-back'],
+      ['stop-jobs', 'rolled-back', 'rolled-back'],
+      ['deploy-code', 'rolled-back', 'rolled-back'],
+      ['switch-traffic', 'rolled-back', 'rolled-back'],
     ]);
     expect(view.steps[2].attempts).toMatchObject([{ status: 'failed', exitCode: 1, tail: 'failing on purpose' }]);
     expect(view.rollback).toMatchObject({ order: ['switch-traffic', 'deploy-code', 'stop-jobs'], complete: true });
@@ -192,7 +224,14 @@ describe('golive show', () => {
 
   it('every command that takes a run id says the same of a prefix too short to look up', async () => {
     const db = join(dir, '.golive', 'golive.db');
-    const commands = [['show', 'AB'], ['report', 'AB'], ['status', 'AB'], ['rollback', 'AB'], ['resume', 'AB'], ['audit', 'export', '--run', 'AB']];
+    const commands = [
+      ['show', 'AB'],
+      ['report', 'AB'],
+      ['status', 'AB'],
+      ['rollback', 'AB'],
+      ['resume', 'AB'],
+      ['audit', 'export', '--run', 'AB'],
+    ];
     const results = await Promise.all(commands.map((args) => golive(args)));
     for (const [i, result] of results.entries()) {
       expect(result.code, `${commands[i].join(' ')}: ${result.stderr}`).toBe(2);

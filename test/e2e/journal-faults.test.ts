@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { both, removeTempDirs, runGolive, tempDir, type GoliveResult } from './helpers.js';
+import { both, type GoliveResult, removeTempDirs, runGolive, tempDir } from './helpers.js';
 import { runIdFrom } from './process-helpers.js';
 
 let dir: string;
@@ -66,17 +66,45 @@ const commands = (db: string): string[][] => [
 
 describe('--db names something that is not a journal file: exit 6, nothing executed, no hang', () => {
   const cases: Array<[string, () => string, (path: string) => string]> = [
-    ['a directory', () => { const d = join(dir, 'a-dir'); mkdirSync(d, { recursive: true }); return d; }, (p) => `${p} is a directory, not an audit journal file`],
-    ['a FIFO', () => { const f = join(dir, 'a-fifo'); if (!existsSync(f)) spawnSync('mkfifo', [f]); return f; }, (p) => `${p} is a named pipe (FIFO), not an audit journal file`],
+    [
+      'a directory',
+      () => {
+        const d = join(dir, 'a-dir');
+        mkdirSync(d, { recursive: true });
+        return d;
+      },
+      (p) => `${p} is a directory, not an audit journal file`,
+    ],
+    [
+      'a FIFO',
+      () => {
+        const f = join(dir, 'a-fifo');
+        if (!existsSync(f)) spawnSync('mkfifo', [f]);
+        return f;
+      },
+      (p) => `${p} is a named pipe (FIFO), not an audit journal file`,
+    ],
     ['a device', () => '/dev/zero', (p) => `${p} is a device, not an audit journal file`],
-    ['a text file', () => { const f = join(dir, 'notes.txt'); writeFileSync(f, 'not a journal\n'.repeat(200)); return f; }, (p) => `${p} is not a golive audit journal (not an SQLite database)`],
-    ["another program's SQLite database", () => {
-      const f = join(dir, 'app.sqlite');
-      const db = new BetterSqlite3(f);
-      db.exec('CREATE TABLE IF NOT EXISTS customers (name TEXT)');
-      db.close();
-      return f;
-    }, (p) => `${p} is an SQLite database, but not a golive audit journal`],
+    [
+      'a text file',
+      () => {
+        const f = join(dir, 'notes.txt');
+        writeFileSync(f, 'not a journal\n'.repeat(200));
+        return f;
+      },
+      (p) => `${p} is not a golive audit journal (not an SQLite database)`,
+    ],
+    [
+      "another program's SQLite database",
+      () => {
+        const f = join(dir, 'app.sqlite');
+        const db = new BetterSqlite3(f);
+        db.exec('CREATE TABLE IF NOT EXISTS customers (name TEXT)');
+        db.close();
+        return f;
+      },
+      (p) => `${p} is an SQLite database, but not a golive audit journal`,
+    ],
   ];
   for (const [what, make, message] of cases) {
     it(what, async () => {
@@ -105,7 +133,11 @@ describe('a damaged journal', () => {
     expect(verify.stdout).toContain(`sqlite3 ${db} ".recover" | sqlite3 recovered.db`);
     expect(verify.stderr).toBe('');
 
-    for (const args of [['show', runId], ['report', runId], ['audit', 'export']]) {
+    for (const args of [
+      ['show', runId],
+      ['report', runId],
+      ['audit', 'export'],
+    ]) {
       const result = await runGolive([...args, '--db', db], { cwd: dir });
       expectJournalUnusable(result, /^golive: the audit journal .* is damaged: /);
       expect(result.stderr).toContain('.recover');
@@ -118,7 +150,9 @@ describe('a damaged journal', () => {
     raw.exec('DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete; DROP TABLE events');
     raw.close();
     rmMarker();
-    const [run, history, verify] = await Promise.all([['run', runbook], ['history'], ['audit', 'verify']].map((args) => runGolive([...args, '--db', db], { cwd: dir })));
+    const [run, history, verify] = await Promise.all(
+      [['run', runbook], ['history'], ['audit', 'verify']].map((args) => runGolive([...args, '--db', db], { cwd: dir })),
+    );
     for (const result of [run, history]) expectJournalUnusable(result, `the audit journal ${db} is damaged: its table events is missing`);
     expect(existsSync(marker)).toBe(false);
     expect(verify.code, both(verify)).toBe(1);

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { both, removeTempDirs, runGolive, tempDir, type GoliveResult } from './helpers.js';
+import { both, type GoliveResult, removeTempDirs, runGolive, tempDir } from './helpers.js';
 import { isAlive, jsonEvents, readJournal, runIdFrom, startGolive, waitUntil } from './process-helpers.js';
 
 afterAll(() => removeTempDirs());
@@ -75,7 +75,10 @@ describe('the machine-wide deployment lock', () => {
     const attempts: Array<[string, Promise<GoliveResult>]> = [
       ['another checkout, its own journal', runGolive(['run', b.runbook, ...vars(m.marks, 'b')], { cwd: b.dir, env: locks })],
       ['the same checkout from another directory', runGolive(['run', a.runbook, ...vars(m.marks, 'c')], { cwd: tempDir(), env: locks })],
-      ['the same checkout with --db elsewhere', runGolive(['run', a.runbook, ...vars(m.marks, 'd'), '--db', join(tempDir(), 'other.db')], { cwd: a.dir, env: locks })],
+      [
+        'the same checkout with --db elsewhere',
+        runGolive(['run', a.runbook, ...vars(m.marks, 'd'), '--db', join(tempDir(), 'other.db')], { cwd: a.dir, env: locks }),
+      ],
     ];
     for (const [what, attempt] of attempts) {
       const refused = await attempt;
@@ -105,7 +108,10 @@ describe('the machine-wide deployment lock', () => {
     const m = marksDir();
     const killed = startGolive(['run', a.runbook, ...vars(m.marks, 'killed'), '--json'], { cwd: a.dir, env: locks });
     await killed.waitForOutput(/"kind":"step\.started".*"stepId":"hold"/);
-    await waitUntil(() => existsSync(join(m.marks, 'pid-killed')) && readFileSync(join(m.marks, 'pid-killed'), 'utf8').endsWith('\n'), 'the hold step to start');
+    await waitUntil(
+      () => existsSync(join(m.marks, 'pid-killed')) && readFileSync(join(m.marks, 'pid-killed'), 'utf8').endsWith('\n'),
+      'the hold step to start',
+    );
     const killedId = runIdFrom(killed.stdout());
     const refused = await runGolive(['run', b.runbook, ...vars(m.marks, 'b')], { cwd: b.dir, env: locks });
     expect(refused.code, both(refused)).toBe(5);
@@ -114,7 +120,7 @@ describe('the machine-wide deployment lock', () => {
     // The step's process group outlives golive; stop it, so nothing of the killed run still runs.
     const group = m.pid('killed');
     process.kill(-group, 'SIGKILL');
-    await waitUntil(() => !isAlive(group), 'the killed run\'s step to end');
+    await waitUntil(() => !isAlive(group), "the killed run's step to end");
 
     m.release('b');
     const other = await runGolive(['run', b.runbook, ...vars(m.marks, 'b')], { cwd: b.dir, env: locks });
@@ -135,7 +141,7 @@ describe('the machine-wide deployment lock', () => {
     expect(result.code, both(result)).toBe(5);
     expect(result.stderr).toBe(
       `golive: the lock directory ${notADir} is not a directory; without the deployment lock nothing was executed\n` +
-      `  hint: make ${notADir} a directory every operator can write to, or point GOLIVE_LOCK_DIR at one\n`,
+        `  hint: make ${notADir} a directory every operator can write to, or point GOLIVE_LOCK_DIR at one\n`,
     );
     expect(m.ran()).toBe('');
     expect(existsSync(a.journal)).toBe(false);
@@ -143,7 +149,7 @@ describe('the machine-wide deployment lock', () => {
 });
 
 describe('finding the journal', () => {
-  it('a run started anywhere writes to the runbook\'s project journal, names it in its header, and the read commands find it from any directory inside the project', async () => {
+  it("a run started anywhere writes to the runbook's project journal, names it in its header, and the read commands find it from any directory inside the project", async () => {
     const p = checkout('project');
     const m = marksDir();
     const outside = tempDir();
@@ -164,7 +170,13 @@ describe('finding the journal', () => {
     const history = await runGolive(['history', '--json'], { cwd: deep });
     expect(history.code, both(history)).toBe(0);
     expect((JSON.parse(history.stdout) as Array<{ id: string }>)[0].id).toBe(badId);
-    for (const args of [['status', badId], ['show', badId], ['report', badId], ['audit', 'verify'], ['audit', 'export', '--run', badId]]) {
+    for (const args of [
+      ['status', badId],
+      ['show', badId],
+      ['report', badId],
+      ['audit', 'verify'],
+      ['audit', 'export', '--run', badId],
+    ]) {
       const result = await runGolive(args, { cwd: deep });
       expect(result.code, `${args.join(' ')}\n${both(result)}`).toBe(0);
       expect(result.stdout, args.join(' ')).toContain(args[0] === 'audit' && args[1] === 'verify' ? p.journal : badId);
@@ -191,7 +203,9 @@ describe('finding the journal', () => {
     for (const args of [['status'], ['show', '01XXXXXXXXXX'], ['report', '01XXXXXXXXXX'], ['audit', 'verify'], ['audit', 'export'], ['rollback'], ['resume']]) {
       const result = await runGolive(args, { cwd: outside });
       expect(result.code, `${args.join(' ')}\n${both(result)}`).toBe(6);
-      expect(result.stderr, args.join(' ')).toMatch(new RegExp(`^golive: ${looked.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n  hint: .*--db <path> or GOLIVE_DB\\n$`));
+      expect(result.stderr, args.join(' ')).toMatch(
+        new RegExp(`^golive: ${looked.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n  hint: .*--db <path> or GOLIVE_DB\\n$`),
+      );
     }
     expect(existsSync(join(outside, '.golive'))).toBe(false);
   });
@@ -199,7 +213,10 @@ describe('finding the journal', () => {
   it('check and dry runs name their journal in the header too', async () => {
     const p = checkout('project');
     const m = marksDir();
-    for (const args of [['check', p.runbook], ['run', p.runbook, '--dry-run']]) {
+    for (const args of [
+      ['check', p.runbook],
+      ['run', p.runbook, '--dry-run'],
+    ]) {
       const result = await runGolive([...args, ...vars(m.marks, 'x')], { cwd: tempDir() });
       expect(result.code, both(result)).toBe(0);
       expect(result.stdout, args.join(' ')).toContain(`\n    journal: ${p.journal}\n`);

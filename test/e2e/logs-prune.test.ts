@@ -4,9 +4,10 @@
  * run's log folder, leaves every event as it was, and show and report of the
  * old run then say its log was pruned.
  */
-import BetterSqlite3 from 'better-sqlite3';
+
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { both, removeTempDirs, runGolive, tempDir } from './helpers.js';
 
@@ -62,7 +63,7 @@ describe('golive logs prune', () => {
     expect(existsSync(join(dir, 'logs', oldRun))).toBe(true);
   });
 
-  it('deletes the old run\'s log folder only, never an event, and show and report then say the log was pruned', async () => {
+  it("deletes the old run's log folder only, never an event, and show and report then say the log was pruned", async () => {
     const before = await exportEvents();
     const pruned = await golive(['logs', 'prune', '--older-than', '90d']);
     expect(pruned.code, both(pruned)).toBe(0);

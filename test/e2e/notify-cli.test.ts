@@ -45,7 +45,13 @@ async function recordingWebhook(): Promise<{ url: string; posts: Post[] }> {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  closers.push(
+    () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   const { port } = server.address() as { port: number };
   return { url: `http://127.0.0.1:${port}${HOOK_PATH}`, posts };
 }
@@ -62,7 +68,15 @@ async function silentWebhook(): Promise<{ url: string; port: number; connections
     socket.on('close', () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => new Promise((resolve) => { sockets.forEach((s) => { s.destroy(); }); server.close(() => resolve()); }));
+  closers.push(
+    () =>
+      new Promise((resolve) => {
+        sockets.forEach((s) => {
+          s.destroy();
+        });
+        server.close(() => resolve());
+      }),
+  );
   const { port } = server.address() as { port: number };
   return { url: `http://127.0.0.1:${port}${HOOK_PATH}`, port, connections: () => connections };
 }
@@ -181,7 +195,8 @@ describe('golive run with webhook notifications', () => {
     const finished = at(/^↩ notify-rollback 3\.1\.1: rolled-back in [\d.]+m?s \(exit 1\)$/);
     expect(hook.posts[0].body.kind).toBe('run.started');
     expect([failed, rollbackStarted, deployUndone, schemaUndone, rollbackFinished, finished]).toEqual(
-      [failed, rollbackStarted, deployUndone, schemaUndone, rollbackFinished, finished].sort((a, b) => a - b));
+      [failed, rollbackStarted, deployUndone, schemaUndone, rollbackFinished, finished].sort((a, b) => a - b),
+    );
     expect(finished).toBe(texts.length - 1);
     // The step that never ran is not announced as anything.
     expect(texts.some((t) => t.includes('cache'))).toBe(false);

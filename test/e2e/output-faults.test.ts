@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { both, goliveBin, removeTempDirs, repoRoot, runGolive, tempDir, type GoliveResult } from './helpers.js';
+import { both, type GoliveResult, goliveBin, removeTempDirs, repoRoot, runGolive, tempDir } from './helpers.js';
 import { readJournal, runIdFrom } from './process-helpers.js';
 
 let dir: string;
@@ -26,7 +26,10 @@ function runWithFullOutput(args: string[], options: { stderrToo?: boolean } = {}
   const full = openSync('/dev/full', 'w');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [goliveBin, ...args], {
-      cwd: dir, env: { ...process.env, NO_COLOR: '1' }, timeout: 15_000, killSignal: 'SIGKILL',
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1' },
+      timeout: 15_000,
+      killSignal: 'SIGKILL',
       stdio: ['ignore', full, options.stderrToo ? full : 'pipe'],
     });
     closeSync(full);
@@ -45,7 +48,10 @@ function expectPlain(result: GoliveResult): void {
 describe('stdout that cannot be written', () => {
   it('an executing command carries on to the end: the journal has the whole run (exit 0)', async () => {
     const db = join(dir, 'full-stdout.db');
-    for (const args of [['run', hello, '--db', db], ['run', hello, '--db', db, '--json']]) {
+    for (const args of [
+      ['run', hello, '--db', db],
+      ['run', hello, '--db', db, '--json'],
+    ]) {
       const result = await runWithFullOutput(args, { stderrToo: args.includes('--json') });
       expectPlain(result);
       expect(result.code, both(result)).toBe(0);
@@ -73,7 +79,9 @@ describe('report -o that cannot be written', () => {
     const runId = runIdFrom(run.stdout);
     const missing = await runGolive(['report', runId, '--db', db, '-o', '/nonexistent/dir/r.md'], { cwd: dir });
     expect(missing.code, both(missing)).toBe(2);
-    expect(missing.stderr).toBe('golive: cannot write the report to /nonexistent/dir/r.md: the directory /nonexistent/dir does not exist\n  hint: create it first (mkdir -p /nonexistent/dir), or pick another path with -o\n');
+    expect(missing.stderr).toBe(
+      'golive: cannot write the report to /nonexistent/dir/r.md: the directory /nonexistent/dir does not exist\n  hint: create it first (mkdir -p /nonexistent/dir), or pick another path with -o\n',
+    );
     const ontoDir = await runGolive(['report', runId, '--db', db, '-o', dir], { cwd: dir });
     expect(ontoDir.code, both(ontoDir)).toBe(2);
     expect(ontoDir.stderr).toBe(`golive: cannot write the report to ${dir}: it is a directory\n  hint: name a file, e.g. -o ${join(dir, 'report.md')}\n`);
@@ -82,20 +90,27 @@ describe('report -o that cannot be written', () => {
 
 describe('the process around golive', () => {
   it('a deleted working directory is exit 2 with a plain message, for every kind of command', async () => {
-    const inDeletedDirectory = (args: string[]) => new Promise<GoliveResult>((resolve) => {
-      const gone = join(tempDir(), 'gone');
-      mkdirSync(gone);
-      // The shell enters the directory, removes it, then becomes golive: its working directory no longer exists.
-      const child = spawn('/bin/sh', ['-c', `cd ${gone} && rmdir ${gone} && exec "$0" "$@"`, process.execPath, goliveBin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-      child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-    for (const result of await Promise.all([['history'], ['run', hello], ['validate', 'x.yaml'], ['status'], ['report', 'x'], ['init']].map(inDeletedDirectory))) {
+    const inDeletedDirectory = (args: string[]) =>
+      new Promise<GoliveResult>((resolve) => {
+        const gone = join(tempDir(), 'gone');
+        mkdirSync(gone);
+        // The shell enters the directory, removes it, then becomes golive: its working directory no longer exists.
+        const child = spawn('/bin/sh', ['-c', `cd ${gone} && rmdir ${gone} && exec "$0" "$@"`, process.execPath, goliveBin, ...args], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+        child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+      });
+    for (const result of await Promise.all(
+      [['history'], ['run', hello], ['validate', 'x.yaml'], ['status'], ['report', 'x'], ['init']].map(inDeletedDirectory),
+    )) {
       expect(result.code, both(result)).toBe(2);
-      expect(result.stderr).toBe('golive: the current working directory no longer exists (it was deleted or moved)\n  hint: cd to an existing directory and run golive again\n');
+      expect(result.stderr).toBe(
+        'golive: the current working directory no longer exists (it was deleted or moved)\n  hint: cd to an existing directory and run golive again\n',
+      );
     }
   });
 
@@ -106,11 +121,18 @@ describe('the process around golive', () => {
     for (const part of ['bin', 'dist', 'package.json']) cpSync(join(repoRoot, part), join(install, part), { recursive: true });
     const modules = realpathSync(join(repoRoot, 'node_modules'));
     for (const name of readdirSync(modules)) if (name !== 'better-sqlite3') symlinkSync(join(modules, name), join(install, 'node_modules', name));
-    for (const part of ['package.json', 'lib']) cpSync(join(modules, 'better-sqlite3', part), join(install, 'node_modules', 'better-sqlite3', part), { recursive: true });
+    for (const part of ['package.json', 'lib'])
+      cpSync(join(modules, 'better-sqlite3', part), join(install, 'node_modules', 'better-sqlite3', part), { recursive: true });
 
-    const result = spawnSync(process.execPath, [join(install, 'bin', 'golive.js'), 'run', hello, '--db', join(dir, 'no-addon.db')], { cwd: dir, encoding: 'utf8', timeout: 15_000 });
+    const result = spawnSync(process.execPath, [join(install, 'bin', 'golive.js'), 'run', hello, '--db', join(dir, 'no-addon.db')], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
     expect(result.status, result.stderr).toBe(6);
-    expect(result.stderr).toContain("golive: cannot open the audit journal: the SQLite driver's native module (better-sqlite3) is not built for this Node.js\n  hint: run `npm rebuild better-sqlite3`");
+    expect(result.stderr).toContain(
+      "golive: cannot open the audit journal: the SQLite driver's native module (better-sqlite3) is not built for this Node.js\n  hint: run `npm rebuild better-sqlite3`",
+    );
     expect(result.stderr).not.toMatch(/Tried:|internal error/);
   });
 });
@@ -141,13 +163,18 @@ describe.skipIf(!canMount)('a full disk under the journal or the logs mid-run', 
     try {
       const outside = tempDir();
       const runbook = join(outside, 'fill.yaml');
-      writeFileSync(runbook, `golive: 1\nname: fill\nsteps:\n  - id: one\n    run: echo one\n    rollback: echo undo\n  - id: fill\n    run: dd if=/dev/zero of=${disk}/filler bs=1k count=2000 2>/dev/null || true\n    rollback: rm -f ${disk}/filler\n  - id: three\n    run: touch ${outside}/three-ran\n    rollback: rm -f ${outside}/three-ran\n`);
+      writeFileSync(
+        runbook,
+        `golive: 1\nname: fill\nsteps:\n  - id: one\n    run: echo one\n    rollback: echo undo\n  - id: fill\n    run: dd if=/dev/zero of=${disk}/filler bs=1k count=2000 2>/dev/null || true\n    rollback: rm -f ${disk}/filler\n  - id: three\n    run: touch ${outside}/three-ran\n    rollback: rm -f ${outside}/three-ran\n`,
+      );
       const db = join(disk, 'golive.db');
       const result = await runGolive(['run', runbook, '--db', db], { cwd: outside });
       expectPlain(result);
       expect(result.code, both(result)).toBe(3);
       const runId = /run (\w{26}) stopped/.exec(result.stderr)?.[1] ?? '';
-      expect(result.stderr.split('\n')[0]).toBe(`golive: the disk holding the audit journal ${db} is full: run ${runId} stopped (nothing more is started; the running step's processes are killed)`);
+      expect(result.stderr.split('\n')[0]).toBe(
+        `golive: the disk holding the audit journal ${db} is full: run ${runId} stopped (nothing more is started; the running step's processes are killed)`,
+      );
       expect(result.stderr).toContain(`\`golive resume ${runId} --db ${db}\``);
       expect(result.stderr).toContain(`\`golive rollback ${runId} --db ${db}\``);
       expect(result.stderr).not.toContain('release the lock');
@@ -171,14 +198,19 @@ describe.skipIf(!canMount)('a full disk under the journal or the logs mid-run', 
     try {
       const outside = tempDir();
       const runbook = join(outside, 'noisy.yaml');
-      writeFileSync(runbook, `golive: 1\nname: noisy\nsteps:\n  - id: noisy\n    run: head -c 3000000 /dev/zero | tr '\\\\0' x | fold -w 100; sleep 30; touch ${outside}/noisy-ended\n    rollback: echo undo\n  - id: after\n    run: touch ${outside}/after-ran\n    rollback: echo undo\n`);
+      writeFileSync(
+        runbook,
+        `golive: 1\nname: noisy\nsteps:\n  - id: noisy\n    run: head -c 3000000 /dev/zero | tr '\\\\0' x | fold -w 100; sleep 30; touch ${outside}/noisy-ended\n    rollback: echo undo\n  - id: after\n    run: touch ${outside}/after-ran\n    rollback: echo undo\n`,
+      );
       const db = join(disk, 'golive.db');
       const started = Date.now();
       const result = await runGolive(['run', runbook, '--db', db], { cwd: outside, timeoutMs: 20_000 });
       expectPlain(result);
       expect(Date.now() - started).toBeLessThan(10_000);
       expect(result.code, both(result)).toBe(3);
-      expect(result.stderr.split('\n')[0]).toMatch(new RegExp(`^golive: the disk holding ${disk}/logs/\\w{26} is full \\(a step's log could not be written\\): run \\w{26} stopped`));
+      expect(result.stderr.split('\n')[0]).toMatch(
+        new RegExp(`^golive: the disk holding ${disk}/logs/\\w{26} is full \\(a step's log could not be written\\): run \\w{26} stopped`),
+      );
       expect(result.stderr).toMatch(/golive resume \w{26} --db /);
       expect(existsSync(join(outside, 'after-ran'))).toBe(false);
       expect(existsSync(join(outside, 'noisy-ended'))).toBe(false);

@@ -18,7 +18,13 @@ const TWO_STEPS = 'golive: 1\nname: two\nsteps:\n  - id: a\n    run: "true"\n  -
 /** golive under `script` (a real pseudo-terminal) with the given TERM and terminal width. */
 function inTerminal(dir: string, term: string, columns: number, ci?: string): string {
   const command = `stty cols ${columns} rows 30; exec "${process.execPath}" "${goliveBin}" run two.yaml`;
-  const result = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: dir, env: { ...goliveEnv({ NO_COLOR: undefined, CI: ci }, dir), TERM: term }, encoding: 'utf8', timeout: 20_000, input: '' });
+  const result = spawnSync('script', ['-qec', command, '/dev/null'], {
+    cwd: dir,
+    env: { ...goliveEnv({ NO_COLOR: undefined, CI: ci }, dir), TERM: term },
+    encoding: 'utf8',
+    timeout: 20_000,
+    input: '',
+  });
   expect(result.status, result.stdout + result.stderr).toBe(0);
   return result.stdout;
 }
@@ -37,10 +43,14 @@ describe.concurrent('output streams', () => {
     expect(ok.stderr).not.toContain('ended');
   });
 
-  it('TERM=dumb, a terminal without a width, and CI=true get plain lines, no cursor sequences; colour stays the terminal\'s', () => {
+  it("TERM=dumb, a terminal without a width, and CI=true get plain lines, no cursor sequences; colour stays the terminal's", () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'two.yaml'), TWO_STEPS);
-    for (const [term, columns, ci] of [['dumb', 100, undefined], ['xterm-256color', 0, undefined], ['xterm-256color', 100, 'true']] as const) {
+    for (const [term, columns, ci] of [
+      ['dumb', 100, undefined],
+      ['xterm-256color', 0, undefined],
+      ['xterm-256color', 100, 'true'],
+    ] as const) {
       const screen = inTerminal(dir, term, columns, ci);
       // biome-ignore lint/suspicious/noControlCharactersInRegex: the test strips colour codes (ESC)
       expect(screen.replace(/\u001b\[[\d;]*m/g, ''), `${term} ${columns}`).toMatch(/✔ succeeded in .* \(exit 0\)/);
@@ -55,7 +65,12 @@ describe.concurrent('output streams', () => {
 
   it('with --json, a command that cannot answer still answers in JSON: one error object on stdout', async () => {
     const dir = tempDir();
-    for (const args of [['status', '--json'], ['show', '01ABCDEFGH', '--json'], ['audit', 'verify', '--json'], ['rollback', '--json']]) {
+    for (const args of [
+      ['status', '--json'],
+      ['show', '01ABCDEFGH', '--json'],
+      ['audit', 'verify', '--json'],
+      ['rollback', '--json'],
+    ]) {
       const result = await runGolive(args, { cwd: dir });
       expect(result.code, both(result)).toBe(6);
       expect(JSON.parse(result.stdout), args.join(' ')).toMatchObject({ kind: 'error', exitCode: 6, message: expect.stringContaining('no audit journal') });

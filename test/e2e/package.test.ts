@@ -6,7 +6,7 @@
  * missing native module, and once it is built golive runs its examples.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { goliveEnv, removeTempDirs, repoRoot, tempDir } from './helpers.js';
@@ -19,7 +19,8 @@ function run(command: string, args: string[], cwd: string, timeoutMs = 60_000) {
 }
 
 /** Where a package's runtime may come from: the launcher, the bundle, the precompiled validator, schemas, examples, docs. */
-const SHIPPED = /^(package\.json|README\.md|LICENSE|bin\/golive\.js|dist\/bundle\/[\w-]+\.js|dist\/runbook\/schema-validator\.cjs|schemas\/[\w.-]+\.json|examples\/[\w/.-]+)$/;
+const SHIPPED =
+  /^(package\.json|README\.md|LICENSE|bin\/golive\.js|dist\/bundle\/[\w-]+\.js|dist\/runbook\/schema-validator\.cjs|schemas\/[\w.-]+\.json|examples\/[\w/.-]+)$/;
 
 describe('the npm package', () => {
   it('packs only what the tool loads, installs with scripts disabled, explains the missing addon, then runs its examples from outside the repository', async () => {
@@ -29,10 +30,23 @@ describe('the npm package', () => {
     const [info] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
     const files = info.files.map((f) => f.path);
     expect(files.filter((f) => !SHIPPED.test(f))).toEqual([]);
-    for (const needed of ['bin/golive.js', 'dist/bundle/main.js', 'dist/runbook/schema-validator.cjs', 'schemas/runbook.schema.json', 'examples/hello.yaml', 'LICENSE']) expect(files).toContain(needed);
+    for (const needed of [
+      'bin/golive.js',
+      'dist/bundle/main.js',
+      'dist/runbook/schema-validator.cjs',
+      'schemas/runbook.schema.json',
+      'examples/hello.yaml',
+      'LICENSE',
+    ])
+      expect(files).toContain(needed);
 
     const prefix = join(work, 'prefix');
-    const installed = run('npm', ['install', '--global', '--prefix', prefix, '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', join(work, info.filename)], work, 180_000);
+    const installed = run(
+      'npm',
+      ['install', '--global', '--prefix', prefix, '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', join(work, info.filename)],
+      work,
+      180_000,
+    );
     expect(installed.code, installed.text).toBe(0);
     const golive = join(prefix, 'bin', 'golive');
     const packageDir = join(prefix, 'lib', 'node_modules', 'golive');

@@ -4,13 +4,13 @@
  * follow its output as it comes, probe process liveness, pick free ports,
  * and read the journal behind golive's back.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import BetterSqlite3 from 'better-sqlite3';
 import { verifyChain } from '../../src/journal/sqlite/chain.ts';
 import { openDatabase } from '../../src/journal/sqlite/database.ts';
-import { goliveBin, goliveEnv, repoRoot, type RunOptions } from './helpers.js';
+import { goliveBin, goliveEnv, type RunOptions, repoRoot } from './helpers.js';
 
 /** A golive process started by `startGolive`. */
 export interface LiveGolive {
@@ -40,9 +40,18 @@ export function startGolive(args: string[], options: RunOptions = {}): LiveGoliv
   let out = '';
   let err = '';
   const waiters = new Set<() => void>();
-  const notify = () => waiters.forEach((w) => { w(); });
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { out += chunk; notify(); });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { err += chunk; notify(); });
+  const notify = () =>
+    waiters.forEach((w) => {
+      w();
+    });
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+    notify();
+  });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    err += chunk;
+    notify();
+  });
   child.stdin!.end(options.input ?? '');
   let done = false;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; elapsedMs: number }>((resolve, reject) => {
@@ -109,13 +118,20 @@ export function isAlive(pid: number): boolean {
 /** The pids listed one per line in `file` (missing file: none). */
 export function pidsIn(file: string): number[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').map((l) => Number(l.trim())).filter((n) => Number.isInteger(n) && n > 0);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((l) => Number(l.trim()))
+    .filter((n) => Number.isInteger(n) && n > 0);
 }
 
 /** Kill (SIGKILL) every listed pid still alive; for test cleanup, never throws. */
 export function killAll(pids: number[]): void {
   for (const pid of pids) {
-    try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
 }
 
@@ -135,13 +151,16 @@ export function freePort(): Promise<number> {
 
 /** Parse `--json` output: one object per non-empty line (throws on a line that is not JSON). */
 export function jsonEvents(stdout: string): Array<Record<string, any>> {
-  return stdout.split('\n').filter((line) => line.trim() !== '').map((line, i) => {
-    try {
-      return JSON.parse(line) as Record<string, any>;
-    } catch {
-      throw new Error(`line ${i + 1} of --json output is not JSON: ${line}`);
-    }
-  });
+  return stdout
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line, i) => {
+      try {
+        return JSON.parse(line) as Record<string, any>;
+      } catch {
+        throw new Error(`line ${i + 1} of --json output is not JSON: ${line}`);
+      }
+    });
 }
 
 /** A run row and its events as stored, read with a raw read-only connection. */
@@ -160,11 +179,17 @@ export interface StoredRun {
 export function readJournal(dbPath: string): StoredRun[] {
   const db = new BetterSqlite3(dbPath, { readonly: true, fileMustExist: true });
   try {
-    const runs = db.prepare('SELECT id, mode, outcome, exit_code, pid, parent_run_id, root_run_id FROM runs ORDER BY started_at, rowid').all() as Omit<StoredRun, 'events'>[];
+    const runs = db.prepare('SELECT id, mode, outcome, exit_code, pid, parent_run_id, root_run_id FROM runs ORDER BY started_at, rowid').all() as Omit<
+      StoredRun,
+      'events'
+    >[];
     const events = db.prepare('SELECT seq, kind, data FROM events WHERE run_id = ? ORDER BY seq');
     return runs.map((run) => ({
       ...run,
-      events: (events.all(run.id) as Array<{ seq: number; kind: string; data: string }>).map((e) => ({ ...e, data: JSON.parse(e.data) as Record<string, any> })),
+      events: (events.all(run.id) as Array<{ seq: number; kind: string; data: string }>).map((e) => ({
+        ...e,
+        data: JSON.parse(e.data) as Record<string, any>,
+      })),
     }));
   } finally {
     db.close();
@@ -200,7 +225,9 @@ export function cleanOutput(text: string, dirs: string[] = []): string {
  */
 export function removeListedFiles(list: string): void {
   if (!existsSync(list)) return;
-  for (const path of readFileSync(list, 'utf8').split('\n').map((l) => l.trim())) {
+  for (const path of readFileSync(list, 'utf8')
+    .split('\n')
+    .map((l) => l.trim())) {
     if (path !== '') rmSync(path, { force: true });
   }
 }

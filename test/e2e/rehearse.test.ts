@@ -43,7 +43,9 @@ describe.concurrent('golive rehearse', () => {
     const out = cleanOutput(result.stdout, [shop.dir]);
     expect(out).toContain('"version":"2.4.0","schema":4,"checkout_flow":"redesign"');
     expect(out).toContain('✔ smoke test health [critical]');
-    expect(out).toContain('↩ rolling back: rehearsal: rolling everything back to test the rollback\n    order: restart → configure → migrate → deploy → backup\n');
+    expect(out).toContain(
+      '↩ rolling back: rehearsal: rolling everything back to test the rollback\n    order: restart → configure → migrate → deploy → backup\n',
+    );
     expect(out).toContain('✔ rollback complete, restore verified\n');
     const after = await shop.health();
     expect(after).toMatchObject({ status: 'ok', version: '2.3.0', schema: 3, checkout_flow: 'classic' });
@@ -128,7 +130,17 @@ describe.concurrent('golive rehearse', () => {
 
   it('refuses a protected environment without --allow-protected (exit 2, naming the flag) and executes nothing', async (context) => {
     const shop = await webshop(context);
-    const result = await shop.golive(['rehearse', runbook, '--env', 'production', '--var', `state_dir=${shop.stateDir}`, '--var', `port=${shop.port}`, '--yes']);
+    const result = await shop.golive([
+      'rehearse',
+      runbook,
+      '--env',
+      'production',
+      '--var',
+      `state_dir=${shop.stateDir}`,
+      '--var',
+      `port=${shop.port}`,
+      '--yes',
+    ]);
     expect(result.code, both(result)).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('golive: production is a protected environment: a rehearsal rolls everything back, so it does not rehearse there\n');
@@ -152,8 +164,19 @@ describe.concurrent('golive rehearse', () => {
     const marks = join(dir, 'marks');
     mkdirSync(marks);
     const result = await runGolive(
-      ['rehearse', join(repoRoot, 'test', 'fixtures', 'dry-run', 'touch-everything.yaml'), '--env', 'production', '--allow-protected',
-        '--var', `marks=${marks}`, '--var', 'hook=http://127.0.0.1:9/unused', '--db', join(dir, 'golive.db')],
+      [
+        'rehearse',
+        join(repoRoot, 'test', 'fixtures', 'dry-run', 'touch-everything.yaml'),
+        '--env',
+        'production',
+        '--allow-protected',
+        '--var',
+        `marks=${marks}`,
+        '--var',
+        'hook=http://127.0.0.1:9/unused',
+        '--db',
+        join(dir, 'golive.db'),
+      ],
       { cwd: dir, env: { GL_DRY_TOKEN: 'rehearse-token' } },
     );
     expect(readdirSync(marks)).toEqual([]);

@@ -5,25 +5,38 @@
  * in every format. JUnit is read by a JUnit consumer library; the HTML page
  * is opened in headless Chromium when it is installed.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { parse as parseJunit } from 'junit2json';
-import { jenkinsJunitProblems } from '../output/jenkins-junit.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jenkinsJunitProblems } from '../output/jenkins-junit.js';
 import { removeTempDirs, repoRoot, runGolive, tempDir } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** Debian's Chromium as root, quiet: without the background-networking flags it tries to reach Google at start. */
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const REPORT_KEYS = ['format', 'generatedAt', 'run', 'window', 'goNoGo', 'interruption', 'timeline', 'issues', 'rollback', 'decisions', 'chain', 'audit'];
 
 interface Junit {
   tests: number;
   failures: number;
   errors: number;
-  testsuite: Array<{ skipped: number; properties: Array<{ name: string; value: string }>; testcase: Array<{ classname: string; name: string; failure?: Array<{ message?: string; inner?: string }>; skipped?: unknown[]; 'system-out'?: string[] }> }>;
+  testsuite: Array<{
+    skipped: number;
+    properties: Array<{ name: string; value: string }>;
+    testcase: Array<{ classname: string; name: string; failure?: Array<{ message?: string; inner?: string }>; skipped?: unknown[]; 'system-out'?: string[] }>;
+  }>;
 }
 
 let dir: string;
@@ -59,11 +72,15 @@ describe('golive report --format md (the default)', () => {
     expect(md).toContain('# Deployment report: rollback');
     expect(md).toContain('**rolled-back (exit 1)**');
     expect(md).toMatch(/## Timeline\n\n\| # \| Phase \| Item \| Owner \| Started \| Expected \| Actual \| Δ \| Attempts \| Result \|/);
-    expect(md).toMatch(/\| 1 \| step \| `stop-jobs` Pause the background jobs \| devops \(Sam Okafor\) \| \d\d:\d\d:\d\d \| 1\.0s \| \d+ms \| -\d+ms \| 1 \| ↩ rolled-back \|/);
+    expect(md).toMatch(
+      /\| 1 \| step \| `stop-jobs` Pause the background jobs \| devops \(Sam Okafor\) \| \d\d:\d\d:\d\d \| 1\.0s \| \d+ms \| -\d+ms \| 1 \| ↩ rolled-back \|/,
+    );
     expect(md).toMatch(/\| 3 \| step \| `switch-traffic` .* \| ✖ failed, then rolled-back: exited with status 1 \|/);
     expect(md).toContain('```\nfailing on purpose\n```');
     const rollback = md.slice(md.indexOf('## Rollback'));
-    expect(rollback).toMatch(/\| 1 \| `switch-traffic` [^\n]*↩ rolled-back \|\n\| 2 \| `deploy-code` [^\n]*↩ rolled-back \|\n\| 3 \| `stop-jobs` [^\n]*↩ rolled-back \|/);
+    expect(rollback).toMatch(
+      /\| 1 \| `switch-traffic` [^\n]*↩ rolled-back \|\n\| 2 \| `deploy-code` [^\n]*↩ rolled-back \|\n\| 3 \| `stop-jobs` [^\n]*↩ rolled-back \|/,
+    );
     expect(rollback).toContain('Rollback: **✔ complete, restore verified**');
     expect(md).toMatch(/✔ intact: \d+ events verified/);
   });
@@ -113,7 +130,11 @@ describe('golive report --format json', () => {
     const report = JSON.parse(result.stdout);
     expect(Object.keys(report)).toEqual(REPORT_KEYS);
     expect(report.run).toMatchObject({ id: ids.rollback, runbook: 'rollback', status: 'rolled-back', exitCode: 1 });
-    expect(report.timeline.map((e: { id: string; result: string }) => `${e.id} ${e.result}`)).toEqual(['stop-jobs rolled-back', 'deploy-code rolled-back', 'switch-traffic rolled-back']);
+    expect(report.timeline.map((e: { id: string; result: string }) => `${e.id} ${e.result}`)).toEqual([
+      'stop-jobs rolled-back',
+      'deploy-code rolled-back',
+      'switch-traffic rolled-back',
+    ]);
     expect(report.rollback.actions.map((a: { stepId: string }) => a.stepId)).toEqual(['switch-traffic', 'deploy-code', 'stop-jobs']);
     expect(report.audit.ok).toBe(true);
   });
@@ -129,8 +150,12 @@ describe('golive report --format junit', () => {
     const cases = parsed.testsuite[0].testcase;
     // The steps, then the rollback actions in the order they ran, then the restore check.
     expect(cases.map((c) => `${c.classname} ${c.name}`)).toEqual([
-      'golive.rollback.steps stop-jobs', 'golive.rollback.steps deploy-code', 'golive.rollback.steps switch-traffic',
-      'golive.rollback.rollback switch-traffic', 'golive.rollback.rollback deploy-code', 'golive.rollback.rollback stop-jobs',
+      'golive.rollback.steps stop-jobs',
+      'golive.rollback.steps deploy-code',
+      'golive.rollback.steps switch-traffic',
+      'golive.rollback.rollback switch-traffic',
+      'golive.rollback.rollback deploy-code',
+      'golive.rollback.rollback stop-jobs',
       'golive.rollback.rollback-verify undone-in-reverse',
     ]);
     expect(cases[2].failure).toEqual([{ message: 'exited with status 1', type: 'rolled-back', inner: 'failing on purpose' }]);
@@ -143,12 +168,26 @@ describe('golive report --format junit', () => {
     // The run exited 0 (CONDITIONAL GO, a minor smoke test failed): the suite is green, the failures written out.
     expect(parsed).toMatchObject({ tests: 6, failures: 0, errors: 0 });
     const cases = parsed.testsuite[0].testcase;
-    expect(cases.map((c) => `${c.classname} ${c.name}${c.failure ? ' FAILED' : ''}${c['system-out']?.[0]?.includes('failed, accepted by the run') ? ' ACCEPTED' : ''}`)).toEqual([
-      'golive.checks-verify.checks node-installed', 'golive.checks-verify.checks maintenance-page ACCEPTED', 'golive.checks-verify.steps publish-site',
-      'golive.checks-verify.verify home-page', 'golive.checks-verify.verify health', 'golive.checks-verify.verify favicon ACCEPTED',
+    expect(
+      cases.map(
+        (c) => `${c.classname} ${c.name}${c.failure ? ' FAILED' : ''}${c['system-out']?.[0]?.includes('failed, accepted by the run') ? ' ACCEPTED' : ''}`,
+      ),
+    ).toEqual([
+      'golive.checks-verify.checks node-installed',
+      'golive.checks-verify.checks maintenance-page ACCEPTED',
+      'golive.checks-verify.steps publish-site',
+      'golive.checks-verify.verify home-page',
+      'golive.checks-verify.verify health',
+      'golive.checks-verify.verify favicon ACCEPTED',
     ]);
     const props = Object.fromEntries(parsed.testsuite[0].properties.map((p) => [p.name, p.value]));
-    expect(props).toMatchObject({ 'golive.run.id': ids.checks, 'golive.runbook': 'checks-verify', 'golive.version': '2.4.0', 'golive.outcome': 'succeeded-with-issues', 'golive.go-no-go': 'CONDITIONAL GO' });
+    expect(props).toMatchObject({
+      'golive.run.id': ids.checks,
+      'golive.runbook': 'checks-verify',
+      'golive.version': '2.4.0',
+      'golive.outcome': 'succeeded-with-issues',
+      'golive.go-no-go': 'CONDITIONAL GO',
+    });
     // The run had no environment: the property is left out rather than empty.
     expect(props).not.toHaveProperty('golive.environment');
   });
@@ -174,7 +213,11 @@ describe('golive report --format html', () => {
     const file = join(dir, 'chart.html');
     expect((await golive(['report', ids.rollback, '--format', 'html', '-o', file])).code).toBe(0);
     const { chromium } = await import('playwright-core');
-    const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'golive-chromium-')), { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'golive-chromium-')), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+    });
     try {
       const page = await context.newPage();
       const requests: string[] = [];

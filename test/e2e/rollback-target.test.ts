@@ -21,11 +21,14 @@ function scenario() {
   const db = join(dir, 'golive.db');
   const touch = (name: string) => writeFileSync(join(dir, name), '');
   return {
-    dir, db, touch,
+    dir,
+    db,
+    touch,
     trace: () => (existsSync(join(dir, 'trace')) ? readFileSync(join(dir, 'trace'), 'utf8') : ''),
     golive: (args: string[]) => runGolive([...args, '--db', db], { cwd: dir }),
     /** Run the guarded runbook (production needs --yes and a window override). */
-    deploy: (env: string, extra: string[] = []) => runGolive(['run', fixture('guarded.yaml'), '--env', env, '--var', `dir=${dir}`, '--db', db, ...extra], { cwd: dir }),
+    deploy: (env: string, extra: string[] = []) =>
+      runGolive(['run', fixture('guarded.yaml'), '--env', env, '--var', `dir=${dir}`, '--db', db, ...extra], { cwd: dir }),
   };
 }
 
@@ -114,7 +117,11 @@ describe.concurrent('which run a plain rollback or resume acts on', () => {
     expect(recheck.stdout).toContain('nothing left to undo; the restore checks (rollback.verify) did not pass last time: running them again');
     const again = await s.golive(['rollback']);
     expect(again.code, both(again)).toBe(0);
-    expect(again.stdout).toMatch(new RegExp(`Nothing left to roll back in run ${runIdFrom(good.stdout)} \\(guarded 1.4.0 on uat, run started .*: succeeded\\): every step with a rollback was already rolled back \\(by run \\S+\\)\\.`));
+    expect(again.stdout).toMatch(
+      new RegExp(
+        `Nothing left to roll back in run ${runIdFrom(good.stdout)} \\(guarded 1.4.0 on uat, run started .*: succeeded\\): every step with a rollback was already rolled back \\(by run \\S+\\)\\.`,
+      ),
+    );
     expect(s.trace()).toBe('migrate-uat\ndeploy-uat\nundo-deploy-uat\nundo-migrate-uat\n');
   });
 
@@ -185,7 +192,11 @@ describe.concurrent('honest words at the end of a rollback', () => {
     expect(recheck.code, both(recheck)).toBe(0);
     expect(s.trace()).toBe(undone); // no undo ran twice
     const runs = readJournal(s.db);
-    expect(runs.map((r) => [r.mode, r.outcome])).toEqual([['run', 'succeeded'], ['rollback', 'restore-unverified'], ['rollback', 'rolled-back']]);
+    expect(runs.map((r) => [r.mode, r.outcome])).toEqual([
+      ['run', 'succeeded'],
+      ['rollback', 'restore-unverified'],
+      ['rollback', 'rolled-back'],
+    ]);
     expect(verifyJournal(s.db).ok).toBe(true);
   });
 });

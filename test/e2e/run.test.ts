@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { both, removeTempDirs, repoRoot, runGolive, tempDir, type GoliveResult } from './helpers.js';
+import { both, type GoliveResult, removeTempDirs, repoRoot, runGolive, tempDir } from './helpers.js';
 import { cleanOutput, jsonEvents, readJournal, runIdFrom, startGolive, verifyJournal } from './process-helpers.js';
 
 afterAll(() => removeTempDirs());
@@ -24,8 +24,7 @@ function scenario() {
     db,
     trace: () => (existsSync(join(dir, 'trace')) ? readFileSync(join(dir, 'trace'), 'utf8') : ''),
     /** `golive <command> <file> --var dir=<dir> --db <db> …`, started in the scratch directory. */
-    golive: (args: string[], env?: Record<string, string | undefined>, timeoutMs?: number) =>
-      runGolive([...args, '--db', db], { cwd: dir, env, timeoutMs }),
+    golive: (args: string[], env?: Record<string, string | undefined>, timeoutMs?: number) => runGolive([...args, '--db', db], { cwd: dir, env, timeoutMs }),
   };
 }
 
@@ -42,7 +41,6 @@ function expectJsonStream(stdout: string): Array<Record<string, any>> {
   }
   return events;
 }
-
 
 /** Every file under `dir`, recursively. */
 function filesUnder(dir: string): string[] {
@@ -63,7 +61,12 @@ describe.concurrent('golive run: success and failure', () => {
     const events = expectJsonStream(result.stdout);
     const finished = events.at(-1)!;
     expect(finished).toMatchObject({ outcome: 'succeeded', exitCode: 0, issues: [] });
-    expect(events.filter((e) => e.kind === 'step.state').map((e) => `${e.stepId}:${e.state}`)).toEqual(['a:succeeded', 'b:succeeded', 'c:succeeded', 'd:succeeded']);
+    expect(events.filter((e) => e.kind === 'step.state').map((e) => `${e.stepId}:${e.state}`)).toEqual([
+      'a:succeeded',
+      'b:succeeded',
+      'c:succeeded',
+      'd:succeeded',
+    ]);
 
     const [run, ...others] = readJournal(s.db);
     expect(others).toEqual([]);
@@ -181,7 +184,10 @@ describe.concurrent('golive run: retries, validation, timeouts', () => {
     const finishes = (phase: string, stepId: string) =>
       events.filter((e) => e.kind === 'step.finished' && e.phase === phase && e.stepId === stepId).map((e) => `${e.attempt}:${e.status}`);
     expect(finishes('step', 'flaky')).toEqual(['1:failed', '2:failed', '3:passed']);
-    expect(events.filter((e) => e.kind === 'step.retrying').map((e) => [e.stepId, e.nextAttempt, e.delayMs])).toEqual([['flaky', 2, 200], ['flaky', 3, 200]]);
+    expect(events.filter((e) => e.kind === 'step.retrying').map((e) => [e.stepId, e.nextAttempt, e.delayMs])).toEqual([
+      ['flaky', 2, 200],
+      ['flaky', 3, 200],
+    ]);
     expect(finishes('validate', 'warm')).toEqual(['1:failed', '2:failed', '3:passed']);
     expect(events.at(-1)).toMatchObject({ outcome: 'succeeded', exitCode: 0 });
   });
@@ -193,7 +199,10 @@ describe.concurrent('golive run: retries, validation, timeouts', () => {
     expect(readFileSync(join(s.dir, 'attempts'), 'utf8').trim()).toBe('3');
     expect(s.trace()).toBe('undo-flaky\n');
     const events = expectJsonStream(result.stdout);
-    expect(events.find((e) => e.kind === 'step.state' && e.state === 'failed')).toMatchObject({ stepId: 'flaky', reason: 'exited with status 1 (after 3 attempts)' });
+    expect(events.find((e) => e.kind === 'step.state' && e.state === 'failed')).toMatchObject({
+      stepId: 'flaky',
+      reason: 'exited with status 1 (after 3 attempts)',
+    });
     expect(events.some((e) => e.kind === 'step.started' && e.stepId === 'warm')).toBe(false);
   });
 
@@ -237,7 +246,12 @@ describe.concurrent('golive run: gates before anything runs', () => {
     expect(s.trace()).toBe('a\n');
     expect(result.stdout).toContain('pass --approve announce');
     const [run] = readJournal(s.db);
-    expect(run.events.find((e) => e.kind === 'decision')!.data).toMatchObject({ subject: 'confirm', subjectId: 'announce', choice: 'not-approved', via: 'policy' });
+    expect(run.events.find((e) => e.kind === 'decision')!.data).toMatchObject({
+      subject: 'confirm',
+      subjectId: 'announce',
+      choice: 'not-approved',
+      via: 'policy',
+    });
   });
 
   it('--approve <id> approves that manual step, and the decision is recorded', async () => {
@@ -316,12 +330,31 @@ describe.concurrent('golive run: secrets are masked everywhere', () => {
     expect(s.trace()).toBe('plain\n');
 
     // The steps really printed them: masked, and whole even when written in two pieces.
-    const printed = mode === '--json' ? jsonEvents(result.stdout).filter((e) => e.kind === 'step.output').map((e) => e.text).join('') : result.stdout;
-    for (const line of ['plain: ***', 'stderr: ***', 'template: ***', 'key: ***', 'validating with ***', 'split: *** end', 'connecting as admin:***', 'token *** rejected', 'rolling back with *** and ***', 'undo fails with ***']) {
+    const printed =
+      mode === '--json'
+        ? jsonEvents(result.stdout)
+            .filter((e) => e.kind === 'step.output')
+            .map((e) => e.text)
+            .join('')
+        : result.stdout;
+    for (const line of [
+      'plain: ***',
+      'stderr: ***',
+      'template: ***',
+      'key: ***',
+      'validating with ***',
+      'split: *** end',
+      'connecting as admin:***',
+      'token *** rejected',
+      'rolling back with *** and ***',
+      'undo fails with ***',
+    ]) {
       expect(printed).toContain(line);
     }
     const logs = filesUnder(join(s.dir, 'logs'));
-    expect(logs.map((f) => f.slice(f.lastIndexOf('/') + 1)).sort()).toEqual(expect.arrayContaining(['plain.log', 'split.log', 'fails.log', 'fails.rollback.log']));
+    expect(logs.map((f) => f.slice(f.lastIndexOf('/') + 1)).sort()).toEqual(
+      expect.arrayContaining(['plain.log', 'split.log', 'fails.log', 'fails.rollback.log']),
+    );
     expect(readFileSync(logs.find((f) => f.endsWith('/fails.log'))!, 'utf8')).toContain('connecting as admin:***');
 
     const [run] = readJournal(s.db);

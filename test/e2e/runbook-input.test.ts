@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { both, removeTempDirs, runGolive, tempDir, type GoliveResult } from './helpers.js';
+import { both, type GoliveResult, removeTempDirs, runGolive, tempDir } from './helpers.js';
 
 const STACK_TRACE = /\n\s+at .*:\d+:\d+/;
 
@@ -137,8 +137,16 @@ describe.concurrent('--var must name a declared variable, once', () => {
 
   it('refuses an inherited member name and a repeated name', async () => {
     const p = project(WITH_ENVIRONMENTS);
-    expectRefused(await runGolive(['run', p.file, '--env', 'dev', '--var', 'constructor=x', '--db', p.db], { cwd: p.dir }), p, /declares no variable `constructor`/);
-    expectRefused(await runGolive(['run', p.file, '--env', 'dev', '--var', 'release=1', '--var', 'release=2', '--db', p.db], { cwd: p.dir }), p, /--var release is given twice/);
+    expectRefused(
+      await runGolive(['run', p.file, '--env', 'dev', '--var', 'constructor=x', '--db', p.db], { cwd: p.dir }),
+      p,
+      /declares no variable `constructor`/,
+    );
+    expectRefused(
+      await runGolive(['run', p.file, '--env', 'dev', '--var', 'release=1', '--var', 'release=2', '--db', p.db], { cwd: p.dir }),
+      p,
+      /--var release is given twice/,
+    );
     expectRefused(await runGolive(['plan', p.file, '--env', 'dev', '--var', 'nope=1'], { cwd: p.dir }), p, /declares no variable `nope`/);
   });
 
@@ -163,10 +171,31 @@ steps:
 `;
 
   it.each([
-    ['a FIFO', (dir: string) => { execFileSync('mkfifo', [join(dir, 'fifo')]); return 'fifo'; }, /is a FIFO/],
+    [
+      'a FIFO',
+      (dir: string) => {
+        execFileSync('mkfifo', [join(dir, 'fifo')]);
+        return 'fifo';
+      },
+      /is a FIFO/,
+    ],
     ['a device', () => '/dev/zero', /is a device/],
-    ['a directory', (dir: string) => { mkdirSync(join(dir, 'secrets')); return 'secrets'; }, /is a directory/],
-    ['over 64 KiB', (dir: string) => { writeFileSync(join(dir, 'big'), 'x'.repeat(65_537)); return 'big'; }, /is 65537 bytes; a secret file may hold at most 65536 bytes/],
+    [
+      'a directory',
+      (dir: string) => {
+        mkdirSync(join(dir, 'secrets'));
+        return 'secrets';
+      },
+      /is a directory/,
+    ],
+    [
+      'over 64 KiB',
+      (dir: string) => {
+        writeFileSync(join(dir, 'big'), 'x'.repeat(65_537));
+        return 'big';
+      },
+      /is 65537 bytes; a secret file may hold at most 65536 bytes/,
+    ],
   ] as const)('%s: validate and run exit 2 within a second, naming the file', async (_kind, make, message) => {
     const p = project('');
     const name = make(p.dir);

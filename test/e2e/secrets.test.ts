@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { both, removeTempDirs, runGolive, tempDir } from './helpers.js';
-import { isAlive, pidsIn, startGolive, type LiveGolive } from './process-helpers.js';
+import { isAlive, type LiveGolive, pidsIn, startGolive } from './process-helpers.js';
 
 afterAll(() => removeTempDirs());
 
@@ -53,7 +53,11 @@ async function scanCommandLines(secret: string, done: () => boolean): Promise<{ 
   while (!done()) {
     for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
       let argv: string;
-      try { argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { continue; }
+      try {
+        argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      } catch {
+        continue;
+      }
       if (argv.includes(secret)) withSecret.add(argv.replaceAll('\0', ' '));
       const sleep = /^sleep\0(0\.3\d)\0/.exec(argv);
       if (sleep) sleeps.add(sleep[1]);
@@ -94,14 +98,17 @@ describe('secrets never reach a command line', () => {
   it('leaves no copy on disk when golive is killed with kill -9 while the step runs', async () => {
     const dir = tempDir();
     const tmp = tempDir('golive-e2e-tmp-');
-    writeFileSync(join(dir, 'runbook.yaml'), `golive: 1
+    writeFileSync(
+      join(dir, 'runbook.yaml'),
+      `golive: 1
 name: killed
 secrets:
   TOKEN: { env: DEMO_TOKEN }
 steps:
   - id: long
     run: echo $$ > pid; echo "started with {{ secrets.TOKEN }}"; sleep 30
-`);
+`,
+    );
     const golive = startWatched(['run', 'runbook.yaml', '--db', join(dir, 'golive.db')], dir, { DEMO_TOKEN: SECRET, TMPDIR: tmp });
     await golive.waitForOutput(/started with \*\*\*/);
     const shell = pidsIn(join(dir, 'pid'));
@@ -113,7 +120,12 @@ steps:
       expect(filesContaining(dir, SECRET)).toEqual([]);
       expect(filesContaining(tmp, SECRET)).toEqual([]);
     } finally {
-      for (const pid of shell) try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
+      for (const pid of shell)
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
     }
   });
 });
@@ -161,24 +173,35 @@ describe('an output that contains a secret', () => {
 describe('the log size cap', () => {
   it('keeps the head and tail of a command printing megabytes, says so in the log and in one terminal line', async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'runbook.yaml'), `golive: 1
+    writeFileSync(
+      join(dir, 'runbook.yaml'),
+      `golive: 1
 name: loud
 steps:
   - id: loud
     run: yes | head -c 20000000 || true
-`);
+`,
+    );
     const db = join(dir, 'golive.db');
     const result = await runGolive(['run', 'runbook.yaml', '--db', db], { cwd: dir, env: { GOLIVE_LOG_MAX: '256K' } });
     expect(result.code, both(result)).toBe(0);
-    const [log] = readdirSync(join(dir, 'logs'), { recursive: true }).map(String).filter((name) => name.endsWith('loud.log'));
+    const [log] = readdirSync(join(dir, 'logs'), { recursive: true })
+      .map(String)
+      .filter((name) => name.endsWith('loud.log'));
     const logPath = join(dir, 'logs', log);
     expect(statSync(logPath).size).toBeLessThan(256 * 1024 + 200);
     const text = readFileSync(logPath, 'utf8');
     const leftOut = 20_000_000 - 256 * 1024;
-    expect(text).toContain(`\n… [golive left out ${leftOut} bytes here: a log keeps the first 128 KiB and the last 128 KiB of a command's output (GOLIVE_LOG_MAX)]\n`);
+    expect(text).toContain(
+      `\n… [golive left out ${leftOut} bytes here: a log keeps the first 128 KiB and the last 128 KiB of a command's output (GOLIVE_LOG_MAX)]\n`,
+    );
     expect(text.startsWith('y\ny\n') && text.endsWith('y\ny\n')).toBe(true);
     expect(result.stdout.split('\n').filter((line) => line.includes(`golive left ${leftOut} bytes out of the middle of ${logPath}`))).toHaveLength(1);
-    expect(readdirSync(join(dir, 'logs'), { recursive: true }).map(String).filter((name) => name.includes('.tail-'))).toEqual([]);
+    expect(
+      readdirSync(join(dir, 'logs'), { recursive: true })
+        .map(String)
+        .filter((name) => name.includes('.tail-')),
+    ).toEqual([]);
   });
 
   it('refuses a GOLIVE_LOG_MAX that is not a size, before anything runs or is recorded', async () => {

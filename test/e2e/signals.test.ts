@@ -10,7 +10,18 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it, type TestContext } from 'vitest';
 import { removeTempDirs, repoRoot, runGolive, tempDir } from './helpers.js';
-import { isAlive, killAll, pidsIn, readJournal, removeListedFiles, runIdFrom, startGolive, waitUntil, type LiveGolive, verifyJournal } from './process-helpers.js';
+import {
+  isAlive,
+  killAll,
+  type LiveGolive,
+  pidsIn,
+  readJournal,
+  removeListedFiles,
+  runIdFrom,
+  startGolive,
+  verifyJournal,
+  waitUntil,
+} from './process-helpers.js';
 
 /** golive's grace between SIGTERM and SIGKILL for a step (src/session/engine-options.ts KILL_GRACE_MS). */
 const GRACE_MS = 5000;
@@ -49,7 +60,6 @@ async function interrupt(golive: LiveGolive, signal: NodeJS.Signals) {
   const exit = await golive.exited;
   return { ...exit, afterSignalMs: Date.now() - sentAt };
 }
-
 
 describe.concurrent('signals', () => {
   it('SIGINT mid-step: exit 130 within the grace period, no grandchild survives, journaled, rollback/resume named', async (context) => {

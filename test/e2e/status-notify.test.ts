@@ -28,10 +28,7 @@ describe('golive status', () => {
     const run = startGolive(['run', runbook, '--db', db], { cwd: dir });
     await waitUntil(() => stepStarted(db, 'migrate'), 'the journal to record that migrate started');
 
-    const [text, json] = await Promise.all([
-      runGolive(['status', '--db', db], { cwd: dir }),
-      runGolive(['status', '--db', db, '--json'], { cwd: dir }),
-    ]);
+    const [text, json] = await Promise.all([runGolive(['status', '--db', db], { cwd: dir }), runGolive(['status', '--db', db, '--json'], { cwd: dir })]);
     expect(text.code, both(text)).toBe(0);
     expect(text.stdout).toMatch(/^status-demo 1\.4\.0 — run [0-9A-Z]{26}\nStatus Update - \d\d:\d\d\n/);
     expect(text.stdout).toMatch(/^Current Activity: Run database migrations \(dba\) — [\d.]+m?s elapsed of 5m expected$/m);

@@ -27,7 +27,11 @@ afterAll(() => {
   if (!tmuxMissing) tmux('kill-server');
   for (const dir of stepGroups) {
     for (const pgid of pidsIn(join(dir, 'pids'))) {
-      try { process.kill(-pgid, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     }
   }
   removeTempDirs();
@@ -66,7 +70,9 @@ function runInTerminal(name: string, runbook: string, { args = [], env = {}, out
   stepGroups.push(dir);
   const db = join(dir, 'g.db');
   const exitFile = join(dir, 'exit');
-  const exports = Object.entries({ GOLIVE_LOCK_DIR: testLockDir(dir), ...env }).map(([key, value]) => `export ${key}=${quote(value)}; `).join('');
+  const exports = Object.entries({ GOLIVE_LOCK_DIR: testLockDir(dir), ...env })
+    .map(([key, value]) => `export ${key}=${quote(value)}; `)
+    .join('');
   const golive = ['node', goliveBin, 'run', fixture(runbook), '--db', db, '--var', `dir=${dir}`, ...args].map(quote).join(' ');
   // The pane stays open after golive exits, so the final screen can still be read.
   // A trapped SIGHUP (not an ignored one, which golive would inherit) keeps the shell alive when the pane goes away.
@@ -150,7 +156,12 @@ describe.skipIf(tmuxMissing)(`golive run in a real terminal${tmuxMissing ? ' —
     expect(done).toMatch(/✖ rolled-back in .* exit 1/);
     const [run] = readJournal(t.db);
     expect(run).toMatchObject({ outcome: 'rolled-back', exit_code: 1 });
-    expect(run.events.find((e) => e.kind === 'decision')!.data).toMatchObject({ subject: 'guided-failure', subjectId: 'deploy', choice: 'rollback', via: 'prompt' });
+    expect(run.events.find((e) => e.kind === 'decision')!.data).toMatchObject({
+      subject: 'guided-failure',
+      subjectId: 'deploy',
+      choice: 'rollback',
+      via: 'prompt',
+    });
   });
 
   it('a protected environment asks to type its name: the right name deploys (recorded via prompt), a wrong one exits 2 with nothing executed', async () => {
@@ -197,9 +208,15 @@ describe.skipIf(tmuxMissing)(`golive run in a real terminal${tmuxMissing ? ' —
 
     // Not a terminal: stdout redirected to a file by the shell.
     const dir = tempDir('golive-tty-cli-');
-    const toFile = (env: string, out: string) => spawnSync('bash', ['-c',
-      `unset CI NO_COLOR FORCE_COLOR; export GOLIVE_LOCK_DIR=${quote(testLockDir(dir))}; ${env} node ${quote(goliveBin)} run ${quote(fixture('confirm.yaml'))} --yes --db ${quote(join(dir, 'g.db'))} --var dir=${quote(dir)} > ${quote(out)} 2>&1 < /dev/null`,
-    ], { encoding: 'utf8', timeout: 15_000 });
+    const toFile = (env: string, out: string) =>
+      spawnSync(
+        'bash',
+        [
+          '-c',
+          `unset CI NO_COLOR FORCE_COLOR; export GOLIVE_LOCK_DIR=${quote(testLockDir(dir))}; ${env} node ${quote(goliveBin)} run ${quote(fixture('confirm.yaml'))} --yes --db ${quote(join(dir, 'g.db'))} --var dir=${quote(dir)} > ${quote(out)} 2>&1 < /dev/null`,
+        ],
+        { encoding: 'utf8', timeout: 15_000 },
+      );
     const forced = toFile('export FORCE_COLOR=1;', join(dir, 'forced.txt'));
     const unforced = toFile('', join(dir, 'unforced.txt'));
     expect(forced.status).toBe(0);
@@ -211,49 +228,56 @@ describe.skipIf(tmuxMissing)(`golive run in a real terminal${tmuxMissing ? ' —
   });
 });
 
-describe.skipIf(tmuxMissing)(`golive run when its terminal goes away${tmuxMissing ? ' — SKIPPED: tmux is not installed (apt-get install -y tmux)' : ''}`, () => {
-  // Regression (fixed): once the terminal is gone every write to it fails
-  // with EIO; golive used to die of an uncaught `write EIO` mid-deployment,
-  // leaving the run "running", the lock held and the step in doubt. Now the
-  // deployment carries on and is journaled. The process status itself is not
-  // golive's to choose: with no SIGHUP, Node 20 aborts at exit while restoring
-  // the vanished terminal (node::ResetStdio, nodejs/node#51519, fixed upstream
-  // by nodejs/node#58200, not in Node 20.20), so it is 134 there and 0 on a
-  // Node without that bug. The journal is the record.
-  it('the terminal closes under a running step, with no signal: the deployment carries on and succeeds', async () => {
-    const t = runInTerminal('closed', 'drop.yaml', { env: { NO_COLOR: '1' }, outliveTerminal: true });
-    await t.waitFor(/drain — Drain the caches/);
-    await waitUntil(() => t.trace() === 'started\n', 'the drain step to start');
-    t.closeTerminal();
+describe.skipIf(tmuxMissing)(
+  `golive run when its terminal goes away${tmuxMissing ? ' — SKIPPED: tmux is not installed (apt-get install -y tmux)' : ''}`,
+  () => {
+    // Regression (fixed): once the terminal is gone every write to it fails
+    // with EIO; golive used to die of an uncaught `write EIO` mid-deployment,
+    // leaving the run "running", the lock held and the step in doubt. Now the
+    // deployment carries on and is journaled. The process status itself is not
+    // golive's to choose: with no SIGHUP, Node 20 aborts at exit while restoring
+    // the vanished terminal (node::ResetStdio, nodejs/node#51519, fixed upstream
+    // by nodejs/node#58200, not in Node 20.20), so it is 134 there and 0 on a
+    // Node without that bug. The journal is the record.
+    it('the terminal closes under a running step, with no signal: the deployment carries on and succeeds', async () => {
+      const t = runInTerminal('closed', 'drop.yaml', { env: { NO_COLOR: '1' }, outliveTerminal: true });
+      await t.waitFor(/drain — Drain the caches/);
+      await waitUntil(() => t.trace() === 'started\n', 'the drain step to start');
+      t.closeTerminal();
 
-    expect([0, 134]).toContain(await t.exitCode());
-    expect(t.trace()).toBe('started\ndrained\nswitch\n');
-    const [run] = readJournal(t.db);
-    expect(run).toMatchObject({ outcome: 'succeeded', exit_code: 0 });
-    expect(run.events.at(-1)).toMatchObject({ kind: 'run.finished' });
-  });
+      expect([0, 134]).toContain(await t.exitCode());
+      expect(t.trace()).toBe('started\ndrained\nswitch\n');
+      const [run] = readJournal(t.db);
+      expect(run).toMatchObject({ outcome: 'succeeded', exit_code: 0 });
+      expect(run.events.at(-1)).toMatchObject({ kind: 'run.finished' });
+    });
 
-  // Regression (fixed), two causes: (1) the EIO crash above: a redraw on the dead terminal
-  // kills golive with `Error: write EIO` before (or while) the SIGHUP stops
-  // the run, so run.interrupted / run.finished usually never reach the
-  // journal (observed: it ends at step.spawned); (2) even when nothing
-  // writes to the terminal (stdout redirected, stdin still the dead
-  // terminal), Node 20 aborts at exit in node::ResetStdio (tcsetattr on the
-  // hung-up tty: nodejs/node#51519, fixed upstream by nodejs/node#58200, not
-  // in Node 20.20), so the exit status is not 129 either. Observed: exit 134
-  // or 139.
-  it('a dropped SSH session (terminal gone, then SIGHUP) under a running step: exit 129, the run recorded as interrupted', async () => {
-    const t = runInTerminal('hangup', 'long.yaml', { env: { NO_COLOR: '1' }, outliveTerminal: true });
-    await waitUntil(() => t.trace() === 'started\n', 'the wait step to start');
-    const { pid } = readJournal(t.db)[0];
-    t.closeTerminal();
-    // What the login shell does when its terminal goes: it passes SIGHUP on to its jobs.
-    try { process.kill(pid, 'SIGHUP'); } catch { /* golive already died */ }
+    // Regression (fixed), two causes: (1) the EIO crash above: a redraw on the dead terminal
+    // kills golive with `Error: write EIO` before (or while) the SIGHUP stops
+    // the run, so run.interrupted / run.finished usually never reach the
+    // journal (observed: it ends at step.spawned); (2) even when nothing
+    // writes to the terminal (stdout redirected, stdin still the dead
+    // terminal), Node 20 aborts at exit in node::ResetStdio (tcsetattr on the
+    // hung-up tty: nodejs/node#51519, fixed upstream by nodejs/node#58200, not
+    // in Node 20.20), so the exit status is not 129 either. Observed: exit 134
+    // or 139.
+    it('a dropped SSH session (terminal gone, then SIGHUP) under a running step: exit 129, the run recorded as interrupted', async () => {
+      const t = runInTerminal('hangup', 'long.yaml', { env: { NO_COLOR: '1' }, outliveTerminal: true });
+      await waitUntil(() => t.trace() === 'started\n', 'the wait step to start');
+      const { pid } = readJournal(t.db)[0];
+      t.closeTerminal();
+      // What the login shell does when its terminal goes: it passes SIGHUP on to its jobs.
+      try {
+        process.kill(pid, 'SIGHUP');
+      } catch {
+        /* golive already died */
+      }
 
-    expect(await t.exitCode()).toBe(129);
-    expect(t.trace()).toBe('started\n');
-    const [run] = readJournal(t.db);
-    expect(run).toMatchObject({ outcome: 'interrupted', exit_code: 129 });
-    expect(run.events.slice(-2).map((e) => e.kind)).toEqual(['run.interrupted', 'run.finished']);
-  });
-});
+      expect(await t.exitCode()).toBe(129);
+      expect(t.trace()).toBe('started\n');
+      const [run] = readJournal(t.db);
+      expect(run).toMatchObject({ outcome: 'interrupted', exit_code: 129 });
+      expect(run.events.slice(-2).map((e) => e.kind)).toEqual(['run.interrupted', 'run.finished']);
+    });
+  },
+);

@@ -13,7 +13,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, repoRoot, tempDir } from './helpers.js';
 
 const tmuxMissing = spawnSync('tmux', ['-V']).error !== undefined;
-if (tmuxMissing) console.warn('test/e2e/tty.test.ts SKIPPED: tmux is not installed, so the live task list is not tested in a real terminal (apt-get install -y tmux)');
+if (tmuxMissing)
+  console.warn('test/e2e/tty.test.ts SKIPPED: tmux is not installed, so the live task list is not tested in a real terminal (apt-get install -y tmux)');
 // A private server on a socket in a scratch directory: the test never touches anyone's tmux sessions and leaves no socket behind.
 const socket = join(tempDir('golive-tty-tmux-'), 'tmux.sock');
 const driver = join(repoRoot, 'test', 'fixtures', 'tty-driver.mjs');
@@ -102,7 +103,11 @@ function startInTerminal(name: string, runbook: string) {
     },
     /** The driver's process id. */
     pid: () => Number(readFileSync(`${events}.pid`, 'utf8')),
-    events: (): Array<Record<string, unknown>> => readFileSync(events, 'utf8').trim().split('\n').map((l) => JSON.parse(l)),
+    events: (): Array<Record<string, unknown>> =>
+      readFileSync(events, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
   };
 }
 
@@ -122,7 +127,16 @@ describe.skipIf(tmuxMissing)(`live task list in a real terminal${tmuxMissing ? '
 
     const done = await t.waitFor(/DRIVER-EXIT=\d+/);
     expect(done).toContain('DRIVER-EXIT=0');
-    for (const line of [/✔ Pre-deployment checks: GO/, /✔ tools/, /✔ build — Build the release \[devops\] \d\.\ds \/ 30s/, /✔ announce .*approved by tester/, /✔ both \(in parallel\)/, /^ {4}✔ web/m, /^ {4}✔ api/m, /✔ health/]) {
+    for (const line of [
+      /✔ Pre-deployment checks: GO/,
+      /✔ tools/,
+      /✔ build — Build the release \[devops\] \d\.\ds \/ 30s/,
+      /✔ announce .*approved by tester/,
+      /✔ both \(in parallel\)/,
+      /^ {4}✔ web/m,
+      /^ {4}✔ api/m,
+      /✔ health/,
+    ]) {
       expect(done).toMatch(line);
     }
     expect(done).toMatch(/✔ succeeded in \d+(\.\d)?s \(expected 30s\) — run tty-run, exit 0/);

@@ -6,11 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { formatDuration, parseDuration } from '../../src/runbook/duration.js';
 import type { Runbook, Step } from '../../src/runbook/types.js';
-import { removeTempDirs, repoRoot, runGolive, tempDir, type GoliveResult } from './helpers.js';
+import { type GoliveResult, removeTempDirs, repoRoot, runGolive, tempDir } from './helpers.js';
 
 /** A line of a JavaScript stack trace: `    at fn (file.js:12:5)`. */
 const STACK_TRACE = /\n\s+at .*:\d+:\d+/;
@@ -20,8 +20,12 @@ const output = (result: GoliveResult) => `${result.stdout}${result.stderr}`;
 const packageVersion = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
 const shippedRunbooks = [
-  ...readdirSync(join(repoRoot, 'examples')).filter((name) => /\.ya?ml$/.test(name)).map((name) => `examples/${name}`),
-  ...readdirSync(join(repoRoot, 'runbooks')).filter((name) => name.endsWith('.yaml')).map((name) => `runbooks/${name}`),
+  ...readdirSync(join(repoRoot, 'examples'))
+    .filter((name) => /\.ya?ml$/.test(name))
+    .map((name) => `examples/${name}`),
+  ...readdirSync(join(repoRoot, 'runbooks'))
+    .filter((name) => name.endsWith('.yaml'))
+    .map((name) => `runbooks/${name}`),
 ].sort();
 
 const VALID = `golive: 1
@@ -85,11 +89,19 @@ describe.concurrent('validate: hostile input never crashes', () => {
     ['a directory', () => scratch, /:1:1 error E001 is a directory, not a runbook file/],
     ['an empty file', () => scratchFile('empty.yaml', ''), /empty\.yaml:1:1 error E003 the runbook is empty/],
     ['a binary file', () => scratchFile('random.yaml', binary()), /random\.yaml:1:1 error E001 is a binary file, not YAML text/],
-    ['a 20 MB file', () => scratchFile('huge.yaml', `golive: 1\nname: huge\n# ${'x'.repeat(20 * 1024 * 1024)}\n`), /huge\.yaml:1:1 error E001 file is too large \(20\.0 MiB; a runbook may be at most 2 MiB\)/],
+    [
+      'a 20 MB file',
+      () => scratchFile('huge.yaml', `golive: 1\nname: huge\n# ${'x'.repeat(20 * 1024 * 1024)}\n`),
+      /huge\.yaml:1:1 error E001 file is too large \(20\.0 MiB; a runbook may be at most 2 MiB\)/,
+    ],
     ['an alias bomb', () => scratchFile('lol.yaml', billionLaughs), /lol\.yaml:1:1 error E004 too many alias expansions/],
     ['a list document', () => scratchFile('list.yaml', '- id: a\n  run: echo\n'), /list\.yaml:1:1 error E003 .*not a list/],
     ['a scalar document', () => scratchFile('scalar.yaml', 'just some words\n'), /scalar\.yaml:1:1 error E003 .*not a single value/],
-    ['invalid UTF-8', () => scratchFile('latin1.yaml', Buffer.from('golive: 1\nname: caf\xe9\n', 'latin1')), /latin1\.yaml:1:1 error E001 is not valid UTF-8 text/],
+    [
+      'invalid UTF-8',
+      () => scratchFile('latin1.yaml', Buffer.from('golive: 1\nname: caf\xe9\n', 'latin1')),
+      /latin1\.yaml:1:1 error E001 is not valid UTF-8 text/,
+    ],
   ];
 
   it.each(cases)('%s: exit 2, a clear message, no stack trace', async (_what, makeFile, message) => {
@@ -129,7 +141,15 @@ describe.concurrent('validate: reporting', () => {
     const problems = JSON.parse(result.stdout) as Array<Record<string, unknown>>;
     expect(problems).toHaveLength(3);
     for (const problem of problems) expect(Object.keys(problem).sort()).toEqual(['code', 'col', 'file', 'hint', 'line', 'message', 'severity']);
-    expect(problems[0]).toEqual({ file: typo, line: 8, col: 5, severity: 'error', code: 'E010', message: 'unknown key `timout` in steps[0]', hint: 'did you mean `timeout`?' });
+    expect(problems[0]).toEqual({
+      file: typo,
+      line: 8,
+      col: 5,
+      severity: 'error',
+      code: 'E010',
+      message: 'unknown key `timout` in steps[0]',
+      hint: 'did you mean `timeout`?',
+    });
     expect(problems[1]).toMatchObject({ file: missingName, line: 2, col: 1, code: 'E011', hint: null });
     expect(problems[2]).toMatchObject({ file: missing, line: 1, col: 1, code: 'E001', message: 'no such file' });
   });
@@ -220,8 +240,11 @@ describe.concurrent('plan', () => {
   const webshop = 'runbooks/webshop-release.yaml';
   const runbook = parse(readFileSync(join(repoRoot, webshop), 'utf8')) as Runbook;
   const members = runbook.steps.flatMap((entry): Step[] => ('parallel' in entry ? entry.parallel : [entry]));
-  const expectedTotal = runbook.steps.reduce((sum, entry) =>
-    sum + ('parallel' in entry ? Math.max(0, ...entry.parallel.map((m) => parseDuration(m.duration) ?? 0)) : parseDuration(entry.duration) ?? 0), 0);
+  const expectedTotal = runbook.steps.reduce(
+    (sum, entry) =>
+      sum + ('parallel' in entry ? Math.max(0, ...entry.parallel.map((m) => parseDuration(m.duration) ?? 0)) : (parseDuration(entry.duration) ?? 0)),
+    0,
+  );
   const withoutRollback = members.filter((step) => step.run !== undefined && step.rollback === undefined).map((step) => step.id);
 
   it(`shows every step, owner, the total and any steps without rollback (${webshop})`, async () => {
@@ -239,14 +262,17 @@ describe.concurrent('plan', () => {
   });
 
   it('names the steps without rollback, but not manual steps', async () => {
-    const file = scratchFile('no-rollback.yaml', `golive: 1
+    const file = scratchFile(
+      'no-rollback.yaml',
+      `golive: 1
 name: no-rollback
 steps:
   - { id: backup, run: ./backup.sh, duration: 90s }
   - { id: deploy, run: ./deploy.sh, duration: 15m, rollback: ./deploy.sh --previous }
   - { id: warm, parallel: [{ id: warm-eu, run: ./warm.sh eu, duration: 5m }, { id: warm-us, run: ./warm.sh us, duration: 10m }] }
   - { id: announce, confirm: Post the announcement }
-`);
+`,
+    );
     const result = await runGolive(['plan', file]);
     expect(result.code, output(result)).toBe(0);
     expect(result.stdout).toContain('Without rollback: backup, warm-eu, warm-us\n');

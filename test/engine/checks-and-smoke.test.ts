@@ -5,7 +5,7 @@
  * asks or rolls back without a terminal, minor is an issue).
  */
 import { describe, expect, it } from 'vitest';
-import { harness, type HarnessOptions } from './harness.js';
+import { type HarnessOptions, harness } from './harness.js';
 
 function runbook(checks: string): string {
   return `
@@ -50,7 +50,11 @@ describe('the checklist', () => {
 
     expect(result).toEqual({ outcome: 'succeeded', exitCode: 0, issues: [] });
     expect(h.runner.commands).toEqual(['./check-disk.sh', './check-backup-space.sh', './check-on-call.sh', './backup.sh', './deploy.sh']);
-    expect(h.log.ofKind('check.finished').map((e) => [e.checkId, e.passed, e.blocking])).toEqual([['disk', true, true], ['backup-space', true, false], ['on-call', true, true]]);
+    expect(h.log.ofKind('check.finished').map((e) => [e.checkId, e.passed, e.blocking])).toEqual([
+      ['disk', true, true],
+      ['backup-space', true, false],
+      ['on-call', true, true],
+    ]);
     expect(h.log.decisions('go-no-go')).toMatchObject([{ choice: 'GO', via: 'policy', by: 'ana' }]);
     expect(h.log.decisions('go-no-go')[0].reason).toBeUndefined();
     // The decision comes after every check and before the first step.
@@ -98,10 +102,15 @@ describe('confirmation checks', () => {
     const result = await h.run();
 
     expect(result.exitCode).toBe(0);
-    expect(h.log.decisions('confirm')).toMatchObject([{
-      subjectId: 'change-approved', choice: 'approved', via: 'flag', by: 'ana',
-      reason: 'Is CHG-20481 approved in the change calendar? (approved with --yes)',
-    }]);
+    expect(h.log.decisions('confirm')).toMatchObject([
+      {
+        subjectId: 'change-approved',
+        choice: 'approved',
+        via: 'flag',
+        by: 'ana',
+        reason: 'Is CHG-20481 approved in the change calendar? (approved with --yes)',
+      },
+    ]);
     expect(h.log.decisions('go-no-go')).toMatchObject([{ choice: 'GO' }]);
     expect(h.prompter.questions).toEqual([]);
   });
@@ -139,7 +148,9 @@ describe('confirmation checks', () => {
     const kinds = h.log.events.map((e) => e.kind);
     expect(kinds.indexOf('question.asked')).toBeGreaterThan(-1);
     expect(kinds.indexOf('question.asked')).toBeLessThan(kinds.indexOf('decision'));
-    expect(h.log.ofKind('question.asked')).toMatchObject([{ subject: 'confirm', subjectId: 'change-approved', question: 'Is CHG-20481 approved in the change calendar?', to: 'ana' }]);
+    expect(h.log.ofKind('question.asked')).toMatchObject([
+      { subject: 'confirm', subjectId: 'change-approved', question: 'Is CHG-20481 approved in the change calendar?', to: 'ana' },
+    ]);
   });
 
   it('declined at the prompt: NO-GO, saying who answered no', async () => {
@@ -151,11 +162,14 @@ describe('confirmation checks', () => {
   });
 
   it('a declined non-blocking confirmation gives CONDITIONAL GO', async () => {
-    const h = harness(runbook(`
+    const h = harness(
+      runbook(`
   - id: comms-ready
     confirm: Are the status-page messages drafted?
     blocking: false
-`), { interactive: true, answers: { confirm: [false] } });
+`),
+      { interactive: true, answers: { confirm: [false] } },
+    );
     const result = await h.run();
     expect(result).toMatchObject({ outcome: 'succeeded-with-issues', exitCode: 0 });
     expect(result.issues).toEqual(['conditional go: comms-ready: ana answered no to "Are the status-page messages drafted?"']);
@@ -236,7 +250,10 @@ describe('smoke tests', () => {
     const h = harness(SMOKE_RUNBOOK);
     expect(await h.run()).toEqual({ outcome: 'succeeded', exitCode: 0, issues: [] });
     expect(h.log.ofKind('verify.finished').map((e) => [e.verifyId, e.severity, e.passed])).toEqual([
-      ['login', 'critical', true], ['checkout', 'major', true], ['banner', 'minor', true], ['search', 'minor', true],
+      ['login', 'critical', true],
+      ['checkout', 'major', true],
+      ['banner', 'minor', true],
+      ['search', 'minor', true],
     ]);
   });
 
@@ -267,12 +284,17 @@ describe('smoke tests', () => {
     const result = await h.run();
 
     expect(result).toEqual({
-      outcome: 'succeeded-with-issues', exitCode: 0,
+      outcome: 'succeeded-with-issues',
+      exitCode: 0,
       issues: ['smoke test checkout (major) failed: exited with status 1 (accepted by ana)'],
     });
-    expect(h.prompter.questions).toEqual([{
-      kind: 'select', message: 'smoke test checkout (major) failed: exited with status 1. What now?', choices: ['rollback', 'accept', 'abort'],
-    }]);
+    expect(h.prompter.questions).toEqual([
+      {
+        kind: 'select',
+        message: 'smoke test checkout (major) failed: exited with status 1. What now?',
+        choices: ['rollback', 'accept', 'abort'],
+      },
+    ]);
     expect(h.runner.count('./smoke-search.sh')).toBe(1);
     expect(h.log.decisions('smoke-test')).toMatchObject([{ choice: 'accept', via: 'prompt' }]);
     expect(h.log.ofKind('rollback.started')).toEqual([]);
@@ -300,10 +322,16 @@ describe('smoke tests', () => {
     const result = await h.run();
 
     expect(result).toEqual({
-      outcome: 'succeeded-with-issues', exitCode: 0,
+      outcome: 'succeeded-with-issues',
+      exitCode: 0,
       issues: ['smoke test banner (minor) failed: exited with status 1', 'smoke test search (minor) failed: exited with status 22'],
     });
-    expect(h.log.ofKind('verify.finished').filter((e) => !e.passed).map((e) => e.verifyId)).toEqual(['banner', 'search']);
+    expect(
+      h.log
+        .ofKind('verify.finished')
+        .filter((e) => !e.passed)
+        .map((e) => e.verifyId),
+    ).toEqual(['banner', 'search']);
     expect(h.log.ofKind('rollback.started')).toEqual([]);
     expect(h.log.decisions('smoke-test')).toEqual([]);
   });

@@ -40,7 +40,9 @@ describe('failure policies', () => {
     expect(result).toMatchObject({ outcome: 'aborted', exitCode: 3 });
     expect(h.runner.commands).toEqual(['./backup.sh', './deploy.sh']);
     expect(h.log.ofKind('rollback.started')).toEqual([]);
-    expect(h.log.decisions('guided-failure')).toMatchObject([{ subjectId: 'deploy', choice: 'abort', via: 'policy', reason: 'step deploy failed: exited with status 1' }]);
+    expect(h.log.decisions('guided-failure')).toMatchObject([
+      { subjectId: 'deploy', choice: 'abort', via: 'policy', reason: 'step deploy failed: exited with status 1' },
+    ]);
     expect(h.log.statesOf('deploy')).toEqual(['failed']);
   });
 
@@ -63,7 +65,7 @@ describe('failure policies', () => {
     expect(h.runner.commands.slice(2)).toEqual(ROLLBACK_COMMANDS);
   });
 
-  it('a step\'s own on_failure wins over --on-failure', async () => {
+  it("a step's own on_failure wins over --on-failure", async () => {
     const h = harness(runbook({ step: '    on_failure: continue' }), { options: { onFailure: 'rollback' } });
     h.runner.fails('./deploy.sh');
     const result = await h.run();
@@ -71,7 +73,7 @@ describe('failure policies', () => {
     expect(h.runner.commands).toEqual(['./backup.sh', './deploy.sh', './migrate.sh up']);
   });
 
-  it('a step\'s own on_failure wins over the runbook default', async () => {
+  it("a step's own on_failure wins over the runbook default", async () => {
     const h = harness(runbook({ top: 'on_failure: continue', step: '    on_failure: abort' }));
     h.runner.fails('./deploy.sh');
     expect(await h.run()).toMatchObject({ outcome: 'aborted', exitCode: 3 });
@@ -196,7 +198,11 @@ steps:
   it('retries a failing command after the delay, and succeeds on a later attempt', async () => {
     const h = harness(RUNBOOK);
     // Each attempt prints something: a command that prints nothing has no log file.
-    h.runner.on('./deploy.sh', [{ exitCode: 1, output: 'no\n' }, { exitCode: 7, output: 'no\n' }, { exitCode: 0, output: 'ok\n' }]);
+    h.runner.on('./deploy.sh', [
+      { exitCode: 1, output: 'no\n' },
+      { exitCode: 7, output: 'no\n' },
+      { exitCode: 0, output: 'ok\n' },
+    ]);
     const result = await h.run();
 
     expect(result).toMatchObject({ outcome: 'succeeded', exitCode: 0 });
@@ -206,8 +212,22 @@ steps:
       { stepId: 'deploy', nextAttempt: 2, delayMs: 20_000 },
       { stepId: 'deploy', nextAttempt: 3, delayMs: 20_000 },
     ]);
-    expect(h.log.ofKind('step.started').filter((e) => e.stepId === 'deploy').map((e) => [e.attempt, e.attempts])).toEqual([[1, 3], [2, 3], [3, 3]]);
-    expect(h.log.ofKind('step.finished').filter((e) => e.stepId === 'deploy').map((e) => [e.status, e.exitCode, e.logPath])).toEqual([
+    expect(
+      h.log
+        .ofKind('step.started')
+        .filter((e) => e.stepId === 'deploy')
+        .map((e) => [e.attempt, e.attempts]),
+    ).toEqual([
+      [1, 3],
+      [2, 3],
+      [3, 3],
+    ]);
+    expect(
+      h.log
+        .ofKind('step.finished')
+        .filter((e) => e.stepId === 'deploy')
+        .map((e) => [e.status, e.exitCode, e.logPath]),
+    ).toEqual([
       ['failed', 1, '/srv/deploy/.golive/logs/run-2/deploy.log'],
       ['failed', 7, '/srv/deploy/.golive/logs/run-2/deploy.attempt-2.log'],
       ['passed', 0, '/srv/deploy/.golive/logs/run-2/deploy.attempt-3.log'],
@@ -272,8 +292,15 @@ steps:
     expect(result).toMatchObject({ outcome: 'succeeded', exitCode: 0 });
     expect(h.runner.commands).toEqual(['./deploy.sh', './health.sh', './health.sh', './health.sh']);
     expect(h.clock.sleeps).toEqual([3000, 3000]);
-    expect(h.log.ofKind('step.started').filter((e) => e.phase === 'validate').map((e) => [e.stepId, e.attempt, e.attempts, e.title])).toEqual([
-      ['deploy', 1, 5, 'deploy (validation)'], ['deploy', 2, 5, 'deploy (validation)'], ['deploy', 3, 5, 'deploy (validation)'],
+    expect(
+      h.log
+        .ofKind('step.started')
+        .filter((e) => e.phase === 'validate')
+        .map((e) => [e.stepId, e.attempt, e.attempts, e.title]),
+    ).toEqual([
+      ['deploy', 1, 5, 'deploy (validation)'],
+      ['deploy', 2, 5, 'deploy (validation)'],
+      ['deploy', 3, 5, 'deploy (validation)'],
     ]);
     expect(h.log.statesOf('deploy')).toEqual(['succeeded']);
   });

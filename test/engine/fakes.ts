@@ -137,14 +137,22 @@ export class FakeRunner implements ProcessRunner {
       const endedAt = new Date();
       const spawnFailed = behaviour.spawnError !== undefined;
       const stopped = how !== 'exit';
-      const exitCode = spawnFailed || stopped || behaviour.timedOut ? null : behaviour.exitCode ?? 0;
+      const exitCode = spawnFailed || stopped || behaviour.timedOut ? null : (behaviour.exitCode ?? 0);
       const signal = how === 'terminate' ? 'SIGTERM' : how === 'kill' ? 'SIGKILL' : behaviour.timedOut ? 'SIGKILL' : null;
       // As the real runner does: an output holding a secret is refused, never masked.
       const { outputs, refused } = splitSecretOutputs(behaviour.outputs ?? {}, masker);
       settle({
-        exitCode, signal, timedOut: behaviour.timedOut === true && !stopped, stopped, spawnError: behaviour.spawnError ? masker.mask(behaviour.spawnError) : undefined,
-        startedAt, endedAt, durationMs: endedAt.getTime() - startedAt.getTime(),
-        head: stdout + stderr, tail: '', outputBytes: Buffer.byteLength(stdout + stderr),
+        exitCode,
+        signal,
+        timedOut: behaviour.timedOut === true && !stopped,
+        stopped,
+        spawnError: behaviour.spawnError ? masker.mask(behaviour.spawnError) : undefined,
+        startedAt,
+        endedAt,
+        durationMs: endedAt.getTime() - startedAt.getTime(),
+        head: stdout + stderr,
+        tail: '',
+        outputBytes: Buffer.byteLength(stdout + stderr),
         outputs: spawnFailed ? {} : outputs,
         ...(spawnFailed || refused.length === 0 ? {} : { refusedOutputs: refused }),
         ok: exitCode === 0 && !stopped && !spawnFailed && !behaviour.timedOut,
@@ -155,8 +163,9 @@ export class FakeRunner implements ProcessRunner {
     else {
       // Output arrives while the command runs, as it would from a pipe.
       setImmediate(deliverOutput);
-      if (behaviour.hang) { /* ends on terminate() or kill() */ }
-      else if (behaviour.delayMs) timer = setTimeout(() => end('exit'), behaviour.delayMs);
+      if (behaviour.hang) {
+        /* ends on terminate() or kill() */
+      } else if (behaviour.delayMs) timer = setTimeout(() => end('exit'), behaviour.delayMs);
       else setImmediate(() => end('exit'));
     }
 
@@ -200,7 +209,10 @@ export class FakeClock implements Clock {
   onSleep?: (ms: number) => void;
   private time: number;
 
-  constructor(start = Date.parse('2026-12-01T09:00:00Z'), private readonly tickMs = 1000) {
+  constructor(
+    start = Date.parse('2026-12-01T09:00:00Z'),
+    private readonly tickMs = 1000,
+  ) {
     this.time = start;
   }
 
@@ -242,7 +254,10 @@ export class FakePrompter implements Prompter {
   private readonly answers: Required<Answers>;
   private readonly ctrlCs: Array<{ kind: Question['kind']; interrupt: () => void }> = [];
 
-  constructor(readonly interactive: boolean, answers: Answers = {}) {
+  constructor(
+    readonly interactive: boolean,
+    answers: Answers = {},
+  ) {
     this.answers = { confirm: [...(answers.confirm ?? [])], select: [...(answers.select ?? [])], input: [...(answers.input ?? [])] };
   }
 
@@ -340,14 +355,16 @@ export class EventLog {
       timeline.push(`event ${label(event)}`);
       options.onEvent?.(event);
       if (!options.async) return record(event);
-      return new Promise<void>((resolve, reject) => setImmediate(() => {
-        try {
-          record(event);
-          resolve();
-        } catch (error) {
-          reject(error);
-        }
-      }));
+      return new Promise<void>((resolve, reject) =>
+        setImmediate(() => {
+          try {
+            record(event);
+            resolve();
+          } catch (error) {
+            reject(error);
+          }
+        }),
+      );
     };
   }
 
@@ -375,7 +392,9 @@ export class EventLog {
 
   /** The `step.state` transitions of one step, in order. */
   statesOf(stepId: string): string[] {
-    return this.ofKind('step.state').filter((e) => e.stepId === stepId).map((e) => e.state);
+    return this.ofKind('step.state')
+      .filter((e) => e.stepId === stepId)
+      .map((e) => e.state);
   }
 
   /** The `decision` events of one subject. */

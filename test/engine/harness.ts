@@ -3,13 +3,13 @@
  * and the plan runs against the fakes. Each test gets fresh fakes, so what
  * they recorded belongs to that test alone.
  */
-import { Interruption, type EngineOptions } from '../../src/engine/context.js';
+import { type EngineOptions, Interruption } from '../../src/engine/context.js';
 import type { EngineEvent } from '../../src/engine/events.js';
-import { rollbackDeployment, runDeployment, type EngineResult, type PriorState } from '../../src/engine/run.js';
+import { type EngineResult, type PriorState, rollbackDeployment, runDeployment } from '../../src/engine/run.js';
 import { foldRunChain } from '../../src/engine/run-state.js';
 import { loadRunbookText } from '../../src/runbook/load.js';
-import { resolvePlan, type Plan } from '../../src/runbook/plan.js';
-import { EventLog, FakeClock, FakePrompter, FakeRunner, type Answers, type EventLogOptions, type Timeline } from './fakes.js';
+import { type Plan, resolvePlan } from '../../src/runbook/plan.js';
+import { type Answers, EventLog, type EventLogOptions, FakeClock, FakePrompter, FakeRunner, type Timeline } from './fakes.js';
 
 /** Where fixture runbooks claim to live (commands run in its directory). */
 export const RUNBOOK_FILE = '/srv/deploy/runbook.yaml';
@@ -27,8 +27,17 @@ export function planFrom(yaml: string, options: { environment?: string; vars?: R
 /** Engine options for a test run: non-interactive defaults, nothing approved. */
 export function engineOptions(overrides: Partial<EngineOptions> = {}): EngineOptions {
   return {
-    runId: 'run-2', mode: 'run', operator: 'ana', host: 'deploy-host', secrets: {}, env: {},
-    approveAll: false, approved: new Set(), keepGoing: false, logDir: '/srv/deploy/.golive/logs/run-2', killGraceMs: 5000,
+    runId: 'run-2',
+    mode: 'run',
+    operator: 'ana',
+    host: 'deploy-host',
+    secrets: {},
+    env: {},
+    approveAll: false,
+    approved: new Set(),
+    keepGoing: false,
+    logDir: '/srv/deploy/.golive/logs/run-2',
+    killGraceMs: 5000,
     ...overrides,
   };
 }
@@ -71,7 +80,14 @@ export function harness(yaml: string, setup: HarnessOptions = {}): Harness {
   const options = engineOptions(setup.options);
   const engineRun = (prior?: PriorState) => ({ plan, options, ports: { runner, clock, prompter, sink: log.sink }, interruption, prior });
   return {
-    plan, runner, clock, prompter, log, interruption, options, timeline,
+    plan,
+    runner,
+    clock,
+    prompter,
+    log,
+    interruption,
+    options,
+    timeline,
     run: (prior) => runDeployment(engineRun(prior)),
     rollback: (reason, prior) => rollbackDeployment(engineRun(prior), reason),
   };

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { FakeJournalError } from './fakes.js';
-import { harness, type HarnessOptions } from './harness.js';
+import { type HarnessOptions, harness } from './harness.js';
 
 const JOURNAL_RUNBOOK = `
 golive: 1
@@ -37,13 +37,13 @@ describe('a journal that cannot write', () => {
     expect(h.runner.commands).toEqual([]);
   });
 
-  it('at a step\'s start: the run rejects and that step\'s process is never spawned', async () => {
+  it("at a step's start: the run rejects and that step's process is never spawned", async () => {
     const h = failing((e) => e.kind === 'step.started' && e.stepId === 'deploy');
     await expect(h.run()).rejects.toThrow('journal write failed at step.started');
     expect(h.runner.commands).toEqual(['./check-disk.sh', './backup.sh']);
   });
 
-  it('at a step\'s state: the run rejects and the next step is not started', async () => {
+  it("at a step's state: the run rejects and the next step is not started", async () => {
     const h = failing((e) => e.kind === 'step.state' && e.stepId === 'backup');
     await expect(h.run()).rejects.toBeInstanceOf(FakeJournalError);
     expect(h.runner.commands).toEqual(['./check-disk.sh', './backup.sh']);
@@ -78,7 +78,8 @@ describe('a journal that cannot write', () => {
   // write fails, while its siblings' processes are still running: nobody stops or awaits them, and no
   // step.finished is ever recorded for them (the CLI's exit path then kills them mid-step).
   it('inside a parallel group: the run does not reject while a sibling is still running', async () => {
-    const h = harness(`
+    const h = harness(
+      `
 golive: 1
 name: webshop-release
 steps:
@@ -88,7 +89,9 @@ steps:
         run: ./deploy.sh web
       - id: api
         run: ./deploy.sh api
-`, { sink: { failOn: (e) => e.kind === 'step.finished' && e.stepId === 'api' } });
+`,
+      { sink: { failOn: (e) => e.kind === 'step.finished' && e.stepId === 'api' } },
+    );
     h.runner.on('./deploy.sh web', { delayMs: 40 });
     await expect(h.run()).rejects.toBeInstanceOf(FakeJournalError);
     expect(h.runner.spawned.filter((s) => !s.finished).map((s) => s.command)).toEqual([]);
@@ -97,14 +100,14 @@ steps:
   // Regression (fixed): execute.ts emits step.output with `.catch(() => undefined)`, so a journal that fails while
   // recording a step's output is ignored: the run goes on (and ends "succeeded") with output it
   // never recorded, contrary to EventSink's contract ("a sink that throws stops the run").
-  it('at a step\'s output: the run rejects', async () => {
+  it("at a step's output: the run rejects", async () => {
     const h = failing((e) => e.kind === 'step.output');
     h.runner.on('./backup.sh', { output: 'dumped 3 tables\n' });
     await expect(h.run()).rejects.toBeInstanceOf(FakeJournalError);
     expect(h.runner.count('./deploy.sh')).toBe(0);
   });
 
-  it('at a step\'s output: the step\'s end names that cause, not an operator interrupt', async () => {
+  it("at a step's output: the step's end names that cause, not an operator interrupt", async () => {
     const h = failing((e) => e.kind === 'step.output');
     h.runner.on('./backup.sh', { output: 'dumped 3 tables\n' });
     await expect(h.run()).rejects.toBeInstanceOf(FakeJournalError);

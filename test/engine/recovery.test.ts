@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { foldRunChain } from '../../src/engine/run-state.js';
 import { FakeJournalError } from './fakes.js';
-import { harness, priorFrom, type HarnessOptions } from './harness.js';
+import { type HarnessOptions, harness, priorFrom } from './harness.js';
 
 const INTERRUPT_RUNBOOK = `
 golive: 1
@@ -47,7 +47,12 @@ describe('interruption', () => {
     expect(result).toMatchObject({ outcome: 'interrupted', exitCode: 130 });
     expect(deploy).toMatchObject({ terminated: true, killed: false });
     expect(h.runner.commands).toEqual(['./check-disk.sh', './backup.sh', './deploy.sh']);
-    expect(h.log.ofKind('step.finished').at(-1)).toMatchObject({ stepId: 'deploy', status: 'stopped', signal: 'SIGTERM', message: 'stopped by the operator (interrupt)' });
+    expect(h.log.ofKind('step.finished').at(-1)).toMatchObject({
+      stepId: 'deploy',
+      status: 'stopped',
+      signal: 'SIGTERM',
+      message: 'stopped by the operator (interrupt)',
+    });
     expect(h.log.statesOf('deploy')).toEqual(['failed']);
     expect(h.log.ofKind('step.state').at(-1)).toMatchObject({ stepId: 'deploy', reason: 'stopped by SIGINT' });
     expect(h.log.ofKind('step.retrying')).toEqual([]);
@@ -104,7 +109,11 @@ describe('interruption', () => {
 
   it('a signal between the start event and the spawn still stops that command', async () => {
     const h = harness(INTERRUPT_RUNBOOK, {
-      sink: { onEvent: (e) => { if (e.kind === 'step.started' && e.stepId === 'deploy') h.interruption.request('SIGINT'); } },
+      sink: {
+        onEvent: (e) => {
+          if (e.kind === 'step.started' && e.stepId === 'deploy') h.interruption.request('SIGINT');
+        },
+      },
     });
     h.runner.on('./deploy.sh', { hang: true });
     const result = await h.run();
@@ -244,7 +253,10 @@ steps:
     await h.run();
     const folded = foldRunChain(h.log.events);
     expect(folded.vars).toEqual({ release: '2.4.0' });
-    expect([...folded.steps]).toEqual([['one', { state: 'succeeded', completedAt: 1 }], ['two', { state: 'succeeded', completedAt: 2 }]]);
+    expect([...folded.steps]).toEqual([
+      ['one', { state: 'succeeded', completedAt: 1 }],
+      ['two', { state: 'succeeded', completedAt: 2 }],
+    ]);
     expect(folded.inDoubt).toEqual([]);
   });
 
@@ -327,7 +339,9 @@ describe('resume', () => {
     const h = resumed(NO_VALIDATION, { interactive: true, answers: { confirm: [true] } });
     const result = await h.run(priorFrom(await diedDuringDeploy(NO_VALIDATION)));
     expect(result.exitCode).toBe(0);
-    expect(h.prompter.questions).toEqual([{ kind: 'confirm', message: 'Step deploy was interrupted and it has no validation to prove it finished. Run it again?' }]);
+    expect(h.prompter.questions).toEqual([
+      { kind: 'confirm', message: 'Step deploy was interrupted and it has no validation to prove it finished. Run it again?' },
+    ]);
     expect(h.runner.commands).toEqual(['./deploy.sh', './migrate.sh up', './smoke-login.sh']);
     expect(h.log.decisions('in-doubt')).toMatchObject([{ choice: 'rerun', via: 'prompt' }]);
   });

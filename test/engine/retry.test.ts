@@ -1,6 +1,6 @@
 /** Retry waits (delay, back-off, cap) and which failures `on_exit_codes` retries. */
 import { describe, expect, it } from 'vitest';
-import { TIMEOUT_EXIT_CODE, type Execution } from '../../src/engine/execute.js';
+import { type Execution, TIMEOUT_EXIT_CODE } from '../../src/engine/execute.js';
 import { retriesAfter, retryDelayMs } from '../../src/engine/retry.js';
 import type { CommandResult } from '../../src/process/types.js';
 

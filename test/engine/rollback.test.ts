@@ -41,15 +41,26 @@ describe('rollback after a failed step', () => {
 
     expect(result).toMatchObject({ outcome: 'rolled-back', exitCode: 1 });
     expect(h.runner.commands).toEqual([
-      './backup.sh', './deploy.sh', './migrate.sh up',
-      './migrate.sh down', './deploy.sh --previous', './restore.sh',
+      './backup.sh',
+      './deploy.sh',
+      './migrate.sh up',
+      './migrate.sh down',
+      './deploy.sh --previous',
+      './restore.sh',
       './health.sh',
     ]);
-    expect(h.log.only('rollback.started')).toMatchObject({ order: ['migrate', 'deploy', 'backup'], withoutRollback: [], reason: 'step migrate failed: exited with status 1' });
+    expect(h.log.only('rollback.started')).toMatchObject({
+      order: ['migrate', 'deploy', 'backup'],
+      withoutRollback: [],
+      reason: 'step migrate failed: exited with status 1',
+    });
     expect(h.log.only('rollback.finished')).toMatchObject({ complete: true, failed: [], withoutRollback: [], verified: true });
-    expect(h.log.ofKind('step.started').filter((e) => e.phase !== 'step').map((e) => `${e.phase}:${e.stepId}`)).toEqual([
-      'rollback:migrate', 'rollback:deploy', 'rollback:backup', 'rollback-verify:health',
-    ]);
+    expect(
+      h.log
+        .ofKind('step.started')
+        .filter((e) => e.phase !== 'step')
+        .map((e) => `${e.phase}:${e.stepId}`),
+    ).toEqual(['rollback:migrate', 'rollback:deploy', 'rollback:backup', 'rollback-verify:health']);
     expect(h.log.statesOf('migrate')).toEqual(['failed', 'rolled-back']);
     expect(h.log.statesOf('backup')).toEqual(['succeeded', 'rolled-back']);
     expect(h.log.statesOf('warm')).toEqual([]);
@@ -85,7 +96,8 @@ steps:
   });
 
   it('does not count a manual confirm step without rollback against a clean rollback (exit 1)', async () => {
-    const h = harness(`
+    const h = harness(
+      `
 golive: 1
 name: webshop-release
 on_failure: rollback
@@ -98,7 +110,9 @@ steps:
   - id: migrate
     run: ./migrate.sh up
     rollback: ./migrate.sh down
-`, { options: { approveAll: true } });
+`,
+      { options: { approveAll: true } },
+    );
     h.runner.fails('./migrate.sh up');
     const result = await h.run();
 
@@ -162,7 +176,7 @@ steps:
     expect(h.log.only('rollback.finished')).toMatchObject({ complete: true, verified: false });
   });
 
-  it('runs a rollback\'s own validation and counts its failure as a failed rollback', async () => {
+  it("runs a rollback's own validation and counts its failure as a failed rollback", async () => {
     const h = harness(`
 golive: 1
 name: webshop-release
@@ -179,8 +193,16 @@ steps:
     h.runner.fails('./migrate.sh up').fails('./is-previous.sh');
     const result = await h.run();
     expect(result).toMatchObject({ outcome: 'rollback-failed', exitCode: 3 });
-    expect(h.log.ofKind('step.started').map((e) => `${e.phase}:${e.stepId}`).slice(-2)).toEqual(['rollback:deploy', 'rollback-validate:deploy']);
-    expect(h.log.ofKind('step.state').find((e) => e.state === 'rollback-failed')).toMatchObject({ stepId: 'deploy', reason: 'validation failed: exited with status 1' });
+    expect(
+      h.log
+        .ofKind('step.started')
+        .map((e) => `${e.phase}:${e.stepId}`)
+        .slice(-2),
+    ).toEqual(['rollback:deploy', 'rollback-validate:deploy']);
+    expect(h.log.ofKind('step.state').find((e) => e.state === 'rollback-failed')).toMatchObject({
+      stepId: 'deploy',
+      reason: 'validation failed: exited with status 1',
+    });
   });
 
   it('rolls back a requested run cleanly with exit 0 (rollbackDeployment)', async () => {
@@ -334,7 +356,13 @@ describe('parallel groups', () => {
     expect(at('exit ./deploy.sh api')).toBeLessThan(at('exit ./deploy.sh web'));
     // The next stage waits for the whole group.
     expect(at('exit ./deploy.sh web')).toBeLessThan(at('spawn ./announce.sh'));
-    expect(h.log.ofKind('step.started').filter((e) => e.group === 'deploy-all').map((e) => e.stepId).sort()).toEqual(['api', 'web']);
+    expect(
+      h.log
+        .ofKind('step.started')
+        .filter((e) => e.group === 'deploy-all')
+        .map((e) => e.stepId)
+        .sort(),
+    ).toEqual(['api', 'web']);
     expect(h.log.events[0]).toMatchObject({ kind: 'run.started', steps: ['backup', 'web', 'api', 'announce'] });
   });
 
@@ -347,7 +375,12 @@ describe('parallel groups', () => {
     expect(h.runner.count('./announce.sh')).toBe(0);
     expect(h.log.only('rollback.started')).toMatchObject({ order: ['api', 'web', 'backup'], reason: 'step api failed: exited with status 1' });
     expect(h.runner.commands.slice(3)).toEqual(['./deploy.sh api --previous', './deploy.sh web --previous', './restore.sh']);
-    expect(h.log.ofKind('step.started').filter((e) => e.phase === 'rollback' && e.stepId !== 'backup').map((e) => e.group)).toEqual(['deploy-all', 'deploy-all']);
+    expect(
+      h.log
+        .ofKind('step.started')
+        .filter((e) => e.phase === 'rollback' && e.stepId !== 'backup')
+        .map((e) => e.group),
+    ).toEqual(['deploy-all', 'deploy-all']);
   });
 
   it('waits for the other members to end before deciding (no member is left running)', async () => {
@@ -379,7 +412,7 @@ describe('parallel groups', () => {
   // Regression (fixed): run.ts applies only the first failed member's policy (onStepFailure(ctx, failed[0], …)).
   // When `web` (on_failure: continue) and `api` (on_failure: rollback) both fail, the run goes on
   // and ends "succeeded-with-issues" although `api` demanded a rollback.
-  it('honours a failed member\'s rollback policy even when an earlier failed member says continue', async () => {
+  it("honours a failed member's rollback policy even when an earlier failed member says continue", async () => {
     const h = harness(groupRunbook('abort', { web: 'continue', api: 'rollback' }));
     h.runner.fails('./deploy.sh web').fails('./deploy.sh api');
     const result = await h.run();

@@ -18,22 +18,56 @@ function chain(...bodies: EngineEventBody[]): EngineEvent[] {
 }
 
 const runStarted = (mode: 'run' | 'resume' | 'rollback' = 'run', vars: Record<string, string> = {}): EngineEventBody => ({
-  kind: 'run.started', mode, runbook: { name: 'webshop-release', path: 'webshop.yaml', sha256: 'ab'.repeat(32) },
-  operator: 'ana', host: 'bastion', steps: ['backup', 'deploy', 'migrate'], expectedMs: 0, vars,
+  kind: 'run.started',
+  mode,
+  runbook: { name: 'webshop-release', path: 'webshop.yaml', sha256: 'ab'.repeat(32) },
+  operator: 'ana',
+  host: 'bastion',
+  steps: ['backup', 'deploy', 'migrate'],
+  expectedMs: 0,
+  vars,
 });
 const go: EngineEventBody = { kind: 'decision', subject: 'go-no-go', choice: 'GO', by: 'ana', via: 'policy' };
 const started = (stepId: string, phase: Phase = 'step', attempt = 1, group?: string): EngineEventBody => ({
-  kind: 'step.started', phase, stepId, title: stepId, group, attempt, attempts: 3, command: `./${stepId}.sh`,
+  kind: 'step.started',
+  phase,
+  stepId,
+  title: stepId,
+  group,
+  attempt,
+  attempts: 3,
+  command: `./${stepId}.sh`,
 });
 const spawned = (stepId: string, pid: number, phase: Phase = 'step'): EngineEventBody => ({ kind: 'step.spawned', phase, stepId, attempt: 1, pid });
 const finished = (stepId: string, status: 'passed' | 'failed', outputs: Record<string, string> = {}, phase: Phase = 'step', attempt = 1): EngineEventBody => ({
-  kind: 'step.finished', phase, stepId, attempt, status, exitCode: status === 'passed' ? 0 : 1, signal: null, durationMs: 1000,
-  head: '', tail: '', outputBytes: 0, outputs,
+  kind: 'step.finished',
+  phase,
+  stepId,
+  attempt,
+  status,
+  exitCode: status === 'passed' ? 0 : 1,
+  signal: null,
+  durationMs: 1000,
+  head: '',
+  tail: '',
+  outputBytes: 0,
+  outputs,
 });
 const state = (stepId: string, s: StepState, reason?: string): EngineEventBody => ({ kind: 'step.state', stepId, state: s, reason });
 const ran = (stepId: string, outputs: Record<string, string> = {}) => [started(stepId), finished(stepId, 'passed', outputs), state(stepId, 'succeeded')];
-const rollbackStarted = (order: string[], withoutRollback: string[] = []): EngineEventBody => ({ kind: 'rollback.started', reason: 'step migrate failed', order, withoutRollback });
-const rollbackFinished = (complete: boolean): EngineEventBody => ({ kind: 'rollback.finished', complete, failed: [], withoutRollback: [], verified: undefined });
+const rollbackStarted = (order: string[], withoutRollback: string[] = []): EngineEventBody => ({
+  kind: 'rollback.started',
+  reason: 'step migrate failed',
+  order,
+  withoutRollback,
+});
+const rollbackFinished = (complete: boolean): EngineEventBody => ({
+  kind: 'rollback.finished',
+  complete,
+  failed: [],
+  withoutRollback: [],
+  verified: undefined,
+});
 
 const states = (events: EngineEvent[], live = false) => Object.fromEntries([...foldRunChain(events, { live }).steps].map(([id, s]) => [id, s.state]));
 
@@ -48,11 +82,18 @@ describe('foldRunChain: where each step stands', () => {
     expect(folded.lastRollback).toBeUndefined();
   });
 
-  it('failed, then done by a resume: the last state counts, attempts add up, outputs are the resume\'s', () => {
+  it("failed, then done by a resume: the last state counts, attempts add up, outputs are the resume's", () => {
     const events = chain(
-      runStarted(), go, ...ran('backup'),
-      started('deploy'), finished('deploy', 'failed', { version: 'broken' }), state('deploy', 'failed', 'exited with status 1'),
-      runStarted('resume', { release: 'ignored' }), started('deploy'), finished('deploy', 'passed', { version: '2.4.0' }), state('deploy', 'succeeded'),
+      runStarted(),
+      go,
+      ...ran('backup'),
+      started('deploy'),
+      finished('deploy', 'failed', { version: 'broken' }),
+      state('deploy', 'failed', 'exited with status 1'),
+      runStarted('resume', { release: 'ignored' }),
+      started('deploy'),
+      finished('deploy', 'passed', { version: '2.4.0' }),
+      state('deploy', 'succeeded'),
     );
     const failedOnly = foldRunChain(events.slice(0, 8));
     expect(failedOnly.steps.get('deploy')).toMatchObject({ state: 'failed', reason: 'exited with status 1', completedAt: 2 });
@@ -82,24 +123,35 @@ describe('foldRunChain: where each step stands', () => {
     expect(inFlightCommands(live)).toEqual([]);
   });
 
-  it('in doubt: an earlier run\'s open step stays in doubt while a later run of the chain is live', () => {
+  it("in doubt: an earlier run's open step stays in doubt while a later run of the chain is live", () => {
     const events = chain(runStarted(), go, started('deploy'), runStarted('resume'), started('migrate'));
     expect(states(events, true)).toEqual({ deploy: 'in-doubt', migrate: 'running' });
     expect(states(events)).toEqual({ deploy: 'in-doubt', migrate: 'in-doubt' });
   });
 
   it('in doubt: recorded as such when a second signal killed the step', () => {
-    const folded = foldRunChain(chain(runStarted(), go, started('deploy'), finished('deploy', 'failed'), state('deploy', 'in-doubt', 'killed by a second SIGINT')));
+    const folded = foldRunChain(
+      chain(runStarted(), go, started('deploy'), finished('deploy', 'failed'), state('deploy', 'in-doubt', 'killed by a second SIGINT')),
+    );
     expect(folded.steps.get('deploy')).toMatchObject({ state: 'in-doubt', reason: 'killed by a second SIGINT' });
     expect(folded.inDoubt).toEqual(['deploy']);
   });
 
   it('rolled back: undone, neither done nor left applied; a complete rollback marks the chain rolled back', () => {
     const events = chain(
-      runStarted(), go, ...ran('backup'), started('migrate'), finished('migrate', 'failed'), state('migrate', 'failed'),
+      runStarted(),
+      go,
+      ...ran('backup'),
+      started('migrate'),
+      finished('migrate', 'failed'),
+      state('migrate', 'failed'),
       rollbackStarted(['migrate', 'backup']),
-      started('migrate', 'rollback'), finished('migrate', 'passed', {}, 'rollback'), state('migrate', 'rolled-back'),
-      started('backup', 'rollback'), finished('backup', 'passed', {}, 'rollback'), state('backup', 'rolled-back'),
+      started('migrate', 'rollback'),
+      finished('migrate', 'passed', {}, 'rollback'),
+      state('migrate', 'rolled-back'),
+      started('backup', 'rollback'),
+      finished('backup', 'passed', {}, 'rollback'),
+      state('backup', 'rolled-back'),
       rollbackFinished(true),
     );
     const folded = foldRunChain(events);
@@ -112,10 +164,17 @@ describe('foldRunChain: where each step stands', () => {
 
   it('rollback in doubt: the undo started and never recorded a result; the step keeps its state', () => {
     const events = chain(
-      runStarted(), go, ...ran('backup'), ...ran('deploy'),
-      runStarted('rollback'), rollbackStarted(['deploy', 'backup']),
-      started('deploy', 'rollback'), finished('deploy', 'passed', {}, 'rollback'), state('deploy', 'rolled-back'),
-      started('backup', 'rollback'), spawned('backup', 5151, 'rollback'),
+      runStarted(),
+      go,
+      ...ran('backup'),
+      ...ran('deploy'),
+      runStarted('rollback'),
+      rollbackStarted(['deploy', 'backup']),
+      started('deploy', 'rollback'),
+      finished('deploy', 'passed', {}, 'rollback'),
+      state('deploy', 'rolled-back'),
+      started('backup', 'rollback'),
+      spawned('backup', 5151, 'rollback'),
     );
     const folded = foldRunChain(events);
     expect(folded.steps.get('backup')).toMatchObject({ state: 'succeeded', rollbackInDoubt: true });
@@ -133,9 +192,18 @@ describe('foldRunChain: where each step stands', () => {
 
   it('no rollback: a rollback passed over a done step that defines none; it stays done and applied', () => {
     const events = chain(
-      runStarted(), go, ...ran('backup'), started('migrate'), finished('migrate', 'failed'), state('migrate', 'failed'),
-      rollbackStarted(['migrate'], ['backup']), state('backup', 'no-rollback', 'no rollback defined'),
-      started('migrate', 'rollback'), finished('migrate', 'passed', {}, 'rollback'), state('migrate', 'rolled-back'), rollbackFinished(true),
+      runStarted(),
+      go,
+      ...ran('backup'),
+      started('migrate'),
+      finished('migrate', 'failed'),
+      state('migrate', 'failed'),
+      rollbackStarted(['migrate'], ['backup']),
+      state('backup', 'no-rollback', 'no rollback defined'),
+      started('migrate', 'rollback'),
+      finished('migrate', 'passed', {}, 'rollback'),
+      state('migrate', 'rolled-back'),
+      rollbackFinished(true),
     );
     const backup = foldRunChain(events).steps.get('backup')!;
     expect(backup).toMatchObject({ state: 'no-rollback', reason: 'no rollback defined', completedAt: 1 });
@@ -145,23 +213,44 @@ describe('foldRunChain: where each step stands', () => {
 
   it('parallel members: each stands on its own; completion order follows their ends', () => {
     const events = chain(
-      runStarted(), go, started('web', 'step', 1, 'deploy'), started('api', 'step', 1, 'deploy'),
-      finished('api', 'passed'), state('api', 'succeeded'), finished('web', 'passed'), state('web', 'succeeded'),
-      started('cdn', 'step', 1, 'edge'), started('dns', 'step', 1, 'edge'), finished('dns', 'failed'), state('dns', 'failed'),
+      runStarted(),
+      go,
+      started('web', 'step', 1, 'deploy'),
+      started('api', 'step', 1, 'deploy'),
+      finished('api', 'passed'),
+      state('api', 'succeeded'),
+      finished('web', 'passed'),
+      state('web', 'succeeded'),
+      started('cdn', 'step', 1, 'edge'),
+      started('dns', 'step', 1, 'edge'),
+      finished('dns', 'failed'),
+      state('dns', 'failed'),
     );
     const folded = foldRunChain(events);
     expect(states(events)).toEqual({ web: 'succeeded', api: 'succeeded', cdn: 'in-doubt', dns: 'failed' });
-    expect([...folded.steps].map(([id, s]) => [id, s.completedAt])).toEqual([['web', 2], ['api', 1], ['cdn', undefined], ['dns', 3]]);
+    expect([...folded.steps].map(([id, s]) => [id, s.completedAt])).toEqual([
+      ['web', 2],
+      ['api', 1],
+      ['cdn', undefined],
+      ['dns', 3],
+    ]);
     expect(folded.inDoubt).toEqual(['cdn']);
   });
 
-  it('a resume\'s skip of done steps: they keep the state the first run left and who left it', () => {
+  it("a resume's skip of done steps: they keep the state the first run left and who left it", () => {
     const events = chain(
-      runStarted(), go, ...ran('backup'), started('deploy'), finished('deploy', 'failed'), state('deploy', 'failed'),
-      { kind: 'decision', subject: 'guided-failure', subjectId: 'deploy', choice: 'skip', by: 'ana', via: 'prompt' }, state('deploy', 'skipped', 'hotfix ships tomorrow'),
+      runStarted(),
+      go,
+      ...ran('backup'),
+      started('deploy'),
+      finished('deploy', 'failed'),
+      state('deploy', 'failed'),
+      { kind: 'decision', subject: 'guided-failure', subjectId: 'deploy', choice: 'skip', by: 'ana', via: 'prompt' },
+      state('deploy', 'skipped', 'hotfix ships tomorrow'),
       started('migrate'),
       // The resume skips backup and deploy (done), settles migrate (in doubt) and records only that.
-      runStarted('resume'), state('migrate', 'succeeded', 'in doubt; validation passed on resume'),
+      runStarted('resume'),
+      state('migrate', 'succeeded', 'in doubt; validation passed on resume'),
     );
     const folded = foldRunChain(events);
     const done = [...folded.steps].filter(([, s]) => isDone(s.state)).map(([id]) => id);
@@ -172,10 +261,14 @@ describe('foldRunChain: where each step stands', () => {
   });
 
   it('a failure the run went on past is marked continued until the step runs again', () => {
-    const events = chain(
-      runStarted(), go, started('deploy'), finished('deploy', 'failed'), state('deploy', 'failed'),
-      { kind: 'decision', subject: 'guided-failure', subjectId: 'deploy', choice: 'continue', by: 'ana', via: 'prompt' },
-    );
+    const events = chain(runStarted(), go, started('deploy'), finished('deploy', 'failed'), state('deploy', 'failed'), {
+      kind: 'decision',
+      subject: 'guided-failure',
+      subjectId: 'deploy',
+      choice: 'continue',
+      by: 'ana',
+      via: 'prompt',
+    });
     expect(foldRunChain(events).steps.get('deploy')).toMatchObject({ state: 'failed', continued: true });
     expect(foldRunChain([...events, ...chain(runStarted('resume'), started('deploy'))]).steps.get('deploy')!.continued).toBeUndefined();
   });

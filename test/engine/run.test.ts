@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { foldRunChain } from '../../src/engine/run-state.js';
-import { harness, priorFrom, type HarnessOptions } from './harness.js';
+import { type HarnessOptions, harness, priorFrom } from './harness.js';
 
 const RUNBOOK = `
 golive: 1
@@ -41,10 +41,23 @@ describe('a successful run', () => {
     expect(h.runner.commands).toEqual(['./check-disk.sh', './backup.sh', './deploy.sh 2.4.0', './smoke-login.sh']);
     expect(h.log.kinds()).toEqual([
       'run.started',
-      'step.started', 'step.spawned', 'step.finished', 'check.finished', 'decision',
-      'step.started', 'step.spawned', 'step.finished', 'step.state',
-      'step.started', 'step.spawned', 'step.finished', 'step.state',
-      'step.started', 'step.spawned', 'step.finished', 'verify.finished',
+      'step.started',
+      'step.spawned',
+      'step.finished',
+      'check.finished',
+      'decision',
+      'step.started',
+      'step.spawned',
+      'step.finished',
+      'step.state',
+      'step.started',
+      'step.spawned',
+      'step.finished',
+      'step.state',
+      'step.started',
+      'step.spawned',
+      'step.finished',
+      'verify.finished',
       'run.finished',
     ]);
     expect(h.log.ofKind('step.started').map((e) => `${e.phase}:${e.stepId}`)).toEqual(['check:disk', 'step:backup', 'step:deploy', 'verify:login']);
@@ -59,9 +72,15 @@ describe('a successful run', () => {
     const h = harness(RUNBOOK);
     await h.run();
     expect(h.log.events[0]).toMatchObject({
-      kind: 'run.started', mode: 'run', operator: 'ana', host: 'deploy-host', change: 'CHG-20481',
+      kind: 'run.started',
+      mode: 'run',
+      operator: 'ana',
+      host: 'deploy-host',
+      change: 'CHG-20481',
       runbook: { name: 'webshop-release', version: '2.4.0', path: '/srv/deploy/runbook.yaml', sha256: h.plan.source.sha256 },
-      steps: ['backup', 'deploy'], expectedMs: 25 * 60_000, vars: { release: '2.4.0' },
+      steps: ['backup', 'deploy'],
+      expectedMs: 25 * 60_000,
+      vars: { release: '2.4.0' },
     });
     expect(h.log.events[0]).not.toHaveProperty('parentRunId', expect.anything());
   });
@@ -90,7 +109,10 @@ describe('a successful run', () => {
     // An asynchronous journal: the acknowledgement comes a macrotask later.
     const h = harness(RUNBOOK, { sink: { async: true } });
     await h.run();
-    for (const [stepId, command] of [['backup', './backup.sh'], ['deploy', './deploy.sh 2.4.0']]) {
+    for (const [stepId, command] of [
+      ['backup', './backup.sh'],
+      ['deploy', './deploy.sh 2.4.0'],
+    ]) {
       const recorded = h.timeline.indexOf(`recorded step.started ${stepId}`);
       const spawned = h.timeline.indexOf(`spawn ${command}`);
       const exited = h.timeline.indexOf(`exit ${command}`);
@@ -114,13 +136,16 @@ describe('a successful run', () => {
     expect(finished.durationMs).toBeGreaterThan(0);
   });
 
-  it('streams a step\'s output as step.output events before its step.finished', async () => {
+  it("streams a step's output as step.output events before its step.finished", async () => {
     const h = harness(RUNBOOK);
     h.runner.on('./backup.sh', { output: 'dumping 3 tables\n', stderr: 'warning: slow disk\n' });
     await h.run();
     const kinds = h.log.events.filter((e) => 'stepId' in e && e.stepId === 'backup').map((e) => e.kind);
     expect(kinds).toEqual(['step.started', 'step.spawned', 'step.output', 'step.output', 'step.finished', 'step.state']);
-    expect(h.log.ofKind('step.output').map((e) => [e.stream, e.text])).toEqual([['stdout', 'dumping 3 tables\n'], ['stderr', 'warning: slow disk\n']]);
+    expect(h.log.ofKind('step.output').map((e) => [e.stream, e.text])).toEqual([
+      ['stdout', 'dumping 3 tables\n'],
+      ['stderr', 'warning: slow disk\n'],
+    ]);
   });
 
   it('runs a runbook without checks or smoke tests, and records no go/no-go decision', async () => {
@@ -158,24 +183,17 @@ steps:
 
 function scripted(yaml = OUTPUTS_RUNBOOK, options: HarnessOptions = {}) {
   const h = harness(yaml, options);
-  h.runner
-    .on('./backup.sh', { outputs: { backup_id: 'bk-20261201-0900' } })
-    .on(/^\.\/migrate\.sh up/, { outputs: { schema_from: '41' } });
+  h.runner.on('./backup.sh', { outputs: { backup_id: 'bk-20261201-0900' } }).on(/^\.\/migrate\.sh up/, { outputs: { schema_from: '41' } });
   return h;
 }
 
 describe('step outputs', () => {
-  it('renders a step\'s outputs into later commands, its own validation and step env', async () => {
+  it("renders a step's outputs into later commands, its own validation and step env", async () => {
     const h = scripted();
     const result = await h.run();
 
     expect(result.exitCode).toBe(0);
-    expect(h.runner.commands).toEqual([
-      './backup.sh',
-      'test -n "bk-20261201-0900"',
-      './migrate.sh up --after bk-20261201-0900',
-      './deploy.sh',
-    ]);
+    expect(h.runner.commands).toEqual(['./backup.sh', 'test -n "bk-20261201-0900"', './migrate.sh up --after bk-20261201-0900', './deploy.sh']);
     expect(h.runner.spawned.find((s) => s.command === './deploy.sh')!.spec.env.BACKUP).toBe('bk-20261201-0900');
     expect(h.log.ofKind('step.finished').find((e) => e.stepId === 'backup' && e.phase === 'step')!.outputs).toEqual({ backup_id: 'bk-20261201-0900' });
     // The recorded command shows the value too (outputs are not secrets).
@@ -186,11 +204,14 @@ describe('step outputs', () => {
     const h = scripted();
     await h.run();
     expect(h.runner.spawned.map((s) => [s.command, s.spec.captureOutputs === true])).toEqual([
-      ['./backup.sh', true], ['test -n "bk-20261201-0900"', false], ['./migrate.sh up --after bk-20261201-0900', true], ['./deploy.sh', true],
+      ['./backup.sh', true],
+      ['test -n "bk-20261201-0900"', false],
+      ['./migrate.sh up --after bk-20261201-0900', true],
+      ['./deploy.sh', true],
     ]);
   });
 
-  it('gives a failed step\'s rollback the outputs it wrote before failing', async () => {
+  it("gives a failed step's rollback the outputs it wrote before failing", async () => {
     const h = scripted();
     h.runner.on(/^\.\/migrate\.sh up/, { exitCode: 1, outputs: { schema_from: '41' } });
     const result = await h.run();
@@ -224,7 +245,7 @@ steps:
 });
 
 describe('rollback of a finished run, from its recorded events', () => {
-  it('rebuilds outputs from the first run\'s events, so the rollback renders the same values', async () => {
+  it("rebuilds outputs from the first run's events, so the rollback renders the same values", async () => {
     const first = scripted();
     const firstResult = await first.run();
     expect(firstResult.exitCode).toBe(0);

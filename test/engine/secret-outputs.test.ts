@@ -4,7 +4,7 @@
  * starts, in the run and in a rollback rebuilt from the journal.
  */
 import { describe, expect, it } from 'vitest';
-import { recordStepOutputs, refusedReferences, type OutputValues, type RefusedOutputs } from '../../src/engine/outputs.js';
+import { type OutputValues, type RefusedOutputs, recordStepOutputs, refusedReferences } from '../../src/engine/outputs.js';
 import { foldRunChain } from '../../src/engine/run-state.js';
 import { harness, priorFrom } from './harness.js';
 
@@ -72,7 +72,7 @@ describe('an output that contains a secret', () => {
 });
 
 describe('recordStepOutputs', () => {
-  it('drops an earlier attempt\'s value of a refused output, and a later clean value lifts the refusal', () => {
+  it("drops an earlier attempt's value of a refused output, and a later clean value lifts the refusal", () => {
     const values: OutputValues = {};
     const refused: RefusedOutputs = {};
     recordStepOutputs(values, refused, 'a', { x: 'first', y: 'kept' });
@@ -86,8 +86,9 @@ describe('recordStepOutputs', () => {
 
   it('finds references to refused outputs only, each once', () => {
     const refused: RefusedOutputs = { a: ['x'] };
-    expect(refusedReferences(['echo {{ steps.a.outputs.x }} {{steps.a.outputs.x}}', '{{ steps.a.outputs.y }}', undefined, 'plain'], refused))
-      .toEqual(['{{ steps.a.outputs.x }}']);
+    expect(refusedReferences(['echo {{ steps.a.outputs.x }} {{steps.a.outputs.x}}', '{{ steps.a.outputs.y }}', undefined, 'plain'], refused)).toEqual([
+      '{{ steps.a.outputs.x }}',
+    ]);
     expect(refusedReferences(['{{ steps.b.outputs.x }}'], refused)).toEqual([]);
   });
 });

@@ -118,14 +118,18 @@ export function describeJournalContract(name: string, harness: JournalHarness): 
         expect(await ids({ runbook: 'nothing' })).toEqual([]);
       });
 
-      it('puts resumes and rollbacks in their first run\'s chain, in start order', async () => {
+      it("puts resumes and rollbacks in their first run's chain, in start order", async () => {
         const { journal } = await fresh();
         await createRun(journal, { id: 'R1' });
         await createRun(journal, { id: 'OTHER' });
         await createRun(journal, { id: 'R3', parentRunId: 'R1', mode: 'resume' });
         const r4 = await createRun(journal, { id: 'R4', parentRunId: 'R3', mode: 'rollback' });
         expect(r4.rootRunId).toBe('R1'); // a rollback of a resume still belongs to the first run
-        expect((await journal.chainOf('R1')).map((r) => [r.id, r.parentRunId])).toEqual([['R1', null], ['R3', 'R1'], ['R4', 'R3']]);
+        expect((await journal.chainOf('R1')).map((r) => [r.id, r.parentRunId])).toEqual([
+          ['R1', null],
+          ['R3', 'R1'],
+          ['R4', 'R3'],
+        ]);
         expect((await journal.chainOf('OTHER')).map((r) => r.id)).toEqual(['OTHER']);
         expect(await journal.chainOf('NONE')).toEqual([]);
       });
@@ -211,8 +215,18 @@ export function describeJournalContract(name: string, harness: JournalHarness): 
         const { journal } = await fresh();
         await createRun(journal);
         const finished: EngineEvent = event({
-          kind: 'step.finished', phase: 'step', stepId: 'backup', attempt: 1, status: 'passed', exitCode: 0, signal: null,
-          durationMs: 900, head: 'started\n', tail: 'done ✓\n', outputBytes: 24, outputs: { backup_id: 'b-77', 'name=with spaces': 'é' },
+          kind: 'step.finished',
+          phase: 'step',
+          stepId: 'backup',
+          attempt: 1,
+          status: 'passed',
+          exitCode: 0,
+          signal: null,
+          durationMs: 900,
+          head: 'started\n',
+          tail: 'done ✓\n',
+          outputBytes: 24,
+          outputs: { backup_id: 'b-77', 'name=with spaces': 'é' },
         });
         const stored = await journal.appendEvent('RUN-A', finished);
         expect(stored.event).toEqual(finished);
@@ -253,17 +267,31 @@ export function describeJournalContract(name: string, harness: JournalHarness): 
     });
 
     describe('locks', () => {
-      const holder = (runId: string, overrides: Partial<LockRequest> = {}): LockRequest => ({ runId, pid: process.pid, host: HOST, operator: 'ana', ...overrides });
+      const holder = (runId: string, overrides: Partial<LockRequest> = {}): LockRequest => ({
+        runId,
+        pid: process.pid,
+        host: HOST,
+        operator: 'ana',
+        ...overrides,
+      });
 
       it('is taken by one run at a time per runbook and environment; a live holder is a LockHeldError (exit 5) naming it', async () => {
         const { journal } = await fresh();
         expect(await journal.acquireLock('webshop-release', 'production', holder('R1'))).toEqual({});
-        const refused = await journal.acquireLock('webshop-release', 'production', holder('R2', { operator: 'li' })).then(() => undefined, (error: unknown) => error);
+        const refused = await journal.acquireLock('webshop-release', 'production', holder('R2', { operator: 'li' })).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
         expect(refused).toBeInstanceOf(LockHeldError);
         expect((refused as LockHeldError).exitCode).toBe(5);
         expect((refused as LockHeldError).message).toContain('locked by run R1');
         expect(await journal.lockHolder('webshop-release', 'production')).toEqual({
-          runId: 'R1', pid: process.pid, host: HOST, operator: 'ana', since: new Date(T0).toISOString(), heartbeatAt: new Date(T0).toISOString(),
+          runId: 'R1',
+          pid: process.pid,
+          host: HOST,
+          operator: 'ana',
+          since: new Date(T0).toISOString(),
+          heartbeatAt: new Date(T0).toISOString(),
         });
         expect(await journal.acquireLock('webshop-release', 'uat', holder('R3'))).toEqual({});
         expect(await journal.acquireLock('webshop-release', null, holder('R4'))).toEqual({});
@@ -318,7 +346,7 @@ export function describeJournalContract(name: string, harness: JournalHarness): 
         expect((await journal.acquireLock('webshop-release', 'uat', holder('R4'))).takenOver?.runId).toBe('R3');
       });
 
-      it('after a takeover the old holder\'s heartbeat says it lost the lock', async () => {
+      it("after a takeover the old holder's heartbeat says it lost the lock", async () => {
         const { journal, connect } = await fresh();
         await createRun(journal, { id: 'R1' });
         await journal.acquireLock('webshop-release', 'production', holder('R1', { host: 'other-host' }));

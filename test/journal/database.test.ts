@@ -2,10 +2,10 @@ import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/journal/sqlite/database.ts';
-import { SCHEMA_VERSION } from '../../src/journal/sqlite/migrations.ts';
-import { SqliteJournal } from '../../src/journal/sqlite/journal.ts';
 import { JournalError } from '../../src/errors.ts';
+import { openDatabase } from '../../src/journal/sqlite/database.ts';
+import { SqliteJournal } from '../../src/journal/sqlite/journal.ts';
+import { SCHEMA_VERSION } from '../../src/journal/sqlite/migrations.ts';
 import { event, newRun, tempDbPath, tempDir } from './helpers.ts';
 
 function columns(db: BetterSqlite3.Database, table: string): string[] {
@@ -54,9 +54,26 @@ describe('openDatabase', () => {
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
       expect(tables).toEqual(['attempts', 'decisions', 'events', 'locks', 'outputs', 'runs']);
       expect(columns(db, 'runs')).toEqual([
-        'id', 'parent_run_id', 'root_run_id', 'mode', 'runbook_name', 'runbook_version', 'runbook_path',
-        'runbook_text', 'runbook_sha256', 'environment', 'operator', 'host', 'pid', 'git_commit', 'change_id',
-        'started_at', 'heartbeat_at', 'ended_at', 'outcome', 'exit_code',
+        'id',
+        'parent_run_id',
+        'root_run_id',
+        'mode',
+        'runbook_name',
+        'runbook_version',
+        'runbook_path',
+        'runbook_text',
+        'runbook_sha256',
+        'environment',
+        'operator',
+        'host',
+        'pid',
+        'git_commit',
+        'change_id',
+        'started_at',
+        'heartbeat_at',
+        'ended_at',
+        'outcome',
+        'exit_code',
       ]);
       expect(columns(db, 'events')).toEqual(['seq', 'run_id', 'at', 'kind', 'data', 'prev_hash', 'hash']);
       expect(columns(db, 'locks')).toEqual(['runbook', 'environment', 'run_id', 'pid', 'host', 'operator', 'since', 'heartbeat_at']);
@@ -93,7 +110,10 @@ describe('openDatabase', () => {
     const reader = SqliteJournal.open(path, { readonly: true });
     try {
       expect(await reader.listRuns()).toEqual([]);
-      const error = await reader.createRun(newRun()).then(() => new Error('expected an error'), (rejection: unknown) => rejection);
+      const error = await reader.createRun(newRun()).then(
+        () => new Error('expected an error'),
+        (rejection: unknown) => rejection,
+      );
       expect(error).toBeInstanceOf(JournalError);
       expect((error as JournalError).message).toContain(path);
     } finally {

@@ -3,10 +3,10 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { openDatabase, pageDamage } from '../../src/journal/sqlite/database.ts';
-import { SCHEMA_VERSION } from '../../src/journal/sqlite/migrations.ts';
-import { SqliteJournal } from '../../src/journal/sqlite/journal.ts';
 import { ExitCode, JournalDamagedError, JournalError } from '../../src/errors.ts';
+import { openDatabase, pageDamage } from '../../src/journal/sqlite/database.ts';
+import { SqliteJournal } from '../../src/journal/sqlite/journal.ts';
+import { SCHEMA_VERSION } from '../../src/journal/sqlite/migrations.ts';
 import { event, newRun, tempDir } from './helpers.ts';
 
 function errorOf(fn: () => unknown): JournalError {
@@ -23,8 +23,13 @@ function errorOf(fn: () => unknown): JournalError {
 /** The JournalError `promise` rejects with (checked as `errorOf` checks it). */
 async function rejectionOf(promise: Promise<unknown>): Promise<JournalError> {
   return promise.then(
-    () => { throw new Error('expected a JournalError'); },
-    (error: unknown) => errorOf(() => { throw error; }),
+    () => {
+      throw new Error('expected a JournalError');
+    },
+    (error: unknown) =>
+      errorOf(() => {
+        throw error;
+      }),
   );
 }
 
@@ -52,7 +57,8 @@ describe('paths that cannot be a journal are refused before SQLite opens them', 
   it('a FIFO is refused without blocking (opening one would wait for a writer)', async () => {
     const fifo = join(tempDir(), 'pipe.db');
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
-    for (const readonly of [false, true]) expect(errorOf(() => openDatabase(fifo, { readonly })).message).toBe(`${fifo} is a named pipe (FIFO), not an audit journal file`);
+    for (const readonly of [false, true])
+      expect(errorOf(() => openDatabase(fifo, { readonly })).message).toBe(`${fifo} is a named pipe (FIFO), not an audit journal file`);
   });
 
   it('a device is refused', async () => {
@@ -64,10 +70,11 @@ describe('files that are not journals, or no longer are', () => {
   it("someone else's SQLite database is refused and left exactly as it was", async () => {
     const path = join(tempDir(), 'app.sqlite');
     const other = new BetterSqlite3(path);
-    other.exec('CREATE TABLE customers (name TEXT); INSERT INTO customers VALUES (\'ana\')');
+    other.exec("CREATE TABLE customers (name TEXT); INSERT INTO customers VALUES ('ana')");
     other.close();
     const before = readFileSync(path);
-    for (const readonly of [false, true]) expect(errorOf(() => openDatabase(path, { readonly })).message).toBe(`${path} is an SQLite database, but not a golive audit journal`);
+    for (const readonly of [false, true])
+      expect(errorOf(() => openDatabase(path, { readonly })).message).toBe(`${path} is an SQLite database, but not a golive audit journal`);
     expect(readFileSync(path).equals(before)).toBe(true);
   });
 

@@ -3,11 +3,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { JournalError } from '../../src/errors.ts';
-import { findJournal, isServerLocation, journalFlagFor, journalForRunbook, journalNotFound, printableLocation, repositoryRootOf } from '../../src/journal/journal-path.ts';
+import {
+  findJournal,
+  isServerLocation,
+  journalFlagFor,
+  journalForRunbook,
+  journalNotFound,
+  printableLocation,
+  repositoryRootOf,
+} from '../../src/journal/journal-path.ts';
 import { journalExists, openJournal, openServerJournal } from '../../src/journal/open.ts';
 
 const scratch: string[] = [];
-afterAll(() => scratch.forEach((dir) => { rmSync(dir, { recursive: true, force: true }); }));
+afterAll(() =>
+  scratch.forEach((dir) => {
+    rmSync(dir, { recursive: true, force: true });
+  }),
+);
 
 /** A temp tree: `<root>/repo` (with a .git directory) holding `runbooks/deep`, and `<root>/plain` outside any repository. */
 function tree() {
@@ -99,7 +111,12 @@ describe('findJournal', () => {
   it('--db and GOLIVE_DB are taken as named, found or not, and nothing is searched', () => {
     const t = tree();
     t.journalIn(t.repo);
-    expect(findJournal({ flag: 'x.db', cwd: t.repo, env: { GOLIVE_DB: 'y.db' } })).toEqual({ path: join(t.repo, 'x.db'), found: false, explicit: true, searched: [join(t.repo, 'x.db')] });
+    expect(findJournal({ flag: 'x.db', cwd: t.repo, env: { GOLIVE_DB: 'y.db' } })).toEqual({
+      path: join(t.repo, 'x.db'),
+      found: false,
+      explicit: true,
+      searched: [join(t.repo, 'x.db')],
+    });
     expect(findJournal({ cwd: t.repo, env: { GOLIVE_DB: 'y.db' } })).toMatchObject({ path: join(t.repo, 'y.db'), found: false, explicit: true });
   });
 });
@@ -146,7 +163,10 @@ describe('a server journal (a PostgreSQL URL)', () => {
 
   it('opens through the one seam for server journals, which loads the PostgreSQL journal: a server not there is exit 6, the password masked', async () => {
     const unreachable = 'postgresql://golive:secret@127.0.0.1:1/deployments';
-    const error = await openJournal(unreachable).then(() => undefined, (rejection: unknown) => rejection);
+    const error = await openJournal(unreachable).then(
+      () => undefined,
+      (rejection: unknown) => rejection,
+    );
     expect(error).toBeInstanceOf(JournalError);
     expect((error as JournalError).message).toBe('cannot reach the audit journal postgresql://golive:***@127.0.0.1:1/deployments: the connection was refused');
     await expect(openServerJournal(unreachable, { readonly: true })).rejects.toThrow(JournalError);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { LockHeldError } from '../../src/errors.ts';
 import { isProcessAlive, isStale, STALE_HEARTBEAT_MS } from '../../src/journal/liveness.ts';
 import { SqliteJournal } from '../../src/journal/sqlite/journal.ts';
-import { LockHeldError } from '../../src/errors.ts';
 import { deadPid, newRun, tempDbPath } from './helpers.ts';
 
 const T0 = Date.parse('2026-12-01T09:00:00.000Z');
@@ -90,7 +90,12 @@ describe('locks', () => {
         takenOver: { runId: 'R1', pid: dead, host: HOST, operator: 'ana', since: '2026-12-01T09:00:00.000Z', heartbeatAt: '2026-12-01T09:00:00.000Z' },
       });
       expect(await store.lockHolder('webshop-release', 'production')).toEqual({
-        runId: 'R2', pid: process.pid, host: HOST, operator: 'li', since: '2026-12-01T09:00:01.000Z', heartbeatAt: '2026-12-01T09:00:01.000Z',
+        runId: 'R2',
+        pid: process.pid,
+        host: HOST,
+        operator: 'li',
+        since: '2026-12-01T09:00:01.000Z',
+        heartbeatAt: '2026-12-01T09:00:01.000Z',
       });
     } finally {
       await store.close();
@@ -102,7 +107,9 @@ describe('locks', () => {
     const store = openStore(clock);
     try {
       await store.acquireLock('webshop-release', 'production', { runId: 'R1', pid: deadPid(), host: 'other-host', operator: 'ana' });
-      await expect(store.acquireLock('webshop-release', 'production', { runId: 'R2', pid: process.pid, host: HOST, operator: 'li' })).rejects.toThrow(LockHeldError);
+      await expect(store.acquireLock('webshop-release', 'production', { runId: 'R2', pid: process.pid, host: HOST, operator: 'li' })).rejects.toThrow(
+        LockHeldError,
+      );
     } finally {
       await store.close();
     }
@@ -116,7 +123,9 @@ describe('locks', () => {
       clock.ms += 60_000;
       await store.heartbeat('R1'); // a beat at T0+60s keeps it alive until T0+180s
       clock.ms = T0 + 60_000 + STALE_HEARTBEAT_MS;
-      await expect(store.acquireLock('webshop-release', 'production', { runId: 'R2', pid: process.pid, host: HOST, operator: 'li' })).rejects.toThrow(LockHeldError);
+      await expect(store.acquireLock('webshop-release', 'production', { runId: 'R2', pid: process.pid, host: HOST, operator: 'li' })).rejects.toThrow(
+        LockHeldError,
+      );
       clock.ms += 1;
       const result = await store.acquireLock('webshop-release', 'production', { runId: 'R2', pid: process.pid, host: HOST, operator: 'li' });
       expect(result.takenOver).toMatchObject({ runId: 'R1', host: 'other-host', heartbeatAt: '2026-12-01T09:01:00.000Z' });

@@ -2,11 +2,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acquireMachineLock, DEFAULT_LOCK_DIR, lockDirFor, lockKeyOf, type MachineLockHolder } from '../../src/journal/machine-lock.ts';
 import { GoliveError, LockHeldError } from '../../src/errors.ts';
+import { acquireMachineLock, DEFAULT_LOCK_DIR, lockDirFor, lockKeyOf, type MachineLockHolder } from '../../src/journal/machine-lock.ts';
 
 const scratch: string[] = [];
-afterAll(() => scratch.forEach((dir) => { rmSync(dir, { recursive: true, force: true }); }));
+afterAll(() =>
+  scratch.forEach((dir) => {
+    rmSync(dir, { recursive: true, force: true });
+  }),
+);
 
 function lockDir(): string {
   const root = mkdtempSync(join(tmpdir(), 'golive-machine-lock-'));
@@ -14,8 +18,15 @@ function lockDir(): string {
   return join(root, 'locks');
 }
 
-const holder = (runId: string, environment: string | null = 'uat'): Omit<MachineLockHolder, 'since'> =>
-  ({ runId, pid: process.pid, operator: 'ana', host: 'deploy-1', journal: `/srv/${runId}/.golive/golive.db`, runbook: 'webshop', environment });
+const holder = (runId: string, environment: string | null = 'uat'): Omit<MachineLockHolder, 'since'> => ({
+  runId,
+  pid: process.pid,
+  operator: 'ana',
+  host: 'deploy-1',
+  journal: `/srv/${runId}/.golive/golive.db`,
+  runbook: 'webshop',
+  environment,
+});
 
 function caught(fn: () => unknown): unknown {
   try {
@@ -59,7 +70,9 @@ describe('acquireMachineLock', () => {
       acquireMachineLock({ ...holder('D'), runbook: 'billing' }, dir),
     ];
     expect(new Set(locks.map((l) => l.path)).size).toBe(4);
-    locks.forEach((l) => { l.release(); });
+    locks.forEach((l) => {
+      l.release();
+    });
   });
 
   it('creates the directory 1777 and the files 0666, so every operator of the machine can take the lock', () => {

@@ -22,7 +22,11 @@ import { afterAll, beforeAll } from 'vitest';
 /** Where Debian's postgresql package puts the server binaries (the newest version installed). */
 export function postgresBinDir(): string {
   const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => /^\d+$/.test(v))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
   for (const version of versions) {
     const dir = join(root, version, 'bin');
     if (existsSync(join(dir, 'pg_ctl'))) return dir;
@@ -86,8 +90,18 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   const passwordFile = join(dir, 'admin-password');
   writeFileSync(passwordFile, `${admin.password}\n`, { mode: 0o644 });
   runAsServerUser(join(bin, 'initdb'), [
-    '-D', data, '-U', admin.user, `--pwfile=${passwordFile}`, '--auth-host=scram-sha-256', '--auth-local=trust',
-    '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions',
+    '-D',
+    data,
+    '-U',
+    admin.user,
+    `--pwfile=${passwordFile}`,
+    '--auth-host=scram-sha-256',
+    '--auth-local=trust',
+    '-E',
+    'UTF8',
+    '--locale=C',
+    '--no-sync',
+    '--no-instructions',
   ]);
   rmSync(passwordFile);
   const port = await freePort();

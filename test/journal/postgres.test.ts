@@ -84,7 +84,7 @@ describe('the PostgreSQL journal: schema', () => {
 });
 
 describe('the PostgreSQL journal: a team on one database', () => {
-  it('the tables belong to the database\'s owner role, and each member\'s rows name who connected', async () => {
+  it("the tables belong to the database's owner role, and each member's rows name who connected", async () => {
     const team = `deployers_${process.pid}`;
     const [ana, li] = await Promise.all([server.current.createRole(`ana_${process.pid}`), server.current.createRole(`li_${process.pid}`)]);
     await asOwner(`CREATE ROLE ${team} NOLOGIN`);
@@ -100,7 +100,10 @@ describe('the PostgreSQL journal: a team on one database', () => {
     const owners = await asOwner<{ tableowner: string }>("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'");
     expect(owners.rows).toEqual([{ tableowner: team }]);
     const who = await asOwner('SELECT run_id, recorded_by FROM events ORDER BY seq');
-    expect(who.rows).toEqual([{ run_id: 'RUN-ANA', recorded_by: ana.user }, { run_id: 'RUN-LI', recorded_by: li.user }]);
+    expect(who.rows).toEqual([
+      { run_id: 'RUN-ANA', recorded_by: ana.user },
+      { run_id: 'RUN-LI', recorded_by: li.user },
+    ]);
     expect(await asLi.verifyChain()).toEqual({ ok: true, checked: 2 });
   });
 });
@@ -125,18 +128,37 @@ describe('the PostgreSQL journal: the audit trail in the database', () => {
     const run = newRun();
     await j.createRun(run);
     await j.appendEvent(run.id, runStarted(run));
-    await j.appendEvent(run.id, event({ kind: 'step.started', phase: 'step', stepId: 'backup', title: 'Backup', attempt: 1, attempts: 1, command: './backup.sh', expectedMs: 1000 }));
-    await j.appendEvent(run.id, event({
-      kind: 'step.finished', phase: 'step', stepId: 'backup', attempt: 1, status: 'succeeded', exitCode: 0, signal: null,
-      durationMs: 12, head: 'ok', tail: '', outputBytes: 2, outputs: { backup_id: 'b-7', size: '12' },
-    }));
+    await j.appendEvent(
+      run.id,
+      event({ kind: 'step.started', phase: 'step', stepId: 'backup', title: 'Backup', attempt: 1, attempts: 1, command: './backup.sh', expectedMs: 1000 }),
+    );
+    await j.appendEvent(
+      run.id,
+      event({
+        kind: 'step.finished',
+        phase: 'step',
+        stepId: 'backup',
+        attempt: 1,
+        status: 'succeeded',
+        exitCode: 0,
+        signal: null,
+        durationMs: 12,
+        head: 'ok',
+        tail: '',
+        outputBytes: 2,
+        outputs: { backup_id: 'b-7', size: '12' },
+      }),
+    );
     await j.appendEvent(run.id, event({ kind: 'decision', subject: 'go-no-go', choice: 'go', by: 'ana', via: 'prompt' }));
     await j.appendEvent(run.id, event({ kind: 'run.finished', outcome: 'succeeded', exitCode: 0, durationMs: 20 }));
 
     const attempts = await asOwner('SELECT step_id, status, exit_code, command, duration_ms FROM attempts');
     expect(attempts.rows).toEqual([{ step_id: 'backup', status: 'succeeded', exit_code: 0, command: './backup.sh', duration_ms: '12' }]);
     const outputs = await asOwner('SELECT name, value FROM outputs ORDER BY name');
-    expect(outputs.rows).toEqual([{ name: 'backup_id', value: 'b-7' }, { name: 'size', value: '12' }]);
+    expect(outputs.rows).toEqual([
+      { name: 'backup_id', value: 'b-7' },
+      { name: 'size', value: '12' },
+    ]);
     const decisions = await asOwner('SELECT subject, choice, "by", recorded_by FROM decisions');
     expect(decisions.rows).toEqual([{ subject: 'go-no-go', choice: 'go', by: 'ana', recorded_by: 'golive_admin' }]);
     expect((await j.getRun(run.id))?.outcome).toBe('succeeded');
@@ -156,7 +178,10 @@ describe('the PostgreSQL journal: the audit trail in the database', () => {
         return stored;
       }),
     );
-    const seqs = results.flat().map((e) => e.seq).sort((a, b) => a - b);
+    const seqs = results
+      .flat()
+      .map((e) => e.seq)
+      .sort((a, b) => a - b);
     expect(seqs).toEqual(Array.from({ length: 4 * PER }, (_, k) => k + 1));
     expect(await journals[0].verifyChain()).toEqual({ ok: true, checked: 4 * PER });
     // Runs interleaved: the chain really was contended.
@@ -188,7 +213,11 @@ describe('the PostgreSQL journal: the audit trail in the database', () => {
     await asOwner('ALTER TABLE events DISABLE TRIGGER USER');
     await asOwner("UPDATE events SET data = replace(data, 'w1', 'w9') WHERE seq = 2");
     const report = await j.verifyChain();
-    expect(report).toMatchObject({ ok: false, checked: 1, firstBad: { seq: 2, reason: 'event 2: its content does not match its hash: the row was edited or moved' } });
+    expect(report).toMatchObject({
+      ok: false,
+      checked: 1,
+      firstBad: { seq: 2, reason: 'event 2: its content does not match its hash: the row was edited or moved' },
+    });
     expect(await j.verifyRuns(['RUN-A'])).toMatchObject({ ok: false, scope: 'runs', firstBad: { seq: 2 } });
   });
 });
@@ -207,7 +236,7 @@ describe('the PostgreSQL journal: the lock across machines', () => {
     expect((await here.lockHolder('webshop-release', 'production'))?.runId).toBe('RUN-A');
   });
 
-  it('only the heartbeat frees another machine\'s lock: stale, it is taken over after beforeTakeover saw it', async () => {
+  it("only the heartbeat frees another machine's lock: stale, it is taken over after beforeTakeover saw it", async () => {
     let clock = new Date('2026-12-01T09:00:00.000Z');
     const now = () => clock;
     const [here, there] = await Promise.all([journal({ hostname: 'laptop-li', now }), journal({ hostname: 'deploy-host', now })]);

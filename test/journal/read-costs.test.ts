@@ -7,7 +7,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SqliteJournal } from '../../src/journal/sqlite/journal.ts';
 import type { NewRun } from '../../src/journal/types.ts';
-import { durationSamples, historicalExpectations, HISTORY_RUNS } from '../../src/views/duration-history.ts';
+import { durationSamples, HISTORY_RUNS, historicalExpectations } from '../../src/views/duration-history.ts';
 import { stepTimings } from '../../src/views/timings.ts';
 import { event, newRun, runStarted, tempDbPath } from './helpers.ts';
 
@@ -60,7 +60,12 @@ beforeEach(async () => {
 describe('durationSamples', () => {
   it('gives the samples and p90s that reading every run one by one gave', async () => {
     const store = SqliteJournal.open(path, { readonly: true });
-    for (const [environment, exclude] of [[undefined, undefined], ['production', undefined], ['uat', undefined], [undefined, 'R6']] as const) {
+    for (const [environment, exclude] of [
+      [undefined, undefined],
+      ['production', undefined],
+      ['uat', undefined],
+      [undefined, 'R6'],
+    ] as const) {
       const samples = await durationSamples(store, 'webshop-release', environment, exclude);
       expect(samples).toEqual(await samplesOneRunAtATime(store, 'webshop-release', environment, exclude));
       expect(historicalExpectations(samples)).toEqual(historicalExpectations(await samplesOneRunAtATime(store, 'webshop-release', environment, exclude)));

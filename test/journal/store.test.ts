@@ -1,8 +1,8 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { JournalError, UsageError } from '../../src/errors.ts';
 import { canonicalJson, eventHash, GENESIS_HASH } from '../../src/journal/hash-chain.ts';
 import { SqliteJournal } from '../../src/journal/sqlite/journal.ts';
-import { JournalError, UsageError } from '../../src/errors.ts';
 import { latestRun } from '../../src/session/reader.ts';
 import { attemptsOf, decisionsOf, outputsOf } from './derived-rows.ts';
 import { event, newRun, runStarted, tempDbPath } from './helpers.ts';
@@ -168,9 +168,21 @@ describe('SqliteJournal.appendEvent', () => {
       await store.appendEvent('RUN-A', started);
       expect(attemptsOf(store, 'RUN-A')).toEqual([
         {
-          runId: 'RUN-A', phase: 'step', stepId: 'deploy', attempt: 1, status: null, exitCode: null, signal: null,
-          startedAt: started.at, endedAt: null, durationMs: null, expectedMs: 60_000, command: './deploy.sh',
-          head: null, tail: null, logPath: null,
+          runId: 'RUN-A',
+          phase: 'step',
+          stepId: 'deploy',
+          attempt: 1,
+          status: null,
+          exitCode: null,
+          signal: null,
+          startedAt: started.at,
+          endedAt: null,
+          durationMs: null,
+          expectedMs: 60_000,
+          command: './deploy.sh',
+          head: null,
+          tail: null,
+          logPath: null,
         },
       ]);
       const finished = stepFinished('deploy', 1, 'failed');
@@ -186,15 +198,20 @@ describe('SqliteJournal.appendEvent', () => {
         ['validate', 'deploy', 1, null, null],
       ]);
       expect(attempts[0]).toMatchObject({
-        startedAt: started.at, endedAt: finished.at, durationMs: 1234, head: 'first lines', tail: 'last lines',
-        logPath: '.golive/logs/x/deploy.log', command: './deploy.sh',
+        startedAt: started.at,
+        endedAt: finished.at,
+        durationMs: 1234,
+        head: 'first lines',
+        tail: 'last lines',
+        logPath: '.golive/logs/x/deploy.log',
+        command: './deploy.sh',
       });
     } finally {
       await store.close();
     }
   });
 
-  it('keeps an attempt\'s output head and tail in its step.finished event only, and reads them from there', async () => {
+  it("keeps an attempt's output head and tail in its step.finished event only, and reads them from there", async () => {
     const store = openStore();
     try {
       await store.createRun(newRun());
@@ -217,8 +234,18 @@ describe('SqliteJournal.appendEvent', () => {
     try {
       await store.createRun(newRun());
       const finished = event({
-        kind: 'step.finished', phase: 'rollback', stepId: 'migrate', attempt: 1, status: 'not-started', exitCode: null,
-        signal: null, durationMs: 0, head: '', tail: '', outputBytes: 0, outputs: {},
+        kind: 'step.finished',
+        phase: 'rollback',
+        stepId: 'migrate',
+        attempt: 1,
+        status: 'not-started',
+        exitCode: null,
+        signal: null,
+        durationMs: 0,
+        head: '',
+        tail: '',
+        outputBytes: 0,
+        outputs: {},
       });
       await store.appendEvent('RUN-A', finished);
       expect(attemptsOf(store, 'RUN-A')).toMatchObject([{ phase: 'rollback', stepId: 'migrate', status: 'not-started', startedAt: finished.at, command: '' }]);
@@ -254,7 +281,17 @@ describe('SqliteJournal.appendEvent', () => {
       await store.appendEvent('RUN-A', go);
       await store.appendEvent('RUN-A', event({ kind: 'decision', subject: 'confirm', subjectId: 'announce', choice: 'yes', by: 'ci', via: 'flag' }));
       expect(decisionsOf(store, 'RUN-A')).toEqual([
-        { runId: 'RUN-A', seq: 2, subject: 'go-no-go', subjectId: null, choice: 'conditional-go', reason: 'backup space low', by: 'ana', via: 'prompt', at: go.at },
+        {
+          runId: 'RUN-A',
+          seq: 2,
+          subject: 'go-no-go',
+          subjectId: null,
+          choice: 'conditional-go',
+          reason: 'backup space low',
+          by: 'ana',
+          via: 'prompt',
+          at: go.at,
+        },
         expect.objectContaining({ seq: 3, subject: 'confirm', subjectId: 'announce', choice: 'yes', reason: null, by: 'ci', via: 'flag' }),
       ]);
     } finally {

@@ -23,11 +23,27 @@ beforeEach(async () => {
   const r2 = newRun({ id: 'R2', runbookText: 'golive: 1\nname: webshop-release\nsteps: []\n' });
   await store.createRun(r1);
   await store.appendEvent('R1', runStarted(r1));
-  await store.appendEvent('R1', event({ kind: 'step.started', phase: 'step', stepId: 'backup', title: 'Backup', attempt: 1, attempts: 1, command: './backup.sh' }));
-  await store.appendEvent('R1', event({
-    kind: 'step.finished', phase: 'step', stepId: 'backup', attempt: 1, status: 'passed', exitCode: 0, signal: null,
-    durationMs: 900, head: 'backup started', tail: 'backup done', outputBytes: 24, outputs: { backup_id: 'b-77' },
-  }));
+  await store.appendEvent(
+    'R1',
+    event({ kind: 'step.started', phase: 'step', stepId: 'backup', title: 'Backup', attempt: 1, attempts: 1, command: './backup.sh' }),
+  );
+  await store.appendEvent(
+    'R1',
+    event({
+      kind: 'step.finished',
+      phase: 'step',
+      stepId: 'backup',
+      attempt: 1,
+      status: 'passed',
+      exitCode: 0,
+      signal: null,
+      durationMs: 900,
+      head: 'backup started',
+      tail: 'backup done',
+      outputBytes: 24,
+      outputs: { backup_id: 'b-77' },
+    }),
+  );
   await store.appendEvent('R1', event({ kind: 'decision', subject: 'guided-failure', choice: 'retry', by: 'ana', via: 'prompt' }));
   await store.appendEvent('R1', event({ kind: 'run.finished', outcome: 'rolled-back', exitCode: 1, durationMs: 5000, issues: [] }));
   await store.createRun(r2);

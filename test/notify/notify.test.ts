@@ -10,7 +10,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EngineEvent, EngineEventBody } from '../../src/engine/events.js';
 import { createNotifier, maskWebhookUrl, type Notifier } from '../../src/notify/webhook.js';
 
-interface Received { body: Record<string, any>; contentType: string | undefined }
+interface Received {
+  body: Record<string, any>;
+  contentType: string | undefined;
+}
 
 /** A webhook receiver; `respond` decides what each request gets (default: 204 at once). */
 async function receiver(respond: (req: IncomingMessage, res: ServerResponse, n: number) => void = (_req, res) => res.writeHead(204).end()) {
@@ -22,10 +25,13 @@ async function receiver(respond: (req: IncomingMessage, res: ServerResponse, n: 
     maxConcurrent = Math.max(maxConcurrent, concurrent);
     res.on('close', () => concurrent--);
     let body = '';
-    req.setEncoding('utf8').on('data', (chunk: string) => (body += chunk)).on('end', () => {
-      received.push({ body: JSON.parse(body), contentType: req.headers['content-type'] });
-      respond(req, res, received.length);
-    });
+    req
+      .setEncoding('utf8')
+      .on('data', (chunk: string) => (body += chunk))
+      .on('end', () => {
+        received.push({ body: JSON.parse(body), contentType: req.headers['content-type'] });
+        respond(req, res, received.length);
+      });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/T000/SECRET-TOKEN`;
@@ -46,17 +52,52 @@ afterEach(async () => {
 
 const stamp = (body: EngineEventBody): EngineEvent => ({ ...body, at: new Date().toISOString() }) as EngineEvent;
 const started = stamp({
-  kind: 'run.started', mode: 'run', runbook: { name: 'webshop-release', version: '2.4.0', path: 'w.yaml', sha256: 'ab'.repeat(32) },
-  environment: 'production', operator: 'ana', host: 'bastion', steps: ['deploy', 'migrate'], expectedMs: 1_500_000, vars: {},
+  kind: 'run.started',
+  mode: 'run',
+  runbook: { name: 'webshop-release', version: '2.4.0', path: 'w.yaml', sha256: 'ab'.repeat(32) },
+  environment: 'production',
+  operator: 'ana',
+  host: 'bastion',
+  steps: ['deploy', 'migrate'],
+  expectedMs: 1_500_000,
+  vars: {},
 });
-const stepStarted = stamp({ kind: 'step.started', phase: 'step', stepId: 'migrate', title: 'Run database migrations', owner: 'dba', attempt: 1, attempts: 1, command: './migrate.sh' });
+const stepStarted = stamp({
+  kind: 'step.started',
+  phase: 'step',
+  stepId: 'migrate',
+  title: 'Run database migrations',
+  owner: 'dba',
+  attempt: 1,
+  attempts: 1,
+  command: './migrate.sh',
+});
 const stepFailed = stamp({
-  kind: 'step.finished', phase: 'step', stepId: 'migrate', attempt: 1, status: 'failed', exitCode: 1, signal: null, durationMs: 1500,
-  head: '', tail: '', outputBytes: 0, outputs: {}, message: 'exited with status 1',
+  kind: 'step.finished',
+  phase: 'step',
+  stepId: 'migrate',
+  attempt: 1,
+  status: 'failed',
+  exitCode: 1,
+  signal: null,
+  durationMs: 1500,
+  head: '',
+  tail: '',
+  outputBytes: 0,
+  outputs: {},
+  message: 'exited with status 1',
 });
 const validatePoll = stamp({ ...stepFailed, phase: 'validate' } as EngineEventBody);
 const stateFailed = stamp({ kind: 'step.state', stepId: 'migrate', state: 'failed', reason: 'exited with status 1' });
-const decision = stamp({ kind: 'decision', subject: 'guided-failure', subjectId: 'migrate', choice: 'rollback', reason: 'step migrate failed', by: 'ana', via: 'policy' });
+const decision = stamp({
+  kind: 'decision',
+  subject: 'guided-failure',
+  subjectId: 'migrate',
+  choice: 'rollback',
+  reason: 'step migrate failed',
+  by: 'ana',
+  via: 'policy',
+});
 const rollbackStarted = stamp({ kind: 'rollback.started', reason: 'step migrate failed', order: ['migrate', 'deploy'], withoutRollback: [] });
 const rollbackFinished = stamp({ kind: 'rollback.finished', complete: true, failed: [], withoutRollback: [], verified: true });
 const finished = stamp({ kind: 'run.finished', outcome: 'rolled-back', exitCode: 1, durationMs: 90_000, issues: [] });
@@ -65,8 +106,11 @@ const output = stamp({ kind: 'step.output', phase: 'step', stepId: 'migrate', st
 function notifier(url: string, options: { everyMs?: number; timeoutMs?: number; statusText?: () => string; fetch?: typeof fetch } = {}) {
   const warnings: string[] = [];
   const n = createNotifier([{ url, displayUrl: maskWebhookUrl(url), everyMs: options.everyMs }], {
-    statusText: options.statusText ?? (() => 'Status Update - 10:45'), onWarning: (m) => warnings.push(m),
-    timeoutMs: options.timeoutMs, fetch: options.fetch, runId: '01KRUNAAAAAAAAAAAAAAAAAAAA',
+    statusText: options.statusText ?? (() => 'Status Update - 10:45'),
+    onWarning: (m) => warnings.push(m),
+    timeoutMs: options.timeoutMs,
+    fetch: options.fetch,
+    runId: '01KRUNAAAAAAAAAAAAAAAAAAAA',
   });
   notifiers.push(n);
   return { n, warnings };
@@ -85,23 +129,36 @@ describe('createNotifier', () => {
     // Answer slowly and unevenly: concurrent deliveries would arrive out of order.
     const hook = await receiver((_req, res, n) => setTimeout(() => res.writeHead(200).end('ok'), n % 2 ? 30 : 5));
     const { n, warnings } = notifier(hook.url);
-    for (const event of [started, stepStarted, output, validatePoll, stepFailed, stateFailed, decision, rollbackStarted, rollbackFinished, finished]) n.handle(event);
+    for (const event of [started, stepStarted, output, validatePoll, stepFailed, stateFailed, decision, rollbackStarted, rollbackFinished, finished])
+      n.handle(event);
     await n.close();
     expect(warnings).toEqual([]);
     expect(hook.received.map((r) => [r.body.kind, r.body.stepId ?? r.body.subjectId])).toEqual([
-      ['run.started', undefined], ['step.finished', 'migrate'], ['step.state', 'migrate'], ['decision', 'migrate'],
-      ['rollback.started', undefined], ['rollback.finished', undefined], ['run.finished', undefined],
+      ['run.started', undefined],
+      ['step.finished', 'migrate'],
+      ['step.state', 'migrate'],
+      ['decision', 'migrate'],
+      ['rollback.started', undefined],
+      ['rollback.finished', undefined],
+      ['run.finished', undefined],
     ]);
     expect(hook.maxConcurrent()).toBe(1);
     expect(hook.received.every((r) => r.contentType === 'application/json' && typeof r.body.text === 'string')).toBe(true);
-    expect(hook.received[0].body).toMatchObject({ runId: '01KRUNAAAAAAAAAAAAAAAAAAAA', runbook: 'webshop-release', version: '2.4.0', environment: 'production' });
+    expect(hook.received[0].body).toMatchObject({
+      runId: '01KRUNAAAAAAAAAAAAAAAAAAAA',
+      runbook: 'webshop-release',
+      version: '2.4.0',
+      environment: 'production',
+    });
     expect(hook.received[2].body.text).toBe('✖ webshop-release 2.4.0 on production: step migrate (Run database migrations) failed — exited with status 1');
     expect(hook.received[2].body).toMatchObject({ state: 'failed', title: 'Run database migrations' });
     expect(hook.received[6].body.text).toBe('↩ webshop-release 2.4.0 on production: rolled-back in 1m30s (exit 1)');
   });
 
   it('a webhook that never answers: handle returns at once, one warning per minute, close gives up after one timeout', async () => {
-    const hook = await receiver(() => { /* never answers */ });
+    const hook = await receiver(() => {
+      /* never answers */
+    });
     const { n, warnings } = notifier(hook.url, { timeoutMs: 200 });
     const t0 = performance.now();
     n.handle(started);
@@ -136,7 +193,7 @@ describe('createNotifier', () => {
     expect(warnings).toEqual([`webhook ${maskWebhookUrl(hook.url)}: HTTP 500 Internal Server Error`]);
   });
 
-  it('every everyMs it posts the status text, on an unref\'d timer, until closed', async () => {
+  it("every everyMs it posts the status text, on an unref'd timer, until closed", async () => {
     const intervals: NodeJS.Timeout[] = [];
     const real = globalThis.setInterval;
     vi.spyOn(globalThis, 'setInterval').mockImplementation(((fn: () => void, ms: number) => {
@@ -151,7 +208,9 @@ describe('createNotifier', () => {
     expect(intervals[0].hasRef()).toBe(false);
     await waitFor(() => hook.received.length >= 3);
     expect(hook.received.slice(0, 3).map((r) => [r.body.kind, r.body.text])).toEqual([
-      ['status', 'Status Update - 10:45 (#1)'], ['status', 'Status Update - 10:45 (#2)'], ['status', 'Status Update - 10:45 (#3)'],
+      ['status', 'Status Update - 10:45 (#1)'],
+      ['status', 'Status Update - 10:45 (#2)'],
+      ['status', 'Status Update - 10:45 (#3)'],
     ]);
     await n.close();
     const count = hook.received.length;
@@ -161,7 +220,9 @@ describe('createNotifier', () => {
 
   it('a fetch that throws: handle never throws, 50 failures make one warning, and no URL is in it', async () => {
     const url = 'https://hooks.example.com/services/T000/SECRET-TOKEN';
-    const failing = (() => { throw new TypeError(`Failed to parse URL from ${url}`); }) as unknown as typeof fetch;
+    const failing = (() => {
+      throw new TypeError(`Failed to parse URL from ${url}`);
+    }) as unknown as typeof fetch;
     const { n, warnings } = notifier(url, { fetch: failing });
     for (let i = 0; i < 50; i++) expect(() => n.handle(stateFailed)).not.toThrow();
     await n.close();
@@ -170,7 +231,12 @@ describe('createNotifier', () => {
 
   it('a status text that throws is a warning, not an exception in a timer', async () => {
     const hook = await receiver();
-    const { n, warnings } = notifier(hook.url, { everyMs: 20, statusText: () => { throw new Error('no status'); } });
+    const { n, warnings } = notifier(hook.url, {
+      everyMs: 20,
+      statusText: () => {
+        throw new Error('no status');
+      },
+    });
     await waitFor(() => warnings.length > 0);
     await new Promise((r) => setTimeout(r, 100));
     await n.close();

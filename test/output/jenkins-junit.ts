@@ -55,7 +55,8 @@ function check(name: string, node: unknown, path: string, problems: string[]): v
   const attributes = (element.$ ?? {}) as Record<string, string>;
   for (const attribute of Object.keys(attributes)) if (!rule.attributes.includes(attribute)) problems.push(`${path}: attribute ${attribute} is not allowed`);
   for (const attribute of rule.required) if (!(attribute in attributes)) problems.push(`${path}: attribute ${attribute} is required`);
-  if ('time' in attributes && (name === 'testsuite' || name === 'testsuites') && !SUREFIRE_TIME.test(attributes.time)) problems.push(`${path}: time ${attributes.time} is not a SUREFIRE_TIME`);
+  if ('time' in attributes && (name === 'testsuite' || name === 'testsuites') && !SUREFIRE_TIME.test(attributes.time))
+    problems.push(`${path}: time ${attributes.time} is not a SUREFIRE_TIME`);
   for (const [child, value] of Object.entries(element)) {
     if (child === '$' || child === '_') continue;
     if (rule.children === 'text' || !rule.children.includes(child)) {

@@ -7,13 +7,13 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent, EngineEventBody } from '../../src/engine/events.js';
+import { plainPaint } from '../../src/output/paint.js';
+import { createTaskListView, type TaskListOptions } from '../../src/output/task-list.js';
 import { TaskItem } from '../../src/output/task-list-model.js';
 import { TaskListState } from '../../src/output/task-list-state.js';
-import { createTaskListView, type TaskListOptions } from '../../src/output/task-list.js';
 import { createTerminalPrompter, PromptError } from '../../src/output/terminal-prompter.js';
-import { plainPaint } from '../../src/output/paint.js';
 import { loadRunbookText } from '../../src/runbook/load.js';
-import { resolvePlan, type Plan } from '../../src/runbook/plan.js';
+import { type Plan, resolvePlan } from '../../src/runbook/plan.js';
 
 const RUNBOOK = `
 golive: 1
@@ -86,11 +86,34 @@ function harness(options: TaskListOptions = {}, plan = planOf(RUNBOOK)) {
     view.render({ ...body, at: new Date(clock).toISOString() } as EngineEvent);
   };
   const start = (mode: 'run' | 'resume' = 'run') =>
-    emit({ kind: 'run.started', mode, runbook: { name: 'shop', version: '2.4.0', path: 'shop.yaml', sha256: 'x' }, operator: 'ana', host: 'box', steps: ['db', 'web', 'api', 'flags'], expectedMs: 20_000, vars: {} });
+    emit({
+      kind: 'run.started',
+      mode,
+      runbook: { name: 'shop', version: '2.4.0', path: 'shop.yaml', sha256: 'x' },
+      operator: 'ana',
+      host: 'box',
+      steps: ['db', 'web', 'api', 'flags'],
+      expectedMs: 20_000,
+      vars: {},
+    });
   const started = (phase: 'check' | 'step' | 'verify' | 'rollback' | 'validate', stepId: string, attempt = 1, attempts = 1) =>
     emit({ kind: 'step.started', phase, stepId, title: stepId, attempt, attempts, command: './x' });
   const ended = (phase: 'check' | 'step' | 'verify' | 'rollback' | 'validate', stepId: string, ok = true, attempt = 1) =>
-    emit({ kind: 'step.finished', phase, stepId, attempt, status: ok ? 'passed' : 'failed', exitCode: ok ? 0 : 1, signal: null, durationMs: 900, head: '', tail: '', outputBytes: 0, outputs: {}, message: ok ? undefined : 'exited with status 1' });
+    emit({
+      kind: 'step.finished',
+      phase,
+      stepId,
+      attempt,
+      status: ok ? 'passed' : 'failed',
+      exitCode: ok ? 0 : 1,
+      signal: null,
+      durationMs: 900,
+      head: '',
+      tail: '',
+      outputBytes: 0,
+      outputs: {},
+      message: ok ? undefined : 'exited with status 1',
+    });
   const state = (stepId: string, s: 'succeeded' | 'failed' | 'skipped' | 'in-doubt' | 'rolled-back' | 'rollback-failed', reason?: string) =>
     emit({ kind: 'step.state', stepId, state: s, reason });
   const checks = () => {
@@ -239,7 +262,10 @@ describe('task list', () => {
     h.start('resume');
     h.started('step', 'web');
     h.started('step', 'api');
-    for (const id of ['web', 'api']) { h.ended('step', id); h.state(id, 'succeeded'); }
+    for (const id of ['web', 'api']) {
+      h.ended('step', id);
+      h.state(id, 'succeeded');
+    }
     h.step('flags');
     h.finish('succeeded', 0);
     const { list } = await h.result();
@@ -250,7 +276,16 @@ describe('task list', () => {
 
   it('shows only the rollback for `golive rollback`, in the order the engine gives', async () => {
     const h = harness();
-    h.emit({ kind: 'run.started', mode: 'rollback', runbook: { name: 'shop', path: 'shop.yaml', sha256: 'x' }, operator: 'ana', host: 'box', steps: [], expectedMs: 0, vars: {} });
+    h.emit({
+      kind: 'run.started',
+      mode: 'rollback',
+      runbook: { name: 'shop', path: 'shop.yaml', sha256: 'x' },
+      operator: 'ana',
+      host: 'box',
+      steps: [],
+      expectedMs: 0,
+      vars: {},
+    });
     h.emit({ kind: 'rollback.started', reason: 'requested by ana', order: ['flags', 'db'], withoutRollback: [] });
     for (const id of ['flags', 'db']) {
       h.started('rollback', id);

@@ -23,7 +23,12 @@ afterEach(() => {
 function transpileRunner(outDir: string): void {
   const sourceDir = join(import.meta.dirname, '../../src');
   mkdirSync(join(outDir, 'process'));
-  const files = [...readdirSync(join(sourceDir, 'process')).filter((name) => name.endsWith('.ts')).map((name) => `process/${name}`), 'errors.ts'];
+  const files = [
+    ...readdirSync(join(sourceDir, 'process'))
+      .filter((name) => name.endsWith('.ts'))
+      .map((name) => `process/${name}`),
+    'errors.ts',
+  ];
   for (const file of files) {
     const source = readFileSync(join(sourceDir, file), 'utf8');
     const { outputText } = ts.transpileModule(source, {

@@ -67,7 +67,9 @@ describe('the log size cap', () => {
     log.write('ééééééééééééééé'); // 30 bytes
     expect(await log.close()).toBe(20);
     // A 5-byte head holds two whole characters (4 bytes); the 6-byte tail three.
-    expect(readFileSync(path, 'utf8')).toBe('éé\n… [golive left out 20 bytes here: a log keeps the first 5 bytes and the last 6 bytes of a command\'s output (GOLIVE_LOG_MAX)]\nééé');
+    expect(readFileSync(path, 'utf8')).toBe(
+      "éé\n… [golive left out 20 bytes here: a log keeps the first 5 bytes and the last 6 bytes of a command's output (GOLIVE_LOG_MAX)]\nééé",
+    );
   });
 
   it('keeps golive memory flat for 64 MB through a 1 MiB cap', async () => {
@@ -114,7 +116,9 @@ describe('a command whose output passes the cap', () => {
     expect(log.endsWith('y\ny\n')).toBe(true);
     const notice = lines.filter((line) => line.text.includes('golive left'));
     expect(notice).toHaveLength(1);
-    expect(notice[0].text).toBe(`… [golive left ${leftOut} bytes out of the middle of ${logPath}: a log keeps the head and the tail of a command's output, 64 KiB in all (GOLIVE_LOG_MAX)]\n`);
+    expect(notice[0].text).toBe(
+      `… [golive left ${leftOut} bytes out of the middle of ${logPath}: a log keeps the head and the tail of a command's output, 64 KiB in all (GOLIVE_LOG_MAX)]\n`,
+    );
     expect(existsSync(`${logPath}.tail-0`) || existsSync(`${logPath}.tail-1`)).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MaskedLineSplitter, MAX_PENDING_LINE } from '../../src/process/line-splitter.ts';
+import { MAX_PENDING_LINE, MaskedLineSplitter } from '../../src/process/line-splitter.ts';
 import { createMasker } from '../../src/process/mask.ts';
 
 /** Feeds chunks through a splitter and returns every emitted batch. */

@@ -45,7 +45,7 @@ describe('$GOLIVE_OUTPUT', () => {
       'test ! -s "$GOLIVE_OUTPUT"',
       'echo "backup_id=bk-42" >> "$GOLIVE_OUTPUT"',
       'echo "token=Bearer s3cr3t-value" >> "$GOLIVE_OUTPUT"',
-      "printf 'report<<END\\nrows: 10\\npassword: s3cr3t-value\\nEND\\n' >> \"$GOLIVE_OUTPUT\"",
+      'printf \'report<<END\\nrows: 10\\npassword: s3cr3t-value\\nEND\\n\' >> "$GOLIVE_OUTPUT"',
       'echo "not an output" >> "$GOLIVE_OUTPUT"',
     ].join('\n');
     const result = await runner.start(bashSpec(command, { captureOutputs: true, secrets: ['s3cr3t-value'] })).result;

@@ -67,10 +67,7 @@ describe('leftover processes after a normal exit', () => {
     const running = runner.start(bashSpec(command));
     const [escaped] = await readPids(pidFile, 1);
     started.push(escaped);
-    const settledWithin = await Promise.race([
-      running.result.then(() => true),
-      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1_500)),
-    ]);
+    const settledWithin = await Promise.race([running.result.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1_500))]);
     expect(settledWithin).toBe(true);
     const result = await running.result;
     expect(result).toMatchObject({ exitCode: 0, ok: true, head: 'done\n' });

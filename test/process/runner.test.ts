@@ -163,10 +163,11 @@ describe('masking', () => {
   it('masks secrets in onOutput, the log, head and tail, even split across two writes', async () => {
     const logPath = join(temp.dir, 'step.log');
     const out = collector();
-    const spec = bashSpec(
-      "printf 'sup'; sleep 0.1; printf 'ersecret\\n'; echo 'err supersecret' >&2; seq 1 200; echo 'end token-42'",
-      { logPath, secrets: ['supersecret', 'token-42', ''], keepBytes: 20 },
-    );
+    const spec = bashSpec("printf 'sup'; sleep 0.1; printf 'ersecret\\n'; echo 'err supersecret' >&2; seq 1 200; echo 'end token-42'", {
+      logPath,
+      secrets: ['supersecret', 'token-42', ''],
+      keepBytes: 20,
+    });
     const result = await runner.start(spec, out.onOutput).result;
     expect(out.text('stdout')).toBe(`***\n${seqOutput(200)}end ***\n`);
     expect(out.text('stderr')).toBe('err ***\n');
@@ -227,17 +228,21 @@ function listOutputFiles(): string[] {
 
 describe('output past the streamed part', () => {
   let tmp: ReturnType<typeof makeTempDir>;
-  beforeEach(() => { tmp = makeTempDir(); });
+  beforeEach(() => {
+    tmp = makeTempDir();
+  });
   afterEach(() => tmp.cleanup());
 
   it('is logged and counted in full, masked as bytes, announced once, and never streamed as text', async () => {
     const secret = 's3cr3t-TOKEN-value';
     const logPath = join(tmp.dir, 'big.log');
     // 3 MB of lines, a secret split across two writes in the middle and one at the very end.
-    const command = `for i in $(seq 1 30000); do printf '%099d\\n' $i; done; printf 's3cr3t-TO'; sleep 0.05; printf 'KEN-value\\n'; `
-      + `for i in $(seq 1 20000); do printf '%099d\\n' $i; done; echo "last ${secret}"`;
+    const command =
+      `for i in $(seq 1 30000); do printf '%099d\\n' $i; done; printf 's3cr3t-TO'; sleep 0.05; printf 'KEN-value\\n'; ` +
+      `for i in $(seq 1 20000); do printf '%099d\\n' $i; done; echo "last ${secret}"`;
     const streamed: string[] = [];
-    const result = await createProcessRunner().start(bashSpec(command, { secrets: [secret], logPath, streamBytes: 100_000 }), (_s, text) => streamed.push(text)).result;
+    const result = await createProcessRunner().start(bashSpec(command, { secrets: [secret], logPath, streamBytes: 100_000 }), (_s, text) => streamed.push(text))
+      .result;
     expect(result.ok).toBe(true);
     const expectedBytes = 30000 * 100 + secret.length + 1 + 20000 * 100 + `last ${secret}\n`.length;
     expect(result.outputBytes).toBe(expectedBytes);

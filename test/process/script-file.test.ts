@@ -21,7 +21,9 @@ function commandLinesContaining(text: string): string[] {
     try {
       const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
       if (argv.includes(text)) found.push(`${pid}: ${argv.replaceAll('\0', ' ')}`);
-    } catch { /* gone, or not ours to read */ }
+    } catch {
+      /* gone, or not ours to read */
+    }
   }
   return found;
 }
@@ -34,7 +36,14 @@ describe('how a command reaches its shell', () => {
     await waitFor(() => readdirSync(temp.dir).includes('started'), 5_000);
     expect(commandLinesContaining(SECRET)).toEqual([]);
     // The shell reads its script through golive's descriptor, not a file with a name.
-    expect(readFileSync(`/proc/${running.pid}/cmdline`, 'utf8').split('\0')).toEqual(['bash', '-e', '-o', 'pipefail', expect.stringMatching(/^\/proc\/\d+\/fd\/\d+$/), '']);
+    expect(readFileSync(`/proc/${running.pid}/cmdline`, 'utf8').split('\0')).toEqual([
+      'bash',
+      '-e',
+      '-o',
+      'pipefail',
+      expect.stringMatching(/^\/proc\/\d+\/fd\/\d+$/),
+      '',
+    ]);
     expect(readdirSync(join(temp.dir, 'logs'))).toEqual([]);
     expect((await running.result).ok).toBe(true);
     expect(readdirSync(join(temp.dir, 'logs'))).toEqual([]);
@@ -69,11 +78,15 @@ describe('how a command reaches its shell', () => {
     expect(result).toMatchObject({ ok: true, head: 'end\n' });
   });
 
-  it('closes golive\'s descriptor of the script once the shell has exited', async () => {
+  it("closes golive's descriptor of the script once the shell has exited", async () => {
     const before = readdirSync('/proc/self/fd').length;
     await Promise.all(Array.from({ length: 20 }, () => runner.start(bashSpec('true')).result));
     const leaked = readdirSync('/proc/self/fd').filter((fd) => {
-      try { return readlinkSync(`/proc/self/fd/${fd}`).includes('.golive-script-'); } catch { return false; }
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`).includes('.golive-script-');
+      } catch {
+        return false;
+      }
     });
     expect(leaked).toEqual([]);
     expect(readdirSync('/proc/self/fd').length).toBeLessThanOrEqual(before + 2);

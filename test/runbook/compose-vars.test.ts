@@ -9,7 +9,8 @@ describe('composeVars', () => {
   it('resolves in dependency order whatever the order of declaration', () => {
     const vars = composeVars(
       { health: '{{ vars.base }}/health', base: 'https://{{ vars.host }}', host: '{{ environment }}.{{ env.DOMAIN }}', plain: '1.10' },
-      new Set(), { environment: 'uat', env: { DOMAIN: 'example.test' } },
+      new Set(),
+      { environment: 'uat', env: { DOMAIN: 'example.test' } },
     );
     expect({ ...vars }).toEqual({ health: 'https://uat.example.test/health', base: 'https://uat.example.test', host: 'uat.example.test', plain: '1.10' });
   });
@@ -35,7 +36,8 @@ describe('varCycles', () => {
 
 describe('resolvePlan with composed vars', () => {
   it('composes per environment, and keeps the text as written for the unset-env check', () => {
-    const text = 'golive: 1\nname: d\nenvironments: { uat: { vars: { host: u.test } }, production: { vars: { host: p.test } } }\nvars: { url: "https://{{ vars.host }}/{{ env.TAG }}" }\nsteps: [{ id: a, run: "echo {{ vars.url }}" }]\n';
+    const text =
+      'golive: 1\nname: d\nenvironments: { uat: { vars: { host: u.test } }, production: { vars: { host: p.test } } }\nvars: { url: "https://{{ vars.host }}/{{ env.TAG }}" }\nsteps: [{ id: a, run: "echo {{ vars.url }}" }]\n';
     const loaded = loadRunbookText('r.yaml', text);
     expect(loaded.diagnostics).toEqual([]);
     const plan = resolvePlan(loaded.source!, loaded.runbook!, { environment: 'production', env: { TAG: 'rc1' } });
@@ -46,11 +48,23 @@ describe('resolvePlan with composed vars', () => {
 
 describe('dotenvValue', () => {
   const text = [
-    '# comment', '', 'export USER=shop', "SINGLE='a \\n b # not a comment'", 'DOUBLE="line\\nnext \\"q\\""',
-    'PLAIN=value # comment', 'SPACED = x', 'USER=last', 'lower_case=ok',
+    '# comment',
+    '',
+    'export USER=shop',
+    "SINGLE='a \\n b # not a comment'",
+    'DOUBLE="line\\nnext \\"q\\""',
+    'PLAIN=value # comment',
+    'SPACED = x',
+    'USER=last',
+    'lower_case=ok',
   ].join('\n');
   it.each([
-    ['USER', 'last'], ['SINGLE', 'a \\n b # not a comment'], ['DOUBLE', 'line\nnext "q"'], ['PLAIN', 'value'], ['SPACED', 'x'], ['lower_case', 'ok'],
+    ['USER', 'last'],
+    ['SINGLE', 'a \\n b # not a comment'],
+    ['DOUBLE', 'line\nnext "q"'],
+    ['PLAIN', 'value'],
+    ['SPACED', 'x'],
+    ['lower_case', 'ok'],
   ])('%s', (name, value) => expect(dotenvValue(text, name)).toBe(value));
   it('has no value for a name no line sets, nor for a comment', () => {
     expect(dotenvValue(text, 'MISSING')).toBeUndefined();

@@ -3,8 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { evaluateCondition, parseCondition } from '../../src/runbook/condition.js';
 
 const values: Record<string, string> = {
-  '{{ environment }}': 'production', '{{ vars.migrate }}': 'true', '{{ vars.empty }}': '', '{{ vars.zero }}': '0',
-  '{{ steps.backup.outputs.size }}': '1.0', '{{ vars.tricky }}': "x' || 'a' == 'a",
+  '{{ environment }}': 'production',
+  '{{ vars.migrate }}': 'true',
+  '{{ vars.empty }}': '',
+  '{{ vars.zero }}': '0',
+  '{{ steps.backup.outputs.size }}': '1.0',
+  '{{ vars.tricky }}': "x' || 'a' == 'a",
 };
 
 function holds(text: string): boolean {
@@ -39,7 +43,7 @@ describe('parseCondition errors, at their offset', () => {
   it.each([
     ['', 0, 'the condition is empty'],
     ["{{ environment }} = 'production'", 18, 'unexpected `=`: compare with `==`'],
-    ["{{ environment }} == production", 21, "unexpected `production`: quote text ('production')"],
+    ['{{ environment }} == production', 21, "unexpected `production`: quote text ('production')"],
     ["{{ environment }} == 'uat' and {{ vars.x }}", 27, 'unexpected `and`: write `&&`'],
     ["{{ environment == 'uat'", 0, 'unclosed `{{`'],
     ["{{ environment }} == 'uat", 21, 'unclosed single quote'],
@@ -47,11 +51,10 @@ describe('parseCondition errors, at their offset', () => {
     ["{{ environment }} in ['uat' 'x']", 28, "expected `,` or `]`, found `'x'`"],
     ["{{ environment }} in 'uat'", 21, 'expected `[` after `in`'],
     ["{{ environment }} == 'uat' 'x'", 27, "unexpected `'x'`: join conditions with && or ||"],
-    ["{{ environment }} ==", 20, 'expected a value after `==` at the end'],
+    ['{{ environment }} ==', 20, 'expected a value after `==` at the end'],
   ])('%j', (text, offset, message) => {
     const { error } = parseCondition(text);
     expect(error?.offset).toBe(offset);
     expect(error?.message).toContain(message);
   });
 });
-

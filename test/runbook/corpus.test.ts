@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Codes } from '../../src/runbook/diagnostics.js';
-import { loadRunbookFile, type LoadOptions } from '../../src/runbook/load.js';
+import { type LoadOptions, loadRunbookFile } from '../../src/runbook/load.js';
 
 const corpusDir = fileURLToPath(new URL('../fixtures/invalid/', import.meta.url));
 

@@ -3,9 +3,11 @@
  * runbooks that are valid (or only warned about) although they come close to
  * a rule.
  */
-import { LineCounter, parseDocument } from 'yaml';
+
 import { describe, expect, it } from 'vitest';
+import { LineCounter, parseDocument } from 'yaml';
 import type { Diagnostic } from '../../src/runbook/diagnostics.js';
+import { durationsFitTimers, idsFitFileNames, valuesCanBeSpawned } from '../../src/runbook/limit-rules.js';
 import { loadRunbookText } from '../../src/runbook/load.js';
 import { PositionIndex } from '../../src/runbook/positions.js';
 import {
@@ -13,14 +15,13 @@ import {
   knownEnvironment,
   noPromptsInParallel,
   ownersInTeam,
+  type Rule,
+  type RuleContext,
   templatesResolve,
   timeoutsCoverDurations,
   uniqueIds,
   windowIsOrdered,
-  type Rule,
-  type RuleContext,
 } from '../../src/runbook/rules.js';
-import { durationsFitTimers, idsFitFileNames, valuesCanBeSpawned } from '../../src/runbook/limit-rules.js';
 import type { Runbook } from '../../src/runbook/types.js';
 
 /** Run one rule over YAML text; returns `line:col CODE message` lines. */
@@ -46,7 +47,7 @@ function runRule(rule: Rule, yaml: string, options: { environment?: string; extr
 const lines = (...text: string[]) => `${text.join('\n')}\n`;
 
 describe('templatesResolve', () => {
-  it("lets a step use its own outputs in its validate and rollback, in every form", () => {
+  it('lets a step use its own outputs in its validate and rollback, in every form', () => {
     const yaml = lines(
       'golive: 1',
       'name: demo',
@@ -67,20 +68,23 @@ describe('templatesResolve', () => {
 
   it('counts only own keys: vars.constructor is unknown, with or without environments', () => {
     const bare = lines('golive: 1', 'name: demo', 'vars: { release: 1 }', 'steps:', '  - id: a', '    run: echo {{ vars.constructor }} {{ vars.toString }}');
-    expect(runRule(templatesResolve, bare)).toEqual([
-      '6:15 E021 unknown variable vars.constructor',
-      '6:38 E021 unknown variable vars.toString',
-    ]);
-    const withEnvironments = lines('golive: 1', 'name: demo', 'environments:', '  uat: { vars: { url: x } }', 'steps:', '  - id: a', '    run: echo {{ vars.constructor }}');
+    expect(runRule(templatesResolve, bare)).toEqual(['6:15 E021 unknown variable vars.constructor', '6:38 E021 unknown variable vars.toString']);
+    const withEnvironments = lines(
+      'golive: 1',
+      'name: demo',
+      'environments:',
+      '  uat: { vars: { url: x } }',
+      'steps:',
+      '  - id: a',
+      '    run: echo {{ vars.constructor }}',
+    );
     expect(runRule(templatesResolve, withEnvironments)).toEqual(['7:15 E021 unknown variable vars.constructor']);
     expect(runRule(templatesResolve, withEnvironments, { environment: 'uat' })).toEqual(['7:15 E021 unknown variable vars.constructor']);
   });
 
   it("rejects a step's own outputs in its run: they do not exist before it runs", () => {
     const yaml = lines('golive: 1', 'name: demo', 'steps:', '  - id: deploy', '    run: ./deploy.sh {{ steps.deploy.outputs.version }}');
-    expect(runRule(templatesResolve, yaml)).toEqual([
-      '5:22 E023 step `deploy` cannot use outputs of step `deploy`: it has not run yet at that point',
-    ]);
+    expect(runRule(templatesResolve, yaml)).toEqual(['5:22 E023 step `deploy` cannot use outputs of step `deploy`: it has not run yet at that point']);
   });
 
   it('rejects a parallel sibling, but lets later steps use any member of an earlier group', () => {
@@ -140,16 +144,12 @@ describe('templatesResolve', () => {
   );
 
   it('accepts a variable defined in every environment, and names the environments missing one', () => {
-    expect(runRule(templatesResolve, environments)).toEqual([
-      '8:42 E021 vars.only_uat is not defined for environment production',
-    ]);
+    expect(runRule(templatesResolve, environments)).toEqual(['8:42 E021 vars.only_uat is not defined for environment production']);
   });
 
   it('checks against the --env environment alone', () => {
     expect(runRule(templatesResolve, environments, { environment: 'uat' })).toEqual([]);
-    expect(runRule(templatesResolve, environments, { environment: 'production' })).toEqual([
-      '8:42 E021 unknown variable vars.only_uat',
-    ]);
+    expect(runRule(templatesResolve, environments, { environment: 'production' })).toEqual(['8:42 E021 unknown variable vars.only_uat']);
   });
 
   it('counts --var names and top-level vars as defined everywhere', () => {
@@ -193,10 +193,7 @@ describe('ownersInTeam', () => {
       'steps: [{ id: a, owner: dba, run: x }, { id: b, owner: devop, run: x }]',
       'verify: [{ id: v, owner: qa, run: x }]',
     );
-    expect(runRule(ownersInTeam, yaml)).toEqual([
-      '5:56 E024 owner `devop` is not a role in `team`',
-      '6:26 E024 owner `qa` is not a role in `team`',
-    ]);
+    expect(runRule(ownersInTeam, yaml)).toEqual(['5:56 E024 owner `devop` is not a role in `team`', '6:26 E024 owner `qa` is not a role in `team`']);
   });
 });
 
@@ -209,9 +206,7 @@ describe('windowIsOrdered', () => {
   });
 
   it('rejects an empty or inverted window at window.end', () => {
-    expect(runRule(windowIsOrdered, window('2026-12-01T09:00:00+01:00', '2026-12-01T08:00:00Z'))).toEqual([
-      '5:8 E025 window.end must be after window.start',
-    ]);
+    expect(runRule(windowIsOrdered, window('2026-12-01T09:00:00+01:00', '2026-12-01T08:00:00Z'))).toEqual(['5:8 E025 window.end must be after window.start']);
   });
 
   it('rejects a day the month does not have, and accepts 29 February in a leap year', () => {
@@ -226,17 +221,13 @@ describe('knownEnvironment', () => {
   const yaml = lines('golive: 1', 'name: demo', 'environments:', '  uat: {}', '  production: {}', 'steps: [{ id: a, run: x }]');
 
   it('points at `environments` when --env names no environment', () => {
-    expect(runRule(knownEnvironment, yaml, { environment: 'staging' })).toEqual([
-      '3:1 E028 environment `staging` is not defined (defined: uat, production)',
-    ]);
+    expect(runRule(knownEnvironment, yaml, { environment: 'staging' })).toEqual(['3:1 E028 environment `staging` is not defined (defined: uat, production)']);
     expect(runRule(knownEnvironment, yaml, { environment: 'uat' })).toEqual([]);
   });
 
   it('refuses an --env that names an inherited member of an object, never its own key', () => {
     for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
-      expect(runRule(knownEnvironment, yaml, { environment: name })).toEqual([
-        `3:1 E028 environment \`${name}\` is not defined (defined: uat, production)`,
-      ]);
+      expect(runRule(knownEnvironment, yaml, { environment: name })).toEqual([`3:1 E028 environment \`${name}\` is not defined (defined: uat, production)`]);
     }
   });
 
@@ -246,9 +237,7 @@ describe('knownEnvironment', () => {
 
   it('refuses any --env when the runbook defines no environments', () => {
     const bare = lines('golive: 1', 'name: demo', 'steps: [{ id: a, run: x }]');
-    expect(runRule(knownEnvironment, bare, { environment: 'uat' })).toEqual([
-      '2:1 E028 this runbook defines no environments, so --env uat cannot be used',
-    ]);
+    expect(runRule(knownEnvironment, bare, { environment: 'uat' })).toEqual(['2:1 E028 this runbook defines no environments, so --env uat cannot be used']);
     expect(runRule(knownEnvironment, bare)).toEqual([]);
   });
 });
@@ -291,37 +280,41 @@ describe('checkRules', () => {
 
 describe('loading runbooks that come close to a rule', () => {
   it("is valid when a step's validate and rollback use its own outputs", () => {
-    const result = loadRunbookText('own-outputs.yaml', lines(
-      'golive: 1',
-      'name: own-outputs',
-      'steps:',
-      '  - id: backup',
-      '    run: ./backup.sh > "$GOLIVE_OUTPUT"',
-      '    validate: test -n "{{ steps.backup.outputs.backup_id }}"',
-      '    rollback: { run: "./restore.sh {{ steps.backup.outputs.backup_id }}", timeout: 20m }',
-    ));
+    const result = loadRunbookText(
+      'own-outputs.yaml',
+      lines(
+        'golive: 1',
+        'name: own-outputs',
+        'steps:',
+        '  - id: backup',
+        '    run: ./backup.sh > "$GOLIVE_OUTPUT"',
+        '    validate: test -n "{{ steps.backup.outputs.backup_id }}"',
+        '    rollback: { run: "./restore.sh {{ steps.backup.outputs.backup_id }}", timeout: 20m }',
+      ),
+    );
     expect(result.diagnostics).toEqual([]);
     expect(result.failed).toBe(false);
     expect(result.runbook?.steps).toHaveLength(1);
   });
 
   it('is valid with only warnings: a timeout below the expected duration', () => {
-    const result = loadRunbookText('warnings.yaml', lines(
-      'golive: 1',
-      'name: warnings',
-      'steps:',
-      '  - id: migrate',
-      '    run: ./migrate.sh',
-      '    duration: 20m',
-      '    timeout: 10m',
-    ));
+    const result = loadRunbookText(
+      'warnings.yaml',
+      lines('golive: 1', 'name: warnings', 'steps:', '  - id: migrate', '    run: ./migrate.sh', '    duration: 20m', '    timeout: 10m'),
+    );
     expect(result.failed).toBe(false);
     expect(result.runbook?.name).toBe('warnings');
-    expect(result.diagnostics).toEqual([{
-      file: 'warnings.yaml', line: 7, col: 14, severity: 'warning', code: 'W001',
-      message: 'timeout (10m) is shorter than the expected duration (20m)',
-      hint: 'raise the timeout, or correct the expected duration',
-    }]);
+    expect(result.diagnostics).toEqual([
+      {
+        file: 'warnings.yaml',
+        line: 7,
+        col: 14,
+        severity: 'warning',
+        code: 'W001',
+        message: 'timeout (10m) is shorter than the expected duration (20m)',
+        hint: 'raise the timeout, or correct the expected duration',
+      },
+    ]);
   });
 
   it('is valid when --env picks an environment that defines the variable', () => {
@@ -347,17 +340,26 @@ describe('loading runbooks that come close to a rule', () => {
 describe('limits', () => {
   it('refuses a var or step env value over MAX_ARG_STRLEN, and accepts one that just fits', () => {
     const fits = 'x'.repeat(131_072 - 'big='.length - 1);
-    const runbook = (value: string) => lines('golive: 1', 'name: demo', `vars: { big: "${value}" }`, 'steps:', '  - id: a', '    run: "true"', `    env: { big: "${value}" }`);
+    const runbook = (value: string) =>
+      lines('golive: 1', 'name: demo', `vars: { big: "${value}" }`, 'steps:', '  - id: a', '    run: "true"', `    env: { big: "${value}" }`);
     expect(runRule(valuesCanBeSpawned, runbook(fits))).toEqual([]);
     expect(runRule(valuesCanBeSpawned, runbook(`${fits}y`))).toEqual([
-      '3:14 E030 vars.big: the value is 131068 bytes: `big=value` must fit in 131072 bytes (the kernel\'s MAX_ARG_STRLEN)',
-      '7:17 E030 steps[0].env.big: the value is 131068 bytes: `big=value` must fit in 131072 bytes (the kernel\'s MAX_ARG_STRLEN)',
+      "3:14 E030 vars.big: the value is 131068 bytes: `big=value` must fit in 131072 bytes (the kernel's MAX_ARG_STRLEN)",
+      "7:17 E030 steps[0].env.big: the value is 131068 bytes: `big=value` must fit in 131072 bytes (the kernel's MAX_ARG_STRLEN)",
     ]);
   });
 
   it('refuses an id one byte over the limit, accepts one at it, group members included', () => {
     const id = (n: number) => 'a'.repeat(n);
-    const yaml = lines('golive: 1', 'name: demo', 'steps:', `  - id: ${id(204)}`, '    parallel:', `      - { id: ${id(205)}, run: "true" }`, `      - { id: b${id(203)}, run: "true" }`);
+    const yaml = lines(
+      'golive: 1',
+      'name: demo',
+      'steps:',
+      `  - id: ${id(204)}`,
+      '    parallel:',
+      `      - { id: ${id(205)}, run: "true" }`,
+      `      - { id: b${id(203)}, run: "true" }`,
+    );
     expect(runRule(idsFitFileNames, yaml)).toEqual([
       `6:15 E032 steps[0].parallel[0].id: the id is 205 characters long; at most 204 (it names log files, and a file name holds 255 bytes with golive's suffixes)`,
     ]);

@@ -7,13 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadRunbookText } from '../../src/runbook/load.js';
-import { modelDurationKeys, modelKeys, modelRequiredKeys, type ModelName } from '../../src/runbook/model-keys.js';
+import { type ModelName, modelDurationKeys, modelKeys, modelRequiredKeys } from '../../src/runbook/model-keys.js';
 
 type SchemaNode = { [keyword: string]: unknown };
 
-const schema = JSON.parse(
-  readFileSync(new URL('../../schemas/runbook.schema.json', import.meta.url), 'utf8'),
-) as SchemaNode;
+const schema = JSON.parse(readFileSync(new URL('../../schemas/runbook.schema.json', import.meta.url), 'utf8')) as SchemaNode;
 const defs = schema.$defs as Record<string, SchemaNode>;
 const durationRef = '#/$defs/duration';
 const modelNames = Object.keys(modelKeys) as ModelName[];
@@ -67,9 +65,7 @@ const sorted = (list: readonly string[]): string[] => [...list].sort();
 describe('schema and model keys', () => {
   it('lists every interface of types.ts in model-keys.ts', () => {
     const source = readFileSync(new URL('../../src/runbook/types.ts', import.meta.url), 'utf8');
-    const interfaces = [...source.matchAll(/^export interface (\w+)/gm)].map(
-      ([, name]) => name!.charAt(0).toLowerCase() + name!.slice(1),
-    );
+    const interfaces = [...source.matchAll(/^export interface (\w+)/gm)].map(([, name]) => name!.charAt(0).toLowerCase() + name!.slice(1));
     expect(sorted(modelNames)).toEqual(sorted(interfaces));
   });
 
@@ -80,9 +76,7 @@ describe('schema and model keys', () => {
   });
 
   it.each(modelNames)('%s: the schema requires exactly the non-optional keys', (name) => {
-    expect(sorted((modelSchema(name).required as string[] | undefined) ?? [])).toEqual(
-      sorted(modelRequiredKeys[name]),
-    );
+    expect(sorted((modelSchema(name).required as string[] | undefined) ?? [])).toEqual(sorted(modelRequiredKeys[name]));
   });
 
   it.each(modelNames)('%s: the schema rejects unknown keys', (name) => {
@@ -106,15 +100,15 @@ describe('schema and model keys', () => {
 
 /** The schema node at a JSON Pointer made of plain keys. */
 function nodeAt(pointer: string): SchemaNode {
-  return pointer.split('/').slice(1).reduce((node: SchemaNode, key) => (node as Record<string, SchemaNode>)[key], schema as SchemaNode);
+  return pointer
+    .split('/')
+    .slice(1)
+    .reduce((node: SchemaNode, key) => (node as Record<string, SchemaNode>)[key], schema as SchemaNode);
 }
 
 describe('schema conventions', () => {
   it('describes every property and every definition', () => {
-    const undescribed = [
-      ...allProperties(),
-      ...Object.entries(defs).map(([name, node]) => [`/$defs/${name}`, node] as [string, SchemaNode]),
-    ]
+    const undescribed = [...allProperties(), ...Object.entries(defs).map(([name, node]) => [`/$defs/${name}`, node] as [string, SchemaNode])]
       .filter(([, node]) => typeof node.description !== 'string' || node.description.trim() === '')
       .map(([pointer]) => pointer);
     expect(undescribed).toEqual([]);
@@ -129,9 +123,7 @@ describe('schema conventions', () => {
   });
 
   it('types every duration key with the single duration definition, and nothing else', () => {
-    const expected = modelNames.flatMap((name) =>
-      modelDurationKeys[name].map((key) => `${modelPointer(name)}/properties/${key}`),
-    );
+    const expected = modelNames.flatMap((name) => modelDurationKeys[name].map((key) => `${modelPointer(name)}/properties/${key}`));
     const actual = [...walk(schema)].filter(([, node]) => node.$ref === durationRef).map(([pointer]) => pointer);
     expect(sorted(actual)).toEqual(sorted(expected));
     expect(expected.length).toBeGreaterThan(0);
@@ -168,7 +160,10 @@ describe('schema conventions', () => {
     for (const [pointer, text] of Object.entries(broken)) {
       const hints = loadRunbookText('runbook.yaml', text).diagnostics.map((d) => d.hint ?? '');
       // golive may add an example built from the value (`e.g. bad_name`) after the shared words.
-      expect(hints.filter((hint) => hint.startsWith(nodeAt(pointer).patternErrorMessage as string)), pointer).toHaveLength(1);
+      expect(
+        hints.filter((hint) => hint.startsWith(nodeAt(pointer).patternErrorMessage as string)),
+        pointer,
+      ).toHaveLength(1);
     }
   });
 

@@ -5,8 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { schemaPath, validateAgainstSchema } from '../../src/runbook/schema-validator.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -144,9 +144,7 @@ describe('validateAgainstSchema', () => {
   });
 
   it('rejects a step with neither `run` nor `confirm`', () => {
-    expect(errorsOf(withStep({ id: 'announce' }))).toEqual([
-      { instancePath: '/steps/0', keyword: 'required', params: { missingProperty: 'run' } },
-    ]);
+    expect(errorsOf(withStep({ id: 'announce' }))).toEqual([{ instancePath: '/steps/0', keyword: 'required', params: { missingProperty: 'run' } }]);
   });
 
   it('accepts a parallel group of steps', () => {
@@ -167,9 +165,7 @@ describe('validateAgainstSchema', () => {
       { instancePath: '/steps/0/parallel/0', keyword: 'additionalProperties', params: { additionalProperty: 'parallel' } },
       { instancePath: '/steps/0/parallel/0', keyword: 'required', params: { missingProperty: 'run' } },
     ]);
-    expect(errorsOf(withStep({ id: 'g', parallel: [] }))).toEqual([
-      { instancePath: '/steps/0/parallel', keyword: 'minItems', params: { limit: 1 } },
-    ]);
+    expect(errorsOf(withStep({ id: 'g', parallel: [] }))).toEqual([{ instancePath: '/steps/0/parallel', keyword: 'minItems', params: { limit: 1 } }]);
     expect(errorsOf(withStep({ id: 'g', run: 'true', parallel: [{ id: 'a', run: 'true' }] }))).toEqual([
       { instancePath: '/steps/0', keyword: 'additionalProperties', params: { additionalProperty: 'run' } },
     ]);
@@ -192,9 +188,7 @@ describe('validateAgainstSchema', () => {
     expect(errorsOf(runbook({ env: 'TOKEN', file: '/run/secrets/token' }))).toEqual([
       { instancePath: '/secrets/TOKEN/env', keyword: 'false schema', params: {} },
     ]);
-    expect(errorsOf(runbook({}))).toEqual([
-      { instancePath: '/secrets/TOKEN', keyword: 'required', params: { missingProperty: 'env' } },
-    ]);
+    expect(errorsOf(runbook({}))).toEqual([{ instancePath: '/secrets/TOKEN', keyword: 'required', params: { missingProperty: 'env' } }]);
   });
 
   it('takes variable names that are environment variable names', () => {

@@ -75,7 +75,8 @@ describe('renderTemplate', () => {
   });
 
   it('looks up own keys only: inherited members of an object are missing values', () => {
-    const text = '{{ vars.constructor }}|{{ env.toString }}|{{ secrets.hasOwnProperty }}|{{ steps.backup.outputs.toString }}|{{ steps.constructor.outputs.name }}';
+    const text =
+      '{{ vars.constructor }}|{{ env.toString }}|{{ secrets.hasOwnProperty }}|{{ steps.backup.outputs.toString }}|{{ steps.constructor.outputs.name }}';
     expect(renderTemplate(text, context, (part) => `<missing ${part.expression}>`)).toBe(
       '<missing vars.constructor>|<missing env.toString>|<missing secrets.hasOwnProperty>|<missing steps.backup.outputs.toString>|<missing steps.constructor.outputs.name>',
     );

@@ -12,9 +12,17 @@ const lines = (text: string) => loadRunbookText('runbook.yaml', text).diagnostic
 
 describe('wellShapedPart', () => {
   it('cuts a bad field out of its step and stands in for a missing id, keeping every index', () => {
-    const data = { golive: 1, name: 'x', steps: [{ id: 'a', run: 'true', timeout: 'soon' }, { parallel: [{ id: 'b', run: 'true' }] }, { id: 'c.d', run: 'true' }] };
+    const data = {
+      golive: 1,
+      name: 'x',
+      steps: [{ id: 'a', run: 'true', timeout: 'soon' }, { parallel: [{ id: 'b', run: 'true' }] }, { id: 'c.d', run: 'true' }],
+    };
     const repaired = wellShapedPart(data, validateAgainstSchema(data), validateAgainstSchema) as typeof data;
-    expect(repaired.steps).toEqual([{ id: 'a', run: 'true' }, { id: 'invalid-id-steps-1', parallel: [{ id: 'b', run: 'true' }] }, { id: 'invalid-id-steps-2', run: 'true' }]);
+    expect(repaired.steps).toEqual([
+      { id: 'a', run: 'true' },
+      { id: 'invalid-id-steps-1', parallel: [{ id: 'b', run: 'true' }] },
+      { id: 'invalid-id-steps-2', run: 'true' },
+    ]);
     expect(validateAgainstSchema(repaired)).toEqual([]);
     expect(data.steps[0]).toHaveProperty('timeout'); // the original is untouched
   });
@@ -25,7 +33,11 @@ describe('wellShapedPart', () => {
   });
 
   it('gives up when the document itself is not a runbook (no steps, wrong format)', () => {
-    for (const data of [{ golive: 1, name: 'x' }, { golive: 2, name: 'x', steps: [] }, { golive: 1, name: 'x', steps: 'deploy' }]) {
+    for (const data of [
+      { golive: 1, name: 'x' },
+      { golive: 2, name: 'x', steps: [] },
+      { golive: 1, name: 'x', steps: 'deploy' },
+    ]) {
       expect(wellShapedPart(data, validateAgainstSchema(data), validateAgainstSchema)).toBeUndefined();
     }
   });
@@ -33,12 +45,24 @@ describe('wellShapedPart', () => {
 
 describe('loading a runbook with schema and rule problems', () => {
   it('reports both kinds in one pass', () => {
-    expect(lines([
-      'golive: 1', 'name: demo', 'steps:',
-      '  - id: deploy', '    run: ./deploy.sh {{ vars.nope }}', '    timeout: soon',
-      '  - id: check', '    run: ./check.sh {{ steps.later.outputs.x }}', '    retries: 3',
-      '  - id: later', '    run: ./later.sh', '    owner: dba',
-    ].join('\n'))).toEqual(['5:22 E021', '6:14 E026', '8:21 E023', '9:5 E010', '12:12 E024']);
+    expect(
+      lines(
+        [
+          'golive: 1',
+          'name: demo',
+          'steps:',
+          '  - id: deploy',
+          '    run: ./deploy.sh {{ vars.nope }}',
+          '    timeout: soon',
+          '  - id: check',
+          '    run: ./check.sh {{ steps.later.outputs.x }}',
+          '    retries: 3',
+          '  - id: later',
+          '    run: ./later.sh',
+          '    owner: dba',
+        ].join('\n'),
+      ),
+    ).toEqual(['5:22 E021', '6:14 E026', '8:21 E023', '9:5 E010', '12:12 E024']);
   });
 
   it('reports only the schema errors when the rules have nothing well-shaped to run on', () => {

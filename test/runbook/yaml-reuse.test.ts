@@ -10,14 +10,23 @@ import type { Step } from '../../src/runbook/types.js';
 const lines = (text: string) => loadRunbookText('runbook.yaml', text).diagnostics.map((d) => `${d.line}:${d.col} ${d.code} ${d.message}`);
 
 describe('anchors, aliases and merge keys', () => {
-  it('merges `<<: *anchor` into a step, the step\'s own keys winning', () => {
-    const result = loadRunbookText('runbook.yaml', [
-      'golive: 1', 'name: demo',
-      'x-defaults: &defaults { timeout: 5m, retry: { attempts: 2 } }',
-      'steps:',
-      '  - id: a', '    <<: *defaults', '    run: ./a.sh', '    timeout: 1m',
-      '  - id: b', '    <<: *defaults', '    run: ./b.sh',
-    ].join('\n'));
+  it("merges `<<: *anchor` into a step, the step's own keys winning", () => {
+    const result = loadRunbookText(
+      'runbook.yaml',
+      [
+        'golive: 1',
+        'name: demo',
+        'x-defaults: &defaults { timeout: 5m, retry: { attempts: 2 } }',
+        'steps:',
+        '  - id: a',
+        '    <<: *defaults',
+        '    run: ./a.sh',
+        '    timeout: 1m',
+        '  - id: b',
+        '    <<: *defaults',
+        '    run: ./b.sh',
+      ].join('\n'),
+    );
     expect(result.diagnostics).toEqual([]);
     const [a, b] = result.runbook!.steps as Step[];
     expect(a).toMatchObject({ id: 'a', run: './a.sh', timeout: '1m', retry: { attempts: 2 } });
@@ -31,7 +40,8 @@ describe('anchors, aliases and merge keys', () => {
 
   it('names an alias without an anchor at its position, never as an alias bomb', () => {
     expect(lines('golive: 1\nname: demo\nsteps:\n  - id: a\n    run: *cmd\n  - id: b\n    run: *other\n')).toEqual([
-      '5:10 E002 unknown alias `cmd`', '7:10 E002 unknown alias `other`',
+      '5:10 E002 unknown alias `cmd`',
+      '7:10 E002 unknown alias `other`',
     ]);
   });
 });

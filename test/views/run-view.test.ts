@@ -5,14 +5,14 @@
 process.env.TZ = 'UTC'; // local-time columns must not depend on where the tests run
 
 import { describe, expect, it } from 'vitest';
-import type { RunRecord, RunStatus } from '../../src/journal/types.js';
 import type { EngineEvent, EngineEventBody } from '../../src/engine/events.js';
+import type { RunRecord, RunStatus } from '../../src/journal/types.js';
+import { historyAsText, noRunsText } from '../../src/output/history-text.js';
 import type { Paint } from '../../src/output/paint.js';
 import { plainPaint } from '../../src/output/paint.js';
-import { historyAsText, noRunsText } from '../../src/output/history-text.js';
-import { localDateTime } from '../../src/output/time-text.js';
-import { buildRunView, outputTail, runSummary, type ChainLink } from '../../src/views/run-view.js';
 import { nextForRun, showAsJson, showAsText } from '../../src/output/show-text.js';
+import { localDateTime } from '../../src/output/time-text.js';
+import { buildRunView, type ChainLink, outputTail, runSummary } from '../../src/views/run-view.js';
 
 const T0 = Date.parse('2026-12-01T09:00:00.000Z');
 
@@ -23,54 +23,149 @@ function timeline(...bodies: EngineEventBody[]): EngineEvent[] {
 
 function record(overrides: Partial<RunRecord> = {}): RunRecord {
   return {
-    id: '01KRUNAAAAAAAAAAAAAAAAAAAA', parentRunId: null, rootRunId: '01KRUNAAAAAAAAAAAAAAAAAAAA', mode: 'run',
-    runbookName: 'webshop-release', runbookVersion: '2.4.0', runbookPath: '/srv/runbooks/webshop.yaml', runbookText: 'golive: 1',
-    runbookSha256: 'ab'.repeat(32), environment: 'production', operator: 'ana', host: 'bastion', pid: 4242,
-    gitCommit: '0123456789abcdef', changeId: 'CHG-20481', startedAt: '2026-12-01T09:00:00.000Z', heartbeatAt: '2026-12-01T09:00:05.000Z',
-    endedAt: '2026-12-01T09:02:05.500Z', outcome: 'rolled-back', exitCode: 1, ...overrides,
+    id: '01KRUNAAAAAAAAAAAAAAAAAAAA',
+    parentRunId: null,
+    rootRunId: '01KRUNAAAAAAAAAAAAAAAAAAAA',
+    mode: 'run',
+    runbookName: 'webshop-release',
+    runbookVersion: '2.4.0',
+    runbookPath: '/srv/runbooks/webshop.yaml',
+    runbookText: 'golive: 1',
+    runbookSha256: 'ab'.repeat(32),
+    environment: 'production',
+    operator: 'ana',
+    host: 'bastion',
+    pid: 4242,
+    gitCommit: '0123456789abcdef',
+    changeId: 'CHG-20481',
+    startedAt: '2026-12-01T09:00:00.000Z',
+    heartbeatAt: '2026-12-01T09:00:05.000Z',
+    endedAt: '2026-12-01T09:02:05.500Z',
+    outcome: 'rolled-back',
+    exitCode: 1,
+    ...overrides,
   };
 }
 
 const started = (steps: string[], mode: 'run' | 'resume' | 'rollback' = 'run'): EngineEventBody => ({
-  kind: 'run.started', mode, runbook: { name: 'webshop-release', version: '2.4.0', path: 'webshop.yaml', sha256: 'ab'.repeat(32) },
-  environment: 'production', operator: 'ana', host: 'bastion', steps, expectedMs: 600_000, vars: {},
+  kind: 'run.started',
+  mode,
+  runbook: { name: 'webshop-release', version: '2.4.0', path: 'webshop.yaml', sha256: 'ab'.repeat(32) },
+  environment: 'production',
+  operator: 'ana',
+  host: 'bastion',
+  steps,
+  expectedMs: 600_000,
+  vars: {},
 });
-const stepStart = (stepId: string, phase: 'step' | 'rollback' | 'validate' | 'check' | 'verify' | 'rollback-verify' = 'step', attempt = 1): EngineEventBody => ({
-  kind: 'step.started', phase, stepId, title: phase === 'rollback' ? `Roll back: ${stepId} title` : `${stepId} title`, owner: 'devops',
-  attempt, attempts: 2, expectedMs: phase === 'step' ? 60_000 : undefined, command: `./${stepId}.sh`,
+const stepStart = (
+  stepId: string,
+  phase: 'step' | 'rollback' | 'validate' | 'check' | 'verify' | 'rollback-verify' = 'step',
+  attempt = 1,
+): EngineEventBody => ({
+  kind: 'step.started',
+  phase,
+  stepId,
+  title: phase === 'rollback' ? `Roll back: ${stepId} title` : `${stepId} title`,
+  owner: 'devops',
+  attempt,
+  attempts: 2,
+  expectedMs: phase === 'step' ? 60_000 : undefined,
+  command: `./${stepId}.sh`,
 });
-const stepEnd = (stepId: string, status: 'passed' | 'failed', phase: 'step' | 'rollback' | 'validate' | 'check' | 'verify' | 'rollback-verify' = 'step', attempt = 1, output = ''): EngineEventBody => ({
-  kind: 'step.finished', phase, stepId, attempt, status, exitCode: status === 'passed' ? 0 : 2, signal: null,
-  durationMs: 1234.56, expectedMs: phase === 'step' ? 60_000 : undefined, head: output, tail: '', outputBytes: Buffer.byteLength(output),
-  outputs: {}, logPath: `/logs/${stepId}.${phase}.log`, message: status === 'failed' ? 'exited with status 2' : undefined,
+const stepEnd = (
+  stepId: string,
+  status: 'passed' | 'failed',
+  phase: 'step' | 'rollback' | 'validate' | 'check' | 'verify' | 'rollback-verify' = 'step',
+  attempt = 1,
+  output = '',
+): EngineEventBody => ({
+  kind: 'step.finished',
+  phase,
+  stepId,
+  attempt,
+  status,
+  exitCode: status === 'passed' ? 0 : 2,
+  signal: null,
+  durationMs: 1234.56,
+  expectedMs: phase === 'step' ? 60_000 : undefined,
+  head: output,
+  tail: '',
+  outputBytes: Buffer.byteLength(output),
+  outputs: {},
+  logPath: `/logs/${stepId}.${phase}.log`,
+  message: status === 'failed' ? 'exited with status 2' : undefined,
 });
-const state = (stepId: string, s: 'succeeded' | 'failed' | 'rolled-back' | 'rollback-failed' | 'in-doubt', reason?: string): EngineEventBody => ({ kind: 'step.state', stepId, state: s, reason });
+const state = (stepId: string, s: 'succeeded' | 'failed' | 'rolled-back' | 'rollback-failed' | 'in-doubt', reason?: string): EngineEventBody => ({
+  kind: 'step.state',
+  stepId,
+  state: s,
+  reason,
+});
 
 /** backup and deploy succeed, migrate fails (with 12 lines of output) and everything is rolled back, newest first. */
 const rolledBack = timeline(
   started(['backup', 'deploy', 'migrate', 'announce']),
-  stepStart('backup'), stepEnd('backup', 'passed', 'step', 1, 'backup_id=42\n'), state('backup', 'succeeded'),
-  stepStart('deploy'), stepEnd('deploy', 'failed'), { kind: 'step.retrying', phase: 'step', stepId: 'deploy', nextAttempt: 2, delayMs: 1000 },
-  stepStart('deploy', 'step', 2), stepEnd('deploy', 'passed', 'step', 2), state('deploy', 'succeeded'),
-  stepStart('migrate'), stepEnd('migrate', 'failed', 'step', 1, `${Array.from({ length: 12 }, (_, i) => `line ${i + 1}`).join('\n')}\n`),
+  stepStart('backup'),
+  stepEnd('backup', 'passed', 'step', 1, 'backup_id=42\n'),
+  state('backup', 'succeeded'),
+  stepStart('deploy'),
+  stepEnd('deploy', 'failed'),
+  { kind: 'step.retrying', phase: 'step', stepId: 'deploy', nextAttempt: 2, delayMs: 1000 },
+  stepStart('deploy', 'step', 2),
+  stepEnd('deploy', 'passed', 'step', 2),
+  state('deploy', 'succeeded'),
+  stepStart('migrate'),
+  stepEnd('migrate', 'failed', 'step', 1, `${Array.from({ length: 12 }, (_, i) => `line ${i + 1}`).join('\n')}\n`),
   state('migrate', 'failed', 'exited with status 2'),
   { kind: 'decision', subject: 'guided-failure', subjectId: 'migrate', choice: 'rollback', reason: 'step migrate failed', by: 'ana', via: 'prompt' },
   { kind: 'rollback.started', reason: 'step migrate failed', order: ['migrate', 'deploy', 'backup'], withoutRollback: [] },
-  stepStart('migrate', 'rollback'), stepEnd('migrate', 'passed', 'rollback'), state('migrate', 'rolled-back'),
-  stepStart('deploy', 'rollback'), stepEnd('deploy', 'passed', 'rollback'), state('deploy', 'rolled-back'),
-  stepStart('backup', 'rollback'), stepEnd('backup', 'passed', 'rollback'), state('backup', 'rolled-back'),
-  stepStart('health', 'rollback-verify'), stepEnd('health', 'passed', 'rollback-verify'),
+  stepStart('migrate', 'rollback'),
+  stepEnd('migrate', 'passed', 'rollback'),
+  state('migrate', 'rolled-back'),
+  stepStart('deploy', 'rollback'),
+  stepEnd('deploy', 'passed', 'rollback'),
+  state('deploy', 'rolled-back'),
+  stepStart('backup', 'rollback'),
+  stepEnd('backup', 'passed', 'rollback'),
+  state('backup', 'rolled-back'),
+  stepStart('health', 'rollback-verify'),
+  stepEnd('health', 'passed', 'rollback-verify'),
   { kind: 'rollback.finished', complete: true, failed: [], withoutRollback: [], verified: true },
   { kind: 'run.finished', outcome: 'rolled-back', exitCode: 1, durationMs: 125_500, issues: ['step migrate failed'] },
 );
 
-const HISTORY_KEYS = ['id', 'runbook', 'version', 'environment', 'mode', 'status', 'outcome', 'exitCode', 'operator', 'host', 'startedAt', 'endedAt', 'durationMs', 'parentRunId', 'rootRunId', 'changeId'];
+const HISTORY_KEYS = [
+  'id',
+  'runbook',
+  'version',
+  'environment',
+  'mode',
+  'status',
+  'outcome',
+  'exitCode',
+  'operator',
+  'host',
+  'startedAt',
+  'endedAt',
+  'durationMs',
+  'parentRunId',
+  'rootRunId',
+  'changeId',
+];
 
 describe('runSummary', () => {
   it('has exactly the history --json keys, in order, with the duration from start to end', () => {
     const summary = runSummary(record(), 'rolled-back');
     expect(Object.keys(summary)).toEqual(HISTORY_KEYS);
-    expect(summary).toMatchObject({ runbook: 'webshop-release', version: '2.4.0', status: 'rolled-back', exitCode: 1, durationMs: 125_500, changeId: 'CHG-20481' });
+    expect(summary).toMatchObject({
+      runbook: 'webshop-release',
+      version: '2.4.0',
+      status: 'rolled-back',
+      exitCode: 1,
+      durationMs: 125_500,
+      changeId: 'CHG-20481',
+    });
   });
 
   it('keeps the stored outcome apart from the status of a dead run', () => {
@@ -106,7 +201,10 @@ describe('buildRunView', () => {
 
   it('lists the steps in plan order, with their last state, including one that never ran', () => {
     expect(view.steps.map((s) => [s.id, s.state])).toEqual([
-      ['backup', 'rolled-back'], ['deploy', 'rolled-back'], ['migrate', 'rolled-back'], ['announce', 'pending'],
+      ['backup', 'rolled-back'],
+      ['deploy', 'rolled-back'],
+      ['migrate', 'rolled-back'],
+      ['announce', 'pending'],
     ]);
     expect(view.steps[0]).toMatchObject({ title: 'backup title', owner: 'devops', inherited: false });
   });
@@ -122,12 +220,23 @@ describe('buildRunView', () => {
   it('interleaves validation polls with the attempts they followed, though their numbers restart', () => {
     const events = timeline(
       started(['deploy']),
-      stepStart('deploy'), stepEnd('deploy', 'passed'), stepStart('deploy', 'validate'), stepEnd('deploy', 'failed', 'validate'),
-      stepStart('deploy', 'step', 2), stepEnd('deploy', 'passed', 'step', 2), stepStart('deploy', 'validate'), stepEnd('deploy', 'passed', 'validate'),
+      stepStart('deploy'),
+      stepEnd('deploy', 'passed'),
+      stepStart('deploy', 'validate'),
+      stepEnd('deploy', 'failed', 'validate'),
+      stepStart('deploy', 'step', 2),
+      stepEnd('deploy', 'passed', 'step', 2),
+      stepStart('deploy', 'validate'),
+      stepEnd('deploy', 'passed', 'validate'),
       state('deploy', 'succeeded'),
     );
     const v = buildRunView({ run: record({ outcome: 'succeeded' }), status: 'succeeded', events });
-    expect(v.steps[0].attempts.map((a) => `${a.phase} ${a.attempt} ${a.status}`)).toEqual(['step 1 passed', 'validate 1 failed', 'step 2 passed', 'validate 1 passed']);
+    expect(v.steps[0].attempts.map((a) => `${a.phase} ${a.attempt} ${a.status}`)).toEqual([
+      'step 1 passed',
+      'validate 1 failed',
+      'step 2 passed',
+      'validate 1 passed',
+    ]);
   });
 
   it('keeps the last 10 lines of the failing step output', () => {
@@ -147,7 +256,9 @@ describe('buildRunView', () => {
   });
 
   it('collects decisions and issues', () => {
-    expect(view.decisions).toEqual([{ subject: 'guided-failure', subjectId: 'migrate', choice: 'rollback', reason: 'step migrate failed', by: 'ana', via: 'prompt', at: rolledBack[13].at }]);
+    expect(view.decisions).toEqual([
+      { subject: 'guided-failure', subjectId: 'migrate', choice: 'rollback', reason: 'step migrate failed', by: 'ana', via: 'prompt', at: rolledBack[13].at },
+    ]);
     expect(view.issues).toEqual(['step migrate failed']);
   });
 
@@ -165,15 +276,23 @@ describe('buildRunView', () => {
     const parent = timeline(started(['a', 'b', 'c']), stepStart('a'), stepEnd('a', 'passed'), state('a', 'succeeded'), stepStart('b'));
     const resume = timeline(started(['a', 'b', 'c'], 'resume'), stepStart('c'), stepEnd('c', 'passed'), state('c', 'succeeded'));
     const view2 = buildRunView({ run: record({ mode: 'resume' }), status: 'succeeded', events: resume, priorEvents: parent });
-    expect(view2.steps.map((s) => [s.id, s.state, s.inherited])).toEqual([['a', 'succeeded', true], ['b', 'in-doubt', true], ['c', 'succeeded', false]]);
+    expect(view2.steps.map((s) => [s.id, s.state, s.inherited])).toEqual([
+      ['a', 'succeeded', true],
+      ['b', 'in-doubt', true],
+      ['c', 'succeeded', false],
+    ]);
   });
 
   it('folds checks and smoke tests with their results', () => {
     const events = timeline(
       started(['a']),
-      stepStart('disk', 'check'), stepEnd('disk', 'failed', 'check'), { kind: 'check.finished', checkId: 'disk', passed: false, blocking: false, reason: 'exited with status 2' },
+      stepStart('disk', 'check'),
+      stepEnd('disk', 'failed', 'check'),
+      { kind: 'check.finished', checkId: 'disk', passed: false, blocking: false, reason: 'exited with status 2' },
       { kind: 'decision', subject: 'go-no-go', choice: 'CONDITIONAL GO', reason: 'disk: exited with status 2', by: 'ana', via: 'policy' },
-      stepStart('favicon', 'verify'), stepEnd('favicon', 'failed', 'verify'), { kind: 'verify.finished', verifyId: 'favicon', severity: 'minor', passed: false, reason: 'exited with status 2' },
+      stepStart('favicon', 'verify'),
+      stepEnd('favicon', 'failed', 'verify'),
+      { kind: 'verify.finished', verifyId: 'favicon', severity: 'minor', passed: false, reason: 'exited with status 2' },
     );
     const v = buildRunView({ run: record({ outcome: 'succeeded-with-issues' }), status: 'succeeded-with-issues', events });
     expect(v.checks).toMatchObject([{ id: 'disk', title: 'disk title', passed: false, blocking: false, attempts: [{ status: 'failed' }] }]);
@@ -184,20 +303,43 @@ describe('buildRunView', () => {
 
 /** Marks colours as tags, so a test can see which status got which colour. */
 const tagPaint: Paint = {
-  red: (t) => `<red>${t}</red>`, green: (t) => `<green>${t}</green>`, yellow: (t) => `<yellow>${t}</yellow>`,
-  cyan: (t) => `<cyan>${t}</cyan>`, dim: String, bold: String,
+  red: (t) => `<red>${t}</red>`,
+  green: (t) => `<green>${t}</green>`,
+  yellow: (t) => `<yellow>${t}</yellow>`,
+  cyan: (t) => `<cyan>${t}</cyan>`,
+  dim: String,
+  bold: String,
 };
 
 describe('historyAsText', () => {
   const runs = [
-    runSummary(record({ id: '01KRUNBBBBBBBBBBBBBBBBBBBB', mode: 'rollback', parentRunId: '01KRUNAAAAAAAAAAAAAAAAAAAA', startedAt: '2026-12-01T10:05:00.000Z', endedAt: '2026-12-01T10:06:30.000Z' }), 'rolled-back'),
+    runSummary(
+      record({
+        id: '01KRUNBBBBBBBBBBBBBBBBBBBB',
+        mode: 'rollback',
+        parentRunId: '01KRUNAAAAAAAAAAAAAAAAAAAA',
+        startedAt: '2026-12-01T10:05:00.000Z',
+        endedAt: '2026-12-01T10:06:30.000Z',
+      }),
+      'rolled-back',
+    ),
     runSummary(record({ outcome: 'running', endedAt: null, exitCode: null, runbookVersion: null, environment: null }), 'interrupted'),
   ];
 
   it('prints one aligned line per run: id, local start, runbook, env, mode, status, duration, operator, parent', () => {
     const lines = historyAsText(runs, plainPaint).split('\n');
     expect(lines[0]).toMatch(/^RUN\s+STARTED\s+RUNBOOK\s+ENV\s+MODE\s+STATUS\s+DURATION\s+OPERATOR\s+PARENT$/);
-    expect(lines[1].split(/\s{2,}/)).toEqual(['01KRUNBBBBBBBBBBBBBBBBBBBB', '2026-12-01 10:05', 'webshop-release 2.4.0', 'production', 'rollback', 'rolled-back', '1m30s', 'ana', '01KRUNAAAAAAAAAAAAAAAAAAAA']);
+    expect(lines[1].split(/\s{2,}/)).toEqual([
+      '01KRUNBBBBBBBBBBBBBBBBBBBB',
+      '2026-12-01 10:05',
+      'webshop-release 2.4.0',
+      'production',
+      'rollback',
+      'rolled-back',
+      '1m30s',
+      'ana',
+      '01KRUNAAAAAAAAAAAAAAAAAAAA',
+    ]);
     expect(lines[2].split(/\s{2,}/)).toEqual(['01KRUNAAAAAAAAAAAAAAAAAAAA', '2026-12-01 09:00', 'webshop-release', '-', 'run', 'interrupted', '—', 'ana']);
     expect(lines[1].indexOf('rolled-back')).toBe(lines[2].indexOf('interrupted'));
   });
@@ -217,7 +359,9 @@ describe('historyAsText', () => {
 });
 
 describe('showAsText and showAsJson', () => {
-  const chain: ChainLink[] = [{ id: '01KRUNAAAAAAAAAAAAAAAAAAAA', mode: 'run', status: 'rolled-back', parentRunId: null, startedAt: '2026-12-01T09:00:00.000Z' }];
+  const chain: ChainLink[] = [
+    { id: '01KRUNAAAAAAAAAAAAAAAAAAAA', mode: 'run', status: 'rolled-back', parentRunId: null, startedAt: '2026-12-01T09:00:00.000Z' },
+  ];
   const view = buildRunView({ run: record(), status: 'rolled-back', events: rolledBack, chain });
   const text = showAsText(view, plainPaint, { dbFlag: '' });
 
@@ -243,9 +387,13 @@ describe('showAsText and showAsJson', () => {
   it('advises the next command only for a run that needs action and has no later run', () => {
     const aborted = buildRunView({ run: record({ outcome: 'aborted', exitCode: 3 }), status: 'aborted', events: rolledBack.slice(0, 12) });
     expect(nextForRun(aborted, { dbFlag: '--db j.db' })).toEqual([
-      'to roll back:  golive rollback 01KRUNAAAAAAAAAAAAAAAAAAAA --db j.db', 'to continue:   golive resume 01KRUNAAAAAAAAAAAAAAAAAAAA --db j.db',
+      'to roll back:  golive rollback 01KRUNAAAAAAAAAAAAAAAAAAAA --db j.db',
+      'to continue:   golive resume 01KRUNAAAAAAAAAAAAAAAAAAAA --db j.db',
     ]);
-    const followed = { ...aborted, chain: [...chain, { id: '01KRUNCCCCCCCCCCCCCCCCCCCC', mode: 'rollback', status: 'rolled-back', parentRunId: aborted.run.id, startedAt: '' } as ChainLink] };
+    const followed = {
+      ...aborted,
+      chain: [...chain, { id: '01KRUNCCCCCCCCCCCCCCCCCCCC', mode: 'rollback', status: 'rolled-back', parentRunId: aborted.run.id, startedAt: '' } as ChainLink],
+    };
     expect(nextForRun(followed, { dbFlag: '' })).toEqual([]);
     expect(showAsText(followed, plainPaint, { dbFlag: '' })).toMatch(/followed by\s+01KRUNCCCCCCCCCCCCCCCCCCCC {2}rollback, rolled-back/);
     const failedRollback = { ...aborted, run: { ...aborted.run, status: 'rollback-failed' as RunStatus } };
@@ -254,7 +402,12 @@ describe('showAsText and showAsJson', () => {
   });
 
   it('gives JSON with the history keys for the run and the attempts shape', () => {
-    const json = showAsJson(view) as { run: object; steps: Array<{ id: string; attempts: object[]; rollback: unknown }>; chain: string[]; rollback: { order: string[] } };
+    const json = showAsJson(view) as {
+      run: object;
+      steps: Array<{ id: string; attempts: object[]; rollback: unknown }>;
+      chain: string[];
+      rollback: { order: string[] };
+    };
     expect(Object.keys(json.run)).toEqual(HISTORY_KEYS);
     expect(Object.keys(json)).toEqual(['run', 'snapshot', 'steps', 'checks', 'verify', 'rollback', 'decisions', 'issues', 'warnings', 'chain']);
     expect(Object.keys(json.steps[2].attempts[0])).toEqual(['phase', 'attempt', 'status', 'exitCode', 'signal', 'durationMs', 'expectedMs', 'logPath', 'tail']);

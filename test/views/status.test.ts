@@ -5,10 +5,10 @@
  * prints local HH:MM), so the tests hold in any time zone.
  */
 import { describe, expect, it } from 'vitest';
-import type { RunStatus } from '../../src/journal/types.js';
 import type { EngineEvent, EngineEventBody } from '../../src/engine/events.js';
+import type { RunStatus } from '../../src/journal/types.js';
 import { formatStatus, statusAsJson } from '../../src/output/status-text.js';
-import { statusUpdate, type StatusInput, type StatusStep } from '../../src/views/status.js';
+import { type StatusInput, type StatusStep, statusUpdate } from '../../src/views/status.js';
 
 /** 1 December 2026 at hh:mm local time. */
 const at = (hh: number, mm: number, ss = 0) => new Date(2026, 11, 1, hh, mm, ss);
@@ -27,33 +27,71 @@ const STEPS: StatusStep[] = [
 ];
 
 const runStarted = (steps = STEPS.map((s) => s.id)): EngineEventBody => ({
-  kind: 'run.started', mode: 'run', runbook: { name: 'webshop-release', version: '2.4.0', path: 'webshop.yaml', sha256: 'ab'.repeat(32) },
-  environment: 'production', operator: 'ana', host: 'bastion', steps, expectedMs: 35 * MIN, vars: {},
+  kind: 'run.started',
+  mode: 'run',
+  runbook: { name: 'webshop-release', version: '2.4.0', path: 'webshop.yaml', sha256: 'ab'.repeat(32) },
+  environment: 'production',
+  operator: 'ana',
+  host: 'bastion',
+  steps,
+  expectedMs: 35 * MIN,
+  vars: {},
 });
 const start = (stepId: string, phase: 'step' | 'rollback' | 'verify' = 'step', attempt = 1, attempts = 1): EngineEventBody => {
   const step = STEPS.find((s) => s.id === stepId);
   return {
-    kind: 'step.started', phase, stepId, title: phase === 'rollback' ? `Roll back: ${step?.title}` : step?.title ?? stepId, owner: step?.owner,
-    attempt, attempts, expectedMs: phase === 'step' ? step?.expectedMs : undefined, command: `./${stepId}.sh`,
+    kind: 'step.started',
+    phase,
+    stepId,
+    title: phase === 'rollback' ? `Roll back: ${step?.title}` : (step?.title ?? stepId),
+    owner: step?.owner,
+    attempt,
+    attempts,
+    expectedMs: phase === 'step' ? step?.expectedMs : undefined,
+    command: `./${stepId}.sh`,
   };
 };
 const end = (stepId: string, status: 'passed' | 'failed' = 'passed', phase: 'step' | 'rollback' | 'verify' = 'step', attempt = 1): EngineEventBody => ({
-  kind: 'step.finished', phase, stepId, attempt, status, exitCode: status === 'passed' ? 0 : 1, signal: null, durationMs: 1000,
-  head: '', tail: '', outputBytes: 0, outputs: {}, message: status === 'failed' ? 'exited with status 1' : undefined,
+  kind: 'step.finished',
+  phase,
+  stepId,
+  attempt,
+  status,
+  exitCode: status === 'passed' ? 0 : 1,
+  signal: null,
+  durationMs: 1000,
+  head: '',
+  tail: '',
+  outputBytes: 0,
+  outputs: {},
+  message: status === 'failed' ? 'exited with status 1' : undefined,
 });
-const state = (stepId: string, s: 'succeeded' | 'failed' | 'rolled-back' | 'skipped', reason?: string): EngineEventBody => ({ kind: 'step.state', stepId, state: s, reason });
+const state = (stepId: string, s: 'succeeded' | 'failed' | 'rolled-back' | 'skipped', reason?: string): EngineEventBody => ({
+  kind: 'step.state',
+  stepId,
+  state: s,
+  reason,
+});
 
 /** backup done 10:00–10:08, migrate started 10:08 and still running. */
 const migrating = events(
   [at(10, 0), runStarted()],
-  [at(10, 0), start('backup')], [at(10, 8), end('backup')], [at(10, 8), state('backup', 'succeeded')],
+  [at(10, 0), start('backup')],
+  [at(10, 8), end('backup')],
+  [at(10, 8), state('backup', 'succeeded')],
   [at(10, 8), start('migrate')],
 );
 
 function input(evts: EngineEvent[], now: Date, overrides: Partial<StatusInput> = {}): StatusInput {
   return {
-    runId: '01KRUNAAAAAAAAAAAAAAAAAAAA', runbook: { name: 'webshop-release', version: '2.4.0' }, environment: 'production',
-    steps: STEPS, events: evts, runStatus: 'running', now, ...overrides,
+    runId: '01KRUNAAAAAAAAAAAAAAAAAAAA',
+    runbook: { name: 'webshop-release', version: '2.4.0' },
+    environment: 'production',
+    steps: STEPS,
+    events: evts,
+    runStatus: 'running',
+    now,
+    ...overrides,
   };
 }
 
@@ -65,16 +103,18 @@ describe('a live run', () => {
     expect(update.nextSteps).toEqual(['Update configuration', 'Restart application']);
     // 10:15 + (15m − 7m elapsed) + 5m + 5m
     expect(new Date(update.eta!).getTime()).toBe(at(10, 33).getTime());
-    expect(formatStatus(update)).toBe([
-      'webshop-release 2.4.0 on production — run 01KRUNAAAAAAAAAAAAAAAAAAAA',
-      'Status Update - 10:15',
-      'Current Activity: Run database migrations (dba) — 7m elapsed of 15m expected',
-      'Progress: 1 of 4 steps completed',
-      'Status: On Track',
-      'Issues: none',
-      'Next Steps: Update configuration, Restart application',
-      'ETA: 10:33',
-    ].join('\n'));
+    expect(formatStatus(update)).toBe(
+      [
+        'webshop-release 2.4.0 on production — run 01KRUNAAAAAAAAAAAAAAAAAAAA',
+        'Status Update - 10:15',
+        'Current Activity: Run database migrations (dba) — 7m elapsed of 15m expected',
+        'Progress: 1 of 4 steps completed',
+        'Status: On Track',
+        'Issues: none',
+        'Next Steps: Update configuration, Restart application',
+        'ETA: 10:33',
+      ].join('\n'),
+    );
   });
 
   it('a running step over its expected time makes the run Delayed, beyond a tolerance', () => {
@@ -90,7 +130,10 @@ describe('a live run', () => {
 
   it('a completed step that overran makes the run Delayed even while the next step is on time', () => {
     const evts = events(
-      [at(10, 0), runStarted()], [at(10, 0), start('backup')], [at(10, 20), end('backup')], [at(10, 20), state('backup', 'succeeded')],
+      [at(10, 0), runStarted()],
+      [at(10, 0), start('backup')],
+      [at(10, 20), end('backup')],
+      [at(10, 20), state('backup', 'succeeded')],
       [at(10, 20), start('migrate')],
     );
     const update = statusUpdate(input(evts, at(10, 21)));
@@ -110,11 +153,15 @@ describe('a live run', () => {
   });
 
   it('a step failed with on_failure: continue is an issue, not a block', () => {
-    const evts = [...migrating, ...events(
-      [at(10, 12), end('migrate', 'failed')], [at(10, 12), state('migrate', 'failed', 'exited with status 1')],
-      [at(10, 12), { kind: 'decision', subject: 'guided-failure', subjectId: 'migrate', choice: 'continue', reason: 'x', by: 'ana', via: 'policy' }],
-      [at(10, 12), start('configure')],
-    )];
+    const evts = [
+      ...migrating,
+      ...events(
+        [at(10, 12), end('migrate', 'failed')],
+        [at(10, 12), state('migrate', 'failed', 'exited with status 1')],
+        [at(10, 12), { kind: 'decision', subject: 'guided-failure', subjectId: 'migrate', choice: 'continue', reason: 'x', by: 'ana', via: 'policy' }],
+        [at(10, 12), start('configure')],
+      ),
+    ];
     const update = statusUpdate(input(evts, at(10, 13)));
     expect(update.status).toBe('On Track');
     expect(update.progress.completed).toBe(1);
@@ -123,13 +170,19 @@ describe('a live run', () => {
   });
 
   it('a rollback in progress is Blocked and names the rollbacks still to run', () => {
-    const evts = [...migrating, ...events(
-      [at(10, 12), end('migrate', 'failed')], [at(10, 12), state('migrate', 'failed', 'exited with status 1')],
-      [at(10, 12), { kind: 'decision', subject: 'guided-failure', subjectId: 'migrate', choice: 'rollback', reason: 'x', by: 'ana', via: 'prompt' }],
-      [at(10, 12), { kind: 'rollback.started', reason: 'step migrate failed', order: ['migrate', 'backup'], withoutRollback: [] }],
-      [at(10, 12), start('migrate', 'rollback')], [at(10, 13), end('migrate', 'passed', 'rollback')], [at(10, 13), state('migrate', 'rolled-back')],
-      [at(10, 13), start('backup', 'rollback')],
-    )];
+    const evts = [
+      ...migrating,
+      ...events(
+        [at(10, 12), end('migrate', 'failed')],
+        [at(10, 12), state('migrate', 'failed', 'exited with status 1')],
+        [at(10, 12), { kind: 'decision', subject: 'guided-failure', subjectId: 'migrate', choice: 'rollback', reason: 'x', by: 'ana', via: 'prompt' }],
+        [at(10, 12), { kind: 'rollback.started', reason: 'step migrate failed', order: ['migrate', 'backup'], withoutRollback: [] }],
+        [at(10, 12), start('migrate', 'rollback')],
+        [at(10, 13), end('migrate', 'passed', 'rollback')],
+        [at(10, 13), state('migrate', 'rolled-back')],
+        [at(10, 13), start('backup', 'rollback')],
+      ),
+    ];
     const update = statusUpdate(input(evts, at(10, 14)));
     expect(update.status).toBe('Blocked');
     expect(update.statusReason).toBe('step migrate failed: rolling back');
@@ -158,11 +211,15 @@ describe('a live run', () => {
       [at(10, 0), runStarted(['backup'])],
       [at(10, 0), { kind: 'check.finished', checkId: 'space', passed: false, blocking: false, reason: 'exited with status 1' }],
       [at(10, 0), { kind: 'decision', subject: 'go-no-go', choice: 'CONDITIONAL GO', reason: 'space: exited with status 1', by: 'ana', via: 'policy' }],
-      [at(10, 0), start('backup', 'step', 1, 2)], [at(10, 1), end('backup', 'failed')],
+      [at(10, 0), start('backup', 'step', 1, 2)],
+      [at(10, 1), end('backup', 'failed')],
       [at(10, 1), { kind: 'step.retrying', phase: 'step', stepId: 'backup', nextAttempt: 2, delayMs: 20_000 }],
-      [at(10, 2), start('backup', 'step', 2, 2)], [at(10, 3), end('backup', 'passed', 'step', 2)], [at(10, 3), state('backup', 'succeeded')],
+      [at(10, 2), start('backup', 'step', 2, 2)],
+      [at(10, 3), end('backup', 'passed', 'step', 2)],
+      [at(10, 3), state('backup', 'succeeded')],
       [at(10, 3), { kind: 'warning', stepId: 'backup', message: 'output x has no value' }],
-      [at(10, 4), start('login', 'verify')], [at(10, 4), end('login', 'failed', 'verify')],
+      [at(10, 4), start('login', 'verify')],
+      [at(10, 4), end('login', 'failed', 'verify')],
       [at(10, 4), { kind: 'verify.finished', verifyId: 'login', severity: 'minor', passed: false, reason: 'exited with status 1' }],
     );
     const update = statusUpdate(input(evts, at(10, 5), { steps: STEPS.slice(0, 1), smokeTests: [{ id: 'login', title: 'login' }] }));
@@ -191,7 +248,8 @@ describe('a live run', () => {
       [at(10, 0), runStarted(['web', 'api', 'smoke'])],
       [at(10, 0), { ...start('web'), title: 'Deploy web', expectedMs: 10 * MIN, group: 'deploy' } as EngineEventBody],
       [at(10, 0), { ...start('api'), title: 'Deploy API', expectedMs: 20 * MIN, group: 'deploy' } as EngineEventBody],
-      [at(10, 9), end('web')], [at(10, 9), state('web', 'succeeded')],
+      [at(10, 9), end('web')],
+      [at(10, 9), state('web', 'succeeded')],
     );
     const update = statusUpdate(input(evts, at(10, 12), { steps }));
     expect(update.progress).toEqual({ completed: 1, total: 3, rollback: null });
@@ -205,7 +263,12 @@ describe('a live run', () => {
 
   it('waiting at a manual step says who must confirm what', () => {
     const steps: StatusStep[] = [STEPS[0], { id: 'announce', title: 'announce', owner: 'deployment-lead', confirm: 'Post the go-live announcement?' }];
-    const evts = events([at(10, 0), runStarted(['backup', 'announce'])], [at(10, 0), start('backup')], [at(10, 5), end('backup')], [at(10, 5), state('backup', 'succeeded')]);
+    const evts = events(
+      [at(10, 0), runStarted(['backup', 'announce'])],
+      [at(10, 0), start('backup')],
+      [at(10, 5), end('backup')],
+      [at(10, 5), state('backup', 'succeeded')],
+    );
     const update = statusUpdate(input(evts, at(10, 6), { steps }));
     expect(update.activity).toBe('waiting for ana (deployment-lead) to confirm: Post the go-live announcement?');
     expect(update.etaNote).toBe('unknown: the remaining steps have no expected duration');
@@ -213,8 +276,15 @@ describe('a live run', () => {
   });
 
   it('a resumed run counts the steps its earlier runs completed', () => {
-    const prior = events([at(9, 0), runStarted()], [at(9, 0), start('backup')], [at(9, 5), end('backup')], [at(9, 5), state('backup', 'succeeded')],
-      [at(9, 5), start('migrate')], [at(9, 6), end('migrate', 'failed')], [at(9, 6), state('migrate', 'failed')]);
+    const prior = events(
+      [at(9, 0), runStarted()],
+      [at(9, 0), start('backup')],
+      [at(9, 5), end('backup')],
+      [at(9, 5), state('backup', 'succeeded')],
+      [at(9, 5), start('migrate')],
+      [at(9, 6), end('migrate', 'failed')],
+      [at(9, 6), state('migrate', 'failed')],
+    );
     const evts = events([at(10, 0), { ...runStarted(), mode: 'resume' } as EngineEventBody], [at(10, 0), start('migrate')]);
     const update = statusUpdate(input(evts, at(10, 5), { priorEvents: prior }));
     expect(update.progress.completed).toBe(1);
@@ -232,10 +302,21 @@ describe('a live run', () => {
 });
 
 describe('a finished run', () => {
-  const done = (outcome: string, exitCode: number, issues: string[] = []) => events([at(10, 40), { kind: 'run.finished', outcome, exitCode, durationMs: 40 * MIN, issues } as EngineEventBody]);
-  const allDone = [...migrating, ...events([at(10, 20), end('migrate')], [at(10, 20), state('migrate', 'succeeded')],
-    [at(10, 20), start('configure')], [at(10, 25), end('configure')], [at(10, 25), state('configure', 'succeeded')],
-    [at(10, 25), start('restart')], [at(10, 30), end('restart')], [at(10, 30), state('restart', 'succeeded')])];
+  const done = (outcome: string, exitCode: number, issues: string[] = []) =>
+    events([at(10, 40), { kind: 'run.finished', outcome, exitCode, durationMs: 40 * MIN, issues } as EngineEventBody]);
+  const allDone = [
+    ...migrating,
+    ...events(
+      [at(10, 20), end('migrate')],
+      [at(10, 20), state('migrate', 'succeeded')],
+      [at(10, 20), start('configure')],
+      [at(10, 25), end('configure')],
+      [at(10, 25), state('configure', 'succeeded')],
+      [at(10, 25), start('restart')],
+      [at(10, 30), end('restart')],
+      [at(10, 30), state('restart', 'succeeded')],
+    ),
+  ];
 
   it.each<[RunStatus, string, number, string]>([
     ['succeeded', 'succeeded', 0, 'Succeeded'],
@@ -252,13 +333,20 @@ describe('a finished run', () => {
   });
 
   it('progress counts forward work: a step a rollback left applied (no rollback) is not counted as completed', () => {
-    const evts = [...migrating, ...events(
-      [at(10, 12), end('migrate', 'failed')], [at(10, 12), state('migrate', 'failed', 'exited with status 1')],
-      [at(10, 12), { kind: 'rollback.started', reason: 'step migrate failed', order: ['migrate'], withoutRollback: ['backup'] }],
-      [at(10, 12), { kind: 'step.state', stepId: 'backup', state: 'no-rollback', reason: 'no rollback defined' }],
-      [at(10, 13), start('migrate', 'rollback')], [at(10, 14), end('migrate', 'passed', 'rollback')], [at(10, 14), state('migrate', 'rolled-back')],
-      [at(10, 14), { kind: 'rollback.finished', complete: true, failed: [], withoutRollback: ['backup'], unrestorable: ['backup'] }],
-    ), ...done('rollback-incomplete', 3)];
+    const evts = [
+      ...migrating,
+      ...events(
+        [at(10, 12), end('migrate', 'failed')],
+        [at(10, 12), state('migrate', 'failed', 'exited with status 1')],
+        [at(10, 12), { kind: 'rollback.started', reason: 'step migrate failed', order: ['migrate'], withoutRollback: ['backup'] }],
+        [at(10, 12), { kind: 'step.state', stepId: 'backup', state: 'no-rollback', reason: 'no rollback defined' }],
+        [at(10, 13), start('migrate', 'rollback')],
+        [at(10, 14), end('migrate', 'passed', 'rollback')],
+        [at(10, 14), state('migrate', 'rolled-back')],
+        [at(10, 14), { kind: 'rollback.finished', complete: true, failed: [], withoutRollback: ['backup'], unrestorable: ['backup'] }],
+      ),
+      ...done('rollback-incomplete', 3),
+    ];
     const update = statusUpdate(input(evts, at(11, 0), { runStatus: 'rollback-incomplete' }));
     expect(update.progress).toEqual({ completed: 0, total: 4, rollback: { done: 1, total: 1 } });
     expect(formatStatus(update)).toContain('Progress: 0 of 4 steps completed; rolled back 1 of 1');
@@ -270,8 +358,15 @@ describe('a finished run', () => {
   });
 
   it('aborted is Blocked, with the commands to resume or roll back', () => {
-    const evts = [...migrating, ...events([at(10, 12), end('migrate', 'failed')], [at(10, 12), state('migrate', 'failed', 'exited with status 1')],
-      [at(10, 12), { kind: 'decision', subject: 'guided-failure', subjectId: 'migrate', choice: 'abort', reason: 'x', by: 'ana', via: 'policy' }]), ...done('aborted', 3)];
+    const evts = [
+      ...migrating,
+      ...events(
+        [at(10, 12), end('migrate', 'failed')],
+        [at(10, 12), state('migrate', 'failed', 'exited with status 1')],
+        [at(10, 12), { kind: 'decision', subject: 'guided-failure', subjectId: 'migrate', choice: 'abort', reason: 'x', by: 'ana', via: 'policy' }],
+      ),
+      ...done('aborted', 3),
+    ];
     const update = statusUpdate(input(evts, at(11, 0), { runStatus: 'aborted', dbFlag: '--db /tmp/g.db' }));
     expect(update.status).toBe('Blocked');
     expect(update.statusReason).toBe('aborted at Run database migrations: resume or roll back');
@@ -294,18 +389,35 @@ describe('a finished run', () => {
     const json = statusAsJson(statusUpdate(input(migrating, at(10, 15))));
     expect(json).not.toContain('\n');
     const parsed = JSON.parse(json);
-    expect(parsed).toMatchObject({ status: 'On Track', progress: { completed: 1, total: 4 }, nextSteps: ['Update configuration', 'Restart application'], finished: false });
+    expect(parsed).toMatchObject({
+      status: 'On Track',
+      progress: { completed: 1, total: 4 },
+      nextSteps: ['Update configuration', 'Restart application'],
+      finished: false,
+    });
     expect(parsed.current[0]).toMatchObject({ stepId: 'migrate', owner: 'dba', elapsedMs: 7 * MIN, expectedMs: 15 * MIN });
   });
 });
 
 describe('a run waiting for the operator', () => {
-  const announce: StatusStep = { id: 'announce', title: 'Announce the release', owner: 'deployment-lead', expectedMs: 10 * MIN, confirm: 'Post the go-live announcement?' };
+  const announce: StatusStep = {
+    id: 'announce',
+    title: 'Announce the release',
+    owner: 'deployment-lead',
+    expectedMs: 10 * MIN,
+    confirm: 'Post the go-live announcement?',
+  };
   const asked: EngineEventBody = { kind: 'question.asked', subject: 'confirm', subjectId: 'announce', question: 'Post the go-live announcement?', to: 'ana' };
 
   it('a planned confirmation is waiting, not Blocked, until it has waited longer than its step is expected to take', () => {
     const steps = [STEPS[0], announce];
-    const waiting = events([at(10, 0), runStarted(['backup', 'announce'])], [at(10, 0), start('backup')], [at(10, 8), end('backup')], [at(10, 8), state('backup', 'succeeded')], [at(10, 8), asked]);
+    const waiting = events(
+      [at(10, 0), runStarted(['backup', 'announce'])],
+      [at(10, 0), start('backup')],
+      [at(10, 8), end('backup')],
+      [at(10, 8), state('backup', 'succeeded')],
+      [at(10, 8), asked],
+    );
     const inTime = statusUpdate(input(waiting, at(10, 15), { steps }));
     expect(inTime.status).toBe('On Track');
     expect(inTime.activity).toBe('waiting for ana (deployment-lead) to confirm: Post the go-live announcement?');
@@ -317,13 +429,25 @@ describe('a run waiting for the operator', () => {
     // Without an expected duration, waiting alone never blocks.
     expect(statusUpdate(input(waiting, at(12, 0), { steps: [STEPS[0], { ...announce, expectedMs: undefined }] })).status).toBe('On Track');
 
-    const answered = events(...migratingEntries(), [at(10, 20), asked],
-      [at(10, 21), { kind: 'decision', subject: 'confirm', subjectId: 'announce', choice: 'approved', reason: 'Post the go-live announcement?', by: 'ana', via: 'prompt' }]);
+    const answered = events(
+      ...migratingEntries(),
+      [at(10, 20), asked],
+      [
+        at(10, 21),
+        { kind: 'decision', subject: 'confirm', subjectId: 'announce', choice: 'approved', reason: 'Post the go-live announcement?', by: 'ana', via: 'prompt' },
+      ],
+    );
     expect(statusUpdate(input(answered, at(10, 25))).activity).not.toContain('waiting for ana');
   });
 
   it('any other question (what to do about a failure) is Blocked at once, naming who is asked what and since when', () => {
-    const failed: EngineEventBody = { kind: 'question.asked', subject: 'guided-failure', subjectId: 'migrate', question: 'migrate failed: what now?', to: 'ana' };
+    const failed: EngineEventBody = {
+      kind: 'question.asked',
+      subject: 'guided-failure',
+      subjectId: 'migrate',
+      question: 'migrate failed: what now?',
+      to: 'ana',
+    };
     const update = statusUpdate(input(events(...migratingEntries(), [at(10, 20), failed]), at(10, 21)));
     expect(update.status).toBe('Blocked');
     expect(update.activity).toBe('waiting for ana to answer: migrate failed: what now?');
@@ -332,5 +456,10 @@ describe('a run waiting for the operator', () => {
 });
 
 function migratingEntries(): Array<[Date, EngineEventBody]> {
-  return [[at(10, 0), runStarted()], [at(10, 0), start('backup')], [at(10, 8), end('backup')], [at(10, 8), state('backup', 'succeeded')]];
+  return [
+    [at(10, 0), runStarted()],
+    [at(10, 0), start('backup')],
+    [at(10, 8), end('backup')],
+    [at(10, 8), state('backup', 'succeeded')],
+  ];
 }

@@ -9,17 +9,17 @@ process.env.TZ = 'UTC'; // report times are local; the snapshots must not depend
 
 import { parse as parseJunit } from 'junit2json';
 import { describe, expect, it } from 'vitest';
-import type { ChainReport, RunRecord } from '../../src/journal/types.js';
 import type { EngineEvent, EngineEventBody, Phase } from '../../src/engine/events.js';
-import { buildRunView, type ChainLink } from '../../src/views/run-view.js';
-import { buildSummary, summaryAsJson, type SummaryPlan, type SummaryReport } from '../../src/views/summary.js';
+import type { ChainReport, RunRecord } from '../../src/journal/types.js';
+import { laterRollbackNote, reportHeadline } from '../../src/output/report-headline.js';
 import { summaryAsHtml } from '../../src/output/summary-html.js';
 import { junitStatus, summaryAsJunit } from '../../src/output/summary-junit.js';
-import { jenkinsJunitProblems } from '../output/jenkins-junit.js';
-import { laterRollbackNote, reportHeadline } from '../../src/output/report-headline.js';
 import { mdFence, mdText, summaryAsMarkdown } from '../../src/output/summary-md.js';
 import { timelineSvg } from '../../src/output/summary-svg.js';
 import { cleanText, escapeMarkup } from '../../src/output/summary-text.js';
+import { buildRunView, type ChainLink } from '../../src/views/run-view.js';
+import { buildSummary, type SummaryPlan, type SummaryReport, summaryAsJson } from '../../src/views/summary.js';
+import { jenkinsJunitProblems } from '../output/jenkins-junit.js';
 
 const T0 = Date.parse('2026-12-01T09:00:00.000Z');
 const RUN = '01KRUNAAAAAAAAAAAAAAAAAAAA';
@@ -34,19 +34,49 @@ function at(seconds: number, body: EngineEventBody): EngineEvent {
 }
 
 const started = (steps: string[]): EngineEventBody => ({
-  kind: 'run.started', mode: 'run', runbook: { name: 'webshop-release', version: '2.4.0', path: 'webshop.yaml', sha256: 'ab'.repeat(32) },
-  environment: 'production', operator: 'ana', host: 'bastion', steps, expectedMs: 130_000, vars: {},
+  kind: 'run.started',
+  mode: 'run',
+  runbook: { name: 'webshop-release', version: '2.4.0', path: 'webshop.yaml', sha256: 'ab'.repeat(32) },
+  environment: 'production',
+  operator: 'ana',
+  host: 'bastion',
+  steps,
+  expectedMs: 130_000,
+  vars: {},
 });
 const begin = (stepId: string, phase: Phase = 'step', attempt = 1): EngineEventBody => ({
-  kind: 'step.started', phase, stepId, title: phase === 'rollback' ? `Roll back: ${stepId}` : stepId, owner: phase === 'verify' ? 'qa' : 'devops',
-  attempt, attempts: 2, expectedMs: phase === 'step' ? 60_000 : undefined, command: `./${stepId}.sh`,
+  kind: 'step.started',
+  phase,
+  stepId,
+  title: phase === 'rollback' ? `Roll back: ${stepId}` : stepId,
+  owner: phase === 'verify' ? 'qa' : 'devops',
+  attempt,
+  attempts: 2,
+  expectedMs: phase === 'step' ? 60_000 : undefined,
+  command: `./${stepId}.sh`,
 });
 const end = (stepId: string, status: 'passed' | 'failed', phase: Phase = 'step', attempt = 1, output = ''): EngineEventBody => ({
-  kind: 'step.finished', phase, stepId, attempt, status, exitCode: status === 'passed' ? 0 : 2, signal: null, durationMs: 1000,
-  head: output, tail: '', outputBytes: Buffer.byteLength(output), outputs: {}, logPath: `/logs/${stepId}.${phase}.log`,
+  kind: 'step.finished',
+  phase,
+  stepId,
+  attempt,
+  status,
+  exitCode: status === 'passed' ? 0 : 2,
+  signal: null,
+  durationMs: 1000,
+  head: output,
+  tail: '',
+  outputBytes: Buffer.byteLength(output),
+  outputs: {},
+  logPath: `/logs/${stepId}.${phase}.log`,
   message: status === 'failed' ? 'exited with status 2' : undefined,
 });
-const state = (stepId: string, s: 'succeeded' | 'failed' | 'rolled-back' | 'skipped', reason?: string): EngineEventBody => ({ kind: 'step.state', stepId, state: s, reason });
+const state = (stepId: string, s: 'succeeded' | 'failed' | 'rolled-back' | 'skipped', reason?: string): EngineEventBody => ({
+  kind: 'step.state',
+  stepId,
+  state: s,
+  reason,
+});
 
 /**
  * CONDITIONAL GO (a non-blocking check fails), backup passes, deploy passes
@@ -56,19 +86,43 @@ const state = (stepId: string, s: 'succeeded' | 'failed' | 'rolled-back' | 'skip
  */
 const events: EngineEvent[] = [
   at(0, started(['backup', 'deploy', 'migrate', 'announce'])),
-  at(1, begin('disk', 'check')), at(2, end('disk', 'failed', 'check', 1, 'only 10 MB free\n')),
+  at(1, begin('disk', 'check')),
+  at(2, end('disk', 'failed', 'check', 1, 'only 10 MB free\n')),
   at(2, { kind: 'check.finished', checkId: 'disk', passed: false, blocking: false, reason: 'exited with status 2' }),
   at(2, { kind: 'decision', subject: 'go-no-go', choice: 'CONDITIONAL GO', reason: 'disk: exited with status 2', by: 'ana', via: 'policy' }),
-  at(3, begin('backup')), at(33, end('backup', 'passed', 'step', 1, 'backup_id=42\n')), at(33, state('backup', 'succeeded')),
-  at(34, begin('deploy')), at(44, end('deploy', 'failed')), at(44, { kind: 'step.retrying', phase: 'step', stepId: 'deploy', nextAttempt: 2, delayMs: 5000 }),
-  at(49, begin('deploy', 'step', 2)), at(104, end('deploy', 'passed', 'step', 2)), at(104, state('deploy', 'succeeded')),
-  at(105, begin('migrate')), at(110, end('migrate', 'failed', 'step', 1, `${HOSTILE}\n`)), at(110, state('migrate', 'failed', 'exited with status 2')),
-  at(110, { kind: 'decision', subject: 'guided-failure', subjectId: 'migrate', choice: 'rollback', reason: 'step migrate failed: exited with status 2', by: 'ana', via: 'prompt' }),
+  at(3, begin('backup')),
+  at(33, end('backup', 'passed', 'step', 1, 'backup_id=42\n')),
+  at(33, state('backup', 'succeeded')),
+  at(34, begin('deploy')),
+  at(44, end('deploy', 'failed')),
+  at(44, { kind: 'step.retrying', phase: 'step', stepId: 'deploy', nextAttempt: 2, delayMs: 5000 }),
+  at(49, begin('deploy', 'step', 2)),
+  at(104, end('deploy', 'passed', 'step', 2)),
+  at(104, state('deploy', 'succeeded')),
+  at(105, begin('migrate')),
+  at(110, end('migrate', 'failed', 'step', 1, `${HOSTILE}\n`)),
+  at(110, state('migrate', 'failed', 'exited with status 2')),
+  at(110, {
+    kind: 'decision',
+    subject: 'guided-failure',
+    subjectId: 'migrate',
+    choice: 'rollback',
+    reason: 'step migrate failed: exited with status 2',
+    by: 'ana',
+    via: 'prompt',
+  }),
   at(111, { kind: 'rollback.started', reason: 'step migrate failed: exited with status 2', order: ['migrate', 'deploy', 'backup'], withoutRollback: [] }),
-  at(111, begin('migrate', 'rollback')), at(119, end('migrate', 'passed', 'rollback')), at(119, state('migrate', 'rolled-back')),
-  at(120, begin('deploy', 'rollback')), at(124, end('deploy', 'passed', 'rollback')), at(124, state('deploy', 'rolled-back')),
-  at(125, begin('backup', 'rollback')), at(126, end('backup', 'passed', 'rollback')), at(126, state('backup', 'rolled-back')),
-  at(127, begin('health', 'rollback-verify')), at(129, end('health', 'passed', 'rollback-verify')),
+  at(111, begin('migrate', 'rollback')),
+  at(119, end('migrate', 'passed', 'rollback')),
+  at(119, state('migrate', 'rolled-back')),
+  at(120, begin('deploy', 'rollback')),
+  at(124, end('deploy', 'passed', 'rollback')),
+  at(124, state('deploy', 'rolled-back')),
+  at(125, begin('backup', 'rollback')),
+  at(126, end('backup', 'passed', 'rollback')),
+  at(126, state('backup', 'rolled-back')),
+  at(127, begin('health', 'rollback-verify')),
+  at(129, end('health', 'passed', 'rollback-verify')),
   at(129, { kind: 'rollback.finished', complete: true, failed: [], withoutRollback: [], verified: true }),
   at(130, { kind: 'run.finished', outcome: 'rolled-back', exitCode: 1, durationMs: 130_000, issues: ['conditional go: disk: exited with status 2'] }),
 ];
@@ -90,11 +144,26 @@ const plan: SummaryPlan = {
 };
 
 const run: RunRecord = {
-  id: RUN, parentRunId: null, rootRunId: RUN, mode: 'run', runbookName: 'webshop-release', runbookVersion: '2.4.0',
-  runbookPath: '/srv/runbooks/webshop.yaml', runbookText: 'golive: 1', runbookSha256: 'ab'.repeat(32), environment: 'production',
-  operator: 'ana', host: 'bastion', pid: 4242, gitCommit: '0123456789abcdef', changeId: 'CHG-20481',
-  startedAt: new Date(T0).toISOString(), heartbeatAt: new Date(T0 + 130_000).toISOString(), endedAt: new Date(T0 + 130_000).toISOString(),
-  outcome: 'rolled-back', exitCode: 1,
+  id: RUN,
+  parentRunId: null,
+  rootRunId: RUN,
+  mode: 'run',
+  runbookName: 'webshop-release',
+  runbookVersion: '2.4.0',
+  runbookPath: '/srv/runbooks/webshop.yaml',
+  runbookText: 'golive: 1',
+  runbookSha256: 'ab'.repeat(32),
+  environment: 'production',
+  operator: 'ana',
+  host: 'bastion',
+  pid: 4242,
+  gitCommit: '0123456789abcdef',
+  changeId: 'CHG-20481',
+  startedAt: new Date(T0).toISOString(),
+  heartbeatAt: new Date(T0 + 130_000).toISOString(),
+  endedAt: new Date(T0 + 130_000).toISOString(),
+  outcome: 'rolled-back',
+  exitCode: 1,
 };
 const chain: ChainLink[] = [
   { id: RUN, mode: 'run', status: 'rolled-back', parentRunId: null, startedAt: run.startedAt },
@@ -104,15 +173,44 @@ const intact: ChainReport = { ok: true, checked: 40 };
 
 function summary(overrides: { plan?: SummaryPlan | null; audit?: ChainReport; events?: EngineEvent[] } = {}): SummaryReport {
   const view = buildRunView({ run, status: 'rolled-back', events: overrides.events ?? events, chain });
-  return buildSummary({ view, events: overrides.events ?? events, plan: overrides.plan === undefined ? plan : overrides.plan, audit: overrides.audit ?? intact, generatedAt: '2026-12-01T12:00:00.000Z' });
+  return buildSummary({
+    view,
+    events: overrides.events ?? events,
+    plan: overrides.plan === undefined ? plan : overrides.plan,
+    audit: overrides.audit ?? intact,
+    generatedAt: '2026-12-01T12:00:00.000Z',
+  });
 }
 
 describe('buildSummary', () => {
   const report = summary();
 
   it('has the documented top-level keys, in order', () => {
-    expect(Object.keys(report)).toEqual(['format', 'generatedAt', 'run', 'window', 'goNoGo', 'interruption', 'timeline', 'issues', 'rollback', 'decisions', 'chain', 'audit']);
-    expect(report.run).toMatchObject({ id: RUN, runbook: 'webshop-release', version: '2.4.0', description: 'Checkout redesign', change: 'CHG-20481', environment: 'production', status: 'rolled-back', exitCode: 1, durationMs: 130_000 });
+    expect(Object.keys(report)).toEqual([
+      'format',
+      'generatedAt',
+      'run',
+      'window',
+      'goNoGo',
+      'interruption',
+      'timeline',
+      'issues',
+      'rollback',
+      'decisions',
+      'chain',
+      'audit',
+    ]);
+    expect(report.run).toMatchObject({
+      id: RUN,
+      runbook: 'webshop-release',
+      version: '2.4.0',
+      description: 'Checkout redesign',
+      change: 'CHG-20481',
+      environment: 'production',
+      status: 'rolled-back',
+      exitCode: 1,
+      durationMs: 130_000,
+    });
     expect(report.window).toEqual({ start: '2026-12-01T08:00:00.000Z', end: '2026-12-01T11:00:00.000Z', startedInside: true, enforced: true });
   });
 
@@ -125,15 +223,49 @@ describe('buildSummary', () => {
       ['step', 'announce', null, null, null, 0, 'not-run', false],
       ['verify', 'login', null, null, null, 0, 'not-run', false],
     ]);
-    expect(report.timeline[1]).toMatchObject({ owner: { role: 'devops', name: 'Sam Okafor' }, title: 'Pre-deployment backup', startedAt: '2026-12-01T09:00:03.000Z', endedAt: '2026-12-01T09:00:33.000Z', outputTail: ['backup_id=42'] });
+    expect(report.timeline[1]).toMatchObject({
+      owner: { role: 'devops', name: 'Sam Okafor' },
+      title: 'Pre-deployment backup',
+      startedAt: '2026-12-01T09:00:03.000Z',
+      endedAt: '2026-12-01T09:00:33.000Z',
+      outputTail: ['backup_id=42'],
+    });
     expect(report.timeline[0]).toMatchObject({ blocking: false, reason: 'exited with status 2' });
     // Every entry has the same keys in the same order, whatever its phase: the JSON shape is a contract.
-    const keys = ['phase', 'id', 'title', 'owner', 'group', 'expectedMs', 'actualMs', 'decidingMs', 'deltaMs', 'attempts', 'result', 'failed', 'reason', 'blocking', 'severity', 'inherited', 'startedAt', 'endedAt', 'outputTail', 'logPath'];
+    const keys = [
+      'phase',
+      'id',
+      'title',
+      'owner',
+      'group',
+      'expectedMs',
+      'actualMs',
+      'decidingMs',
+      'deltaMs',
+      'attempts',
+      'result',
+      'failed',
+      'reason',
+      'blocking',
+      'severity',
+      'inherited',
+      'startedAt',
+      'endedAt',
+      'outputTail',
+      'logPath',
+    ];
     for (const entry of report.timeline) expect(Object.keys(entry)).toEqual(keys);
   });
 
   it('records the go/no-go decision as made, with the failed checks', () => {
-    expect(report.goNoGo).toEqual({ decision: 'CONDITIONAL GO', reason: 'disk: exited with status 2', failedChecks: ['disk'], by: 'ana', via: 'policy', at: '2026-12-01T09:00:02.000Z' });
+    expect(report.goNoGo).toEqual({
+      decision: 'CONDITIONAL GO',
+      reason: 'disk: exited with status 2',
+      failedChecks: ['disk'],
+      by: 'ana',
+      via: 'policy',
+      at: '2026-12-01T09:00:02.000Z',
+    });
   });
 
   it('lists the rollback actions in the order they ran, with times, and the proof of restore', () => {
@@ -159,7 +291,10 @@ describe('buildSummary', () => {
   });
 
   it('says how each run of the chain relates to this one', () => {
-    expect(report.chain.map((c) => [c.id, c.relation])).toEqual([[RUN, 'this'], [CHILD, 'child']]);
+    expect(report.chain.map((c) => [c.id, c.relation])).toEqual([
+      [RUN, 'this'],
+      [CHILD, 'child'],
+    ]);
   });
 
   it('still works when the runbook snapshot no longer loads: roles without names, expectations from the events', () => {
@@ -186,8 +321,12 @@ describe('buildSummary', () => {
   it('reports a skipped step and a minor smoke test the run did not list itself', () => {
     const skipped = summary({
       events: [
-        at(0, started(['backup'])), at(1, begin('backup')), at(2, end('backup', 'failed')), at(3, state('backup', 'skipped', 'done by hand')),
-        at(4, begin('login', 'verify')), at(5, end('login', 'failed', 'verify')),
+        at(0, started(['backup'])),
+        at(1, begin('backup')),
+        at(2, end('backup', 'failed')),
+        at(3, state('backup', 'skipped', 'done by hand')),
+        at(4, begin('login', 'verify')),
+        at(5, end('login', 'failed', 'verify')),
         at(5, { kind: 'verify.finished', verifyId: 'login', severity: 'minor', passed: false, reason: 'exited with status 2' }),
         at(6, { kind: 'run.finished', outcome: 'succeeded-with-issues', exitCode: 0, durationMs: 6000, issues: [] }),
       ],
@@ -234,9 +373,11 @@ describe('report formats', () => {
     expect(summaryAsJunit(broken)).toContain('<property name="golive.audit" value="broken at event 7"/>');
   });
 
-  it('the audit line says when only the run\'s chain of runs was checked', () => {
+  it("the audit line says when only the run's chain of runs was checked", () => {
     const scoped = summary({ audit: { ok: true, checked: 40, scope: 'runs' } });
-    expect(summaryAsMarkdown(scoped)).toContain("✔ intact: 40 events verified (hash chain of this run's chain of runs and their links to the events before them, checked when this report was made; golive audit verify checks the whole journal).");
+    expect(summaryAsMarkdown(scoped)).toContain(
+      "✔ intact: 40 events verified (hash chain of this run's chain of runs and their links to the events before them, checked when this report was made; golive audit verify checks the whole journal).",
+    );
     expect(JSON.parse(summaryAsJson(scoped)).audit).toEqual({ ok: true, checked: 40, firstBad: null, scope: 'runs' });
     expect(summaryAsMarkdown(summary())).toContain('(hash chain of the whole journal, checked when this report was made).');
   });
@@ -292,7 +433,10 @@ describe('the headline', () => {
     return buildSummary({ view, events: evts, plan: extra.plan ?? plan, audit: intact, generatedAt: '2026-12-01T12:00:00.000Z' });
   };
   const live = [
-    at(0, started(['backup'])), at(1, begin('backup')), at(2, end('backup', 'passed')), at(2, state('backup', 'succeeded')),
+    at(0, started(['backup'])),
+    at(1, begin('backup')),
+    at(2, end('backup', 'passed')),
+    at(2, state('backup', 'succeeded')),
     at(130, { kind: 'run.finished', outcome: 'succeeded', exitCode: 0, durationMs: 130_000, issues: [] }),
   ];
 
@@ -305,7 +449,9 @@ describe('the headline', () => {
 
   it('names the step that failed and what state the environment is in, without golive jargon', () => {
     const text = reportHeadline(summary());
-    expect(text).toBe("Release 2.4.0 of webshop-release failed at 'Migrate the database <v4>' and was rolled back; production is on the previous release again.");
+    expect(text).toBe(
+      "Release 2.4.0 of webshop-release failed at 'Migrate the database <v4>' and was rolled back; production is on the previous release again.",
+    );
     expect(text).not.toMatch(/exit \d|guided-failure|rolled-back/);
   });
 
@@ -335,13 +481,27 @@ describe('JUnit', () => {
   const xml = summaryAsJunit(summary());
 
   it('is read by a JUnit consumer: one testcase per check, step and smoke test, failures with their output', async () => {
-    const parsed = (await parseJunit(xml)) as { tests: number; failures: number; skipped: number; testsuite: Array<{ properties: Array<{ name: string; value: string }>; testcase: Array<{ classname: string; name: string; time: number; failure?: Array<{ inner?: string; message?: string }>; skipped?: unknown[] }> }> };
+    const parsed = (await parseJunit(xml)) as {
+      tests: number;
+      failures: number;
+      skipped: number;
+      testsuite: Array<{
+        properties: Array<{ name: string; value: string }>;
+        testcase: Array<{ classname: string; name: string; time: number; failure?: Array<{ inner?: string; message?: string }>; skipped?: unknown[] }>;
+      }>;
+    };
     expect(parsed).toMatchObject({ tests: 10, failures: 1 });
     const cases = parsed.testsuite[0].testcase;
     expect(cases.map((c) => `${c.classname} ${c.name} ${c.time}`)).toEqual([
-      'golive.webshop-release.checks disk 1', 'golive.webshop-release.steps backup 30', 'golive.webshop-release.steps deploy 70',
-      'golive.webshop-release.steps migrate 5', 'golive.webshop-release.steps announce 0', 'golive.webshop-release.verify login 0',
-      'golive.webshop-release.rollback migrate 8', 'golive.webshop-release.rollback deploy 4', 'golive.webshop-release.rollback backup 1',
+      'golive.webshop-release.checks disk 1',
+      'golive.webshop-release.steps backup 30',
+      'golive.webshop-release.steps deploy 70',
+      'golive.webshop-release.steps migrate 5',
+      'golive.webshop-release.steps announce 0',
+      'golive.webshop-release.verify login 0',
+      'golive.webshop-release.rollback migrate 8',
+      'golive.webshop-release.rollback deploy 4',
+      'golive.webshop-release.rollback backup 1',
       'golive.webshop-release.rollback-verify health 2',
     ]);
     // The non-blocking check failed and the run accepted it (CONDITIONAL GO): written out, not a failure.
@@ -353,17 +513,25 @@ describe('JUnit', () => {
     expect(migrate.inner).toContain('red bell\uFFFD nul\uFFFD end');
     expect(cases[4].skipped).toHaveLength(1);
     const props = Object.fromEntries(parsed.testsuite[0].properties.map((p) => [p.name, p.value]));
-    expect(props).toMatchObject({ 'golive.run.id': RUN, 'golive.environment': 'production', 'golive.outcome': 'rolled-back', 'golive.go-no-go': 'CONDITIONAL GO' });
+    expect(props).toMatchObject({
+      'golive.run.id': RUN,
+      'golive.environment': 'production',
+      'golive.outcome': 'rolled-back',
+      'golive.go-no-go': 'CONDITIONAL GO',
+    });
   });
 
   it("validates against Jenkins' junit-10.xsd (which drops a file that does not)", async () => {
     expect(await jenkinsJunitProblems(xml)).toEqual([]);
     const killed = [at(0, started(['backup', 'deploy'])), at(1, begin('backup'))];
     const view = buildRunView({ run: { ...run, outcome: 'running', endedAt: null, exitCode: null }, status: 'interrupted', events: killed });
-    expect(await jenkinsJunitProblems(summaryAsJunit(buildSummary({ view, events: killed, plan, audit: intact, generatedAt: '2026-12-01T12:00:00.000Z' })))).toEqual([]);
+    expect(
+      await jenkinsJunitProblems(summaryAsJunit(buildSummary({ view, events: killed, plan, audit: intact, generatedAt: '2026-12-01T12:00:00.000Z' }))),
+    ).toEqual([]);
     // The checker itself rejects what Jenkins rejects.
     expect(await jenkinsJunitProblems('<testsuites skipped="1"><testsuite name="x" tests="1" failures="0"/></testsuites>')).toEqual([
-      '/testsuites: attribute skipped is not allowed', '/testsuites/testsuite[0]: attribute errors is required',
+      '/testsuites: attribute skipped is not allowed',
+      '/testsuites/testsuite[0]: attribute errors is required',
     ]);
   });
 
@@ -373,18 +541,34 @@ describe('JUnit', () => {
       return buildSummary({ view, events, plan, audit: intact, generatedAt: '2026-12-01T12:00:00.000Z' });
     };
     const accepted = ended('succeeded-with-issues', 0, [
-        at(0, started(['backup'])), at(1, begin('backup')), at(2, end('backup', 'passed')), at(2, state('backup', 'succeeded')),
-        at(4, begin('login', 'verify')), at(5, end('login', 'failed', 'verify')),
-        at(5, { kind: 'verify.finished', verifyId: 'login', severity: 'minor', passed: false, reason: 'exited with status 2' }),
-        at(6, { kind: 'run.finished', outcome: 'succeeded-with-issues', exitCode: 0, durationMs: 6000, issues: ['smoke test login (minor) failed'] }),
+      at(0, started(['backup'])),
+      at(1, begin('backup')),
+      at(2, end('backup', 'passed')),
+      at(2, state('backup', 'succeeded')),
+      at(4, begin('login', 'verify')),
+      at(5, end('login', 'failed', 'verify')),
+      at(5, { kind: 'verify.finished', verifyId: 'login', severity: 'minor', passed: false, reason: 'exited with status 2' }),
+      at(6, { kind: 'run.finished', outcome: 'succeeded-with-issues', exitCode: 0, durationMs: 6000, issues: ['smoke test login (minor) failed'] }),
     ]);
-    const green = (await parseJunit(summaryAsJunit(accepted))) as { failures: number; errors: number; testsuite: Array<{ 'system-out': string[]; testcase: Array<{ name: string; 'system-out'?: string[] }> }> };
+    const green = (await parseJunit(summaryAsJunit(accepted))) as {
+      failures: number;
+      errors: number;
+      testsuite: Array<{ 'system-out': string[]; testcase: Array<{ name: string; 'system-out'?: string[] }> }>;
+    };
     expect(green).toMatchObject({ failures: 0, errors: 0 });
-    expect(green.testsuite[0].testcase.find((c) => c.name === 'login')!['system-out']![0]).toContain('failed, accepted by the run (minor): exited with status 2');
+    expect(green.testsuite[0].testcase.find((c) => c.name === 'login')!['system-out']![0]).toContain(
+      'failed, accepted by the run (minor): exited with status 2',
+    );
     expect(green.testsuite[0]['system-out'][0]).toContain('smoke test login (minor) failed');
     // A run that failed before any case could say so still turns the suite red.
-    const stopped = ended('aborted', 3, [at(0, started(['backup'])), at(1, { kind: 'run.finished', outcome: 'aborted', exitCode: 3, durationMs: 1000, issues: [] })]);
-    const red = (await parseJunit(summaryAsJunit(stopped))) as { failures: number; testsuite: Array<{ testcase: Array<{ name: string; failure?: Array<{ message: string }> }> }> };
+    const stopped = ended('aborted', 3, [
+      at(0, started(['backup'])),
+      at(1, { kind: 'run.finished', outcome: 'aborted', exitCode: 3, durationMs: 1000, issues: [] }),
+    ]);
+    const red = (await parseJunit(summaryAsJunit(stopped))) as {
+      failures: number;
+      testsuite: Array<{ testcase: Array<{ name: string; failure?: Array<{ message: string }> }> }>;
+    };
     expect(red.failures).toBeGreaterThan(0);
     expect(await jenkinsJunitProblems(summaryAsJunit(stopped))).toEqual([]);
   });

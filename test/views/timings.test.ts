@@ -5,7 +5,8 @@ import { stepTimings } from '../../src/views/timings.js';
 
 const T0 = Date.parse('2026-12-01T09:00:00.000Z');
 const at = (seconds: number, body: EngineEventBody): EngineEvent => ({ ...body, at: new Date(T0 + seconds * 1000).toISOString() }) as EngineEvent;
-const start = (attempt: number): EngineEventBody => ({ kind: 'step.started', phase: 'step', stepId: 'migrate', title: 'migrate', attempt, attempts: 1, command: './migrate.sh' }) as EngineEventBody;
+const start = (attempt: number): EngineEventBody =>
+  ({ kind: 'step.started', phase: 'step', stepId: 'migrate', title: 'migrate', attempt, attempts: 1, command: './migrate.sh' }) as EngineEventBody;
 
 describe('stepTimings', () => {
   it("leaves the operator's deciding time out of a step's duration and keeps it apart", () => {

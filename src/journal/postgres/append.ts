@@ -35,7 +35,13 @@ const UNIQUE_VIOLATION = '23505';
  * transaction with its derived rows. `lastWritten` is the head this
  * connection left after its previous append, if any.
  */
-export async function appendToChain(client: pg.Client, lastWritten: ChainHead | undefined, runId: string, event: EngineEvent, data: string): Promise<StoredEvent> {
+export async function appendToChain(
+  client: pg.Client,
+  lastWritten: ChainHead | undefined,
+  runId: string,
+  event: EngineEvent,
+  data: string,
+): Promise<StoredEvent> {
   if (lastWritten !== undefined) {
     try {
       return await writeAfter(client, lastWritten, runId, event, data, [client.query('BEGIN'), client.query(sql.lockChain())]);

@@ -53,7 +53,10 @@ export function journalErrorFrom(error: unknown, location: string, action: strin
 
   switch (errno) {
     case 'ECONNREFUSED':
-      return make(`cannot reach ${where}: the connection was refused`, 'check that the PostgreSQL server is running and that the host and port in the URL are right');
+      return make(
+        `cannot reach ${where}: the connection was refused`,
+        'check that the PostgreSQL server is running and that the host and port in the URL are right',
+      );
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return make(`cannot reach ${where}: its host name does not resolve`, 'check the host in the URL');
@@ -70,7 +73,7 @@ export function journalErrorFrom(error: unknown, location: string, action: strin
     case SqlState.databaseMissing:
       return make(`cannot connect to ${where}: ${detail}`, `create it once for the team (\`createdb ${databaseName(location)}\`), or ${OTHER_JOURNAL_HINT}`);
     case SqlState.insufficientPrivilege:
-      return make(`cannot ${action} ${where}: ${detail}`, 'ask the database owner to grant your role access to golive\'s tables');
+      return make(`cannot ${action} ${where}: ${detail}`, "ask the database owner to grant your role access to golive's tables");
     case SqlState.tooManyConnections:
       return make(`cannot connect to ${where}: ${detail}`, 'the server has no free connection; retry in a moment');
     case SqlState.lockNotAvailable:
@@ -97,10 +100,16 @@ export function journalErrorFrom(error: unknown, location: string, action: strin
     return make(`cannot reach ${where}: the server did not answer in time`, 'check the network path to the PostgreSQL server and the host and port in the URL');
   }
   if (typeof message === 'string' && isConnectionLoss(message)) {
-    return make(`cannot ${action} ${where}: the connection to the server was lost (${message})`, 'check that the PostgreSQL server is up; then run the command again');
+    return make(
+      `cannot ${action} ${where}: the connection to the server was lost (${message})`,
+      'check that the PostgreSQL server is up; then run the command again',
+    );
   }
   if (typeof message === 'string' && /password must be a string|no password/i.test(message)) {
-    return make(`cannot connect to ${where}: the server asks for a password and none was given`, 'give it in the URL, in PGPASSWORD, or in ~/.pgpass (mode 0600)');
+    return make(
+      `cannot connect to ${where}: the server asks for a password and none was given`,
+      'give it in the URL, in PGPASSWORD, or in ~/.pgpass (mode 0600)',
+    );
   }
   // Syntax errors, undefined columns, broken constraints: golive's own bugs, surfaced as such.
   if (typeof errno === 'string' && /^(42|23|22|0A)/.test(errno)) return error;

@@ -16,17 +16,17 @@ import { hostname } from 'node:os';
 import pg from 'pg';
 import type { EngineEvent, EventOf } from '../../engine/events.js';
 import { JournalError, UsageError } from '../../errors.js';
-import { canonicalJson, sha256Hex, type ChainedEventRow } from '../hash-chain.js';
-import { isStale } from '../liveness.js';
-import { MIN_RUN_ID_PREFIX, type BeforeTakeover, type Journal, type LockRequest, type RunQuery } from '../port.js';
-// The same schema as the SQLite file's, so the same row shapes and mappings.
-import { lockHolderFromRow, runFromRow, type LockRow, type RunRow } from '../sqlite/rows.js';
-import type { ChainReport, LockHolder, NewRun, RunRecord, RunStatus, StoredEvent } from '../types.js';
+import { type ChainedEventRow, canonicalJson, sha256Hex } from '../hash-chain.js';
 import { printableLocation } from '../journal-path.js';
+import { isStale } from '../liveness.js';
+import { type BeforeTakeover, type Journal, type LockRequest, MIN_RUN_ID_PREFIX, type RunQuery } from '../port.js';
+// The same schema as the SQLite file's, so the same row shapes and mappings.
+import { type LockRow, lockHolderFromRow, type RunRow, runFromRow } from '../sqlite/rows.js';
+import type { ChainReport, LockHolder, NewRun, RunRecord, RunStatus, StoredEvent } from '../types.js';
 import { appendToChain, type ChainHead } from './append.js';
 import { DamagedRowError, journalErrorFrom } from './errors.js';
 import { lockHeldError } from './lock-message.js';
-import { migrate, schemaVersion, SCHEMA_VERSION } from './migrations.js';
+import { migrate, SCHEMA_VERSION, schemaVersion } from './migrations.js';
 import { EVENT_PAGE_ROWS, sql } from './statements.js';
 import { verifyRunsChain, verifyWholeChain } from './verify.js';
 
@@ -127,8 +127,22 @@ export class PostgresJournal implements Journal {
     return this.exclusive('record a run in', async (client) => {
       const { rows } = await client.query<{ root_run_id: string }>(
         sql.insertRun([
-          run.id, run.parentRunId, run.rootRunId ?? null, run.mode, run.runbookName, run.runbookVersion, run.runbookPath,
-          run.runbookText, run.runbookSha256, run.environment, run.operator, run.host, run.pid, run.gitCommit, run.changeId, now,
+          run.id,
+          run.parentRunId,
+          run.rootRunId ?? null,
+          run.mode,
+          run.runbookName,
+          run.runbookVersion,
+          run.runbookPath,
+          run.runbookText,
+          run.runbookSha256,
+          run.environment,
+          run.operator,
+          run.host,
+          run.pid,
+          run.gitCommit,
+          run.changeId,
+          now,
         ]),
       );
       return { ...run, rootRunId: rows[0].root_run_id, startedAt: now, heartbeatAt: now, endedAt: null, outcome: 'running', exitCode: null };
@@ -189,7 +203,10 @@ export class PostgresJournal implements Journal {
 
   /** Release the lock if this run holds it. */
   async releaseLock(runbook: string, environment: string | null, runId: string): Promise<boolean> {
-    return this.exclusive('release the lock in', async (client) => ((await client.query(sql.releaseLock([runbook, environment ?? '', runId]))).rowCount ?? 0) > 0);
+    return this.exclusive(
+      'release the lock in',
+      async (client) => ((await client.query(sql.releaseLock([runbook, environment ?? '', runId]))).rowCount ?? 0) > 0,
+    );
   }
 
   /** Who holds the lock, stale or not. */
@@ -207,7 +224,10 @@ export class PostgresJournal implements Journal {
     });
     if (matches.length === 0) return null;
     if (matches.length > 1) {
-      const ids = matches.slice(0, 5).map((m) => m.id).join(', ');
+      const ids = matches
+        .slice(0, 5)
+        .map((m) => m.id)
+        .join(', ');
       throw new UsageError(`run id ${idOrPrefix} is ambiguous: it starts ${ids}${matches.length > 5 ? ', …' : ''}`, 'give more characters of the run id');
     }
     return runFromRow(matches[0]);

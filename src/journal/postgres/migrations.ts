@@ -163,10 +163,9 @@ export const JOURNAL_TABLES: readonly string[] = MIGRATIONS.flatMap((m) => [...m
 /** The tables of the journal (and the version table) that exist in the connection's schema. */
 async function presentTables(client: pg.Client): Promise<Set<string>> {
   const names = [...JOURNAL_TABLES, 'golive_schema'];
-  const { rows } = await client.query<{ name: string }>(
-    'SELECT name FROM unnest($1::text[]) AS t(name) WHERE to_regclass(quote_ident(name)) IS NOT NULL',
-    [names],
-  );
+  const { rows } = await client.query<{ name: string }>('SELECT name FROM unnest($1::text[]) AS t(name) WHERE to_regclass(quote_ident(name)) IS NOT NULL', [
+    names,
+  ]);
   return new Set(rows.map((row) => row.name));
 }
 

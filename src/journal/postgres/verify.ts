@@ -5,7 +5,7 @@
  * journal while other machines keep appending, in constant memory.
  */
 import type pg from 'pg';
-import { collectEvidence, firstRunProblem, GENESIS_HASH, rowProblem, type ChainedEventRow, type RunEvidence, type RunSnapshotRow } from '../hash-chain.js';
+import { type ChainedEventRow, collectEvidence, firstRunProblem, GENESIS_HASH, type RunEvidence, type RunSnapshotRow, rowProblem } from '../hash-chain.js';
 import type { ChainReport } from '../types.js';
 import { EVENT_PAGE_ROWS, sql } from './statements.js';
 

@@ -4,7 +4,7 @@
  * their events said. Each walk is one read transaction, so it sees one
  * consistent snapshot while another process appends runs and events.
  */
-import { collectEvidence, firstRunProblem, GENESIS_HASH, rowProblem, type RunEvidence, type RunSnapshotRow } from '../hash-chain.js';
+import { collectEvidence, firstRunProblem, GENESIS_HASH, type RunEvidence, type RunSnapshotRow, rowProblem } from '../hash-chain.js';
 import type { ChainReport } from '../types.js';
 import type { Database } from './database.js';
 import type { EventRow } from './rows.js';
@@ -38,9 +38,7 @@ function walk(db: Database): ChainReport {
     checked++;
   }
 
-  const runs = db
-    .prepare('SELECT id, runbook_text, runbook_sha256, outcome, exit_code FROM runs ORDER BY started_at, rowid')
-    .all() as RunSnapshotRow[];
+  const runs = db.prepare('SELECT id, runbook_text, runbook_sha256, outcome, exit_code FROM runs ORDER BY started_at, rowid').all() as RunSnapshotRow[];
   const firstBad = firstRunProblem(runs, evidence);
   return firstBad === undefined ? { ok: true, checked } : { ok: false, checked, firstBad };
 }

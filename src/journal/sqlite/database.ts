@@ -3,11 +3,11 @@
  * make it safe to write from one process while others read, and turning every
  * way that can fail into a `JournalError` the operator can act on.
  */
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync, type Stats } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, type Stats, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { GoliveError, JournalDamagedError, JournalError } from '../../errors.js';
-import { assertNotForeign, assertNotNewer, assertSchemaIntact, migrate, schemaVersion, SCHEMA_VERSION } from './migrations.js';
+import { assertNotForeign, assertNotNewer, assertSchemaIntact, migrate, SCHEMA_VERSION, schemaVersion } from './migrations.js';
 
 /** An open journal connection (better-sqlite3: every call is synchronous). */
 export type Database = BetterSqlite3.Database;
@@ -126,11 +126,7 @@ function prepareFile(path: string): void {
     // user's working directory) keeps its mode.
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (error) {
-    throw new JournalError(
-      `cannot create the directory ${dir} for the audit journal ${path}: ${describeFsError(error)}`,
-      OTHER_FILE_HINT,
-      error,
-    );
+    throw new JournalError(`cannot create the directory ${dir} for the audit journal ${path}: ${describeFsError(error)}`, OTHER_FILE_HINT, error);
   }
   if (existsSync(path)) return;
   try {
@@ -277,7 +273,7 @@ export function sqliteDriverMissing(error: unknown): JournalError | undefined {
 
 function nativeModuleError(error: unknown): JournalError {
   return new JournalError(
-    'cannot open the audit journal: the SQLite driver\'s native module (better-sqlite3) is not built for this Node.js',
+    "cannot open the audit journal: the SQLite driver's native module (better-sqlite3) is not built for this Node.js",
     'run `npm rebuild better-sqlite3` where golive is installed: the module is compiled when it is installed, and an install with scripts disabled (--ignore-scripts) or a different Node.js version leaves it missing',
     error,
   );

@@ -13,15 +13,15 @@ import { hostname } from 'node:os';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { EngineEvent, EventOf } from '../../engine/events.js';
 import { JournalDamagedError, LockHeldError, UsageError } from '../../errors.js';
-import { journalErrorFrom, openDatabase, pageDamage, recoveryHint, type Database, type OpenOptions } from './database.js';
 import { canonicalJson, eventHash, GENESIS_HASH, sha256Hex } from '../hash-chain.js';
-import { verifyChain, verifyRunChain } from './chain.js';
 import { isStale } from '../liveness.js';
-import { MIN_RUN_ID_PREFIX, type BeforeTakeover, type Journal, type LockRequest, type RunQuery } from '../port.js';
-import { createProjector, type Projector } from './projection.js';
-import { prepareStatements, type Statements } from './statements.js';
-import { eventFromRow, lockHolderFromRow, runFromRow, runParams, type EventRow, type LockRow, type RunRow } from './rows.js';
+import { type BeforeTakeover, type Journal, type LockRequest, MIN_RUN_ID_PREFIX, type RunQuery } from '../port.js';
 import type { ChainReport, LockHolder, NewRun, RunRecord, RunStatus, StoredEvent } from '../types.js';
+import { verifyChain, verifyRunChain } from './chain.js';
+import { type Database, journalErrorFrom, type OpenOptions, openDatabase, pageDamage, recoveryHint } from './database.js';
+import { createProjector, type Projector } from './projection.js';
+import { type EventRow, eventFromRow, type LockRow, lockHolderFromRow, type RunRow, runFromRow, runParams } from './rows.js';
+import { prepareStatements, type Statements } from './statements.js';
 
 /** What the journal needs from its surroundings; tests replace them. */
 export interface StoreOptions {
@@ -213,7 +213,10 @@ export class SqliteJournal implements Journal {
       const matches = this.sql.runsByPrefix.all(idOrPrefix.length, idOrPrefix) as RunRow[];
       if (matches.length === 0) return null;
       if (matches.length > 1) {
-        const ids = matches.slice(0, 5).map((m) => m.id).join(', ');
+        const ids = matches
+          .slice(0, 5)
+          .map((m) => m.id)
+          .join(', ');
         throw new UsageError(`run id ${idOrPrefix} is ambiguous: it starts ${ids}${matches.length > 5 ? ', …' : ''}`, 'give more characters of the run id');
       }
       return runFromRow(matches[0]);
@@ -317,7 +320,14 @@ export class SqliteJournal implements Journal {
 
 /** The same lock holding: the holder `beforeTakeover` was shown is still the one in the row. */
 function sameHolder(row: LockHolder, seen: LockHolder | undefined): boolean {
-  return seen !== undefined && row.runId === seen.runId && row.pid === seen.pid && row.host === seen.host && row.since === seen.since && row.heartbeatAt === seen.heartbeatAt;
+  return (
+    seen !== undefined &&
+    row.runId === seen.runId &&
+    row.pid === seen.pid &&
+    row.host === seen.host &&
+    row.since === seen.since &&
+    row.heartbeatAt === seen.heartbeatAt
+  );
 }
 
 function lockHeldError(runbook: string, environment: string | null, holder: LockHolder): LockHeldError {
