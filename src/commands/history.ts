@@ -5,7 +5,7 @@ import { journalNotFound } from '../journal/journal-path.js';
 import { historyAsJson, historyAsText, noRunsText } from '../output/history-text.js';
 import { paintFor } from '../output/paint.js';
 import { openJournalIfThere } from '../session/reader.js';
-import { type RunSummary, runSummary } from '../views/run-view.js';
+import { type RunSummary, runSummary } from '../views/run-summary.js';
 
 /** Flags of `golive history`. */
 export interface HistoryFlags {

@@ -1,7 +1,7 @@
 /** `golive history`: past runs, newest first, one line each (or a JSON array). */
 import type { RunStatus } from '../journal/types.js';
 import { formatDuration } from '../runbook/duration.js';
-import type { RunSummary } from '../views/run-view.js';
+import type { RunSummary } from '../views/run-summary.js';
 import type { Paint } from './paint.js';
 import { printable } from './printable.js';
 import { runbookLabel } from './runbook-label.js';

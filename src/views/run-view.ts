@@ -1,6 +1,6 @@
 /**
  * One run's recorded events folded into the shape the read-side commands
- * display: a summary row (`golive history`), and every step with its
+ * display (the summary row of `golive history` is in run-summary.ts): every step with its
  * attempts, output tails and rollback, the checklist, the smoke tests, the
  * decisions and the issues (`golive show`; later `status` and `report`).
  *
@@ -10,62 +10,14 @@
  * anything about the deployment; it only says what was recorded.
  */
 
-import type { AttemptStatus, EngineEvent, EventOf, Phase, RunMode, RunOutcome } from '../engine/events.js';
+import type { AttemptStatus, EngineEvent, EventOf, Phase, RunMode } from '../engine/events.js';
 import { foldRunChain, type StepStanding } from '../engine/run-state.js';
 import type { DecisionRecord, RunRecord, RunStatus } from '../journal/types.js';
 import type { Severity } from '../runbook/types.js';
+import { type RunSummary, runSummary } from './run-summary.js';
 
 /** How many lines of a command's output `show` keeps (the full output is in its log file). */
 export const TAIL_LINES = 10;
-
-/**
- * A run as `golive history` lists it. These keys, in this order, are the
- * contract of `golive history --json` and of the `run` object of `show --json`.
- */
-export interface RunSummary {
-  id: string;
-  runbook: string;
-  version: string | null;
-  environment: string | null;
-  mode: RunMode;
-  /** The stored outcome, or 'running' / 'interrupted' (process gone) while none is stored. */
-  status: RunStatus;
-  /** Exactly as stored: 'running' until `run.finished` is recorded, even for a dead run. */
-  outcome: RunOutcome | 'running';
-  exitCode: number | null;
-  operator: string;
-  host: string;
-  startedAt: string;
-  endedAt: string | null;
-  /** Wall time from the run row's start to its end; null until it ended. */
-  durationMs: number | null;
-  parentRunId: string | null;
-  rootRunId: string;
-  changeId: string | null;
-}
-
-/** The summary of a stored run; `status` comes from `Journal.runStatus` (it knows liveness). */
-export function runSummary(run: RunRecord, status: RunStatus): RunSummary {
-  const durationMs = run.endedAt === null ? null : Math.max(0, Date.parse(run.endedAt) - Date.parse(run.startedAt));
-  return {
-    id: run.id,
-    runbook: run.runbookName,
-    version: run.runbookVersion,
-    environment: run.environment,
-    mode: run.mode,
-    status,
-    outcome: run.outcome,
-    exitCode: run.exitCode,
-    operator: run.operator,
-    host: run.host,
-    startedAt: run.startedAt,
-    endedAt: run.endedAt,
-    durationMs: Number.isFinite(durationMs) ? durationMs : null,
-    parentRunId: run.parentRunId,
-    rootRunId: run.rootRunId,
-    changeId: run.changeId,
-  };
-}
 
 /** One execution of a command. 'running' / 'in-doubt': started, no end recorded (live / process gone). */
 export interface AttemptView {

@@ -12,7 +12,8 @@ import type { Paint } from '../../src/output/paint.js';
 import { plainPaint } from '../../src/output/paint.js';
 import { nextForRun, showAsJson, showAsText } from '../../src/output/show-text.js';
 import { localDateTime } from '../../src/output/time-text.js';
-import { buildRunView, type ChainLink, outputTail, runSummary } from '../../src/views/run-view.js';
+import { runSummary } from '../../src/views/run-summary.js';
+import { buildRunView, type ChainLink, outputTail } from '../../src/views/run-view.js';
 
 const T0 = Date.parse('2026-12-01T09:00:00.000Z');
 
