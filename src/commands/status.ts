@@ -7,7 +7,7 @@
 import { ExitCode, UsageError } from '../errors.js';
 import type { Journal } from '../journal/port.js';
 import type { RunRecord } from '../journal/types.js';
-import { paintFor } from '../output/paint.js';
+import { canRedraw, paintFor } from '../output/paint.js';
 import { formatStatus, statusAsJson } from '../output/status-text.js';
 import { MAX_DURATION_MS, MAX_DURATION_WORDS, parseDuration } from '../runbook/duration.js';
 import { findRun, latestRun, openExistingJournal, readRunChain, snapshotPlan } from '../session/reader.js';
@@ -24,22 +24,54 @@ export interface StatusFlags {
   interval?: string;
 }
 
-/** Print the status of a run (default: the live one, else the latest); exit 0, or 2 when there is no such run. */
+/**
+ * Print the status of a run (default: the live one, else the latest); exit 0,
+ * or 2 when there is no such run. `--watch` without a run id and with no run
+ * live waits for the next one to start, rather than show a finished one.
+ */
 export async function statusCommand(runId: string | undefined, flags: StatusFlags): Promise<number> {
   const intervalMs = parseInterval(flags.interval);
   const store = await openExistingJournal(flags.db);
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  if (flags.watch) {
+    // Ctrl-C ends a watch quietly: watching is not the deployment.
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
   try {
-    const run = await selectRun(store, runId);
+    const run = runId === undefined && flags.watch ? await nextLiveRun(store, intervalMs, stop.signal, flags.json === true) : await selectRun(store, runId);
+    if (!run) return ExitCode.Ok;
     const plan = await plannedOf(store, run);
     const read = () => readStatus(store, run.id, plan, dbFlagFor(flags.db));
-    const print = (update: StatusUpdate) =>
-      process.stdout.write(flags.json ? `${statusAsJson(update)}\n` : `${formatStatus(update, paintFor(process.stdout))}\n`);
-    if (!flags.watch) print((await read()).update);
-    else await watch(read, print, intervalMs, process.stdout.isTTY === true && !flags.json);
+    const print = (update: StatusUpdate) => (flags.json ? `${statusAsJson(update)}\n` : `${formatStatus(update, paintFor(process.stdout))}\n`);
+    if (!flags.watch) process.stdout.write(print((await read()).update));
+    else await watch(read, print, intervalMs, !flags.json && canRedraw(process.stdout), stop.signal);
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await store.close();
   }
   return ExitCode.Ok;
+}
+
+/**
+ * The live run to watch; with none live, say so once and poll until one
+ * starts (null when the watch is stopped first). The note goes to stderr
+ * under `--json`, so stdout stays one status object per line.
+ */
+async function nextLiveRun(store: Journal, intervalMs: number, signal: AbortSignal, json: boolean): Promise<RunRecord | null> {
+  let told = false;
+  while (!signal.aborted) {
+    const live = (await store.runningRuns()).find((r) => store.runStatus(r) === 'running');
+    if (live) return live;
+    if (!told) {
+      (json ? process.stderr : process.stdout).write(`No run is live in ${store.location}: waiting for one to start (Ctrl-C to stop).\n`);
+      told = true;
+    }
+    await sleep(intervalMs, signal);
+  }
+  return null;
 }
 
 function parseInterval(raw: string | undefined): number {
@@ -100,36 +132,46 @@ async function readStatus(
 }
 
 /**
- * Re-print until the run ends. On a terminal the screen is redrawn each
- * time (elapsed times move); in a pipe a block is printed only when
- * something happened (a new event, or the verdict changed), so a log of
- * `--watch` reads like a list of status updates. Ctrl-C ends it quietly.
+ * Re-print until the run ends. On a terminal the block is redrawn in place
+ * each time (elapsed times move; what scrolled above stays); elsewhere
+ * (a pipe, `TERM=dumb`) a block is printed only when something happened
+ * (a new event, or the verdict changed), so a log of `--watch` reads like a
+ * list of status updates.
  */
 async function watch(
   read: () => Promise<{ update: StatusUpdate; eventCount: number }>,
-  print: (update: StatusUpdate) => void,
+  print: (update: StatusUpdate) => string,
   intervalMs: number,
   redraw: boolean,
+  signal: AbortSignal,
 ): Promise<void> {
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    let lastKey = '';
-    while (!stop.signal.aborted) {
-      const { update, eventCount } = await read();
-      const key = `${eventCount}|${update.runStatus}|${update.status}`;
-      if (redraw) process.stdout.write('\x1b[2J\x1b[H');
-      if (redraw || key !== lastKey) print(update);
-      lastKey = key;
-      if (update.finished) return;
-      await sleep(intervalMs, stop.signal);
+  let lastKey = '';
+  let drawnRows = 0;
+  while (!signal.aborted) {
+    const { update, eventCount } = await read();
+    const key = `${eventCount}|${update.runStatus}|${update.status}`;
+    const text = print(update);
+    if (redraw) {
+      // Back to the top of the previous block, clear it and what is below, draw the new one.
+      process.stdout.write(`${drawnRows > 0 ? `\x1b[${drawnRows}F\x1b[J` : ''}${text}`);
+      drawnRows = rowsOf(text, process.stdout.columns ?? 80);
+    } else if (key !== lastKey) {
+      process.stdout.write(text);
     }
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    lastKey = key;
+    if (update.finished) return;
+    await sleep(intervalMs, signal);
   }
+}
+
+/** How many terminal rows `text` (ending in a newline) takes at `columns` wide, counting wrapped lines. */
+function rowsOf(text: string, columns: number): number {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the colour sequences that take no columns
+  const lines = text
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .split('\n')
+    .slice(0, -1);
+  return lines.reduce((rows, line) => rows + Math.max(1, Math.ceil([...line].length / Math.max(1, columns))), 0);
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -23,6 +23,11 @@ function colourEnabled(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = proc
   return stream.isTTY === true && env.TERM !== 'dumb';
 }
 
+/** True when `stream` is a terminal that can be redrawn in place (not `TERM=dumb`, and it reports a width). */
+export function canRedraw(stream: NodeJS.WriteStream): boolean {
+  return stream.isTTY === true && process.env.TERM !== 'dumb' && (stream.columns ?? 0) > 0;
+}
+
 /** Colours for a stream (or none). */
 export function paintFor(stream: NodeJS.WriteStream): Paint {
   if (!colourEnabled(stream)) return plainPaint;

@@ -20,7 +20,7 @@ import { openJournal } from '../journal/open.js';
 import type { Journal } from '../journal/port.js';
 import type { LockHolder, RunRecord } from '../journal/types.js';
 import { createJsonRenderer } from '../output/json-lines.js';
-import { paintFor } from '../output/paint.js';
+import { canRedraw, paintFor } from '../output/paint.js';
 import { createPlainRenderer } from '../output/plain.js';
 import { printable } from '../output/printable.js';
 import { createProcessRunner, killAllProcessGroups } from '../process/runner.js';
@@ -315,11 +315,6 @@ async function outputFor(
   const { createTaskListView } = await import('../output/task-list.js');
   const view = createTaskListView(plan, runRef, { signal: interruption.controller.signal, alreadyDone });
   return { render: view.render, prompter: view.prompter, close: () => view.close() };
-}
-
-/** True when the live task list can redraw in place on `stream`. */
-function canRedraw(stream: NodeJS.WriteStream): boolean {
-  return process.env.TERM !== 'dumb' && (stream.columns ?? 0) > 0;
 }
 
 /**

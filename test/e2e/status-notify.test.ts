@@ -67,6 +67,25 @@ describe('golive status', () => {
     expect(JSON.parse(byId.stdout)).toMatchObject({ runId, status: 'Succeeded', finished: true });
   });
 
+  it('--watch with no live run waits for the next one to start instead of showing a finished one, then follows it', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'g.db');
+    const earlier = await runGolive(['run', runbook, '--db', db], { cwd: dir, timeoutMs: 30_000 });
+    expect(earlier.code, both(earlier)).toBe(0);
+    const earlierId = /run ([0-9A-Z]{26})/.exec(earlier.stdout)![1];
+
+    const watch = startGolive(['status', '--db', db, '--watch', '--interval', '1s'], { cwd: dir });
+    await watch.waitForOutput(/No run is live in .*: waiting for one to start \(Ctrl-C to stop\)\./);
+    const next = await runGolive(['run', runbook, '--db', db], { cwd: dir, timeoutMs: 30_000 });
+    expect(next.code, both(next)).toBe(0);
+    const nextId = /run ([0-9A-Z]{26})/.exec(next.stdout)![1];
+    const watched = await watch.exited;
+    expect(watched.code, watched.stderr).toBe(0);
+    expect(watched.stdout).toContain(`run ${nextId}`);
+    expect(watched.stdout).not.toContain(earlierId);
+    expect(watched.stdout).toContain('Status: Succeeded');
+  });
+
   it('an unknown run or a bad --interval is a usage error (exit 2), a missing journal exit 6, each with a hint', async () => {
     const dir = tempDir();
     const db = join(dir, 'g.db');

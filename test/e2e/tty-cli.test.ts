@@ -13,7 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { goliveBin, removeTempDirs, repoRoot, tempDir, testLockDir } from './helpers.js';
-import { pidsIn, readJournal, waitUntil } from './process-helpers.js';
+import { pidsIn, readJournal, startGolive, waitUntil } from './process-helpers.js';
 
 const tmuxMissing = spawnSync('tmux', ['-V']).error !== undefined;
 if (tmuxMissing) console.warn('test/e2e/tty-cli.test.ts SKIPPED: tmux is not installed, so golive is not tested in a real terminal (apt-get install -y tmux)');
@@ -281,3 +281,43 @@ describe.skipIf(tmuxMissing)(
     });
   },
 );
+
+describe.skipIf(tmuxMissing)('golive status --watch in a real terminal', () => {
+  it('redraws its block in place (nothing piles up in the scrollback) and ends with the outcome', async () => {
+    const dir = tempDir('golive-tty-watch-');
+    const db = join(dir, 'g.db');
+    const runbook = join(repoRoot, 'test', 'fixtures', 'status', 'three-steps.yaml');
+    const run = startGolive(['run', runbook, '--db', db], { cwd: dir });
+    const started = () => {
+      try {
+        return readJournal(db).some((r) => r.events.some((e) => e.kind === 'step.started'));
+      } catch {
+        return false; // not created, or not migrated yet
+      }
+    };
+    await waitUntil(started, 'the run to start');
+    const exitFile = join(dir, 'exit');
+    const status = ['node', goliveBin, 'status', '--watch', '--interval', '1s', '--db', db].map(quote).join(' ');
+    tmux(
+      '-u',
+      'new-session',
+      '-d',
+      '-x',
+      '120',
+      '-y',
+      '40',
+      '-s',
+      'watch',
+      `cd ${quote(dir)} && unset CI NO_COLOR FORCE_COLOR; export LANG=C.UTF-8; echo earlier output; ${status}; echo $? > ${quote(exitFile)}; sleep 600`,
+    );
+    expect((await run.exited).code).toBe(0);
+    await waitUntil(() => existsSync(exitFile) && readFileSync(exitFile, 'utf8').trim() !== '', 'status --watch to end with the run');
+    expect(readFileSync(exitFile, 'utf8').trim()).toBe('0');
+    // The whole pane, scrollback included: what was there before stays, and one block, the last one drawn.
+    const everything = tmux('capture-pane', '-p', '-S', '-', '-t', 'watch');
+    expect(everything.split('\n')[0]).toBe('earlier output');
+    expect(everything.match(/Status Update - /g)).toHaveLength(1);
+    expect(everything).toContain('Status: Succeeded');
+    tmux('kill-session', '-t', 'watch');
+  });
+});
