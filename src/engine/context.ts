@@ -91,6 +91,8 @@ export class RunContext {
   readonly active = new Set<RunningCommand>();
   readonly masker: Masker;
   private completionCounter = 0;
+  /** Executions of each step's command started in this run (see `attemptsStarted`). */
+  private readonly attemptCounts = new Map<string, number>();
   /** The last start turn handed out (see takeStartTurn). */
   private startTurns: Promise<void> = Promise.resolve();
 
@@ -102,6 +104,16 @@ export class RunContext {
   ) {
     this.masker = createMasker(Object.values(options.secrets));
     interruption.listen((forced) => this.stopAll(forced));
+  }
+
+  /** How many executions of the step's command this run has started: the next one is attempt n + 1. */
+  attemptsStarted(stepId: string): number {
+    return this.attemptCounts.get(stepId) ?? 0;
+  }
+
+  /** Count one more execution of the step's command. */
+  countAttempt(stepId: string): void {
+    this.attemptCounts.set(stepId, this.attemptsStarted(stepId) + 1);
   }
 
   /**

@@ -37,8 +37,13 @@ export async function runStep(ctx: RunContext, step: PlannedStep): Promise<StepO
   }
 
   const { attempts } = step.retry;
+  // An operator's "retry" runs the step's attempts again; numbering goes on from the earlier ones
+  // (attempt 2, not attempt 1 again), so every execution keeps its own identity and log file.
+  const before = ctx.attemptsStarted(step.id);
   let reason = '';
-  for (let attempt = 1; attempt <= attempts; attempt++) {
+  for (let round = 1; round <= attempts; round++) {
+    const attempt = before + round;
+    ctx.countAttempt(step.id);
     const run = await execute(ctx, {
       phase: 'step',
       stepId: step.id,
@@ -46,7 +51,7 @@ export async function runStep(ctx: RunContext, step: PlannedStep): Promise<StepO
       owner: step.owner?.role,
       group: step.group,
       attempt,
-      attempts,
+      attempts: before + attempts,
       expectedMs: step.expectedMs,
       command: step.command,
       env: step.env,
@@ -67,13 +72,13 @@ export async function runStep(ctx: RunContext, step: PlannedStep): Promise<StepO
       reason = run.message ?? 'failed';
     }
     // A validation failure has no exit code of the step's own: `on_exit_codes` does not retry it.
-    if (attempt < attempts && !retriesAfter(step.retry, run.status === 'passed' ? undefined : run)) {
+    if (round < attempts && !retriesAfter(step.retry, run.status === 'passed' ? undefined : run)) {
       const final = `${reason} (${notRetriedReason(step.retry)})`;
       await ctx.setState(step.id, 'failed', final);
       return { outcome: 'failed', reason: final };
     }
-    if (attempt < attempts) {
-      const delayMs = retryDelayMs(step.retry, attempt);
+    if (round < attempts) {
+      const delayMs = retryDelayMs(step.retry, round);
       await ctx.emit({ kind: 'step.retrying', phase: 'step', stepId: step.id, nextAttempt: attempt + 1, delayMs });
       await ctx.ports.clock.sleep(delayMs, ctx.interruption.controller.signal);
       if (ctx.interruption.requested) return stopped(ctx, step.id, true);

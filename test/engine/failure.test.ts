@@ -125,6 +125,14 @@ describe('guided failure (ask, interactive)', () => {
     expect(h.log.decisions('guided-failure')).toMatchObject([{ choice: 'retry', via: 'prompt', by: 'ana' }]);
   });
 
+  it("retry: the operator's retry is the next attempt (2), with its own identity, not attempt 1 again", async () => {
+    const h = ask({ select: ['retry'] });
+    h.runner.on('./deploy.sh', [{ exitCode: 1 }, { exitCode: 0 }]);
+    await h.run();
+    const starts = h.log.ofKind('step.started').filter((e) => e.stepId === 'deploy' && e.phase === 'step');
+    expect(starts.map((e) => `${e.attempt} of ${e.attempts}`)).toEqual(['1 of 1', '2 of 2']);
+  });
+
   it('retry: asks again when the step fails again', async () => {
     const h = ask({ select: ['retry', 'abort'] });
     h.runner.fails('./deploy.sh');
