@@ -164,13 +164,12 @@ async function watch(
   }
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the colour sequences, which take no columns
+const COLOUR = /\u001b\[[0-9;]*m/g;
+
 /** How many terminal rows `text` (ending in a newline) takes at `columns` wide, counting wrapped lines. */
 function rowsOf(text: string, columns: number): number {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the colour sequences that take no columns
-  const lines = text
-    .replace(/\u001b\[[0-9;]*m/g, '')
-    .split('\n')
-    .slice(0, -1);
+  const lines = text.replace(COLOUR, '').split('\n').slice(0, -1);
   return lines.reduce((rows, line) => rows + Math.max(1, Math.ceil([...line].length / Math.max(1, columns))), 0);
 }
 

@@ -9,6 +9,7 @@
  * event is committed before the process it announces starts.
  */
 import type { EngineEvent, EventOf, RunMode } from '../engine/events.js';
+import { UsageError } from '../errors.js';
 import type { ChainReport, LockHolder, NewRun, RunFilter, RunRecord, RunStatus, StoredEvent } from './types.js';
 
 /** Who takes a lock: the run and the process that will heartbeat it. */
@@ -104,3 +105,9 @@ export interface Journal {
 
 /** Shortest run-id prefix `getRun` resolves (the first 10 characters are the timestamp). */
 export const MIN_RUN_ID_PREFIX = 6;
+
+/** A run-id prefix that matches several runs: the same words from every journal implementation. */
+export function ambiguousRunIdError(idOrPrefix: string, matchingIds: string[]): UsageError {
+  const ids = matchingIds.slice(0, 5).join(', ');
+  return new UsageError(`run id ${idOrPrefix} is ambiguous: it starts ${ids}${matchingIds.length > 5 ? ', …' : ''}`, 'give more characters of the run id');
+}

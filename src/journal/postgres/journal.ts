@@ -15,11 +15,11 @@
 import { hostname } from 'node:os';
 import pg from 'pg';
 import type { EngineEvent, EventOf } from '../../engine/events.js';
-import { JournalError, UsageError } from '../../errors.js';
+import { JournalError } from '../../errors.js';
 import { type ChainedEventRow, canonicalJson, sha256Hex } from '../hash-chain.js';
 import { printableLocation } from '../journal-path.js';
 import { isStale } from '../liveness.js';
-import { type BeforeTakeover, type Journal, type LockRequest, MIN_RUN_ID_PREFIX, type RunQuery } from '../port.js';
+import { ambiguousRunIdError, type BeforeTakeover, type Journal, type LockRequest, MIN_RUN_ID_PREFIX, type RunQuery } from '../port.js';
 // The same schema as the SQLite file's, so the same row shapes and mappings.
 import { type LockRow, lockHolderFromRow, type RunRow, runFromRow } from '../sqlite/rows.js';
 import type { ChainReport, LockHolder, NewRun, RunRecord, RunStatus, StoredEvent } from '../types.js';
@@ -223,13 +223,11 @@ export class PostgresJournal implements Journal {
       return (await client.query<RunRow>(sql.runsByPrefix([idOrPrefix.length, idOrPrefix]))).rows;
     });
     if (matches.length === 0) return null;
-    if (matches.length > 1) {
-      const ids = matches
-        .slice(0, 5)
-        .map((m) => m.id)
-        .join(', ');
-      throw new UsageError(`run id ${idOrPrefix} is ambiguous: it starts ${ids}${matches.length > 5 ? ', …' : ''}`, 'give more characters of the run id');
-    }
+    if (matches.length > 1)
+      throw ambiguousRunIdError(
+        idOrPrefix,
+        matches.map((m) => m.id),
+      );
     return runFromRow(matches[0]);
   }
 

@@ -12,10 +12,10 @@
 import { hostname } from 'node:os';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { EngineEvent, EventOf } from '../../engine/events.js';
-import { JournalDamagedError, LockHeldError, UsageError } from '../../errors.js';
+import { JournalDamagedError, LockHeldError } from '../../errors.js';
 import { canonicalJson, eventHash, GENESIS_HASH, sha256Hex } from '../hash-chain.js';
 import { isStale } from '../liveness.js';
-import { type BeforeTakeover, type Journal, type LockRequest, MIN_RUN_ID_PREFIX, type RunQuery } from '../port.js';
+import { ambiguousRunIdError, type BeforeTakeover, type Journal, type LockRequest, MIN_RUN_ID_PREFIX, type RunQuery } from '../port.js';
 import type { ChainReport, LockHolder, NewRun, RunRecord, RunStatus, StoredEvent } from '../types.js';
 import { verifyChain, verifyRunChain } from './chain.js';
 import { type Database, journalErrorFrom, type OpenOptions, openDatabase, pageDamage, recoveryHint } from './database.js';
@@ -212,13 +212,11 @@ export class SqliteJournal implements Journal {
       if (idOrPrefix.length < MIN_RUN_ID_PREFIX) return null;
       const matches = this.sql.runsByPrefix.all(idOrPrefix.length, idOrPrefix) as RunRow[];
       if (matches.length === 0) return null;
-      if (matches.length > 1) {
-        const ids = matches
-          .slice(0, 5)
-          .map((m) => m.id)
-          .join(', ');
-        throw new UsageError(`run id ${idOrPrefix} is ambiguous: it starts ${ids}${matches.length > 5 ? ', …' : ''}`, 'give more characters of the run id');
-      }
+      if (matches.length > 1)
+        throw ambiguousRunIdError(
+          idOrPrefix,
+          matches.map((m) => m.id),
+        );
       return runFromRow(matches[0]);
     });
   }
