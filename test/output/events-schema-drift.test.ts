@@ -273,8 +273,8 @@ describe('events.schema.json and src/engine/events.ts', () => {
   });
 
   it('a history row and a diagnostic have exactly the keys of their source types', () => {
-    const summary = declaration('views/run-view.ts', 'RunSummary').node as ts.InterfaceDeclaration;
-    expectObject('views/run-view.ts', membersOf(summary.members), defs.runSummary!, 'runSummary');
+    const summary = declaration('views/run-summary.ts', 'RunSummary').node as ts.InterfaceDeclaration;
+    expectObject('views/run-summary.ts', membersOf(summary.members), defs.runSummary!, 'runSummary');
     const diagnostic = declaration('runbook/diagnostics.ts', 'Diagnostic').node as ts.InterfaceDeclaration;
     const keys = Object.keys(defs.diagnostic!.properties as object);
     expect(keys.sort()).toEqual([...membersOf(diagnostic.members).keys()].sort());
