@@ -13,7 +13,7 @@ import { summaryAsHtml } from '../output/summary-html.js';
 import { summaryAsJunit } from '../output/summary-junit.js';
 import { summaryAsMarkdown } from '../output/summary-md.js';
 import { notePrunedLogs } from '../session/log-retention.js';
-import { chainLinks, findRun, openExistingJournal, readRunChain, snapshotPlan } from '../session/reader.js';
+import { chainLinks, findRun, openExistingJournal, previousRelease, readRunChain, snapshotPlan } from '../session/reader.js';
 import { buildRunView } from '../views/run-view.js';
 import { buildSummary, type SummaryReport, summaryAsJson, summaryPlanOf } from '../views/summary.js';
 
@@ -107,5 +107,6 @@ async function reportOf(store: Journal, run: RunRecord, noteLogs: boolean): Prom
     plan: plan && summaryPlanOf(plan),
     audit: await store.verifyRuns(chain.runs.map((r) => r.id)),
     generatedAt: new Date().toISOString(),
+    previousVersion: await previousRelease(store, chain),
   });
 }

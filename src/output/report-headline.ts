@@ -3,7 +3,8 @@
  * what was released where, whether it is live, and how long it took — in
  * plain words, without golive's vocabulary (`guided-failure`, `exit 1`):
  * "Release 2.4.0 of webshop went live in production at 10:42 after 1h12m; 1 issue."
- * "Release 2.4.0 of webshop failed at 'Run migrations' and was rolled back; production is on the previous release again."
+ * "Release 2.4.0 of webshop failed at 'Run migrations' and was rolled back; production is on 2.3.0 again."
+ * (The version comes from the journal's previous successful deployment there; "the previous release" when unknown.)
  */
 import { formatDuration } from '../runbook/duration.js';
 import type { SummaryReport, TimelineEntry } from '../views/summary-model.js';
@@ -15,6 +16,7 @@ export function reportHeadline(report: SummaryReport): string {
   const what = run.version ? `Release ${run.version} of ${run.runbook}` : run.runbook;
   const where = run.environment ? ` in ${run.environment}` : '';
   const env = run.environment ?? 'the system';
+  const previous = run.previousVersion ? run.previousVersion : 'the previous release';
   const after = run.durationMs === null ? '' : ` after ${formatDuration(run.durationMs)}`;
   const at = run.endedAt ? ` at ${clockTime(run.endedAt).slice(0, 5)}` : '';
   const failedAt = firstFailure(report);
@@ -27,11 +29,11 @@ export function reportHeadline(report: SummaryReport): string {
     case 'succeeded':
     case 'succeeded-with-issues':
       if (run.mode === 'rehearsal') return `${subject} passed: deployed, rolled back and restored${after}${issueText}.`;
-      if (run.mode === 'rollback') return `${subject} finished${at}${after}: ${env} is on the previous release again${issueText}.`;
+      if (run.mode === 'rollback') return `${subject} finished${at}${after}: ${env} is on ${previous} again${issueText}.`;
       return `${what} went live${where}${at}${after}${issueText}.`;
     case 'rolled-back':
-      if (run.mode === 'rollback' || run.mode === 'rehearsal') return `${subject} finished${at}${after}: ${env} is on the previous release again.`;
-      return `${what} failed${stoppedAt} and was rolled back; ${env} is on the previous release again.`;
+      if (run.mode === 'rollback' || run.mode === 'rehearsal') return `${subject} finished${at}${after}: ${env} is on ${previous} again.`;
+      return `${what} failed${stoppedAt} and was rolled back; ${env} is on ${previous} again.`;
     case 'rollback-failed':
       return `${subject} failed${stoppedAt} and the rollback failed too: ${env} needs someone to restore it by hand.`;
     case 'rollback-incomplete':

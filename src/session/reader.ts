@@ -111,6 +111,32 @@ export async function readRunChain(journal: Journal, run: RunRecord): Promise<Ru
   return { run, root: runs.find((r) => r.id === run.rootRunId) ?? run, runs, events: stored.map((e) => e.event), priorEvents, runEvents };
 }
 
+/** How many earlier runs of the runbook `previousRelease` looks through. */
+const PREVIOUS_RELEASE_WINDOW = 50;
+
+/**
+ * The version that was live in the run's environment before its deployment
+ * (for "production is on 2.3.0 again"): the newest earlier deployment of the
+ * same runbook there that succeeded and was not rolled back since. Null when
+ * the recent history (`PREVIOUS_RELEASE_WINDOW` runs) holds none, or it named no version.
+ */
+export async function previousRelease(journal: Journal, chain: RunChain): Promise<string | null> {
+  const { root } = chain;
+  const earlier = await journal.listRuns({
+    runbook: root.runbookName,
+    environment: root.environment ?? undefined,
+    modes: ['run', 'resume'],
+    limit: PREVIOUS_RELEASE_WINDOW,
+  });
+  for (const candidate of earlier) {
+    if (candidate.rootRunId === root.id || candidate.startedAt >= root.startedAt) continue;
+    if (!['succeeded', 'succeeded-with-issues'].includes(journal.runStatus(candidate))) continue;
+    const undone = (await journal.chainOf(candidate.rootRunId)).some((r) => r.mode === 'rollback' && journal.runStatus(r) === 'rolled-back');
+    if (!undone) return candidate.runbookVersion;
+  }
+  return null;
+}
+
 /** The chain's runs as `show` and `report` list them, each with its status. */
 export function chainLinks(journal: Journal, runs: RunRecord[]): ChainLink[] {
   return runs.map((r) => ({ id: r.id, mode: r.mode, status: journal.runStatus(r), parentRunId: r.parentRunId, startedAt: r.startedAt }));

@@ -139,6 +139,8 @@ export interface SummaryReport {
     id: string;
     runbook: string;
     version: string | null;
+    /** The version live in the environment before this deployment (the newest earlier one that succeeded and was not undone); null when unknown. */
+    previousVersion: string | null;
     description: string | null;
     change: string | null;
     environment: string | null;

@@ -60,6 +60,8 @@ export interface SummaryInput {
   audit: ChainReport;
   /** When the report is made (ISO 8601); an input so reports are reproducible in tests. */
   generatedAt: string;
+  /** The version live in the environment before this deployment, from the journal (null: unknown). */
+  previousVersion?: string | null;
 }
 
 /** Build the report model of one run. */
@@ -78,6 +80,7 @@ export function buildSummary(input: SummaryInput): SummaryReport {
       id: run.id,
       runbook: run.runbook,
       version: run.version,
+      previousVersion: input.previousVersion ?? null,
       description: plan?.description ?? null,
       change: run.changeId,
       environment: run.environment,

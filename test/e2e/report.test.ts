@@ -244,3 +244,32 @@ describe('golive report --format html', () => {
     }
   });
 });
+
+describe('the headline names the release the environment is back on', () => {
+  const release = (version: string, fail: boolean) =>
+    `golive: 1\nname: shop\nversion: "${version}"\nenvironments:\n  uat: {}\nsteps:\n  - id: deploy\n    run: ${fail ? 'exit 1' : '"true"'}\n    rollback: "true"\n`;
+
+  it('the newest earlier deployment there that succeeded and was not rolled back since', async () => {
+    const work = tempDir('golive-previous-');
+    const db = join(work, 'g.db');
+    const deploy = async (version: string, fail = false) => {
+      const file = join(work, `shop-${version}.yaml`);
+      writeFileSync(file, release(version, fail));
+      const result = await runGolive(['run', file, '--env', 'uat', '--db', db, '--on-failure', 'rollback'], { cwd: work });
+      expect(result.code, result.stderr).toBe(fail ? 1 : 0);
+      return /run ([0-9A-Z]{26})/.exec(result.stdout)![1];
+    };
+    await deploy('1.0.0');
+    const undone = await deploy('1.1.0');
+    const rolledBack = await runGolive(['rollback', undone, '--db', db, '--yes'], { cwd: work });
+    expect(rolledBack.code, rolledBack.stderr).toBe(0);
+    const failed = await deploy('2.0.0', true);
+
+    const report = await runGolive(['report', failed, '--db', db], { cwd: work });
+    expect(report.code, report.stderr).toBe(0);
+    // 1.1.0 went live and was rolled back afterwards: uat is on 1.0.0.
+    expect(report.stdout).toContain("**Release 2.0.0 of shop failed at 'deploy' and was rolled back; uat is on 1.0.0 again.**");
+    const json = JSON.parse((await runGolive(['report', failed, '--db', db, '--format', 'json'], { cwd: work })).stdout);
+    expect(json.run).toMatchObject({ version: '2.0.0', previousVersion: '1.0.0' });
+  });
+});

@@ -453,6 +453,12 @@ describe('the headline', () => {
       "Release 2.4.0 of webshop-release failed at 'Migrate the database <v4>' and was rolled back; production is on the previous release again.",
     );
     expect(text).not.toMatch(/exit \d|guided-failure|rolled-back/);
+    // With the release that was live before (the journal knows it), the headline names it.
+    const view = buildRunView({ run, status: 'rolled-back', events, chain });
+    const named = buildSummary({ view, events, plan, audit: intact, generatedAt: '2026-12-01T12:00:00.000Z', previousVersion: '2.3.0' });
+    expect(reportHeadline(named)).toBe(
+      "Release 2.4.0 of webshop-release failed at 'Migrate the database <v4>' and was rolled back; production is on 2.3.0 again.",
+    );
   });
 
   it('puts a later rollback of the run at the top', () => {
