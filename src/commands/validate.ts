@@ -25,6 +25,7 @@ export async function validateCommand(files: string[], options: ValidateOptions)
     const result = loadRunbookFile(file, { environment: options.env });
     all.push(...result.diagnostics);
     if (result.source) texts.set(file, result.source.text);
+    for (const included of result.includedSources ?? []) texts.set(included.file, included.text);
     failed ||= result.failed;
     const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
     const warnings = result.diagnostics.length - errors;

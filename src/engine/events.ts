@@ -89,6 +89,8 @@ export type EngineEventBody =
       expectedMs: number;
       /** The resolved variables (runbook, environment, --var): a later rollback or resume renders the same commands. */
       vars: Record<string, string>;
+      /** The text of each file the runbook includes, by path relative to its directory: a later rollback or resume never reads today's files. */
+      included?: Record<string, string>;
       parentRunId?: string;
       /** The audit journal the run writes to (added by the session; absent in runs recorded before it existed). */
       journal?: string;

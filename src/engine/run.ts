@@ -180,6 +180,7 @@ async function emitStarted(ctx: RunContext, run: EngineRun): Promise<void> {
     steps: planSteps(plan).map((s) => s.id),
     expectedMs: expectedTotalMs(plan),
     vars: ctx.maskRecord(plan.vars),
+    included: plan.source.included,
     parentRunId: run.prior?.parentRunId,
   });
   for (const d of options.preDecisions ?? []) {

@@ -71,6 +71,10 @@ export const Codes = {
   VarCycle: 'E034',
   /** A `when:` condition that does not parse. */
   BadCondition: 'E035',
+  /** An `include:` whose file cannot be read, is not a list of steps, or uses a param it was not given. */
+  BadInclude: 'E036',
+  /** Included files that include each other in a cycle. */
+  IncludeCycle: 'E037',
   /** Warning: a timeout shorter than the step's expected duration. */
   TimeoutBelowDuration: 'W001',
   /** Warning: an unquoted value YAML read as a number that prints differently (`1.10` became 1.1). */

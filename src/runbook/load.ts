@@ -5,6 +5,7 @@
  */
 import { type Document, LineCounter, type Node, parseDocument, visit } from 'yaml';
 import { Codes, type Diagnostic, sortDiagnostics } from './diagnostics.js';
+import { expandIncludes, type IncludedTexts } from './include.js';
 import { PositionIndex } from './positions.js';
 import { checkRules } from './rules.js';
 import { schemaDiagnostics } from './schema-errors.js';
@@ -30,6 +31,8 @@ export interface LoadResult {
   diagnostics: Diagnostic[];
   /** True when at least one diagnostic is an error. */
   failed: boolean;
+  /** The included files as messages name them, with their text (for code frames). */
+  includedSources?: Array<{ file: string; text: string }>;
 }
 
 /** Load and check a runbook file. */
@@ -40,21 +43,26 @@ export function loadRunbookFile(file: string, options: LoadOptions = {}): LoadRe
   return loadRunbookSource(source, options, true);
 }
 
-/** Load and check runbook text already in memory (e.g. a stored snapshot). */
-export function loadRunbookText(file: string, text: string, options: LoadOptions = {}): LoadResult {
-  return loadRunbookSource(sourceFromText(file, text), options, false);
+/**
+ * Load and check runbook text already in memory (e.g. a stored snapshot);
+ * `included` are the texts of its included files as its run recorded them
+ * (without it, included files are read from disk).
+ */
+export function loadRunbookText(file: string, text: string, options: LoadOptions = {}, included?: IncludedTexts): LoadResult {
+  return loadRunbookSource(sourceFromText(file, text), options, false, included ?? {});
 }
 
-function loadRunbookSource(source: RunbookSource, options: LoadOptions, checkSecretFiles: boolean): LoadResult {
+function loadRunbookSource(source: RunbookSource, options: LoadOptions, checkSecretFiles: boolean, recorded?: IncludedTexts): LoadResult {
   const file = source.file;
   const lineCounter = new LineCounter();
   // `merge: true`: `<<: *defaults` merge keys (YAML 1.1) are how runbooks share step settings.
   const doc = parseDocument(source.text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error', merge: true });
-  const positions = new PositionIndex(doc, lineCounter, source.text);
+  let positions = new PositionIndex(doc, lineCounter, source.text);
+  let includedSources: Array<{ file: string; text: string }> | undefined;
   const done = (diagnostics: Diagnostic[], runbook?: Runbook): LoadResult => {
     const sorted = sortDiagnostics(diagnostics);
     const failed = sorted.some((d) => d.severity === 'error');
-    return { source, runbook: failed ? undefined : runbook, diagnostics: sorted, failed };
+    return { source, runbook: failed ? undefined : runbook, diagnostics: sorted, failed, includedSources };
   };
 
   if (doc.errors.length > 0) {
@@ -146,17 +154,22 @@ function loadRunbookSource(source: RunbookSource, options: LoadOptions, checkSec
     ]);
   }
 
+  const expansion = expandIncludes(data as Record<string, unknown>, positions, source, recorded);
+  data = expansion.data;
+  positions = expansion.positions;
+  includedSources = expansion.sources;
+  if (Object.keys(expansion.included).length > 0) source = { ...source, included: expansion.included };
   const ruleOptions = { ...options, secretFilesDir: checkSecretFiles ? source.dir : undefined };
   const schemaErrors = validateAgainstSchema(data);
   if (schemaErrors.length > 0) {
     // Every problem at once: the rules also run on the parts whose shape is right.
     const wellShaped = wellShapedPart(data, schemaErrors, validateAgainstSchema);
     const ruleDiagnostics = wellShaped === undefined ? [] : checkRules(wellShaped as Runbook, positions, file, ruleOptions);
-    return done([...schemaDiagnostics(schemaErrors, data, positions, file), ...ruleDiagnostics]);
+    return done([...expansion.diagnostics, ...schemaDiagnostics(schemaErrors, data, positions, file), ...ruleDiagnostics]);
   }
 
   const runbook = data as Runbook;
-  return done(checkRules(runbook, positions, file, ruleOptions), runbook);
+  return done([...expansion.diagnostics, ...checkRules(runbook, positions, file, ruleOptions)], runbook);
 }
 
 /** Aliases (`*name`) with no anchor (`&name`) before them; yaml would only throw on the first, without a position. */

@@ -13,11 +13,18 @@ export interface Position {
   col: number;
 }
 
+/** Which file a path's problem is in, when it is not the runbook itself (an included step). */
+export interface SourcePlace {
+  file?: string;
+  /** Appended to the message: " (included from runbook.yaml:12)". */
+  note?: string;
+}
+
 /** Knows where every node of one parsed document is. */
 export class PositionIndex {
   constructor(
-    private readonly doc: Document,
-    private readonly lines: LineCounter,
+    readonly doc: Document,
+    readonly lines: LineCounter,
     readonly text: string,
   ) {}
 
@@ -96,6 +103,11 @@ export class PositionIndex {
   isPlainScalar(path: DataPath): boolean {
     const node = this.node(path);
     return isScalar(node) && (node.type === 'PLAIN' || node.type === undefined);
+  }
+
+  /** The file a problem at `path` is in; empty for the runbook itself (see include.ts). */
+  placeOf(_path: DataPath): SourcePlace {
+    return {};
   }
 
   private pair(path: DataPath, key: string): Pair | undefined {

@@ -81,7 +81,8 @@ export function checkRules(
             : 'offset' in at
               ? positions.offsetIn(path, at.offset)
               : positions.within(path, at.needle, at.occurrence);
-      found.push({ file, line: where.line, col: where.col, severity, code, message, hint });
+      const place = positions.placeOf(path);
+      found.push({ file: place.file ?? file, line: where.line, col: where.col, severity, code, message: message + (place.note ?? ''), hint });
     },
   };
   for (const rule of rules) rule(ctx);

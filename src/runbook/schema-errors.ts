@@ -53,13 +53,14 @@ function describe(error: SchemaError, data: unknown, positions: PositionIndex, f
   const path = decodePointer(error.instancePath);
   const label = pathLabel(path);
   const value = valueAt(data, path);
+  const place = positions.placeOf(path);
   const make = (code: DiagnosticCode, message: string, where = positions.valueAt(path), hint?: string): Diagnostic => ({
-    file,
+    file: place.file ?? file,
     line: where.line,
     col: where.col,
     severity: 'error',
     code,
-    message,
+    message: message + (place.note ?? ''),
     hint,
   });
   const params = error.params;

@@ -19,6 +19,8 @@ export interface RunbookSource {
   dir: string;
   text: string;
   sha256: string;
+  /** The text of each included file, by path relative to `dir` (see include.ts); absent when it includes none. */
+  included?: Record<string, string>;
 }
 
 /** Read a runbook file, or explain why it cannot be read. */

@@ -19,11 +19,12 @@ export interface PlanOptions {
  * environments, or when a `--var` is not one of its variables. A stored
  * snapshot's vars are the ones its run resolved, so they are not re-checked
  * as flags (a run recorded before undeclared `--var`s were refused must
- * still roll back).
+ * still roll back); nor are its included files read from disk: they are
+ * `storedIncluded`, as the run recorded them.
  */
-export function loadPlan(file: string, options: PlanOptions, storedText?: string): Plan {
+export function loadPlan(file: string, options: PlanOptions, storedText?: string, storedIncluded?: Record<string, string>): Plan {
   const loadOptions = { environment: options.env, extraVars: Object.keys(options.var ?? {}) };
-  const result = storedText === undefined ? loadRunbookFile(file, loadOptions) : loadRunbookText(file, storedText, loadOptions);
+  const result = storedText === undefined ? loadRunbookFile(file, loadOptions) : loadRunbookText(file, storedText, loadOptions, storedIncluded);
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
   const environmentErrors = errors.filter((d) => d.code === Codes.UnknownEnvironment);
   // A wrong --env is a flag mistake, not a runbook one: say so in the flag's words.
@@ -35,6 +36,7 @@ export function loadPlan(file: string, options: PlanOptions, storedText?: string
   }
   if (result.diagnostics.length > 0) {
     const texts = new Map<string, string>(result.source ? [[file, result.source.text]] : []);
+    for (const included of result.includedSources ?? []) texts.set(included.file, included.text);
     process.stderr.write(`${formatDiagnostics(result.diagnostics, texts, paintFor(process.stderr))}\n`);
   }
   if (result.failed || !result.runbook || !result.source) {

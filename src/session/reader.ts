@@ -145,7 +145,8 @@ export function chainLinks(journal: Journal, runs: RunRecord[]): ChainLink[] {
 /**
  * The plan a run was made with: its stored runbook snapshot (not today's
  * file) resolved for its environment with the vars its chain's first run
- * recorded (`chainEvents` are the chain's events).
+ * recorded (`chainEvents` are the chain's events), its included files
+ * as that run recorded them.
  *
  * 'act' (rollback, resume): the plan must load; its problems are printed and
  * it throws as `loadPlan` does. 'look' (status, report): quietly null when
@@ -157,12 +158,19 @@ export function snapshotPlan(run: RunRecord, chainEvents: EngineEvent[], purpose
 export function snapshotPlan(run: RunRecord, chainEvents: EngineEvent[], purpose: 'act' | 'look'): Plan | null {
   const vars = foldRunChain(chainEvents).vars;
   const environment = run.environment ?? undefined;
-  if (purpose === 'act') return loadPlan(run.runbookPath, { env: environment, var: vars }, run.runbookText);
+  const included = recordedIncludes(chainEvents);
+  if (purpose === 'act') return loadPlan(run.runbookPath, { env: environment, var: vars }, run.runbookText, included);
   try {
-    const loaded = loadRunbookText(run.runbookPath, run.runbookText, { environment, extraVars: Object.keys(vars) });
+    const loaded = loadRunbookText(run.runbookPath, run.runbookText, { environment, extraVars: Object.keys(vars) }, included);
     if (loaded.failed || !loaded.runbook || !loaded.source) return null;
     return resolvePlan(loaded.source, loaded.runbook, { environment, vars });
   } catch {
     return null;
   }
+}
+
+/** The included files' text the chain's first run recorded (every run of a chain has the same snapshot). */
+function recordedIncludes(chainEvents: EngineEvent[]): Record<string, string> {
+  const started = chainEvents.find((e) => e.kind === 'run.started');
+  return (started?.kind === 'run.started' && started.included) || {};
 }

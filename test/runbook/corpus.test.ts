@@ -5,6 +5,7 @@
  *
  *   # expect: LINE:COL CODE fragment of the message
  *   # expect-hint: fragment of the hint of the diagnostic above
+ *   # expect-file: the file of the diagnostic above, when it is an included one
  *   # args: --env NAME
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -22,6 +23,8 @@ interface Expectation {
   code: string;
   message: string;
   hint?: string;
+  /** Set for a problem inside an included file (relative to the corpus). */
+  file?: string;
 }
 
 interface Fixture {
@@ -41,12 +44,17 @@ function readFixture(name: string): Fixture {
     const expectLine = /^# expect: (\d+):(\d+) ([EW]\d{3}) (.+)$/.exec(line);
     const hintLine = /^# expect-hint: (.+)$/.exec(line);
     const argsLine = /^# args: (.+)$/.exec(line);
+    const fileLine = /^# expect-file: (.+)$/.exec(line);
     if (expectLine) {
       expectations.push({ line: Number(expectLine[1]), col: Number(expectLine[2]), code: expectLine[3], message: expectLine[4] });
     } else if (hintLine) {
       const last = expectations[expectations.length - 1];
       if (!last || last.hint !== undefined) throw new Error(`${name}: expect-hint must follow its expect line`);
       last.hint = hintLine[1];
+    } else if (fileLine) {
+      const last = expectations[expectations.length - 1];
+      if (!last || last.file !== undefined) throw new Error(`${name}: expect-file must follow its expect line`);
+      last.file = join(corpusDir, fileLine[1]);
     } else if (argsLine) {
       const args = argsLine[1].trim().split(/\s+/);
       if (args.length !== 2 || args[0] !== '--env') throw new Error(`${name}: only \`# args: --env NAME\` is supported`);
@@ -85,7 +93,7 @@ describe('invalid runbook corpus', () => {
     expect(actual).toEqual(expected);
     fixture.expectations.forEach((expectation, i) => {
       const diagnostic = result.diagnostics[i];
-      expect(diagnostic.file).toBe(fixture.file);
+      expect(diagnostic.file).toBe(expectation.file ?? fixture.file);
       expect(diagnostic.severity).toBe(expectation.code.startsWith('W') ? 'warning' : 'error');
       expect(diagnostic.message).toContain(expectation.message);
       if (expectation.hint !== undefined) expect(diagnostic.hint ?? '').toContain(expectation.hint);
