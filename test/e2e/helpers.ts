@@ -78,6 +78,10 @@ export function runGolive(args: string[], options: RunOptions = {}): Promise<Gol
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    // golive may exit (a bad flag, an unreadable runbook) before reading its input: that is its answer, not a harness error.
+    child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') reject(error);
+    });
     child.stdin.end(options.input ?? '');
   });
 }
