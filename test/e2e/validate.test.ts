@@ -88,7 +88,7 @@ describe.concurrent('validate: hostile input never crashes', () => {
     ['a missing file', () => join(scratch, 'no-such-runbook.yaml'), /no-such-runbook\.yaml:1:1 error E001 no such file/],
     ['a directory', () => scratch, /:1:1 error E001 is a directory, not a runbook file/],
     ['an empty file', () => scratchFile('empty.yaml', ''), /empty\.yaml:1:1 error E003 the runbook is empty/],
-    ['a binary file', () => scratchFile('random.yaml', binary()), /random\.yaml:1:1 error E001 is a binary file, not YAML text/],
+    ['a binary file', () => scratchFile('random.yaml', binary()), /random\.yaml:\d+:\d+ error E001 is a binary file, not YAML text \(a NUL byte here\)/],
     [
       'a 20 MB file',
       () => scratchFile('huge.yaml', `golive: 1\nname: huge\n# ${'x'.repeat(20 * 1024 * 1024)}\n`),
@@ -100,7 +100,18 @@ describe.concurrent('validate: hostile input never crashes', () => {
     [
       'invalid UTF-8',
       () => scratchFile('latin1.yaml', Buffer.from('golive: 1\nname: caf\xe9\n', 'latin1')),
-      /latin1\.yaml:1:1 error E001 is not valid UTF-8 text/,
+      /latin1\.yaml:2:10 error E001 is not valid UTF-8 text \(the byte 0xE9 here\)/,
+    ],
+    // Columns count characters: the é before the cut-off € is one column.
+    [
+      'a character cut off mid-way',
+      () => scratchFile('cut.yaml', Buffer.from([...Buffer.from('golive: 1\nname: "\u00e9t\u00e9 '), 0xe2, 0x82, 0x22, 0x0a])),
+      /cut\.yaml:2:12 error E001 is not valid UTF-8 text \(the byte 0xE2 here\)/,
+    ],
+    [
+      'a NUL byte',
+      () => scratchFile('nul.yaml', 'golive: 1\nname: ok\nsteps:\n  - id: a\u0000\n'),
+      /nul\.yaml:4:10 error E001 is a binary file, not YAML text \(a NUL byte here\)/,
     ],
   ];
 
