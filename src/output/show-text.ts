@@ -4,6 +4,7 @@ import { formatDuration } from '../runbook/duration.js';
 import { nextCommands } from '../views/next-steps.js';
 import type { AttemptView, ChainLink, RunView, StepView } from '../views/run-view.js';
 import { paintStatus, runDuration } from './history-text.js';
+import { identitySuffix } from './identity-text.js';
 import type { Paint } from './paint.js';
 import { printable as p } from './printable.js';
 import { runbookLabel } from './runbook-label.js';
@@ -13,6 +14,8 @@ import { localDateTime } from './time-text.js';
 /** Where the run lives, for the advice lines: `--db <path>` when not the default journal, else ''. */
 export interface ShowContext {
   dbFlag: string;
+  /** The team member whose `user` is the run's identity, from its runbook snapshot; null or absent when none is. */
+  person?: string | null;
 }
 
 /**
@@ -48,7 +51,7 @@ export function showAsText(view: RunView, paint: Paint, context: ShowContext): s
   field('path', p(view.snapshot.path));
   field('environment', p(run.environment ?? '-'));
   field('mode', run.mode);
-  field('operator', p(`${run.operator}@${run.host}`));
+  field('operator', p(`${run.operator}@${run.host}${identitySuffix(run.operator, run.identity, context.person ?? null)}`));
   field('change', p(run.changeId ?? '-'));
   field('git commit', view.snapshot.gitCommit ?? '-');
   field('started', localDateTime(run.startedAt, true));

@@ -22,6 +22,7 @@ import {
   resultText,
   rollbackVerdict,
 } from './summary-text.js';
+import { identitySuffix } from './identity-text.js';
 import { clockTime, reportTime } from './time-text.js';
 
 const STYLE = `
@@ -113,7 +114,7 @@ function facts(report: SummaryReport): string {
     ['Change', esc(run.change ?? '—')],
     ['Environment', esc(run.environment ?? '—')],
     ['Mode', esc(run.mode)],
-    ['Operator', esc(`${run.operator}@${run.host}`)],
+    ['Operator', esc(`${run.operator}@${run.host}${identitySuffix(run.operator, run.identity, run.person)}`)],
     [
       'Window',
       window

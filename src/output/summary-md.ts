@@ -21,6 +21,7 @@ import {
   resultText,
   rollbackVerdict,
 } from './summary-text.js';
+import { identitySuffix } from './identity-text.js';
 import { clockTime, reportTime } from './time-text.js';
 
 /** Escape text for a Markdown paragraph or table cell. */
@@ -77,7 +78,7 @@ function header(report: SummaryReport): string[] {
     field('Change', mdText(run.change ?? '—')),
     field('Environment', mdText(run.environment ?? '—')),
     field('Mode', run.mode),
-    field('Operator', mdText(`${run.operator}@${run.host}`)),
+    field('Operator', mdText(`${run.operator}@${run.host}${identitySuffix(run.operator, run.identity, run.person)}`)),
     field(
       'Window',
       window
