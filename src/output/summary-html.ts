@@ -6,6 +6,7 @@
  * that escaped escaping could not load or run anything.
  */
 import type { SummaryReport, TimelineEntry } from '../views/summary-model.js';
+import { identitySuffix } from './identity-text.js';
 import { laterRollbackNote, reportHeadline } from './report-headline.js';
 import { runbookLabel } from './runbook-label.js';
 import { timelineSvg } from './summary-svg.js';
@@ -22,7 +23,6 @@ import {
   resultText,
   rollbackVerdict,
 } from './summary-text.js';
-import { identitySuffix } from './identity-text.js';
 import { clockTime, reportTime } from './time-text.js';
 
 const STYLE = `

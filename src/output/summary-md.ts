@@ -6,6 +6,7 @@
  * backtick run they contain.
  */
 import type { SummaryReport, TimelineEntry } from '../views/summary-model.js';
+import { identitySuffix } from './identity-text.js';
 import { laterRollbackNote, reportHeadline } from './report-headline.js';
 import { runbookLabel } from './runbook-label.js';
 import {
@@ -21,7 +22,6 @@ import {
   resultText,
   rollbackVerdict,
 } from './summary-text.js';
-import { identitySuffix } from './identity-text.js';
 import { clockTime, reportTime } from './time-text.js';
 
 /** Escape text for a Markdown paragraph or table cell. */

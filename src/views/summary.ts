@@ -14,6 +14,7 @@
 import type { EngineEvent } from '../engine/events.js';
 import type { ChainReport } from '../journal/types.js';
 import { type Plan, planSteps } from '../runbook/plan.js';
+import { personOf, teamPeople } from './identity.js';
 import type { AttemptView, RunView } from './run-view.js';
 import {
   type Owner,
@@ -26,7 +27,6 @@ import {
   type SummaryReport,
   type TimelineEntry,
 } from './summary-model.js';
-import { personOf, teamPeople } from './identity.js';
 import { itemSpans, spanKey, timelineEntries } from './summary-timeline.js';
 import { stepTimings } from './timings.js';
 

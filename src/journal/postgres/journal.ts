@@ -22,12 +22,12 @@ import { isStale } from '../liveness.js';
 import { ambiguousRunIdError, type BeforeTakeover, type Journal, type LockRequest, MIN_RUN_ID_PREFIX, type RunQuery } from '../port.js';
 // The same schema as the SQLite file's, so the same row shapes and mappings.
 import { type LockRow, lockHolderFromRow } from '../sqlite/rows.js';
-import { type PostgresRunRow, runFromPostgresRow } from './rows.js';
 import type { ChainReport, LockHolder, NewRun, RunRecord, RunStatus, StoredEvent } from '../types.js';
 import { appendToChain, type ChainHead } from './append.js';
 import { DamagedRowError, journalErrorFrom } from './errors.js';
 import { lockHeldError } from './lock-message.js';
 import { migrate, SCHEMA_VERSION, schemaVersion } from './migrations.js';
+import { type PostgresRunRow, runFromPostgresRow } from './rows.js';
 import { EVENT_PAGE_ROWS, sql } from './statements.js';
 import { verifyRunsChain, verifyWholeChain } from './verify.js';
 
@@ -150,7 +150,12 @@ export class PostgresJournal implements Journal {
         ...run,
         identity: { user: rows[0].recorded_by, kind: 'database-role' },
         rootRunId: rows[0].root_run_id,
-        startedAt: now, heartbeatAt: now, endedAt: null, outcome: 'running', exitCode: null };
+        startedAt: now,
+        heartbeatAt: now,
+        endedAt: null,
+        outcome: 'running',
+        exitCode: null,
+      };
     });
   }
 
