@@ -21,3 +21,20 @@ export function identitySuffix(operator: string, identity: RunIdentity | null, p
   if (identity.user === operator && named === '') return '';
   return ` (${KIND_LABEL[identity.kind]} ${identity.user}${named})`;
 }
+
+/** Who recorded a run: its display name, identity and the team member that is. */
+export interface RunWho {
+  operator: string;
+  identity: RunIdentity | null;
+  person?: string | null;
+}
+
+/**
+ * Who made a decision, with the identity beside the name. Decisions are
+ * answered in the run's own process, in the operator's name, so a decision
+ * by the run's operator carries the run's identity; another name is shown
+ * as recorded.
+ */
+export function decidedBy(by: string, run: RunWho): string {
+  return by === run.operator ? `${by}${identitySuffix(by, run.identity, run.person ?? null)}` : by;
+}

@@ -6,7 +6,7 @@
  * backtick run they contain.
  */
 import type { SummaryReport, TimelineEntry } from '../views/summary-model.js';
-import { identitySuffix } from './identity-text.js';
+import { decidedBy, identitySuffix } from './identity-text.js';
 import { laterRollbackNote, reportHeadline } from './report-headline.js';
 import { runbookLabel } from './runbook-label.js';
 import {
@@ -104,7 +104,7 @@ function goNoGo(report: SummaryReport): string[] {
     const hasChecks = report.timeline.some((e) => e.phase === 'check');
     return [...out, hasChecks ? 'No go/no-go decision was recorded.' : 'The runbook has no pre-deployment checklist.'];
   }
-  out.push(`**${mdText(decision.decision)}** — decided by ${mdText(decision.by)} (${decision.via}) at ${reportTime(decision.at)}`);
+  out.push(`**${mdText(decision.decision)}** — decided by ${mdText(decidedBy(decision.by, report.run))} (${decision.via}) at ${reportTime(decision.at)}`);
   if (decision.reason) out.push('', `Reasons: ${mdText(decision.reason)}`);
   return out;
 }
@@ -198,7 +198,7 @@ function decisions(report: SummaryReport): string[] {
         clockTime(d.at),
         `${d.subject}${d.subjectId ? ` ${code(d.subjectId)}` : ''}`,
         `**${mdText(d.choice)}**`,
-        mdText(d.by),
+        mdText(decidedBy(d.by, report.run)),
         d.via,
         mdText(d.reason ?? '—'),
       ]),

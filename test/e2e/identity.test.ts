@@ -20,7 +20,10 @@ const osUser = userInfo().username;
 /** A one-step runbook whose team names `user` as Li Wei's identity. */
 function runbookIn(dir: string, user: string): string {
   const path = join(dir, 'identity.yaml');
-  writeFileSync(path, `golive: 1\nname: identity\nteam:\n  dba:\n    name: Li Wei\n    user: ${user}\nsteps:\n  - id: hello\n    run: echo hello\n`);
+  writeFileSync(
+    path,
+    `golive: 1\nname: identity\nteam:\n  dba:\n    name: Li Wei\n    user: ${user}\nsteps:\n  - id: hello\n    run: echo hello\n  - id: go\n    confirm: Announce the release?\n`,
+  );
   return path;
 }
 
@@ -29,7 +32,7 @@ describe('identity on the SQLite journal', () => {
     const dir = tempDir('golive-e2e-identity-');
     const runbook = runbookIn(dir, osUser);
     const spoofed = { USER: 'mallory', LOGNAME: 'mallory' };
-    const run = await runGolive(['run', runbook, '--operator', 'Someone Else'], { cwd: dir, env: spoofed });
+    const run = await runGolive(['run', runbook, '--operator', 'Someone Else', '--approve', 'go'], { cwd: dir, env: spoofed });
     expect(run.code, both(run)).toBe(0);
     const runId = runIdFrom(run.stdout);
 
@@ -40,6 +43,8 @@ describe('identity on the SQLite journal', () => {
     const show = await runGolive(['show', runId], { cwd: dir });
     expect(show.code, both(show)).toBe(0);
     expect(show.stdout).toMatch(new RegExp(`operator\\s+Someone Else@\\S+ \\(OS user ${osUser}, Li Wei\\)`));
+    // The decision answered in the run's process carries the run's identity.
+    expect(show.stdout).toContain(`by Someone Else (OS user ${osUser}, Li Wei) (flag)`);
 
     const md = await runGolive(['report', runId], { cwd: dir });
     expect(md.code, both(md)).toBe(0);
@@ -61,7 +66,7 @@ describe('identity on the PostgreSQL journal', () => {
   it('is the role the server authenticated, whatever --operator says', async () => {
     const dir = tempDir('golive-e2e-identity-pg-');
     const runbook = runbookIn(dir, 'liwei');
-    const run = await runGolive(['run', runbook, '--db', url, '--operator', 'Someone Else'], { cwd: dir });
+    const run = await runGolive(['run', runbook, '--db', url, '--operator', 'Someone Else', '--approve', 'go'], { cwd: dir });
     expect(run.code, both(run)).toBe(0);
     const runId = runIdFrom(run.stdout);
 
@@ -73,6 +78,7 @@ describe('identity on the PostgreSQL journal', () => {
     const show = await runGolive(['show', runId], { cwd: dir, env });
     expect(show.code, both(show)).toBe(0);
     expect(show.stdout).toMatch(/operator\s+Someone Else@\S+ \(database role liwei, Li Wei\)/);
+    expect(show.stdout).toContain('by Someone Else (database role liwei, Li Wei) (flag)');
 
     const html = await runGolive(['report', runId, '--format', 'html'], { cwd: dir, env });
     expect(html.code, both(html)).toBe(0);

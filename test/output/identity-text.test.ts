@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { identitySuffix } from '../../src/output/identity-text.ts';
+import { decidedBy, identitySuffix } from '../../src/output/identity-text.ts';
 import { personOf, teamPeople } from '../../src/views/identity.ts';
 
 describe('identitySuffix', () => {
@@ -37,5 +37,19 @@ describe('the team roster', () => {
     expect(personOf({ user: 'ana', kind: 'os-user' }, teamPeople(team))).toBeNull();
     expect(personOf({ user: 'toString', kind: 'os-user' }, teamPeople(team))).toBeNull();
     expect(personOf(null, teamPeople(team))).toBeNull();
+  });
+});
+
+describe('decidedBy', () => {
+  const run = { operator: 'Someone Else', identity: { user: 'liwei', kind: 'os-user' as const }, person: 'Li Wei' };
+
+  it("gives a decision in the operator's name the run's identity", () => {
+    expect(decidedBy('Someone Else', run)).toBe('Someone Else (OS user liwei, Li Wei)');
+    expect(decidedBy('Someone Else', { ...run, person: null })).toBe('Someone Else (OS user liwei)');
+  });
+
+  it('shows any other name as recorded, and the name alone when the identity is unknown', () => {
+    expect(decidedBy('golive', run)).toBe('golive');
+    expect(decidedBy('Someone Else', { ...run, identity: null })).toBe('Someone Else');
   });
 });
