@@ -3,8 +3,9 @@ import { ExitCode } from '../errors.js';
 import { paintFor } from '../output/paint.js';
 import { showAsJson, showAsText } from '../output/show-text.js';
 import { notePrunedLogs } from '../session/log-retention.js';
-import { chainLinks, findRun, openExistingJournal, readRunChain } from '../session/reader.js';
+import { chainLinks, findRun, openExistingJournal, readRunChain, snapshotPlan } from '../session/reader.js';
 import { dbFlagFor } from '../session/session.js';
+import { personOf, teamPeople } from '../views/identity.js';
 import { buildRunView, type RunView } from '../views/run-view.js';
 
 /** Flags of `golive show`. */
@@ -17,8 +18,13 @@ export interface ShowFlags {
 export async function showCommand(runId: string, flags: ShowFlags): Promise<number> {
   const store = await openExistingJournal(flags.db);
   let view: RunView;
+  let person: string | null = null;
   try {
     const chain = await readRunChain(store, await findRun(store, runId));
+    if (!flags.json && chain.run.identity !== null) {
+      const plan = snapshotPlan(chain.run, [...chain.priorEvents, ...chain.runEvents], 'look');
+      person = personOf(chain.run.identity, teamPeople(plan?.runbook.team));
+    }
     view = buildRunView({
       run: chain.run,
       status: store.runStatus(chain.run),
@@ -31,7 +37,7 @@ export async function showCommand(runId: string, flags: ShowFlags): Promise<numb
     await store.close();
   }
   process.stdout.write(
-    flags.json ? `${JSON.stringify(showAsJson(view), null, 2)}\n` : `${showAsText(view, paintFor(process.stdout), { dbFlag: dbFlagFor(flags.db) })}\n`,
+    flags.json ? `${JSON.stringify(showAsJson(view), null, 2)}\n` : `${showAsText(view, paintFor(process.stdout), { dbFlag: dbFlagFor(flags.db), person })}\n`,
   );
   return ExitCode.Ok;
 }

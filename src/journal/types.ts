@@ -21,7 +21,10 @@ export interface RunRecord {
   runbookText: string;
   runbookSha256: string;
   environment: string | null;
+  /** The display name the run was started with (`--operator`): self-asserted. */
   operator: string;
+  /** Who golive knows ran it (the OS user, or the database role); null for runs recorded before golive kept it. */
+  identity: RunIdentity | null;
   host: string;
   pid: number;
   gitCommit: string | null;
@@ -33,8 +36,18 @@ export interface RunRecord {
   exitCode: number | null;
 }
 
-/** What `createRun` needs; the journal fills id-independent defaults. */
-export type NewRun = Omit<RunRecord, 'startedAt' | 'heartbeatAt' | 'endedAt' | 'outcome' | 'exitCode' | 'rootRunId'> & {
+/**
+ * The identity golive establishes for whoever records a run, not what they
+ * say they are: the OS user of the process on SQLite, the authenticated
+ * role (`session_user`) on PostgreSQL.
+ */
+export interface RunIdentity {
+  user: string;
+  kind: 'os-user' | 'database-role';
+}
+
+/** What `createRun` needs; the journal fills id-independent defaults and the identity. */
+export type NewRun = Omit<RunRecord, 'identity' | 'startedAt' | 'heartbeatAt' | 'endedAt' | 'outcome' | 'exitCode' | 'rootRunId'> & {
   rootRunId?: string;
 };
 

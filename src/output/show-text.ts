@@ -4,6 +4,7 @@ import { formatDuration } from '../runbook/duration.js';
 import { nextCommands } from '../views/next-steps.js';
 import type { AttemptView, ChainLink, RunView, StepView } from '../views/run-view.js';
 import { paintStatus, runDuration } from './history-text.js';
+import { decidedBy, identitySuffix } from './identity-text.js';
 import type { Paint } from './paint.js';
 import { printable as p } from './printable.js';
 import { runbookLabel } from './runbook-label.js';
@@ -13,6 +14,8 @@ import { localDateTime } from './time-text.js';
 /** Where the run lives, for the advice lines: `--db <path>` when not the default journal, else ''. */
 export interface ShowContext {
   dbFlag: string;
+  /** The team member whose `user` is the run's identity, from its runbook snapshot; null or absent when none is. */
+  person?: string | null;
 }
 
 /**
@@ -34,6 +37,7 @@ function laterRuns(view: RunView): ChainLink[] {
 /** The whole run for people. */
 export function showAsText(view: RunView, paint: Paint, context: ShowContext): string {
   const { run } = view;
+  const who = { ...run, person: context.person ?? null };
   const out: string[] = [];
   const field = (name: string, value: string) => out.push(`  ${paint.dim(name.padEnd(12))} ${value}`);
   // Runbook, operator and journal text is escaped (p): a stored title must not repaint the terminal.
@@ -48,7 +52,7 @@ export function showAsText(view: RunView, paint: Paint, context: ShowContext): s
   field('path', p(view.snapshot.path));
   field('environment', p(run.environment ?? '-'));
   field('mode', run.mode);
-  field('operator', p(`${run.operator}@${run.host}`));
+  field('operator', p(`${run.operator}@${run.host}${identitySuffix(run.operator, run.identity, context.person ?? null)}`));
   field('change', p(run.changeId ?? '-'));
   field('git commit', view.snapshot.gitCommit ?? '-');
   field('started', localDateTime(run.startedAt, true));
@@ -66,7 +70,9 @@ export function showAsText(view: RunView, paint: Paint, context: ShowContext): s
   if (view.checks.length || goNoGo.length) {
     out.push('', paint.bold('Go / no-go'));
     for (const d of goNoGo)
-      out.push(`  ${paint.bold(d.choice)}${d.reason ? ` — ${p(d.reason)}` : ''} ${paint.dim(`(${p(d.by)}, ${d.via}, ${localDateTime(d.at, true)})`)}`);
+      out.push(
+        `  ${paint.bold(d.choice)}${d.reason ? ` — ${p(d.reason)}` : ''} ${paint.dim(`(${p(decidedBy(d.by, who))}, ${d.via}, ${localDateTime(d.at, true)})`)}`,
+      );
     for (const c of view.checks) {
       const mark = c.passed === null ? paint.dim('?') : c.passed ? ok : c.blocking === false ? warn : bad;
       out.push(
@@ -115,7 +121,7 @@ export function showAsText(view: RunView, paint: Paint, context: ShowContext): s
     out.push('', paint.bold('Decisions'));
     for (const d of others) {
       out.push(
-        `  ${paint.dim(localDateTime(d.at, true))}  ${d.subject}${d.subjectId ? ` ${p(d.subjectId)}` : ''}: ${paint.bold(p(d.choice))} ${paint.dim(`by ${p(d.by)} (${d.via})`)}${d.reason ? `\n      ${p(d.reason)}` : ''}`,
+        `  ${paint.dim(localDateTime(d.at, true))}  ${d.subject}${d.subjectId ? ` ${p(d.subjectId)}` : ''}: ${paint.bold(p(d.choice))} ${paint.dim(`by ${p(decidedBy(d.by, who))} (${d.via})`)}${d.reason ? `\n      ${p(d.reason)}` : ''}`,
       );
     }
   }

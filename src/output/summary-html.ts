@@ -6,6 +6,7 @@
  * that escaped escaping could not load or run anything.
  */
 import type { SummaryReport, TimelineEntry } from '../views/summary-model.js';
+import { decidedBy, identitySuffix } from './identity-text.js';
 import { laterRollbackNote, reportHeadline } from './report-headline.js';
 import { runbookLabel } from './runbook-label.js';
 import { timelineSvg } from './summary-svg.js';
@@ -113,7 +114,7 @@ function facts(report: SummaryReport): string {
     ['Change', esc(run.change ?? '—')],
     ['Environment', esc(run.environment ?? '—')],
     ['Mode', esc(run.mode)],
-    ['Operator', esc(`${run.operator}@${run.host}`)],
+    ['Operator', esc(`${run.operator}@${run.host}${identitySuffix(run.operator, run.identity, run.person)}`)],
     [
       'Window',
       window
@@ -138,7 +139,7 @@ function goNoGo(report: SummaryReport): string {
   const d = report.goNoGo;
   if (!d)
     return `<h2>Go / no-go</h2><p>${report.timeline.some((e) => e.phase === 'check') ? 'No go/no-go decision was recorded.' : 'The runbook has no pre-deployment checklist.'}</p>`;
-  return `<h2>Go / no-go</h2><p><strong>${esc(d.decision)}</strong> <span class="meta">decided by ${esc(d.by)} (${esc(d.via)}) at ${esc(reportTime(d.at))}</span></p>${d.reason ? `<p>Reasons: ${esc(d.reason)}</p>` : ''}`;
+  return `<h2>Go / no-go</h2><p><strong>${esc(d.decision)}</strong> <span class="meta">decided by ${esc(decidedBy(d.by, report.run))} (${esc(d.via)}) at ${esc(reportTime(d.at))}</span></p>${d.reason ? `<p>Reasons: ${esc(d.reason)}</p>` : ''}`;
 }
 
 function timelineTable(report: SummaryReport): string {
@@ -232,7 +233,7 @@ function decisions(report: SummaryReport): string {
         cell(esc(clockTime(d.at))),
         cell(`${esc(d.subject)}${d.subjectId ? ` ${codeOf(d.subjectId)}` : ''}`),
         cell(`<strong>${esc(d.choice)}</strong>`),
-        cell(esc(d.by)),
+        cell(esc(decidedBy(d.by, report.run))),
         cell(esc(d.via)),
         cell(esc(d.reason ?? '—')),
       ].join('')}</tr>`,

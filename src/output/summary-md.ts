@@ -6,6 +6,7 @@
  * backtick run they contain.
  */
 import type { SummaryReport, TimelineEntry } from '../views/summary-model.js';
+import { decidedBy, identitySuffix } from './identity-text.js';
 import { laterRollbackNote, reportHeadline } from './report-headline.js';
 import { runbookLabel } from './runbook-label.js';
 import {
@@ -77,7 +78,7 @@ function header(report: SummaryReport): string[] {
     field('Change', mdText(run.change ?? '—')),
     field('Environment', mdText(run.environment ?? '—')),
     field('Mode', run.mode),
-    field('Operator', mdText(`${run.operator}@${run.host}`)),
+    field('Operator', mdText(`${run.operator}@${run.host}${identitySuffix(run.operator, run.identity, run.person)}`)),
     field(
       'Window',
       window
@@ -103,7 +104,7 @@ function goNoGo(report: SummaryReport): string[] {
     const hasChecks = report.timeline.some((e) => e.phase === 'check');
     return [...out, hasChecks ? 'No go/no-go decision was recorded.' : 'The runbook has no pre-deployment checklist.'];
   }
-  out.push(`**${mdText(decision.decision)}** — decided by ${mdText(decision.by)} (${decision.via}) at ${reportTime(decision.at)}`);
+  out.push(`**${mdText(decision.decision)}** — decided by ${mdText(decidedBy(decision.by, report.run))} (${decision.via}) at ${reportTime(decision.at)}`);
   if (decision.reason) out.push('', `Reasons: ${mdText(decision.reason)}`);
   return out;
 }
@@ -197,7 +198,7 @@ function decisions(report: SummaryReport): string[] {
         clockTime(d.at),
         `${d.subject}${d.subjectId ? ` ${code(d.subjectId)}` : ''}`,
         `**${mdText(d.choice)}**`,
-        mdText(d.by),
+        mdText(decidedBy(d.by, report.run)),
         d.via,
         mdText(d.reason ?? '—'),
       ]),

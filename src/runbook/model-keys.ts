@@ -78,6 +78,7 @@ const deploymentWindowKeys = {
 const teamMemberKeys = {
   name: 'required',
   contact: 'optional',
+  user: 'optional',
 } as const satisfies KeyRules<TeamMember>;
 
 /** Keys of an entry of `environments`. */

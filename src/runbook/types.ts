@@ -59,6 +59,8 @@ export interface DeploymentWindow {
 export interface TeamMember {
   name: string;
   contact?: string;
+  /** The OS user or database role golive records for this person's runs, so reports can name them. */
+  user?: string;
 }
 
 export interface Environment {

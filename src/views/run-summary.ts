@@ -1,6 +1,6 @@
 /** A run as one row: `golive history`, and the `run` object of `show --json`. */
 import type { RunMode, RunOutcome } from '../engine/events.js';
-import type { RunRecord, RunStatus } from '../journal/types.js';
+import type { RunIdentity, RunRecord, RunStatus } from '../journal/types.js';
 
 /**
  * A run as `golive history` lists it. These keys, in this order, are the
@@ -26,6 +26,8 @@ export interface RunSummary {
   parentRunId: string | null;
   rootRunId: string;
   changeId: string | null;
+  /** Who golive knows ran it (OS user or database role), beside the self-asserted `operator`; null for older runs. */
+  identity: RunIdentity | null;
 }
 
 /** The summary of a stored run; `status` comes from `Journal.runStatus` (it knows liveness). */
@@ -48,5 +50,6 @@ export function runSummary(run: RunRecord, status: RunStatus): RunSummary {
     parentRunId: run.parentRunId,
     rootRunId: run.rootRunId,
     changeId: run.changeId,
+    identity: run.identity,
   };
 }

@@ -5,7 +5,7 @@
  */
 
 import type { AttemptStatus, RunMode, RunOutcome, StepState } from '../engine/events.js';
-import type { RunStatus } from '../journal/types.js';
+import type { RunIdentity, RunStatus } from '../journal/types.js';
 import type { Severity } from '../runbook/types.js';
 import type { DecisionView } from './run-view.js';
 
@@ -159,6 +159,10 @@ export interface SummaryReport {
     gitCommit: string | null;
     parentRunId: string | null;
     rootRunId: string;
+    /** Who golive knows ran it, beside the self-asserted `operator`; null for runs recorded before golive kept it. */
+    identity: RunIdentity | null;
+    /** The team member whose `user` is the identity; null when none is. */
+    person: string | null;
   };
   /** `enforced`: the environment is protected, so golive held the run to the window (elsewhere it is informative). */
   window: { start: string; end: string; startedInside: boolean; enforced: boolean } | null;
@@ -181,6 +185,8 @@ export interface SummaryPlan {
   protectedEnvironment: boolean;
   /** role → name, from `team:`. */
   team: Record<string, string>;
+  /** user (OS user or database role) → name, from the `user` of `team:` members. */
+  people: Record<string, string>;
   steps: Array<{ id: string; title: string; owner?: string; expectedMs?: number; group?: string }>;
   checks: Array<{ id: string; title: string; owner?: string; blocking: boolean }>;
   verify: Array<{ id: string; title: string; owner?: string; severity: Severity }>;

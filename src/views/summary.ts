@@ -14,6 +14,7 @@
 import type { EngineEvent } from '../engine/events.js';
 import type { ChainReport } from '../journal/types.js';
 import { type Plan, planSteps } from '../runbook/plan.js';
+import { personOf, teamPeople } from './identity.js';
 import type { AttemptView, RunView } from './run-view.js';
 import {
   type Owner,
@@ -41,6 +42,7 @@ export function summaryPlanOf(plan: Plan): SummaryPlan {
     window: plan.window ? { start: plan.window.start.toISOString(), end: plan.window.end.toISOString() } : null,
     protectedEnvironment: plan.protected,
     team,
+    people: teamPeople(plan.runbook.team),
     steps: planSteps(plan).map((s) => ({ id: s.id, title: s.title, owner: s.owner?.role, expectedMs: s.expectedMs, group: s.group })),
     checks: plan.checks.map((c) => ({ id: c.id, title: c.title, owner: c.owner?.role, blocking: c.blocking })),
     verify: plan.verify.map((v) => ({ id: v.id, title: v.title, owner: v.owner?.role, severity: v.severity })),
@@ -99,6 +101,8 @@ export function buildSummary(input: SummaryInput): SummaryReport {
       gitCommit: view.snapshot.gitCommit,
       parentRunId: run.parentRunId,
       rootRunId: run.rootRunId,
+      identity: run.identity,
+      person: personOf(run.identity, plan?.people ?? {}),
     },
     window: window && {
       ...window,

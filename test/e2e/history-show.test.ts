@@ -26,6 +26,7 @@ const HISTORY_KEYS = [
   'parentRunId',
   'rootRunId',
   'changeId',
+  'identity',
 ];
 
 /** A step that records its shell's pid (so the test can end it) and then outlives golive. */

@@ -12,7 +12,7 @@ import { LockHeldError, UsageError } from '../../src/errors.ts';
 import { canonicalJson, eventHash, GENESIS_HASH } from '../../src/journal/hash-chain.ts';
 import { STALE_HEARTBEAT_MS } from '../../src/journal/liveness.ts';
 import type { Journal, LockRequest } from '../../src/journal/port.ts';
-import type { LockHolder, RunRecord, StoredEvent } from '../../src/journal/types.ts';
+import type { LockHolder, RunIdentity, RunRecord, StoredEvent } from '../../src/journal/types.ts';
 import { deadPid, event, newRun, runStarted } from './helpers.ts';
 
 /** What a journal under test sees of its surroundings: its clock and the name of this machine. */
@@ -34,6 +34,8 @@ export interface JournalHarness {
   open(surroundings: JournalSurroundings): Promise<OpenedJournal>;
   /** Remove what `open` made; called after every test, once its journals are closed. */
   cleanup?(): Promise<void>;
+  /** Who the journals `open` makes must record as the identity of a run: the OS user, or the connecting role. */
+  identity(): RunIdentity;
 }
 
 const HOST = 'deploy-host';
@@ -82,6 +84,17 @@ export function describeJournalContract(name: string, harness: JournalHarness): 
         expect(created.heartbeatAt).toBe(created.startedAt);
         expect(await journal.getRun('RUN-A')).toEqual(created);
         expect(await journal.getRun('RUN-B')).toBeNull();
+      });
+
+      it('records who golive knows created the run beside the self-asserted operator, and reads it back everywhere', async () => {
+        const { journal } = await fresh();
+        const created = await createRun(journal, { operator: 'Someone Else' });
+        expect(created.operator).toBe('Someone Else');
+        expect(created.identity).toEqual(harness.identity());
+        expect((await journal.getRun('RUN-A'))?.identity).toEqual(harness.identity());
+        expect((await journal.listRuns()).map((run) => run.identity)).toEqual([harness.identity()]);
+        expect((await journal.runningRuns()).map((run) => run.identity)).toEqual([harness.identity()]);
+        expect((await journal.chainOf('RUN-A')).map((run) => run.identity)).toEqual([harness.identity()]);
       });
 
       it('rejects a run whose runbookSha256 is not the SHA-256 of its text, and records nothing', async () => {

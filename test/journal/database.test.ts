@@ -74,6 +74,7 @@ describe('openDatabase', () => {
         'ended_at',
         'outcome',
         'exit_code',
+        'identity',
       ]);
       expect(columns(db, 'events')).toEqual(['seq', 'run_id', 'at', 'kind', 'data', 'prev_hash', 'hash']);
       expect(columns(db, 'locks')).toEqual(['runbook', 'environment', 'run_id', 'pid', 'host', 'operator', 'since', 'heartbeat_at']);

@@ -9,6 +9,7 @@ import { usePostgresServer } from './postgres-server.ts';
 const server = usePostgresServer();
 
 describeJournalContract('PostgreSQL', {
+  identity: () => ({ user: server.current.admin.user, kind: 'database-role' }),
   async open(surroundings) {
     const url = server.current.url(await server.current.createDatabase());
     return {

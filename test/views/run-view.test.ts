@@ -35,6 +35,7 @@ function record(overrides: Partial<RunRecord> = {}): RunRecord {
     runbookSha256: 'ab'.repeat(32),
     environment: 'production',
     operator: 'ana',
+    identity: null,
     host: 'bastion',
     pid: 4242,
     gitCommit: '0123456789abcdef',
@@ -153,6 +154,7 @@ const HISTORY_KEYS = [
   'parentRunId',
   'rootRunId',
   'changeId',
+  'identity',
 ];
 
 describe('runSummary', () => {

@@ -155,6 +155,7 @@ const run: RunRecord = {
   runbookSha256: 'ab'.repeat(32),
   environment: 'production',
   operator: 'ana',
+  identity: null,
   host: 'bastion',
   pid: 4242,
   gitCommit: '0123456789abcdef',

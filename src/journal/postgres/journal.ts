@@ -21,12 +21,13 @@ import { printableLocation } from '../journal-path.js';
 import { isStale } from '../liveness.js';
 import { ambiguousRunIdError, type BeforeTakeover, type Journal, type LockRequest, MIN_RUN_ID_PREFIX, type RunQuery } from '../port.js';
 // The same schema as the SQLite file's, so the same row shapes and mappings.
-import { type LockRow, lockHolderFromRow, type RunRow, runFromRow } from '../sqlite/rows.js';
+import { type LockRow, lockHolderFromRow } from '../sqlite/rows.js';
 import type { ChainReport, LockHolder, NewRun, RunRecord, RunStatus, StoredEvent } from '../types.js';
 import { appendToChain, type ChainHead } from './append.js';
 import { DamagedRowError, journalErrorFrom } from './errors.js';
 import { lockHeldError } from './lock-message.js';
 import { migrate, SCHEMA_VERSION, schemaVersion } from './migrations.js';
+import { type PostgresRunRow, runFromPostgresRow } from './rows.js';
 import { EVENT_PAGE_ROWS, sql } from './statements.js';
 import { verifyRunsChain, verifyWholeChain } from './verify.js';
 
@@ -125,7 +126,7 @@ export class PostgresJournal implements Journal {
     }
     const now = this.now().toISOString();
     return this.exclusive('record a run in', async (client) => {
-      const { rows } = await client.query<{ root_run_id: string }>(
+      const { rows } = await client.query<{ root_run_id: string; recorded_by: string }>(
         sql.insertRun([
           run.id,
           run.parentRunId,
@@ -145,7 +146,16 @@ export class PostgresJournal implements Journal {
           now,
         ]),
       );
-      return { ...run, rootRunId: rows[0].root_run_id, startedAt: now, heartbeatAt: now, endedAt: null, outcome: 'running', exitCode: null };
+      return {
+        ...run,
+        identity: { user: rows[0].recorded_by, kind: 'database-role' },
+        rootRunId: rows[0].root_run_id,
+        startedAt: now,
+        heartbeatAt: now,
+        endedAt: null,
+        outcome: 'running',
+        exitCode: null,
+      };
     });
   }
 
@@ -218,9 +228,9 @@ export class PostgresJournal implements Journal {
   /** A run by id or unique prefix (see `Journal.getRun`). */
   async getRun(idOrPrefix: string): Promise<RunRecord | null> {
     const matches = await this.exclusive('read', async (client) => {
-      const exact = (await client.query<RunRow>(sql.runById([idOrPrefix]))).rows;
+      const exact = (await client.query<PostgresRunRow>(sql.runById([idOrPrefix]))).rows;
       if (exact.length > 0 || idOrPrefix.length < MIN_RUN_ID_PREFIX) return exact;
-      return (await client.query<RunRow>(sql.runsByPrefix([idOrPrefix.length, idOrPrefix]))).rows;
+      return (await client.query<PostgresRunRow>(sql.runsByPrefix([idOrPrefix.length, idOrPrefix]))).rows;
     });
     if (matches.length === 0) return null;
     if (matches.length > 1)
@@ -228,7 +238,7 @@ export class PostgresJournal implements Journal {
         idOrPrefix,
         matches.map((m) => m.id),
       );
-    return runFromRow(matches[0]);
+    return runFromPostgresRow(matches[0]);
   }
 
   /** Runs matching the query, newest first. */
@@ -291,7 +301,7 @@ export class PostgresJournal implements Journal {
   }
 
   private async readRuns(query: pg.QueryConfig): Promise<RunRecord[]> {
-    return this.exclusive('read', async (client) => (await client.query<RunRow>(query)).rows.map(runFromRow));
+    return this.exclusive('read', async (client) => (await client.query<PostgresRunRow>(query)).rows.map(runFromPostgresRow));
   }
 
   /**

@@ -23,7 +23,7 @@ export const sql = {
        started_at, heartbeat_at, ended_at, outcome, exit_code)
      VALUES ($1, $2, coalesce($3, (SELECT root_run_id FROM runs WHERE id = $2), $1), $4, $5, $6, $7,
        $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, NULL, 'running', NULL)
-     RETURNING root_run_id`,
+     RETURNING root_run_id, recorded_by`,
   ),
   runById: statement('run_by_id', 'SELECT * FROM runs WHERE id = $1'),
   runsByPrefix: statement('runs_by_prefix', 'SELECT * FROM runs WHERE upper(substr(id, 1, $1)) = upper($2) ORDER BY started_at, ordinal LIMIT 6'),

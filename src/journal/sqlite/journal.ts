@@ -15,6 +15,7 @@ import type { EngineEvent, EventOf } from '../../engine/events.js';
 import { JournalDamagedError, LockHeldError } from '../../errors.js';
 import { canonicalJson, eventHash, GENESIS_HASH, sha256Hex } from '../hash-chain.js';
 import { isStale } from '../liveness.js';
+import { osUser } from '../os-user.js';
 import { ambiguousRunIdError, type BeforeTakeover, type Journal, type LockRequest, MIN_RUN_ID_PREFIX, type RunQuery } from '../port.js';
 import type { ChainReport, LockHolder, NewRun, RunRecord, RunStatus, StoredEvent } from '../types.js';
 import { verifyChain, verifyRunChain } from './chain.js';
@@ -95,6 +96,7 @@ export class SqliteJournal implements Journal {
       const parent = run.parentRunId === null ? undefined : (this.sql.runById.get(run.parentRunId) as RunRow | undefined);
       const record: RunRecord = {
         ...run,
+        identity: { user: osUser(), kind: 'os-user' },
         rootRunId: run.rootRunId ?? parent?.root_run_id ?? run.id,
         startedAt: now,
         heartbeatAt: now,

@@ -135,6 +135,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX locks_by_run ON locks (run_id);
     `,
   },
+  {
+    version: 2,
+    description: "runs record who golive knows ran them (the process's OS user) beside the operator's display name",
+    sql: `
+      -- Null for runs recorded before golive kept it: nobody can say now.
+      ALTER TABLE runs ADD COLUMN identity TEXT;
+    `,
+  },
 ];
 
 /** The schema version this build of golive reads and writes. */

@@ -20,6 +20,8 @@ export interface RunRow {
   runbook_sha256: string;
   environment: string | null;
   operator: string;
+  /** Null for runs recorded before migration 2. */
+  identity: string | null;
   host: string;
   pid: number;
   git_commit: string | null;
@@ -45,6 +47,7 @@ export function runParams(run: RunRecord): Record<string, string | number | null
     runbookSha256: run.runbookSha256,
     environment: run.environment,
     operator: run.operator,
+    identity: run.identity?.user ?? null,
     host: run.host,
     pid: run.pid,
     gitCommit: run.gitCommit,
@@ -71,6 +74,7 @@ export function runFromRow(row: RunRow): RunRecord {
     runbookSha256: row.runbook_sha256,
     environment: row.environment,
     operator: row.operator,
+    identity: row.identity === null ? null : { user: row.identity, kind: 'os-user' },
     host: row.host,
     pid: row.pid,
     gitCommit: row.git_commit,

@@ -10,10 +10,10 @@ export function prepareStatements(db: Database) {
   return {
     insertRun: db.prepare(`
       INSERT INTO runs (id, parent_run_id, root_run_id, mode, runbook_name, runbook_version, runbook_path,
-        runbook_text, runbook_sha256, environment, operator, host, pid, git_commit, change_id,
+        runbook_text, runbook_sha256, environment, operator, identity, host, pid, git_commit, change_id,
         started_at, heartbeat_at, ended_at, outcome, exit_code)
       VALUES (@id, @parentRunId, @rootRunId, @mode, @runbookName, @runbookVersion, @runbookPath,
-        @runbookText, @runbookSha256, @environment, @operator, @host, @pid, @gitCommit, @changeId,
+        @runbookText, @runbookSha256, @environment, @operator, @identity, @host, @pid, @gitCommit, @changeId,
         @startedAt, @heartbeatAt, @endedAt, @outcome, @exitCode)`),
     runById: db.prepare('SELECT * FROM runs WHERE id = ?'),
     runsByPrefix: db.prepare('SELECT * FROM runs WHERE upper(substr(id, 1, ?)) = upper(?) ORDER BY started_at LIMIT 6'),
