@@ -4,9 +4,11 @@
  * the run writes from another terminal; `--watch` re-reads it until the run ends.
  */
 
+import { systemClock } from '../engine/ports.js';
 import { ExitCode, UsageError } from '../errors.js';
 import type { Journal } from '../journal/port.js';
 import type { RunRecord } from '../journal/types.js';
+import { withoutColour } from '../output/frame-writer.js';
 import { canRedraw, paintFor } from '../output/paint.js';
 import { formatStatus, statusAsJson } from '../output/status-text.js';
 import { MAX_DURATION_MS, MAX_DURATION_WORDS, parseDuration } from '../runbook/duration.js';
@@ -69,7 +71,7 @@ async function nextLiveRun(store: Journal, intervalMs: number, signal: AbortSign
       (json ? process.stderr : process.stdout).write(`No run is live in ${store.location}: waiting for one to start (Ctrl-C to stop).\n`);
       told = true;
     }
-    await sleep(intervalMs, signal);
+    await systemClock.sleep(intervalMs, signal);
   }
   return null;
 }
@@ -160,27 +162,12 @@ async function watch(
     }
     lastKey = key;
     if (update.finished) return;
-    await sleep(intervalMs, signal);
+    await systemClock.sleep(intervalMs, signal);
   }
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the colour sequences, which take no columns
-const COLOUR = /\u001b\[[0-9;]*m/g;
-
 /** How many terminal rows `text` (ending in a newline) takes at `columns` wide, counting wrapped lines. */
 function rowsOf(text: string, columns: number): number {
-  const lines = text.replace(COLOUR, '').split('\n').slice(0, -1);
+  const lines = withoutColour(text).split('\n').slice(0, -1);
   return lines.reduce((rows, line) => rows + Math.max(1, Math.ceil([...line].length / Math.max(1, columns))), 0);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }

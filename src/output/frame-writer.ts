@@ -40,9 +40,14 @@ const NARROW_LINE = /^[\u0020-\u007E\u2010-\u2027\u2039\u203A\u2190-\u2199\u2500
 const TERMINAL_HEIGHT = 24;
 const TERMINAL_WIDTH = 80;
 
+/** `text` without its colour sequences (what takes columns on a terminal). */
+export function withoutColour(text: string): string {
+  return text.includes('\u001B') ? text.replace(SGR, '') : text;
+}
+
 /** Columns of `line` when it is known without measuring; undefined when it must be measured. */
 export function knownWidth(line: string): number | undefined {
-  const visible = line.includes('\u001B') ? line.replace(SGR, '') : line;
+  const visible = withoutColour(line);
   if (visible.includes('\u001B') || !NARROW_LINE.test(visible)) return undefined;
   return visible.length;
 }

@@ -91,17 +91,12 @@ export interface RunChain {
 export async function readRunChain(journal: Journal, run: RunRecord): Promise<RunChain> {
   const runs = await journal.chainOf(run.rootRunId);
   const stored = await journal.eventsOf(runs.map((r) => r.id));
-  const before = new Set(
-    runs
-      .slice(
-        0,
-        Math.max(
-          0,
-          runs.findIndex((r) => r.id === run.id),
-        ),
-      )
-      .map((r) => r.id),
+  // The runs started before this one in the chain: their events are the state it started from.
+  const position = Math.max(
+    0,
+    runs.findIndex((r) => r.id === run.id),
   );
+  const before = new Set(runs.slice(0, position).map((r) => r.id));
   const priorEvents: EngineEvent[] = [];
   const runEvents: EngineEvent[] = [];
   for (const { runId, event } of stored) {
