@@ -1,0 +1,127 @@
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createProcessRunner } from '../../src/process/runner.ts';
+import { useSshFleet } from '../e2e/sshd-server.ts';
+import { killQuietly, makeTempDir, transpileRunner, waitFor } from './helpers.ts';
+import { markedSleep, processesWith, remoteSpec, survivorsWith } from './ssh-helpers.ts';
+
+// Stopping a remote command must stop its whole process tree on the remote
+// side: sshd without a terminal does not, so a timed-out `ssh host 'sleep 300'`
+// used to leave the sleep running. Every test starts sleeps with a duration
+// of its own (the marker) and checks that no process with it is left.
+
+const fleet = useSshFleet(1);
+let temp: ReturnType<typeof makeTempDir>;
+let runner: ReturnType<typeof createProcessRunner>;
+const started: number[] = [];
+
+beforeEach(() => {
+  temp = makeTempDir();
+  runner = createProcessRunner({ ssh: { configFile: fleet.current.configFile } });
+});
+afterEach(async () => {
+  for (const pid of started.splice(0)) killQuietly(pid);
+  await runner.closeConnections?.();
+  temp.cleanup();
+});
+
+/** A remote tree: two background sleeps and a foreground one, all with the marker; `ready` appears once they run. */
+function treeCommand(sleep: string, ready: string, prefix = ''): string {
+  return `${prefix}sleep ${sleep} & sleep ${sleep} & touch ${ready}; sleep ${sleep}`;
+}
+
+/** Waits for the remote tree of `treeCommand` to be up: three sleeps with the marker. */
+async function treeRunning(sleep: string, ready: string): Promise<void> {
+  expect(await waitFor(() => existsSync(ready) && processesWith(sleep).length === 3, 10_000)).toBe(true);
+}
+
+describe('stopping a remote command', () => {
+  it('a timeout stops the whole remote tree, background children included', async () => {
+    const host = fleet.current.hosts[0];
+    const sleep = markedSleep();
+    const ready = join(host.stateDir, 'ready-timeout');
+    const running = runner.start(remoteSpec(host, treeCommand(sleep, ready), { timeoutMs: 1_000, killGraceMs: 2_000 }));
+    await treeRunning(sleep, ready);
+    const result = await running.result;
+    expect(result).toMatchObject({ timedOut: true, ok: false, exitCode: null, signal: 'SIGTERM' });
+    expect(result.transportError).toBeUndefined();
+    expect(result.durationMs).toBeLessThan(2_900); // the group died on SIGTERM: no wait for the grace
+    expect(await survivorsWith(sleep, 2_000)).toEqual([]);
+  });
+
+  it('SIGKILLs the remote group after the grace when SIGTERM is ignored', async () => {
+    const host = fleet.current.hosts[0];
+    const sleep = markedSleep();
+    const ready = join(host.stateDir, 'ready-ignored');
+    const running = runner.start(remoteSpec(host, treeCommand(sleep, ready, "trap '' TERM; "), { timeoutMs: 800, killGraceMs: 700 }));
+    await treeRunning(sleep, ready);
+    const result = await running.result;
+    expect(result).toMatchObject({ timedOut: true, ok: false, exitCode: null, signal: 'SIGKILL' });
+    expect(result.durationMs).toBeGreaterThanOrEqual(1_450);
+    expect(await survivorsWith(sleep, 2_000)).toEqual([]);
+  });
+
+  it('terminate() gives the remote command its grace to clean up, and reports its status', async () => {
+    const host = fleet.current.hosts[0];
+    const sleep = markedSleep();
+    const ready = join(host.stateDir, 'ready-terminate');
+    const command = `trap 'echo cleaning; exit 7' TERM; sleep ${sleep} & sleep ${sleep} & touch ${ready}; sleep ${sleep} & wait`;
+    const running = runner.start(remoteSpec(host, command, { killGraceMs: 5_000 }));
+    await treeRunning(sleep, ready);
+    running.terminate();
+    const result = await running.result;
+    expect(result).toMatchObject({ stopped: true, timedOut: false, ok: false, exitCode: 7, signal: null, head: 'cleaning\n' });
+    expect(await survivorsWith(sleep, 2_000)).toEqual([]);
+  });
+
+  it('kill() stops the remote tree at once, even when it ignores SIGTERM', async () => {
+    const host = fleet.current.hosts[0];
+    const sleep = markedSleep();
+    const ready = join(host.stateDir, 'ready-kill');
+    const running = runner.start(remoteSpec(host, treeCommand(sleep, ready, "trap '' TERM; "), { killGraceMs: 30_000 }));
+    await treeRunning(sleep, ready);
+    const before = performance.now();
+    running.kill();
+    const result = await running.result;
+    expect(performance.now() - before).toBeLessThan(3_000);
+    expect(result).toMatchObject({ stopped: true, ok: false, exitCode: null, signal: 'SIGKILL' });
+    expect(await survivorsWith(sleep, 2_000)).toEqual([]);
+  });
+
+  it('a killed ssh client leaves nothing running remotely, and says the status is unknown', async () => {
+    const host = fleet.current.hosts[0];
+    const sleep = markedSleep();
+    const ready = join(host.stateDir, 'ready-client');
+    const running = runner.start(remoteSpec(host, treeCommand(sleep, ready), { killGraceMs: 1_000 }));
+    await treeRunning(sleep, ready);
+    process.kill(running.pid!, 'SIGKILL');
+    const result = await running.result;
+    expect(result).toMatchObject({ ok: false, exitCode: null, signal: null });
+    expect(result.transportError).toMatch(/^lost the connection to host1 \(127\.0\.0\.1:\d+\) while the command ran: .*ssh was killed by SIGKILL/);
+    expect(await survivorsWith(sleep, 4_000)).toEqual([]);
+  });
+
+  it('golive killed with SIGKILL leaves nothing running remotely', async () => {
+    const host = fleet.current.hosts[0];
+    const sleep = markedSleep();
+    const ready = join(host.stateDir, 'ready-golive');
+    transpileRunner(temp.dir);
+    const script = join(temp.dir, 'golive-like.mjs');
+    const spec = remoteSpec(host, treeCommand(sleep, ready), { killGraceMs: 1_000 });
+    writeFileSync(
+      script,
+      `import { createProcessRunner } from './process/runner.js';
+const runner = createProcessRunner({ ssh: { configFile: ${JSON.stringify(fleet.current.configFile)} } });
+runner.start(${JSON.stringify(spec)});
+setInterval(() => {}, 1000);
+`,
+    );
+    const golive = spawn(process.execPath, [script], { stdio: 'ignore' });
+    started.push(golive.pid!);
+    await treeRunning(sleep, ready);
+    golive.kill('SIGKILL');
+    expect(await survivorsWith(sleep, 5_000)).toEqual([]);
+  });
+});
