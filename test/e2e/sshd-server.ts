@@ -19,7 +19,6 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { connect, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
 
 /** Where Debian's openssh-server puts the daemon; sshd refuses to start by a relative path. */
 export const SSHD_PATH = '/usr/sbin/sshd';
@@ -239,24 +238,4 @@ export async function startSshFleet(count: number, options: { namePrefix?: strin
     process.removeListener('exit', stopNow);
     throw error;
   }
-}
-
-/**
- * Start `count` servers for this test file (beforeAll) and stop them
- * afterwards (afterAll). Read `.current` inside tests and hooks.
- */
-export function useSshFleet(count: number, options: { namePrefix?: string } = {}): { readonly current: SshFleet } {
-  let fleet: SshFleet | undefined;
-  beforeAll(async () => {
-    fleet = await startSshFleet(count, options);
-  });
-  afterAll(async () => {
-    await fleet?.stop();
-  });
-  return {
-    get current(): SshFleet {
-      if (fleet === undefined) throw new Error('the ssh servers are not started yet (use them inside tests or hooks)');
-      return fleet;
-    },
-  };
 }

@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkConnection, sshOnPath } from '../../src/process/ssh-check.ts';
 import { controlDirectory } from '../../src/process/ssh-options.ts';
-import { useSshFleet } from '../e2e/sshd-server.ts';
 import { makeTempDir } from './helpers.ts';
-import { targetOf } from './ssh-helpers.ts';
+import { targetOf, useSshFleet } from './ssh-helpers.ts';
 
 const fleet = useSshFleet(1, { namePrefix: 'db' });
 let temp: ReturnType<typeof makeTempDir>;

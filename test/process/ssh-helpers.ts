@@ -6,8 +6,9 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { afterAll, beforeAll } from 'vitest';
 import type { CommandSpec, RemoteTarget } from '../../src/process/types.ts';
-import type { SshHost } from '../e2e/sshd-server.ts';
+import { type SshFleet, type SshHost, startSshFleet } from '../e2e/sshd-server.ts';
 import { waitFor } from './helpers.ts';
 
 /** The target for one test server, under the name the test gives it. */
@@ -46,4 +47,24 @@ export async function survivorsWith(text: string, timeoutMs: number): Promise<nu
 /** A `sleep` duration nobody else uses, so a test can find its own sleeps: `300.<random digits>`. */
 export function markedSleep(): string {
   return `300.${String(Math.random()).slice(2, 11)}`;
+}
+
+/**
+ * Start `count` servers for this test file (beforeAll) and stop them
+ * afterwards (afterAll). Read `.current` inside tests and hooks.
+ */
+export function useSshFleet(count: number, options: { namePrefix?: string } = {}): { readonly current: SshFleet } {
+  let fleet: SshFleet | undefined;
+  beforeAll(async () => {
+    fleet = await startSshFleet(count, options);
+  });
+  afterAll(async () => {
+    await fleet?.stop();
+  });
+  return {
+    get current(): SshFleet {
+      if (fleet === undefined) throw new Error('the ssh servers are not started yet (use them inside tests or hooks)');
+      return fleet;
+    },
+  };
 }

@@ -3,9 +3,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createProcessRunner } from '../../src/process/runner.ts';
-import { useSshFleet } from '../e2e/sshd-server.ts';
 import { killQuietly, makeTempDir, transpileRunner, waitFor } from './helpers.ts';
-import { markedSleep, processesWith, remoteSpec, survivorsWith } from './ssh-helpers.ts';
+import { markedSleep, processesWith, remoteSpec, survivorsWith, useSshFleet } from './ssh-helpers.ts';
 
 // Stopping a remote command must stop its whole process tree on the remote
 // side: sshd without a terminal does not, so a timed-out `ssh host 'sleep 300'`

@@ -7,9 +7,8 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createProcessRunner } from '../../src/process/runner.ts';
 import { controlDirectory } from '../../src/process/ssh-options.ts';
 import type { OutputStream } from '../../src/process/types.ts';
-import { useSshFleet } from '../e2e/sshd-server.ts';
 import { makeTempDir, waitFor } from './helpers.ts';
-import { markedSleep, processesWith, remoteSpec, survivorsWith, targetOf } from './ssh-helpers.ts';
+import { markedSleep, processesWith, remoteSpec, survivorsWith, targetOf, useSshFleet } from './ssh-helpers.ts';
 
 const fleet = useSshFleet(2, { namePrefix: 'web' });
 let temp: ReturnType<typeof makeTempDir>;
