@@ -21,6 +21,7 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_KILL_GRACE_MS, Execution, type ExecutionOptions, type Outcome } from './execution.js';
 import { parseOutputs, splitSecretOutputs } from './outputs-file.js';
+import { signalGroup } from './process-groups.js';
 import { commandArguments, controlDirectory, describeTarget, type SshOptions, sshFailureCause, withAdvice } from './ssh-options.js';
 import { type WrapperReport, WrapperReportFilter } from './ssh-report.js';
 import { KILL_REQUEST, REMOTE_COMMAND_LINE, remoteInput } from './ssh-wrapper.js';
@@ -45,6 +46,8 @@ export class RemoteExecution extends Execution {
   private readonly target: RemoteTarget;
   private report: WrapperReportFilter | undefined;
   private logFile: string | undefined;
+  /** Stopped while ssh was still connecting: the client was killed so that the command never starts. */
+  private stoppedBeforeStart = false;
 
   /** `onConnect` hears of each destination a command was started on (for closing the shared connections later). */
   constructor(spec: CommandSpec & { target: RemoteTarget }, options: ExecutionOptions, sshOptions: SshOptions, onConnect: (target: RemoteTarget) => void) {
@@ -86,6 +89,7 @@ export class RemoteExecution extends Execution {
   }
 
   protected askToStop(): void {
+    if (this.killBeforeStart()) return;
     this.child?.stdin?.end();
   }
 
@@ -94,6 +98,7 @@ export class RemoteExecution extends Execution {
   }
 
   protected askToKill(): number {
+    if (this.killBeforeStart()) return 0;
     const stdin = this.child?.stdin;
     if (stdin && !stdin.writableEnded) stdin.end(KILL_REQUEST);
     return REMOTE_KILL_WAIT_MS;
@@ -106,9 +111,22 @@ export class RemoteExecution extends Execution {
       return { exitCode: null, signal: null, outputs: {}, spawnError: `on ${describeTarget(this.target)}: ${report.setupFailure}` };
     }
     if (report.exitStatus !== undefined) return { ...this.statusOf(report.exitStatus), ...this.outputsOf(report) };
+    if (this.stoppedBeforeStart) return { exitCode: null, signal: null, outputs: {} };
     // Killed from here after the stop's grace ran out: the stop is the cause, the remote status is unknown.
     if (this.forced) return { exitCode: null, signal: this.exitSignal, outputs: {} };
     return { exitCode: null, signal: null, outputs: {}, transportError: this.transportFailure(report.started, sshLog) };
+  }
+
+  /**
+   * A stop while ssh is still connecting (or authenticating) kills the local
+   * client at once: closing its stdin would let the connection complete and
+   * the command start, only to be stopped again. Returns whether it did.
+   */
+  private killBeforeStart(): boolean {
+    if (this.report?.started !== false) return false;
+    this.stoppedBeforeStart = true;
+    signalGroup(this.pid, 'SIGKILL');
+    return true;
   }
 
   private remoteGraceMs(): number {

@@ -43,6 +43,11 @@ export class WrapperReportFilter {
     this.marker = Buffer.from(`${token} `, 'ascii');
   }
 
+  /** The wrapper has said so far that the command runs on the remote side. */
+  get started(): boolean {
+    return this.report.started;
+  }
+
   write(chunk: Buffer): void {
     let rest = chunk;
     while (rest.length > 0) {

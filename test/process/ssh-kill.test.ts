@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createProcessRunner } from '../../src/process/runner.ts';
@@ -122,5 +123,52 @@ setInterval(() => {}, 1000);
     await treeRunning(sleep, ready);
     golive.kill('SIGKILL');
     expect(await survivorsWith(sleep, 5_000)).toEqual([]);
+  });
+});
+
+describe('stopping before the command started', () => {
+  let proxy: Server | undefined;
+  afterEach(() => {
+    proxy?.close();
+    proxy = undefined;
+  });
+
+  /** A TCP proxy to `port` that lets each connection through only after `delayMs`: a slow network. */
+  async function slowProxy(port: number, delayMs: number): Promise<number> {
+    proxy = createServer((client) => {
+      client.pause();
+      const timer = setTimeout(() => {
+        const upstream = connect(port, '127.0.0.1');
+        client.pipe(upstream).pipe(client);
+        client.resume();
+        upstream.on('error', () => client.destroy());
+      }, delayMs);
+      client.on('error', () => clearTimeout(timer));
+      client.on('close', () => clearTimeout(timer));
+    });
+    return new Promise((resolve) => proxy!.listen(0, '127.0.0.1', () => resolve((proxy!.address() as { port: number }).port)));
+  }
+
+  it('a timeout while ssh is still connecting kills the client, and the command never runs', async () => {
+    const host = fleet.current.hosts[0];
+    const proxyPort = await slowProxy(host.port, 1_500);
+    // The proxy's port must be a known host too: the same key as the server behind it.
+    const knownHosts = join(temp.dir, 'known_hosts');
+    const serverKey = readFileSync(fleet.current.configFile, 'utf8').match(/UserKnownHostsFile (\S+)/)![1];
+    const line = readFileSync(serverKey, 'utf8')
+      .split('\n')
+      .find((entry) => entry.startsWith(`[127.0.0.1]:${host.port} `))!;
+    writeFileSync(knownHosts, `${line.replace(`:${host.port} `, `:${proxyPort} `)}\n`);
+    const config = join(temp.dir, 'ssh_config');
+    writeFileSync(config, readFileSync(fleet.current.configFile, 'utf8').replace(/UserKnownHostsFile \S+/, `UserKnownHostsFile ${knownHosts}`));
+    const slow = createProcessRunner({ ssh: { configFile: config } });
+    const ran = join(host.stateDir, 'ran-after-timeout');
+    const result = await slow.start(remoteSpec(host, `touch ${ran}`, { target: { name: 'slow1', host: '127.0.0.1', port: proxyPort }, timeoutMs: 400 })).result;
+    expect(result).toMatchObject({ timedOut: true, ok: false, exitCode: null });
+    expect(result.transportError).toBeUndefined();
+    expect(result.durationMs).toBeLessThan(1_400);
+    await new Promise((resolve) => setTimeout(resolve, 2_500)); // past the moment the connection would have gone through
+    expect(existsSync(ran)).toBe(false);
+    await slow.closeConnections?.();
   });
 });
