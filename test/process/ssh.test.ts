@@ -171,6 +171,21 @@ describe('transport failures', () => {
     expect(existsSync(marker)).toBe(false);
   });
 
+  it('refuses a changed host key, whatever else the configuration allows', async () => {
+    const host = fleet.current.hosts[1];
+    const otherHostKey = join(temp.dir, 'other_host_key');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', otherHostKey]);
+    const knownHosts = join(temp.dir, 'known_hosts_changed');
+    const [type, key] = readFileSync(`${otherHostKey}.pub`, 'utf8').split(' ');
+    writeFileSync(knownHosts, `[127.0.0.1]:${host.port} ${type} ${key}\n`);
+    const strict = createProcessRunner({ ssh: { configFile: configWith('UserKnownHostsFile', knownHosts) } });
+    const marker = join(host.stateDir, 'ran-changed-key');
+    const result = await strict.start(remoteSpec(host, `touch ${marker}`)).result;
+    await strict.closeConnections?.();
+    expect(result.transportError).toMatch(/^could not connect to web2 \(127\.0\.0\.1:\d+\): Host key verification failed/);
+    expect(existsSync(marker)).toBe(false);
+  });
+
   it('reports refused authentication as such', async () => {
     const host = fleet.current.hosts[1];
     const otherKey = join(temp.dir, 'other_key');
