@@ -81,16 +81,12 @@ export abstract class Execution implements RunningCommand {
   kill(): void {
     if (this.finished || this.pid === undefined) return;
     this.stopped = true;
-    const waitMs = this.askToKill();
-    if (waitMs <= 0) return this.forceKill();
-    clearTimeout(this.graceTimer);
-    this.inGrace = true;
-    this.graceTimer = setTimeout(() => this.forceKill(), waitMs);
+    this.escalate();
   }
 
   /** Ask the command to stop (SIGTERM, or its remote equivalent); the grace before SIGKILL starts now. */
   protected abstract askToStop(): void;
-  /** How long after askToStop() the spawned process is SIGKILLed. */
+  /** How long after askToStop() the command is asked to die (askToKill). */
   protected abstract stopGraceMs(): number;
   /** Ask the command to die now; returns how long to wait before SIGKILLing the spawned process (0: at once). */
   protected abstract askToKill(): number;
@@ -136,7 +132,17 @@ export abstract class Execution implements RunningCommand {
     if (this.finished || this.inGrace) return;
     this.inGrace = true;
     this.askToStop();
-    this.graceTimer = setTimeout(() => this.forceKill(), clampDelay(this.stopGraceMs()));
+    this.graceTimer = setTimeout(() => this.escalate(), clampDelay(this.stopGraceMs()));
+  }
+
+  /** The grace is over, or kill() was called: ask the command to die now, and SIGKILL the spawned process if it has not when asked. */
+  private escalate(): void {
+    if (this.finished) return;
+    clearTimeout(this.graceTimer);
+    const waitMs = this.askToKill();
+    if (waitMs <= 0) return this.forceKill();
+    this.inGrace = true;
+    this.graceTimer = setTimeout(() => this.forceKill(), waitMs);
   }
 
   private forceKill(): void {

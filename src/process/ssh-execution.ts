@@ -5,14 +5,14 @@
  * and the result are the same as for local commands (execution.ts); what
  * differs is how a stop reaches the command and how its status comes back.
  *
- * Stopping: terminate() and a timeout close ssh's stdin, which the remote
- * watcher reads as "SIGTERM the group, SIGKILL it after the grace"; kill()
- * first sends `kill`, which SIGKILLs the group at once. Either way the
- * wrapper then reports the status and ssh exits; if it has not within the
- * grace plus a margin for the network, the local ssh client is SIGKILLed,
- * which also ends the remote session. A golive that dies closes ssh's stdin
- * (or its exit hook kills the client): the remote watcher stops the command
- * just the same.
+ * Stopping: terminate() and a timeout send `term` over ssh's stdin (the
+ * remote group gets SIGTERM); when the grace is over, or on kill(), `kill`
+ * follows (SIGKILL to the group). The wrapper then reports the status and
+ * ssh exits; if it has not within a margin for the network, the local ssh
+ * client is SIGKILLed, which also ends the remote session. A golive that
+ * dies closes ssh's stdin (or its exit hook kills the client): the remote
+ * watcher then stops the command by itself, SIGTERM and SIGKILL after the
+ * grace.
  */
 
 import { spawn } from 'node:child_process';
@@ -24,16 +24,15 @@ import { parseOutputs, splitSecretOutputs } from './outputs-file.js';
 import { signalGroup } from './process-groups.js';
 import { commandArguments, controlDirectory, describeTarget, type SshOptions, sshFailureCause, withAdvice } from './ssh-options.js';
 import { type WrapperReport, WrapperReportFilter } from './ssh-report.js';
-import { KILL_REQUEST, REMOTE_COMMAND_LINE, remoteInput } from './ssh-wrapper.js';
+import { KILL_REQUEST, REMOTE_COMMAND_LINE, remoteInput, TERMINATE_REQUEST } from './ssh-wrapper.js';
 import type { CommandSpec, RemoteTarget } from './types.js';
 
 /**
- * After the remote grace, how long the wrapper's report may take to come
- * back before the local client is killed (and the command's status is lost).
+ * After `kill` was sent, how long the wrapper's report may take to come back
+ * over the network before the local client is killed (and the command's
+ * status is lost).
  */
-const REMOTE_STOP_MARGIN_MS = 3_000;
-/** After `kill` was sent, how long the report may take before the local client is killed. */
-const REMOTE_KILL_WAIT_MS = 2_000;
+const REMOTE_KILL_WAIT_MS = 3_000;
 
 /** Signal names by number, for a status of 128 + n. */
 const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, number]) => [number, name]));
@@ -89,12 +88,11 @@ export class RemoteExecution extends Execution {
   }
 
   protected askToStop(): void {
-    if (this.killBeforeStart()) return;
-    this.child?.stdin?.end();
+    if (!this.killBeforeStart()) this.child?.stdin?.write(TERMINATE_REQUEST);
   }
 
   protected stopGraceMs(): number {
-    return this.remoteGraceMs() + REMOTE_STOP_MARGIN_MS;
+    return this.remoteGraceMs();
   }
 
   protected askToKill(): number {

@@ -9,13 +9,13 @@
  * remote shell's there.
  *
  * After the payload, golive keeps ssh's stdin open and sends nothing more,
- * except `kill` for an immediate stop. The wrapper runs the command in its
- * own session and process group (setsid), with stdin from /dev/null, and a
- * watcher reads the rest of stdin: end of input (golive closed it to stop the
- * command, or golive and its ssh client died, or the connection dropped)
- * SIGTERMs the command's group, then SIGKILLs it after the grace; `kill`
- * SIGKILLs it at once. That is what stops a remote command's whole tree,
- * which sshd without a terminal never does.
+ * except `term` and `kill` to stop the command. The wrapper runs the command
+ * in its own session and process group (setsid), with stdin from /dev/null,
+ * and a watcher reads the rest of stdin: `term` SIGTERMs the command's group,
+ * `kill` SIGKILLs it, and end of input (golive and its ssh client died, or
+ * the connection dropped) SIGTERMs it, then SIGKILLs it after the grace.
+ * That is what stops a remote command's whole tree, which sshd without a
+ * terminal never does.
  *
  * The wrapper reports on stderr, in lines that start with a random token the
  * command cannot know (ssh-report.ts takes them out of the output):
@@ -50,7 +50,9 @@ export interface RemoteInput {
   token: string;
 }
 
-/** The line golive writes to ssh's stdin for an immediate stop. */
+/** The line golive writes to ssh's stdin to stop the command: SIGTERM to its group. */
+export const TERMINATE_REQUEST = 'term\n';
+/** The line golive writes to ssh's stdin to stop the command now: SIGKILL to its group. */
 export const KILL_REQUEST = 'kill\n';
 
 /**
@@ -102,7 +104,10 @@ golive_group=$!
 golive_report started
 (
   while IFS= read -r golive_line <&3; do
-    if [ "$golive_line" = kill ]; then kill -KILL -$golive_group; exit 0; fi
+    case $golive_line in
+      term) kill -TERM -$golive_group ;;
+      kill) kill -KILL -$golive_group; exit 0 ;;
+    esac
   done
   exec 3<&-
   kill -TERM -$golive_group || exit 0

@@ -90,6 +90,23 @@ describe('stopping a remote command', () => {
     expect(await survivorsWith(sleep, 2_000)).toEqual([]);
   });
 
+  it('kill() after terminate() does not wait for the grace (a second Ctrl-C)', async () => {
+    const host = fleet.current.hosts[0];
+    const sleep = markedSleep();
+    const ready = join(host.stateDir, 'ready-twice');
+    const running = runner.start(remoteSpec(host, treeCommand(sleep, ready, "trap '' TERM; "), { killGraceMs: 30_000 }));
+    await treeRunning(sleep, ready);
+    running.terminate();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(processesWith(sleep)).toHaveLength(3); // SIGTERM is ignored
+    const before = performance.now();
+    running.kill();
+    const result = await running.result;
+    expect(performance.now() - before).toBeLessThan(3_000);
+    expect(result).toMatchObject({ stopped: true, ok: false, exitCode: null, signal: 'SIGKILL' });
+    expect(await survivorsWith(sleep, 2_000)).toEqual([]);
+  });
+
   it('a killed ssh client leaves nothing running remotely, and says the status is unknown', async () => {
     const host = fleet.current.hosts[0];
     const sleep = markedSleep();
