@@ -84,22 +84,28 @@ function seconds(ms: number): string {
  * The script the remote `sh` evaluates. Its own variables are prefixed
  * `golive_` and not exported: the command sees only its environment.
  * printf is a builtin in every sh, so the command text it writes to the
- * private directory never appears in a process's argv.
+ * private directory never appears in a process's argv; the directory is
+ * mktemp's 0700, so the command keeps the login's umask. sh starts a
+ * background job with SIGINT and SIGQUIT ignored, which the command and
+ * everything it starts would inherit: where env can (coreutils 8.31 and
+ * later), it restores their defaults, so the command starts as it would from
+ * a plain ssh session.
  */
 export function remotePayload(spec: CommandSpec, token: string, graceMs: number): string {
   const shellCommand = [spec.shell, ...shellFlags(spec.shell)].map(shellQuote).join(' ');
   const exports = Object.entries(spec.env).map(([name, value]) => `export ${name}=${shellQuote(value)}`);
   return `golive_report() { printf '%s %s\\n' ${shellQuote(token)} "$1" >&2; }
 golive_setup_failed() { golive_report "setup $1"; [ -n "\${golive_dir:-}" ] && rm -rf "$golive_dir"; exit 1; }
-umask 077
 command -v setsid >/dev/null 2>&1 || golive_setup_failed 'the host has no setsid (util-linux), which golive needs to stop remote commands'
 command -v ${shellQuote(spec.shell)} >/dev/null 2>&1 || golive_setup_failed ${shellQuote(`the shell ${spec.shell} was not found`)}
 golive_dir=$(mktemp -d "\${TMPDIR:-/tmp}/golive.XXXXXXXX") || golive_setup_failed 'cannot create a private directory with mktemp -d'
 printf '%s' ${shellQuote(spec.command)} > "$golive_dir/command" || golive_setup_failed 'cannot write the command to its private directory'
 ${exports.join('\n')}
 ${spec.captureOutputs ? 'export GOLIVE_OUTPUT="$golive_dir/output"' : 'unset GOLIVE_OUTPUT'}
+golive_defaults=
+env --default-signal=INT,QUIT true 2>/dev/null && golive_defaults='env --default-signal=INT,QUIT'
 exec 3<&0
-setsid ${shellCommand} "$golive_dir/command" </dev/null 3<&- &
+$golive_defaults setsid ${shellCommand} "$golive_dir/command" </dev/null 3<&- &
 golive_group=$!
 golive_report started
 (

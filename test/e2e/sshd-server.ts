@@ -142,7 +142,6 @@ function serverConfig(dir: string, port: number): string {
     'AuthenticationMethods publickey',
     'X11Forwarding no',
     'PrintMotd no',
-    'AcceptEnv none',
     'LogLevel ERROR',
     '',
   ].join('\n');

@@ -49,6 +49,15 @@ describe('a remote command', () => {
     expect(result.head).not.toContain('tok-secret-41');
   });
 
+  it('starts like a command of a plain ssh session: the login umask, no signal ignored', async () => {
+    const host = fleet.current.hosts[0];
+    const { result } = await runCollecting(remoteSpec(host, 'umask; grep SigIgn /proc/self/status'));
+    const [umask, ignored] = result.head.trim().split('\n');
+    expect(umask).not.toBe('0077');
+    expect(umask).toMatch(/^0+[0-7]{2,3}$/);
+    expect(ignored).toBe('SigIgn:\t0000000000000000');
+  });
+
   it('streams output while the command still runs', async () => {
     const host = fleet.current.hosts[0];
     const go = join(host.stateDir, 'go-stream');
