@@ -55,10 +55,20 @@ function destinationArguments(target: RemoteTarget): string[] {
   return [...(target.user !== undefined ? ['-l', target.user] : []), ...(target.port !== undefined ? ['-p', String(target.port)] : []), '--', target.host];
 }
 
+/**
+ * The socket of one shared connection: this process's own (golive's pid),
+ * per destination (%C: a hash of local host, remote host, port and user,
+ * short enough for the socket path limit). Per process, because closing a
+ * shared connection ends every session on it: a run that ends must not cut
+ * off another run's commands on the same host.
+ */
+export function controlPath(controlDir: string): string {
+  return join(controlDir, `${process.pid}-%C`);
+}
+
 /** The `-o` options that make ssh share one connection per destination through a socket in `controlDir`. */
 function reuseArguments(controlDir: string): string[] {
-  // %C: a hash of local host, remote host, port and user, short enough for the socket path limit.
-  return ['-o', 'ControlMaster=auto', '-o', `ControlPath=${join(controlDir, '%C')}`, '-o', `ControlPersist=${CONTROL_PERSIST_S}`];
+  return ['-o', 'ControlMaster=auto', '-o', `ControlPath=${controlPath(controlDir)}`, '-o', `ControlPersist=${CONTROL_PERSIST_S}`];
 }
 
 /** ssh's arguments for one remote command, up to (not including) the remote command line. */
@@ -68,7 +78,7 @@ export function commandArguments(target: RemoteTarget, options: SshOptions, cont
 
 /** ssh's arguments to close the shared connection to `target` (`-O exit`). */
 export function closeArguments(target: RemoteTarget, options: SshOptions, controlDir: string): string[] {
-  return [...commonArguments(options), '-o', `ControlPath=${join(controlDir, '%C')}`, '-O', 'exit', ...destinationArguments(target)];
+  return [...commonArguments(options), '-o', `ControlPath=${controlPath(controlDir)}`, '-O', 'exit', ...destinationArguments(target)];
 }
 
 /** ssh's arguments for a connection check that shares nothing and leaves nothing open. */

@@ -42,7 +42,9 @@ describe('the ssh command line', () => {
   it('passes the configuration file, user and port, and shares connections through the private directory', () => {
     const args = commandArguments(target, { configFile: '/etc/golive/ssh_config' }, '/tmp/golive-ssh-0', '/tmp/golive-ssh-0/log-1');
     expect(args.slice(0, 2)).toEqual(['-F', '/etc/golive/ssh_config']);
-    expect(args).toEqual(expect.arrayContaining(['-T', 'ControlMaster=auto', 'ControlPath=/tmp/golive-ssh-0/%C', '-l', 'deploy', '-p', '2201', '-E']));
+    expect(args).toEqual(
+      expect.arrayContaining(['-T', 'ControlMaster=auto', `ControlPath=/tmp/golive-ssh-0/${process.pid}-%C`, '-l', 'deploy', '-p', '2201', '-E']),
+    );
     expect(checkArguments(target, {}, '/tmp/log')).toEqual(expect.arrayContaining(['ControlMaster=no', 'ControlPath=none']));
   });
 });

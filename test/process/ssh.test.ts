@@ -1,13 +1,13 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createProcessRunner } from '../../src/process/runner.ts';
-import { controlDirectory } from '../../src/process/ssh-options.ts';
+import { controlDirectory, controlPath } from '../../src/process/ssh-options.ts';
 import type { OutputStream } from '../../src/process/types.ts';
-import { makeTempDir, waitFor } from './helpers.ts';
+import { makeTempDir, transpileRunner, waitFor } from './helpers.ts';
 import { markedSleep, processesWith, remoteSpec, survivorsWith, targetOf, useSshFleet } from './ssh-helpers.ts';
 
 const fleet = useSshFleet(2, { namePrefix: 'web' });
@@ -216,7 +216,7 @@ describe('transport failures', () => {
     // The shared connection's master process is the one holding the TCP connection: kill it.
     const check = spawnSync(
       'ssh',
-      ['-F', fleet.current.configFile, '-o', `ControlPath=${controlDirectory()}/%C`, '-O', 'check', '-p', String(host.port), '127.0.0.1'],
+      ['-F', fleet.current.configFile, '-o', `ControlPath=${controlPath(controlDirectory())}`, '-O', 'check', '-p', String(host.port), '127.0.0.1'],
       {
         encoding: 'utf8',
       },
@@ -234,7 +234,7 @@ describe('transport failures', () => {
 describe('connection reuse', () => {
   /** Whether a shared connection to `host` is open (`ssh -O check`). */
   function masterRunning(port: number): boolean {
-    const args = ['-F', fleet.current.configFile, '-o', `ControlPath=${controlDirectory()}/%C`, '-O', 'check', '-p', String(port), '127.0.0.1'];
+    const args = ['-F', fleet.current.configFile, '-o', `ControlPath=${controlPath(controlDirectory())}`, '-O', 'check', '-p', String(port), '127.0.0.1'];
     return spawnSync('ssh', args, { stdio: 'ignore' }).status === 0;
   }
 
@@ -250,6 +250,34 @@ describe('connection reuse', () => {
     await runner.closeConnections?.();
     expect(masterRunning(first.port)).toBe(false);
     expect(masterRunning(second.port)).toBe(false);
+  });
+
+  it("closing one golive process's connections leaves another's commands on the same host running", async () => {
+    const host = fleet.current.hosts[0];
+    const ready = join(host.stateDir, 'ready-other-process');
+    const go = join(host.stateDir, 'go-other-process');
+    transpileRunner(temp.dir);
+    const script = join(temp.dir, 'other-golive.mjs');
+    const spec = remoteSpec(host, `touch ${ready}; while [ ! -f ${go} ]; do sleep 0.05; done; echo finished`);
+    writeFileSync(
+      script,
+      `import { createProcessRunner } from './process/runner.js';
+const runner = createProcessRunner({ ssh: { configFile: ${JSON.stringify(fleet.current.configFile)} } });
+const result = await runner.start(${JSON.stringify(spec)}).result;
+await runner.closeConnections();
+process.stdout.write(JSON.stringify(result));
+`,
+    );
+    const other = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let printed = '';
+    other.stdout.on('data', (chunk) => (printed += chunk));
+    const exited = new Promise((resolve) => other.on('exit', resolve));
+    expect(await waitFor(() => existsSync(ready), 10_000)).toBe(true);
+    expect((await runner.start(remoteSpec(host, 'true')).result).ok).toBe(true);
+    await runner.closeConnections?.();
+    writeFileSync(go, '');
+    await exited;
+    expect(JSON.parse(printed)).toMatchObject({ ok: true, exitCode: 0, head: 'finished\n' });
   });
 
   it('gives each target its own name in messages, even on the same host', async () => {
