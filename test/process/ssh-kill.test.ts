@@ -42,12 +42,12 @@ describe('stopping a remote command', () => {
     const host = fleet.current.hosts[0];
     const sleep = markedSleep();
     const ready = join(host.stateDir, 'ready-timeout');
-    const running = runner.start(remoteSpec(host, treeCommand(sleep, ready), { timeoutMs: 1_000, killGraceMs: 2_000 }));
+    const running = runner.start(remoteSpec(host, treeCommand(sleep, ready), { timeoutMs: 1_000, killGraceMs: 10_000 }));
     await treeRunning(sleep, ready);
     const result = await running.result;
     expect(result).toMatchObject({ timedOut: true, ok: false, exitCode: null, signal: 'SIGTERM' });
     expect(result.transportError).toBeUndefined();
-    expect(result.durationMs).toBeLessThan(2_900); // the group died on SIGTERM: no wait for the grace
+    expect(result.durationMs).toBeLessThan(8_000); // the group died on SIGTERM: no wait for the grace
     expect(await survivorsWith(sleep, 2_000)).toEqual([]);
   });
 
@@ -85,7 +85,7 @@ describe('stopping a remote command', () => {
     const before = performance.now();
     running.kill();
     const result = await running.result;
-    expect(performance.now() - before).toBeLessThan(3_000);
+    expect(performance.now() - before).toBeLessThan(10_000); // far below the 30 s grace
     expect(result).toMatchObject({ stopped: true, ok: false, exitCode: null, signal: 'SIGKILL' });
     expect(await survivorsWith(sleep, 2_000)).toEqual([]);
   });
@@ -102,7 +102,7 @@ describe('stopping a remote command', () => {
     const before = performance.now();
     running.kill();
     const result = await running.result;
-    expect(performance.now() - before).toBeLessThan(3_000);
+    expect(performance.now() - before).toBeLessThan(10_000); // far below the 30 s grace
     expect(result).toMatchObject({ stopped: true, ok: false, exitCode: null, signal: 'SIGKILL' });
     expect(await survivorsWith(sleep, 2_000)).toEqual([]);
   });
@@ -168,7 +168,7 @@ describe('stopping before the command started', () => {
 
   it('a timeout while ssh is still connecting kills the client, and the command never runs', async () => {
     const host = fleet.current.hosts[0];
-    const proxyPort = await slowProxy(host.port, 1_500);
+    const proxyPort = await slowProxy(host.port, 3_000);
     // The proxy's port must be a known host too: the same key as the server behind it.
     const knownHosts = join(temp.dir, 'known_hosts');
     const serverKey = readFileSync(fleet.current.configFile, 'utf8').match(/UserKnownHostsFile (\S+)/)![1];
@@ -183,8 +183,8 @@ describe('stopping before the command started', () => {
     const result = await slow.start(remoteSpec(host, `touch ${ran}`, { target: { name: 'slow1', host: '127.0.0.1', port: proxyPort }, timeoutMs: 400 })).result;
     expect(result).toMatchObject({ timedOut: true, ok: false, exitCode: null });
     expect(result.transportError).toBeUndefined();
-    expect(result.durationMs).toBeLessThan(1_400);
-    await new Promise((resolve) => setTimeout(resolve, 2_500)); // past the moment the connection would have gone through
+    expect(result.durationMs).toBeLessThan(2_500);
+    await new Promise((resolve) => setTimeout(resolve, 4_000)); // past the moment the connection would have gone through
     expect(existsSync(ran)).toBe(false);
     await slow.closeConnections?.();
   });
