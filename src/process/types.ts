@@ -1,8 +1,19 @@
 /**
  * The process runner's contract: run one shell command in its own process
- * group, stream its output, enforce its timeout, and make sure nothing of its
- * process tree survives. The engine depends on this interface only.
+ * group (on this machine, or on a remote target through ssh), stream its
+ * output, enforce its timeout, and make sure nothing of its process tree
+ * survives. The engine depends on this interface only.
  */
+
+/** A remote host a command runs on through OpenSSH. */
+export interface RemoteTarget {
+  /** The name the runbook gives it (`web1`): used in messages, logs, journal rows. */
+  name: string;
+  /** Host name or address passed to ssh. */
+  host: string;
+  user?: string;
+  port?: number;
+}
 
 export interface CommandSpec {
   /** The fully resolved command text (secrets included: it is never stored). */
@@ -37,6 +48,14 @@ export interface CommandSpec {
    * step printing gigabytes close to the cost of copying them.
    */
   streamBytes?: number;
+  /**
+   * Run the command on this host through ssh instead of locally. Undefined = local (as today).
+   * Remote: the command runs in the login directory of the remote user (`cwd` is the local
+   * directory of the ssh client only); `env`, the command text and secrets reach the remote side
+   * through ssh's stdin, never on a command line (local or remote); `$GOLIVE_OUTPUT` works there
+   * and its lines come back in `outputs`; timeout/terminate/kill stop the REMOTE process tree too.
+   */
+  target?: RemoteTarget;
 }
 
 export type OutputStream = 'stdout' | 'stderr';
@@ -68,7 +87,15 @@ export interface CommandResult {
    * secret (names masked); see `readOutputsFile`. Absent when there are none.
    */
   refusedOutputs?: string[];
-  /** Convenience: exitCode === 0 and not timed out / stopped / spawnError. */
+  /**
+   * The ssh transport failed (could not connect, authentication refused, connection lost
+   * mid-command) rather than the command: a one-line cause naming the target, e.g.
+   * "could not connect to web1 (127.0.0.1:2201): Connection refused". Absent when the
+   * transport worked. When set, `ok` is false; exitCode is null if the command's own exit
+   * status is unknown.
+   */
+  transportError?: string;
+  /** Convenience: exitCode === 0 and not timed out / stopped / spawnError / transportError. */
   ok: boolean;
 }
 
@@ -91,4 +118,10 @@ export interface ProcessRunner {
    * line costs several times the CPU); a last line without `\n` comes at the end.
    */
   start(spec: CommandSpec, onOutput?: (stream: OutputStream, text: string) => void): RunningCommand;
+  /**
+   * Close the connections kept open for reuse by remote commands (ssh
+   * ControlMaster); resolves when they are closed. The session calls it at
+   * the end of a run. Runners that keep none need not have it.
+   */
+  closeConnections?(): Promise<void>;
 }
