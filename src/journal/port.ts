@@ -8,9 +8,9 @@
  * session awaits `appendEvent` before the engine takes its next action, so an
  * event is committed before the process it announces starts.
  */
-import type { EngineEvent, EventOf, RunMode } from '../engine/events.js';
+import type { EngineEvent, EventKind, EventOf, RunMode } from '../engine/events.js';
 import { UsageError } from '../errors.js';
-import type { ChainReport, LockHolder, NewRun, RunFilter, RunRecord, RunStatus, StoredEvent } from './types.js';
+import type { ChainReport, LockHolder, NewRun, RunFilter, RunIdentity, RunRecord, RunStatus, StoredEvent } from './types.js';
 
 /** Who takes a lock: the run and the process that will heartbeat it. */
 export interface LockRequest {
@@ -83,6 +83,20 @@ export interface Journal {
 
   /** The recorded events of these runs, in journal order. */
   eventsOf(runIds: string[]): Promise<StoredEvent[]>;
+  /**
+   * One run's events of these kinds recorded after `afterSeq`, in journal
+   * order: what a run waiting for approvals polls for (one small indexed
+   * query, whatever the run holds).
+   */
+  eventsSince(runId: string, afterSeq: number, kinds: EventKind[]): Promise<StoredEvent[]>;
+
+  /**
+   * Who this connection is, as the journal establishes it (never what
+   * anyone types): the OS user of the process on SQLite, the authenticated
+   * role (`session_user`) on PostgreSQL. What approvals are recorded as.
+   */
+  whoAmI(): Promise<RunIdentity>;
+
   /**
    * The events of these runs (of every run when omitted) in journal order,
    * in constant memory. The journal may be busy until the iteration ends:

@@ -83,6 +83,8 @@ export function taskListHandlers(view: ViewState): EventHandlers<void> {
       }),
     'step.spawned': () => undefined,
     'question.asked': () => undefined, // the prompt itself is on screen
+    'approval.requested': () => undefined, // shown by the status of its step
+    approval: () => undefined,
     'step.output': (e) => {
       const item = view.items?.byPhase(e.phase, e.stepId);
       if (item) item.addOutput(e.text);

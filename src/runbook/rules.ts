@@ -4,6 +4,7 @@
  * user sees every problem in one pass.
  */
 
+import { approversAreKnownPeople } from './approval-rules.js';
 import { conditionsParse } from './condition-rules.js';
 import { Codes, type Diagnostic, type DiagnosticCode, type Severity } from './diagnostics.js';
 import { parseDuration } from './duration.js';
@@ -56,6 +57,7 @@ const rules: Rule[] = [
   varsHaveNoCycles,
   secretPathsComposeFromKnownNames,
   conditionsParse,
+  approversAreKnownPeople,
 ];
 
 /** Run all rules and collect their diagnostics. */

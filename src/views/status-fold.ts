@@ -40,6 +40,8 @@ export interface Fold {
   awaiting?: { what: string; id: string };
   /** The question the operator has been asked and not answered yet. */
   question?: EventOf<'question.asked'>;
+  /** The approval the run waits for, with the answers recorded since it was requested. */
+  approval?: { request: EventOf<'approval.requested'>; answers: Array<EventOf<'approval'>> };
   issues: string[];
 }
 
@@ -74,6 +76,7 @@ export function foldRun(events: readonly EngineEvent[], priorEvents: readonly En
         f.finished = e;
         f.awaiting = undefined;
         f.question = undefined;
+        f.approval = undefined;
         break;
       case 'step.started':
         f.open.set(`${e.phase}:${e.stepId}:${e.attempt}`, e);
@@ -106,8 +109,16 @@ export function foldRun(events: readonly EngineEvent[], priorEvents: readonly En
       case 'question.asked':
         f.question = e;
         break;
+      case 'approval.requested':
+        f.approval = { request: e, answers: [] };
+        break;
+      case 'approval':
+        if (f.approval?.request.pointId === e.pointId) f.approval.answers.push(e);
+        if (e.verdict === 'refused') f.issues.push(`refused: ${e.refusal ?? `an answer to ${e.pointId}`}`);
+        break;
       case 'decision':
         f.question = undefined;
+        if (f.approval?.request.pointId === e.subjectId) f.approval = undefined;
         if (e.subject === 'go-no-go') f.goDecision = true;
         if (e.subject === 'guided-failure' || e.subject === 'smoke-test') f.awaiting = undefined;
         if (ROUTINE_CHOICES.includes(e.choice)) break;
@@ -126,6 +137,7 @@ export function foldRun(events: readonly EngineEvent[], priorEvents: readonly En
         break;
       case 'run.interrupted':
         f.question = undefined;
+        f.approval = undefined;
         f.issues.push(`interrupted by ${e.signal}${e.forced ? ' (forced)' : ''}`);
         break;
       case 'warning':

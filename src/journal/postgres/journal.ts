@@ -14,7 +14,7 @@
  */
 import { hostname } from 'node:os';
 import pg from 'pg';
-import type { EngineEvent, EventOf } from '../../engine/events.js';
+import type { EngineEvent, EventKind, EventOf } from '../../engine/events.js';
 import { JournalError } from '../../errors.js';
 import { type ChainedEventRow, canonicalJson, sha256Hex } from '../hash-chain.js';
 import { printableLocation } from '../journal-path.js';
@@ -22,7 +22,7 @@ import { isStale } from '../liveness.js';
 import { ambiguousRunIdError, type BeforeTakeover, type Journal, type LockRequest, MIN_RUN_ID_PREFIX, type RunQuery } from '../port.js';
 // The same schema as the SQLite file's, so the same row shapes and mappings.
 import { type LockRow, lockHolderFromRow } from '../sqlite/rows.js';
-import type { ChainReport, LockHolder, NewRun, RunRecord, RunStatus, StoredEvent } from '../types.js';
+import type { ChainReport, LockHolder, NewRun, RunIdentity, RunRecord, RunStatus, StoredEvent } from '../types.js';
 import { appendToChain, type ChainHead } from './append.js';
 import { DamagedRowError, journalErrorFrom } from './errors.js';
 import { lockHeldError } from './lock-message.js';
@@ -266,6 +266,17 @@ export class PostgresJournal implements Journal {
   /** The recorded events of these runs, in seq order. */
   async eventsOf(runIds: string[]): Promise<StoredEvent[]> {
     return this.exclusive('read', async (client) => (await client.query<ChainedEventRow>(sql.eventsOf([runIds]))).rows.map(eventFromRow));
+  }
+
+  /** One run's events of these kinds after `afterSeq` (the `events_by_run` index). */
+  async eventsSince(runId: string, afterSeq: number, kinds: EventKind[]): Promise<StoredEvent[]> {
+    return this.exclusive('read', async (client) => (await client.query<ChainedEventRow>(sql.eventsSince([runId, afterSeq, kinds]))).rows.map(eventFromRow));
+  }
+
+  /** The authenticated role of this connection (`session_user`: a `SET ROLE` does not change it). */
+  async whoAmI(): Promise<RunIdentity> {
+    const row = await this.exclusive('read', async (client) => (await client.query<{ name: string }>(sql.sessionUser())).rows[0]);
+    return { user: row?.name ?? '', kind: 'database-role' };
   }
 
   /**

@@ -11,13 +11,13 @@
  */
 import { hostname } from 'node:os';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { EngineEvent, EventOf } from '../../engine/events.js';
+import type { EngineEvent, EventKind, EventOf } from '../../engine/events.js';
 import { JournalDamagedError, LockHeldError } from '../../errors.js';
 import { canonicalJson, eventHash, GENESIS_HASH, sha256Hex } from '../hash-chain.js';
 import { isStale } from '../liveness.js';
 import { osUser } from '../os-user.js';
 import { ambiguousRunIdError, type BeforeTakeover, type Journal, type LockRequest, MIN_RUN_ID_PREFIX, type RunQuery } from '../port.js';
-import type { ChainReport, LockHolder, NewRun, RunRecord, RunStatus, StoredEvent } from '../types.js';
+import type { ChainReport, LockHolder, NewRun, RunIdentity, RunRecord, RunStatus, StoredEvent } from '../types.js';
 import { verifyChain, verifyRunChain } from './chain.js';
 import { type Database, journalErrorFrom, type OpenOptions, openDatabase, pageDamage, recoveryHint } from './database.js';
 import { createProjector, type Projector } from './projection.js';
@@ -255,6 +255,16 @@ export class SqliteJournal implements Journal {
   /** The recorded events of these runs, in seq order. */
   async eventsOf(runIds: string[]): Promise<StoredEvent[]> {
     return this.guard('read', () => (this.sql.eventsOf.all(JSON.stringify(runIds)) as EventRow[]).map(eventFromRow));
+  }
+
+  /** One run's events of these kinds after `afterSeq` (the `events_by_run` index). */
+  async eventsSince(runId: string, afterSeq: number, kinds: EventKind[]): Promise<StoredEvent[]> {
+    return this.guard('read', () => (this.sql.eventsSince.all(runId, afterSeq, JSON.stringify(kinds)) as EventRow[]).map(eventFromRow));
+  }
+
+  /** The OS user of this process: what a SQLite journal records for whoever writes to it. */
+  async whoAmI(): Promise<RunIdentity> {
+    return { user: osUser(), kind: 'os-user' };
   }
 
   /**
