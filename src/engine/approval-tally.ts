@@ -55,8 +55,10 @@ export function standingOf(request: ApprovalRequest, answers: readonly ApprovalA
   for (const answer of answers) {
     if (answer.pointId !== request.pointId || answer.verdict !== 'accepted') continue;
     if (refusalOf(request, answer.identity, counted) !== undefined) continue;
-    counted.push(answer);
-    if (answer.answer === 'reject') return { state: 'rejected', rejectedBy: answer, approvedBy: counted.filter((a) => a.answer === 'approve') };
+    // Named as the request knows them, whatever the answering process wrote.
+    counted.push({ ...answer, person: approverOf(request, answer.identity) });
+    if (answer.answer === 'reject')
+      return { state: 'rejected', rejectedBy: counted[counted.length - 1] ?? answer, approvedBy: counted.filter((a) => a.answer === 'approve') };
     if (counted.length >= request.minApprovals) return { state: 'approved', approvedBy: counted };
   }
   return { state: 'waiting', approvedBy: counted, missing: request.minApprovals - counted.length };
