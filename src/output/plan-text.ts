@@ -85,7 +85,8 @@ export function planAsText(plan: Plan, problems: string[], paint: Paint, context
   ].filter(Boolean);
   if (facts.length) out.push(facts.join(' · '));
   out.push(paint.dim(`${p(plan.source.file)} · sha256 ${plan.source.sha256.slice(0, 12)}`));
-  if (plan.approval) out.push(`Before the first step: ${approvalText(plan.approval)} (\`golive approve <run-id> ${p(plan.environment ?? '')}\`)`);
+  if (plan.approval)
+    out.push(`After the checklist, before the first step: ${approvalText(plan.approval)} (\`golive approve <run-id> ${p(plan.environment ?? '')}\`)`);
 
   if (plan.checks.length) {
     out.push('', paint.bold('Pre-deployment checks (go / no-go)'));
