@@ -59,11 +59,32 @@ export async function recordAnswer(runId: string, pointId: string, answer: 'appr
       host: hostname(),
       at: new Date().toISOString(),
     };
-    await store.appendEvent(run.id, event);
+    const stored = await store.appendEvent(run.id, event);
     if (refusal !== undefined || request === undefined) {
       throw new UsageError(`${answer === 'approve' ? 'approval' : 'rejection'} refused: ${refusal}`, refusalHint(run, open, pointId));
     }
-    return { run, event, request, standing: standingOf(request, [...answers, event]) };
+    // The check above and the append are two steps: between them the run may have decided (a timeout, the
+    // last approval from someone else) or the same identity may have answered from another terminal. The
+    // journal's order says what happened first; the run counts by that order, and so does this message.
+    const after = await store.eventsSince(run.id, events.at(-1)?.seq ?? 0, ['approval', 'decision']);
+    const earlier = after.filter((e) => e.seq < stored.seq);
+    const decided = earlier.find((e) => e.event.kind === 'decision' && e.event.subjectId === pointId);
+    if (decided?.event.kind === 'decision') {
+      throw new UsageError(
+        `${answer === 'approve' ? 'approval' : 'rejection'} too late: run ${run.id} had decided ${pointId} (${decided.event.choice}) at ${decided.at}, just before this answer was recorded; it does not count`,
+        `see \`golive status ${run.id}\``,
+      );
+    }
+    const standing = standingOf(request, [...answers, ...earlier.flatMap((e) => (e.event.kind === 'approval' ? [e.event] : [])), event]);
+    const counted = standing.state === 'rejected' ? [standing.rejectedBy] : standing.approvedBy;
+    if (!counted.some((a) => a.at === event.at && a.identity.user === identity.user && a.answer === answer)) {
+      const twice = earlier.some((e) => e.event.kind === 'approval' && e.event.verdict === 'accepted' && e.event.identity.user === identity.user);
+      const why = twice
+        ? `${identity.user} answered ${pointId} from another process just before`
+        : `${pointId} was already ${standing.state} by others just before`;
+      throw new UsageError(`${answer === 'approve' ? 'approval' : 'rejection'} not counted: ${why}`, `see \`golive status ${run.id}\``);
+    }
+    return { run, event, request, standing };
   } finally {
     await store.close();
   }
