@@ -183,4 +183,17 @@ describe('approvals on the SQLite journal', () => {
     expect(stranger.stderr).toContain(`approval refused: ${osUser} is not an approver of migrate: it must be approved by Ana Ruiz (lead)`);
     expect((await live.exited).code).toBe(3);
   }, 60_000);
+  it('Ctrl-C while waiting is an interruption: exit 130, recorded, resumable', async () => {
+    const dir = tempDir('golive-e2e-approval-sigint-');
+    const runbook = runbookIn(dir, '    approvers: [lead]');
+    const live = startGolive(['run', runbook, '--env', 'uat'], { cwd: dir, timeoutMs: 60_000 });
+    await live.waitForOutput(/waiting for Ana Ruiz \(lead\) to approve/);
+    live.child.kill('SIGINT');
+    const ended = await live.exited;
+    expect(ended.code, ended.stdout + ended.stderr).toBe(130);
+    expect(ended.stderr).toContain('golive resume');
+    const [run] = readJournal(join(dir, '.golive', 'golive.db'));
+    expect(run).toMatchObject({ outcome: 'interrupted', exit_code: 130 });
+    expect(run.events.some((e) => e.kind === 'step.started' && e.data.stepId === 'migrate')).toBe(false);
+  }, 60_000);
 });

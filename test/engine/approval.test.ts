@@ -217,4 +217,26 @@ steps:
     expect(result.issues).toEqual(['no-go: production: rejected by Li Wei (dba, liwei): not in this window']);
     expect(h.runner.commands).toEqual([]);
   });
+  it('a checklist question with approvers is answered by their approval: approved is GO, rejected is NO-GO', async () => {
+    const yaml = `
+golive: 1
+name: shop
+team:
+  dba: { name: Li Wei, user: liwei }
+checks:
+  - id: change-approved
+    confirm: Is CHG-1 approved?
+    approvers: [dba]
+steps:
+  - id: deploy
+    run: ./deploy.sh
+`;
+    const go = setup([{ afterPolls: 1, answer: { ...answer('liwei'), pointId: 'change-approved' } }], { environment: undefined }, yaml).h;
+    expect((await go.run()).exitCode).toBe(0);
+    expect(go.log.only('check.finished')).toMatchObject({ checkId: 'change-approved', passed: true });
+    const noGo = setup([{ afterPolls: 1, answer: { ...answer('liwei', 'reject', 'not yet'), pointId: 'change-approved' } }], { environment: undefined }, yaml).h;
+    expect(await noGo.run()).toMatchObject({ outcome: 'no-go', exitCode: 4 });
+    expect(noGo.log.only('check.finished')).toMatchObject({ passed: false, reason: 'rejected by Li Wei (dba, liwei): not yet' });
+    expect(noGo.runner.commands).toEqual([]);
+  });
 });
