@@ -234,7 +234,11 @@ steps:
     const go = setup([{ afterPolls: 1, answer: { ...answer('liwei'), pointId: 'change-approved' } }], { environment: undefined }, yaml).h;
     expect((await go.run()).exitCode).toBe(0);
     expect(go.log.only('check.finished')).toMatchObject({ checkId: 'change-approved', passed: true });
-    const noGo = setup([{ afterPolls: 1, answer: { ...answer('liwei', 'reject', 'not yet'), pointId: 'change-approved' } }], { environment: undefined }, yaml).h;
+    const noGo = setup(
+      [{ afterPolls: 1, answer: { ...answer('liwei', 'reject', 'not yet'), pointId: 'change-approved' } }],
+      { environment: undefined },
+      yaml,
+    ).h;
     expect(await noGo.run()).toMatchObject({ outcome: 'no-go', exitCode: 4 });
     expect(noGo.log.only('check.finished')).toMatchObject({ passed: false, reason: 'rejected by Li Wei (dba, liwei): not yet' });
     expect(noGo.runner.commands).toEqual([]);
