@@ -21,6 +21,8 @@ export interface RollbackOrder {
   order: PlannedStep[];
   /** Completed (or failed) command steps that define no rollback. */
   withoutRollback: PlannedStep[];
+  /** Steps that say `rollback: none`: passed over, and the rollback is still complete. */
+  nothingToUndo: PlannedStep[];
 }
 
 /**
@@ -45,7 +47,8 @@ export function rollbackOrder(steps: PlannedStep[], records: ReadonlyMap<string,
   const all = [...touched].sort((a, b) => first(a) - first(b) || rank(b) - rank(a) || steps.indexOf(b) - steps.indexOf(a));
   return {
     order: all.filter((s) => s.rollback),
-    withoutRollback: all.filter((s) => !s.rollback),
+    withoutRollback: all.filter((s) => !s.rollback && !s.nothingToUndo),
+    nothingToUndo: all.filter((s) => s.nothingToUndo),
   };
 }
 
@@ -65,7 +68,7 @@ export interface RollbackResult {
 
 /** Roll back everything that needs it, with events. */
 export async function performRollback(ctx: RunContext, reason: string): Promise<RollbackResult> {
-  const { order, withoutRollback } = rollbackOrder(planSteps(ctx.plan), ctx.steps);
+  const { order, withoutRollback, nothingToUndo } = rollbackOrder(planSteps(ctx.plan), ctx.steps);
   await ctx.emit({ kind: 'rollback.started', reason: ctx.mask(reason), order: order.map((s) => s.id), withoutRollback: withoutRollback.map((s) => s.id) });
   const failed: string[] = [];
   const inDoubt: string[] = [];
@@ -82,6 +85,9 @@ export async function performRollback(ctx: RunContext, reason: string): Promise<
   for (const step of withoutRollback) {
     if (ctx.steps.get(step.id)?.state === 'succeeded')
       await ctx.setState(step.id, 'no-rollback', step.command ? 'no rollback defined' : 'manual step: nothing to undo');
+  }
+  for (const step of nothingToUndo) {
+    if (ctx.steps.get(step.id)?.state === 'succeeded') await ctx.setState(step.id, 'no-rollback', 'nothing to undo (rollback: none)');
   }
   for (const step of order) {
     if (ctx.interruption.requested) {
