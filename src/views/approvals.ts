@@ -67,14 +67,13 @@ export function approvalWaitText(request: ApprovalRequest, answers: readonly App
 
 /** What a live run waits for, from its events (`show`, `history`); null when it waits for no approval. */
 export function waitingText(events: readonly EngineEvent[]): string | null {
-  let request: ApprovalRequest | undefined;
-  let answers: ApprovalAnswer[] = [];
+  const open = new Map<string, { request: ApprovalRequest; answers: ApprovalAnswer[] }>();
   for (const e of events) {
-    if (e.kind === 'approval.requested') {
-      request = e;
-      answers = [];
-    } else if (e.kind === 'approval' && e.pointId === request?.pointId) answers.push(e);
-    else if ((e.kind === 'decision' && e.subjectId === request?.pointId) || e.kind === 'run.finished' || e.kind === 'run.interrupted') request = undefined;
+    if (e.kind === 'approval.requested') open.set(e.pointId, { request: e, answers: [] });
+    else if (e.kind === 'approval') open.get(e.pointId)?.answers.push(e);
+    else if (e.kind === 'decision' && e.subjectId !== undefined) open.delete(e.subjectId);
+    else if (e.kind === 'run.finished' || e.kind === 'run.interrupted') open.clear();
   }
-  return request ? approvalWaitText(request, answers, (iso) => iso) : null;
+  if (open.size === 0) return null;
+  return [...open.values()].map((a) => approvalWaitText(a.request, a.answers, (iso) => iso)).join('; and for ');
 }

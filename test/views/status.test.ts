@@ -490,6 +490,23 @@ describe('a run waiting for named approvers', () => {
     expect(update.etaNote).toBe('unknown: blocked');
   });
 
+  it('names every point it waits at when members of a parallel group wait at once, and drops each one decided', () => {
+    const configure: EngineEventBody = { ...requested, pointId: 'configure', title: 'Update configuration', minApprovals: 1 } as EngineEventBody;
+    const both = events(...migratingEntries(), [at(10, 9), requested], [at(10, 9), configure]);
+    expect(statusUpdate(input(both, at(10, 10))).statusReason).toBe(
+      'waiting for Li Wei (dba) or Sam Okafor (devops) to approve Run database migrations (migrate) since 10:09; and for Li Wei (dba) or Sam Okafor (devops) to approve Update configuration (configure) since 10:09',
+    );
+    const one = events(
+      ...migratingEntries(),
+      [at(10, 9), requested],
+      [at(10, 9), configure],
+      [at(10, 10), { kind: 'decision', subject: 'confirm', subjectId: 'configure', choice: 'approved', by: 'Sam Okafor', via: 'approval' }],
+    );
+    expect(statusUpdate(input(one, at(10, 11))).statusReason).toBe(
+      'waiting for Li Wei (dba) or Sam Okafor (devops) to approve Run database migrations (migrate) since 10:09',
+    );
+  });
+
   it('counts approvals given so far, lists a refused attempt as an issue, and is no longer blocked once decided', () => {
     const waiting = events(...migratingEntries(), [at(10, 9), requested], [at(10, 10), answer('ana', 'refused')], [at(10, 11), answer('liwei')]);
     const update = statusUpdate(input(waiting, at(10, 12)));
