@@ -26,6 +26,9 @@ export interface LockRequest {
  */
 export type BeforeTakeover = (previous: LockHolder) => void | Promise<void>;
 
+/** An event the journal records (every kind but `step.output`, which goes to the step's log). */
+export type RecordedEvent = Exclude<EngineEvent, { kind: 'step.output' }>;
+
 /** Runs to list: a runbook, an environment, modes, at most `limit` (newest first). */
 export type RunQuery = RunFilter & { modes?: RunMode[] };
 
@@ -48,6 +51,15 @@ export interface Journal {
   appendEvent(runId: string, event: EventOf<'step.output'>): Promise<null>;
   appendEvent(runId: string, event: Exclude<EngineEvent, { kind: 'step.output' }>): Promise<StoredEvent>;
   appendEvent(runId: string, event: EngineEvent): Promise<StoredEvent | null>;
+
+  /**
+   * Append the event `decide` makes from this run's events of `kinds`, read
+   * under the chain's write lock: no append from any process comes between
+   * what `decide` saw and the event it returns. For an answer that depends
+   * on what was recorded before it (`golive approve` refuses a second
+   * approval by the same person). A `decide` that throws appends nothing.
+   */
+  appendDecided(runId: string, kinds: EventKind[], decide: (events: StoredEvent[]) => RecordedEvent): Promise<StoredEvent>;
 
   /** Say the run is alive; false when it no longer holds its lock (taken over as stale). */
   heartbeat(runId: string): Promise<boolean>;

@@ -9,7 +9,6 @@
 import { hostname } from 'node:os';
 import { type ApprovalAnswer, type ApprovalRequest, approverOf, approversText, refusalOf, standingOf } from '../engine/approval-tally.js';
 import { UsageError } from '../errors.js';
-import type { Journal } from '../journal/port.js';
 import type { RunIdentity, RunRecord, StoredEvent } from '../journal/types.js';
 import { findRun, openExistingJournal } from './reader.js';
 
@@ -40,51 +39,41 @@ export async function recordAnswer(runId: string, pointId: string, answer: 'appr
   try {
     const run = await findRun(store, runId);
     const identity = await store.whoAmI();
-    const events = await store.eventsSince(run.id, 0, ['approval.requested', 'approval', 'decision']);
-    const open = openRequests(events);
-    const request = open.find((r) => r.pointId === pointId);
-    const answers = request ? answersSince(events, request) : [];
-    const refusal = whyNot(store, run, pointId, identity, request, open, answers);
-    const event: Omit<ApprovalAnswer, 'at'> & { at: string } = {
-      kind: 'approval',
-      pointId,
-      answer,
-      verdict: refusal === undefined ? 'accepted' : 'refused',
-      ...(refusal === undefined ? {} : { refusal }),
-      identity,
-      by: flags.operator?.trim() || identity.user,
-      ...(request && approverOf(request, identity) ? { person: approverOf(request, identity) } : {}),
-      ...(flags.comment?.trim() ? { comment: flags.comment.trim() } : {}),
-      via: 'command',
-      host: hostname(),
-      at: new Date().toISOString(),
-    };
-    const stored = await store.appendEvent(run.id, event);
+    // Whether the run's process is gone (its heartbeat says so) cannot change under us; everything else is decided
+    // from the run's events read under the journal's write lock, so no other answer, nor the run's own decision,
+    // can come between the check and the answer it records.
+    const interrupted = store.runStatus(run) === 'interrupted';
+    let decided: { refusal?: string; open: ApprovalRequest[]; request?: ApprovalRequest; answers: ApprovalAnswer[] } = { open: [], answers: [] };
+    const stored = await store.appendDecided(run.id, ['approval.requested', 'approval', 'decision', 'run.finished'], (events) => {
+      const open = openRequests(events);
+      const request = open.find((r) => r.pointId === pointId);
+      const answers = request ? answersSince(events, request) : [];
+      const finished = events.find((e) => e.event.kind === 'run.finished')?.event;
+      const ended = finished?.kind === 'run.finished' ? `ended ${finished.outcome}` : interrupted ? 'was interrupted' : undefined;
+      const refusal = ended ? `run ${run.id} is not waiting for anyone: it ${ended}` : whyNot(run, pointId, identity, request, open, answers);
+      decided = { refusal, open, request, answers };
+      const person = request ? approverOf(request, identity) : undefined;
+      return {
+        kind: 'approval',
+        pointId,
+        answer,
+        verdict: refusal === undefined ? 'accepted' : 'refused',
+        ...(refusal === undefined ? {} : { refusal }),
+        identity,
+        by: flags.operator?.trim() || identity.user,
+        ...(person ? { person } : {}),
+        ...(flags.comment?.trim() ? { comment: flags.comment.trim() } : {}),
+        via: 'command',
+        host: hostname(),
+        at: new Date().toISOString(),
+      };
+    });
+    const { refusal, open, request, answers } = decided;
     if (refusal !== undefined || request === undefined) {
       throw new UsageError(`${answer === 'approve' ? 'approval' : 'rejection'} refused: ${refusal}`, refusalHint(run, open, pointId));
     }
-    // The check above and the append are two steps: between them the run may have decided (a timeout, the
-    // last approval from someone else) or the same identity may have answered from another terminal. The
-    // journal's order says what happened first; the run counts by that order, and so does this message.
-    const after = await store.eventsSince(run.id, events.at(-1)?.seq ?? 0, ['approval', 'decision']);
-    const earlier = after.filter((e) => e.seq < stored.seq);
-    const decided = earlier.find((e) => e.event.kind === 'decision' && e.event.subjectId === pointId);
-    if (decided?.event.kind === 'decision') {
-      throw new UsageError(
-        `${answer === 'approve' ? 'approval' : 'rejection'} too late: run ${run.id} had decided ${pointId} (${decided.event.choice}) at ${decided.at}, just before this answer was recorded; it does not count`,
-        `see \`golive status ${run.id}\``,
-      );
-    }
-    const standing = standingOf(request, [...answers, ...earlier.flatMap((e) => (e.event.kind === 'approval' ? [e.event] : [])), event]);
-    const counted = standing.state === 'rejected' ? [standing.rejectedBy] : standing.approvedBy;
-    if (!counted.some((a) => a.at === event.at && a.identity.user === identity.user && a.answer === answer)) {
-      const twice = earlier.some((e) => e.event.kind === 'approval' && e.event.verdict === 'accepted' && e.event.identity.user === identity.user);
-      const why = twice
-        ? `${identity.user} answered ${pointId} from another process just before`
-        : `${pointId} was already ${standing.state} by others just before`;
-      throw new UsageError(`${answer === 'approve' ? 'approval' : 'rejection'} not counted: ${why}`, `see \`golive status ${run.id}\``);
-    }
-    return { run, event, request, standing };
+    const event = stored.event as ApprovalAnswer;
+    return { run, event, request, standing: standingOf(request, [...answers, event]) };
   } finally {
     await store.close();
   }
@@ -109,8 +98,8 @@ function answersSince(events: StoredEvent[], request: ApprovalRequest): Approval
   return events.slice(from + 1).flatMap((e) => (e.event.kind === 'approval' && e.event.pointId === request.pointId ? [e.event] : []));
 }
 
+/** Why this answer would not count for a running run, or undefined when it would. */
 function whyNot(
-  store: Journal,
   run: RunRecord,
   pointId: string,
   identity: RunIdentity,
@@ -118,8 +107,6 @@ function whyNot(
   open: ApprovalRequest[],
   answers: ApprovalAnswer[],
 ): string | undefined {
-  const status = store.runStatus(run);
-  if (status !== 'running') return `run ${run.id} is not waiting for anyone: it ${status === 'interrupted' ? 'was interrupted' : `ended ${status}`}`;
   if (request === undefined) {
     const waiting = open.length ? `it waits at ${open.map((r) => r.pointId).join(', ')}` : 'it waits for no approval now';
     return `run ${run.id} is not waiting at ${pointId}: ${waiting}`;

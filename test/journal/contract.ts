@@ -325,6 +325,40 @@ export function describeJournalContract(name: string, harness: JournalHarness): 
         expect(await journal.eventsSince('NONE', 0, ['approval'])).toEqual([]);
       });
 
+      it('appends what decide makes of the run\'s events, read under the write lock: two connections deciding at once never both see "not yet"', async () => {
+        const { journal, connect } = await fresh();
+        const other = await connect('approver-host');
+        await createRun(journal, { id: 'R1' });
+        await journal.appendEvent('R1', request('migrate'));
+        // Each connection records "first" only if no one did before it; both try many times at once.
+        const decideFirst = (events: StoredEvent[]) =>
+          ({ ...answer('migrate', events.some((e) => e.kind === 'approval') ? 'later' : 'first'), at: new Date(clock.ms).toISOString() }) as const;
+        const attempts: Promise<StoredEvent>[] = [];
+        for (let i = 0; i < 10; i++) {
+          attempts.push(journal.appendDecided('R1', ['approval'], decideFirst));
+          attempts.push(other.appendDecided('R1', ['approval'], decideFirst));
+        }
+        const stored = await Promise.all(attempts);
+        expect(stored.filter((e) => (e.event as { by: string }).by === 'first')).toHaveLength(1);
+        const trail = await journal.eventsOf(['R1']);
+        expect(trail.map((e) => e.seq)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
+        expect((trail[1].event as { by: string }).by).toBe('first');
+        expect(await other.verifyChain()).toEqual({ ok: true, checked: 21 });
+      });
+
+      it('appends nothing when decide throws', async () => {
+        const { journal } = await fresh();
+        await createRun(journal, { id: 'R1' });
+        const before = await journal.appendEvent('R1', request('migrate'));
+        await expect(
+          journal.appendDecided('R1', ['approval.requested'], (events) => {
+            throw new UsageError(`saw ${events.length}`);
+          }),
+        ).rejects.toThrow('saw 1');
+        expect(await journal.eventsOf(['R1'])).toEqual([before]);
+        expect((await journal.appendEvent('R1', answer('migrate', 'liwei'))).seq).toBe(2);
+      });
+
       it('keeps the chain linear when another connection answers while the run appends', async () => {
         const { journal, connect } = await fresh();
         const approver = await connect('approver-host');

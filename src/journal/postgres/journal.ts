@@ -19,11 +19,11 @@ import { JournalError } from '../../errors.js';
 import { type ChainedEventRow, canonicalJson, sha256Hex } from '../hash-chain.js';
 import { printableLocation } from '../journal-path.js';
 import { isStale } from '../liveness.js';
-import { ambiguousRunIdError, type BeforeTakeover, type Journal, type LockRequest, MIN_RUN_ID_PREFIX, type RunQuery } from '../port.js';
+import { ambiguousRunIdError, type BeforeTakeover, type Journal, type LockRequest, MIN_RUN_ID_PREFIX, type RecordedEvent, type RunQuery } from '../port.js';
 // The same schema as the SQLite file's, so the same row shapes and mappings.
 import { type LockRow, lockHolderFromRow } from '../sqlite/rows.js';
 import type { ChainReport, LockHolder, NewRun, RunIdentity, RunRecord, RunStatus, StoredEvent } from '../types.js';
-import { appendToChain, type ChainHead } from './append.js';
+import { appendDecidedToChain, appendToChain, type ChainHead } from './append.js';
 import { DamagedRowError, journalErrorFrom } from './errors.js';
 import { lockHeldError } from './lock-message.js';
 import { migrate, SCHEMA_VERSION, schemaVersion } from './migrations.js';
@@ -169,6 +169,15 @@ export class PostgresJournal implements Journal {
     const data = canonicalJson(event);
     return this.exclusive('record an event in', async (client) => {
       const stored = await appendToChain(client, this.lastWritten, runId, event, data);
+      this.lastWritten = { seq: stored.seq, hash: stored.hash };
+      return stored;
+    });
+  }
+
+  /** Append what `decide` makes of the run's events, read under the chain's advisory lock in the same transaction. */
+  async appendDecided(runId: string, kinds: EventKind[], decide: (events: StoredEvent[]) => RecordedEvent): Promise<StoredEvent> {
+    return this.exclusive('record an event in', async (client) => {
+      const stored = await appendDecidedToChain(client, runId, kinds, decide, eventFromRow);
       this.lastWritten = { seq: stored.seq, hash: stored.hash };
       return stored;
     });
