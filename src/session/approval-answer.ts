@@ -111,11 +111,13 @@ function whyNot(
     const waiting = open.length ? `it waits at ${open.map((r) => r.pointId).join(', ')}` : 'it waits for no approval now';
     return `run ${run.id} is not waiting at ${pointId}: ${waiting}`;
   }
-  return refusalOf(
-    request,
-    identity,
-    answers.filter((a) => a.verdict === 'accepted'),
-  );
+  const accepted = answers.filter((a) => a.verdict === 'accepted');
+  const refusal = refusalOf(request, identity, accepted);
+  if (refusal !== undefined) return refusal;
+  // Decided by the answers already recorded; the run records its decision at its next look.
+  const standing = standingOf(request, accepted);
+  if (standing.state !== 'waiting') return `${pointId} is already ${standing.state} (the run goes on at its next look): this answer would not count`;
+  return undefined;
 }
 
 function refusalHint(run: RunRecord, open: ApprovalRequest[], pointId: string): string {

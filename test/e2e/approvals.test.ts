@@ -83,7 +83,7 @@ describe('approvals on the SQLite journal', () => {
     // Refused whichever way the race with the run went: counted already, decided, or the run ended.
     expect(again.stderr).toMatch(
       new RegExp(
-        `approval refused: (${osUser} already approved migrate|run ${runId} is not waiting at migrate|run ${runId} is not waiting for anyone: it ended succeeded)`,
+        `approval refused: (${osUser} already approved migrate|run ${runId} is not waiting at migrate|run ${runId} is not waiting for anyone: it ended succeeded|migrate is already approved)`,
       ),
     );
 
