@@ -115,6 +115,11 @@ describe('approvals on the SQLite journal', () => {
     const md = await runGolive(['report', runId], { cwd: dir });
     expect(md.stdout).toContain('## Approvals');
     expect(md.stdout).toMatch(new RegExp(`\\| \`migrate\` \\| approved \\| Li Wei \\(dba, OS user ${osUser}, as "Li"\\) \\|`));
+    const html = await runGolive(['report', runId, '--format', 'html'], { cwd: dir });
+    expect(html.stdout).toContain('<h2>Approvals</h2>');
+    expect(html.stdout).toContain(`Li Wei (dba, OS user ${osUser}, as &quot;Li&quot;)`);
+    const json = JSON.parse((await runGolive(['report', runId, '--format', 'json'], { cwd: dir })).stdout);
+    expect(json.approvals[1]).toMatchObject({ pointId: 'migrate', verdict: 'accepted', identity: { user: osUser }, by: 'Li', comment: 'backup checked' });
     const junit = await runGolive(['report', runId, '--format', 'junit'], { cwd: dir });
     expect(junit.stdout).toContain(`name="golive.approval.2" value="`);
     expect(junit.stdout).toContain(`migrate · approved · Li Wei (dba, OS user ${osUser}, as &quot;Li&quot;)`);
