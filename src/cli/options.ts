@@ -89,6 +89,12 @@ export const OPTIONS = {
   name: { flags: '--name <name>', description: 'the runbook name (default: from the file name)' },
   limit: { flags: '--limit <n>', description: 'how many runs to list (default: 20)' },
   watch: { flags: '--watch', description: 're-print every --interval until the run ends (Ctrl-C to stop watching)' },
+  comment: { flags: '--comment <text>', description: 'a note recorded with the approval' },
+  reason: { flags: '--reason <text>', description: 'why (required): recorded, and shown to the operator of the run' },
+  approver: {
+    flags: '--operator <name>',
+    description: 'your display name, recorded beside the identity the journal establishes (default: that identity)',
+  },
   interval: { flags: '--interval <duration>', description: 'how often --watch re-reads the journal', defaultValue: '5s' },
 } as const satisfies Record<string, OptionSpec>;
 

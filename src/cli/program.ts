@@ -102,6 +102,25 @@ export function registerCommands(program: Command, setExit: SetExit): void {
     ],
   ).action(run(async () => (await import('../commands/rehearse.js')).rehearseCommand));
 
+  const POINT = 'the check, step or environment id the run waits at (golive status names it)';
+  taking(
+    program
+      .command('approve')
+      .description("approve the check, step or environment a run waits at, from any terminal that reaches the run's journal")
+      .argument('<run-id>', RUN_ID)
+      .argument('<id>', POINT),
+    [OPTIONS.comment, OPTIONS.approver, OPTIONS.db],
+  ).action(run(async () => (await import('../commands/approve.js')).approveCommand));
+
+  taking(
+    program
+      .command('reject')
+      .description('reject the check, step or environment a run waits at: the run takes its failure policy, showing the reason')
+      .argument('<run-id>', RUN_ID)
+      .argument('<id>', POINT),
+    [OPTIONS.reason, OPTIONS.approver, OPTIONS.db],
+  ).action(run(async () => (await import('../commands/reject.js')).rejectCommand));
+
   taking(
     program
       .command('estimate')

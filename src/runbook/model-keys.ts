@@ -86,6 +86,10 @@ const environmentKeys = {
   description: 'optional',
   vars: 'optional',
   protected: 'optional',
+  approvers: 'optional',
+  min_approvals: 'optional',
+  self_approval: 'optional',
+  approval_timeout: 'optional duration',
 } as const satisfies KeyRules<Environment>;
 
 /** Keys of an entry of `secrets` (the schema requires exactly one of `env`, `file` and `env_file`). */
@@ -126,6 +130,10 @@ const checkKeys = {
   cwd: 'optional',
   shell: 'optional',
   when: 'optional',
+  approvers: 'optional',
+  min_approvals: 'optional',
+  self_approval: 'optional',
+  approval_timeout: 'optional duration',
 } as const satisfies KeyRules<Check>;
 
 /** Keys of a `validate` written as an object. */
@@ -163,6 +171,10 @@ const stepKeys = {
   shell: 'optional',
   env: 'optional',
   when: 'optional',
+  approvers: 'optional',
+  min_approvals: 'optional',
+  self_approval: 'optional',
+  approval_timeout: 'optional duration',
 } as const satisfies KeyRules<Step>;
 
 /** Keys of a parallel group in `steps`. */

@@ -7,9 +7,10 @@
 import { execFileSync } from 'node:child_process';
 import { hostname, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
+import { DEFAULT_APPROVAL_POLL_MS } from '../engine/approval.js';
 import { Interruption } from '../engine/context.js';
 import type { EngineEvent, RunMode, StopSignal } from '../engine/events.js';
-import { type EnginePorts, type EventSink, noPrompter, type Prompter, systemClock } from '../engine/ports.js';
+import { type ApprovalInbox, type EnginePorts, type EventSink, noPrompter, type Prompter, systemClock } from '../engine/ports.js';
 import { foldRunChain, inFlightCommands } from '../engine/run-state.js';
 import { LockHeldError } from '../errors.js';
 import { newRunId } from '../journal/ids.js';
@@ -18,7 +19,7 @@ import { HEARTBEAT_INTERVAL_MS } from '../journal/liveness.js';
 import { acquireMachineLock, type MachineLock } from '../journal/machine-lock.js';
 import { openJournal } from '../journal/open.js';
 import type { Journal } from '../journal/port.js';
-import type { LockHolder, RunRecord } from '../journal/types.js';
+import type { LockHolder, RunIdentity, RunRecord, StoredEvent } from '../journal/types.js';
 import { createJsonRenderer } from '../output/json-lines.js';
 import { canRedraw, paintFor } from '../output/paint.js';
 import { createPlainRenderer } from '../output/plain.js';
@@ -43,6 +44,8 @@ export interface Session {
   store: Journal;
   runId: string;
   operator: string;
+  /** Who the journal recorded as starting the run (OS user or database role). */
+  identity: RunIdentity | null;
   host: string;
   logDir: string;
   interruption: Interruption;
@@ -124,7 +127,7 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
       ? await store.acquireLock(plan.runbook.name, environment, { runId, pid: process.pid, host, operator }, refuseWhileOrphansRun)
       : { takenOver: undefined };
     lockTaken = lock;
-    await store.createRun({
+    const created = await store.createRun({
       id: runId,
       parentRunId: parent?.id ?? null,
       rootRunId: parent?.rootRunId,
@@ -204,7 +207,8 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
       sink,
       prompter: output.prompter,
       events: seen,
-      ports: { runner, clock: systemClock, prompter: output.prompter, sink },
+      identity: created.identity,
+      ports: { runner, clock: systemClock, prompter: output.prompter, sink, approvals: journalInbox(store, runId) },
       logDir: join(logRootFor(dbPath, plan), 'logs', runId),
       async close() {
         try {
@@ -239,6 +243,29 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
     }
     throw error;
   }
+}
+
+/**
+ * The answers to this run's approval requests, as other processes record
+ * them: each look reads only the rows after the last one seen (one small
+ * indexed query), and keeps them, since the requests are few.
+ */
+function journalInbox(store: Journal, runId: string): ApprovalInbox {
+  const seen: StoredEvent[] = [];
+  let after = 0;
+  return {
+    pollMs: DEFAULT_APPROVAL_POLL_MS,
+    async answersTo(pointId) {
+      const fresh = await store.eventsSince(runId, after, ['approval.requested', 'approval']);
+      seen.push(...fresh);
+      after = fresh.at(-1)?.seq ?? after;
+      let from = 0;
+      seen.forEach((e, i) => {
+        if (e.event.kind === 'approval.requested' && e.event.pointId === pointId) from = i + 1;
+      });
+      return seen.slice(from).flatMap((e) => (e.event.kind === 'approval' && e.event.pointId === pointId ? [e.event] : []));
+    },
+  };
 }
 
 /**

@@ -14,6 +14,7 @@
 import type { EngineEvent } from '../engine/events.js';
 import type { ChainReport } from '../journal/types.js';
 import { type Plan, planSteps } from '../runbook/plan.js';
+import { roleHolderNames } from '../runbook/team.js';
 import { personOf, teamPeople } from './identity.js';
 import type { AttemptView, RunView } from './run-view.js';
 import {
@@ -36,7 +37,7 @@ export * from './summary-model.js';
 /** The parts of a resolved plan the report uses. */
 export function summaryPlanOf(plan: Plan): SummaryPlan {
   const team: Record<string, string> = {};
-  for (const [role, member] of Object.entries(plan.runbook.team ?? {})) team[role] = member.name;
+  for (const role of Object.keys(plan.runbook.team ?? {})) team[role] = roleHolderNames(plan.runbook.team, role) ?? role;
   return {
     description: plan.runbook.description ?? null,
     window: plan.window ? { start: plan.window.start.toISOString(), end: plan.window.end.toISOString() } : null,
@@ -124,6 +125,7 @@ export function buildSummary(input: SummaryInput): SummaryReport {
     issues: issuesOf(view, timeline),
     rollback: rollbackOf(view, events, plan, ownerOf),
     decisions: view.decisions,
+    approvals: view.approvals,
     chain: view.chain.map((link) => ({
       ...link,
       relation: link.id === run.id ? 'this' : link.id === run.parentRunId ? 'parent' : link.parentRunId === run.id ? 'child' : 'chain',

@@ -279,6 +279,107 @@ export function describeJournalContract(name: string, harness: JournalHarness): 
       });
     });
 
+    describe('approvals', () => {
+      const request = (pointId: string) =>
+        event({
+          kind: 'approval.requested',
+          subject: 'confirm',
+          pointId,
+          title: `Approve ${pointId}`,
+          approvers: [{ role: 'dba', name: 'Li Wei', user: 'liwei' }],
+          minApprovals: 1,
+          selfApproval: false,
+          runner: 'ana',
+        });
+      const answer = (pointId: string, user: string) =>
+        event({
+          kind: 'approval',
+          pointId,
+          answer: 'approve',
+          verdict: 'accepted',
+          identity: { user, kind: 'database-role' },
+          by: user,
+          via: 'command',
+          host: 'elsewhere',
+        });
+
+      it('says who the connection is: the identity it records runs with', async () => {
+        const { journal, connect } = await fresh();
+        expect(await journal.whoAmI()).toEqual(harness.identity());
+        expect(await (await connect('other-host')).whoAmI()).toEqual(harness.identity());
+      });
+
+      it("returns one run's events of the kinds asked for, after a seq, in journal order", async () => {
+        const { journal } = await fresh();
+        await createRun(journal, { id: 'R1' });
+        await createRun(journal, { id: 'R2' });
+        const asked = await journal.appendEvent('R1', request('migrate'));
+        await journal.appendEvent('R1', event({ kind: 'warning', message: 'not asked for' }));
+        await journal.appendEvent('R2', answer('migrate', 'liwei'));
+        const first = await journal.appendEvent('R1', answer('migrate', 'liwei'));
+        const second = await journal.appendEvent('R1', answer('migrate', 'sam'));
+        expect(await journal.eventsSince('R1', 0, ['approval.requested', 'approval'])).toEqual([asked, first, second]);
+        expect(await journal.eventsSince('R1', asked.seq, ['approval'])).toEqual([first, second]);
+        expect(await journal.eventsSince('R1', second.seq, ['approval'])).toEqual([]);
+        expect(await journal.eventsSince('R1', 0, [])).toEqual([]);
+        expect(await journal.eventsSince('NONE', 0, ['approval'])).toEqual([]);
+      });
+
+      it('appends what decide makes of the run\'s events, read under the write lock: two connections deciding at once never both see "not yet"', async () => {
+        const { journal, connect } = await fresh();
+        const other = await connect('approver-host');
+        await createRun(journal, { id: 'R1' });
+        await journal.appendEvent('R1', request('migrate'));
+        // Each connection records "first" only if no one did before it; both try many times at once.
+        const decideFirst = (events: StoredEvent[]) =>
+          ({ ...answer('migrate', events.some((e) => e.kind === 'approval') ? 'later' : 'first'), at: new Date(clock.ms).toISOString() }) as const;
+        const attempts: Promise<StoredEvent>[] = [];
+        for (let i = 0; i < 10; i++) {
+          attempts.push(journal.appendDecided('R1', ['approval'], decideFirst));
+          attempts.push(other.appendDecided('R1', ['approval'], decideFirst));
+        }
+        const stored = await Promise.all(attempts);
+        expect(stored.filter((e) => (e.event as { by: string }).by === 'first')).toHaveLength(1);
+        const trail = await journal.eventsOf(['R1']);
+        expect(trail.map((e) => e.seq)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
+        expect((trail[1].event as { by: string }).by).toBe('first');
+        expect(await other.verifyChain()).toEqual({ ok: true, checked: 21 });
+      });
+
+      it('appends nothing when decide throws', async () => {
+        const { journal } = await fresh();
+        await createRun(journal, { id: 'R1' });
+        const before = await journal.appendEvent('R1', request('migrate'));
+        await expect(
+          journal.appendDecided('R1', ['approval.requested'], (events) => {
+            throw new UsageError(`saw ${events.length}`);
+          }),
+        ).rejects.toThrow('saw 1');
+        expect(await journal.eventsOf(['R1'])).toEqual([before]);
+        expect((await journal.appendEvent('R1', answer('migrate', 'liwei'))).seq).toBe(2);
+      });
+
+      it('keeps the chain linear when another connection answers while the run appends', async () => {
+        const { journal, connect } = await fresh();
+        const approver = await connect('approver-host');
+        await createRun(journal, { id: 'R1' });
+        await journal.appendEvent('R1', request('migrate'));
+        const appends: Promise<StoredEvent>[] = [];
+        for (let i = 0; i < 30; i++) {
+          appends.push(journal.appendEvent('R1', event({ kind: 'warning', message: `run ${i}` })));
+          appends.push(approver.appendEvent('R1', answer('migrate', `person-${i}`)));
+        }
+        await Promise.all(appends);
+        const trail = await journal.eventsOf(['R1']);
+        expect(trail.map((e) => e.seq)).toEqual(Array.from({ length: 61 }, (_, i) => i + 1));
+        for (let i = 1; i < trail.length; i++) expect(trail[i].prevHash).toBe(trail[i - 1].hash);
+        expect((await journal.eventsSince('R1', 1, ['approval'])).map((e) => (e.event as { by: string }).by)).toEqual(
+          Array.from({ length: 30 }, (_, i) => `person-${i}`),
+        );
+        expect(await approver.verifyChain()).toEqual({ ok: true, checked: 61 });
+      });
+    });
+
     describe('locks', () => {
       const holder = (runId: string, overrides: Partial<LockRequest> = {}): LockRequest => ({
         runId,

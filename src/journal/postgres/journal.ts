@@ -14,16 +14,16 @@
  */
 import { hostname } from 'node:os';
 import pg from 'pg';
-import type { EngineEvent, EventOf } from '../../engine/events.js';
+import type { EngineEvent, EventKind, EventOf } from '../../engine/events.js';
 import { JournalError } from '../../errors.js';
 import { type ChainedEventRow, canonicalJson, sha256Hex } from '../hash-chain.js';
 import { printableLocation } from '../journal-path.js';
 import { isStale } from '../liveness.js';
-import { ambiguousRunIdError, type BeforeTakeover, type Journal, type LockRequest, MIN_RUN_ID_PREFIX, type RunQuery } from '../port.js';
+import { ambiguousRunIdError, type BeforeTakeover, type Journal, type LockRequest, MIN_RUN_ID_PREFIX, type RecordedEvent, type RunQuery } from '../port.js';
 // The same schema as the SQLite file's, so the same row shapes and mappings.
 import { type LockRow, lockHolderFromRow } from '../sqlite/rows.js';
-import type { ChainReport, LockHolder, NewRun, RunRecord, RunStatus, StoredEvent } from '../types.js';
-import { appendToChain, type ChainHead } from './append.js';
+import type { ChainReport, LockHolder, NewRun, RunIdentity, RunRecord, RunStatus, StoredEvent } from '../types.js';
+import { appendDecidedToChain, appendToChain, type ChainHead } from './append.js';
 import { DamagedRowError, journalErrorFrom } from './errors.js';
 import { lockHeldError } from './lock-message.js';
 import { migrate, SCHEMA_VERSION, schemaVersion } from './migrations.js';
@@ -174,6 +174,15 @@ export class PostgresJournal implements Journal {
     });
   }
 
+  /** Append what `decide` makes of the run's events, read under the chain's advisory lock in the same transaction. */
+  async appendDecided(runId: string, kinds: EventKind[], decide: (events: StoredEvent[]) => RecordedEvent): Promise<StoredEvent> {
+    return this.exclusive('record an event in', async (client) => {
+      const stored = await appendDecidedToChain(client, runId, kinds, decide, eventFromRow);
+      this.lastWritten = { seq: stored.seq, hash: stored.hash };
+      return stored;
+    });
+  }
+
   /** Refresh the run's and its lock's heartbeat in one statement; false when the lock was taken over. */
   async heartbeat(runId: string): Promise<boolean> {
     const now = this.now().toISOString();
@@ -266,6 +275,17 @@ export class PostgresJournal implements Journal {
   /** The recorded events of these runs, in seq order. */
   async eventsOf(runIds: string[]): Promise<StoredEvent[]> {
     return this.exclusive('read', async (client) => (await client.query<ChainedEventRow>(sql.eventsOf([runIds]))).rows.map(eventFromRow));
+  }
+
+  /** One run's events of these kinds after `afterSeq` (the `events_by_run` index). */
+  async eventsSince(runId: string, afterSeq: number, kinds: EventKind[]): Promise<StoredEvent[]> {
+    return this.exclusive('read', async (client) => (await client.query<ChainedEventRow>(sql.eventsSince([runId, afterSeq, kinds]))).rows.map(eventFromRow));
+  }
+
+  /** The authenticated role of this connection (`session_user`: a `SET ROLE` does not change it). */
+  async whoAmI(): Promise<RunIdentity> {
+    const row = await this.exclusive('read', async (client) => (await client.query<{ name: string }>(sql.sessionUser())).rows[0]);
+    return { user: row?.name ?? '', kind: 'database-role' };
   }
 
   /**

@@ -50,6 +50,11 @@ export const sql = {
   deferFlush: statement('defer_flush', 'SET LOCAL synchronous_commit = off'),
   insertEvent: statement('insert_event', 'INSERT INTO events (seq, run_id, at, kind, data, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)'),
   eventsOf: statement('events_of', 'SELECT seq, run_id, at, kind, data, prev_hash, hash FROM events WHERE run_id = ANY ($1::text[]) ORDER BY seq'),
+  eventsSince: statement(
+    'events_since',
+    'SELECT seq, run_id, at, kind, data, prev_hash, hash FROM events WHERE run_id = $1 AND seq > $2 AND kind = ANY ($3::text[]) ORDER BY seq',
+  ),
+  sessionUser: statement('session_user', 'SELECT session_user AS name'),
   eventsPage: statement(
     'events_page',
     `SELECT seq, run_id, at, kind, data, prev_hash, hash FROM events

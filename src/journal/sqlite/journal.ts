@@ -11,13 +11,13 @@
  */
 import { hostname } from 'node:os';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { EngineEvent, EventOf } from '../../engine/events.js';
+import type { EngineEvent, EventKind, EventOf } from '../../engine/events.js';
 import { JournalDamagedError, LockHeldError } from '../../errors.js';
 import { canonicalJson, eventHash, GENESIS_HASH, sha256Hex } from '../hash-chain.js';
 import { isStale } from '../liveness.js';
 import { osUser } from '../os-user.js';
-import { ambiguousRunIdError, type BeforeTakeover, type Journal, type LockRequest, MIN_RUN_ID_PREFIX, type RunQuery } from '../port.js';
-import type { ChainReport, LockHolder, NewRun, RunRecord, RunStatus, StoredEvent } from '../types.js';
+import { ambiguousRunIdError, type BeforeTakeover, type Journal, type LockRequest, MIN_RUN_ID_PREFIX, type RecordedEvent, type RunQuery } from '../port.js';
+import type { ChainReport, LockHolder, NewRun, RunIdentity, RunRecord, RunStatus, StoredEvent } from '../types.js';
 import { verifyChain, verifyRunChain } from './chain.js';
 import { type Database, journalErrorFrom, type OpenOptions, openDatabase, pageDamage, recoveryHint } from './database.js';
 import { createProjector, type Projector } from './projection.js';
@@ -44,6 +44,7 @@ export class SqliteJournal implements Journal {
   private readonly project: Projector;
   private readonly sql: Statements;
   private readonly appendTx: BetterSqlite3.Transaction<(runId: string, event: EngineEvent, data: string) => StoredEvent>;
+  private readonly decidedTx: BetterSqlite3.Transaction<(runId: string, kinds: EventKind[], decide: (events: StoredEvent[]) => RecordedEvent) => StoredEvent>;
 
   /** Wrap an open connection (see `openDatabase`); `SqliteJournal.open` does both. */
   constructor(db: Database, options: StoreOptions = {}) {
@@ -61,6 +62,11 @@ export class SqliteJournal implements Journal {
       this.sql.insertEvent.run(seq, runId, event.at, event.kind, data, prevHash, hash);
       this.project({ runId, seq }, event);
       return { seq, runId, at: event.at, kind: event.kind, event, prevHash, hash };
+    });
+    // Read and append in one IMMEDIATE transaction: the write lock is held from the read on.
+    this.decidedTx = db.transaction((runId: string, kinds: EventKind[], decide: (events: StoredEvent[]) => RecordedEvent): StoredEvent => {
+      const event = decide((this.sql.eventsSince.all(runId, 0, JSON.stringify(kinds)) as EventRow[]).map(eventFromRow));
+      return this.appendTx(runId, event, canonicalJson(event));
     });
   }
 
@@ -255,6 +261,21 @@ export class SqliteJournal implements Journal {
   /** The recorded events of these runs, in seq order. */
   async eventsOf(runIds: string[]): Promise<StoredEvent[]> {
     return this.guard('read', () => (this.sql.eventsOf.all(JSON.stringify(runIds)) as EventRow[]).map(eventFromRow));
+  }
+
+  /** Append what `decide` makes of the run's events, read inside the same IMMEDIATE transaction. */
+  async appendDecided(runId: string, kinds: EventKind[], decide: (events: StoredEvent[]) => RecordedEvent): Promise<StoredEvent> {
+    return this.guard('record an event in', () => this.decidedTx.immediate(runId, kinds, decide));
+  }
+
+  /** One run's events of these kinds after `afterSeq` (the `events_by_run` index). */
+  async eventsSince(runId: string, afterSeq: number, kinds: EventKind[]): Promise<StoredEvent[]> {
+    return this.guard('read', () => (this.sql.eventsSince.all(runId, afterSeq, JSON.stringify(kinds)) as EventRow[]).map(eventFromRow));
+  }
+
+  /** The OS user of this process: what a SQLite journal records for whoever writes to it. */
+  async whoAmI(): Promise<RunIdentity> {
+    return { user: osUser(), kind: 'os-user' };
   }
 
   /**

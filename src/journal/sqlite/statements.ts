@@ -29,6 +29,7 @@ export function prepareStatements(db: Database) {
     lastEvent: db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1'),
     insertEvent: db.prepare('INSERT INTO events (seq, run_id, at, kind, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     eventsOf: db.prepare('SELECT * FROM events WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY seq'),
+    eventsSince: db.prepare('SELECT * FROM events WHERE run_id = ? AND seq > ? AND kind IN (SELECT value FROM json_each(?)) ORDER BY seq'),
     // Events of runs still in the runs table, as listing every run and asking for their events did.
     allEvents: db.prepare('SELECT * FROM events WHERE run_id IN (SELECT id FROM runs) ORDER BY seq'),
     runningRuns: db.prepare("SELECT * FROM runs WHERE outcome = 'running' ORDER BY started_at DESC, rowid DESC"),
