@@ -13,7 +13,8 @@ import { summaryAsHtml } from '../output/summary-html.js';
 import { summaryAsJunit } from '../output/summary-junit.js';
 import { summaryAsMarkdown } from '../output/summary-md.js';
 import { notePrunedLogs } from '../session/log-retention.js';
-import { chainLinks, findRun, openExistingJournal, previousRelease, readRunChain, snapshotPlan } from '../session/reader.js';
+import { chainLinks, findRun, openExistingJournal, previousRelease, readRunChain } from '../session/reader.js';
+import { snapshotPlan } from '../session/snapshot-plan.js';
 import { buildRunView } from '../views/run-view.js';
 import { buildSummary, type SummaryReport, summaryAsJson, summaryPlanOf } from '../views/summary.js';
 

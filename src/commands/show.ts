@@ -3,8 +3,9 @@ import { ExitCode } from '../errors.js';
 import { paintFor } from '../output/paint.js';
 import { showAsJson, showAsText } from '../output/show-text.js';
 import { notePrunedLogs } from '../session/log-retention.js';
-import { chainLinks, findRun, openExistingJournal, readRunChain, snapshotPlan } from '../session/reader.js';
+import { chainLinks, findRun, openExistingJournal, readRunChain } from '../session/reader.js';
 import { dbFlagFor } from '../session/session.js';
+import { snapshotPlan } from '../session/snapshot-plan.js';
 import { personOf, teamPeople } from '../views/identity.js';
 import { buildRunView, type RunView } from '../views/run-view.js';
 

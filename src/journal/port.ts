@@ -10,7 +10,7 @@
  */
 import type { EngineEvent, EventOf, RunMode } from '../engine/events.js';
 import { UsageError } from '../errors.js';
-import type { ChainReport, LockHolder, NewRun, RunFilter, RunRecord, RunStatus, StoredEvent } from './types.js';
+import type { ChainReport, LockHolder, NewRun, PlanFacts, RunFilter, RunRecord, RunStatus, StoredEvent } from './types.js';
 
 /** Who takes a lock: the run and the process that will heartbeat it. */
 export interface LockRequest {
@@ -80,9 +80,14 @@ export interface Journal {
   chainOf(rootRunId: string): Promise<RunRecord[]>;
   /** 'interrupted' for a run recorded as running whose process is gone; otherwise its stored outcome. */
   runStatus(run: RunRecord): RunStatus;
+  /**
+   * The plan facts recorded with the run at `createRun`; null when none were
+   * (runs recorded before golive kept them): read the snapshot instead.
+   */
+  planFacts(runId: string): Promise<PlanFacts | null>;
 
-  /** The recorded events of these runs, in journal order. */
-  eventsOf(runIds: string[]): Promise<StoredEvent[]>;
+  /** The recorded events of these runs, in journal order; with `kinds`, only events of those kinds. */
+  eventsOf(runIds: string[], kinds?: readonly EngineEvent['kind'][]): Promise<StoredEvent[]>;
   /**
    * The events of these runs (of every run when omitted) in journal order,
    * in constant memory. The journal may be busy until the iteration ends:

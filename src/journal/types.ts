@@ -49,7 +49,23 @@ export interface RunIdentity {
 /** What `createRun` needs; the journal fills id-independent defaults and the identity. */
 export type NewRun = Omit<RunRecord, 'identity' | 'startedAt' | 'heartbeatAt' | 'endedAt' | 'outcome' | 'exitCode' | 'rootRunId'> & {
   rootRunId?: string;
+  /** What the read side shows of the run's resolved plan, kept with the run (`Journal.planFacts`). */
+  planFacts?: PlanFacts;
 };
+
+/**
+ * What `golive status` shows of a run's resolved plan: its steps in plan
+ * order (parallel members flattened, with their group), checks and smoke
+ * tests, with titles, owners and expected durations. Derived from the run's
+ * runbook snapshot when the run starts and stored beside it, so reading a
+ * run does not parse and validate the snapshot again; the snapshot and the
+ * events stay the truth.
+ */
+export interface PlanFacts {
+  steps: Array<{ id: string; title: string; owner?: string; expectedMs?: number; group?: string; confirm?: string }>;
+  checks?: Array<{ id: string; title: string; confirm?: string }>;
+  smokeTests?: Array<{ id: string; title: string; confirm?: string }>;
+}
 
 /** 'interrupted' when a run is recorded as running but its process is gone. */
 export type RunStatus = RunOutcome | 'running' | 'interrupted';

@@ -4,20 +4,17 @@
  * completion): opening a journal that must be there, or saying it is not,
  * in one way; finding a run by id or prefix by one rule with one message;
  * reading a run's chain (the first run, its resumes and rollbacks) and its
- * events in one query; and the run's stored runbook snapshot resolved back
- * into the plan it ran with.
+ * events in one query. The run's stored runbook snapshot resolved back into
+ * the plan it ran with is `snapshot-plan.ts`: it loads the YAML parser and
+ * the validator, which a command reading only the journal does without.
  */
 import type { EngineEvent } from '../engine/events.js';
-import { foldRunChain } from '../engine/run-state.js';
 import { UsageError } from '../errors.js';
 import { dbPathFor, findJournal, type JournalSearch, journalForRunbook, printableLocation } from '../journal/journal-path.js';
 import { journalExists, missingJournalError, openJournal } from '../journal/open.js';
 import { type Journal, MIN_RUN_ID_PREFIX, type RunQuery } from '../journal/port.js';
 import type { RunRecord } from '../journal/types.js';
-import { loadRunbookText } from '../runbook/load.js';
-import { type Plan, resolvePlan } from '../runbook/plan.js';
 import type { ChainLink } from '../views/run-view.js';
-import { loadPlan } from './load-plan.js';
 
 /**
  * Open the journal of `--db` / GOLIVE_DB / discovery, which must already
@@ -135,37 +132,4 @@ export async function previousRelease(journal: Journal, chain: RunChain): Promis
 /** The chain's runs as `show` and `report` list them, each with its status. */
 export function chainLinks(journal: Journal, runs: RunRecord[]): ChainLink[] {
   return runs.map((r) => ({ id: r.id, mode: r.mode, status: journal.runStatus(r), parentRunId: r.parentRunId, startedAt: r.startedAt }));
-}
-
-/**
- * The plan a run was made with: its stored runbook snapshot (not today's
- * file) resolved for its environment with the vars its chain's first run
- * recorded (`chainEvents` are the chain's events), its included files
- * as that run recorded them.
- *
- * 'act' (rollback, resume): the plan must load; its problems are printed and
- * it throws as `loadPlan` does. 'look' (status, report): quietly null when
- * the snapshot no longer loads (a newer golive's, say), so the command
- * still stands on the events alone.
- */
-export function snapshotPlan(run: RunRecord, chainEvents: EngineEvent[], purpose: 'act'): Plan;
-export function snapshotPlan(run: RunRecord, chainEvents: EngineEvent[], purpose: 'look'): Plan | null;
-export function snapshotPlan(run: RunRecord, chainEvents: EngineEvent[], purpose: 'act' | 'look'): Plan | null {
-  const vars = foldRunChain(chainEvents).vars;
-  const environment = run.environment ?? undefined;
-  const included = recordedIncludes(chainEvents);
-  if (purpose === 'act') return loadPlan(run.runbookPath, { env: environment, var: vars }, run.runbookText, included);
-  try {
-    const loaded = loadRunbookText(run.runbookPath, run.runbookText, { environment, extraVars: Object.keys(vars) }, included);
-    if (loaded.failed || !loaded.runbook || !loaded.source) return null;
-    return resolvePlan(loaded.source, loaded.runbook, { environment, vars });
-  } catch {
-    return null;
-  }
-}
-
-/** The included files' text the chain's first run recorded (every run of a chain has the same snapshot). */
-function recordedIncludes(chainEvents: EngineEvent[]): Record<string, string> {
-  const started = chainEvents.find((e) => e.kind === 'run.started');
-  return (started?.kind === 'run.started' && started.included) || {};
 }

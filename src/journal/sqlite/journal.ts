@@ -17,11 +17,11 @@ import { canonicalJson, eventHash, GENESIS_HASH, sha256Hex } from '../hash-chain
 import { isStale } from '../liveness.js';
 import { osUser } from '../os-user.js';
 import { ambiguousRunIdError, type BeforeTakeover, type Journal, type LockRequest, MIN_RUN_ID_PREFIX, type RunQuery } from '../port.js';
-import type { ChainReport, LockHolder, NewRun, RunRecord, RunStatus, StoredEvent } from '../types.js';
+import type { ChainReport, LockHolder, NewRun, PlanFacts, RunRecord, RunStatus, StoredEvent } from '../types.js';
 import { verifyChain, verifyRunChain } from './chain.js';
 import { type Database, journalErrorFrom, type OpenOptions, openDatabase, pageDamage, recoveryHint } from './database.js';
 import { createProjector, type Projector } from './projection.js';
-import { type EventRow, eventFromRow, type LockRow, lockHolderFromRow, type RunRow, runFromRow, runParams } from './rows.js';
+import { DamagedRowError, type EventRow, eventFromRow, type LockRow, lockHolderFromRow, parsePlanFacts, type RunRow, runFromRow, runParams } from './rows.js';
 import { prepareStatements, type Statements } from './statements.js';
 
 /** What the journal needs from its surroundings; tests replace them. */
@@ -91,11 +91,12 @@ export class SqliteJournal implements Journal {
     if (sha256Hex(run.runbookText) !== run.runbookSha256) {
       throw new Error(`createRun: runbookSha256 of run ${run.id} is not the SHA-256 of its runbookText (UTF-8)`);
     }
+    const { planFacts, ...fields } = run;
     return this.guard('record a run in', () => {
       const now = this.now().toISOString();
       const parent = run.parentRunId === null ? undefined : (this.sql.runById.get(run.parentRunId) as RunRow | undefined);
       const record: RunRecord = {
-        ...run,
+        ...fields,
         identity: { user: osUser(), kind: 'os-user' },
         rootRunId: run.rootRunId ?? parent?.root_run_id ?? run.id,
         startedAt: now,
@@ -104,7 +105,7 @@ export class SqliteJournal implements Journal {
         outcome: 'running',
         exitCode: null,
       };
-      this.sql.insertRun.run(runParams(record));
+      this.sql.insertRun.run({ ...runParams(record), planFacts: planFacts === undefined ? null : JSON.stringify(planFacts) });
       return record;
     });
   }
@@ -253,8 +254,11 @@ export class SqliteJournal implements Journal {
   }
 
   /** The recorded events of these runs, in seq order. */
-  async eventsOf(runIds: string[]): Promise<StoredEvent[]> {
-    return this.guard('read', () => (this.sql.eventsOf.all(JSON.stringify(runIds)) as EventRow[]).map(eventFromRow));
+  async eventsOf(runIds: string[], kinds?: readonly EngineEvent['kind'][]): Promise<StoredEvent[]> {
+    const ids = JSON.stringify(runIds);
+    return this.guard('read', () =>
+      ((kinds === undefined ? this.sql.eventsOf.all(ids) : this.sql.eventsOfKinds.all(ids, JSON.stringify(kinds))) as EventRow[]).map(eventFromRow),
+    );
   }
 
   /**
@@ -279,7 +283,18 @@ export class SqliteJournal implements Journal {
     }
   }
 
-  /** Runs recorded as still running (live or interrupted), newest first. */
+  /** The plan facts recorded with the run; null for a run recorded without them (or no such run). */
+  async planFacts(runId: string): Promise<PlanFacts | null> {
+    return this.guard('read', () => {
+      const text = this.sql.planFacts.get(runId) as string | null | undefined;
+      if (text === null || text === undefined) return null;
+      const facts = parsePlanFacts(text);
+      if (facts === undefined) throw new DamagedRowError(`the plan facts of run ${runId} are not what golive wrote`);
+      return facts;
+    });
+  }
+
+  /** Runs recorded as still running (live or interrupted), newest first, from the partial index `runs_running`. */
   async runningRuns(): Promise<RunRecord[]> {
     return this.guard('read', () => this.sql.runningRuns.all() as RunRow[]).map(runFromRow);
   }

@@ -5,7 +5,7 @@
  */
 import type { EngineEvent } from '../../engine/events.js';
 import type { ChainedEventRow } from '../hash-chain.js';
-import type { LockHolder, RunRecord, StoredEvent } from '../types.js';
+import type { LockHolder, PlanFacts, RunRecord, StoredEvent } from '../types.js';
 
 /** A `runs` row. */
 export interface RunRow {
@@ -104,6 +104,20 @@ export function eventFromRow(row: EventRow): StoredEvent {
     throw new DamagedRowError(`event ${row.seq} is not valid JSON`);
   }
   return { seq: row.seq, runId: row.run_id, at: row.at, kind: event.kind, event, prevHash: row.prev_hash, hash: row.hash };
+}
+
+/**
+ * A run's stored plan facts (JSON text) as `PlanFacts`; undefined when the
+ * text is not a JSON object with a list of steps (damage: each journal
+ * reports it as its own). Shared with the PostgreSQL journal, which stores the same text.
+ */
+export function parsePlanFacts(text: string): PlanFacts | undefined {
+  try {
+    const facts = JSON.parse(text) as unknown;
+    return typeof facts === 'object' && facts !== null && Array.isArray((facts as PlanFacts).steps) ? (facts as PlanFacts) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A `locks` row. */
