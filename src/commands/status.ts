@@ -12,10 +12,11 @@ import { withoutColour } from '../output/frame-writer.js';
 import { canRedraw, paintFor } from '../output/paint.js';
 import { formatStatus, statusAsJson } from '../output/status-text.js';
 import { MAX_DURATION_MS, MAX_DURATION_WORDS, parseDuration } from '../runbook/duration.js';
-import { findRun, latestRun, openExistingJournal, readRunChain } from '../session/reader.js';
+import { findRun, latestRun, openExistingJournal, planFactsOfRun, readRunChain } from '../session/reader.js';
 import { dbFlagFor } from '../session/session.js';
 import { durationSamples, historicalExpectations } from '../views/duration-history.js';
-import { type StatusInput, type StatusUpdate, statusPlanOf, statusUpdate } from '../views/status.js';
+import { statusPlanFrom } from '../views/plan-facts.js';
+import { type StatusInput, type StatusUpdate, statusUpdate } from '../views/status.js';
 
 /** Flags of `golive status`. */
 export interface StatusFlags {
@@ -94,28 +95,21 @@ async function selectRun(store: Journal, runId: string | undefined): Promise<Run
 
 /**
  * Steps, checks and smoke tests of the plan the run was made with (not
- * today's file): the plan facts recorded with the run, else (a run recorded
- * before golive kept them) its stored runbook snapshot, loaded quietly and
- * once. Should neither be there, the status still works from the events alone.
+ * today's file), read once: its plan facts, else its stored runbook
+ * snapshot, loaded quietly. Should neither be there, the status still works
+ * from the events alone.
  */
 async function plannedOf(store: Journal, run: RunRecord): Promise<Pick<StatusInput, 'steps' | 'checks' | 'smokeTests'>> {
   try {
-    // Facts that do not read back (edited by hand) are no worse than none: the snapshot is the truth they came from.
-    const planned = (await store.planFacts(run.id).catch(() => null)) ?? (await snapshotFacts(store, run));
-    if (!planned) return { steps: [] };
+    const facts = await planFactsOfRun(store, run, async () => (await readRunChain(store, run)).events);
+    if (!facts) return { steps: [] };
+    const planned = statusPlanFrom(facts);
     // Once the journal has history of this runbook here, ETAs rest on what steps really took (p90), as `golive estimate` suggests.
     const history = historicalExpectations(await durationSamples(store, run.runbookName, run.environment ?? undefined, run.id));
     return { ...planned, steps: planned.steps.map((step) => (history.has(step.id) ? { ...step, expectedMs: history.get(step.id) } : step)) };
   } catch {
     return { steps: [] };
   }
-}
-
-/** The plan facts of a run recorded without them, from its snapshot; the loader is imported only then (it is most of status's start-up). */
-async function snapshotFacts(store: Journal, run: RunRecord): Promise<Pick<StatusInput, 'steps' | 'checks' | 'smokeTests'> | null> {
-  const { snapshotPlan } = await import('../session/snapshot-plan.js');
-  const snapshot = snapshotPlan(run, (await readRunChain(store, run)).events, 'look');
-  return snapshot && statusPlanOf(snapshot);
 }
 
 /** The run's status now, and how many events it is based on (what `--watch` compares). */

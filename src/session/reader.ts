@@ -13,7 +13,8 @@ import { UsageError } from '../errors.js';
 import { dbPathFor, findJournal, type JournalSearch, journalForRunbook, printableLocation } from '../journal/journal-path.js';
 import { journalExists, missingJournalError, openJournal } from '../journal/open.js';
 import { type Journal, MIN_RUN_ID_PREFIX, type RunQuery } from '../journal/port.js';
-import type { RunRecord } from '../journal/types.js';
+import type { PlanFacts, RunRecord } from '../journal/types.js';
+import { planFactsOf } from '../views/plan-facts.js';
 import type { ChainLink } from '../views/run-view.js';
 
 /**
@@ -132,4 +133,21 @@ export async function previousRelease(journal: Journal, chain: RunChain): Promis
 /** The chain's runs as `show` and `report` list them, each with its status. */
 export function chainLinks(journal: Journal, runs: RunRecord[]): ChainLink[] {
   return runs.map((r) => ({ id: r.id, mode: r.mode, status: journal.runStatus(r), parentRunId: r.parentRunId, startedAt: r.startedAt }));
+}
+
+/**
+ * What the read commands show of the plan a run was made with: the plan
+ * facts recorded with it, else (a run recorded before golive kept them, or
+ * facts that do not read back) the same facts from its stored snapshot,
+ * resolved with its chain's events (`chainEvents`, read only then). Null when
+ * neither is there: the command stands on the events alone. The YAML loader
+ * is imported only for the snapshot: at 10,000 steps, parsing it would be a
+ * third of a report.
+ */
+export async function planFactsOfRun(journal: Journal, run: RunRecord, chainEvents: () => Promise<EngineEvent[]>): Promise<PlanFacts | null> {
+  const facts = await journal.planFacts(run.id).catch(() => null);
+  if (facts) return facts;
+  const { snapshotPlan } = await import('./snapshot-plan.js');
+  const plan = snapshotPlan(run, await chainEvents(), 'look');
+  return plan && planFactsOf(plan);
 }

@@ -100,12 +100,18 @@ export function describeJournalContract(name: string, harness: JournalHarness): 
       it('keeps the plan facts recorded with a run apart from its record, and none for a run recorded without them', async () => {
         const { journal } = await fresh();
         const planFacts: PlanFacts = {
+          description: 'Release 2.4',
+          window: { start: '2026-12-01T22:00:00.000Z', end: '2026-12-02T02:00:00.000Z' },
+          protectedEnvironment: true,
+          team: { dba: 'Li Wei' },
+          people: { liwei: 'Li Wei' },
           steps: [
             { id: 'backup', title: 'Back up the database', owner: 'dba', expectedMs: 120_000 },
             { id: 'web', title: 'Restart web', group: 'restart', confirm: 'Is the banner up?' },
           ],
-          checks: [{ id: 'on-call', title: 'On-call is here', confirm: 'Are you on call?' }],
-          smokeTests: [{ id: 'home', title: 'Home page answers' }],
+          checks: [{ id: 'on-call', title: 'On-call is here', blocking: true, confirm: 'Are you on call?' }],
+          verify: [{ id: 'home', title: 'Home page answers', owner: 'dba', severity: 'major' }],
+          rollbackVerify: [{ id: 'old-home', title: 'The old home page answers' }],
         };
         const created = await createRun(journal, { planFacts });
         await createRun(journal, { id: 'RUN-B' });

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/journal/hash-chain.ts';
 import { SqliteJournal } from '../../src/journal/sqlite/journal.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/journal/sqlite/migrations.ts';
+import type { PlanFacts } from '../../src/journal/types.ts';
 import { newRun, RUNBOOK_TEXT, tempDbPath } from './helpers.ts';
 
 /** A journal file at schema version 2 holding one finished run and one still running. */
@@ -40,7 +41,17 @@ describe('migration 3: plan facts and the running-runs index', () => {
     }
     const writer = SqliteJournal.open(path);
     try {
-      const planFacts = { steps: [{ id: 'backup', title: 'Back up', owner: 'dba', expectedMs: 60_000 }], checks: [], smokeTests: [] };
+      const planFacts: PlanFacts = {
+        description: null,
+        window: null,
+        protectedEnvironment: false,
+        team: { dba: 'Li Wei' },
+        people: {},
+        steps: [{ id: 'backup', title: 'Back up', owner: 'dba', expectedMs: 60_000 }],
+        checks: [],
+        verify: [],
+        rollbackVerify: [],
+      };
       await writer.createRun(newRun({ id: 'RUN-NEW', planFacts }));
       expect(await writer.planFacts('RUN-NEW')).toEqual(planFacts);
       expect(writer.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);

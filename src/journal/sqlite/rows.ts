@@ -108,16 +108,20 @@ export function eventFromRow(row: EventRow): StoredEvent {
 
 /**
  * A run's stored plan facts (JSON text) as `PlanFacts`; undefined when the
- * text is not a JSON object with a list of steps (damage: each journal
- * reports it as its own). Shared with the PostgreSQL journal, which stores the same text.
+ * text is not JSON of that shape (damage: each journal reports it as its
+ * own). Shared with the PostgreSQL journal, which stores the same text.
  */
 export function parsePlanFacts(text: string): PlanFacts | undefined {
+  let facts: Partial<Record<keyof PlanFacts, unknown>>;
   try {
-    const facts = JSON.parse(text) as unknown;
-    return typeof facts === 'object' && facts !== null && Array.isArray((facts as PlanFacts).steps) ? (facts as PlanFacts) : undefined;
+    facts = JSON.parse(text);
   } catch {
     return undefined;
   }
+  const lists = [facts?.steps, facts?.checks, facts?.verify, facts?.rollbackVerify];
+  const maps = [facts?.team, facts?.people];
+  const shaped = lists.every(Array.isArray) && maps.every((m) => typeof m === 'object' && m !== null && !Array.isArray(m));
+  return shaped ? (facts as PlanFacts) : undefined;
 }
 
 /** A `locks` row. */
