@@ -13,7 +13,7 @@ import { summaryAsHtml } from '../output/summary-html.js';
 import { summaryAsJunit } from '../output/summary-junit.js';
 import { summaryAsMarkdown } from '../output/summary-md.js';
 import { notePrunedLogs } from '../session/log-retention.js';
-import { chainLinks, findRun, openExistingJournal, planFactsOfRun, previousRelease, readRunChain } from '../session/reader.js';
+import { chainLinks, findRun, openExistingJournal, planFactsOfRun, previousRelease, readVerifiedRunChain } from '../session/reader.js';
 import { buildRunView } from '../views/run-view.js';
 import { buildSummary, type SummaryReport, summaryAsJson } from '../views/summary.js';
 
@@ -96,7 +96,7 @@ function writeReport(file: string, text: string): void {
  * path whose run's logs were pruned says so (the JSON model keeps the path as recorded).
  */
 async function reportOf(store: Journal, run: RunRecord, noteLogs: boolean): Promise<SummaryReport> {
-  const chain = await readRunChain(store, run);
+  const chain = await readVerifiedRunChain(store, run);
   const logs = (events: typeof chain.runEvents) => (noteLogs ? notePrunedLogs(events) : events);
   const events = logs(chain.runEvents);
   const view = buildRunView({ run, status: store.runStatus(run), events, priorEvents: logs(chain.priorEvents), chain: chainLinks(store, chain.runs) });
@@ -104,7 +104,7 @@ async function reportOf(store: Journal, run: RunRecord, noteLogs: boolean): Prom
     view,
     events,
     plan: await planFactsOfRun(store, run, async () => [...chain.priorEvents, ...events]),
-    audit: await store.verifyRuns(chain.runs.map((r) => r.id)),
+    audit: chain.audit,
     generatedAt: new Date().toISOString(),
     previousVersion: await previousRelease(store, chain),
   });

@@ -13,7 +13,7 @@ import { UsageError } from '../errors.js';
 import { dbPathFor, findJournal, type JournalSearch, journalForRunbook, printableLocation } from '../journal/journal-path.js';
 import { journalExists, missingJournalError, openJournal } from '../journal/open.js';
 import { type Journal, MIN_RUN_ID_PREFIX, type RunQuery } from '../journal/port.js';
-import type { PlanFacts, RunRecord } from '../journal/types.js';
+import type { ChainReport, PlanFacts, RunRecord, StoredEvent } from '../journal/types.js';
 import { planFactsOf } from '../views/plan-facts.js';
 import type { ChainLink } from '../views/run-view.js';
 
@@ -88,7 +88,17 @@ export interface RunChain {
 /** Read a run's chain and every event of it (two queries, whatever else the journal holds). */
 export async function readRunChain(journal: Journal, run: RunRecord): Promise<RunChain> {
   const runs = await journal.chainOf(run.rootRunId);
-  const stored = await journal.eventsOf(runs.map((r) => r.id));
+  return chainOfEvents(run, runs, await journal.eventsOf(runs.map((r) => r.id)));
+}
+
+/** `readRunChain`, with the check of the chain's events and run rows made in the same read (`Journal.verifiedEventsOf`): what `report` shows is what it checked. */
+export async function readVerifiedRunChain(journal: Journal, run: RunRecord): Promise<RunChain & { audit: ChainReport }> {
+  const runs = await journal.chainOf(run.rootRunId);
+  const { events, audit } = await journal.verifiedEventsOf(runs.map((r) => r.id));
+  return { ...chainOfEvents(run, runs, events), audit };
+}
+
+function chainOfEvents(run: RunRecord, runs: RunRecord[], stored: StoredEvent[]): RunChain {
   // The runs started before this one in the chain: their events are the state it started from.
   const position = Math.max(
     0,

@@ -299,6 +299,10 @@ export function describeJournalContract(name: string, harness: JournalHarness): 
         expect(await journal.verifyChain()).toEqual({ ok: true, checked: 4 });
         expect(await journal.verifyRuns(['R1'])).toEqual({ ok: true, checked: 2, scope: 'runs' });
         expect(await journal.verifyRuns(['R2', 'R1'])).toEqual({ ok: true, checked: 4, scope: 'runs' });
+        // The events with their check, in one read: the same as asking for each.
+        for (const ids of [['R1'], ['R2', 'R1']]) {
+          expect(await journal.verifiedEventsOf(ids)).toEqual({ events: await journal.eventsOf(ids), audit: await journal.verifyRuns(ids) });
+        }
       });
 
       it('keeps one chain when two connections append at once', async () => {

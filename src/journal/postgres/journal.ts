@@ -306,6 +306,12 @@ export class PostgresJournal implements Journal {
     return this.exclusive('verify', (client) => verifyRunsChain(client, runIds));
   }
 
+  /** The events of these runs and their check: two reads here (each its own snapshot), as `eventsOf` and `verifyRuns`. */
+  async verifiedEventsOf(runIds: string[]): Promise<{ events: StoredEvent[]; audit: ChainReport }> {
+    const events = await this.eventsOf(runIds);
+    return { events, audit: await this.verifyRuns(runIds) };
+  }
+
   /** Wait for queued operations, then close the connection. */
   async close(): Promise<void> {
     if (this.closed) return;

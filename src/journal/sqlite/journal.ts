@@ -18,7 +18,7 @@ import { isStale } from '../liveness.js';
 import { osUser } from '../os-user.js';
 import { ambiguousRunIdError, type BeforeTakeover, type Journal, type LockRequest, MIN_RUN_ID_PREFIX, type RunQuery } from '../port.js';
 import type { ChainReport, LockHolder, NewRun, PlanFacts, RunRecord, RunStatus, StoredEvent } from '../types.js';
-import { verifyChain, verifyRunChain } from './chain.js';
+import { verifyChain, verifyRunChain, verifyRunChainKeeping } from './chain.js';
 import { type Database, journalErrorFrom, type OpenOptions, openDatabase, pageDamage, recoveryHint } from './database.js';
 import { createProjector, type Projector } from './projection.js';
 import { DamagedRowError, type EventRow, eventFromRow, type LockRow, lockHolderFromRow, parsePlanFacts, type RunRow, runFromRow, runParams } from './rows.js';
@@ -160,7 +160,7 @@ export class SqliteJournal implements Journal {
       for (const item of batch) item.reject(error);
       return;
     }
-    batch.forEach((item, i) => item.resolve(stored[i]));
+    for (const [i, item] of batch.entries()) item.resolve(stored[i]);
   }
 
   /**
@@ -289,9 +289,13 @@ export class SqliteJournal implements Journal {
   /** The recorded events of these runs, in seq order. */
   async eventsOf(runIds: string[], kinds?: readonly EngineEvent['kind'][]): Promise<StoredEvent[]> {
     const ids = JSON.stringify(runIds);
-    return this.guard('read', () =>
-      ((kinds === undefined ? this.sql.eventsOf.all(ids) : this.sql.eventsOfKinds.all(ids, JSON.stringify(kinds))) as EventRow[]).map(eventFromRow),
-    );
+    const rows = () =>
+      kinds !== undefined
+        ? this.sql.eventsOfKinds.all(ids, JSON.stringify(kinds))
+        : runIds.length === 1
+          ? this.sql.eventsOfRun.all(runIds[0])
+          : this.sql.eventsOf.all(ids);
+    return this.guard('read', () => (rows() as EventRow[]).map(eventFromRow));
   }
 
   /**
@@ -349,6 +353,15 @@ export class SqliteJournal implements Journal {
    */
   async verifyRuns(runIds: string[]): Promise<ChainReport> {
     return this.guard('verify', () => verifyRunChain(this.db, runIds));
+  }
+
+  /** The events of these runs and their check, in one read transaction: one pass over the rows. */
+  async verifiedEventsOf(runIds: string[]): Promise<{ events: StoredEvent[]; audit: ChainReport }> {
+    return this.guard('verify', () => {
+      const events: StoredEvent[] = [];
+      const audit = verifyRunChainKeeping(this.db, runIds, (row) => events.push(eventFromRow(row)));
+      return { events, audit };
+    });
   }
 
   /** Close the connection; the journal is unusable afterwards. */

@@ -37,6 +37,8 @@ export function prepareStatements(db: Database) {
     lastEvent: db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1'),
     insertEvent: db.prepare('INSERT INTO events (seq, run_id, at, kind, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     eventsOf: db.prepare('SELECT * FROM events WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY seq'),
+    // One run (most chains): read in the index's order, with no sort of every row.
+    eventsOfRun: db.prepare('SELECT * FROM events WHERE run_id = ? ORDER BY seq'),
     // Only the kinds a reader folds (the duration history): the rest is never parsed.
     eventsOfKinds: db.prepare(
       'SELECT * FROM events WHERE run_id IN (SELECT value FROM json_each(?)) AND kind IN (SELECT value FROM json_each(?)) ORDER BY seq',
