@@ -37,10 +37,10 @@ await source.close();
 
 /**
  * A journal of `n` runs of the small runbook, written by the SqliteJournal.
- * The fast path: many runs per outer transaction (createRun does its work
- * before it returns its promise), and the events handed over in the same
- * turn are committed together, in call order, right after it; the promises
- * are awaited after each batch so that a failure is not lost.
+ * The fast path: many runs per outer transaction. The journal's methods do
+ * their work before they return their promise, so calling them inside a
+ * synchronous better-sqlite3 transaction records in call order; the
+ * promises are awaited after each batch so that a failure is not lost.
  */
 async function fill(n) {
   const path = join(dir, `journal-${n}.db`);

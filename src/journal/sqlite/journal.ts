@@ -32,15 +32,6 @@ export interface StoreOptions {
   hostname?: string;
 }
 
-/** An event waiting for the end of the turn to be committed, and its promise's settlers. */
-interface PendingEvent {
-  runId: string;
-  event: EngineEvent;
-  data: string;
-  resolve: (stored: StoredEvent) => void;
-  reject: (error: unknown) => void;
-}
-
 /** What a lock transaction decided: done, or a stale holder to show `beforeTakeover` first. */
 type LockStep = { done: { takenOver?: LockHolder } } | { check: LockHolder };
 
@@ -52,9 +43,7 @@ export class SqliteJournal implements Journal {
   private readonly host: string;
   private readonly project: Projector;
   private readonly sql: Statements;
-  private readonly appendManyTx: BetterSqlite3.Transaction<(batch: PendingEvent[]) => StoredEvent[]>;
-  /** Events handed over in this turn of the event loop, committed together at its end (`appendEvent`). */
-  private readonly pending: PendingEvent[] = [];
+  private readonly appendTx: BetterSqlite3.Transaction<(runId: string, event: EngineEvent, data: string) => StoredEvent>;
 
   /** Wrap an open connection (see `openDatabase`); `SqliteJournal.open` does both. */
   constructor(db: Database, options: StoreOptions = {}) {
@@ -63,7 +52,7 @@ export class SqliteJournal implements Journal {
     this.host = options.hostname ?? hostname();
     this.project = createProjector(db);
     this.sql = prepareStatements(db);
-    const appendOne = (runId: string, event: EngineEvent, data: string): StoredEvent => {
+    this.appendTx = db.transaction((runId: string, event: EngineEvent, data: string): StoredEvent => {
       // Read the chain's head inside the write lock: another process may append between our events.
       const last = this.sql.lastEvent.get() as { seq: number; hash: string } | undefined;
       const seq = (last?.seq ?? 0) + 1;
@@ -72,8 +61,7 @@ export class SqliteJournal implements Journal {
       this.sql.insertEvent.run(seq, runId, event.at, event.kind, data, prevHash, hash);
       this.project({ runId, seq }, event);
       return { seq, runId, at: event.at, kind: event.kind, event, prevHash, hash };
-    };
-    this.appendManyTx = db.transaction((batch: PendingEvent[]): StoredEvent[] => batch.map((item) => appendOne(item.runId, item.event, item.data)));
+    });
   }
 
   /** Open (create, migrate) the journal at `path` and wrap it. */
@@ -123,15 +111,11 @@ export class SqliteJournal implements Journal {
   }
 
   /**
-   * Record one event, chained to the previous one, with its derived rows.
-   * The promise resolves once the event is committed, which is what lets the
-   * engine say "the step started" before it spawns it. Events handed over in
-   * the same turn of the event loop (the start events of a parallel group's
-   * members, say) are committed together, in one IMMEDIATE transaction at
-   * the end of that turn, rather than one transaction each: chained in the
-   * order they were handed over, and none resolves before all are committed.
-   * Should that transaction fail, none of them is recorded, and each
-   * promise rejects with the reason.
+   * Record one event, chained to the previous one, with its derived rows, in
+   * one IMMEDIATE transaction: when the promise is returned, the event is
+   * already committed, which is what lets the engine say "the step started"
+   * before it spawns it. The work is done before this returns, so events are
+   * chained in the order they were handed over, also from parallel steps.
    *
    * `step.output` is not recorded and resolves to null: full output goes to
    * the step's log file and the attempt keeps a head and a tail; one row per
@@ -143,24 +127,7 @@ export class SqliteJournal implements Journal {
   async appendEvent(runId: string, event: EngineEvent): Promise<StoredEvent | null> {
     if (event.kind === 'step.output') return null;
     const data = canonicalJson(event);
-    return new Promise<StoredEvent>((resolve, reject) => {
-      this.pending.push({ runId, event, data, resolve, reject });
-      if (this.pending.length === 1) queueMicrotask(() => this.commitPending());
-    });
-  }
-
-  /** Commit the events handed over in this turn, in one transaction: all are recorded, or none and each hears why. */
-  private commitPending(): void {
-    const batch = this.pending.splice(0);
-    if (batch.length === 0) return;
-    let stored: StoredEvent[];
-    try {
-      stored = this.guard('record an event in', () => this.appendManyTx.immediate(batch));
-    } catch (error) {
-      for (const item of batch) item.reject(error);
-      return;
-    }
-    for (const [i, item] of batch.entries()) item.resolve(stored[i]);
+    return this.guard('record an event in', () => this.appendTx.immediate(runId, event, data));
   }
 
   /**
@@ -366,8 +333,6 @@ export class SqliteJournal implements Journal {
 
   /** Close the connection; the journal is unusable afterwards. */
   async close(): Promise<void> {
-    // Events handed over in this very turn are committed first: their promises still resolve.
-    if (this.pending.length > 0 && this.db.open) this.commitPending();
     if (this.db.open) this.db.close();
   }
 
