@@ -48,7 +48,7 @@ export async function estimateCommand(file: string, flags: EstimateFlags): Promi
  * take the first (then it is loaded again, checked against that one).
  */
 function planOf(file: string, flags: EstimateFlags): Plan {
-  if (flags.env) return loadPlan(file, flags);
+  if (flags.env !== undefined) return loadPlan(file, flags);
   const loaded = loadRunbookFile(file, { extraVars: Object.keys(flags.var ?? {}) });
   const first = Object.keys(loaded.runbook?.environments ?? {})[0];
   return first === undefined ? planOfLoaded(file, flags, loaded) : loadPlan(file, { ...flags, env: first });
