@@ -41,7 +41,8 @@ export class SqliteJournal implements Journal {
   readonly db: Database;
   private readonly now: () => Date;
   private readonly host: string;
-  private readonly project: Projector;
+  /** Made with the first event recorded: a read command never prepares the projection's statements. */
+  private projector: Projector | undefined;
   private readonly sql: Statements;
   private readonly appendTx: BetterSqlite3.Transaction<(runId: string, event: EngineEvent, data: string) => StoredEvent>;
 
@@ -50,7 +51,6 @@ export class SqliteJournal implements Journal {
     this.db = db;
     this.now = options.now ?? (() => new Date());
     this.host = options.hostname ?? hostname();
-    this.project = createProjector(db);
     this.sql = prepareStatements(db);
     this.appendTx = db.transaction((runId: string, event: EngineEvent, data: string): StoredEvent => {
       // Read the chain's head inside the write lock: another process may append between our events.
@@ -59,7 +59,8 @@ export class SqliteJournal implements Journal {
       const prevHash = last?.hash ?? GENESIS_HASH;
       const hash = eventHash(prevHash, seq, runId, data);
       this.sql.insertEvent.run(seq, runId, event.at, event.kind, data, prevHash, hash);
-      this.project({ runId, seq }, event);
+      this.projector ??= createProjector(db);
+      this.projector({ runId, seq }, event);
       return { seq, runId, at: event.at, kind: event.kind, event, prevHash, hash };
     });
   }
@@ -70,7 +71,7 @@ export class SqliteJournal implements Journal {
     try {
       return new SqliteJournal(db, options);
     } catch (error) {
-      // Preparing the statements reads the schema: a damaged one fails here.
+      // Creating the transactions touches the connection: should it fail, the file is not left open.
       db.close();
       throw journalErrorFrom(error, path, 'open');
     }
