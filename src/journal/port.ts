@@ -10,7 +10,7 @@
  */
 import type { EngineEvent, EventKind, EventOf, RunMode } from '../engine/events.js';
 import { UsageError } from '../errors.js';
-import type { ChainReport, LockHolder, NewRun, RunFilter, RunIdentity, RunRecord, RunStatus, StoredEvent } from './types.js';
+import type { ChainReport, LockHolder, NewRun, PlanFacts, RunFilter, RunIdentity, RunRecord, RunStatus, StoredEvent } from './types.js';
 
 /** Who takes a lock: the run and the process that will heartbeat it. */
 export interface LockRequest {
@@ -92,9 +92,14 @@ export interface Journal {
   chainOf(rootRunId: string): Promise<RunRecord[]>;
   /** 'interrupted' for a run recorded as running whose process is gone; otherwise its stored outcome. */
   runStatus(run: RunRecord): RunStatus;
+  /**
+   * The plan facts recorded with the run at `createRun`; null when none were
+   * (runs recorded before golive kept them): read the snapshot instead.
+   */
+  planFacts(runId: string): Promise<PlanFacts | null>;
 
-  /** The recorded events of these runs, in journal order. */
-  eventsOf(runIds: string[]): Promise<StoredEvent[]>;
+  /** The recorded events of these runs, in journal order; with `kinds`, only events of those kinds. */
+  eventsOf(runIds: string[], kinds?: readonly EngineEvent['kind'][]): Promise<StoredEvent[]>;
   /**
    * One run's events of these kinds recorded after `afterSeq`, in journal
    * order: what a run waiting for approvals polls for (one small indexed
@@ -124,6 +129,12 @@ export interface Journal {
   verifyChain(): Promise<ChainReport>;
   /** Check only these runs' events and their links: costs what the runs hold. */
   verifyRuns(runIds: string[]): Promise<ChainReport>;
+  /**
+   * The events of these runs (as `eventsOf`, every one of them even past a
+   * row that does not verify) and the check of them (as `verifyRuns`), in
+   * one read where the journal can: what a report shows is what it checked.
+   */
+  verifiedEventsOf(runIds: string[]): Promise<{ events: StoredEvent[]; audit: ChainReport }>;
 
   /** Close the connection; the journal is unusable afterwards. */
   close(): Promise<void>;

@@ -27,6 +27,7 @@ import { printable } from '../output/printable.js';
 import { createProcessRunner, killAllProcessGroups } from '../process/runner.js';
 import type { Plan } from '../runbook/plan.js';
 import { nextCommands, type RunRef } from '../views/next-steps.js';
+import { planFactsOf } from '../views/plan-facts.js';
 import { canPrompt } from './gates.js';
 import { notifierFor } from './notifications.js';
 import { liveOrphan } from './orphans.js';
@@ -143,6 +144,8 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
       pid: process.pid,
       gitCommit: gitCommitOf(plan.source.dir),
       changeId: plan.change ?? null,
+      // What the read commands show of this plan, so reading the run later parses no YAML.
+      planFacts: planFactsOf(plan),
     });
     const interruption = new Interruption();
     const output = await outputFor(plan, mode, flags, { runId, dbFlag, mode }, interruption, extras.alreadyDone ?? []);

@@ -13,9 +13,7 @@
 
 import type { EngineEvent } from '../engine/events.js';
 import type { ChainReport } from '../journal/types.js';
-import { type Plan, planSteps } from '../runbook/plan.js';
-import { roleHolderNames } from '../runbook/team.js';
-import { personOf, teamPeople } from './identity.js';
+import { personOf } from './identity.js';
 import type { AttemptView, RunView } from './run-view.js';
 import {
   type Owner,
@@ -33,23 +31,6 @@ import { stepTimings } from './timings.js';
 
 /** The model's types, so callers need one import: the builder and the shape it builds. */
 export * from './summary-model.js';
-
-/** The parts of a resolved plan the report uses. */
-export function summaryPlanOf(plan: Plan): SummaryPlan {
-  const team: Record<string, string> = {};
-  for (const role of Object.keys(plan.runbook.team ?? {})) team[role] = roleHolderNames(plan.runbook.team, role) ?? role;
-  return {
-    description: plan.runbook.description ?? null,
-    window: plan.window ? { start: plan.window.start.toISOString(), end: plan.window.end.toISOString() } : null,
-    protectedEnvironment: plan.protected,
-    team,
-    people: teamPeople(plan.runbook.team),
-    steps: planSteps(plan).map((s) => ({ id: s.id, title: s.title, owner: s.owner?.role, expectedMs: s.expectedMs, group: s.group })),
-    checks: plan.checks.map((c) => ({ id: c.id, title: c.title, owner: c.owner?.role, blocking: c.blocking })),
-    verify: plan.verify.map((v) => ({ id: v.id, title: v.title, owner: v.owner?.role, severity: v.severity })),
-    rollbackVerify: plan.rollbackVerify.map((v) => ({ id: v.id, title: v.title })),
-  };
-}
 
 /** What `buildSummary` folds. */
 export interface SummaryInput {

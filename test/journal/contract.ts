@@ -12,7 +12,7 @@ import { LockHeldError, UsageError } from '../../src/errors.ts';
 import { canonicalJson, eventHash, GENESIS_HASH } from '../../src/journal/hash-chain.ts';
 import { STALE_HEARTBEAT_MS } from '../../src/journal/liveness.ts';
 import type { Journal, LockRequest } from '../../src/journal/port.ts';
-import type { LockHolder, RunIdentity, RunRecord, StoredEvent } from '../../src/journal/types.ts';
+import type { LockHolder, PlanFacts, RunIdentity, RunRecord, StoredEvent } from '../../src/journal/types.ts';
 import { deadPid, event, newRun, runStarted } from './helpers.ts';
 
 /** What a journal under test sees of its surroundings: its clock and the name of this machine. */
@@ -95,6 +95,31 @@ export function describeJournalContract(name: string, harness: JournalHarness): 
         expect((await journal.listRuns()).map((run) => run.identity)).toEqual([harness.identity()]);
         expect((await journal.runningRuns()).map((run) => run.identity)).toEqual([harness.identity()]);
         expect((await journal.chainOf('RUN-A')).map((run) => run.identity)).toEqual([harness.identity()]);
+      });
+
+      it('keeps the plan facts recorded with a run apart from its record, and none for a run recorded without them', async () => {
+        const { journal } = await fresh();
+        const planFacts: PlanFacts = {
+          description: 'Release 2.4',
+          window: { start: '2026-12-01T22:00:00.000Z', end: '2026-12-02T02:00:00.000Z' },
+          protectedEnvironment: true,
+          team: { dba: 'Li Wei' },
+          people: { liwei: 'Li Wei' },
+          steps: [
+            { id: 'backup', title: 'Back up the database', owner: 'dba', expectedMs: 120_000 },
+            { id: 'web', title: 'Restart web', group: 'restart', confirm: 'Is the banner up?' },
+          ],
+          checks: [{ id: 'on-call', title: 'On-call is here', blocking: true, confirm: 'Are you on call?' }],
+          verify: [{ id: 'home', title: 'Home page answers', owner: 'dba', severity: 'major' }],
+          rollbackVerify: [{ id: 'old-home', title: 'The old home page answers' }],
+        };
+        const created = await createRun(journal, { planFacts });
+        await createRun(journal, { id: 'RUN-B' });
+        expect(created).not.toHaveProperty('planFacts');
+        expect(await journal.getRun('RUN-A')).toEqual(created);
+        expect(await journal.planFacts('RUN-A')).toEqual(planFacts);
+        expect(await journal.planFacts('RUN-B')).toBeNull();
+        expect(await journal.planFacts('NO-SUCH-RUN')).toBeNull();
       });
 
       it('rejects a run whose runbookSha256 is not the SHA-256 of its text, and records nothing', async () => {
@@ -224,6 +249,22 @@ export function describeJournalContract(name: string, harness: JournalHarness): 
         expect(await collect(journal.iterateEvents())).toEqual(stored);
       });
 
+      it('returns only the events of the kinds asked for, in journal order', async () => {
+        const { journal } = await fresh();
+        const r1 = await createRun(journal, { id: 'R1' });
+        await createRun(journal, { id: 'R2' });
+        const stored = [
+          await journal.appendEvent('R1', runStarted(r1)),
+          await journal.appendEvent('R2', event({ kind: 'step.state', stepId: 'backup', state: 'running' })),
+          await journal.appendEvent('R1', event({ kind: 'warning', message: 'slow disk' })),
+          await journal.appendEvent('R1', event({ kind: 'step.state', stepId: 'backup', state: 'succeeded' })),
+        ];
+        expect(await journal.eventsOf(['R1', 'R2'], ['step.state'])).toEqual([stored[1], stored[3]]);
+        expect(await journal.eventsOf(['R1'], ['step.state', 'run.started'])).toEqual([stored[0], stored[3]]);
+        expect(await journal.eventsOf(['R1'], [])).toEqual([]);
+        expect(await journal.eventsOf(['R1'], ['decision'])).toEqual([]);
+      });
+
       it('gives back the event as it was handed over', async () => {
         const { journal } = await fresh();
         await createRun(journal);
@@ -258,6 +299,10 @@ export function describeJournalContract(name: string, harness: JournalHarness): 
         expect(await journal.verifyChain()).toEqual({ ok: true, checked: 4 });
         expect(await journal.verifyRuns(['R1'])).toEqual({ ok: true, checked: 2, scope: 'runs' });
         expect(await journal.verifyRuns(['R2', 'R1'])).toEqual({ ok: true, checked: 4, scope: 'runs' });
+        // The events with their check, in one read: the same as asking for each.
+        for (const ids of [['R1'], ['R2', 'R1']]) {
+          expect(await journal.verifiedEventsOf(ids)).toEqual({ events: await journal.eventsOf(ids), audit: await journal.verifyRuns(ids) });
+        }
       });
 
       it('keeps one chain when two connections append at once', async () => {

@@ -9,9 +9,11 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode, JournalError, LockHeldError } from '../../src/errors.ts';
+import { sha256Hex } from '../../src/journal/hash-chain.ts';
 import { printableLocation } from '../../src/journal/journal-path.ts';
 import { openPostgresJournal, type PostgresJournal } from '../../src/journal/postgres/journal.ts';
-import { event, newRun, runStarted, tempDir } from './helpers.ts';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/journal/postgres/migrations.ts';
+import { event, newRun, RUNBOOK_TEXT, runStarted, tempDir } from './helpers.ts';
 import { usePostgresServer } from './postgres-server.ts';
 
 const server = usePostgresServer();
@@ -56,8 +58,8 @@ afterEach(async () => {
 describe('the PostgreSQL journal: schema', () => {
   it('two connections using a fresh database at once migrate it once', async () => {
     await Promise.all([journal(), journal(), journal()]);
-    const { rows } = await asOwner<{ version: number }>('SELECT version FROM golive_schema');
-    expect(rows).toEqual([{ version: 1 }]);
+    const { rows } = await asOwner<{ version: number }>('SELECT version FROM golive_schema ORDER BY version');
+    expect(rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
   });
 
   it('a read-only open of a database without a journal is exit 6 and creates nothing', async () => {
@@ -79,7 +81,24 @@ describe('the PostgreSQL journal: schema', () => {
     await (await journal()).close();
     await asOwner("INSERT INTO golive_schema (version, description) VALUES (99, 'future')");
     const error = await failure(journal());
-    expect(error.message).toContain('has schema version 99, newer than this golive understands (1)');
+    expect(error.message).toContain(`has schema version 99, newer than this golive understands (${SCHEMA_VERSION})`);
+  });
+
+  it('brings a version 1 journal up to date on a read-only open: its runs read as before, with no plan facts', async () => {
+    await asOwner(`CREATE TABLE golive_schema (version integer PRIMARY KEY, description text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now(), applied_by text NOT NULL DEFAULT session_user)`);
+    await asOwner(MIGRATIONS[0].sql);
+    await asOwner("INSERT INTO golive_schema (version, description) VALUES (1, 'runs, hash-chained events, attempts, outputs, decisions, locks')");
+    await asOwner(
+      `INSERT INTO runs (id, root_run_id, mode, runbook_name, runbook_path, runbook_text, runbook_sha256, operator, host, pid, started_at, heartbeat_at)
+       VALUES ('RUN-OLD', 'RUN-OLD', 'run', 'webshop-release', 'webshop.yaml', $1, $2, 'ana', 'deploy-host', 1, '2026-11-30T09:00:00.000Z', '2026-11-30T09:00:00.000Z')`,
+      [RUNBOOK_TEXT, sha256Hex(RUNBOOK_TEXT)],
+    );
+    const reader = await journal({ readonly: true });
+    expect(await reader.getRun('RUN-OLD')).toMatchObject({ operator: 'ana', runbookText: RUNBOOK_TEXT });
+    expect(await reader.planFacts('RUN-OLD')).toBeNull();
+    const { rows } = await asOwner<{ version: number }>('SELECT version FROM golive_schema ORDER BY version');
+    expect(rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
   });
 });
 

@@ -21,8 +21,8 @@ import { printableLocation } from '../journal-path.js';
 import { isStale } from '../liveness.js';
 import { ambiguousRunIdError, type BeforeTakeover, type Journal, type LockRequest, MIN_RUN_ID_PREFIX, type RecordedEvent, type RunQuery } from '../port.js';
 // The same schema as the SQLite file's, so the same row shapes and mappings.
-import { type LockRow, lockHolderFromRow } from '../sqlite/rows.js';
-import type { ChainReport, LockHolder, NewRun, RunIdentity, RunRecord, RunStatus, StoredEvent } from '../types.js';
+import { type LockRow, lockHolderFromRow, parsePlanFacts } from '../sqlite/rows.js';
+import type { ChainReport, LockHolder, NewRun, PlanFacts, RunIdentity, RunRecord, RunStatus, StoredEvent } from '../types.js';
 import { appendDecidedToChain, appendToChain, type ChainHead } from './append.js';
 import { DamagedRowError, journalErrorFrom } from './errors.js';
 import { lockHeldError } from './lock-message.js';
@@ -124,6 +124,7 @@ export class PostgresJournal implements Journal {
     if (sha256Hex(run.runbookText) !== run.runbookSha256) {
       throw new Error(`createRun: runbookSha256 of run ${run.id} is not the SHA-256 of its runbookText (UTF-8)`);
     }
+    const { planFacts, ...fields } = run;
     const now = this.now().toISOString();
     return this.exclusive('record a run in', async (client) => {
       const { rows } = await client.query<{ root_run_id: string; recorded_by: string }>(
@@ -144,10 +145,11 @@ export class PostgresJournal implements Journal {
           run.gitCommit,
           run.changeId,
           now,
+          planFacts === undefined ? null : JSON.stringify(planFacts),
         ]),
       );
       return {
-        ...run,
+        ...fields,
         identity: { user: rows[0].recorded_by, kind: 'database-role' },
         rootRunId: rows[0].root_run_id,
         startedAt: now,
@@ -272,9 +274,21 @@ export class PostgresJournal implements Journal {
     return isStale(run, this.now(), this.host) ? 'interrupted' : 'running';
   }
 
-  /** The recorded events of these runs, in seq order. */
-  async eventsOf(runIds: string[]): Promise<StoredEvent[]> {
-    return this.exclusive('read', async (client) => (await client.query<ChainedEventRow>(sql.eventsOf([runIds]))).rows.map(eventFromRow));
+  /** The plan facts recorded with the run; null for a run recorded without them (or no such run). */
+  async planFacts(runId: string): Promise<PlanFacts | null> {
+    return this.exclusive('read', async (client) => {
+      const text = (await client.query<{ plan_facts: string | null }>(sql.planFacts([runId]))).rows[0]?.plan_facts;
+      if (text === null || text === undefined) return null;
+      const facts = parsePlanFacts(text);
+      if (facts === undefined) throw new DamagedRowError(`the plan facts of run ${runId} are not what golive wrote`);
+      return facts;
+    });
+  }
+
+  /** The recorded events of these runs, in seq order; with `kinds`, only those kinds. */
+  async eventsOf(runIds: string[], kinds?: readonly EngineEvent['kind'][]): Promise<StoredEvent[]> {
+    const query = kinds === undefined ? sql.eventsOf([runIds]) : sql.eventsOfKinds([runIds, kinds]);
+    return this.exclusive('read', async (client) => (await client.query<ChainedEventRow>(query)).rows.map(eventFromRow));
   }
 
   /** One run's events of these kinds after `afterSeq` (the `events_by_run` index). */
@@ -310,6 +324,12 @@ export class PostgresJournal implements Journal {
   /** Check these runs' events, their links, and their run rows. */
   async verifyRuns(runIds: string[]): Promise<ChainReport> {
     return this.exclusive('verify', (client) => verifyRunsChain(client, runIds));
+  }
+
+  /** The events of these runs and their check: two reads here (each its own snapshot), as `eventsOf` and `verifyRuns`. */
+  async verifiedEventsOf(runIds: string[]): Promise<{ events: StoredEvent[]; audit: ChainReport }> {
+    const events = await this.eventsOf(runIds);
+    return { events, audit: await this.verifyRuns(runIds) };
   }
 
   /** Wait for queued operations, then close the connection. */
