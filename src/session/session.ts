@@ -18,6 +18,7 @@ import { HEARTBEAT_INTERVAL_MS } from '../journal/liveness.js';
 import { acquireMachineLock, type MachineLock } from '../journal/machine-lock.js';
 import { openJournal } from '../journal/open.js';
 import type { Journal } from '../journal/port.js';
+import { spoolPathFor } from '../journal/spool.js';
 import type { LockHolder, RunRecord } from '../journal/types.js';
 import { createJsonRenderer } from '../output/json-lines.js';
 import { canRedraw, paintFor } from '../output/paint.js';
@@ -26,7 +27,9 @@ import { printable } from '../output/printable.js';
 import { createProcessRunner, killAllProcessGroups } from '../process/runner.js';
 import type { Plan } from '../runbook/plan.js';
 import { nextCommands, type RunRef } from '../views/next-steps.js';
+import { KILL_GRACE_MS } from './engine-options.js';
 import { canPrompt } from './gates.js';
+import { JournalOutage, outageLimitFromEnvironment } from './journal-outage.js';
 import { notifierFor } from './notifications.js';
 import { liveOrphan } from './orphans.js';
 import { RunStopper } from './run-stop.js';
@@ -100,6 +103,8 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
   const stopper = new RunStopper({ runId, dbPath: printableLocation(dbPath), dbFlag });
   // Before the journal is opened: a bad GOLIVE_LOG_MAX is a usage error before any run is recorded.
   const runner = createProcessRunner({ onLogFailure: (path, error) => stopper.logFailed(path, error) });
+  const outageLimitMs = outageLimitFromEnvironment();
+  const logRoot = logRootFor(dbPath, plan);
   const operator = operatorName(flags.operator);
   const host = hostname();
   const environment = plan.environment ?? null;
@@ -142,6 +147,20 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
       changeId: plan.change ?? null,
     });
     const interruption = new Interruption();
+    const outage = new JournalOutage({
+      store,
+      runId,
+      limitMs: outageLimitMs,
+      spoolPath: spoolPathFor(logRoot, runId),
+      clock: systemClock,
+      tell: (line) => process.stderr.write(`golive: ${line}\n`),
+      dbFlag,
+      killRunning: () => {
+        // SIGTERM now, SIGKILL after the grace period for whatever is left; each step's end is then spooled.
+        killAllProcessGroups('SIGTERM');
+        setTimeout(() => killAllProcessGroups('SIGKILL'), KILL_GRACE_MS).unref();
+      },
+    });
     const output = await outputFor(plan, mode, flags, { runId, dbFlag, mode }, interruption, extras.alreadyDone ?? []);
     if (takenOver)
       warnings = [
@@ -180,7 +199,7 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
       }
       // From here on a late warning goes to stderr: it must not follow run.finished in the journal.
       if (event.kind === 'run.finished') ended = true;
-      return stopper.record(event, () => store.appendEvent(runId, event)).then(() => deliver(event));
+      return stopper.record(event, () => outage.record(event)).then(() => deliver(event));
     };
     const sink: EventSink = async (event) => {
       // The engine knows nothing of journals: the session says which one this run writes to.
@@ -189,9 +208,8 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
       if (event.kind === 'run.started') for (const warning of pending.splice(0)) await record({ ...warning, at: new Date().toISOString() });
     };
     const heartbeat = setInterval(() => {
-      store.heartbeat(runId).catch(() => {
-        /* a missed heartbeat only makes the lock look older */
-      });
+      // A missed heartbeat only makes the lock look older; a server that is away starts the wait for it.
+      store.heartbeat(runId).catch((error: unknown) => outage.heartbeatFailed(error));
     }, HEARTBEAT_INTERVAL_MS);
     heartbeat.unref();
     const stopListening = listenForStopSignals(interruption);
@@ -205,7 +223,7 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
       prompter: output.prompter,
       events: seen,
       ports: { runner, clock: systemClock, prompter: output.prompter, sink },
-      logDir: join(logRootFor(dbPath, plan), 'logs', runId),
+      logDir: join(logRoot, 'logs', runId),
       async close() {
         try {
           await notifier?.close();
@@ -218,7 +236,7 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
             if (lock) await store.releaseLock(plan.runbook.name, environment, runId);
           } catch (error) {
             // Never instead of the real outcome: a lock left behind by an ended process is taken over by the next run.
-            if (!stopper.stopped)
+            if (!stopper.stopped && !outage.stopped)
               process.stderr.write(`golive: warning: ${(error as Error).message}; the next run takes the lock over once this process has ended\n`);
           } finally {
             try {

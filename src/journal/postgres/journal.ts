@@ -15,7 +15,7 @@
 import { hostname } from 'node:os';
 import pg from 'pg';
 import type { EngineEvent, EventOf } from '../../engine/events.js';
-import { JournalError } from '../../errors.js';
+import { JournalError, JournalUnreachableError, UsageError } from '../../errors.js';
 import { type ChainedEventRow, canonicalJson, sha256Hex } from '../hash-chain.js';
 import { printableLocation } from '../journal-path.js';
 import { isStale } from '../liveness.js';
@@ -35,6 +35,8 @@ import { verifyRunsChain, verifyWholeChain } from './verify.js';
 export const CONNECT_TIMEOUT_MS = 10_000;
 /** How long a write waits for another writer's lock (as SQLite's busy timeout). */
 export const LOCK_TIMEOUT_MS = 5_000;
+/** How long one statement may go unanswered before the connection counts as lost (well above the lock timeout). */
+export const QUERY_TIMEOUT_MS = 30_000;
 
 /** Options for `openPostgresJournal`; tests replace the clock and the host name. */
 export interface PostgresJournalOptions {
@@ -44,6 +46,8 @@ export interface PostgresJournalOptions {
   now?: () => Date;
   /** This machine's name, compared with a holder's host before probing its pid. */
   hostname?: string;
+  /** The URL to connect to again after the connection was lost (set by `openPostgresJournal`; without it a lost connection stays lost). */
+  url?: string;
 }
 
 // int8 (seq, ordinal, durations) as numbers: they stay far below 2^53.
@@ -61,17 +65,16 @@ const types = {
  */
 export async function openPostgresJournal(url: string, options: PostgresJournalOptions = {}): Promise<PostgresJournal> {
   const location = printableLocation(url);
-  const client = new pg.Client({
-    connectionString: url,
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    application_name: 'golive',
-    // Statements sent together go out together: an append costs one or two round trips, not six.
-    pipeline: true,
-    options: `-c lock_timeout=${LOCK_TIMEOUT_MS}${options.readonly ? ' -c default_transaction_read_only=on' : ''}`,
-    types,
-  });
-  // A connection that breaks later surfaces on the next query; without a listener it would crash the process.
-  client.on('error', () => undefined);
+  let client: pg.Client;
+  try {
+    client = newClient(url, options);
+  } catch (error) {
+    // pg parses the URL here; its error keeps the whole URL (password too) as `input`: only the message is used.
+    throw new UsageError(
+      `the journal URL ${location} is not a valid PostgreSQL URL (${(error as Error).message})`,
+      'write it as postgres://user@host:port/database, with the password in PGPASSWORD or ~/.pgpass (or percent-encoded in the URL)',
+    );
+  }
   try {
     await client.connect();
     if (!options.readonly) await migrate(client, location);
@@ -80,7 +83,26 @@ export async function openPostgresJournal(url: string, options: PostgresJournalO
     await client.end().catch(() => undefined);
     throw journalErrorFrom(error, location, 'open');
   }
-  return new PostgresJournal(client, location, options);
+  return new PostgresJournal(client, location, { ...options, url });
+}
+
+/** A client for the journal at `url`, not yet connected. */
+function newClient(url: string, options: PostgresJournalOptions): pg.Client {
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    // A server that stops answering (a dropped network) is noticed instead of awaited for ever.
+    query_timeout: QUERY_TIMEOUT_MS,
+    keepAlive: true,
+    application_name: 'golive',
+    // Statements sent together go out together: an append costs one or two round trips, not six.
+    pipeline: true,
+    options: `-c lock_timeout=${LOCK_TIMEOUT_MS}${options.readonly ? ' -c default_transaction_read_only=on' : ''}`,
+    types,
+  });
+  // A connection that breaks later surfaces on the next query; without a listener it would crash the process.
+  client.on('error', () => undefined);
+  return client;
 }
 
 /**
@@ -102,7 +124,12 @@ async function completeSchemaToRead(client: pg.Client, location: string): Promis
 /** The audit journal in a PostgreSQL database. */
 export class PostgresJournal implements Journal {
   readonly location: string;
-  private readonly client: pg.Client;
+  /** The connection; replaced by a new one once it is lost (the server restarted, the network dropped). */
+  private client: pg.Client;
+  /** Whether `client` was lost: the next operation connects again first. */
+  private lost = false;
+  private readonly url: string | undefined;
+  private readonly readonly: boolean;
   private readonly now: () => Date;
   private readonly host: string;
   /** The tail of the operation queue: each operation starts when the one before it settles. */
@@ -115,6 +142,8 @@ export class PostgresJournal implements Journal {
   constructor(client: pg.Client, location: string, options: PostgresJournalOptions = {}) {
     this.client = client;
     this.location = location;
+    this.url = options.url;
+    this.readonly = options.readonly === true;
     this.now = options.now ?? (() => new Date());
     this.host = options.hostname ?? hostname();
   }
@@ -307,16 +336,46 @@ export class PostgresJournal implements Journal {
   /**
    * Run `operation` once every operation queued before it has settled, and
    * turn pg and socket failures into a `JournalError` naming the journal.
+   * A connection found lost is replaced before the operation runs, so an
+   * operation after a server restart succeeds once the server is back.
    */
   private exclusive<T>(action: string, operation: (client: pg.Client) => Promise<T>): Promise<T> {
-    const run = this.queue.then(
-      () => operation(this.client),
-      () => operation(this.client),
-    );
+    const attempt = async (): Promise<T> => {
+      const client = await this.connection();
+      try {
+        return await operation(client);
+      } catch (error) {
+        const mapped = journalErrorFrom(error, this.location, action);
+        if (mapped instanceof JournalUnreachableError) this.lose(client);
+        throw mapped;
+      }
+    };
+    const run = this.queue.then(attempt, attempt);
     this.queue = run.catch(() => undefined);
-    return run.catch((error: unknown) => {
-      throw journalErrorFrom(error, this.location, action);
-    });
+    return run;
+  }
+
+  /** The live connection, connecting again first when the last one was lost. */
+  private async connection(): Promise<pg.Client> {
+    if (!this.lost) return this.client;
+    if (this.url === undefined || this.closed) throw new JournalUnreachableError(`the connection to the audit journal ${this.location} was lost`);
+    const client = newClient(this.url, { readonly: this.readonly });
+    try {
+      await client.connect();
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw journalErrorFrom(error, this.location, 'reconnect to');
+    }
+    this.client = client;
+    this.lost = false;
+    return client;
+  }
+
+  /** Forget a lost connection (its socket is closed, quietly): the next operation opens a new one. */
+  private lose(client: pg.Client): void {
+    if (client !== this.client) return;
+    this.lost = true;
+    client.end().catch(() => undefined);
   }
 
   /** BEGIN … COMMIT around `work`; ROLLBACK when it throws. */
