@@ -13,7 +13,7 @@ import { type EnginePorts, type EventSink, noPrompter, type Prompter, systemCloc
 import { foldRunChain, inFlightCommands } from '../engine/run-state.js';
 import { LockHeldError } from '../errors.js';
 import { newRunId } from '../journal/ids.js';
-import { dbPathFor, isServerLocation, journalFlagFor, journalForRunbook, printableLocation } from '../journal/journal-path.js';
+import { dbPathFor, isServerLocation, journalFlagFor, journalForRunbook, printableLocation, projectOfRunbook } from '../journal/journal-path.js';
 import { HEARTBEAT_INTERVAL_MS } from '../journal/liveness.js';
 import { acquireMachineLock, type MachineLock } from '../journal/machine-lock.js';
 import { openJournal } from '../journal/open.js';
@@ -361,7 +361,7 @@ function withOutcomeOnStderr(render: (event: EngineEvent) => void, runRef: RunRe
  */
 function logRootFor(journal: string, plan: Plan): string {
   if (!isServerLocation(journal)) return dirname(journal);
-  return dirname(journalForRunbook(plan.source.absolutePath, { cwd: process.cwd(), env: {} }));
+  return join(projectOfRunbook(plan.source.absolutePath, process.cwd()), '.golive');
 }
 
 /** The commit of the runbook's repository, when it is in one (recorded with the run). */

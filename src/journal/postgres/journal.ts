@@ -13,9 +13,9 @@
  * SQLite command never pays for pg.
  */
 import { hostname } from 'node:os';
-import pg from 'pg';
+import type pg from 'pg';
 import type { EngineEvent, EventOf } from '../../engine/events.js';
-import { JournalError, JournalUnreachableError, UsageError } from '../../errors.js';
+import { JournalUnreachableError } from '../../errors.js';
 import { type ChainedEventRow, canonicalJson, sha256Hex } from '../hash-chain.js';
 import { printableLocation } from '../journal-path.js';
 import { isStale } from '../liveness.js';
@@ -24,19 +24,14 @@ import { ambiguousRunIdError, type BeforeTakeover, type Journal, type LockReques
 import { type LockRow, lockHolderFromRow } from '../sqlite/rows.js';
 import type { ChainReport, LockHolder, NewRun, RunRecord, RunStatus, StoredEvent } from '../types.js';
 import { appendToChain, type ChainHead } from './append.js';
+import { newClient } from './connection.js';
+import { NeverUsedJournal } from './empty.js';
 import { DamagedRowError, journalErrorFrom } from './errors.js';
 import { lockHeldError } from './lock-message.js';
 import { migrate, SCHEMA_VERSION, schemaVersion } from './migrations.js';
 import { type PostgresRunRow, runFromPostgresRow } from './rows.js';
 import { EVENT_PAGE_ROWS, sql } from './statements.js';
 import { verifyRunsChain, verifyWholeChain } from './verify.js';
-
-/** How long connecting may take before the journal counts as unreachable. */
-export const CONNECT_TIMEOUT_MS = 10_000;
-/** How long a write waits for another writer's lock (as SQLite's busy timeout). */
-export const LOCK_TIMEOUT_MS = 5_000;
-/** How long one statement may go unanswered before the connection counts as lost (well above the lock timeout). */
-export const QUERY_TIMEOUT_MS = 30_000;
 
 /** Options for `openPostgresJournal`; tests replace the clock and the host name. */
 export interface PostgresJournalOptions {
@@ -50,35 +45,22 @@ export interface PostgresJournalOptions {
   url?: string;
 }
 
-// int8 (seq, ordinal, durations) as numbers: they stay far below 2^53.
-const INT8_OID = 20;
-const types = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format ?? 'text')) as pg.CustomTypesConfig['getTypeParser'],
-};
-
 /**
  * Connect to the journal at `url` and bring its schema up to date (read-only
  * opens do not create one). The password comes from the URL, PGPASSWORD or
  * ~/.pgpass, as libpq finds it; it is never part of `location`.
  * @throws JournalError (exit 6) naming the masked URL and a fix.
  */
-export async function openPostgresJournal(url: string, options: PostgresJournalOptions = {}): Promise<PostgresJournal> {
+export async function openPostgresJournal(url: string, options: PostgresJournalOptions = {}): Promise<PostgresJournal | NeverUsedJournal> {
   const location = printableLocation(url);
-  let client: pg.Client;
-  try {
-    client = newClient(url, options);
-  } catch (error) {
-    // pg parses the URL here; its error keeps the whole URL (password too) as `input`: only the message is used.
-    throw new UsageError(
-      `the journal URL ${location} is not a valid PostgreSQL URL (${(error as Error).message})`,
-      'write it as postgres://user@host:port/database, with the password in PGPASSWORD or ~/.pgpass (or percent-encoded in the URL)',
-    );
-  }
+  const client = newClient(url, location, options);
   try {
     await client.connect();
     if (!options.readonly) await migrate(client, location);
-    else await completeSchemaToRead(client, location);
+    else if (!(await completeSchemaToRead(client, location))) {
+      await client.end().catch(() => undefined);
+      return new NeverUsedJournal(location);
+    }
   } catch (error) {
     await client.end().catch(() => undefined);
     throw journalErrorFrom(error, location, 'open');
@@ -86,39 +68,20 @@ export async function openPostgresJournal(url: string, options: PostgresJournalO
   return new PostgresJournal(client, location, { ...options, url });
 }
 
-/** A client for the journal at `url`, not yet connected. */
-function newClient(url: string, options: PostgresJournalOptions): pg.Client {
-  const client = new pg.Client({
-    connectionString: url,
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    // A server that stops answering (a dropped network) is noticed instead of awaited for ever.
-    query_timeout: QUERY_TIMEOUT_MS,
-    keepAlive: true,
-    application_name: 'golive',
-    // Statements sent together go out together: an append costs one or two round trips, not six.
-    pipeline: true,
-    options: `-c lock_timeout=${LOCK_TIMEOUT_MS}${options.readonly ? ' -c default_transaction_read_only=on' : ''}`,
-    types,
-  });
-  // A connection that breaks later surfaces on the next query; without a listener it would crash the process.
-  client.on('error', () => undefined);
-  return client;
-}
-
 /**
  * A read-only open never creates a journal (a mistyped URL leaves nothing
- * behind); an older golive's schema is brought up to date once, as the
- * SQLite file's is, so this golive can read it.
+ * behind): false for a database golive never wrote to. An older golive's
+ * schema is brought up to date once, as the SQLite file's is, so this
+ * golive can read it.
  */
-async function completeSchemaToRead(client: pg.Client, location: string): Promise<void> {
+async function completeSchemaToRead(client: pg.Client, location: string): Promise<boolean> {
   const version = await schemaVersion(client, location);
-  if (version === 0) {
-    throw new JournalError(`there is no audit journal at ${location}`, 'run a deployment against it first, or name the journal with --db / GOLIVE_DB');
-  }
-  if (version === SCHEMA_VERSION) return;
+  if (version === 0) return false;
+  if (version === SCHEMA_VERSION) return true;
   await client.query('SET default_transaction_read_only = off');
   await migrate(client, location);
   await client.query('SET default_transaction_read_only = on');
+  return true;
 }
 
 /** The audit journal in a PostgreSQL database. */
@@ -359,7 +322,7 @@ export class PostgresJournal implements Journal {
   private async connection(): Promise<pg.Client> {
     if (!this.lost) return this.client;
     if (this.url === undefined || this.closed) throw new JournalUnreachableError(`the connection to the audit journal ${this.location} was lost`);
-    const client = newClient(this.url, { readonly: this.readonly });
+    const client = newClient(this.url, this.location, { readonly: this.readonly });
     try {
       await client.connect();
     } catch (error) {
