@@ -6,11 +6,9 @@
  * replay) is not appended again, so replaying twice appends nothing the
  * second time.
  */
-import type { EngineEvent } from '../engine/events.js';
 import { ExitCode, UsageError } from '../errors.js';
-import { canonicalJson } from '../journal/hash-chain.js';
 import { journalFlagFor, printableLocation, shellWord } from '../journal/journal-path.js';
-import { readSpool } from '../journal/spool.js';
+import { readSpool, unrecordedEvents } from '../journal/spool.js';
 import { openExistingJournal } from '../session/reader.js';
 
 /** Flags of `golive audit replay`. */
@@ -37,23 +35,9 @@ export async function auditReplayCommand(spoolFile: string, flags: ReplayFlags):
         'name the journal the run was recorded in with --db or GOLIVE_DB',
       );
     }
-    // Counted, not just seen: two identical events in the spool are two events.
-    const present = new Map<string, number>();
-    for (const stored of await store.eventsOf([run.id])) {
-      const data = canonicalJson(stored.event);
-      present.set(data, (present.get(data) ?? 0) + 1);
-    }
-    let appended = 0;
-    for (const event of events) {
-      const data = canonicalJson(event);
-      const recorded = present.get(data) ?? 0;
-      if (recorded > 0) {
-        present.set(data, recorded - 1);
-        continue;
-      }
-      await store.appendEvent(run.id, event as Exclude<EngineEvent, { kind: 'step.output' }>);
-      appended++;
-    }
+    const missing = await unrecordedEvents(store, run.id, events);
+    for (const event of missing) await store.appendEvent(run.id, event);
+    const appended = missing.length;
     const already = events.length - appended;
     if (flags.json) {
       process.stdout.write(`${JSON.stringify({ journal: store.location, runId: run.id, spool: spoolFile, appended, alreadyRecorded: already })}\n`);

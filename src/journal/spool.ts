@@ -10,6 +10,8 @@ import { appendFileSync, chmodSync, mkdirSync, readFileSync, statSync } from 'no
 import { join } from 'node:path';
 import type { EngineEvent } from '../engine/events.js';
 import { UsageError } from '../errors.js';
+import { canonicalJson } from './hash-chain.js';
+import type { Journal } from './port.js';
 
 /** The first line of a spool file. */
 export interface SpoolHeader {
@@ -81,6 +83,28 @@ export function readSpool(path: string): Spool {
     }
   }
   return { header, events };
+}
+
+/**
+ * The spooled `events` of run `runId` the journal does not hold yet, in
+ * spool order. Counted, not just seen: two identical events in the spool
+ * are two events, and one the journal holds once stands for one of them.
+ */
+export async function unrecordedEvents(store: Journal, runId: string, events: EngineEvent[]): Promise<Exclude<EngineEvent, { kind: 'step.output' }>[]> {
+  const present = new Map<string, number>();
+  for (const stored of await store.eventsOf([runId])) {
+    const data = canonicalJson(stored.event);
+    present.set(data, (present.get(data) ?? 0) + 1);
+  }
+  const missing: Exclude<EngineEvent, { kind: 'step.output' }>[] = [];
+  for (const event of events) {
+    if (event.kind === 'step.output') continue;
+    const data = canonicalJson(event);
+    const recorded = present.get(data) ?? 0;
+    if (recorded > 0) present.set(data, recorded - 1);
+    else missing.push(event);
+  }
+  return missing;
 }
 
 function exists(path: string): boolean {

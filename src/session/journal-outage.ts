@@ -19,12 +19,14 @@
  * Only `JournalUnreachableError` counts as an outage: a full or locked
  * SQLite file, a refused write, a damaged row stop the run as before.
  */
+
+import { existsSync } from 'node:fs';
 import type { EngineEvent } from '../engine/events.js';
 import type { Clock } from '../engine/ports.js';
 import { type GoliveError, JournalError, JournalUnreachableError, RunStoppedError, UsageError } from '../errors.js';
 import { canonicalJson } from '../journal/hash-chain.js';
 import type { Journal } from '../journal/port.js';
-import { type SpoolHeader, spoolEvent } from '../journal/spool.js';
+import { readSpool, type SpoolHeader, spoolEvent, spoolPathFor, unrecordedEvents } from '../journal/spool.js';
 import { formatDuration, parseDuration } from '../runbook/duration.js';
 
 /** How long a run waits for its journal's server by default. */
@@ -54,6 +56,30 @@ export function outageLimitFromEnvironment(env: NodeJS.ProcessEnv = process.env)
     );
   }
   return ms;
+}
+
+/**
+ * Before a rollback or resume continues a run: a run of its chain that
+ * stopped while its journal was away may have kept events in its spool
+ * (under `logRoot`) that the journal does not hold yet. Continuing without
+ * them would take a step that finished for one in doubt, and could run it
+ * twice, so the command is refused until they are replayed.
+ * @throws UsageError (exit 2, nothing executed) naming the spool and the replay command.
+ */
+export async function refuseWhileSpooled(store: Journal, rootRunId: string, logRoot: string, dbFlag: string): Promise<void> {
+  for (const run of await store.chainOf(rootRunId)) {
+    const path = spoolPathFor(logRoot, run.id);
+    if (!existsSync(path)) continue;
+    const spool = readSpool(path);
+    // A spool of another journal (the run was copied, or recorded twice) is not this journal's business.
+    if (spool.header.journal !== store.location) continue;
+    const missing = await unrecordedEvents(store, run.id, spool.events);
+    if (missing.length === 0) continue;
+    throw new UsageError(
+      `run ${run.id} stopped while its journal was unreachable and kept ${missing.length} event${missing.length === 1 ? '' : 's'} in ${path} that ${store.location} does not hold yet; nothing was executed`,
+      `record them first with \`golive audit replay ${path}${dbFlag ? ` ${dbFlag}` : ''}\`, then run this command again`,
+    );
+  }
 }
 
 /** What the outage recorder is given by the session. */

@@ -29,7 +29,7 @@ import type { Plan } from '../runbook/plan.js';
 import { nextCommands, type RunRef } from '../views/next-steps.js';
 import { KILL_GRACE_MS } from './engine-options.js';
 import { canPrompt } from './gates.js';
-import { JournalOutage, outageLimitFromEnvironment } from './journal-outage.js';
+import { JournalOutage, outageLimitFromEnvironment, refuseWhileSpooled } from './journal-outage.js';
 import { notifierFor } from './notifications.js';
 import { liveOrphan } from './orphans.js';
 import { RunStopper } from './run-stop.js';
@@ -122,6 +122,7 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
   let lockTaken = false;
   try {
     let orphansChecked = '';
+    if (parent) await refuseWhileSpooled(store, parent.rootRunId, logRoot, dbFlag);
     const refuseWhileOrphansRun = async (previous: LockHolder) => {
       orphansChecked = await checkOrphansOf(store, previous, host);
     };

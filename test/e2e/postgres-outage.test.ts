@@ -141,6 +141,12 @@ describe('the PostgreSQL server going away during a run', () => {
     expect(stopped.stderr).toContain(`golive resume ${runId}`);
     expect(stopped.stderr).toContain(`golive rollback ${runId}`);
 
+    // Continuing before the replay would take quick, which finished, for a step in doubt: refused, nothing executed.
+    const early = await runGolive(['resume', runId, '--db', url], { cwd });
+    expect(early.code, both(early)).toBe(2);
+    expect(early.stderr).toContain(`golive audit replay ${spool}`);
+    expect(ran()).toBe('quick\n');
+
     const replay = await runGolive(['audit', 'replay', spool!, '--db', url], { cwd });
     expect(replay.code, both(replay)).toBe(0);
     expect(replay.stdout).toMatch(/[1-9]\d* events? of run \S+ appended, \d+ already recorded/);
