@@ -30,7 +30,7 @@ import { DamagedRowError, journalErrorFrom } from './errors.js';
 import { lockHeldError } from './lock-message.js';
 import { migrate, SCHEMA_VERSION, schemaVersion } from './migrations.js';
 import { type PostgresRunRow, runFromPostgresRow } from './rows.js';
-import { EVENT_PAGE_ROWS, sql } from './statements.js';
+import { EVENT_PAGE_ROWS, RUN_EVENT_PAGE_ROWS, sql } from './statements.js';
 import { verifyRunsChain, verifyWholeChain } from './verify.js';
 
 /** Options for `openPostgresJournal`; tests replace the clock and the host name. */
@@ -266,10 +266,12 @@ export class PostgresJournal implements Journal {
    */
   async *iterateEvents(runIds?: string[]): AsyncGenerator<StoredEvent> {
     let after = 0;
+    const pageRows = runIds === undefined ? EVENT_PAGE_ROWS : RUN_EVENT_PAGE_ROWS;
     for (;;) {
-      const rows = await this.exclusive('read', async (client) => (await client.query<ChainedEventRow>(sql.eventsPage([after, runIds ?? null]))).rows);
+      const page = runIds === undefined ? sql.eventsPage([after]) : sql.runEventsPage([after, runIds]);
+      const rows = await this.exclusive('read', async (client) => (await client.query<ChainedEventRow>(page)).rows);
       for (const row of rows) yield eventFromRow(row);
-      if (rows.length < EVENT_PAGE_ROWS) return;
+      if (rows.length < pageRows) return;
       after = rows[rows.length - 1].seq;
     }
   }
