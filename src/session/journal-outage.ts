@@ -110,6 +110,8 @@ interface Outage {
  */
 export class JournalOutage {
   private tail: Promise<unknown> = Promise.resolve();
+  /** Writes waiting their turn in `tail` (only while the journal is or was just away). */
+  private waiting = 0;
   private outage: Outage | undefined;
   private stop: GoliveError | undefined;
   /** When the outage that stopped the run began (the spool's header says so). */
@@ -129,9 +131,30 @@ export class JournalOutage {
   /** Record `event` once every event before it is recorded (or spooled, after the limit). */
   record(event: Exclude<EngineEvent, { kind: 'step.output' }>): Promise<void> {
     this.track(event);
-    const next = this.tail.then(() => this.write(event));
+    if (this.outage === undefined && this.stop === undefined && this.waiting === 0) {
+      // The usual case: straight to the journal, which keeps its appends in order, with no turn in between.
+      return this.options.store.appendEvent(this.options.runId, event).then(
+        () => this.recorded(event),
+        (error: unknown) => {
+          if (!(error instanceof JournalUnreachableError)) throw error;
+          this.wentAway();
+          return this.inTurn(() => this.write(event, true));
+        },
+      );
+    }
+    return this.inTurn(() => this.write(event, false));
+  }
+
+  /** Run `write` after every write waiting before it: while the journal is away, events keep their order. */
+  private inTurn(write: () => Promise<void>): Promise<void> {
+    this.waiting++;
+    const next = this.tail.then(write).finally(() => this.waiting--);
     this.tail = next.catch(() => undefined);
     return next;
+  }
+
+  private recorded(event: EngineEvent): void {
+    if (event.kind === 'step.started') this.executed = true;
   }
 
   /** A heartbeat failed: an unreachable server starts the outage even while no event is due (a long step). */
@@ -139,8 +162,8 @@ export class JournalOutage {
     if (error instanceof JournalUnreachableError && this.stop === undefined) this.wentAway();
   }
 
-  private async write(event: EngineEvent): Promise<void> {
-    let retried = false;
+  private async write(event: EngineEvent, failedBefore: boolean): Promise<void> {
+    let retried = failedBefore;
     for (;;) {
       if (this.stop !== undefined) return this.afterStop(event);
       if (this.outage !== undefined) {
@@ -150,7 +173,7 @@ export class JournalOutage {
       try {
         // After a failed try the event may have been committed just before the connection broke.
         if (!(retried && (await this.alreadyRecorded(event)))) await this.options.store.appendEvent(this.options.runId, event);
-        if (event.kind === 'step.started') this.executed = true;
+        this.recorded(event);
         return;
       } catch (error) {
         if (!(error instanceof JournalUnreachableError)) throw error;
