@@ -126,6 +126,8 @@ describe('credentials', () => {
     });
     expect(run.code, both(run)).toBe(0);
     expect(both(run)).not.toContain(li.password);
+    // golive reads the file itself: no warning from the driver on the operator's terminal.
+    expect(run.stderr).not.toMatch(/Warning|pgpass/i);
 
     const wrong = url.replace(`:${encodeURIComponent(li.password)}@`, ':Wr0ngPassw0rd@');
     const spool = join(home, 'spool.jsonl');

@@ -5,6 +5,7 @@
  */
 import pg from 'pg';
 import { UsageError } from '../../errors.js';
+import { passwordFromFile } from './pgpass.js';
 
 /** How long connecting may take before the journal counts as unreachable. */
 export const CONNECT_TIMEOUT_MS = 10_000;
@@ -45,6 +46,13 @@ export function newClient(url: string, location: string, options: { readonly?: b
       `the journal URL ${location} is not a valid PostgreSQL URL (${(error as Error).message})`,
       'write it as postgres://user@host:port/database, with the password in PGPASSWORD or ~/.pgpass (or percent-encoded in the URL)',
     );
+  }
+  // Without a password in the URL or PGPASSWORD, pg would read the password file itself, warning on stderr each time.
+  // (pg's typings know the password only as a string; it takes a function too, asked when the server wants one.)
+  const settable = client as unknown as { password: unknown };
+  if (settable.password == null) {
+    const { host, port, database = '', user = '' } = client;
+    settable.password = () => passwordFromFile({ host, port, database, user });
   }
   // A connection that breaks later surfaces on the next query; without a listener it would crash the process.
   client.on('error', () => undefined);
