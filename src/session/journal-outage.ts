@@ -25,6 +25,7 @@ import type { EngineEvent } from '../engine/events.js';
 import type { Clock } from '../engine/ports.js';
 import { type GoliveError, JournalError, JournalUnreachableError, RunStoppedError, UsageError } from '../errors.js';
 import { canonicalJson } from '../journal/hash-chain.js';
+import { shellWord } from '../journal/journal-path.js';
 import type { Journal } from '../journal/port.js';
 import { readSpool, type SpoolHeader, spoolEvent, spoolPathFor, unrecordedEvents } from '../journal/spool.js';
 import { formatDuration, parseDuration } from '../runbook/duration.js';
@@ -77,7 +78,7 @@ export async function refuseWhileSpooled(store: Journal, rootRunId: string, logR
     if (missing.length === 0) continue;
     throw new UsageError(
       `run ${run.id} stopped while its journal was unreachable and kept ${missing.length} event${missing.length === 1 ? '' : 's'} in ${path} that ${store.location} does not hold yet; nothing was executed`,
-      `record them first with \`golive audit replay ${path}${dbFlag ? ` ${dbFlag}` : ''}\`, then run this command again`,
+      `record them first with \`golive audit replay ${shellWord(path)}${dbFlag ? ` ${dbFlag}` : ''}\`, then run this command again`,
     );
   }
 }
@@ -190,7 +191,8 @@ export class JournalOutage {
 
   /** Start the outage (once): tell the operator and probe the server until it answers or the limit passes. */
   private wentAway(): void {
-    if (this.outage !== undefined) return;
+    // Once stopped, an append that was already under way when the limit passed just joins the spool.
+    if (this.outage !== undefined || this.stop !== undefined) return;
     const since = this.options.clock.now();
     const steps = [...this.running];
     const what = steps.length === 0 ? 'nothing is running' : `${steps.length === 1 ? 'step' : 'steps'} ${steps.join(', ')} still running`;
@@ -226,7 +228,7 @@ export class JournalOutage {
     const db = dbFlag ? ` ${dbFlag}` : '';
     const what = `the audit journal ${store.location} has been unreachable since ${clockTime(since)} (longer than ${asWritten(limitMs)}, ${OUTAGE_LIMIT_VARIABLE})`;
     const kept = `the events it could not record are kept in ${spoolPath}`;
-    const replay = `golive audit replay ${spoolPath}${db}`;
+    const replay = `golive audit replay ${shellWord(spoolPath)}${db}`;
     this.stop = this.executed
       ? new RunStoppedError(
           `${what}: run ${runId} stopped (nothing more is started; the running steps' processes are killed); ${kept}`,
