@@ -1,7 +1,8 @@
 // The PostgreSQL journal on loopback, against baselines measured in the same
 // run, on a server this benchmark starts (bench/pg-server.mjs):
 // - `golive status` against a journal of 10,000 runs vs `node -e 0`
-//   (target ≤ 2.5×), with history/show/estimate beside it;
+//   (target ≤ 2.5×), with history/show/estimate beside it, and the same
+//   commands on an SQLite journal of the same runs, alternated with them;
 // - the per-step cost of `golive run` with the PostgreSQL journal vs the
 //   SQLite file: runbooks of 10 and 200 steps of `true`, alternated;
 //   per step = (T200 − T10) / 190 (target ≤ 2×).
@@ -26,6 +27,26 @@ const dir = mkdtempSync(join(tmpdir(), 'golive-bench-pg-work-'));
 const env = { CI: 'true', NO_COLOR: '1' };
 const { openPostgresJournal } = await import(new URL('../dist/journal/postgres/journal.js', import.meta.url).href);
 const { newRunId } = await import(new URL('../dist/journal/ids.js', import.meta.url).href);
+const { SqliteJournal } = await import(new URL('../dist/journal/sqlite/journal.js', import.meta.url).href);
+
+/** The same runs in an SQLite journal, many per transaction (the journal's methods do their work before they return). */
+async function fillSqlite(path, template, events, count) {
+  const store = SqliteJournal.open(path);
+  const { id, rootRunId, startedAt, heartbeatAt, endedAt, outcome, exitCode, identity, ...rest } = template;
+  const batch = store.db.transaction((n, offset) => {
+    const recorded = [];
+    for (let i = 0; i < n; i++) {
+      const runId = newRunId(Date.now() - (count - offset - i) * 1000);
+      recorded.push(store.createRun({ ...rest, id: runId, parentRunId: null }));
+      for (const event of events) recorded.push(store.appendEvent(runId, event));
+    }
+    return recorded;
+  });
+  for (let done = 0; done < count; done += 1000) await Promise.all(batch(Math.min(1000, count - done), done));
+  const last = (await store.listRuns({ limit: 1 }))[0].id;
+  await store.close();
+  return last;
+}
 
 const server = await startBenchServer();
 try {
@@ -59,27 +80,34 @@ try {
   const runRows = Number((await counts.query('SELECT count(*) AS n FROM runs')).rows[0].n);
   await counts.end();
 
+  const sqlitePath = join(dir, 'long.db');
+  const sqliteLast = await fillSqlite(sqlitePath, templateRun, templateEvents, runs);
+
   const cases = [
-    { name: 'status', args: ['status', '--db', longUrl], target: 2.5 },
-    { name: 'history --limit 20', args: ['history', '--limit', '20', '--db', longUrl] },
-    { name: 'show <run>', args: ['show', last, '--db', longUrl] },
-    { name: 'estimate', args: ['estimate', runbook, '--db', longUrl] },
+    { name: 'status', args: (db) => ['status', '--db', db], target: 2.5 },
+    { name: 'history --limit 20', args: (db) => ['history', '--limit', '20', '--db', db] },
+    { name: 'show <run>', args: (db, run) => ['show', run, '--db', db] },
+    { name: 'estimate', args: (db) => ['estimate', runbook, '--db', db] },
   ];
-  const readTimes = new Map(cases.map((c) => [c.name, []]));
+  const journals = { postgres: [longUrl, last], sqlite: [sqlitePath, sqliteLast] };
+  const readTimes = new Map(cases.flatMap((c) => Object.keys(journals).map((kind) => [`${c.name}@${kind}`, []])));
   const node = [];
   for (let round = 0; round < rounds; round++) {
     node.push((await timeProcess(process.execPath, ['-e', '0'])).ms);
-    for (const c of cases) readTimes.get(c.name).push((await timeProcess(process.execPath, [golive, ...c.args], { cwd: dir, env })).ms);
+    for (const c of cases)
+      for (const [kind, [db, run]] of Object.entries(journals))
+        readTimes.get(`${c.name}@${kind}`).push((await timeProcess(process.execPath, [golive, ...c.args(db, run)], { cwd: dir, env })).ms);
   }
   const base = median(node);
   console.log(
     `PostgreSQL journal on loopback, medians of ${rounds} alternated rounds (${new Date().toISOString()}); ${runRows} runs = ${events} events (filled in ${fillSeconds.toFixed(0)} s); node -e 0: ${base.toFixed(1)} ms\n`,
   );
   printTable(
-    ['command', 'ms', 'ratio to node -e 0', 'target'],
+    ['command', 'PostgreSQL ms', 'ratio to node -e 0', 'target', 'SQLite ms (same runs)', 'PostgreSQL / SQLite'],
     cases.map((c) => {
-      const ms = median(readTimes.get(c.name));
-      return [c.name, ms.toFixed(0), (ms / base).toFixed(2), c.target ? verdict(ms / base, c.target) : '—'];
+      const ms = median(readTimes.get(`${c.name}@postgres`));
+      const sqliteMs = median(readTimes.get(`${c.name}@sqlite`));
+      return [c.name, ms.toFixed(0), (ms / base).toFixed(2), c.target ? verdict(ms / base, c.target) : '—', sqliteMs.toFixed(0), (ms / sqliteMs).toFixed(2)];
     }),
   );
 

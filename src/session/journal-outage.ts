@@ -236,6 +236,13 @@ export class JournalOutage {
         )
       : new JournalError(`${what}: run ${runId} stopped before any step was executed; ${kept}`, `when the server is back, record them with \`${replay}\``);
     this.unreachableSince = since;
+    // First in the spool: once replayed, the run's record says why its running steps were killed.
+    const running = [...this.running];
+    this.spool({
+      kind: 'warning',
+      at: this.options.clock.now().toISOString(),
+      message: `${what}: golive stopped the run${running.length > 0 ? ` and killed ${running.length === 1 ? 'step' : 'steps'} ${running.join(', ')}` : ''}`,
+    });
     this.options.killRunning();
   }
 
@@ -243,6 +250,12 @@ export class JournalOutage {
   private afterStop(event: EngineEvent): void {
     const stop = this.stop as GoliveError;
     if (ANNOUNCES_ACTION.has(event.kind)) throw stop;
+    this.spool(event);
+    // The run's end is kept; the command still ends with the stop, since the journal does not have it yet.
+    if (event.kind === 'run.finished') throw stop;
+  }
+
+  private spool(event: EngineEvent): void {
     const header: SpoolHeader = {
       spool: 'golive-journal-spool',
       version: 1,
@@ -251,8 +264,6 @@ export class JournalOutage {
       unreachableSince: (this.unreachableSince ?? this.options.clock.now()).toISOString(),
     };
     spoolEvent(this.options.spoolPath, header, event);
-    // The run's end is kept; the command still ends with the stop, since the journal does not have it yet.
-    if (event.kind === 'run.finished') throw stop;
   }
 
   private track(event: EngineEvent): void {

@@ -175,7 +175,8 @@ describe('a journal server that goes away during a run', () => {
     expect(statSync(spoolPath).mode & 0o777).toBe(0o600);
     const spool = readSpool(spoolPath);
     expect(spool.header).toMatchObject({ runId: 'R1', journal: journal.location });
-    expect(spool.events.map((e) => e.kind)).toEqual(['step.finished', 'run.finished']);
+    expect(spool.events.map((e) => e.kind)).toEqual(['warning', 'step.finished', 'run.finished']);
+    expect(spool.events[0]).toMatchObject({ message: expect.stringMatching(/unreachable since .*: golive stopped the run and killed step migrate$/) });
     expect(readFileSync(spoolPath, 'utf8')).not.toContain('step.started');
   });
 
@@ -189,7 +190,7 @@ describe('a journal server that goes away during a run', () => {
     expect((error as JournalError).exitCode).toBe(6);
     expect(kills()).toBe(1);
     await outage.record(runFinished()).catch(() => undefined);
-    expect(readSpool(spoolPath).events.map((e) => e.kind)).toEqual(['run.finished']);
+    expect(readSpool(spoolPath).events.map((e) => e.kind)).toEqual(['warning', 'run.finished']);
   });
 
   it('a failure that is not an outage (a full disk, a refused write) stops at once, as before', async () => {
