@@ -159,7 +159,8 @@ describe('the PostgreSQL server going away during a run', () => {
     expect(verify.code, both(verify)).toBe(0);
     const exported = (await runGolive(['audit', 'export', '--db', url, '--run', runId], { cwd: tempDir() })).stdout;
     // Why slow was killed is on the record.
-    expect(exported).toContain('golive stopped the run and killed step slow');
+    // (quick may still count as running: when the server went down before its start's process group was recorded.)
+    expect(exported).toMatch(/golive stopped the run and killed steps? [^"]*\bslow\b/);
     // quick's end, recorded late, is in the journal: nothing that ran is missing.
     expect(exported).toMatch(/"kind":"step.finished"[^\n]*"stepId":"quick"|"stepId":"quick"[^\n]*"kind":"step.finished"/);
 
