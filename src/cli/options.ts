@@ -42,12 +42,14 @@ export const OPTIONS = {
   /** Commands that execute a runbook write to its project's journal (journal/journal-path.ts `journalForRunbook`). */
   dbOfRunbook: {
     flags: '--db <path>',
-    description: "audit journal file (default: GOLIVE_DB, else .golive/golive.db at the runbook's repository root or beside it)",
+    description:
+      "audit journal: a file, or a postgres:// URL (default: GOLIVE_DB, else the journal the project's .golive/config names, else .golive/golive.db at the runbook's repository root or beside it)",
   },
   /** Commands that read the journal, or act on a past run, look for it from the working directory (`findJournal`). */
   db: {
     flags: '--db <path>',
-    description: 'audit journal file (default: GOLIVE_DB, else the nearest .golive/golive.db from here up to the repository root)',
+    description:
+      'audit journal: a file, or a postgres:// URL (default: GOLIVE_DB, else the nearest .golive/ from here up to the repository root that names one in its config or holds golive.db)',
   },
   env: { flags: '--env <name>', description: 'environment to resolve for' },
   var: { flags: '--var <name=value>', description: 'set a variable declared in the runbook (repeatable, once per name)', parse: collectVar },

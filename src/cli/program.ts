@@ -139,6 +139,13 @@ export function registerCommands(program: Command, setExit: SetExit): void {
     OPTIONS.run,
     OPTIONS.exportFormat,
   ]).action(run(async () => (await import('../commands/audit.js')).auditExportCommand));
+  taking(
+    audit
+      .command('replay')
+      .description("append the events a run kept in its spool file (its journal's server stayed away) to its chain; replaying twice appends nothing")
+      .argument('<spool-file>', 'the spool file the stopped run named (.golive/spool/<run-id>.jsonl)'),
+    [OPTIONS.db, saying(json, 'print the result as JSON')],
+  ).action(run(async () => (await import('../commands/audit-replay.js')).auditReplayCommand));
 
   taking(
     program

@@ -14,11 +14,12 @@ import { type ApprovalInbox, type EnginePorts, type EventSink, noPrompter, type 
 import { foldRunChain, inFlightCommands } from '../engine/run-state.js';
 import { LockHeldError } from '../errors.js';
 import { newRunId } from '../journal/ids.js';
-import { dbPathFor, isServerLocation, journalFlagFor, journalForRunbook, printableLocation } from '../journal/journal-path.js';
+import { dbPathFor, isServerLocation, journalFlagFor, journalForRunbook, printableLocation, projectOfRunbook } from '../journal/journal-path.js';
 import { HEARTBEAT_INTERVAL_MS } from '../journal/liveness.js';
 import { acquireMachineLock, type MachineLock } from '../journal/machine-lock.js';
 import { openJournal } from '../journal/open.js';
 import type { Journal } from '../journal/port.js';
+import { spoolPathFor } from '../journal/spool.js';
 import type { LockHolder, RunIdentity, RunRecord, StoredEvent } from '../journal/types.js';
 import { createJsonRenderer } from '../output/json-lines.js';
 import { canRedraw, paintFor } from '../output/paint.js';
@@ -28,7 +29,9 @@ import { createProcessRunner, killAllProcessGroups } from '../process/runner.js'
 import type { Plan } from '../runbook/plan.js';
 import { nextCommands, type RunRef } from '../views/next-steps.js';
 import { planFactsOf } from '../views/plan-facts.js';
+import { KILL_GRACE_MS } from './engine-options.js';
 import { canPrompt } from './gates.js';
+import { JournalOutage, outageLimitFromEnvironment, refuseWhileSpooled } from './journal-outage.js';
 import { notifierFor } from './notifications.js';
 import { liveOrphan } from './orphans.js';
 import { RunStopper } from './run-stop.js';
@@ -104,6 +107,8 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
   const stopper = new RunStopper({ runId, dbPath: printableLocation(dbPath), dbFlag });
   // Before the journal is opened: a bad GOLIVE_LOG_MAX is a usage error before any run is recorded.
   const runner = createProcessRunner({ onLogFailure: (path, error) => stopper.logFailed(path, error) });
+  const outageLimitMs = outageLimitFromEnvironment();
+  const logRoot = logRootFor(dbPath, plan);
   const operator = operatorName(flags.operator);
   const host = hostname();
   const environment = plan.environment ?? null;
@@ -121,6 +126,7 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
   let lockTaken = false;
   try {
     let orphansChecked = '';
+    if (parent) await refuseWhileSpooled(store, parent.rootRunId, logRoot, dbFlag);
     const refuseWhileOrphansRun = async (previous: LockHolder) => {
       orphansChecked = await checkOrphansOf(store, previous, host);
     };
@@ -148,6 +154,20 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
       planFacts: planFactsOf(plan),
     });
     const interruption = new Interruption();
+    const outage = new JournalOutage({
+      store,
+      runId,
+      limitMs: outageLimitMs,
+      spoolPath: spoolPathFor(logRoot, runId),
+      clock: systemClock,
+      tell: (line) => process.stderr.write(`golive: ${line}\n`),
+      dbFlag,
+      killRunning: () => {
+        // SIGTERM now, SIGKILL after the grace period for whatever is left; each step's end is then spooled.
+        killAllProcessGroups('SIGTERM');
+        setTimeout(() => killAllProcessGroups('SIGKILL'), KILL_GRACE_MS).unref();
+      },
+    });
     const output = await outputFor(plan, mode, flags, { runId, dbFlag, mode }, interruption, extras.alreadyDone ?? []);
     if (takenOver)
       warnings = [
@@ -186,7 +206,7 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
       }
       // From here on a late warning goes to stderr: it must not follow run.finished in the journal.
       if (event.kind === 'run.finished') ended = true;
-      return stopper.record(event, () => store.appendEvent(runId, event)).then(() => deliver(event));
+      return stopper.record(event, () => outage.record(event)).then(() => deliver(event));
     };
     const sink: EventSink = async (event) => {
       // The engine knows nothing of journals: the session says which one this run writes to.
@@ -195,9 +215,8 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
       if (event.kind === 'run.started') for (const warning of pending.splice(0)) await record({ ...warning, at: new Date().toISOString() });
     };
     const heartbeat = setInterval(() => {
-      store.heartbeat(runId).catch(() => {
-        /* a missed heartbeat only makes the lock look older */
-      });
+      // A missed heartbeat only makes the lock look older; a server that is away starts the wait for it.
+      store.heartbeat(runId).catch((error: unknown) => outage.heartbeatFailed(error));
     }, HEARTBEAT_INTERVAL_MS);
     heartbeat.unref();
     const stopListening = listenForStopSignals(interruption);
@@ -212,7 +231,7 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
       events: seen,
       identity: created.identity,
       ports: { runner, clock: systemClock, prompter: output.prompter, sink, approvals: journalInbox(store, runId) },
-      logDir: join(logRootFor(dbPath, plan), 'logs', runId),
+      logDir: join(logRoot, 'logs', runId),
       async close() {
         try {
           await notifier?.close();
@@ -225,7 +244,7 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
             if (lock) await store.releaseLock(plan.runbook.name, environment, runId);
           } catch (error) {
             // Never instead of the real outcome: a lock left behind by an ended process is taken over by the next run.
-            if (!stopper.stopped)
+            if (!stopper.stopped && !outage.stopped)
               process.stderr.write(`golive: warning: ${(error as Error).message}; the next run takes the lock over once this process has ended\n`);
           } finally {
             try {
@@ -373,7 +392,7 @@ function withOutcomeOnStderr(render: (event: EngineEvent) => void, runRef: RunRe
  */
 function logRootFor(journal: string, plan: Plan): string {
   if (!isServerLocation(journal)) return dirname(journal);
-  return dirname(journalForRunbook(plan.source.absolutePath, { cwd: process.cwd(), env: {} }));
+  return join(projectOfRunbook(plan.source.absolutePath, process.cwd()), '.golive');
 }
 
 /** The commit of the runbook's repository, when it is in one (recorded with the run). */

@@ -37,7 +37,7 @@ describe.concurrent('golive completion bash', () => {
     const dir = tempDir();
     expect(complete(['ro'], dir, bin)).toEqual(['rollback']);
     expect(complete(['re'], dir, bin)).toEqual(['rehearse', 'resume', 'reject', 'report']);
-    expect(complete(['audit', ''], dir, bin)).toEqual(['verify', 'export']);
+    expect(complete(['audit', ''], dir, bin)).toEqual(['verify', 'export', 'replay']);
     expect(complete(['rollback', '--re'], dir, bin)).toEqual(['--rerun-in-doubt']);
     expect(complete(['report', 'x', '--format', ''], dir, bin)).toEqual(['md', 'html', 'json', 'junit']);
     expect(complete(['completion', ''], dir, bin)).toEqual(['bash', 'zsh', 'fish']);

@@ -8,7 +8,7 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ExitCode, JournalError, LockHeldError } from '../../src/errors.ts';
+import { ExitCode, JournalError, JournalUnreachableError, LockHeldError, UsageError } from '../../src/errors.ts';
 import { sha256Hex } from '../../src/journal/hash-chain.ts';
 import { printableLocation } from '../../src/journal/journal-path.ts';
 import { openPostgresJournal, type PostgresJournal } from '../../src/journal/postgres/journal.ts';
@@ -21,7 +21,8 @@ let url: string;
 const open: PostgresJournal[] = [];
 
 async function journal(options: Parameters<typeof openPostgresJournal>[1] = {}, at = url): Promise<PostgresJournal> {
-  const j = await openPostgresJournal(at, options);
+  // Only a read-only open of a never-used database gives anything else (tested on its own).
+  const j = (await openPostgresJournal(at, options)) as PostgresJournal;
   open.push(j);
   return j;
 }
@@ -62,10 +63,17 @@ describe('the PostgreSQL journal: schema', () => {
     expect(rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
   });
 
-  it('a read-only open of a database without a journal is exit 6 and creates nothing', async () => {
-    const error = await failure(journal({ readonly: true }));
-    expect(error).toBeInstanceOf(JournalError);
-    expect(error.message).toMatch(/^there is no audit journal at postgres:\/\/golive_admin:\*\*\*@127\.0\.0\.1:\d+\/golive_test_/);
+  it('a read-only open of a database golive never used: a journal with no runs yet, and nothing is created', async () => {
+    const empty = await openPostgresJournal(url, { readonly: true });
+    try {
+      expect(empty.location).toMatch(/^postgres:\/\/golive_admin:\*\*\*@127\.0\.0\.1:\d+\/golive_test_/);
+      expect(await empty.listRuns()).toEqual([]);
+      expect(await empty.runningRuns()).toEqual([]);
+      expect(await empty.getRun('01ABCDEFGH')).toBeNull();
+      expect(await empty.verifyChain()).toEqual({ ok: true, checked: 0 });
+    } finally {
+      await empty.close();
+    }
     const { rows } = await asOwner("SELECT 1 FROM pg_tables WHERE schemaname = 'public'");
     expect(rows).toHaveLength(0);
   });
@@ -320,6 +328,30 @@ describe('the PostgreSQL journal: credentials and connection failures', () => {
     const error = (await failure(journal({}, gone))) as JournalError;
     expect(error).toBeInstanceOf(JournalError);
     expect(error.message).toBe('cannot reach the audit journal postgres://li:***@127.0.0.1:1/golive: the connection was refused');
+  });
+
+  it('a server restart: operations fail as unreachable while it is down, then the same journal connects again', async () => {
+    const j = await journal();
+    const run = newRun();
+    await j.createRun(run);
+    await j.appendEvent(run.id, runStarted(run));
+    server.current.halt();
+    try {
+      const error = await failure(j.appendEvent(run.id, event({ kind: 'warning', message: 'while the server is down' })));
+      expect(error).toBeInstanceOf(JournalUnreachableError);
+      expect(error.message).not.toContain(server.current.admin.password);
+    } finally {
+      server.current.restart();
+    }
+    await j.appendEvent(run.id, event({ kind: 'warning', message: 'after the restart' }));
+    expect((await j.eventsOf([run.id])).map((e) => e.kind)).toEqual(['run.started', 'warning']);
+    expect((await j.verifyChain()).ok).toBe(true);
+  });
+
+  it('a URL that does not parse: a usage error (exit 2) with the password masked', async () => {
+    const error = (await failure(journal({}, 'postgres://li:hunter2@127.0.0.1:99999/golive'))) as UsageError;
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error.message).toBe('the journal URL postgres://li:***@127.0.0.1:99999/golive is not a valid PostgreSQL URL (Invalid URL)');
   });
 
   it('a database that does not exist: exit 6 with the createdb to run', async () => {
