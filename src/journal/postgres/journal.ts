@@ -15,7 +15,7 @@
 import { hostname } from 'node:os';
 import type pg from 'pg';
 import type { EngineEvent, EventKind, EventOf } from '../../engine/events.js';
-import { JournalError, JournalUnreachableError } from '../../errors.js';
+import { JournalUnreachableError } from '../../errors.js';
 import { type ChainedEventRow, canonicalJson, sha256Hex } from '../hash-chain.js';
 import { printableLocation } from '../journal-path.js';
 import { isStale } from '../liveness.js';
