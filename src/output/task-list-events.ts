@@ -35,6 +35,7 @@ export function endList(view: ViewState, s: TaskListState, note: string, time: n
     item.settle(item.status === 'waiting' ? 'skipped' : 'failed', time, item.status === 'waiting' ? 'not run' : unfinished);
   if (!s.rollbackOpened) s.layout.rollback?.opened.resolve(undefined);
   s.retitleGroupsNotRun();
+  view.screen.endRun();
 }
 
 /** The handler of every event kind for one view. */

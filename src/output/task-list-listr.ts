@@ -50,8 +50,8 @@ export interface Draw {
   refresh(item: TaskItem): void;
 }
 
-/** Build the listr2 list for a layout, drawing to `stream`. */
-export function buildListr(layout: ListLayout, stream: NodeJS.WriteStream, renderer: RendererChoice, draw: Draw): Listr {
+/** Build the listr2 list for a layout, drawing to `stream`; it ends once every line has settled and `runOver` has resolved. */
+export function buildListr(layout: ListLayout, stream: NodeJS.WriteStream, renderer: RendererChoice, draw: Draw, runOver: Promise<void>): Listr {
   const tasks: ListrTask[] = [];
   if (layout.checks)
     tasks.push(
@@ -82,6 +82,10 @@ export function buildListr(layout: ListLayout, stream: NodeJS.WriteStream, rende
       ),
     );
   if (layout.rollback) tasks.push(rollbackGroup(layout.rollback, draw));
+  // Last and untitled (never drawn): listr2 ends its list, and draws the last frame, as soon as its last task
+  // settles. The events after that (the rollback's final title, run.finished and its summary) reach the view
+  // only once the journal has taken them, which may be a while later: the list stays live until the run is over.
+  tasks.push({ task: () => runOver });
   // listr2 writes through its logger's ProcessOutput: that is how the list reaches a stream other than process.stdout.
   const logger = new ListrLogger({ useIcons: true, toStderr: [], processOutput: new ProcessOutput(stream) });
   return new Listr(tasks, {

@@ -25,6 +25,8 @@ export class TaskListScreen {
   expectedMs = 0;
   /** How the run ended, once told: its summary is the last thing printed. */
   finished: EventOf<'run.finished'> | undefined;
+  /** Resolves once the run is over (run.finished, or the view closed without it): the list ends no earlier. */
+  private readonly runOver = deferred<void>();
   /** listr2 is drawing: lines that are not tasks wait in `notes` until it is done. */
   private listActive = false;
   private readonly notes: string[] = [];
@@ -83,7 +85,7 @@ export class TaskListScreen {
       }, TICK_MS);
       ticker.unref();
       const draw = { refresh: (item: TaskItem) => this.refresh(item), title: (item: TaskItem) => item.title(this.now(), this.paint) };
-      listDone = buildListr(s.layout, this.stream, this.renderer, draw)
+      listDone = buildListr(s.layout, this.stream, this.renderer, draw, this.runOver.promise)
         .run()
         .then(
           () => undefined,
@@ -98,6 +100,11 @@ export class TaskListScreen {
         this.listActive = false;
         this.printEnd();
       });
+  }
+
+  /** The run is over: the list ends once it has drawn every line as it now reads. */
+  endRun(): void {
+    this.runOver.resolve();
   }
 
   /** There is no list to draw (a dry run): nothing waits for one. */
