@@ -19,7 +19,12 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 // The journals are filled with this checkout's dist/. KEEP_JOURNALS=1 leaves them for profiling.
 const golive = process.env.GOLIVE_BIN ?? join(root, 'bin/golive.js');
 const beforeBin = process.env.GOLIVE_BEFORE_BIN;
-const binaries = beforeBin ? [['before', beforeBin], ['after', golive]] : [['', golive]];
+const binaries = beforeBin
+  ? [
+      ['before', beforeBin],
+      ['after', golive],
+    ]
+  : [['', golive]];
 const rounds = Number(process.env.ROUNDS ?? 5);
 const sizes = (process.env.SIZES ?? '10000,30000').split(',').map(Number);
 const dir = mkdtempSync(join(tmpdir(), 'golive-bench-journal-'));
@@ -85,7 +90,8 @@ for (let round = 0; round < rounds; round++) {
   push(node, await timeProcess(process.execPath, ['-e', '0']));
   for (const c of cases)
     for (const n of sizes)
-      for (const [label, bin] of binaries) push(times.get(key(label, c, n)), await timeProcess(process.execPath, [bin, ...c.args(journals[n])], { cwd: dir, env }));
+      for (const [label, bin] of binaries)
+        push(times.get(key(label, c, n)), await timeProcess(process.execPath, [bin, ...c.args(journals[n])], { cwd: dir, env }));
 }
 const whole = {};
 for (const n of sizes) {

@@ -89,7 +89,9 @@ console.log('');
 printTable(
   ['ratio', 'value', 'target'],
   [
-    ...(beforeBin ? [['before: per step / floor per step', (costs(t.before).perStep / f.perStep).toFixed(2), verdict(costs(t.before).perStep / f.perStep, 1.5)]] : []),
+    ...(beforeBin
+      ? [['before: per step / floor per step', (costs(t.before).perStep / f.perStep).toFixed(2), verdict(costs(t.before).perStep / f.perStep, 1.5)]]
+      : []),
     ['golive per step / floor per step', (g.perStep / f.perStep).toFixed(2), verdict(g.perStep / f.perStep, 1.5)],
     ['golive CPU per step / floor CPU per step', (g.cpuPerStep / f.cpuPerStep).toFixed(2), '—'],
     ['golive fixed / node -e 0', (g.fixed / nodeMs).toFixed(2), verdict(g.fixed / nodeMs, 3)],
