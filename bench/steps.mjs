@@ -28,7 +28,8 @@ writeFileSync(
   join(dir, 'floor.mjs'),
   `import { spawn } from 'node:child_process';
 const n = Number(process.argv[2]);
-for (let i = 0; i < n; i++) await new Promise((resolve) => spawn('bash', ['-c', 'true']).on('exit', resolve));
+// stdin ignored as golive does: with a socket on stdin bash takes itself for a remote shell and reads ~/.bashrc.
+for (let i = 0; i < n; i++) await new Promise((resolve) => spawn('bash', ['-c', 'true'], { stdio: ['ignore', 'pipe', 'pipe'] }).on('exit', resolve));
 `,
 );
 
