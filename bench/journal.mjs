@@ -15,8 +15,16 @@ import { fileURLToPath } from 'node:url';
 import { median, printTable, timeProcess, verdict } from './lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-// GOLIVE_BIN: the binary to measure (another checkout's, for a before/after table); the journal is filled with this checkout's dist/.
+// GOLIVE_BIN: the binary to measure; GOLIVE_BEFORE_BIN: another checkout's, run alternated with it in the same rounds (a before/after table).
+// The journals are filled with this checkout's dist/. KEEP_JOURNALS=1 leaves them for profiling.
 const golive = process.env.GOLIVE_BIN ?? join(root, 'bin/golive.js');
+const beforeBin = process.env.GOLIVE_BEFORE_BIN;
+const binaries = beforeBin
+  ? [
+      ['before', beforeBin],
+      ['after', golive],
+    ]
+  : [['', golive]];
 const rounds = Number(process.env.ROUNDS ?? 5);
 const sizes = (process.env.SIZES ?? '10000,30000').split(',').map(Number);
 const dir = mkdtempSync(join(tmpdir(), 'golive-bench-journal-'));
@@ -71,12 +79,19 @@ const cases = [
   { name: 'estimate', args: (j) => ['estimate', runbook, '--db', j.path], target: 2 },
   { name: 'history --limit 20', args: (j) => ['history', '--limit', '20', '--db', j.path] },
 ];
-const times = new Map(cases.flatMap((c) => sizes.map((n) => [`${c.name}@${n}`, []])));
-const node = [];
+const key = (label, c, n) => `${label}|${c.name}@${n}`;
+const times = new Map(binaries.flatMap(([label]) => cases.flatMap((c) => sizes.map((n) => [key(label, c, n), { ms: [], cpu: [] }]))));
+const node = { ms: [], cpu: [] };
+const push = (into, result) => {
+  into.ms.push(result.ms);
+  into.cpu.push(result.cpuMs);
+};
 for (let round = 0; round < rounds; round++) {
-  node.push((await timeProcess(process.execPath, ['-e', '0'])).ms);
+  push(node, await timeProcess(process.execPath, ['-e', '0']));
   for (const c of cases)
-    for (const n of sizes) times.get(`${c.name}@${n}`).push((await timeProcess(process.execPath, [golive, ...c.args(journals[n])], { cwd: dir, env })).ms);
+    for (const n of sizes)
+      for (const [label, bin] of binaries)
+        push(times.get(key(label, c, n)), await timeProcess(process.execPath, [bin, ...c.args(journals[n])], { cwd: dir, env }));
 }
 const whole = {};
 for (const n of sizes) {
@@ -84,18 +99,37 @@ for (const n of sizes) {
   const verified = await timeProcess(process.execPath, [golive, 'audit', 'verify', '--db', journals[n].path], { cwd: dir, env });
   whole[n] = { exportMiB: exported.peakKiB / 1024, verifyPer1000: verified.ms / (journals[n].events / 1000) };
 }
-rmSync(dir, { recursive: true, force: true });
+if (process.env.KEEP_JOURNALS) console.log(`journals kept in ${dir}`);
+else rmSync(dir, { recursive: true, force: true });
 
-const base = median(node);
+const base = median(node.ms);
+const baseCpu = median(node.cpu);
 console.log(
-  `Long journals, median of ${rounds} alternated rounds (${new Date().toISOString()}); node -e 0: ${base.toFixed(1)} ms; ${sizes.map((n) => `${n} runs = ${journals[n].events} events`).join(', ')}\n`,
+  `Long journals, median of ${rounds} alternated rounds (${new Date().toISOString()}); node -e 0: ${base.toFixed(1)} ms wall, ${baseCpu.toFixed(0)} ms CPU; ${sizes.map((n) => `${n} runs = ${journals[n].events} events`).join(', ')}\n`,
 );
 printTable(
-  ['command', ...sizes.map((n) => `${n} runs ms`), ...sizes.map((n) => `ratio @${n}`), `target @${sizes.at(-1)}`],
-  cases.map((c) => {
-    const ms = sizes.map((n) => median(times.get(`${c.name}@${n}`)));
-    return [c.name, ...ms.map((m) => m.toFixed(0)), ...ms.map((m) => (m / base).toFixed(2)), c.target ? verdict(ms.at(-1) / base, c.target) : '—'];
-  }),
+  [
+    'command',
+    ...sizes.map((n) => `${n} runs ms`),
+    ...sizes.map((n) => `CPU ms @${n}`),
+    ...sizes.map((n) => `ratio @${n}`),
+    `CPU ratio @${sizes.at(-1)}`,
+    `target @${sizes.at(-1)}`,
+  ],
+  binaries.flatMap(([label]) =>
+    cases.map((c) => {
+      const ms = sizes.map((n) => median(times.get(key(label, c, n)).ms));
+      const cpu = sizes.map((n) => median(times.get(key(label, c, n)).cpu));
+      return [
+        label ? `${c.name} (${label})` : c.name,
+        ...ms.map((m) => m.toFixed(0)),
+        ...cpu.map((m) => m.toFixed(0)),
+        ...ms.map((m) => (m / base).toFixed(2)),
+        (cpu.at(-1) / baseCpu).toFixed(2),
+        c.target ? verdict(ms.at(-1) / base, c.target) : '—',
+      ];
+    }),
+  ),
 );
 console.log('');
 printTable(

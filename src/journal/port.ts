@@ -86,6 +86,8 @@ export interface Journal {
   getRun(idOrPrefix: string): Promise<RunRecord | null>;
   /** Runs matching the query, newest first. */
   listRuns(query?: RunQuery): Promise<RunRecord[]>;
+  /** The ids of the runs `listRuns` would return, newest first: no run rows (runbook texts) read. */
+  recentRunIds(query?: RunQuery): Promise<string[]>;
   /** Runs recorded as still running (live or interrupted), newest first. */
   runningRuns(): Promise<RunRecord[]>;
   /** The root run and every resume / rollback run of it, in start order. */

@@ -18,10 +18,11 @@ export const HISTORY_RUNS = 200;
 
 /** Successful forward times per step id (ms), from the latest finished runs, resumes and rehearsals. */
 export async function durationSamples(store: Journal, runbook: string, environment?: string, excludeRunId?: string): Promise<Map<string, number[]>> {
-  const runs = (await store.listRuns({ runbook, environment, modes: ['run', 'rehearsal', 'resume'], limit: HISTORY_RUNS + 1 }))
-    .filter((run) => run.id !== excludeRunId)
+  // Ids only: the run rows (with their runbook texts) are not needed here.
+  const runIds = (await store.recentRunIds({ runbook, environment, modes: ['run', 'rehearsal', 'resume'], limit: HISTORY_RUNS + 1 }))
+    .filter((id) => id !== excludeRunId)
     .slice(0, HISTORY_RUNS);
-  const eventsByRun = new Map<string, EngineEvent[]>(runs.map((run) => [run.id, []]));
+  const eventsByRun = new Map<string, EngineEvent[]>(runIds.map((id) => [id, []]));
   // One query for the whole window, of the kinds the timings fold only: the other events are never parsed.
   const recorded = await store.eventsOf([...eventsByRun.keys()], TIMING_KINDS);
   for (const stored of recorded) eventsByRun.get(stored.runId)!.push(stored.event);

@@ -139,14 +139,19 @@ export function describeJournalContract(name: string, harness: JournalHarness): 
         expect(await journal.getRun('01JABCDEF0CCCC')).toBeNull();
       });
 
-      it('lists newest first, by runbook, environment and modes, up to a limit', async () => {
+      it('lists newest first (whole runs or their ids), by runbook, environment and modes, up to a limit', async () => {
         const { journal } = await fresh();
         await createRun(journal, { id: 'R1' });
         await createRun(journal, { id: 'R2', environment: 'uat', mode: 'rehearsal' });
         await createRun(journal, { id: 'R3', parentRunId: 'R1', mode: 'resume' });
         await createRun(journal, { id: 'R4', parentRunId: 'R3', mode: 'rollback' });
         await createRun(journal, { id: 'R5', runbookName: 'other' });
-        const ids = async (query?: Parameters<Journal['listRuns']>[0]) => (await journal.listRuns(query)).map((r) => r.id);
+        // recentRunIds must list exactly what listRuns does, for every query.
+        const ids = async (query?: Parameters<Journal['listRuns']>[0]) => {
+          const listed = (await journal.listRuns(query)).map((r) => r.id);
+          expect(await journal.recentRunIds(query)).toEqual(listed);
+          return listed;
+        };
         expect(await ids()).toEqual(['R5', 'R4', 'R3', 'R2', 'R1']);
         expect(await ids({ runbook: 'webshop-release', environment: 'production' })).toEqual(['R4', 'R3', 'R1']);
         expect(await ids({ environment: 'uat' })).toEqual(['R2']);

@@ -48,6 +48,9 @@ export class NeverUsedJournal implements Journal {
   async listRuns(_query?: RunQuery): Promise<RunRecord[]> {
     return [];
   }
+  async recentRunIds(_query?: RunQuery): Promise<string[]> {
+    return [];
+  }
   async runningRuns(): Promise<RunRecord[]> {
     return [];
   }

@@ -250,6 +250,12 @@ export class PostgresJournal implements Journal {
     return this.readRuns(sql.listRuns(values));
   }
 
+  /** The ids of the runs `listRuns` would return, newest first (the same filters and order). */
+  async recentRunIds(query: RunQuery = {}): Promise<string[]> {
+    const values = [query.runbook ?? null, query.environment ?? null, query.modes ?? null, query.limit ?? null];
+    return this.exclusive('read', async (client) => (await client.query<{ id: string }>(sql.recentRunIds(values))).rows.map((row) => row.id));
+  }
+
   /** Runs recorded as still running, newest first. */
   async runningRuns(): Promise<RunRecord[]> {
     return this.readRuns(sql.runningRuns());

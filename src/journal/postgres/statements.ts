@@ -51,6 +51,15 @@ export const sql = {
      ORDER BY started_at DESC, ordinal DESC
      LIMIT $4`,
   ),
+  recentRunIds: statement(
+    'recent_run_ids',
+    `SELECT id FROM runs
+     WHERE ($1::text IS NULL OR runbook_name = $1)
+       AND ($2::text IS NULL OR environment = $2)
+       AND ($3::text[] IS NULL OR mode = ANY ($3::text[]))
+     ORDER BY started_at DESC, ordinal DESC
+     LIMIT $4`,
+  ),
   chainOf: statement('chain_of', `SELECT ${RUN_COLUMNS} FROM runs WHERE id = $1 OR root_run_id = $1 ORDER BY started_at, ordinal`),
   runningRuns: statement('running_runs', `SELECT ${RUN_COLUMNS} FROM runs WHERE outcome = 'running' ORDER BY started_at DESC, ordinal DESC`),
 

@@ -15,6 +15,21 @@ export type Database = BetterSqlite3.Database;
 /** How long a writer waits for another process's write transaction before giving up. */
 export const BUSY_TIMEOUT_MS = 5000;
 
+/**
+ * WAL checkpoint policy. SQLite's default checkpoints every 1,000 pages
+ * (about 330 events), and each checkpoint fsyncs the WAL and the database:
+ * 2% of appends paid 75% of the journal's time. A checkpoint every 8,000
+ * pages (32 MiB at 4 KiB pages) makes them rare; `journal_size_limit` cuts
+ * the WAL file back to 8 MiB after each checkpoint, so a long run's WAL stays
+ * bounded, and closing the journal (the run's end, when no reader holds it)
+ * checkpoints what is left and removes the WAL. Durability is unchanged: a
+ * commit is in the WAL, so on disk for a crash of golive, whether or not it
+ * was checkpointed yet.
+ */
+export const WAL_AUTOCHECKPOINT_PAGES = 8000;
+/** The size (bytes) the WAL file is cut back to after a checkpoint. */
+export const WAL_SIZE_LIMIT_BYTES = 8 * 1024 * 1024;
+
 /** Options for `openDatabase`. */
 export interface OpenOptions {
   /** Open for reading only: never creates, never migrates (status, history, verify). */
@@ -52,6 +67,8 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database 
     // NORMAL: a commit survives a crash of golive (not a power cut) at ~35k/s instead of ~5k/s.
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
+    db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     db.pragma('foreign_keys = ON');
     migrate(db);
     assertSchemaIntact(db);

@@ -233,17 +233,13 @@ export class SqliteJournal implements Journal {
 
   /** Runs matching the query, newest first. */
   async listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
-    const rows = this.guard(
-      'read',
-      () =>
-        this.sql.listRuns.all({
-          runbook: query.runbook ?? null,
-          environment: query.environment ?? null,
-          modes: query.modes === undefined ? null : JSON.stringify(query.modes),
-          limit: query.limit ?? -1,
-        }) as RunRow[],
-    );
+    const rows = this.guard('read', () => this.sql.listRuns.all(runFilters(query)) as RunRow[]);
     return rows.map(runFromRow);
+  }
+
+  /** The ids of the runs `listRuns` would return, newest first (the same filters and order). */
+  async recentRunIds(query: RunQuery = {}): Promise<string[]> {
+    return this.guard('read', () => this.sql.recentRunIds.all(runFilters(query)) as string[]);
   }
 
   /**
@@ -386,4 +382,14 @@ function lockHeldError(runbook: string, environment: string | null, holder: Lock
     `${what} is locked by run ${holder.runId} (pid ${holder.pid} on ${holder.host}, operator ${holder.operator}, since ${holder.since}, last heartbeat ${holder.heartbeatAt})`,
     `wait for it to finish, or check \`golive status ${holder.runId}\``,
   );
+}
+
+/** The named parameters of the `listRuns` / `recentRunIds` statements. */
+function runFilters(query: RunQuery): Record<string, string | number | null> {
+  return {
+    runbook: query.runbook ?? null,
+    environment: query.environment ?? null,
+    modes: query.modes === undefined ? null : JSON.stringify(query.modes),
+    limit: query.limit ?? -1,
+  };
 }

@@ -47,6 +47,16 @@ export function prepareStatements(db: Database) {
         AND (@modes IS NULL OR mode IN (SELECT value FROM json_each(@modes)))
       ORDER BY started_at DESC, rowid DESC
       LIMIT @limit`),
+    recentRunIds: () =>
+      db
+        .prepare(`
+      SELECT id FROM runs
+      WHERE (@runbook IS NULL OR runbook_name = @runbook)
+        AND (@environment IS NULL OR environment = @environment)
+        AND (@modes IS NULL OR mode IN (SELECT value FROM json_each(@modes)))
+      ORDER BY started_at DESC, rowid DESC
+      LIMIT @limit`)
+        .pluck(),
     chainOf: () => db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = @root OR root_run_id = @root ORDER BY started_at, rowid`),
     lastEvent: () => db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1'),
     insertEvent: () => db.prepare('INSERT INTO events (seq, run_id, at, kind, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)'),
