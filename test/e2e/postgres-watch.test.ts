@@ -7,15 +7,26 @@
  * Against SQLite, a watch is as before: another writer's lock is not an
  * outage, and a journal damaged during the watch ends it with exit 6 at once.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { usePostgresServer } from '../journal/postgres-server.js';
-import { both, removeTempDirs, runGolive, tempDir } from './helpers.js';
+import { both, goliveBin, removeTempDirs, runGolive, tempDir } from './helpers.js';
 import { startGolive, waitUntil } from './process-helpers.js';
 
-afterAll(() => removeTempDirs());
+const tmuxMissing = spawnSync('tmux', ['-V']).error !== undefined;
+if (tmuxMissing) console.warn('test/e2e/postgres-watch.test.ts: the terminal case is SKIPPED: tmux is not installed (apt-get install -y tmux)');
+// A private tmux server on a socket in a scratch directory: no one's sessions are touched.
+const socket = join(tempDir('golive-e2e-watch-tmux-'), 'tmux.sock');
+const tmux = (...args: string[]) => spawnSync('tmux', ['-S', socket, ...args], { encoding: 'utf8' }).stdout;
+const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+
+afterAll(() => {
+  if (!tmuxMissing) tmux('kill-server');
+  removeTempDirs();
+});
 
 /** `hold` waits for `release` in the marks folder; `finish` runs after it. */
 const RUNBOOK = `golive: 1
@@ -104,6 +115,46 @@ describe('golive status --watch while the PostgreSQL server restarts', () => {
     expect(watched.stdout.split(/^(?=watch-release )/m).at(-1)).toContain('Status: Succeeded');
     expect(`${watched.stdout}${watched.stderr}`).not.toContain(password);
   }, 120_000);
+
+  it.skipIf(tmuxMissing)(
+    'in a terminal: the line appears below the block redrawn in place, and goes once the server is back',
+    async () => {
+      const { runbook, marks, cwd } = deployment();
+      const run = startGolive(['run', runbook, '--db', url, '--var', `marks=${marks}`], {
+        cwd,
+        env: { GOLIVE_JOURNAL_OUTAGE_LIMIT: '60s' },
+        timeoutMs: 90_000,
+      });
+      await waitUntil(() => existsSync(join(marks, 'holding')), 'the hold step to start');
+      const exitFile = join(cwd, 'exit');
+      const status = ['node', goliveBin, 'status', '--watch', '--interval', '1s', '--db', url].map(quote).join(' ');
+      const script = `cd ${quote(cwd)} && unset CI NO_COLOR FORCE_COLOR; export LANG=C.UTF-8; echo earlier output; ${status}; echo $? > ${quote(exitFile)}; sleep 600`;
+      tmux('-u', 'new-session', '-d', '-x', '160', '-y', '40', '-s', 'watch', script);
+      const pane = () => tmux('capture-pane', '-p', '-S', '-', '-t', 'watch');
+      await waitUntil(() => pane().includes('Current Activity: Hold for the release'), 'the first block', 15_000);
+      server.current.halt();
+      try {
+        await waitUntil(() => UNREACHABLE.test(`${pane()}\n`), 'the unreachable line', 20_000);
+        // Redrawn in place: the block stays above the line, drawn once, and nothing piles up in the scrollback.
+        const away = pane();
+        expect(away.match(/Status Update - /g)).toHaveLength(1);
+        expect(away.indexOf('Current Activity: Hold for the release')).toBeLessThan(away.search(UNREACHABLE));
+      } finally {
+        server.current.restart();
+      }
+      await waitUntil(() => !pane().includes('unreachable since'), 'the status to be shown again without the line', 20_000);
+      writeFileSync(join(marks, 'release'), '');
+      expect((await run.exited).code).toBe(0);
+      await waitUntil(() => existsSync(exitFile) && readFileSync(exitFile, 'utf8').trim() !== '', 'status --watch to end with the run', 20_000);
+      expect(readFileSync(exitFile, 'utf8').trim()).toBe('0');
+      const everything = pane();
+      expect(everything.split('\n')[0]).toBe('earlier output');
+      expect(everything.match(/Status Update - /g)).toHaveLength(1);
+      expect(everything).toContain('Status: Succeeded');
+      tmux('kill-session', '-t', 'watch');
+    },
+    120_000,
+  );
 
   it('with --json, stdout stays one status object per line: the unreachable line goes to stderr', async () => {
     const { runbook, marks, cwd } = deployment();
