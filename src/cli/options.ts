@@ -90,7 +90,10 @@ export const OPTIONS = {
   },
   name: { flags: '--name <name>', description: 'the runbook name (default: from the file name)' },
   limit: { flags: '--limit <n>', description: 'how many runs to list (default: 20)' },
-  watch: { flags: '--watch', description: 're-print every --interval until the run ends (Ctrl-C to stop watching)' },
+  watch: {
+    flags: '--watch',
+    description: 're-print every --interval until the run ends, waiting out a journal server that goes away (Ctrl-C to stop watching)',
+  },
   comment: { flags: '--comment <text>', description: 'a note recorded with the approval' },
   reason: { flags: '--reason <text>', description: 'why (required): recorded, and shown to the operator of the run' },
   approver: {

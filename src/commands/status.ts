@@ -5,18 +5,19 @@
  */
 
 import { systemClock } from '../engine/ports.js';
-import { ExitCode, UsageError } from '../errors.js';
+import { ExitCode, JournalUnreachableError, UsageError } from '../errors.js';
 import type { Journal } from '../journal/port.js';
 import type { RunRecord } from '../journal/types.js';
-import { withoutColour } from '../output/frame-writer.js';
 import { canRedraw, paintFor } from '../output/paint.js';
-import { formatStatus, statusAsJson } from '../output/status-text.js';
+import { formatStatus, formatUnreachable, statusAsJson } from '../output/status-text.js';
 import { MAX_DURATION_MS, MAX_DURATION_WORDS, parseDuration } from '../runbook/duration.js';
 import { findRun, latestRun, openExistingJournal, planFactsOfRun, readRunChain } from '../session/reader.js';
 import { dbFlagFor } from '../session/session.js';
+import { type OutageListener, readThroughOutage } from '../session/watch-retry.js';
 import { durationSamples, historicalExpectations } from '../views/duration-history.js';
 import { statusPlanFrom } from '../views/plan-facts.js';
 import { type StatusInput, type StatusUpdate, statusUpdate } from '../views/status.js';
+import { watchStatus } from './status-watch.js';
 
 /** Flags of `golive status`. */
 export interface StatusFlags {
@@ -45,11 +46,18 @@ export async function statusCommand(runId: string | undefined, flags: StatusFlag
   try {
     const run = runId === undefined && flags.watch ? await nextLiveRun(store, intervalMs, stop.signal, flags.json === true) : await selectRun(store, runId);
     if (!run) return ExitCode.Ok;
-    const plan = await plannedOf(store, run);
+    // A watch waits out a server that went away here too; a one-shot status says so (exit 6).
+    const plan = flags.watch
+      ? await readThroughOutage(() => plannedOf(store, run), systemClock, stop.signal, outageNote(store, flags.json === true))
+      : await plannedOf(store, run);
+    if (!plan) return ExitCode.Ok;
     const read = () => readStatus(store, run.id, plan, dbFlagFor(flags.db));
     const print = (update: StatusUpdate) => (flags.json ? `${statusAsJson(update)}\n` : `${formatStatus(update, paintFor(process.stdout))}\n`);
     if (!flags.watch) process.stdout.write(print((await read()).update));
-    else await watch(read, print, intervalMs, !flags.json && canRedraw(process.stdout), stop.signal);
+    else {
+      const json = flags.json === true;
+      await watchStatus({ read, print, intervalMs, redraw: !json && canRedraw(process.stdout), location: store.location, json, signal: stop.signal });
+    }
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -65,8 +73,13 @@ export async function statusCommand(runId: string | undefined, flags: StatusFlag
  */
 async function nextLiveRun(store: Journal, intervalMs: number, signal: AbortSignal, json: boolean): Promise<RunRecord | null> {
   let told = false;
+  let answeredAt = systemClock.now();
+  const note = outageNote(store, json, () => answeredAt);
   while (!signal.aborted) {
-    const live = (await store.runningRuns()).find((r) => store.runStatus(r) === 'running');
+    const running = await readThroughOutage(() => store.runningRuns(), systemClock, signal, note);
+    if (running === undefined) return null;
+    answeredAt = systemClock.now();
+    const live = running.find((r) => store.runStatus(r) === 'running');
     if (live) return live;
     if (!told) {
       (json ? process.stderr : process.stdout).write(`No run is live in ${store.location}: waiting for one to start (Ctrl-C to stop).\n`);
@@ -75,6 +88,11 @@ async function nextLiveRun(store: Journal, intervalMs: number, signal: AbortSign
     await systemClock.sleep(intervalMs, signal);
   }
   return null;
+}
+
+/** Before the first status block, the outage line stands alone; `lastAnswer` is when the journal last answered. */
+function outageNote(store: Journal, json: boolean, lastAnswer: () => Date = () => systemClock.now()): OutageListener {
+  return { unreachable: (since) => (json ? process.stderr : process.stdout).write(`${formatUnreachable(store.location, since, lastAnswer())}\n`) };
 }
 
 function parseInterval(raw: string | undefined): number {
@@ -107,7 +125,8 @@ async function plannedOf(store: Journal, run: RunRecord): Promise<Pick<StatusInp
     // Once the journal has history of this runbook here, ETAs rest on what steps really took (p90), as `golive estimate` suggests.
     const history = historicalExpectations(await durationSamples(store, run.runbookName, run.environment ?? undefined, run.id));
     return { ...planned, steps: planned.steps.map((step) => (history.has(step.id) ? { ...step, expectedMs: history.get(step.id) } : step)) };
-  } catch {
+  } catch (error) {
+    if (error instanceof JournalUnreachableError) throw error;
     return { steps: [] };
   }
 }
@@ -133,43 +152,4 @@ async function readStatus(
     dbFlag,
   });
   return { update, eventCount: events.length };
-}
-
-/**
- * Re-print until the run ends. On a terminal the block is redrawn in place
- * each time (elapsed times move; what scrolled above stays); elsewhere
- * (a pipe, `TERM=dumb`) a block is printed only when something happened
- * (a new event, or the verdict changed), so a log of `--watch` reads like a
- * list of status updates.
- */
-async function watch(
-  read: () => Promise<{ update: StatusUpdate; eventCount: number }>,
-  print: (update: StatusUpdate) => string,
-  intervalMs: number,
-  redraw: boolean,
-  signal: AbortSignal,
-): Promise<void> {
-  let lastKey = '';
-  let drawnRows = 0;
-  while (!signal.aborted) {
-    const { update, eventCount } = await read();
-    const key = `${eventCount}|${update.runStatus}|${update.status}`;
-    const text = print(update);
-    if (redraw) {
-      // Back to the top of the previous block, clear it and what is below, draw the new one.
-      process.stdout.write(`${drawnRows > 0 ? `\x1b[${drawnRows}F\x1b[J` : ''}${text}`);
-      drawnRows = rowsOf(text, process.stdout.columns ?? 80);
-    } else if (key !== lastKey) {
-      process.stdout.write(text);
-    }
-    lastKey = key;
-    if (update.finished) return;
-    await systemClock.sleep(intervalMs, signal);
-  }
-}
-
-/** How many terminal rows `text` (ending in a newline) takes at `columns` wide, counting wrapped lines. */
-function rowsOf(text: string, columns: number): number {
-  const lines = withoutColour(text).split('\n').slice(0, -1);
-  return lines.reduce((rows, line) => rows + Math.max(1, Math.ceil([...line].length / Math.max(1, columns))), 0);
 }

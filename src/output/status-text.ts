@@ -40,3 +40,16 @@ export function formatStatus(update: StatusUpdate, paint: Paint = plainPaint): s
 export function statusAsJson(update: StatusUpdate): string {
   return JSON.stringify(update);
 }
+
+/**
+ * What `golive status --watch` shows below the last status block while the
+ * journal's server is away: since when, and how old the block above is.
+ */
+export function formatUnreachable(location: string, since: Date, lastUpdate: Date): string {
+  return `journal ${location} unreachable since ${wallClock(since)}, retrying (last update ${wallClock(lastUpdate)})`;
+}
+
+/** `12:01:03`: the local wall-clock time the operator's terminal shows. */
+function wallClock(at: Date): string {
+  return at.toTimeString().slice(0, 8);
+}
