@@ -5,6 +5,7 @@
  */
 import { localTime, type StatusUpdate } from '../views/status.js';
 import { type Paint, plainPaint } from './paint.js';
+import { clockTime } from './time-text.js';
 
 /** How many issues the text lists before "… and N more" (JSON has them all). */
 export const MAX_ISSUE_LINES = 10;
@@ -46,10 +47,5 @@ export function statusAsJson(update: StatusUpdate): string {
  * journal's server is away: since when, and how old the block above is.
  */
 export function formatUnreachable(location: string, since: Date, lastUpdate: Date): string {
-  return `journal ${location} unreachable since ${wallClock(since)}, retrying (last update ${wallClock(lastUpdate)})`;
-}
-
-/** `12:01:03`: the local wall-clock time the operator's terminal shows. */
-function wallClock(at: Date): string {
-  return at.toTimeString().slice(0, 8);
+  return `journal ${location} unreachable since ${clockTime(since.toISOString())}, retrying (last update ${clockTime(lastUpdate.toISOString())})`;
 }

@@ -28,6 +28,7 @@ import { canonicalJson } from '../journal/hash-chain.js';
 import { shellWord } from '../journal/journal-path.js';
 import type { Journal } from '../journal/port.js';
 import { readSpool, type SpoolHeader, spoolEvent, spoolPathFor, unrecordedEvents } from '../journal/spool.js';
+import { clockTime } from '../output/time-text.js';
 import { formatDuration, parseDuration } from '../runbook/duration.js';
 
 /** How long a run waits for its journal's server by default. */
@@ -197,7 +198,7 @@ export class JournalOutage {
     const steps = [...this.running];
     const what = steps.length === 0 ? 'nothing is running' : `${steps.length === 1 ? 'step' : 'steps'} ${steps.join(', ')} still running`;
     this.options.tell(
-      `journal ${this.options.store.location} unreachable since ${clockTime(since)}, retrying for up to ${asWritten(this.options.limitMs)} (${what}; nothing new starts meanwhile)`,
+      `journal ${this.options.store.location} unreachable since ${clockTime(since.toISOString())}, retrying for up to ${asWritten(this.options.limitMs)} (${what}; nothing new starts meanwhile)`,
     );
     this.outage = { since, over: this.probeUntilBack(since) };
   }
@@ -226,7 +227,7 @@ export class JournalOutage {
   private giveUp(since: Date): void {
     const { store, runId, limitMs, spoolPath, dbFlag } = this.options;
     const db = dbFlag ? ` ${dbFlag}` : '';
-    const what = `the audit journal ${store.location} has been unreachable since ${clockTime(since)} (longer than ${asWritten(limitMs)}, ${OUTAGE_LIMIT_VARIABLE})`;
+    const what = `the audit journal ${store.location} has been unreachable since ${clockTime(since.toISOString())} (longer than ${asWritten(limitMs)}, ${OUTAGE_LIMIT_VARIABLE})`;
     const kept = `the events it could not record are kept in ${spoolPath}`;
     const replay = `golive audit replay ${shellWord(spoolPath)}${db}`;
     this.stop = this.executed
@@ -278,9 +279,4 @@ function asWritten(ms: number): string {
   const total = ms / 1000;
   const [h, m, s] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
   return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s || (!h && !m) ? `${s}s` : ''}`;
-}
-
-/** `12:01:03`: the local wall-clock time the operator's terminal shows. */
-function clockTime(at: Date): string {
-  return at.toTimeString().slice(0, 8);
 }
