@@ -6,11 +6,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+
 import BetterSqlite3 from 'better-sqlite3';
 import { verifyChain } from '../../src/journal/sqlite/chain.ts';
 import { openDatabase } from '../../src/journal/sqlite/database.ts';
 import { goliveBin, goliveEnv, type RunOptions, repoRoot } from './helpers.js';
+
+export { freePort } from './helpers.js';
 
 /** A golive process started by `startGolive`. */
 export interface LiveGolive {
@@ -133,20 +135,6 @@ export function killAll(pids: number[]): void {
       /* already gone */
     }
   }
-}
-
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Parse `--json` output: one object per non-empty line (throws on a line that is not JSON). */

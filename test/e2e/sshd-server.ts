@@ -54,7 +54,7 @@ interface Server {
 /** How long a server may take to accept connections. */
 const START_TIMEOUT_MS = 10_000;
 
-/** A TCP port nobody listens on right now. */
+/** A TCP port nobody listens on right now (its own copy: bench/ssh.mjs transpiles this file alone, without helpers.ts). */
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

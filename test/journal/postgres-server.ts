@@ -13,11 +13,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
+import { freePort } from '../e2e/helpers.js';
 
 /** Where Debian's postgresql package puts the server binaries (the newest version installed). */
 export function postgresBinDir(): string {
@@ -65,18 +66,6 @@ const asRoot = userInfo().uid === 0;
 function runAsServerUser(binary: string, args: string[]): void {
   const [command, fullArgs] = asRoot ? ['runuser', ['-u', 'postgres', '--', binary, ...args]] : [binary, args];
   execFileSync(command, fullArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-/** A TCP port nobody listens on right now. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /** Start a fresh server in a temporary directory. */
