@@ -5,7 +5,7 @@
  */
 
 import type { AttemptStatus, RunMode, RunOutcome, StepState } from '../engine/events.js';
-import type { RunIdentity, RunStatus } from '../journal/types.js';
+import type { PlanFacts, RunIdentity, RunStatus } from '../journal/types.js';
 import type { Severity } from '../runbook/types.js';
 import type { ApprovalView } from './approvals.js';
 import type { DecisionView } from './run-view.js';
@@ -180,18 +180,5 @@ export interface SummaryReport {
   audit: { ok: boolean; checked: number; firstBad: { seq: number; runId: string; reason: string } | null; scope?: 'runs' };
 }
 
-/** What the report needs from the run's runbook snapshot; null members when the snapshot no longer loads. */
-export interface SummaryPlan {
-  description: string | null;
-  window: { start: string; end: string } | null;
-  /** The run's environment is protected (its window and confirmation are enforced). */
-  protectedEnvironment: boolean;
-  /** role → name, from `team:`. */
-  team: Record<string, string>;
-  /** user (OS user or database role) → name, from the `user` of `team:` members. */
-  people: Record<string, string>;
-  steps: Array<{ id: string; title: string; owner?: string; expectedMs?: number; group?: string }>;
-  checks: Array<{ id: string; title: string; owner?: string; blocking: boolean }>;
-  verify: Array<{ id: string; title: string; owner?: string; severity: Severity }>;
-  rollbackVerify: Array<{ id: string; title: string }>;
-}
+/** What the report needs of the run's plan: its plan facts (kept with the run, or read from its snapshot). */
+export type SummaryPlan = PlanFacts;
