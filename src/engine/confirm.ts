@@ -15,12 +15,14 @@ export interface Confirmation {
   interrupted?: boolean;
 }
 
-/** Ask for (or look up) approval of `question` for check/step `id`. */
-export async function confirm(ctx: RunContext, subject: DecisionSubject, id: string, question: string): Promise<Confirmation> {
+/** Ask for (or look up) approval of `question` for check/step `id` (or, for a sign-off, its rollout `approvedAlsoBy`). */
+export async function confirm(ctx: RunContext, subject: DecisionSubject, id: string, question: string, approvedAlsoBy?: string): Promise<Confirmation> {
   const text = ctx.display(question);
   const by = ctx.options.operator;
-  if (ctx.options.approveAll || ctx.options.approved.has(id)) {
-    const flag = ctx.options.approved.has(id) ? `--approve ${id}` : '--yes';
+  // A rollout's sign-offs (`web-rollout.wave-1`, …) are also approved by `--approve web-rollout`.
+  const flagged = [id, approvedAlsoBy].find((name) => name !== undefined && ctx.options.approved.has(name));
+  if (ctx.options.approveAll || flagged !== undefined) {
+    const flag = flagged !== undefined ? `--approve ${flagged}` : '--yes';
     await ctx.emit({ kind: 'decision', subject, subjectId: id, choice: 'approved', reason: `${text} (approved with ${flag})`, by, via: 'flag' });
     return { approved: true };
   }

@@ -1,5 +1,6 @@
 /** The resolved plan as text (`golive plan`) and as JSON (`golive plan --json`). */
 
+import type { RemoteTarget } from '../process/types.js';
 import { formatDuration } from '../runbook/duration.js';
 import { expectedTotalMs, type Plan, type PlannedCommand, type PlannedRetry, type PlannedStep, planSteps } from '../runbook/plan.js';
 import { renderTemplate, type TemplateContext } from '../runbook/templates.js';
@@ -96,6 +97,7 @@ export function planAsText(plan: Plan, problems: string[], paint: Paint, context
   const stepLines = (s: PlannedStep, label: string) => {
     out.push(`  ${label} ${paint.bold(p(s.id))}${s.title !== s.id ? ` — ${p(s.title)}` : ''}${owner(s.owner)}`);
     if (s.when) out.push(`       when:     ${p(s.when)}`);
+    if (s.on !== undefined) out.push(`       on:       ${p(s.on)}: ${hostList(plan.targets[s.on] ?? [])}`);
     out.push(
       `       expected: ${formatDuration(s.expectedMs)}   timeout: ${s.command?.timeoutMs ? formatDuration(s.command.timeoutMs) : 'none'}${s.retry.attempts > 1 ? `   retry: ${retryText(s.retry)}` : ''}${s.onFailure ? `   on failure: ${s.onFailure}` : ''}`,
     );
@@ -113,7 +115,26 @@ export function planAsText(plan: Plan, problems: string[], paint: Paint, context
   };
   for (const stage of plan.stages) {
     if (stage.kind === 'step') stepLines(stage.step, `${++n}.`);
-    else {
+    else if (stage.kind === 'rollout') {
+      n++;
+      const r = stage.rollout;
+      const hosts = r.waves.reduce((sum, w) => sum + w.length, 0);
+      const facts = [
+        `rollout on ${p(r.group)}: ${hosts} host${hosts === 1 ? '' : 's'} in ${r.waves.length} wave${r.waves.length === 1 ? '' : 's'}`,
+        `max_failures ${r.maxFailures}`,
+        r.concurrency < Math.max(0, ...r.waves.map((w) => w.length)) ? `${r.concurrency} at a time` : undefined,
+        r.signOff ? `sign-off by ${p(r.signOff.owner.role)}${r.signOff.owner.name ? ` (${p(r.signOff.owner.name)})` : ''}` : undefined,
+        r.pauseMs ? `pause ${formatDuration(r.pauseMs)}` : undefined,
+      ].filter(Boolean);
+      out.push(`  ${n}. ${paint.bold(p(stage.id))}${stage.title !== stage.id ? ` — ${p(stage.title)}` : ''} ${paint.dim(`(${facts.join(', ')})`)}`);
+      r.waves.forEach((wave, i) => {
+        out.push(`       wave ${i + 1}: ${hostList(wave)}`);
+      });
+      if (r.signOff) out.push(`       between waves: ${show(r.signOff.confirm)}`);
+      r.steps.forEach((m, i) => {
+        stepLines(m, `   ${n}${String.fromCharCode(97 + i)}.`);
+      });
+    } else {
       n++;
       out.push(`  ${n}. ${paint.bold(p(stage.id))} ${paint.dim(`(parallel: ${stage.members.length} steps at once)`)}`);
       stage.members.forEach((m, i) => {
@@ -165,4 +186,10 @@ function retryText(retry: PlannedRetry): string {
 
 function owner(o?: { role: string; name?: string }): string {
   return o ? `  [${p(o.role)}${o.name ? `: ${p(o.name)}` : ''}]` : '';
+}
+
+/** Host names of a group or wave, shortened past a screenful (a wave of 500 hosts is one line). */
+function hostList(hosts: readonly RemoteTarget[]): string {
+  const shown = hosts.slice(0, 20).map((h) => p(h.name));
+  return hosts.length > shown.length ? `${shown.join(', ')} and ${hosts.length - shown.length} more` : shown.join(', ') || '(no hosts)';
 }

@@ -6,7 +6,7 @@
  * anything about the run.
  */
 import type { Phase, RunMode } from '../engine/events.js';
-import { type Plan, type PlannedStep, planSteps } from '../runbook/plan.js';
+import { type Plan, type PlannedStep, planSteps, stageExpectedMs } from '../runbook/plan.js';
 import { closedRollback, GroupLine, type ListLayout, type StageLine } from './task-list-listr.js';
 import { type ItemSpec, TaskItem } from './task-list-model.js';
 
@@ -68,6 +68,12 @@ export class TaskListState {
     const stages: StageLine[] = plan.stages.map((st) => {
       const at = stage++;
       if (st.kind === 'step') return { kind: 'step', item: make(this.steps, stepSpec(st.step), at) };
+      // A rollout is one line however many hosts it has: its progress is the line's note (wave, hosts done, failures).
+      if (st.kind === 'rollout') {
+        const hosts = st.rollout.waves.reduce((sum, wave) => sum + wave.length, 0);
+        const title = `${st.title} (rollout on ${st.rollout.group}: ${hosts} hosts in ${st.rollout.waves.length} waves)`;
+        return { kind: 'step', item: make(this.steps, { section: 'steps', id: st.id, title, expectedMs: stageExpectedMs(st), manual: false }, at) };
+      }
       return {
         kind: 'parallel',
         group: new GroupLine(`${st.id}${st.title !== st.id ? ` — ${st.title}` : ''} (in parallel)`),

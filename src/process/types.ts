@@ -4,6 +4,16 @@
  * process tree survives. The engine depends on this interface only.
  */
 
+/** A remote host a command runs on through OpenSSH. */
+export interface RemoteTarget {
+  /** The name the runbook gives it (`web1`): used in messages, logs, journal rows. */
+  name: string;
+  /** Host name or address passed to ssh. */
+  host: string;
+  user?: string;
+  port?: number;
+}
+
 export interface CommandSpec {
   /** The fully resolved command text (secrets included: it is never stored). */
   command: string;
@@ -37,6 +47,14 @@ export interface CommandSpec {
    * step printing gigabytes close to the cost of copying them.
    */
   streamBytes?: number;
+  /**
+   * Run the command on this host through ssh instead of locally. Undefined = local (as today).
+   * Remote: the command runs in the login directory of the remote user (`cwd` is the local
+   * directory of the ssh client only); `env`, the command text and secrets reach the remote side
+   * through ssh's stdin, never on a command line (local or remote); `$GOLIVE_OUTPUT` works there
+   * and its lines come back in `outputs`; timeout/terminate/kill stop the REMOTE process tree too.
+   */
+  target?: RemoteTarget;
 }
 
 export type OutputStream = 'stdout' | 'stderr';
@@ -70,6 +88,14 @@ export interface CommandResult {
   refusedOutputs?: string[];
   /** Convenience: exitCode === 0 and not timed out / stopped / spawnError. */
   ok: boolean;
+  /**
+   * The ssh transport failed (could not connect, authentication refused, connection lost
+   * mid-command) rather than the command: a one-line cause naming the target, e.g.
+   * "could not connect to web1 (127.0.0.1:2201): Connection refused". Absent when the
+   * transport worked. When set, `ok` is false; exitCode is null if the command's own exit
+   * status is unknown.
+   */
+  transportError?: string;
 }
 
 /** A command that has been started. */
@@ -91,4 +117,6 @@ export interface ProcessRunner {
    * line costs several times the CPU); a last line without `\n` comes at the end.
    */
   start(spec: CommandSpec, onOutput?: (stream: OutputStream, text: string) => void): RunningCommand;
+  /** Close the connections kept open for reuse (ssh ControlMaster); called at the end of a run. */
+  closeConnections?(): Promise<void>;
 }

@@ -75,6 +75,10 @@ export const Codes = {
   BadInclude: 'E036',
   /** Included files that include each other in a cycle. */
   IncludeCycle: 'E037',
+  /** An `on:` or a rollout naming a group of `targets` that is not defined (for some environment). */
+  UnknownTargetGroup: 'E038',
+  /** Rollout waves that shrink, leave hosts out, or take none. */
+  BadWaves: 'E039',
   /** Warning: a timeout shorter than the step's expected duration. */
   TimeoutBelowDuration: 'W001',
   /** Warning: an unquoted value YAML read as a number that prints differently (`1.10` became 1.1). */
