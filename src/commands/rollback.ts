@@ -70,5 +70,6 @@ function rollbackPreview(target: string, work: RollbackWork): string {
     );
   else if (work.recheckRestore) lines.push('  nothing left to undo; the restore checks (rollback.verify) did not pass last time: running them again');
   if (work.withoutRollback.length > 0) lines.push(`  no rollback defined (left as is): ${work.withoutRollback.map((s) => s.id).join(', ')}`);
+  if (work.nothingToUndo.length > 0) lines.push(`  nothing to undo (rollback: none): ${work.nothingToUndo.map((s) => s.id).join(', ')}`);
   return lines.join('\n');
 }

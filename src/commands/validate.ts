@@ -22,7 +22,7 @@ export async function validateCommand(files: string[], options: ValidateOptions)
   const summaries: string[] = [];
   let failed = false;
   for (const file of files) {
-    const result = loadRunbookFile(file, { environment: options.env });
+    const result = loadRunbookFile(file, { environment: options.env, advice: true });
     all.push(...result.diagnostics);
     if (result.source) texts.set(file, result.source.text);
     for (const included of result.includedSources ?? []) texts.set(included.file, included.text);

@@ -21,6 +21,8 @@ export interface RollbackOrder {
   order: PlannedStep[];
   /** Completed (or failed) command steps that define no rollback. */
   withoutRollback: PlannedStep[];
+  /** Steps that say `rollback: none`: passed over, and the rollback is still complete. */
+  nothingToUndo: PlannedStep[];
 }
 
 /**
@@ -47,7 +49,8 @@ export function rollbackOrder(steps: PlannedStep[], records: ReadonlyMap<string,
   const all = hostByHost(sorted);
   return {
     order: all.filter((s) => s.rollback),
-    withoutRollback: all.filter((s) => !s.rollback),
+    withoutRollback: all.filter((s) => !s.rollback && !s.nothingToUndo),
+    nothingToUndo: all.filter((s) => s.nothingToUndo),
   };
 }
 
@@ -86,7 +89,7 @@ export interface RollbackResult {
 
 /** Roll back everything that needs it, with events. */
 export async function performRollback(ctx: RunContext, reason: string): Promise<RollbackResult> {
-  const { order, withoutRollback } = rollbackOrder(planInstances(ctx.plan), ctx.steps);
+  const { order, withoutRollback, nothingToUndo } = rollbackOrder(planInstances(ctx.plan), ctx.steps);
   await ctx.emit({ kind: 'rollback.started', reason: ctx.mask(reason), order: order.map((s) => s.id), withoutRollback: withoutRollback.map((s) => s.id) });
   // Completed steps that cannot be undone leave the system not fully restored (exit 3); a failed one is only reported.
   const completed = new Set(
@@ -97,7 +100,7 @@ export async function performRollback(ctx: RunContext, reason: string): Promise<
       })
       .map((s) => s.id),
   );
-  const undo = await undoSteps(ctx, order, withoutRollback);
+  const undo = await undoSteps(ctx, order, withoutRollback, nothingToUndo);
   let { interrupted } = undo;
   const { failed, inDoubt } = undo;
   const complete = !interrupted && failed.length === 0 && inDoubt.length === 0 && order.every((s) => ctx.steps.get(s.id)?.state === 'rolled-back');
@@ -132,8 +135,8 @@ export async function performRollback(ctx: RunContext, reason: string): Promise<
  * `rollback.started`/`finished` are not emitted: the deployment goes on.
  */
 export async function rollbackHost(ctx: RunContext, hostSteps: PlannedStep[]): Promise<{ complete: boolean; reason?: string; interrupted: boolean }> {
-  const { order, withoutRollback } = rollbackOrder(hostSteps, ctx.steps);
-  const undo = await undoSteps(ctx, order, withoutRollback);
+  const { order, withoutRollback, nothingToUndo } = rollbackOrder(hostSteps, ctx.steps);
+  const undo = await undoSteps(ctx, order, withoutRollback, nothingToUndo);
   const complete = !undo.interrupted && undo.failed.length === 0 && undo.inDoubt.length === 0;
   const reason = undo.failed.length > 0 ? `the rollback of ${undo.failed.map((id) => ctx.eventName(id).stepId).join(', ')} failed` : undefined;
   return { complete, reason, interrupted: undo.interrupted };
@@ -144,6 +147,7 @@ async function undoSteps(
   ctx: RunContext,
   order: PlannedStep[],
   withoutRollback: PlannedStep[],
+  nothingToUndo: PlannedStep[],
 ): Promise<{ failed: string[]; inDoubt: string[]; interrupted: boolean }> {
   const failed: string[] = [];
   const inDoubt: string[] = [];
@@ -151,6 +155,9 @@ async function undoSteps(
   for (const step of withoutRollback) {
     if (ctx.steps.get(step.id)?.state === 'succeeded')
       await ctx.setState(step.id, 'no-rollback', step.command ? 'no rollback defined' : 'manual step: nothing to undo');
+  }
+  for (const step of nothingToUndo) {
+    if (ctx.steps.get(step.id)?.state === 'succeeded') await ctx.setState(step.id, 'no-rollback', 'nothing to undo (rollback: none)');
   }
   for (const step of order) {
     if (ctx.interruption.requested) {

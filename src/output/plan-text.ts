@@ -37,6 +37,7 @@ export function planAsJson(plan: Plan, problems: string[], context = displayCont
     rollback: s.rollback
       ? { ...cmd(s.rollback), validate: cmd(s.rollback.validate) ?? null, ...(s.rollback.when !== undefined ? { when: s.rollback.when } : {}) }
       : null,
+    ...(s.nothingToUndo ? { nothingToUndo: true } : {}),
   });
   return {
     runbook: { name: plan.runbook.name, version: plan.runbook.version ?? null, path: plan.source.file, sha256: plan.source.sha256 },
@@ -63,7 +64,7 @@ export function planAsJson(plan: Plan, problems: string[], context = displayCont
     rollbackVerify: plan.rollbackVerify.map((v) => ({ id: v.id, command: cmd(v) })),
     expectedTotalMs: expectedTotalMs(plan),
     withoutRollback: planSteps(plan)
-      .filter((s) => !s.rollback && s.command)
+      .filter((s) => !s.rollback && !s.nothingToUndo && s.command)
       .map((s) => s.id),
     problems,
   };
@@ -110,7 +111,9 @@ export function planAsText(plan: Plan, problems: string[], paint: Paint, context
     out.push(
       s.rollback
         ? `       rollback: ${show(s.rollback.run)}${s.rollback.when ? paint.dim(` (when ${p(s.rollback.when)})`) : ''}`
-        : `       rollback: ${paint.yellow(s.command ? 'none defined' : 'manual step, nothing to undo')}`,
+        : s.nothingToUndo
+          ? `       rollback: none ${paint.dim('(nothing to undo)')}`
+          : `       rollback: ${paint.yellow(s.command ? 'none defined' : 'manual step, nothing to undo')}`,
     );
   };
   for (const stage of plan.stages) {
@@ -156,7 +159,7 @@ export function planAsText(plan: Plan, problems: string[], paint: Paint, context
     });
   }
   const withoutRollback = planSteps(plan)
-    .filter((s) => !s.rollback && s.command)
+    .filter((s) => !s.rollback && !s.nothingToUndo && s.command)
     .map((s) => s.id);
   const count = planSteps(plan).length;
   const unknown = planSteps(plan)

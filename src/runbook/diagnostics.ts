@@ -83,6 +83,8 @@ export const Codes = {
   TimeoutBelowDuration: 'W001',
   /** Warning: an unquoted value YAML read as a number that prints differently (`1.10` became 1.1). */
   NumberChangedByYaml: 'W002',
+  /** Warning (`golive validate` only): a command step with no rollback. */
+  NoRollback: 'W003',
 } as const;
 
 export type DiagnosticCode = (typeof Codes)[keyof typeof Codes];

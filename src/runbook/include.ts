@@ -1,10 +1,12 @@
 /**
  * Reusable steps: a step entry `include: steps.yaml` (or `include: { file,
  * params }`) stands for the list of steps in that file, resolved relative to
- * the including file. Expansion happens on the parsed data before the schema
- * and the rules see it, so everything after (model, rules, `plan`) sees the
- * expanded steps; the positions of an included step stay in its own file,
- * with "included from runbook.yaml:12" after the message.
+ * the including file. It may stand in `steps:` and in any list of steps
+ * within a step (a parallel group's members, a rollout's steps), at any
+ * depth. Expansion happens on the parsed data before the schema and the rules
+ * see it, so everything after (model, rules, `plan`) sees the expanded steps;
+ * the positions of an included step stay in its own file, with "included from
+ * runbook.yaml:12" after the message.
  */
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { LineCounter, type Node, parseDocument } from 'yaml';
@@ -26,6 +28,9 @@ export interface Expansion {
   sources: Array<{ file: string; text: string }>;
   diagnostics: Diagnostic[];
 }
+
+/** The lists of steps a step may hold, by their path within the step. */
+const NESTED_STEP_LISTS: DataPath[] = [['parallel'], ['rollout', 'steps']];
 
 /** Where one expanded step is written. */
 interface StepOrigin {
@@ -57,12 +62,12 @@ const INCLUDE_KEYS = ['file', 'params'];
 export function expandIncludes(data: Record<string, unknown>, positions: PositionIndex, source: RunbookSource, recorded?: IncludedTexts): Expansion {
   const steps = data.steps;
   const nothing = { data, positions, included: {}, sources: [], diagnostics: [] };
-  if (!Array.isArray(steps) || !steps.some(isIncludeEntry)) return nothing;
+  if (!Array.isArray(steps) || !holdsInclude(steps)) return nothing;
   const expansion = new Expander(source.dir, recorded);
   const frame: Frame = { file: source.file, positions, dir: source.dir, includedFrom: [], stack: [source.absolutePath] };
-  expansion.expandList(steps, ['steps'], frame);
+  const expanded = expansion.expandList(steps, ['steps'], frame, ['steps']);
   return {
-    data: { ...data, steps: expansion.steps },
+    data: { ...data, steps: expanded },
     positions: new ExpandedPositions(positions, expansion.origins),
     included: expansion.included,
     sources: expansion.sources,
@@ -71,12 +76,46 @@ export function expandIncludes(data: Record<string, unknown>, positions: Positio
 }
 
 function isIncludeEntry(entry: unknown): entry is { include: unknown } {
-  return typeof entry === 'object' && entry !== null && !Array.isArray(entry) && Object.hasOwn(entry, 'include');
+  return isMap(entry) && Object.hasOwn(entry, 'include');
+}
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The list at `path` within `entry`, if there is one. */
+function listAt(entry: unknown, path: DataPath): unknown[] | undefined {
+  let value = entry;
+  for (const key of path) value = isMap(value) ? value[key as string] : undefined;
+  return Array.isArray(value) ? value : undefined;
+}
+
+/** `entry` with the list at `path` replaced (copying only the maps on the way). */
+function withListAt(entry: Record<string, unknown>, path: DataPath, list: unknown[]): Record<string, unknown> {
+  const [key, ...rest] = path as string[];
+  return { ...entry, [key]: rest.length === 0 ? list : withListAt(entry[key] as Record<string, unknown>, rest, list) };
+}
+
+/** Whether a list of steps, or a list within one of them, has an `include:` entry. */
+function holdsInclude(entries: unknown[]): boolean {
+  return entries.some(
+    (entry) =>
+      isIncludeEntry(entry) ||
+      NESTED_STEP_LISTS.some((path) => {
+        const list = listAt(entry, path);
+        return list !== undefined && holdsInclude(list);
+      }),
+  );
+}
+
+/** The key of an expanded path in the origins map. */
+function pathKey(path: DataPath): string {
+  return path.join('/');
 }
 
 class Expander {
-  readonly steps: unknown[] = [];
-  readonly origins: StepOrigin[] = [];
+  /** Where each expanded step is written, by its expanded path (`steps/3/parallel/1`). */
+  readonly origins = new Map<string, StepOrigin>();
   readonly included: IncludedTexts = {};
   readonly sources: Array<{ file: string; text: string }> = [];
   readonly diagnostics: Diagnostic[] = [];
@@ -86,15 +125,33 @@ class Expander {
     private readonly recorded: IncludedTexts | undefined,
   ) {}
 
-  expandList(entries: unknown[], listPath: DataPath, frame: Frame): void {
+  /**
+   * The steps of a list with its includes expanded. `listPath` is where the
+   * list is written in `frame`'s file, `outputPath` where it ends up in the
+   * expanded runbook.
+   */
+  expandList(entries: unknown[], listPath: DataPath, frame: Frame, outputPath: DataPath): unknown[] {
+    const steps: unknown[] = [];
     entries.forEach((entry, index) => {
       const path = [...listPath, index];
-      if (isIncludeEntry(entry)) this.expandEntry(entry, path, frame);
-      else {
-        this.steps.push(entry);
-        this.origins.push({ positions: frame.positions, file: frame.file, path, includedFrom: frame.includedFrom });
-      }
+      if (isIncludeEntry(entry)) {
+        for (const step of this.expandEntry(entry, path, frame)) this.place(step.entry, step.path, step.frame, outputPath, steps);
+      } else this.place(entry, path, frame, outputPath, steps);
     });
+    return steps;
+  }
+
+  /** Appends one step to `steps`, with the step lists it holds expanded too. */
+  private place(entry: unknown, path: DataPath, frame: Frame, outputPath: DataPath, steps: unknown[]): void {
+    const at = [...outputPath, steps.length];
+    this.origins.set(pathKey(at), { positions: frame.positions, file: frame.file, path, includedFrom: frame.includedFrom });
+    let step = entry;
+    for (const listPath of NESTED_STEP_LISTS) {
+      const list = listAt(step, listPath);
+      if (list === undefined || !holdsInclude(list)) continue;
+      step = withListAt(step as Record<string, unknown>, listPath, this.expandList(list, [...path, ...listPath], frame, [...at, ...listPath]));
+    }
+    steps.push(step);
   }
 
   private report(frame: Frame, where: Position, code: DiagnosticCode, message: string, hint?: string): void {
@@ -109,9 +166,10 @@ class Expander {
     });
   }
 
-  private expandEntry(entry: { include: unknown }, path: DataPath, frame: Frame): void {
+  /** The entries of the file an include names, each with where it is written; none after reporting a problem. */
+  private expandEntry(entry: { include: unknown }, path: DataPath, frame: Frame): Array<{ entry: unknown; path: DataPath; frame: Frame }> {
     const spec = this.includeSpec(entry, path, frame);
-    if (!spec) return;
+    if (!spec) return [];
     const at = frame.positions.valueAt(typeof entry.include === 'string' ? [...path, 'include'] : [...path, 'include', 'file']);
     const absolutePath = resolve(frame.dir, spec.file);
     const key = relative(this.rootDir, absolutePath).split(sep).join('/');
@@ -119,12 +177,12 @@ class Expander {
     if (cycleStart >= 0) {
       const names = [...frame.stack.slice(cycleStart), absolutePath].map((p) => relative(this.rootDir, p).split(sep).join('/'));
       this.report(frame, at, Codes.IncludeCycle, `include cycle: ${names.join(' → ')}`, 'a file may not include itself, directly or through others');
-      return;
+      return [];
     }
     const text = this.read(key, absolutePath);
     if (typeof text !== 'string') {
       this.report(frame, at, Codes.BadInclude, `cannot include \`${spec.file}\`: ${text.problem}`, text.hint);
-      return;
+      return [];
     }
     this.included[key] = text;
     const file = join(dirname(frame.file), spec.file);
@@ -142,14 +200,14 @@ class Expander {
       for (const error of doc.errors) {
         this.report(inner, inner.positions.at(error.pos[0]), Codes.Syntax, error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''));
       }
-      return;
+      return [];
     }
     let steps: unknown;
     try {
       steps = doc.toJS({ maxAliasCount: 100 });
     } catch (error) {
       this.report(inner, { line: 1, col: 1 }, Codes.BadInclude, `cannot read the YAML: ${(error as Error).message}`);
-      return;
+      return [];
     }
     if (!Array.isArray(steps)) {
       this.report(
@@ -159,9 +217,12 @@ class Expander {
         'an included file must be a list of steps',
         'write each step as `- id: …` at the top level',
       );
-      return;
+      return [];
     }
-    this.expandList(this.withParams(steps, [], spec.params, inner) as unknown[], [], inner);
+    const withParams = this.withParams(steps, [], spec.params, inner) as unknown[];
+    return withParams.flatMap((step, index) =>
+      isIncludeEntry(step) ? this.expandEntry(step, [index], inner) : [{ entry: step, path: [index] as DataPath, frame: inner }],
+    );
   }
 
   /** The `{ file, params }` an include entry names, or undefined after reporting why it names none. */
@@ -239,14 +300,20 @@ function fromNote(includedFrom: string[]): string {
 class ExpandedPositions extends PositionIndex {
   constructor(
     private readonly main: PositionIndex,
-    private readonly origins: StepOrigin[],
+    private readonly origins: Map<string, StepOrigin>,
   ) {
     super(main.doc, main.lines, main.text);
   }
 
+  /** The innermost expanded step on `path` says which file, and where in it, the rest of the path is. */
   private locate(path: DataPath): { index: PositionIndex; path: DataPath; origin?: StepOrigin } {
-    const origin = path[0] === 'steps' && typeof path[1] === 'number' ? this.origins[path[1]] : undefined;
-    return origin ? { index: origin.positions, path: [...origin.path, ...path.slice(2)], origin } : { index: this.main, path };
+    if (path[0] !== 'steps') return { index: this.main, path };
+    for (let length = path.length; length >= 2; length--) {
+      if (typeof path[length - 1] !== 'number') continue;
+      const origin = this.origins.get(pathKey(path.slice(0, length)));
+      if (origin) return { index: origin.positions, path: [...origin.path, ...path.slice(length)], origin };
+    }
+    return { index: this.main, path };
   }
 
   override node(path: DataPath): Node | undefined {

@@ -22,6 +22,8 @@ export interface LoadOptions {
   environment?: string;
   /** Variable names given with `--var`. */
   extraVars?: string[];
+  /** Also report the advice only `golive validate` gives (W003: a command step without a rollback). */
+  advice?: boolean;
 }
 
 /** The outcome of loading: diagnostics always; the runbook only when there is no error. */

@@ -11,7 +11,17 @@ import { parseDuration } from './duration.js';
 import type { RunbookSource } from './source.js';
 import { hostCount, runsOnHosts, splitIntoWaves, targetGroups } from './targets.js';
 import { ownValue } from './templates.js';
-import { type FailurePolicy, isParallelGroup, isRolloutStep, type Retry, type Runbook, type Severity, type Step, type Validation } from './types.js';
+import {
+  type FailurePolicy,
+  isParallelGroup,
+  isRolloutStep,
+  NO_ROLLBACK,
+  type Retry,
+  type Runbook,
+  type Severity,
+  type Step,
+  type Validation,
+} from './types.js';
 
 /** A command as planned: template text plus how to run it. */
 export interface PlannedCommand {
@@ -55,6 +65,8 @@ export interface PlannedStep {
   retry: PlannedRetry;
   validate?: PlannedValidation;
   rollback?: PlannedRollback;
+  /** `rollback: none`: the step changes nothing that needs undoing (so a rollback passes over it, complete). */
+  nothingToUndo?: true;
   /** Per-step policy; undefined = the run's policy. */
   onFailure?: FailurePolicy;
   /** Extra environment (templates). */
@@ -173,7 +185,8 @@ export function resolvePlan(
     };
 
   const planStep = (step: Step, group?: string): PlannedStep => {
-    const rollbackSpec = typeof step.rollback === 'string' ? { run: step.rollback } : step.rollback;
+    const nothingToUndo = step.rollback === NO_ROLLBACK;
+    const rollbackSpec = nothingToUndo ? undefined : typeof step.rollback === 'string' ? { run: step.rollback } : step.rollback;
     return {
       id: step.id,
       title: step.title ?? step.id,
@@ -188,6 +201,7 @@ export function resolvePlan(
         validate: validation(rollbackSpec.validate, { shell: rollbackSpec.shell ?? step.shell, cwd: rollbackSpec.cwd ?? step.cwd }),
         ...(rollbackSpec.when !== undefined ? { when: rollbackSpec.when } : {}),
       },
+      ...(nothingToUndo ? { nothingToUndo: true as const } : {}),
       onFailure: step.on_failure,
       env: step.env ?? {},
       group,

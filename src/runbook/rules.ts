@@ -4,6 +4,7 @@
  * user sees every problem in one pass.
  */
 
+import { advisoryRules } from './advice-rules.js';
 import { conditionsParse } from './condition-rules.js';
 import { Codes, type Diagnostic, type DiagnosticCode, type Severity } from './diagnostics.js';
 import { parseDuration } from './duration.js';
@@ -29,6 +30,8 @@ export interface RuleContext {
   extraVars: string[];
   /** The runbook's directory when its secret `file:` sources should be looked at (a file on disk, not a stored snapshot). */
   secretFilesDir?: string;
+  /** Also run the advisory rules (`golive validate`): advice for the author, not something a run should repeat. */
+  advice?: boolean;
   report(problem: {
     path: DataPath;
     code: DiagnosticCode;
@@ -70,7 +73,7 @@ export function checkRules(
   runbook: Runbook,
   positions: PositionIndex,
   file: string,
-  options: { environment?: string; extraVars?: string[]; secretFilesDir?: string } = {},
+  options: { environment?: string; extraVars?: string[]; secretFilesDir?: string; advice?: boolean } = {},
 ): Diagnostic[] {
   const found: Diagnostic[] = [];
   const ctx: RuleContext = {
@@ -79,6 +82,7 @@ export function checkRules(
     environment: options.environment,
     extraVars: options.extraVars ?? [],
     secretFilesDir: options.secretFilesDir,
+    advice: options.advice,
     report({ path, code, message, hint, severity = 'error', at = 'value' }) {
       const where =
         at === 'key'
@@ -93,6 +97,7 @@ export function checkRules(
     },
   };
   for (const rule of rules) rule(ctx);
+  if (options.advice) for (const rule of advisoryRules) rule(ctx);
   return found;
 }
 

@@ -143,8 +143,14 @@ export interface ValidationSpec {
   timeout?: Duration;
 }
 
-/** How to undo a step: a command, or a command with its own limits. */
+/**
+ * How to undo a step: a command, or a command with its own limits; the word
+ * `none` (NO_ROLLBACK) says the step changes nothing that needs undoing.
+ */
 export type RollbackAction = string | RollbackSpec;
+
+/** `rollback: none`: the step has nothing to undo (a command literally named `none` is written `rollback: { run: none }`). */
+export const NO_ROLLBACK = 'none';
 
 export interface RollbackSpec {
   run: string;

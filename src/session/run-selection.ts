@@ -24,6 +24,8 @@ export interface RollbackWork {
   order: PlannedStep[];
   /** Steps that ran and define no rollback: reported, left as they are. */
   withoutRollback: PlannedStep[];
+  /** Steps that ran and say `rollback: none`: nothing to undo. */
+  nothingToUndo: PlannedStep[];
   /** Nothing is left to undo, but the last rollback's restore checks failed or never ran: run them again. */
   recheckRestore: boolean;
 }
@@ -36,11 +38,11 @@ const EXECUTING = new Set<RunRecord['mode']>(['run', 'resume', 'rehearsal', 'rol
 
 /** What rolling back a past run's chain involves. */
 export function rollbackWorkOf(past: PastRun): RollbackWork {
-  const { order, withoutRollback } = rollbackOrder(planSteps(past.plan), past.state.steps);
+  const { order, withoutRollback, nothingToUndo } = rollbackOrder(planSteps(past.plan), past.state.steps);
   const last = past.state.lastRollback;
   const recheckRestore =
     order.length === 0 && past.plan.rollbackVerify.length > 0 && last !== undefined && !(last.finished && last.complete && last.verified === true);
-  return { past, order, withoutRollback, recheckRestore };
+  return { past, order, withoutRollback, nothingToUndo, recheckRestore };
 }
 
 /** The run `golive rollback` acts on: the named one, else the latest of one deployment with something left to undo. */

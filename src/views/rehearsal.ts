@@ -59,7 +59,7 @@ export function rehearsalReport(plan: Plan, events: EngineEvent[]): RehearsalRep
     rollbackMs: phaseMs(events, 'rollback.started', 'rollback.finished'),
     restoreVerified: finished?.verified,
     withoutRollback: planSteps(plan)
-      .filter((s) => s.command && !s.rollback)
+      .filter((s) => s.command && !s.rollback && !s.nothingToUndo)
       .map((s) => s.id),
     failures: events.flatMap((e) =>
       e.kind === 'step.state' && (e.state === 'failed' || e.state === 'rollback-failed') ? [`${e.stepId}: ${e.state}${e.reason ? ` (${e.reason})` : ''}`] : [],

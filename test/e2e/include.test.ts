@@ -4,7 +4,7 @@
  * back from a new process after the included file was deleted — the rollback
  * must use the text the run recorded, not today's files.
  */
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { both, removeTempDirs, repoRoot, runGolive, tempDir } from './helpers.js';
@@ -58,5 +58,41 @@ describe('include: (examples/include.yaml)', () => {
     expect(validate.code).toBe(2);
     expect(validate.stdout + validate.stderr).toContain('bad-steps.yaml:3:3');
     expect(validate.stdout + validate.stderr).toContain('(included from bad.yaml:4)');
+  });
+
+  it('runs included members of a parallel group, and rolls them back from a new process after their file is gone', async () => {
+    const state = join(dir, '.golive', 'warm');
+    writeFileSync(
+      join(dir, 'warm-member.yaml'),
+      '- id: "warm-{{ params.region }}"\n  run: echo warm > "{{ vars.state }}/{{ params.region }}"\n  rollback: rm "{{ vars.state }}/{{ params.region }}"\n',
+    );
+    writeFileSync(
+      join(dir, 'warm.yaml'),
+      [
+        'golive: 1',
+        'name: warm',
+        `vars: { state: "${state}" }`,
+        'steps:',
+        '  - id: prepare',
+        '    run: mkdir -p "{{ vars.state }}"',
+        '    rollback: rmdir "{{ vars.state }}"',
+        '  - id: warm-caches',
+        '    parallel:',
+        '      - include: { file: warm-member.yaml, params: { region: eu } }',
+        '      - include: { file: warm-member.yaml, params: { region: us } }',
+        '',
+      ].join('\n'),
+    );
+    const run = await golive(['run', 'warm.yaml', '--json']);
+    expect(run.code, both(run)).toBe(0);
+    const started = JSON.parse(run.stdout.split('\n')[0]) as { runId: string; steps: string[] };
+    expect(started.steps).toEqual(['prepare', 'warm-eu', 'warm-us']);
+    expect(readFileSync(join(state, 'eu'), 'utf8')).toBe('warm\n');
+    expect(readFileSync(join(state, 'us'), 'utf8')).toBe('warm\n');
+
+    rmSync(join(dir, 'warm-member.yaml'));
+    const rollback = await golive(['rollback', started.runId]);
+    expect(rollback.code, both(rollback)).toBe(0);
+    expect(existsSync(state)).toBe(false);
   });
 });

@@ -33,6 +33,7 @@ name: small
 steps:
   - id: hello
     run: echo hello
+    rollback: none
 `;
 
 let scratch: string;
@@ -191,7 +192,7 @@ describe.concurrent('validate: reporting', () => {
     const file = scratchFile('warning.yaml', `${VALID}    duration: 20m\n    timeout: 10m\n`);
     const result = await runGolive(['validate', file]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain(`${file}:7:14 warning W001 timeout (10m) is shorter than the expected duration (20m)`);
+    expect(result.stdout).toContain(`${file}:8:14 warning W001 timeout (10m) is shorter than the expected duration (20m)`);
     expect(result.stdout).toContain(`✔ ${file} is valid (1 warning)`);
   });
 

@@ -38,18 +38,26 @@ describe.concurrent('webshop release 2.4.0 on a real service', () => {
 
     const [run] = readJournal(shop.db);
     expect(run).toMatchObject({ outcome: 'succeeded', exit_code: 0 });
-    expect(run.events.filter((e) => e.kind === 'step.state').map((e) => `${e.data.stepId}:${e.data.state}`)).toEqual(
-      ['backup', 'deploy', 'migrate', 'configure', 'restart', 'announce'].map((id) => `${id}:succeeded`),
-    );
+    expect(run.events.filter((e) => e.kind === 'step.state').map((e) => `${e.data.stepId}:${e.data.state}`)).toEqual([
+      'backup:succeeded',
+      'deploy:succeeded',
+      'migrate:succeeded',
+      'configure:succeeded',
+      'config-drill:skipped',
+      'restart:succeeded',
+      'announce:succeeded',
+    ]);
     expect(verifyJournal(shop.db).ok).toBe(true);
   });
 
-  it('a failing configuration step rolls everything back (exit 1): 2.3.0 on schema 3 is served again', async (context) => {
+  it('the rollback drill fails after the configuration step and rolls everything back (exit 1): 2.3.0 on schema 3 is served again', async (context) => {
     const shop = await webshop(context);
     const result = await shop.release(['--var', 'fail_config=true']);
     expect(result.code, both(result)).toBe(1);
     const out = cleanOutput(result.stdout, [shop.dir]);
-    expect(out).toContain('↩ rolling back: step configure failed: exited with status 1\n    order: configure → migrate → deploy → backup\n');
+    expect(out).toContain('↩ rolling back: step config-drill failed: exited with status 1\n    order: configure → migrate → deploy\n');
+    // The backup has nothing to undo (`rollback: none`): the rollback is still complete.
+    expect(out).toContain('! backup: no-rollback — nothing to undo (rollback: none)\n');
     expect(out).toContain('✔ rollback complete, restore verified\n');
 
     const after = await shop.health();
@@ -71,7 +79,10 @@ describe.concurrent('webshop release 2.4.0 on a real service', () => {
     const rollback = await shop.golive(['rollback', '--runbook', 'webshop-release', '--env', 'uat']);
     expect(rollback.code, both(rollback)).toBe(0);
     const out = cleanOutput(rollback.stdout, [shop.dir]);
-    expect(out).toContain('    order: restart → configure → migrate → deploy → backup\n');
+    expect(out).toContain(
+      '  will undo, in order: restart → configure → migrate → deploy\n  no rollback defined (left as is): announce\n  nothing to undo (rollback: none): backup\n',
+    );
+    expect(out).toContain('    order: restart → configure → migrate → deploy\n');
     expect(out).toContain('✔ rollback complete, restore verified\n');
 
     expect(await shop.health()).toMatchObject({ status: 'ok', version: '2.3.0', schema: 3, checkout_flow: 'classic' });

@@ -6,7 +6,7 @@
  *   # expect: LINE:COL CODE fragment of the message
  *   # expect-hint: fragment of the hint of the diagnostic above
  *   # expect-file: the file of the diagnostic above, when it is an included one
- *   # args: --env NAME
+ *   # args: --env NAME   (or --advice: with the advisory rules of `golive validate`)
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -57,8 +57,10 @@ function readFixture(name: string): Fixture {
       last.file = join(corpusDir, fileLine[1]);
     } else if (argsLine) {
       const args = argsLine[1].trim().split(/\s+/);
-      if (args.length !== 2 || args[0] !== '--env') throw new Error(`${name}: only \`# args: --env NAME\` is supported`);
-      options.environment = args[1];
+      // `--advice`: the advisory rules `golive validate` adds (W003).
+      if (args[0] === '--advice' && args.length === 1) options.advice = true;
+      else if (args.length === 2 && args[0] === '--env') options.environment = args[1];
+      else throw new Error(`${name}: only \`# args: --env NAME\` or \`# args: --advice\` is supported`);
     } else {
       throw new Error(`${name}: unexpected header line: ${line}`);
     }

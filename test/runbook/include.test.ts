@@ -56,4 +56,38 @@ describe('include', () => {
     expect(problem).toMatchObject({ file: join(file, '..', 'parts', 'inner.yaml'), line: 2, col: 8, code: 'E012' });
     expect(problem?.message).toMatch(/\(included from .*parts\/outer\.yaml:3\) \(included from .*runbook\.yaml:4\)$/);
   });
+
+  it("expands includes inside a parallel group's members, also in a group that was itself included", () => {
+    const file = join(tempDir(), 'runbook.yaml');
+    const runbook = [
+      'golive: 1',
+      'name: demo',
+      'steps:',
+      '  - id: warm',
+      '    parallel:',
+      '      - { id: warm-eu, run: echo eu }',
+      '      - include: { file: parts/member.yaml, params: { region: us } }',
+      '  - include: parts/group.yaml',
+      '',
+    ].join('\n');
+    const member = '- id: "warm-{{ params.region }}"\n  run: echo {{ params.region }}\n';
+    const group = '- id: drain\n  parallel:\n    - include: { file: member.yaml, params: { region: ap } }\n';
+    const result = loadRunbookText(file, runbook, {}, { 'parts/member.yaml': member, 'parts/group.yaml': group });
+    expect(result.diagnostics).toEqual([]);
+    const members = result.runbook?.steps.map((s) => ('parallel' in s ? s.parallel.map((m) => m.id) : []));
+    expect(members).toEqual([['warm-eu', 'warm-us'], ['warm-ap']]);
+
+    // A problem in an included member is reported in the member's file, with the way it was included.
+    const badMember = '- id: "warm-{{ params.region }}"\n  run: 42\n';
+    const bad = loadRunbookText(file, runbook, {}, { 'parts/member.yaml': badMember, 'parts/group.yaml': group });
+    expect(bad.diagnostics.map((d) => ({ file: d.file, at: `${d.line}:${d.col}`, code: d.code, message: d.message }))).toEqual([
+      { file: join(file, '..', 'parts', 'member.yaml'), at: '2:8', code: 'E012', message: expect.stringMatching(/\(included from .*runbook\.yaml:7\)$/) },
+      {
+        file: join(file, '..', 'parts', 'member.yaml'),
+        at: '2:8',
+        code: 'E012',
+        message: expect.stringMatching(/\(included from .*parts\/group\.yaml:3\) \(included from .*runbook\.yaml:8\)$/),
+      },
+    ]);
+  });
 });
