@@ -13,7 +13,8 @@ import type { EngineEvent, EventOf, RunMode } from '../engine/events.js';
 import { isDone } from '../engine/run-state.js';
 import type { RunStatus } from '../journal/types.js';
 import { formatDuration } from '../runbook/duration.js';
-import { type Plan, planSteps } from '../runbook/plan.js';
+import { instanceKey, planInstances } from '../runbook/instances.js';
+import type { Plan } from '../runbook/plan.js';
 import { nextCommands } from './next-steps.js';
 import { type Fold, foldRun, type Started } from './status-fold.js';
 
@@ -36,8 +37,10 @@ export interface StatusInput {
   runbook: { name: string; version?: string | null };
   environment?: string | null;
   mode?: RunMode;
-  /** The planned steps; when empty, ids come from `run.started` and titles from `step.started`. */
+  /** The planned steps (a hosted step once per host, `<step>@<host>`); when empty, ids come from `run.started` and titles from `step.started`. */
   steps: StatusStep[];
+  /** The plan's rollouts: how many hosts and waves each has. */
+  rollouts?: Array<{ id: string; hosts: number; waves: number }>;
   checks?: StatusItem[];
   smokeTests?: StatusItem[];
   /** This run's events, in recorded order. */
@@ -88,6 +91,8 @@ export interface StatusUpdate {
   activity: string;
   current: ActiveCommand[];
   progress: { completed: number; total: number; rollback: { done: number; total: number } | null };
+  /** One line per rollout that started: "web-rollout: wave 2 of 3, 7 of 40 hosts done, 1 failed (web13: health)". */
+  rollouts: string[];
   status: StatusVerdict;
   statusReason: string | null;
   issues: string[];
@@ -109,9 +114,19 @@ export const DELAY_TOLERANCE = { ratio: 0.1, minMs: 60_000 };
 export const MAX_NEXT_STEPS = 3;
 
 /** The status inputs a plan provides: steps, checks and smoke tests with titles, owners and expected durations. */
-export function statusPlanOf(plan: Plan): Pick<StatusInput, 'steps' | 'checks' | 'smokeTests'> {
+export function statusPlanOf(plan: Plan): Pick<StatusInput, 'steps' | 'checks' | 'smokeTests' | 'rollouts'> {
   return {
-    steps: planSteps(plan).map((s) => ({ id: s.id, title: s.title, owner: s.owner?.role, expectedMs: s.expectedMs, group: s.group, confirm: s.confirm })),
+    steps: planInstances(plan).map((s) => ({
+      id: s.id,
+      title: s.instance ? `${s.title} on ${s.instance.target.name}` : s.title,
+      owner: s.owner?.role,
+      expectedMs: s.expectedMs,
+      group: s.group,
+      confirm: s.confirm,
+    })),
+    rollouts: plan.stages.flatMap((stage) =>
+      stage.kind === 'rollout' ? [{ id: stage.id, hosts: stage.rollout.waves.flat().length, waves: stage.rollout.waves.length }] : [],
+    ),
     checks: plan.checks.map((c) => ({ id: c.id, title: c.title, confirm: c.confirm })),
     smokeTests: plan.verify.map((v) => ({ id: v.id, title: v.title })),
   };
@@ -127,11 +142,12 @@ export function statusUpdate(input: StatusInput): StatusUpdate {
   // Progress counts the deployment's forward work: a done step a rollback has since passed over ('no-rollback') no longer counts.
   const completed = (s: StatusStep) => isDone(f.state.get(s.id)) && f.state.get(s.id) !== 'no-rollback';
   const current = [...f.open.values()].map((e): ActiveCommand => {
-    const since = e.phase === 'step' || e.phase === 'validate' ? (f.firstStart.get(e.stepId) ?? Date.parse(e.at)) : Date.parse(e.at);
-    const planned = steps.find((s) => s.id === e.stepId);
+    const key = instanceKey(e.stepId, e.target);
+    const since = e.phase === 'step' || e.phase === 'validate' ? (f.firstStart.get(key) ?? Date.parse(e.at)) : Date.parse(e.at);
+    const planned = steps.find((s) => s.id === key);
     return {
       phase: e.phase,
-      stepId: e.stepId,
+      stepId: key,
       title: e.title,
       owner: e.owner ?? planned?.owner ?? null,
       attempt: e.attempt,
@@ -158,6 +174,7 @@ export function statusUpdate(input: StatusInput): StatusUpdate {
     activity: '',
     current,
     progress: { completed: steps.filter(completed).length, total: steps.length, rollback: rollbackProgress },
+    rollouts: rolloutLines(input.rollouts ?? [], f),
     status: 'On Track',
     statusReason: null,
     issues: [...new Set(f.issues)],
@@ -235,6 +252,22 @@ function plannedSteps(input: StatusInput, f: Fold): StatusStep[] {
   return (f.run?.steps ?? []).map((id) => {
     const s = starts.find((e) => e.stepId === id);
     return { id, title: s?.title ?? id, owner: s?.owner, expectedMs: s?.expectedMs, group: s?.group };
+  });
+}
+
+/** Where each started rollout stands, in a line. */
+function rolloutLines(rollouts: NonNullable<StatusInput['rollouts']>, f: Fold): string[] {
+  return rollouts.flatMap(({ id, hosts, waves }) => {
+    const standing = f.rollouts.get(id);
+    if (!standing) return [];
+    const ended = [...standing.targets].filter(([, t]) => t.outcome !== undefined);
+    const failed = ended.filter(([, t]) => t.outcome !== 'succeeded');
+    const done = ended.length - failed.length;
+    const named = failed.slice(0, 5).map(([host, t]) => `${host}: ${t.failedStep ?? t.outcome}`);
+    const more = failed.length > named.length ? `, and ${failed.length - named.length} more` : '';
+    return [
+      `${id}: wave ${standing.wave} of ${waves}, ${done} of ${hosts} hosts done${failed.length ? `, ${failed.length} failed (${named.join(', ')}${more})` : ''}`,
+    ];
   });
 }
 
