@@ -6,7 +6,7 @@
 
 import { ExitCode } from '../errors.js';
 import { planInstances, stageInstances } from '../runbook/instances.js';
-import { expectedTotalMs, type Plan, type PlannedStep, planSteps } from '../runbook/plan.js';
+import { expectedTotalMs, type Plan, type PlannedStep } from '../runbook/plan.js';
 import { runChecklist } from './checks.js';
 import { type EngineOptions, type Interruption, RunContext, type StepRecord } from './context.js';
 import type { RunOutcome } from './events.js';
@@ -209,7 +209,8 @@ async function emitStarted(ctx: RunContext, run: EngineRun): Promise<void> {
     operator: options.operator,
     host: options.host,
     change: plan.change,
-    steps: planSteps(plan).map((s) => s.id),
+    // A hosted step once per host (`<step>@<host>`): what show, status and the reports list.
+    steps: planInstances(plan).map((s) => s.id),
     expectedMs: expectedTotalMs(plan),
     vars: ctx.maskRecord(plan.vars),
     included: plan.source.included,

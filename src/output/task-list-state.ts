@@ -6,7 +6,8 @@
  * anything about the run.
  */
 import type { Phase, RunMode } from '../engine/events.js';
-import { type Plan, type PlannedStep, planSteps, stageExpectedMs } from '../runbook/plan.js';
+import { planInstances } from '../runbook/instances.js';
+import { type Plan, type PlannedStep, stageExpectedMs } from '../runbook/plan.js';
 import { closedRollback, GroupLine, type ListLayout, type StageLine } from './task-list-listr.js';
 import { type ItemSpec, TaskItem } from './task-list-model.js';
 
@@ -166,7 +167,7 @@ export class TaskListState {
     if (!phase || this.rollbackOpened) return undefined;
     this.rollbackOpened = true;
     this.closeForward(at, () => true, 'not run');
-    const steps = new Map(planSteps(this.plan).map((s) => [s.id, s]));
+    const steps = new Map(planInstances(this.plan).map((s) => [s.id, s]));
     const line = (map: Map<string, TaskItem>, id: string, title?: string, owner?: string) => {
       const item = new TaskItem({ section: 'rollback', id, title: title ?? id, owner, stage: -1, manual: false });
       map.set(id, item);

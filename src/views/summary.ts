@@ -13,7 +13,8 @@
 
 import type { EngineEvent } from '../engine/events.js';
 import type { ChainReport } from '../journal/types.js';
-import { type Plan, planSteps } from '../runbook/plan.js';
+import { planInstances } from '../runbook/instances.js';
+import type { Plan } from '../runbook/plan.js';
 import { personOf, teamPeople } from './identity.js';
 import type { AttemptView, RunView } from './run-view.js';
 import {
@@ -43,7 +44,14 @@ export function summaryPlanOf(plan: Plan): SummaryPlan {
     protectedEnvironment: plan.protected,
     team,
     people: teamPeople(plan.runbook.team),
-    steps: planSteps(plan).map((s) => ({ id: s.id, title: s.title, owner: s.owner?.role, expectedMs: s.expectedMs, group: s.group })),
+    // A hosted step has a row per host (`<step>@<host>`).
+    steps: planInstances(plan).map((s) => ({
+      id: s.id,
+      title: s.instance ? `${s.title} on ${s.instance.target.name}` : s.title,
+      owner: s.owner?.role,
+      expectedMs: s.expectedMs,
+      group: s.group,
+    })),
     checks: plan.checks.map((c) => ({ id: c.id, title: c.title, owner: c.owner?.role, blocking: c.blocking })),
     verify: plan.verify.map((v) => ({ id: v.id, title: v.title, owner: v.owner?.role, severity: v.severity })),
     rollbackVerify: plan.rollbackVerify.map((v) => ({ id: v.id, title: v.title })),
