@@ -14,7 +14,7 @@
 import type { EngineEvent } from '../engine/events.js';
 import type { ChainReport } from '../journal/types.js';
 import { planInstances } from '../runbook/instances.js';
-import type { Plan } from '../runbook/plan.js';
+import type { Plan, PlannedStep } from '../runbook/plan.js';
 import { personOf, teamPeople } from './identity.js';
 import type { AttemptView, RunView } from './run-view.js';
 import {
@@ -50,7 +50,7 @@ export function summaryPlanOf(plan: Plan): SummaryPlan {
       title: s.instance ? `${s.title} on ${s.instance.target.name}` : s.title,
       owner: s.owner?.role,
       expectedMs: s.expectedMs,
-      group: s.group,
+      group: waveOf(s) ?? s.group,
     })),
     checks: plan.checks.map((c) => ({ id: c.id, title: c.title, owner: c.owner?.role, blocking: c.blocking })),
     verify: plan.verify.map((v) => ({ id: v.id, title: v.title, owner: v.owner?.role, severity: v.severity })),
@@ -223,4 +223,10 @@ function restoreChecks(attempts: AttemptView[], spans: ReturnType<typeof itemSpa
       outputTail: last.tail,
     };
   });
+}
+
+/** A rollout step's wave, as the reports group its rows: `web-rollout wave 2`. */
+function waveOf(step: PlannedStep): string | undefined {
+  const rollout = step.instance?.rollout;
+  return rollout && `${rollout.id} wave ${rollout.wave}`;
 }
