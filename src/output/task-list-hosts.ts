@@ -1,7 +1,7 @@
 /**
  * Hosts on the task list: an `on:` step or a rollout stays one line however
  * many hosts it runs on (the list must fit the screen), and that line's note
- * is the compact progress: "wave 2 of 3 · 3 of 5 hosts done, 1 failed
+ * is the compact progress: "wave 2/3 · 3/5 hosts done, 1 failed
  * (web3: health)". Rollback lines stay per host's step (the engine's order).
  */
 import type { EventOf } from '../engine/events.js';
@@ -93,16 +93,17 @@ export class HostLines {
   private settleWhenAllEnded(item: TaskItem, progress: Progress, at: number): void {
     item.note = this.line(progress);
     if (progress.done + progress.failed.length < progress.hosts) return;
-    if (progress.failed.length === 0) item.settle('passed', at, item.note);
-    else if (progress.waves === 0) item.fail(at, item.note);
+    // Every host ended: failures within max_failures were rolled back on their own and the rollout went on.
+    if (progress.failed.length === 0 || progress.waves > 0) item.settle('passed', at, item.note);
+    else item.fail(at, item.note);
   }
 
   /** The compact progress line. */
   private line(progress: Progress): string {
-    const wave = progress.waves > 0 ? `wave ${progress.wave} of ${progress.waves} · ` : '';
+    const wave = progress.waves > 0 ? `wave ${progress.wave}/${progress.waves} · ` : '';
     const shown = progress.failed.slice(0, 3).join(', ') + (progress.failed.length > 3 ? ', …' : '');
     const failed = progress.failed.length > 0 ? `, ${progress.failed.length} failed (${shown})` : '';
-    return `${wave}${progress.done} of ${progress.hosts} hosts done${failed}`;
+    return `${wave}${progress.done}/${progress.hosts} hosts done${failed}`;
   }
 
   private item(s: TaskListState, stepId: string): TaskItem | undefined {

@@ -72,8 +72,9 @@ export class TaskListState {
       // A rollout is one line however many hosts it has: its progress is the line's note (wave, hosts done, failures).
       if (st.kind === 'rollout') {
         const hosts = st.rollout.waves.reduce((sum, wave) => sum + wave.length, 0);
-        const title = `${st.title} (rollout on ${st.rollout.group}: ${hosts} hosts in ${st.rollout.waves.length} waves)`;
-        return { kind: 'step', item: make(this.steps, { section: 'steps', id: st.id, title, expectedMs: stageExpectedMs(st), manual: false }, at) };
+        const item = make(this.steps, { section: 'steps', id: st.id, title: st.title, expectedMs: stageExpectedMs(st) || undefined, manual: false }, at);
+        if (item.open) item.note = `${hosts} hosts on ${st.rollout.group}, ${st.rollout.waves.length} waves`;
+        return { kind: 'step', item };
       }
       return {
         kind: 'parallel',
