@@ -45,7 +45,17 @@ export function targetGroupsKnown(ctx: RuleContext): void {
       entry.parallel.forEach((member, j) => {
         check(member.on, ['steps', i, 'parallel', j, 'on']);
       });
-    else check(entry.on, ['steps', i, 'on']);
+    else {
+      check(entry.on, ['steps', i, 'on']);
+      if (runsOnHosts(entry.on) && entry.confirm !== undefined)
+        ctx.report({
+          path: ['steps', i, 'on'],
+          at: 'key',
+          code: Codes.Schema,
+          message: 'a `confirm:` step is a question to the operator: it has no host to run `on:`',
+          hint: 'remove `on:`, or make it a command (`run:`)',
+        });
+    }
   });
 }
 

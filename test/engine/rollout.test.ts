@@ -135,3 +135,52 @@ describe('a rollout in waves', () => {
     expect(hostsInOrder).toEqual(['web5', 'web5', 'web4', 'web4', 'web3', 'web3', 'web2', 'web2', 'web1', 'web1', 'db1'].map((x) => x));
   });
 });
+
+describe('hosts at once, and what stops them', () => {
+  it('runs at most `concurrency` hosts of a wave at once', async () => {
+    const h = harness(RUNBOOK('      concurrency: 2', 7).replace('waves: [1, 2, 100%]', 'waves: [100%]'));
+    h.runner.on(/^deploy /, { delayMs: 20 });
+    await h.run();
+    let running = 0;
+    let most = 0;
+    for (const entry of h.timeline) {
+      if (/^spawn deploy /.test(entry)) most = Math.max(most, ++running);
+      if (/^exit deploy /.test(entry)) running--;
+    }
+    expect(most).toBe(2);
+  });
+
+  it('over max_failures no new host of the wave starts; the running ones finish', async () => {
+    const h = harness(RUNBOOK('      concurrency: 1').replace('waves: [1, 2, 100%]', 'waves: [5]'));
+    h.runner.fails('health 10.0.0.2 wave 1');
+    const result = await h.run();
+    expect(result.outcome).toBe('rolled-back');
+    expect(h.runner.commands.some((c) => /web3|10\.0\.0\.3/.test(c))).toBe(false);
+  });
+
+  it('an `on:` step runs once per host; one host failing fails the step, and the rollback undoes every host it ran on', async () => {
+    const h = harness(`
+golive: 1
+name: webshop-release
+on_failure: rollback
+targets:
+  web: [{ name: a, host: 10.0.0.1 }, { name: b, host: 10.0.0.2 }, { name: c, host: 10.0.0.3 }]
+steps:
+  - id: stop
+    on: web
+    run: stop {{ target.name }}
+    rollback: start {{ target.name }}
+`);
+    h.runner.on('stop b', { transportError: 'could not connect to b (10.0.0.2): Connection refused' });
+    const result = await h.run();
+    expect(result.outcome).toBe('rolled-back');
+    expect(h.runner.commands.slice(0, 3).sort()).toEqual(['stop a', 'stop b', 'stop c']);
+    expect(h.runner.commands.slice(3).sort()).toEqual(['start a', 'start b', 'start c']);
+    expect(h.runner.commands[3]).toBe('start b');
+    // The transport's cause is what the operator reads, naming the host.
+    expect(h.log.ofKind('step.state').find((e) => e.target === 'b' && e.state === 'failed')?.reason).toBe(
+      'could not connect to b (10.0.0.2): Connection refused',
+    );
+    expect(h.log.only('rollback.started').reason).toContain('step stop@b failed: could not connect to b');
+  });
+});
