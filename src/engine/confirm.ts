@@ -13,6 +13,8 @@ export interface Confirmation {
   reason?: string;
   /** Ctrl-C at the question: no answer was given. */
   interrupted?: boolean;
+  /** Someone answered no (at the prompt), as opposed to nobody being there to ask. */
+  declined?: boolean;
 }
 
 /** Ask for (or look up) approval of `question` for check/step `id` (or, for a sign-off, its rollout `approvedAlsoBy`). */
@@ -36,5 +38,5 @@ export async function confirm(ctx: RunContext, subject: DecisionSubject, id: str
   // Ctrl-C at the question is not a "no" from the operator: record nothing as answered.
   if (ctx.interruption.requested) return { approved: false, reason: 'interrupted at the question', interrupted: true };
   await ctx.emit({ kind: 'decision', subject, subjectId: id, choice: approved ? 'approved' : 'declined', reason: text, by, via: 'prompt' });
-  return approved ? { approved } : { approved, reason: `${by} answered no to "${text}"` };
+  return approved ? { approved } : { approved, declined: true, reason: `${by} answered no to "${text}"` };
 }

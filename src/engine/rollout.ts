@@ -27,6 +27,8 @@ export type RolloutResult =
   | { outcome: 'succeeded' }
   /** Over `max_failures`, a host's own rollback failed, or a sign-off was refused: the failure policy decides. */
   | { outcome: 'failed'; failed: PlannedStep[]; reason: string }
+  /** A sign-off nobody could give (no terminal, not approved on the command line): the run stops, resumable; nothing is undone for it. */
+  | { outcome: 'unanswered'; reason: string }
   | { outcome: 'stopped' };
 
 /** The key of a rollout's host in `RunContext.targetOutcomes`. */
@@ -135,8 +137,9 @@ async function betweenWaves(ctx: RunContext, stage: RolloutStage, finished: numb
     const question = `${owner}: ${ctx.display(signOff.confirm, undefined, finished)}`;
     const answer = await confirm(ctx, 'sign-off', subject, question, stage.id);
     if (answer.interrupted || ctx.interruption.requested) return { outcome: 'stopped' };
-    if (!answer.approved)
-      return { outcome: 'failed', failed: [], reason: `rollout ${stage.id}: wave ${finished} was not signed off: ${answer.reason ?? 'declined'}` };
+    const reason = `rollout ${stage.id}: wave ${finished} was not signed off: ${answer.reason ?? 'declined'}`;
+    if (!answer.approved && !ctx.ports.prompter.interactive && !answer.declined) return { outcome: 'unanswered', reason };
+    if (!answer.approved) return { outcome: 'failed', failed: [], reason };
     ctx.signedOff.add(subject);
   }
   // A soak time is for the wave that just ran; a resumed rollout has soaked already.

@@ -119,6 +119,10 @@ async function runRolloutStage(ctx: RunContext, stage: RolloutStage, options: En
     const result = await runRollout(ctx, stage);
     if (ctx.interruption.requested || result.outcome === 'stopped') return 'interrupted';
     if (result.outcome === 'succeeded') return 'next';
+    if (result.outcome === 'unanswered') {
+      ctx.issues.push(`${result.reason}; approve it with --approve ${stage.id} (or answer at a terminal), then golive resume`);
+      return 'abort';
+    }
     const action = await onStepFailure(ctx, result.failed, result.reason, options.onFailure);
     if (action === 'interrupted') return 'interrupted';
     if (action === 'retry') continue;

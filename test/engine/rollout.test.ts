@@ -184,3 +184,20 @@ steps:
     expect(h.log.only('rollback.started').reason).toContain('step stop@b failed: could not connect to b');
   });
 });
+
+describe('a sign-off refused', () => {
+  it('is a failure of the rollout: the run policy applies (here: roll back the waves that ran)', async () => {
+    const h = harness(RUNBOOK('      sign_off: { owner: site-owner, confirm: "Wave {{ wave.number }} healthy?" }'), {
+      interactive: true,
+      answers: { confirm: [false] },
+    });
+    const result = await h.run();
+    expect(result).toMatchObject({ outcome: 'rolled-back', exitCode: 1 });
+    expect(h.log.ofKind('decision').find((d) => d.subject === 'sign-off')).toMatchObject({
+      subjectId: 'web-rollout.wave-1',
+      choice: 'declined',
+      via: 'prompt',
+    });
+    expect(h.runner.commands.filter((c) => c.startsWith('un'))).toEqual(['unhealth web1', 'undeploy web1 ', 'unmigrate db1']);
+  });
+});
