@@ -110,6 +110,9 @@ export interface StatusUpdate {
  */
 export const DELAY_TOLERANCE = { ratio: 0.1, minMs: 60_000 };
 
+/** How many running commands the activity line names (a wave of 40 hosts runs 40 at once). */
+const MAX_ACTIVITY_COMMANDS = 3;
+
 /** How many upcoming steps the update names. */
 export const MAX_NEXT_STEPS = 3;
 
@@ -199,7 +202,10 @@ export function statusUpdate(input: StatusInput): StatusUpdate {
         ...steps.filter((s) => outstanding(s) && f.state.get(s.id) !== 'running').map((s) => s.title),
         ...(input.smokeTests?.length && !f.verifying ? ['post-deployment smoke tests'] : []),
       ].slice(0, MAX_NEXT_STEPS);
-  update.activity = current.length ? current.map(describeCommand).join('; ') : waitingActivity(input, f, steps, operator, title, rollingBack);
+  // Hosts of a wave run at once: the line names a few, the JSON lists them all.
+  const named = current.slice(0, MAX_ACTIVITY_COMMANDS).map(describeCommand);
+  if (current.length > MAX_ACTIVITY_COMMANDS) named.push(`and ${current.length - MAX_ACTIVITY_COMMANDS} more`);
+  update.activity = current.length ? named.join('; ') : waitingActivity(input, f, steps, operator, title, rollingBack);
 
   const broken = steps.find((s) => f.touched.has(s.id) && ['rollback-failed', 'in-doubt'].includes(f.state.get(s.id) ?? ''));
   // A deployment that rolls back has failed; `golive rollback` rolling back is doing its job.
