@@ -16,6 +16,7 @@ import { formatDuration } from '../runbook/duration.js';
 import { instanceKey, planInstances } from '../runbook/instances.js';
 import type { Plan } from '../runbook/plan.js';
 import { nextCommands } from './next-steps.js';
+import { rolloutLines, type StatusRollout } from './rollout-status.js';
 import { type Fold, foldRun, type Started } from './status-fold.js';
 
 /** A step as the status needs it, in plan order (parallel members flattened, carrying their group); `confirm`: a manual step's question. */
@@ -40,7 +41,7 @@ export interface StatusInput {
   /** The planned steps (a hosted step once per host, `<step>@<host>`); when empty, ids come from `run.started` and titles from `step.started`. */
   steps: StatusStep[];
   /** The plan's rollouts: how many hosts and waves each has. */
-  rollouts?: Array<{ id: string; hosts: number; waves: number }>;
+  rollouts?: StatusRollout[];
   checks?: StatusItem[];
   smokeTests?: StatusItem[];
   /** This run's events, in recorded order. */
@@ -258,22 +259,6 @@ function plannedSteps(input: StatusInput, f: Fold): StatusStep[] {
   return (f.run?.steps ?? []).map((id) => {
     const s = starts.find((e) => e.stepId === id);
     return { id, title: s?.title ?? id, owner: s?.owner, expectedMs: s?.expectedMs, group: s?.group };
-  });
-}
-
-/** Where each started rollout stands, in a line. */
-function rolloutLines(rollouts: NonNullable<StatusInput['rollouts']>, f: Fold): string[] {
-  return rollouts.flatMap(({ id, hosts, waves }) => {
-    const standing = f.rollouts.get(id);
-    if (!standing) return [];
-    const ended = [...standing.targets].filter(([, t]) => t.outcome !== undefined);
-    const failed = ended.filter(([, t]) => t.outcome !== 'succeeded');
-    const done = ended.length - failed.length;
-    const named = failed.slice(0, 5).map(([host, t]) => `${host}: ${t.failedStep ?? t.outcome}`);
-    const more = failed.length > named.length ? `, and ${failed.length - named.length} more` : '';
-    return [
-      `${id}: wave ${standing.wave} of ${waves}, ${done} of ${hosts} hosts done${failed.length ? `, ${failed.length} failed (${named.join(', ')}${more})` : ''}`,
-    ];
   });
 }
 
