@@ -13,8 +13,7 @@ import type { EngineEvent, EventOf, RunMode } from '../engine/events.js';
 import { isDone } from '../engine/run-state.js';
 import type { RunStatus } from '../journal/types.js';
 import { formatDuration } from '../runbook/duration.js';
-import { instanceKey, planInstances } from '../runbook/instances.js';
-import type { Plan } from '../runbook/plan.js';
+import { instanceKey } from '../runbook/instances.js';
 import { nextCommands } from './next-steps.js';
 import { rolloutLines, type StatusRollout } from './rollout-status.js';
 import { type Fold, foldRun, type Started } from './status-fold.js';
@@ -117,24 +116,7 @@ const MAX_ACTIVITY_COMMANDS = 3;
 /** How many upcoming steps the update names. */
 export const MAX_NEXT_STEPS = 3;
 
-/** The status inputs a plan provides: steps, checks and smoke tests with titles, owners and expected durations. */
-export function statusPlanOf(plan: Plan): Pick<StatusInput, 'steps' | 'checks' | 'smokeTests' | 'rollouts'> {
-  return {
-    steps: planInstances(plan).map((s) => ({
-      id: s.id,
-      title: s.instance ? `${s.title} on ${s.instance.target.name}` : s.title,
-      owner: s.owner?.role,
-      expectedMs: s.expectedMs,
-      group: s.group,
-      confirm: s.confirm,
-    })),
-    rollouts: plan.stages.flatMap((stage) =>
-      stage.kind === 'rollout' ? [{ id: stage.id, hosts: stage.rollout.waves.flat().length, waves: stage.rollout.waves.length }] : [],
-    ),
-    checks: plan.checks.map((c) => ({ id: c.id, title: c.title, confirm: c.confirm })),
-    smokeTests: plan.verify.map((v) => ({ id: v.id, title: v.title })),
-  };
-}
+export { statusPlanOf } from './status-plan.js';
 
 /** Build the status update of a run at `now`. */
 export function statusUpdate(input: StatusInput): StatusUpdate {
