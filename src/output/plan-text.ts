@@ -38,6 +38,7 @@ export function planAsJson(plan: Plan, problems: string[], context = displayCont
       ? { ...cmd(s.rollback), validate: cmd(s.rollback.validate) ?? null, ...(s.rollback.when !== undefined ? { when: s.rollback.when } : {}) }
       : null,
     ...(s.nothingToUndo ? { nothingToUndo: true } : {}),
+    ...(s.on !== undefined ? { on: s.on, targets: (plan.targets[s.on] ?? []).map((t) => t.name) } : {}),
   });
   return {
     runbook: { name: plan.runbook.name, version: plan.runbook.version ?? null, path: plan.source.file, sha256: plan.source.sha256 },
@@ -62,6 +63,22 @@ export function planAsJson(plan: Plan, problems: string[], context = displayCont
       ...(v.when !== undefined ? { when: v.when } : {}),
     })),
     rollbackVerify: plan.rollbackVerify.map((v) => ({ id: v.id, command: cmd(v) })),
+    rollouts: plan.stages.flatMap((stage) =>
+      stage.kind === 'rollout'
+        ? [
+            {
+              id: stage.id,
+              group: stage.rollout.group,
+              waves: stage.rollout.waves.map((wave) => wave.map((t) => t.name)),
+              maxFailures: stage.rollout.maxFailures,
+              concurrency: stage.rollout.concurrency,
+              signOff: stage.rollout.signOff ? { owner: stage.rollout.signOff.owner.role, confirm: stage.rollout.signOff.confirm } : null,
+              pauseMs: stage.rollout.pauseMs ?? null,
+              steps: stage.rollout.steps.map((s) => s.id),
+            },
+          ]
+        : [],
+    ),
     expectedTotalMs: expectedTotalMs(plan),
     withoutRollback: planSteps(plan)
       .filter((s) => !s.rollback && !s.nothingToUndo && s.command)
