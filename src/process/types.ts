@@ -1,7 +1,8 @@
 /**
  * The process runner's contract: run one shell command in its own process
- * group, stream its output, enforce its timeout, and make sure nothing of its
- * process tree survives. The engine depends on this interface only.
+ * group (on this machine, or on a remote target through ssh), stream its
+ * output, enforce its timeout, and make sure nothing of its process tree
+ * survives. The engine depends on this interface only.
  */
 
 /** A remote host a command runs on through OpenSSH. */
@@ -86,8 +87,6 @@ export interface CommandResult {
    * secret (names masked); see `readOutputsFile`. Absent when there are none.
    */
   refusedOutputs?: string[];
-  /** Convenience: exitCode === 0 and not timed out / stopped / spawnError. */
-  ok: boolean;
   /**
    * The ssh transport failed (could not connect, authentication refused, connection lost
    * mid-command) rather than the command: a one-line cause naming the target, e.g.
@@ -96,6 +95,8 @@ export interface CommandResult {
    * status is unknown.
    */
   transportError?: string;
+  /** Convenience: exitCode === 0 and not timed out / stopped / spawnError / transportError. */
+  ok: boolean;
 }
 
 /** A command that has been started. */
@@ -117,6 +118,10 @@ export interface ProcessRunner {
    * line costs several times the CPU); a last line without `\n` comes at the end.
    */
   start(spec: CommandSpec, onOutput?: (stream: OutputStream, text: string) => void): RunningCommand;
-  /** Close the connections kept open for reuse (ssh ControlMaster); called at the end of a run. */
+  /**
+   * Close the connections kept open for reuse by remote commands (ssh
+   * ControlMaster); resolves when they are closed. The session calls it at
+   * the end of a run. Runners that keep none need not have it.
+   */
   closeConnections?(): Promise<void>;
 }

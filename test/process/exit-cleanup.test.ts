@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import ts from 'typescript';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { isGone, killQuietly, makeTempDir, readPids, waitFor } from './helpers.ts';
+import { isGone, killQuietly, makeTempDir, readPids, transpileRunner, waitFor } from './helpers.ts';
 
 // A crash of golive itself must not leave step processes running. That needs
 // a separate node process to crash, so the runner is transpiled to plain
@@ -18,26 +17,6 @@ afterEach(() => {
   for (const pid of started.splice(0)) killQuietly(pid);
   temp.cleanup();
 });
-
-/** Transpiles src/process (and src/errors.ts, which it imports) into `outDir`, keeping the layout. */
-function transpileRunner(outDir: string): void {
-  const sourceDir = join(import.meta.dirname, '../../src');
-  mkdirSync(join(outDir, 'process'));
-  const files = [
-    ...readdirSync(join(sourceDir, 'process'))
-      .filter((name) => name.endsWith('.ts'))
-      .map((name) => `process/${name}`),
-    'errors.ts',
-  ];
-  for (const file of files) {
-    const source = readFileSync(join(sourceDir, file), 'utf8');
-    const { outputText } = ts.transpileModule(source, {
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-    });
-    writeFileSync(join(outDir, file.replace(/\.ts$/, '.js')), outputText);
-  }
-  writeFileSync(join(outDir, 'package.json'), '{"type":"module"}');
-}
 
 it('kills running step groups when golive dies of an uncaught error', async () => {
   transpileRunner(temp.dir);

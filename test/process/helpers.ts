@@ -3,9 +3,10 @@
  * telling whether a process is really gone.
  */
 
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ts from 'typescript';
 import type { CommandSpec } from '../../src/process/types.ts';
 
 /** A fresh temp directory, removed by the returned cleanup. */
@@ -71,4 +72,28 @@ export function killQuietly(pid: number): void {
   } catch {
     // already gone
   }
+}
+
+/**
+ * Transpiles src/process (and src/errors.ts, which it imports) into `outDir`,
+ * keeping the layout: a test of golive's own death needs a separate node
+ * process to kill, and tests otherwise run the TypeScript sources directly.
+ */
+export function transpileRunner(outDir: string): void {
+  const sourceDir = join(import.meta.dirname, '../../src');
+  mkdirSync(join(outDir, 'process'));
+  const files = [
+    ...readdirSync(join(sourceDir, 'process'))
+      .filter((name) => name.endsWith('.ts'))
+      .map((name) => `process/${name}`),
+    'errors.ts',
+  ];
+  for (const file of files) {
+    const source = readFileSync(join(sourceDir, file), 'utf8');
+    const { outputText } = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    });
+    writeFileSync(join(outDir, file.replace(/\.ts$/, '.js')), outputText);
+  }
+  writeFileSync(join(outDir, 'package.json'), '{"type":"module"}');
 }
