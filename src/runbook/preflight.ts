@@ -172,20 +172,16 @@ export function preflightProblems(plan: Plan, context: TemplateContext, env: Nod
   plan.checks.forEach((c) => {
     look(`check ${c.id}`, c.command);
   });
-  // Commands on hosts run there: their programs and directories are the host's, not this machine's.
-  let onHosts = false;
+  // Commands on hosts run there: their programs and directories are the host's, not this machine's (see commands/target-checks.ts).
   for (const stage of plan.stages) {
     for (const s of stageSteps(stage)) {
-      if (stage.kind === 'rollout' || s.on !== undefined) {
-        onHosts = true;
-        continue;
-      }
+      if (stage.kind === 'rollout' || s.on !== undefined) continue;
       look(`step ${s.id}`, s.command);
       look(`step ${s.id} validate`, s.validate);
       look(`step ${s.id} rollback`, s.rollback);
     }
   }
-  if (onHosts && !findsProgram('ssh', plan.source.dir, path)) problems.push('steps run on remote hosts, and `ssh` (OpenSSH) is not on PATH');
+
   plan.verify.forEach((v) => {
     look(`smoke test ${v.id}`, v.command);
   });
