@@ -192,6 +192,9 @@ describe('a rollout over five sshd hosts, waves [1, 2, 100%]', () => {
     try {
       await waitUntil(() => t.ran('web2', 'deployed') && t.ran('web3', 'deployed'), 'wave 2 to deploy on web2 and web3', 30_000);
       await live.waitForOutput((out) => (out.match(/"kind":"step\.spawned","phase":"step","stepId":"health"/g) ?? []).length >= 3, 30_000);
+      // While it runs, status (another process) reads the rollout's progress from the journal.
+      const status = await golive(['status', '--db', t.db], t.dir);
+      expect(status.stdout, both(status)).toContain('web-rollout: wave 2 of 3, 1 of 5 hosts done');
       live.child.kill('SIGKILL');
       await live.exited;
     } finally {
@@ -228,4 +231,17 @@ describe('a rollout over five sshd hosts, waves [1, 2, 100%]', () => {
     expect(refused.code, both(refused)).toBe(2);
     expect(refused.stdout + refused.stderr).toMatch(/could not connect to web2/);
   }, 120_000);
+});
+
+describe('misuse', () => {
+  it('a relative GOLIVE_SSH_CONFIG and --check-targets without --dry-run are usage errors: nothing runs', async () => {
+    const t = setUp();
+    const relative = await runGolive(['run', t.file, '--db', t.db], { cwd: t.dir, env: { GOLIVE_SSH_CONFIG: 'ssh_config' } });
+    expect(relative.code, both(relative)).toBe(2);
+    expect(relative.stderr).toContain('GOLIVE_SSH_CONFIG must be an absolute path');
+    const flag = await golive(['run', t.file, '--db', t.db, '--check-targets'], t.dir);
+    expect(flag.code, both(flag)).toBe(2);
+    expect(flag.stderr).toContain('add --dry-run');
+    expect(existsSync(join(t.state, 'web1'))).toBe(false);
+  });
 });
