@@ -3,7 +3,10 @@
  * one line per rollout naming its wave, the hosts done and the failed ones.
  */
 import { describe, expect, it } from 'vitest';
+import { estimateDurations } from '../../src/views/estimate.js';
+import { rehearsalReport } from '../../src/views/rehearsal.js';
 import { statusPlanOf, statusUpdate } from '../../src/views/status.js';
+import { stepTimings } from '../../src/views/timings.js';
 import { harness } from '../engine/harness.js';
 
 const RUNBOOK = `
@@ -43,5 +46,28 @@ describe('status of a rollout', () => {
     expect(update.progress).toMatchObject({ completed: 6, total: 8 });
     expect(update.rollouts).toEqual(['web-rollout: wave 2 of 2, 3 of 4 hosts done, 1 failed (web3: health)']);
     expect(update.issues.join('\n')).toContain('web3 rolled-back at health');
+  });
+});
+
+describe('estimates and rehearsals of steps on hosts', () => {
+  it('estimate a step from every host’s times; a rehearsal row shows the slowest host', async () => {
+    const h = harness(RUNBOOK);
+    const estimates = estimateDurations(
+      h.plan,
+      new Map([
+        ['deploy@web1', [1000]],
+        ['deploy@web2', [3000]],
+        ['health@web1', [500]],
+      ]),
+    );
+    expect(estimates.find((e) => e.id === 'deploy')).toMatchObject({ samples: 2, p90Ms: 3000 });
+    expect(estimates.find((e) => e.id === 'health')).toMatchObject({ samples: 1 });
+
+    h.runner.on('deploy web4', { delayMs: 30 });
+    await h.run();
+    const report = rehearsalReport(h.plan, h.log.events);
+    // The fake clock moves a second per reading: web4's deploy, the slowest, spans the most readings.
+    const times = [...stepTimings(h.log.events)].filter(([key]) => key.startsWith('deploy@')).map(([, t]) => t.forwardMs ?? 0);
+    expect(report.rows.find((r) => r.id === 'deploy')?.actualMs).toBe(Math.max(...times));
   });
 });
