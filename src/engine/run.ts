@@ -70,7 +70,7 @@ export async function runDeployment(run: EngineRun): Promise<EngineResult> {
     }
     let members = stageInstances(ctx.plan, stage).filter((s) => !isDone(ctx.steps.get(s.id)?.state));
     while (members.length > 0) {
-      const outcomes = await runConcurrently(ctx, members);
+      const outcomes = await runConcurrently(ctx, members, stage.kind === 'step' ? stage.step.concurrency : undefined);
       if (ctx.interruption.requested) return interrupted(ctx, finish);
       const failed = members.filter((_, i) => outcomes[i].outcome === 'failed');
       if (failed.length === 0) break;
@@ -255,15 +255,25 @@ export async function runChecklistOnly(run: EngineRun): Promise<EngineResult & {
  * record), the others are stopped and awaited before the error goes up:
  * nothing may keep running unrecorded.
  */
-async function runConcurrently(ctx: RunContext, steps: PlannedStep[]): Promise<StepOutcome[]> {
+async function runConcurrently(ctx: RunContext, steps: PlannedStep[], limit = steps.length): Promise<StepOutcome[]> {
   if (steps.length === 1) return [await runStep(ctx, steps[0])];
+  // At most `limit` at once (a step's `concurrency:` over its hosts); the others wait for a free place.
+  let free = limit;
+  const waiting: Array<() => void> = [];
+  const take = () => (free > 0 ? (free--, Promise.resolve()) : new Promise<void>((resolve) => waiting.push(resolve)));
+  const give = () => (waiting.length > 0 ? waiting.shift()!() : free++);
   const settled = await Promise.allSettled(
-    steps.map((step) =>
-      runStep(ctx, step).catch((error: unknown) => {
+    steps.map(async (step) => {
+      await take();
+      try {
+        return await runStep(ctx, step);
+      } catch (error) {
         ctx.stopAll(false);
         throw error;
-      }),
-    ),
+      } finally {
+        give();
+      }
+    }),
   );
   const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) throw failure.reason;

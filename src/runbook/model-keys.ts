@@ -178,6 +178,7 @@ const stepKeys = {
   env: 'optional',
   when: 'optional',
   on: 'optional',
+  concurrency: 'optional',
 } as const satisfies KeyRules<Step>;
 
 /** Keys of a parallel group in `steps`. */

@@ -77,6 +77,8 @@ export interface PlannedStep {
   when?: string;
   /** The group of hosts it runs on, once per host (`on:`); undefined: on this machine. */
   on?: string;
+  /** With `on`, how many hosts run it at once; undefined: all. */
+  concurrency?: number;
   /**
    * Set on one host's execution of a hosted step (see instances.ts), whose
    * `id` is then `<step>@<host>`: the host, the step's own id, and for a
@@ -206,7 +208,7 @@ export function resolvePlan(
       env: step.env ?? {},
       group,
       ...(step.when !== undefined ? { when: step.when } : {}),
-      ...(runsOnHosts(step.on) ? { on: step.on } : {}),
+      ...(runsOnHosts(step.on) ? { on: step.on, ...(step.concurrency !== undefined ? { concurrency: step.concurrency } : {}) } : {}),
     };
   };
   const targets: Record<string, RemoteTarget[]> = Object.create(null);

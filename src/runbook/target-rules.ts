@@ -31,14 +31,19 @@ export function targetGroupsKnown(ctx: RuleContext): void {
       if (entry.rollout.on === 'local')
         ctx.report({ path: ['steps', i, 'rollout', 'on'], code: Codes.UnknownTargetGroup, message: 'a rollout goes to a group of hosts, not to `local`' });
       (entry.rollout.steps ?? []).forEach((step, j) => {
-        for (const key of ['on', 'confirm'] as const)
+        for (const key of ['on', 'confirm', 'concurrency'] as const)
           if (step[key] !== undefined)
             ctx.report({
               path: ['steps', i, 'rollout', 'steps', j, key],
               at: 'key',
               code: Codes.Schema,
               message: `a step of a rollout has no \`${key}:\``,
-              hint: key === 'on' ? 'it runs on each host of the rollout' : 'use the rollout’s `sign_off:` between waves',
+              hint:
+                key === 'on'
+                  ? 'it runs on each host of the rollout'
+                  : key === 'confirm'
+                    ? 'use the rollout’s `sign_off:` between waves'
+                    : 'set `concurrency:` on the rollout',
             });
       });
     } else if (isParallelGroup(entry))
@@ -47,6 +52,13 @@ export function targetGroupsKnown(ctx: RuleContext): void {
       });
     else {
       check(entry.on, ['steps', i, 'on']);
+      if (!runsOnHosts(entry.on) && entry.concurrency !== undefined)
+        ctx.report({
+          path: ['steps', i, 'concurrency'],
+          at: 'key',
+          code: Codes.Schema,
+          message: '`concurrency:` limits how many hosts run a step at once: it needs `on: <group>`',
+        });
       if (runsOnHosts(entry.on) && entry.confirm !== undefined)
         ctx.report({
           path: ['steps', i, 'on'],

@@ -183,6 +183,8 @@ export interface Step {
   env?: Record<string, string>;
   /** A group of `targets` to run on, once per host in parallel; `local` (or absent): on this machine. */
   on?: string;
+  /** With `on:`, how many hosts run it at the same time (default: all of them). */
+  concurrency?: number;
 }
 
 /** A group of steps run concurrently; it succeeds when all members do. */

@@ -201,3 +201,31 @@ describe('a sign-off refused', () => {
     expect(h.runner.commands.filter((c) => c.startsWith('un'))).toEqual(['unhealth web1', 'undeploy web1 ', 'unmigrate db1']);
   });
 });
+
+describe('concurrency of an on: step', () => {
+  it('runs at most `concurrency` of its hosts at once', async () => {
+    const group = Array.from({ length: 6 }, (_, i) => `{ name: h${i}, host: 10.0.2.${i} }`).join(', ');
+    const h = harness(`
+golive: 1
+name: webshop-release
+targets:
+  web: [${group}]
+steps:
+  - id: restart
+    on: web
+    concurrency: 2
+    run: restart {{ target.name }}
+    rollback: none
+`);
+    h.runner.on(/^restart /, { delayMs: 20 });
+    expect((await h.run()).outcome).toBe('succeeded');
+    let running = 0;
+    let most = 0;
+    for (const entry of h.timeline) {
+      if (entry.startsWith('spawn restart')) most = Math.max(most, ++running);
+      if (entry.startsWith('exit restart')) running--;
+    }
+    expect(h.runner.count(/^restart /)).toBe(6);
+    expect(most).toBe(2);
+  });
+});
