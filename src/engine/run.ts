@@ -260,8 +260,16 @@ async function runConcurrently(ctx: RunContext, steps: PlannedStep[], limit = st
   // At most `limit` at once (a step's `concurrency:` over its hosts); the others wait for a free place.
   let free = limit;
   const waiting: Array<() => void> = [];
-  const take = () => (free > 0 ? (free--, Promise.resolve()) : new Promise<void>((resolve) => waiting.push(resolve)));
-  const give = () => (waiting.length > 0 ? waiting.shift()!() : free++);
+  const take = (): Promise<void> => {
+    if (free === 0) return new Promise((resolve) => waiting.push(resolve));
+    free--;
+    return Promise.resolve();
+  };
+  const give = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else free++;
+  };
   const settled = await Promise.allSettled(
     steps.map(async (step) => {
       await take();
