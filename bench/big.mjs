@@ -1,4 +1,4 @@
-// Big runbooks: `show` and `report --format md` of one recorded run of
+// Big runbooks: `show` and `report` (md and html) of one recorded run of
 // 1,000 and of 10,000 steps of `true`, `run --dry-run` and `validate` of the
 // same runbooks, against `node -e 0` measured in the same run.
 // Targets (issue "Fast at any size" §3): show and report of 10,000 steps
@@ -35,6 +35,7 @@ for (const n of sizes) {
 const cases = [
   { name: 'show', args: (n) => ['show', runIds[n], '--db', join(dir, `big-${n}.db`)] },
   { name: 'report --format md', args: (n) => ['report', runIds[n], '--format', 'md', '--db', join(dir, `big-${n}.db`)] },
+  { name: 'report --format html', args: (n) => ['report', runIds[n], '--format', 'html', '--db', join(dir, `big-${n}.db`)] },
   { name: 'run --dry-run', args: (n) => ['run', join(dir, `big-${n}.yaml`), '--dry-run', '--db', join(dir, `dry-${n}.db`)] },
   { name: 'validate', args: (n) => ['validate', join(dir, `big-${n}.yaml`)] },
 ];

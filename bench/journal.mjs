@@ -31,6 +31,8 @@ await timeProcess(process.execPath, [golive, 'run', runbook, '--db', template], 
 const source = SqliteJournal.open(template, { readonly: true });
 const [templateRun] = await source.listRuns();
 const templateEvents = (await source.eventsOf([templateRun.id])).map((stored) => stored.event);
+// The plan facts golive records with each run (null from a journal before they were kept).
+const templateFacts = (await source.planFacts?.(templateRun.id)) ?? undefined;
 await source.close();
 
 /**
@@ -48,7 +50,7 @@ async function fill(n) {
     const recorded = [];
     for (let i = 0; i < count; i++) {
       const runId = newRunId(Date.now() - (n - offset - i) * 1000);
-      recorded.push(store.createRun({ ...rest, id: runId, parentRunId: null }));
+      recorded.push(store.createRun({ ...rest, id: runId, parentRunId: null, planFacts: templateFacts }));
       for (const event of templateEvents) recorded.push(store.appendEvent(runId, event));
     }
     return recorded;

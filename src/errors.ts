@@ -76,6 +76,13 @@ export class JournalError extends GoliveError {
   }
 }
 
+/**
+ * The journal's server cannot be reached right now (refused, reset, shutting
+ * down, not answering): unlike a refusal or damage, this may pass, so a run
+ * in progress waits and retries (session/journal-outage.ts) before it stops.
+ */
+export class JournalUnreachableError extends JournalError {}
+
 /** The journal file is damaged (SQLite reports corruption): evidence, to keep and recover from, never to write to. */
 export class JournalDamagedError extends JournalError {
   /** What is wrong, without the file name ("its table events is missing"). */

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 
 /** The groups of the top-level help, in order, with their commands. */
 const GROUPS: Array<[heading: string, commands: string[]]> = [
-  ['Deploy:', ['run', 'check', 'rehearse', 'rollback', 'resume']],
+  ['Deploy:', ['run', 'check', 'rehearse', 'rollback', 'resume', 'approve', 'reject']],
   ['Inspect:', ['status', 'history', 'show', 'report', 'estimate', 'audit']],
   ['Author:', ['init', 'validate', 'plan', 'schema', 'completion']],
 ];
@@ -30,6 +30,14 @@ const EXAMPLES: Record<string, string[]> = {
     'golive rollback 01J9Z3K2M4 --rerun-in-doubt   # after checking an undo a killed rollback left in doubt',
   ],
   resume: ['golive resume 01J9Z3K2M4', 'golive resume --runbook webshop-release --env uat --rerun-in-doubt'],
+  approve: [
+    'golive approve 01J9Z3K2M4 migrate --comment "backup verified"   # the run waits at step migrate',
+    'GOLIVE_DB=postgres://liwei@db.example.com/golive golive approve 01J9Z3K2M4 production   # from another machine',
+  ],
+  reject: [
+    'golive reject 01J9Z3K2M4 migrate --reason "the backup is from yesterday"',
+    'golive reject 01J9Z3K2M4 production --reason "outside the change window"',
+  ],
   status: ['golive status                  # the live run, else the latest', 'golive status --watch --interval 10s', 'golive status 01J9Z3K2M4 --json'],
   history: ['golive history', 'golive history --runbook webshop-release --env production --limit 5'],
   show: ['golive show 01J9Z3K2M4', 'golive show 01J9Z3K2M4 --json'],

@@ -42,12 +42,14 @@ export const OPTIONS = {
   /** Commands that execute a runbook write to its project's journal (journal/journal-path.ts `journalForRunbook`). */
   dbOfRunbook: {
     flags: '--db <path>',
-    description: "audit journal file (default: GOLIVE_DB, else .golive/golive.db at the runbook's repository root or beside it)",
+    description:
+      "audit journal: a file, or a postgres:// URL (default: GOLIVE_DB, else the journal the project's .golive/config names, else .golive/golive.db at the runbook's repository root or beside it)",
   },
   /** Commands that read the journal, or act on a past run, look for it from the working directory (`findJournal`). */
   db: {
     flags: '--db <path>',
-    description: 'audit journal file (default: GOLIVE_DB, else the nearest .golive/golive.db from here up to the repository root)',
+    description:
+      'audit journal: a file, or a postgres:// URL (default: GOLIVE_DB, else the nearest .golive/ from here up to the repository root that names one in its config or holds golive.db)',
   },
   env: { flags: '--env <name>', description: 'environment to resolve for' },
   var: { flags: '--var <name=value>', description: 'set a variable declared in the runbook (repeatable, once per name)', parse: collectVar },
@@ -93,6 +95,12 @@ export const OPTIONS = {
   name: { flags: '--name <name>', description: 'the runbook name (default: from the file name)' },
   limit: { flags: '--limit <n>', description: 'how many runs to list (default: 20)' },
   watch: { flags: '--watch', description: 're-print every --interval until the run ends (Ctrl-C to stop watching)' },
+  comment: { flags: '--comment <text>', description: 'a note recorded with the approval' },
+  reason: { flags: '--reason <text>', description: 'why (required): recorded, and shown to the operator of the run' },
+  approver: {
+    flags: '--operator <name>',
+    description: 'your display name, recorded beside the identity the journal establishes (default: that identity)',
+  },
   interval: { flags: '--interval <duration>', description: 'how often --watch re-reads the journal', defaultValue: '5s' },
 } as const satisfies Record<string, OptionSpec>;
 

@@ -102,6 +102,25 @@ export function registerCommands(program: Command, setExit: SetExit): void {
     ],
   ).action(run(async () => (await import('../commands/rehearse.js')).rehearseCommand));
 
+  const POINT = 'the check, step or environment id the run waits at (golive status names it)';
+  taking(
+    program
+      .command('approve')
+      .description("approve the check, step or environment a run waits at, from any terminal that reaches the run's journal")
+      .argument('<run-id>', RUN_ID)
+      .argument('<id>', POINT),
+    [OPTIONS.comment, OPTIONS.approver, OPTIONS.db],
+  ).action(run(async () => (await import('../commands/approve.js')).approveCommand));
+
+  taking(
+    program
+      .command('reject')
+      .description('reject the check, step or environment a run waits at: the run takes its failure policy, showing the reason')
+      .argument('<run-id>', RUN_ID)
+      .argument('<id>', POINT),
+    [OPTIONS.reason, OPTIONS.approver, OPTIONS.db],
+  ).action(run(async () => (await import('../commands/reject.js')).rejectCommand));
+
   taking(
     program
       .command('estimate')
@@ -120,6 +139,13 @@ export function registerCommands(program: Command, setExit: SetExit): void {
     OPTIONS.run,
     OPTIONS.exportFormat,
   ]).action(run(async () => (await import('../commands/audit.js')).auditExportCommand));
+  taking(
+    audit
+      .command('replay')
+      .description("append the events a run kept in its spool file (its journal's server stayed away) to its chain; replaying twice appends nothing")
+      .argument('<spool-file>', 'the spool file the stopped run named (.golive/spool/<run-id>.jsonl)'),
+    [OPTIONS.db, saying(json, 'print the result as JSON')],
+  ).action(run(async () => (await import('../commands/audit-replay.js')).auditReplayCommand));
 
   taking(
     program

@@ -3,12 +3,14 @@ import { runChecklistOnly } from '../engine/run.js';
 import { paintFor } from '../output/paint.js';
 import { readinessList } from '../output/readiness.js';
 import { engineOptions, type RunFlags, secretsOrThrow } from '../session/engine-options.js';
+import { refuseFlagApprovals } from '../session/gates.js';
 import { loadPlan } from '../session/load-plan.js';
 import { openSession } from '../session/session.js';
 
 /** Exit 0 for GO / CONDITIONAL GO, 4 for NO-GO. */
 export async function checkCommand(file: string, flags: RunFlags): Promise<number> {
   const plan = loadPlan(file, flags);
+  refuseFlagApprovals(plan, flags);
   const secrets = secretsOrThrow(plan);
   const session = await openSession(plan, 'check', flags, { lock: false, secrets });
   try {

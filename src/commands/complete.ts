@@ -16,6 +16,9 @@ import { openJournalIfThere } from '../session/reader.js';
 /** Commands whose positional argument is a run id from the journal. */
 const TAKES_RUN_ID = new Set(['show', 'report', 'rollback', 'resume', 'status']);
 
+/** Commands that take a run id, then the check, step or environment id that run waits at. */
+const ANSWERS_APPROVAL = new Set(['approve', 'reject']);
+
 /** Print the candidates for `words` (everything after `golive`, the last being the word under the cursor). */
 export async function completeCommand(words: string[], _options: unknown, command: Command): Promise<number> {
   const program = command.parent!;
@@ -48,6 +51,7 @@ async function candidates(program: Command, words: string[]): Promise<string[]> 
   const option = previous?.startsWith('--') ? valueOption(command, previous) : undefined;
   if (option) return valuesFor(option, rest);
   if (current.startsWith('-')) return [':words', ...command.options.flatMap((o) => (o.long ? [o.long] : []))];
+  if (ANSWERS_APPROVAL.has(command.name())) return approvalCandidates(command, rest);
   if (TAKES_RUN_ID.has(command.name())) return [':words', ...(await recentRuns(flagValue(rest, '--db'))).map((r) => r.id)];
   return [':files'];
 }
@@ -86,6 +90,39 @@ async function recentRuns(dbFlag: string | undefined): Promise<RunRecord[]> {
   if (!store) return [];
   try {
     return await store.listRuns({ limit: 30 });
+  } finally {
+    await store.close();
+  }
+}
+
+/** `approve`/`reject`: first the live runs, then the points the named run waits at. */
+async function approvalCandidates(command: Command, rest: string[]): Promise<string[]> {
+  const positionals = rest.filter((word, i) => !word.startsWith('-') && !(i > 0 && valueOption(command, rest[i - 1] ?? '')));
+  const db = flagValue(rest, '--db');
+  if (positionals.length === 0) return [':words', ...(await liveRuns(db)).map((r) => r.id)];
+  if (positionals.length > 1) return [':words'];
+  const { store } = await openJournalIfThere(db);
+  if (!store) return [':words'];
+  try {
+    const run = await store.getRun(positionals[0] ?? '');
+    if (!run) return [':words'];
+    const events = await store.eventsSince(run.id, 0, ['approval.requested', 'decision']);
+    const open = new Set<string>();
+    for (const { event } of events) {
+      if (event.kind === 'approval.requested') open.add(event.pointId);
+      else if (event.kind === 'decision' && event.subjectId !== undefined) open.delete(event.subjectId);
+    }
+    return [':words', ...open];
+  } finally {
+    await store.close();
+  }
+}
+
+async function liveRuns(dbFlag: string | undefined): Promise<RunRecord[]> {
+  const { store } = await openJournalIfThere(dbFlag);
+  if (!store) return [];
+  try {
+    return await store.runningRuns();
   } finally {
     await store.close();
   }

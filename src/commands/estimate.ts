@@ -3,8 +3,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { ExitCode } from '../errors.js';
 import { formatEstimates } from '../output/estimate-text.js';
 import { loadRunbookFile } from '../runbook/load.js';
+import type { Plan } from '../runbook/plan.js';
 import { setStepDurations } from '../runbook/rewrite.js';
-import { loadPlan, type PlanOptions } from '../session/load-plan.js';
+import { loadPlan, type PlanOptions, planOfLoaded } from '../session/load-plan.js';
 import { openRunbookJournalIfThere } from '../session/reader.js';
 import { durationSamples } from '../views/duration-history.js';
 import { estimateDurations } from '../views/estimate.js';
@@ -14,7 +15,7 @@ export type EstimateFlags = PlanOptions & { db?: string; write?: boolean; json?:
 
 /** Print (and with --write, apply) suggested durations. */
 export async function estimateCommand(file: string, flags: EstimateFlags): Promise<number> {
-  const plan = loadPlan(file, { ...flags, env: flags.env ?? firstEnvironment(file, flags) });
+  const plan = planOf(file, flags);
   let samples = new Map<string, number[]>();
   const { store, path } = await openRunbookJournalIfThere(file, flags.db);
   if (store) {
@@ -41,9 +42,14 @@ export async function estimateCommand(file: string, flags: EstimateFlags): Promi
   return ExitCode.Ok;
 }
 
-/** Estimates need no environment, but a runbook with environments needs one to resolve its plan: take the first. */
-function firstEnvironment(file: string, flags: EstimateFlags): string | undefined {
-  if (flags.env) return flags.env;
-  const { runbook } = loadRunbookFile(file);
-  return Object.keys(runbook?.environments ?? {})[0];
+/**
+ * The runbook's plan, loaded once. Estimates need no environment, but a
+ * runbook with environments needs one to resolve its plan: without --env,
+ * take the first (then it is loaded again, checked against that one).
+ */
+function planOf(file: string, flags: EstimateFlags): Plan {
+  if (flags.env !== undefined) return loadPlan(file, flags);
+  const loaded = loadRunbookFile(file, { extraVars: Object.keys(flags.var ?? {}) });
+  const first = Object.keys(loaded.runbook?.environments ?? {})[0];
+  return first === undefined ? planOfLoaded(file, flags, loaded) : loadPlan(file, { ...flags, env: first });
 }

@@ -20,7 +20,8 @@ import { writeSchemaCopy } from './schema.js';
 export const PROJECT_SCHEMA = join('.golive', 'runbook.schema.json');
 
 /** What `.golive/` keeps in git: the schema and this file; the journal and logs stay local. */
-const GOLIVE_GITIGNORE = '# golive: the journal and step logs stay local; the runbook schema is shared\n*\n!.gitignore\n!runbook.schema.json\n';
+const GOLIVE_GITIGNORE =
+  '# golive: the journal, step logs and spool stay local; the runbook schema and the project settings (config) are shared\n*\n!.gitignore\n!runbook.schema.json\n!config\n';
 
 /** Write the starter runbook (never overwriting one) and the project's schema copy. */
 export async function initCommand(file: string, options: { name?: string }): Promise<number> {

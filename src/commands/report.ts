@@ -13,9 +13,9 @@ import { summaryAsHtml } from '../output/summary-html.js';
 import { summaryAsJunit } from '../output/summary-junit.js';
 import { summaryAsMarkdown } from '../output/summary-md.js';
 import { notePrunedLogs } from '../session/log-retention.js';
-import { chainLinks, findRun, openExistingJournal, previousRelease, readRunChain, snapshotPlan } from '../session/reader.js';
+import { chainLinks, findRun, openExistingJournal, planFactsOfRun, previousRelease, readVerifiedRunChain } from '../session/reader.js';
 import { buildRunView } from '../views/run-view.js';
-import { buildSummary, type SummaryReport, summaryAsJson, summaryPlanOf } from '../views/summary.js';
+import { buildSummary, type SummaryReport, summaryAsJson } from '../views/summary.js';
 
 /** The formats `--format` accepts; the first is the default. */
 const REPORT_FORMATS = ['md', 'html', 'json', 'junit'] as const;
@@ -90,22 +90,21 @@ function writeReport(file: string, text: string): void {
 
 /**
  * Everything the report model needs, read from the journal. Owners,
- * expected durations and the window come from the run's stored runbook
- * snapshot (what it ran with, not today's file); should the snapshot no
- * longer load, the report stands on the events alone. `noteLogs`: a log
+ * expected durations and the window come from the plan the run was made
+ * with (not today's file): its plan facts, else its stored runbook
+ * snapshot; should neither be there, the report stands on the events alone. `noteLogs`: a log
  * path whose run's logs were pruned says so (the JSON model keeps the path as recorded).
  */
 async function reportOf(store: Journal, run: RunRecord, noteLogs: boolean): Promise<SummaryReport> {
-  const chain = await readRunChain(store, run);
+  const chain = await readVerifiedRunChain(store, run);
   const logs = (events: typeof chain.runEvents) => (noteLogs ? notePrunedLogs(events) : events);
   const events = logs(chain.runEvents);
   const view = buildRunView({ run, status: store.runStatus(run), events, priorEvents: logs(chain.priorEvents), chain: chainLinks(store, chain.runs) });
-  const plan = snapshotPlan(run, [...chain.priorEvents, ...events], 'look');
   return buildSummary({
     view,
     events,
-    plan: plan && summaryPlanOf(plan),
-    audit: await store.verifyRuns(chain.runs.map((r) => r.id)),
+    plan: await planFactsOfRun(store, run, async () => [...chain.priorEvents, ...events]),
+    audit: chain.audit,
     generatedAt: new Date().toISOString(),
     previousVersion: await previousRelease(store, chain),
   });

@@ -3,9 +3,9 @@ import { ExitCode } from '../errors.js';
 import { paintFor } from '../output/paint.js';
 import { showAsJson, showAsText } from '../output/show-text.js';
 import { notePrunedLogs } from '../session/log-retention.js';
-import { chainLinks, findRun, openExistingJournal, readRunChain, snapshotPlan } from '../session/reader.js';
+import { chainLinks, findRun, openExistingJournal, planFactsOfRun, readRunChain } from '../session/reader.js';
 import { dbFlagFor } from '../session/session.js';
-import { personOf, teamPeople } from '../views/identity.js';
+import { personOf } from '../views/identity.js';
 import { buildRunView, type RunView } from '../views/run-view.js';
 
 /** Flags of `golive show`. */
@@ -22,8 +22,8 @@ export async function showCommand(runId: string, flags: ShowFlags): Promise<numb
   try {
     const chain = await readRunChain(store, await findRun(store, runId));
     if (!flags.json && chain.run.identity !== null) {
-      const plan = snapshotPlan(chain.run, [...chain.priorEvents, ...chain.runEvents], 'look');
-      person = personOf(chain.run.identity, teamPeople(plan?.runbook.team));
+      const facts = await planFactsOfRun(store, chain.run, async () => [...chain.priorEvents, ...chain.runEvents]);
+      person = personOf(chain.run.identity, facts?.people ?? {});
     }
     view = buildRunView({
       run: chain.run,

@@ -12,10 +12,11 @@ import { withoutColour } from '../output/frame-writer.js';
 import { canRedraw, paintFor } from '../output/paint.js';
 import { formatStatus, statusAsJson } from '../output/status-text.js';
 import { MAX_DURATION_MS, MAX_DURATION_WORDS, parseDuration } from '../runbook/duration.js';
-import { findRun, latestRun, openExistingJournal, readRunChain, snapshotPlan } from '../session/reader.js';
+import { findRun, latestRun, openExistingJournal, planFactsOfRun, readRunChain } from '../session/reader.js';
 import { dbFlagFor } from '../session/session.js';
 import { durationSamples, historicalExpectations } from '../views/duration-history.js';
-import { type StatusInput, type StatusUpdate, statusPlanOf, statusUpdate } from '../views/status.js';
+import { statusPlanFrom } from '../views/plan-facts.js';
+import { type StatusInput, type StatusUpdate, statusUpdate } from '../views/status.js';
 
 /** Flags of `golive status`. */
 export interface StatusFlags {
@@ -93,15 +94,16 @@ async function selectRun(store: Journal, runId: string | undefined): Promise<Run
 }
 
 /**
- * Steps, checks and smoke tests from the run's stored runbook snapshot (what
- * it was run with, not today's file). Loaded quietly and once: should the
- * snapshot not load, the status still works from the events alone.
+ * Steps, checks and smoke tests of the plan the run was made with (not
+ * today's file), read once: its plan facts, else its stored runbook
+ * snapshot, loaded quietly. Should neither be there, the status still works
+ * from the events alone.
  */
 async function plannedOf(store: Journal, run: RunRecord): Promise<Pick<StatusInput, 'steps' | 'checks' | 'smokeTests'>> {
   try {
-    const snapshot = snapshotPlan(run, (await readRunChain(store, run)).events, 'look');
-    if (!snapshot) return { steps: [] };
-    const planned = statusPlanOf(snapshot);
+    const facts = await planFactsOfRun(store, run, async () => (await readRunChain(store, run)).events);
+    if (!facts) return { steps: [] };
+    const planned = statusPlanFrom(facts);
     // Once the journal has history of this runbook here, ETAs rest on what steps really took (p90), as `golive estimate` suggests.
     const history = historicalExpectations(await durationSamples(store, run.runbookName, run.environment ?? undefined, run.id));
     return { ...planned, steps: planned.steps.map((step) => (history.has(step.id) ? { ...step, expectedMs: history.get(step.id) } : step)) };

@@ -3,6 +3,7 @@
  * passes, CONDITIONAL GO when only non-blocking checks failed (each reason
  * recorded), NO-GO when a blocking check failed.
  */
+import { awaitApproval } from './approval.js';
 import { conditionFalseReason, conditionHolds } from './conditions.js';
 import { confirm } from './confirm.js';
 import type { RunContext } from './context.js';
@@ -31,7 +32,13 @@ export async function runChecklist(ctx: RunContext): Promise<ChecklistResult> {
     }
     let passed: boolean;
     let reason: string | undefined;
-    if (check.command) {
+    const approval = check.approval && (await awaitApproval(ctx, 'confirm', check.id, check.confirm ?? check.title, check.approval));
+    if (approval?.interrupted) return { decision: 'NO-GO', reasons: ['interrupted'], interrupted: true };
+    if (approval && (!approval.approved || !check.command)) {
+      // Not approved fails the check; for a question, the approval is its answer.
+      passed = approval.approved;
+      reason = approval.reason;
+    } else if (check.command) {
       const run = await execute(ctx, {
         phase: 'check',
         stepId: check.id,

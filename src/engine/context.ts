@@ -4,6 +4,7 @@
  * works through this, so the run's facts live in one place.
  */
 import { join } from 'node:path';
+import type { RunIdentity } from '../journal/types.js';
 import { createMasker, type Masker } from '../process/mask.js';
 import type { RunningCommand } from '../process/types.js';
 import { planInstances } from '../runbook/instances.js';
@@ -20,6 +21,8 @@ export interface EngineOptions {
   mode: RunMode;
   operator: string;
   host: string;
+  /** Who the journal recorded as starting the run (OS user or database role): the one self-approval concerns. */
+  identity?: RunIdentity | null;
   /** Secret values by name (never stored). */
   secrets: Record<string, string>;
   /** The environment templates and commands see (normally process.env). */

@@ -5,6 +5,7 @@
  *
  * Persisted: once released, a kind and the meaning of its fields never change.
  */
+import type { RunIdentity } from '../journal/types.js';
 import type { OutputStream } from '../process/types.js';
 import type { Severity } from '../runbook/types.js';
 
@@ -89,6 +90,13 @@ export type TargetOutcome =
 /** Signals that stop a run gracefully: Ctrl-C, a service manager, a dropped terminal or SSH session. */
 export type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
 
+/** A person who may approve: role, name and the identity (OS user or database role) that is theirs. */
+export interface Approver {
+  role: string;
+  name: string;
+  user: string;
+}
+
 export interface RunbookIdentity {
   name: string;
   version?: string;
@@ -127,7 +135,57 @@ export type EngineEventBody =
       /** Who is asked (the operator). */
       to: string;
     }
-  | { kind: 'decision'; subject: DecisionSubject; subjectId?: string; choice: string; reason?: string; by: string; via: 'prompt' | 'flag' | 'policy' }
+  | {
+      kind: 'decision';
+      subject: DecisionSubject;
+      subjectId?: string;
+      choice: string;
+      reason?: string;
+      by: string;
+      /** `approval`: named approvers decided it (their `approval` events say who; added with approvals). */
+      via: 'prompt' | 'flag' | 'policy' | 'approval';
+    }
+  | {
+      /** The run waits at a point named people must approve (recorded when it starts waiting: `at` is since when). */
+      kind: 'approval.requested';
+      subject: DecisionSubject;
+      /** The check, step or environment id `golive approve <run-id> <id>` names. */
+      pointId: string;
+      /** What is to be approved, as shown (secrets masked). */
+      title: string;
+      /** Everyone who may approve: role, name, and the identity that is theirs. */
+      approvers: Approver[];
+      minApprovals: number;
+      /** Whether the identity that started the run may approve it. */
+      selfApproval: boolean;
+      /** The identity that started the run; null when the journal recorded none. */
+      runner: string | null;
+      timeoutMs?: number;
+    }
+  | {
+      /**
+       * One answer to an approval request, recorded by whoever gave it: `golive
+       * approve` / `reject` from any process that reaches the journal, or the
+       * prompt in the runner's terminal. A refused attempt is recorded too.
+       */
+      kind: 'approval';
+      pointId: string;
+      /** What was asked for: approve or reject. */
+      answer: 'approve' | 'reject';
+      /** Counted (`accepted`), or turned away and why (`refused`). */
+      verdict: 'accepted' | 'refused';
+      refusal?: string;
+      /** The identity the journal established for the approver (session_user, or the OS user). */
+      identity: RunIdentity;
+      /** The display name given (`--operator`), else the identity's user. */
+      by: string;
+      /** The team member whose user is the identity, when one is. */
+      person?: Approver;
+      /** `--comment` of an approval, `--reason` of a rejection. */
+      comment?: string;
+      via: 'command' | 'prompt';
+      host: string;
+    }
   | {
       kind: 'step.started';
       phase: Phase;

@@ -4,7 +4,7 @@
  * prompter); engine tests pass fakes.
  */
 import type { ProcessRunner } from '../process/types.js';
-import type { EngineEventBody } from './events.js';
+import type { EngineEventBody, EventOf } from './events.js';
 
 /** Time, injectable so tests need not wait. */
 export interface Clock {
@@ -27,7 +27,8 @@ export interface Choice<T extends string> {
  */
 export interface Prompter {
   readonly interactive: boolean;
-  confirm(message: string): Promise<boolean>;
+  /** Ask yes/no; an aborted `signal` withdraws the question (its answer is then meaningless). */
+  confirm(message: string, signal?: AbortSignal): Promise<boolean>;
   select<T extends string>(message: string, choices: Array<Choice<T>>): Promise<T>;
   input(message: string): Promise<string>;
 }
@@ -39,12 +40,25 @@ export interface Prompter {
  */
 export type EventSink = (event: EngineEventBody & { at: string }) => void | Promise<void>;
 
+/**
+ * Where a run waiting for approvals finds the answers other processes
+ * recorded (`golive approve` / `reject`). The session reads them from the
+ * journal; without one, a point that needs approval cannot pass.
+ */
+export interface ApprovalInbox {
+  /** The `approval` events recorded for this run's point since it was last requested, in journal order. */
+  answersTo(pointId: string): Promise<Array<EventOf<'approval'>>>;
+  /** How long to wait between looks (ms). */
+  readonly pollMs: number;
+}
+
 /** The engine's ports. */
 export interface EnginePorts {
   runner: ProcessRunner;
   clock: Clock;
   prompter: Prompter;
   sink: EventSink;
+  approvals?: ApprovalInbox;
 }
 
 /** The system clock. */

@@ -249,6 +249,8 @@ export function foldRunChain(events: readonly EngineEvent[], options: FoldOption
         break;
       case 'check.finished':
       case 'question.asked':
+      case 'approval.requested':
+      case 'approval':
       case 'step.output':
       case 'step.retrying':
       case 'verify.finished':

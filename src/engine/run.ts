@@ -7,6 +7,7 @@
 import { ExitCode } from '../errors.js';
 import { planInstances, stageInstances } from '../runbook/instances.js';
 import { expectedTotalMs, type Plan, type PlannedStep } from '../runbook/plan.js';
+import { awaitApproval } from './approval.js';
 import { runChecklist } from './checks.js';
 import { type EngineOptions, type Interruption, RunContext, type StepRecord } from './context.js';
 import type { RunOutcome } from './events.js';
@@ -50,6 +51,18 @@ export async function runDeployment(run: EngineRun): Promise<EngineResult> {
     if (checklist.interrupted) return interrupted(ctx, finish);
     if (checklist.decision === 'NO-GO') {
       ctx.issues.push(...checklist.reasons.map((r) => `no-go: ${r}`));
+      return finish('no-go', ExitCode.NoGo);
+    }
+  }
+
+  if (ctx.plan.approval) {
+    // The go-live decision belongs to named people: nothing changes the environment before they approve.
+    const env = ctx.plan.environment ?? '';
+    const what = `${run.options.mode} of ${ctx.plan.runbook.name}${ctx.plan.runbook.version ? ` ${ctx.plan.runbook.version}` : ''} to ${env}`;
+    const answer = await awaitApproval(ctx, 'protected-environment', env, what, ctx.plan.approval);
+    if (answer.interrupted) return interrupted(ctx, finish);
+    if (!answer.approved) {
+      ctx.issues.push(`no-go: ${env}: ${answer.reason ?? 'not approved'}`);
       return finish('no-go', ExitCode.NoGo);
     }
   }

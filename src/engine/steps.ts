@@ -6,6 +6,7 @@
  * known) or in doubt (forced kill: its effect is unknown).
  */
 import type { PlannedStep, PlannedValidation } from '../runbook/plan.js';
+import { awaitApproval } from './approval.js';
 import { conditionFalseReason, conditionHolds } from './conditions.js';
 import { confirm } from './confirm.js';
 import type { RunContext } from './context.js';
@@ -25,7 +26,19 @@ export async function runStep(ctx: RunContext, step: PlannedStep): Promise<StepO
     return { outcome: 'succeeded' };
   }
   ctx.steps.set(step.id, { state: 'running' });
-  if (step.confirm !== undefined || !step.command) {
+  if (step.approval) {
+    // Named people decide; for a manual step their approval is the confirmation.
+    const answer = await awaitApproval(ctx, 'confirm', step.id, step.confirm ?? step.title, step.approval);
+    if (answer.interrupted) return stopped(ctx, step.id, false);
+    if (!answer.approved) {
+      await ctx.setState(step.id, 'failed', answer.reason);
+      return { outcome: 'failed', reason: answer.reason ?? 'not approved' };
+    }
+    if (step.confirm !== undefined || !step.command) {
+      await ctx.setState(step.id, 'succeeded', 'approved');
+      return { outcome: 'succeeded' };
+    }
+  } else if (step.confirm !== undefined || !step.command) {
     const answer = await confirm(ctx, 'confirm', step.id, step.confirm ?? step.title);
     if (answer.interrupted) return stopped(ctx, step.id, false);
     if (answer.approved) {

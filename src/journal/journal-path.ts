@@ -4,13 +4,15 @@
  * repository holding the runbook, or the runbook's own directory when it is
  * in none), so every operator of that runbook on a machine writes to the
  * same journal whatever their working directory. Commands that read the
- * journal find it from any directory inside the project. `--db` and
- * `GOLIVE_DB` (relative to the working directory) always win; a server
- * URL there (`postgres://…`) is passed on untouched.
+ * journal find it from any directory inside the project. A project may name
+ * its journal once for everyone in `.golive/config` (`journal = postgres://…`:
+ * a team's shared server). `--db` and `GOLIVE_DB` (relative to the working
+ * directory) always win over it; a server URL (`postgres://…`) is passed on
+ * untouched.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { JournalError } from '../errors.js';
+import { JournalError, UsageError } from '../errors.js';
 
 /** True for a location that names a journal on a database server (a PostgreSQL URL), not a file. */
 export function isServerLocation(location: string): boolean {
@@ -39,6 +41,41 @@ export function printableLocation(location: string): string {
 /** The journal's place inside a project directory. */
 export const JOURNAL_IN_PROJECT = join('.golive', 'golive.db');
 
+/** The project's settings file, beside where its journal file would be. */
+export const SETTINGS_IN_PROJECT = join('.golive', 'config');
+
+/**
+ * The journal a project directory's `.golive/config` names, if it has one:
+ * `journal = <url or path>` (a path relative to the project directory),
+ * `#` comments, one setting per line.
+ * @throws UsageError (exit 2) naming the file and line of a line it cannot read.
+ */
+export function projectJournalSetting(projectDir: string): string | undefined {
+  const file = join(projectDir, SETTINGS_IN_PROJECT);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw new UsageError(`cannot read ${file}: ${code ?? (error as Error).message}`, 'make it readable, or remove it to use the default journal');
+  }
+  let journal: string | undefined;
+  for (const [index, raw] of text.split(/\r?\n/).entries()) {
+    const line = raw.replace(/(^|\s)#.*$/, '').trim();
+    if (line === '') continue;
+    const setting = /^([A-Za-z_][\w-]*)\s*=\s*(.*)$/.exec(line);
+    const where = `${file}:${index + 1}`;
+    if (!setting) throw new UsageError(`${where}: not a setting: ${raw.trim()}`, 'write one setting per line, as journal = postgres://user@host/database');
+    const [, key, value] = setting;
+    if (key !== 'journal') throw new UsageError(`${where}: unknown setting ${key}`, 'the one setting is journal = <postgres:// URL or path>');
+    const unquoted = /^(["'])(.*)\1$/.exec(value)?.[2] ?? value;
+    if (unquoted === '') throw new UsageError(`${where}: journal has no value`, 'write journal = postgres://user@host/database, or a path');
+    journal = isServerLocation(unquoted) ? unquoted : resolve(projectDir, unquoted);
+  }
+  return journal;
+}
+
 /** Where the journal is looked for, as the commands see it. */
 export interface JournalLocation {
   /** `--db`, when given. */
@@ -57,7 +94,7 @@ export interface JournalSearch {
   found: boolean;
   /** Every candidate looked at, nearest first (just `path` for `--db` / `GOLIVE_DB`). */
   searched: string[];
-  /** True when `--db` or `GOLIVE_DB` named the file: nothing was searched for. */
+  /** True when `--db`, `GOLIVE_DB` or the project's `.golive/config` named the journal: it is used whether it exists or not. */
   explicit: boolean;
 }
 
@@ -83,22 +120,29 @@ function explicitJournal(location: JournalLocation): string | undefined {
   return isServerLocation(named) ? named : resolve(location.cwd, named);
 }
 
+/** The project a runbook belongs to: its repository root, or its own directory when it is in none. */
+export function projectOfRunbook(runbookPath: string, cwd: string): string {
+  const runbookDir = dirname(resolve(cwd, runbookPath));
+  return repositoryRootOf(runbookDir) ?? runbookDir;
+}
+
 /**
  * The journal a command that executes `runbookPath` writes to: `--db`,
- * `GOLIVE_DB`, else `.golive/golive.db` at the runbook's repository root, or
- * in the runbook's directory when it is in no repository.
+ * `GOLIVE_DB`, else the one its project's `.golive/config` names, else
+ * `.golive/golive.db` at the runbook's project (see `projectOfRunbook`).
  */
 export function journalForRunbook(runbookPath: string, location: JournalLocation): string {
   const explicit = explicitJournal(location);
   if (explicit !== undefined) return explicit;
-  const runbookDir = dirname(resolve(location.cwd, runbookPath));
-  return join(repositoryRootOf(runbookDir) ?? runbookDir, JOURNAL_IN_PROJECT);
+  const project = projectOfRunbook(runbookPath, location.cwd);
+  return projectJournalSetting(project) ?? join(project, JOURNAL_IN_PROJECT);
 }
 
 /**
- * The journal a read command uses: `--db`, `GOLIVE_DB`, else the nearest
- * `.golive/golive.db` walking up from the working directory, stopping at
- * the repository root (a journal above it belongs to another project).
+ * The journal a read command uses: `--db`, `GOLIVE_DB`, else walking up from
+ * the working directory to the repository root (a journal above it belongs
+ * to another project), the nearest `.golive/` that names one in its
+ * `config` or holds a `golive.db`.
  */
 export function findJournal(location: JournalLocation): JournalSearch {
   const explicit = explicitJournal(location);
@@ -108,6 +152,9 @@ export function findJournal(location: JournalLocation): JournalSearch {
   const root = repositoryRootOf(start);
   const searched: string[] = [];
   for (let dir = start; ; dir = dirname(dir)) {
+    const setting = projectJournalSetting(dir);
+    // Named by the project: used as if given with --db, whether or not it exists yet.
+    if (setting !== undefined) return { path: setting, found: isServerLocation(setting) || existsSync(setting), searched: [setting], explicit: true };
     const candidate = join(dir, JOURNAL_IN_PROJECT);
     searched.push(candidate);
     if (existsSync(candidate)) return { path: candidate, found: true, searched, explicit: false };

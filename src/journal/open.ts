@@ -32,8 +32,27 @@ export async function openJournal(location: string, options: OpenJournalOptions 
  * never load a server client.
  */
 export async function openServerJournal(url: string, options: OpenJournalOptions): Promise<Journal> {
-  const { openPostgresJournal } = await import('./postgres/journal.js');
+  const { openPostgresJournal } = await withNodeNavigator(() => import('./postgres/journal.js'));
   return openPostgresJournal(url, { readonly: options.readonly });
+}
+
+/**
+ * pg asks, as it loads, whether it runs in a Cloudflare Worker: by
+ * `navigator.userAgent`, or, where there is no `navigator` (Node 20), by
+ * constructing a `Response`, whose first use loads Node's whole fetch
+ * implementation (about 90 ms, a third of a `golive status`). While pg
+ * loads, Node 20 gets the `navigator` later Node versions have, so pg reads
+ * the answer there; it is removed again afterwards.
+ */
+async function withNodeNavigator<T>(load: () => Promise<T>): Promise<T> {
+  const global = globalThis as { navigator?: unknown };
+  if (global.navigator !== undefined) return load();
+  global.navigator = { userAgent: `Node.js/${process.versions.node.split('.')[0]}` };
+  try {
+    return await load();
+  } finally {
+    delete global.navigator;
+  }
 }
 
 /** The error for a journal that is not there: nothing can be read, so nothing was executed (exit 6). */

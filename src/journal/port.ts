@@ -8,9 +8,9 @@
  * session awaits `appendEvent` before the engine takes its next action, so an
  * event is committed before the process it announces starts.
  */
-import type { EngineEvent, EventOf, RunMode } from '../engine/events.js';
+import type { EngineEvent, EventKind, EventOf, RunMode } from '../engine/events.js';
 import { UsageError } from '../errors.js';
-import type { ChainReport, LockHolder, NewRun, RunFilter, RunRecord, RunStatus, StoredEvent } from './types.js';
+import type { ChainReport, LockHolder, NewRun, PlanFacts, RunFilter, RunIdentity, RunRecord, RunStatus, StoredEvent } from './types.js';
 
 /** Who takes a lock: the run and the process that will heartbeat it. */
 export interface LockRequest {
@@ -25,6 +25,9 @@ export interface LockRequest {
  * takeover by throwing (the holder's dead process may have left commands running).
  */
 export type BeforeTakeover = (previous: LockHolder) => void | Promise<void>;
+
+/** An event the journal records (every kind but `step.output`, which goes to the step's log). */
+export type RecordedEvent = Exclude<EngineEvent, { kind: 'step.output' }>;
 
 /** Runs to list: a runbook, an environment, modes, at most `limit` (newest first). */
 export type RunQuery = RunFilter & { modes?: RunMode[] };
@@ -48,6 +51,15 @@ export interface Journal {
   appendEvent(runId: string, event: EventOf<'step.output'>): Promise<null>;
   appendEvent(runId: string, event: Exclude<EngineEvent, { kind: 'step.output' }>): Promise<StoredEvent>;
   appendEvent(runId: string, event: EngineEvent): Promise<StoredEvent | null>;
+
+  /**
+   * Append the event `decide` makes from this run's events of `kinds`, read
+   * under the chain's write lock: no append from any process comes between
+   * what `decide` saw and the event it returns. For an answer that depends
+   * on what was recorded before it (`golive approve` refuses a second
+   * approval by the same person). A `decide` that throws appends nothing.
+   */
+  appendDecided(runId: string, kinds: EventKind[], decide: (events: StoredEvent[]) => RecordedEvent): Promise<StoredEvent>;
 
   /** Say the run is alive; false when it no longer holds its lock (taken over as stale). */
   heartbeat(runId: string): Promise<boolean>;
@@ -80,9 +92,28 @@ export interface Journal {
   chainOf(rootRunId: string): Promise<RunRecord[]>;
   /** 'interrupted' for a run recorded as running whose process is gone; otherwise its stored outcome. */
   runStatus(run: RunRecord): RunStatus;
+  /**
+   * The plan facts recorded with the run at `createRun`; null when none were
+   * (runs recorded before golive kept them): read the snapshot instead.
+   */
+  planFacts(runId: string): Promise<PlanFacts | null>;
 
-  /** The recorded events of these runs, in journal order. */
-  eventsOf(runIds: string[]): Promise<StoredEvent[]>;
+  /** The recorded events of these runs, in journal order; with `kinds`, only events of those kinds. */
+  eventsOf(runIds: string[], kinds?: readonly EngineEvent['kind'][]): Promise<StoredEvent[]>;
+  /**
+   * One run's events of these kinds recorded after `afterSeq`, in journal
+   * order: what a run waiting for approvals polls for (one small indexed
+   * query, whatever the run holds).
+   */
+  eventsSince(runId: string, afterSeq: number, kinds: EventKind[]): Promise<StoredEvent[]>;
+
+  /**
+   * Who this connection is, as the journal establishes it (never what
+   * anyone types): the OS user of the process on SQLite, the authenticated
+   * role (`session_user`) on PostgreSQL. What approvals are recorded as.
+   */
+  whoAmI(): Promise<RunIdentity>;
+
   /**
    * The events of these runs (of every run when omitted) in journal order,
    * in constant memory. The journal may be busy until the iteration ends:
@@ -98,6 +129,12 @@ export interface Journal {
   verifyChain(): Promise<ChainReport>;
   /** Check only these runs' events and their links: costs what the runs hold. */
   verifyRuns(runIds: string[]): Promise<ChainReport>;
+  /**
+   * The events of these runs (as `eventsOf`, every one of them even past a
+   * row that does not verify) and the check of them (as `verifyRuns`), in
+   * one read where the journal can: what a report shows is what it checked.
+   */
+  verifiedEventsOf(runIds: string[]): Promise<{ events: StoredEvent[]; audit: ChainReport }>;
 
   /** Close the connection; the journal is unusable afterwards. */
   close(): Promise<void>;

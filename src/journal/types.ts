@@ -5,6 +5,7 @@
  * rollback, resume) read runs and events back.
  */
 import type { DecisionSubject, EngineEvent, EventOf, RunMode, RunOutcome } from '../engine/events.js';
+import type { Severity } from '../runbook/types.js';
 
 /** A run as stored. `outcome` is 'running' until `run.finished` is recorded. */
 export interface RunRecord {
@@ -49,7 +50,36 @@ export interface RunIdentity {
 /** What `createRun` needs; the journal fills id-independent defaults and the identity. */
 export type NewRun = Omit<RunRecord, 'identity' | 'startedAt' | 'heartbeatAt' | 'endedAt' | 'outcome' | 'exitCode' | 'rootRunId'> & {
   rootRunId?: string;
+  /** What the read side shows of the run's resolved plan, kept with the run (`Journal.planFacts`). */
+  planFacts?: PlanFacts;
 };
+
+/**
+ * What the read commands show of a run's resolved plan (status, show,
+ * report): its steps in plan order (parallel members flattened, with their
+ * group), checks and smoke tests with titles, owners (team roles) and
+ * expected durations, the team's names, the window. Derived from the run's
+ * runbook snapshot when the run starts and stored beside it, so reading a
+ * run does not parse and validate the snapshot again; the snapshot and the
+ * events stay the truth.
+ */
+export interface PlanFacts {
+  description: string | null;
+  /** The change window (ISO 8601), when the runbook has one for the run's environment. */
+  window: { start: string; end: string } | null;
+  /** The run's environment is protected (its window and confirmation are enforced). */
+  protectedEnvironment: boolean;
+  /** role → name, from `team:`. */
+  team: Record<string, string>;
+  /** user (OS user or database role) → name, from the `user` of `team:` members. */
+  people: Record<string, string>;
+  steps: Array<{ id: string; title: string; owner?: string; expectedMs?: number; group?: string; confirm?: string }>;
+  checks: Array<{ id: string; title: string; owner?: string; blocking: boolean; confirm?: string }>;
+  verify: Array<{ id: string; title: string; owner?: string; severity: Severity }>;
+  rollbackVerify: Array<{ id: string; title: string }>;
+  /** The rollouts: how many hosts and waves each has (absent in runs recorded before rollouts existed). */
+  rollouts?: Array<{ id: string; hosts: number; waves: number }>;
+}
 
 /** 'interrupted' when a run is recorded as running but its process is gone. */
 export type RunStatus = RunOutcome | 'running' | 'interrupted';

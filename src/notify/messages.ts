@@ -4,6 +4,7 @@
  * One handler per event kind (a mapped type), so a new kind does not compile
  * until someone decides whether the deployment bridge hears about it.
  */
+import { answeredBy, approversText } from '../engine/approval-tally.js';
 import { dispatch, type EngineEvent, type EventHandlers, type RunOutcome } from '../engine/events.js';
 import { rollbackRestored, rollbackSummary } from '../output/rollback-text.js';
 import { formatDuration } from '../runbook/duration.js';
@@ -83,6 +84,18 @@ export function createMessageBuilder(runId?: string): { build(event: EngineEvent
       `⏸ ${name()}: waiting for ${e.to} to answer: ${e.question}`,
       { subject: e.subject, subjectId: e.subjectId, question: e.question, to: e.to },
     ],
+    // The bridge must know who the deployment waits for, and who answered.
+    'approval.requested': (e) => [
+      `⏸ ${name()}: waiting for ${approversText(e.approvers)} to approve ${e.title} in run ${run.runId ?? ''}`.trimEnd(),
+      { pointId: e.pointId, title: e.title, approvers: e.approvers, minApprovals: e.minApprovals, selfApproval: e.selfApproval },
+    ],
+    approval: (e) =>
+      e.verdict === 'refused'
+        ? undefined
+        : [
+            `${e.answer === 'approve' ? '✔' : '✖'} ${name()}: ${e.pointId} ${e.answer === 'approve' ? 'approved' : 'rejected'} by ${answeredBy(e)}${e.comment ? ` — ${e.comment}` : ''}`,
+            { pointId: e.pointId, answer: e.answer, identity: e.identity, by: e.by, person: e.person, comment: e.comment },
+          ],
     'step.output': () => undefined,
     // Checks and smoke tests are told by check.finished / verify.finished; a validation poll by the step's state (30 polls would be 30 posts).
     'step.finished': (e) =>

@@ -2,6 +2,7 @@
  * The plain renderer: one timestamped line per event, for pipes, CI logs and
  * `CI=true`. Output lines of a step are indented under it.
  */
+import { answeredBy, approversText } from '../engine/approval-tally.js';
 import { dispatch, type EngineEvent, type EventHandlers } from '../engine/events.js';
 import { formatDuration } from '../runbook/duration.js';
 import { instanceKey } from '../runbook/instances.js';
@@ -35,6 +36,13 @@ export function createPlainRenderer(write: (text: string) => void, paint: Paint,
       `${e.attempts > 1 ? ` (attempt ${e.attempt}/${e.attempts})` : ''}`,
     'step.spawned': () => undefined,
     'question.asked': (e) => `${paint.cyan('?')} waiting for ${p(e.to)}: ${p(e.question)}`,
+    'approval.requested': (e) =>
+      `${paint.cyan('?')} waiting for ${p(approversText(e.approvers))} to approve ${p(e.title)}${e.minApprovals > 1 ? ` (${e.minApprovals} approvals needed)` : ''}` +
+      paint.dim(`\n    golive approve ${run.runId} ${p(e.pointId)}  ·  golive reject ${run.runId} ${p(e.pointId)} --reason "…"`),
+    approval: (e) =>
+      e.verdict === 'refused'
+        ? `${warn} refused ${e.answer === 'approve' ? 'approval' : 'rejection'} of ${p(e.pointId)} by ${p(answeredBy(e))}: ${p(e.refusal ?? '')}`
+        : `${e.answer === 'approve' ? ok : bad} ${p(e.pointId)} ${e.answer === 'approve' ? 'approved' : 'rejected'} by ${p(answeredBy(e))}${e.comment ? ` — ${p(e.comment)}` : ''}`,
     // Hosts run at once: each output line says which host printed it.
     'step.output': (e) => indent(e.text, paint.dim(`    │ ${e.target !== undefined ? `${p(e.target)} ` : ''}`)),
     'step.finished': (e) => {

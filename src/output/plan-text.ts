@@ -2,7 +2,7 @@
 
 import type { RemoteTarget } from '../process/types.js';
 import { formatDuration } from '../runbook/duration.js';
-import { expectedTotalMs, type Plan, type PlannedCommand, type PlannedRetry, type PlannedStep, planSteps } from '../runbook/plan.js';
+import { expectedTotalMs, type Plan, type PlannedApproval, type PlannedCommand, type PlannedRetry, type PlannedStep, planSteps } from '../runbook/plan.js';
 import { renderTemplate, type TemplateContext } from '../runbook/templates.js';
 import type { Paint } from './paint.js';
 import { printable as p, printableLines } from './printable.js';
@@ -33,6 +33,7 @@ export function planAsJson(plan: Plan, problems: string[], context = displayCont
     retry: s.retry,
     onFailure: s.onFailure ?? null,
     ...(s.when !== undefined ? { when: s.when } : {}),
+    ...(s.approval !== undefined ? { approval: s.approval } : {}),
     validate: s.validate ? { ...cmd(s.validate), attempts: s.validate.attempts, intervalMs: s.validate.intervalMs } : null,
     rollback: s.rollback
       ? { ...cmd(s.rollback), validate: cmd(s.rollback.validate) ?? null, ...(s.rollback.when !== undefined ? { when: s.rollback.when } : {}) }
@@ -44,6 +45,7 @@ export function planAsJson(plan: Plan, problems: string[], context = displayCont
     runbook: { name: plan.runbook.name, version: plan.runbook.version ?? null, path: plan.source.file, sha256: plan.source.sha256 },
     environment: plan.environment ?? null,
     protected: plan.protected,
+    ...(plan.approval !== undefined ? { approval: plan.approval } : {}),
     change: plan.change ?? null,
     window: plan.window ? { start: plan.runbook.window?.start, end: plan.runbook.window?.end } : null,
     checks: plan.checks.map((c) => ({
@@ -53,6 +55,7 @@ export function planAsJson(plan: Plan, problems: string[], context = displayCont
       command: cmd(c.command) ?? null,
       confirm: c.confirm ?? null,
       ...(c.when !== undefined ? { when: c.when } : {}),
+      ...(c.approval !== undefined ? { approval: c.approval } : {}),
     })),
     steps: planSteps(plan).map(step),
     verify: plan.verify.map((v) => ({
@@ -101,12 +104,15 @@ export function planAsText(plan: Plan, problems: string[], paint: Paint, context
   ].filter(Boolean);
   if (facts.length) out.push(facts.join(' · '));
   out.push(paint.dim(`${p(plan.source.file)} · sha256 ${plan.source.sha256.slice(0, 12)}`));
+  if (plan.approval)
+    out.push(`After the checklist, before the first step: ${approvalText(plan.approval)} (\`golive approve <run-id> ${p(plan.environment ?? '')}\`)`);
 
   if (plan.checks.length) {
     out.push('', paint.bold('Pre-deployment checks (go / no-go)'));
     plan.checks.forEach((c, i) => {
       out.push(`  ${i + 1}. ${p(c.id)}${c.blocking ? '' : paint.dim(' (non-blocking)')}${owner(c.owner)}${c.when ? paint.dim(` (when ${p(c.when)})`) : ''}`);
       out.push(c.command ? `       run:      ${show(c.command.run)}` : `       confirm:  ${show(c.confirm ?? '')}`);
+      if (c.approval) out.push(`       approval: ${approvalText(c.approval)}`);
     });
   }
 
@@ -116,6 +122,7 @@ export function planAsText(plan: Plan, problems: string[], paint: Paint, context
     out.push(`  ${label} ${paint.bold(p(s.id))}${s.title !== s.id ? ` — ${p(s.title)}` : ''}${owner(s.owner)}`);
     if (s.when) out.push(`       when:     ${p(s.when)}`);
     if (s.on !== undefined) out.push(`       on:       ${p(s.on)}: ${hostList(plan.targets[s.on] ?? [])}`);
+    if (s.approval) out.push(`       approval: ${approvalText(s.approval)}`);
     out.push(
       `       expected: ${formatDuration(s.expectedMs)}   timeout: ${s.command?.timeoutMs ? formatDuration(s.command.timeoutMs) : 'none'}${s.retry.attempts > 1 ? `   retry: ${retryText(s.retry)}` : ''}${s.onFailure ? `   on failure: ${s.onFailure}` : ''}`,
     );
@@ -202,6 +209,16 @@ function retryText(retry: PlannedRetry): string {
   const cap = retry.maxDelayMs === undefined ? '' : ` (at most ${formatDuration(retry.maxDelayMs)})`;
   const codes = retry.onExitCodes === undefined ? '' : `, on exit ${retry.onExitCodes.join(', ')}`;
   return `${retry.attempts} attempts, ${wait}${cap}${codes}`;
+}
+
+/** `2 of Li Wei (dba), Ana Ruiz (deployment-lead); not by the runner; within 30m`. */
+function approvalText(approval: PlannedApproval): string {
+  const people = approval.people.map((person) => `${p(person.name)} (${p(person.role)}, user ${p(person.user)})`).join(', ');
+  const conditions = [
+    approval.selfApproval ? '' : 'not by whoever started the run',
+    approval.timeoutMs === undefined ? '' : `within ${formatDuration(approval.timeoutMs)}`,
+  ].filter(Boolean);
+  return `${approval.minApprovals} of ${people || 'nobody'}${conditions.length ? `; ${conditions.join('; ')}` : ''}`;
 }
 
 function owner(o?: { role: string; name?: string }): string {

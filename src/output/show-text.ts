@@ -1,8 +1,10 @@
 /** `golive show <run-id>`: one run, step by step, as text and as JSON. */
+
 import type { RunOutcome } from '../engine/events.js';
 import { formatDuration } from '../runbook/duration.js';
 import { nextCommands } from '../views/next-steps.js';
 import type { AttemptView, ChainLink, RunView, StepView } from '../views/run-view.js';
+import { approvalCells } from './approval-text.js';
 import { paintStatus, runDuration } from './history-text.js';
 import { decidedBy, identitySuffix } from './identity-text.js';
 import type { Paint } from './paint.js';
@@ -125,6 +127,17 @@ export function showAsText(view: RunView, paint: Paint, context: ShowContext): s
       );
     }
   }
+  if (view.approvals.length) {
+    out.push('', paint.bold('Approvals'));
+    for (const a of view.approvals) {
+      const [time, point, answer, by, via, note] = approvalCells(a, (iso) => localDateTime(iso, true));
+      const mark = a.verdict === 'refused' ? warn : a.answer === 'approve' ? ok : bad;
+      out.push(
+        `  ${paint.dim(time ?? '')}  ${mark} ${p(point ?? '')}: ${paint.bold(answer ?? '')} by ${p(by ?? '')} ${paint.dim(`(${via})`)}${note !== '—' ? `\n      ${p(note ?? '')}` : ''}`,
+      );
+    }
+  }
+  if (view.waitingFor) out.push('', `${paint.yellow('⏸')} ${paint.bold('Blocked')}: waiting for ${p(view.waitingFor)}`);
   if (view.interruption) out.push('', `${paint.yellow('■')} interrupted by ${view.interruption.signal}${view.interruption.forced ? ' (forced)' : ''}`);
   if (run.status === 'interrupted')
     out.push(
@@ -234,6 +247,8 @@ export function showAsJson(view: RunView): object {
     verify: view.verify.map((v) => ({ id: v.id, severity: v.severity, passed: v.passed, reason: v.reason, attempts: v.attempts.map(attemptJson) })),
     rollback: view.rollback && { ...view.rollback, verifyAttempts: view.rollback.verifyAttempts.map(attemptJson) },
     decisions: view.decisions,
+    approvals: view.approvals,
+    waitingFor: view.waitingFor,
     issues: view.issues,
     warnings: view.warnings,
     chain: view.chain.map((link) => link.id),

@@ -6,6 +6,7 @@
  * that escaped escaping could not load or run anything.
  */
 import type { SummaryReport, TimelineEntry } from '../views/summary-model.js';
+import { APPROVAL_COLUMNS, approvalCells } from './approval-text.js';
 import { decidedBy, identitySuffix } from './identity-text.js';
 import { laterRollbackNote, reportHeadline } from './report-headline.js';
 import { runbookLabel } from './runbook-label.js';
@@ -97,6 +98,7 @@ export function summaryAsHtml(report: SummaryReport): string {
     issues(report),
     rollback(report),
     decisions(report),
+    approvals(report),
     chain(report),
     `<h2>Audit trail</h2><p>${esc(auditText(report))} <span class="meta">(${esc(auditScopeText(report))})</span></p>`,
     `<footer>Generated ${esc(reportTime(report.generatedAt))} by golive report from the audit journal.</footer>`,
@@ -241,6 +243,15 @@ function decisions(report: SummaryReport): string {
       ].join('')}</tr>`,
   );
   return `<h2>Decisions</h2><table>${head(['Time', 'Subject', 'Choice', 'By', 'Via', 'Reason'])}${rows.join('')}</table>`;
+}
+
+function approvals(report: SummaryReport): string {
+  if (report.approvals.length === 0) return '';
+  const rows = report.approvals.map((a) => {
+    const [time, point, ...rest] = approvalCells(a, clockTime);
+    return `<tr>${[cell(esc(time ?? '')), cell(codeOf(point ?? '')), ...rest.map((text) => cell(esc(text)))].join('')}</tr>`;
+  });
+  return `<h2>Approvals</h2><table>${head([...APPROVAL_COLUMNS])}${rows.join('')}</table>`;
 }
 
 function chain(report: SummaryReport): string {

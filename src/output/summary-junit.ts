@@ -14,7 +14,9 @@
  * drops a file that does not validate). Valid XML 1.0: every value is
  * escaped and characters XML cannot carry are replaced.
  */
+
 import type { RestoreCheck, RollbackAction, SummaryReport, TimelineEntry } from '../views/summary-model.js';
+import { approvalCells } from './approval-text.js';
 import { cleanText, escapeMarkup as esc } from './summary-text.js';
 
 const CLASS_SUFFIX: Record<TimelineEntry['phase'], string> = { check: 'checks', step: 'steps', verify: 'verify' };
@@ -117,6 +119,8 @@ function properties(report: SummaryReport): Array<[string, string]> {
       report.rollback ? (report.rollback.complete === true ? 'complete' : report.rollback.complete === false ? 'incomplete' : 'no end recorded') : '',
     ],
     ['golive.audit', report.audit.ok ? 'ok' : `broken at event ${report.audit.firstBad?.seq ?? '?'}`],
+    // One property per answer to an approval request: who approved or rejected what, as which identity, when.
+    ...report.approvals.map((a, i): [string, string] => [`golive.approval.${i + 1}`, approvalCells(a, (iso) => iso).join(' · ')]),
   ];
   return all.filter(([, value]) => value !== '');
 }

@@ -6,6 +6,7 @@
  * backtick run they contain.
  */
 import type { SummaryReport, TimelineEntry } from '../views/summary-model.js';
+import { APPROVAL_COLUMNS, approvalCells } from './approval-text.js';
 import { decidedBy, identitySuffix } from './identity-text.js';
 import { laterRollbackNote, reportHeadline } from './report-headline.js';
 import { runbookLabel } from './runbook-label.js';
@@ -53,6 +54,7 @@ export function summaryAsMarkdown(report: SummaryReport): string {
     ...issues(report),
     ...rollback(report),
     ...decisions(report),
+    ...approvals(report),
     ...chain(report),
     ...audit(report),
   ].join('\n');
@@ -203,6 +205,16 @@ function decisions(report: SummaryReport): string[] {
         mdText(d.reason ?? '—'),
       ]),
     );
+  }
+  return out;
+}
+
+function approvals(report: SummaryReport): string[] {
+  if (report.approvals.length === 0) return [];
+  const out = ['', '## Approvals', '', row([...APPROVAL_COLUMNS]), row(APPROVAL_COLUMNS.map(() => '---'))];
+  for (const a of report.approvals) {
+    const [time, point, ...rest] = approvalCells(a, clockTime);
+    out.push(row([time ?? '', code(point ?? ''), ...rest.map(mdText)]));
   }
   return out;
 }

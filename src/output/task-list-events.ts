@@ -3,6 +3,8 @@
  * what that line now says. An event the list cannot place is printed as a
  * plain line instead (never an error).
  */
+
+import { approversText, standingOf, stillAsked } from '../engine/approval-tally.js';
 import type { EngineEvent, EventHandlers, EventOf } from '../engine/events.js';
 import { formatDuration } from '../runbook/duration.js';
 import { instanceKey } from '../runbook/instances.js';
@@ -90,6 +92,14 @@ export function taskListHandlers(view: ViewState): EventHandlers<void> {
     },
     'step.spawned': () => undefined,
     'question.asked': () => undefined, // the prompt itself is on screen
+    // The step or check says who it waits for; a run-wide request (an environment's) is a plain line.
+    'approval.requested': (e) =>
+      withItem(view.items?.step(e.pointId) ?? view.items?.byPhase('check', e.pointId), e, (item, s, t) => {
+        s.reach(item, t);
+        const needed = e.minApprovals > 1 ? ` (${e.minApprovals} approvals)` : '';
+        item.note = `waiting for ${approversText(stillAsked(e, standingOf(e, [])))} to approve${needed} — golive approve <run-id> ${e.pointId}`;
+      }),
+    approval: () => undefined,
     'step.output': (e) => {
       if (forwardOnHost(e)) return void (view.items && hosts.output(view.items, e));
       const item = view.items?.byPhase(e.phase, instanceKey(e.stepId, e.target));

@@ -55,6 +55,7 @@ export function createTerminalPrompter(options: TerminalPrompterOptions = {}): P
     message: string,
     run: (prompts: Prompts, host: TaskHandle | undefined, context: PromptContext) => Promise<T>,
     safe: () => T,
+    withdrawn?: AbortSignal,
   ): Promise<T> {
     // A prompt whose stdin is not a terminal makes the process exit 0 silently: never start one.
     if (input.isTTY !== true) {
@@ -63,7 +64,7 @@ export function createTerminalPrompter(options: TerminalPrompterOptions = {}): P
       });
     }
     return serial(async () => {
-      if (options.signal?.aborted) return safe();
+      if (options.signal?.aborted || withdrawn?.aborted) return safe();
       const prompts = await import('@inquirer/prompts');
       const host = await options.host?.();
       try {
@@ -78,11 +79,12 @@ export function createTerminalPrompter(options: TerminalPrompterOptions = {}): P
 
   return {
     interactive: true,
-    confirm: (message) =>
+    confirm: (message, signal) =>
       ask(
         message,
-        (p, host, context) => show(host, p.confirm, { message, default: false }, context),
+        (p, host, context) => show(host, p.confirm, { message, default: false }, signal ? { signal: anySignal(context.signal, signal) } : context),
         () => false,
+        signal,
       ),
     select: <T extends string>(message: string, choices: Array<Choice<T>>) =>
       ask<T>(
@@ -101,6 +103,11 @@ export function createTerminalPrompter(options: TerminalPrompterOptions = {}): P
         () => '',
       ),
   };
+}
+
+/** Aborted when either is: the run's stop signal, or the asker withdrawing its question. */
+function anySignal(run: AbortSignal | undefined, question: AbortSignal): AbortSignal {
+  return run ? AbortSignal.any([run, question]) : question;
 }
 
 /** Show an inquirer prompt inside a task (through the adapter) or directly. */

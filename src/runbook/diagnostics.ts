@@ -75,10 +75,16 @@ export const Codes = {
   BadInclude: 'E036',
   /** Included files that include each other in a cycle. */
   IncludeCycle: 'E037',
+  /** `approvers` names a role missing from `team`. */
+  UnknownApprover: 'E038',
+  /** An approver role none of whose people has a `user`: nobody could be recognised as approving. */
+  ApproverWithoutUser: 'E039',
+  /** `min_approvals` larger than the number of people who could approve. */
+  TooFewApprovers: 'E040',
   /** An `on:` or a rollout naming a group of `targets` that is not defined (for some environment). */
-  UnknownTargetGroup: 'E038',
+  UnknownTargetGroup: 'E041',
   /** Rollout waves that shrink, leave hosts out, or take none. */
-  BadWaves: 'E039',
+  BadWaves: 'E042',
   /** Warning: a timeout shorter than the step's expected duration. */
   TimeoutBelowDuration: 'W001',
   /** Warning: an unquoted value YAML read as a number that prints differently (`1.10` became 1.1). */

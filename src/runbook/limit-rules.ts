@@ -137,9 +137,12 @@ function forEachDuration(runbook: Runbook, visit: (value: Duration, path: DataPa
   retry(runbook.defaults?.retry, ['defaults', 'retry']);
   runbook.checks?.forEach((check, i) => {
     at(check.timeout, ['checks', i, 'timeout']);
+    at(check.approval_timeout, ['checks', i, 'approval_timeout']);
   });
+  for (const [name, env] of Object.entries(runbook.environments ?? {})) at(env.approval_timeout, ['environments', name, 'approval_timeout']);
   forEachStepIn(runbook, (step, path) => {
     at(step.duration, [...path, 'duration']);
+    at(step.approval_timeout, [...path, 'approval_timeout']);
     at(step.timeout, [...path, 'timeout']);
     retry(step.retry, [...path, 'retry']);
     validation(step.validate, [...path, 'validate']);

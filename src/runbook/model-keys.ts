@@ -92,6 +92,10 @@ const environmentKeys = {
   vars: 'optional',
   protected: 'optional',
   targets: 'optional',
+  approvers: 'optional',
+  min_approvals: 'optional',
+  self_approval: 'optional',
+  approval_timeout: 'optional duration',
 } as const satisfies KeyRules<Environment>;
 
 /** Keys of a host in a group of `targets`. */
@@ -140,6 +144,10 @@ const checkKeys = {
   cwd: 'optional',
   shell: 'optional',
   when: 'optional',
+  approvers: 'optional',
+  min_approvals: 'optional',
+  self_approval: 'optional',
+  approval_timeout: 'optional duration',
 } as const satisfies KeyRules<Check>;
 
 /** Keys of a `validate` written as an object. */
@@ -179,6 +187,10 @@ const stepKeys = {
   when: 'optional',
   on: 'optional',
   concurrency: 'optional',
+  approvers: 'optional',
+  min_approvals: 'optional',
+  self_approval: 'optional',
+  approval_timeout: 'optional duration',
 } as const satisfies KeyRules<Step>;
 
 /** Keys of a parallel group in `steps`. */

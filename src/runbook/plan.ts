@@ -10,8 +10,10 @@ import { composeVars } from './compose-vars.js';
 import { parseDuration } from './duration.js';
 import type { RunbookSource } from './source.js';
 import { hostCount, runsOnHosts, splitIntoWaves, targetGroups } from './targets.js';
+import { membersOf, roleHolderNames } from './team.js';
 import { ownValue } from './templates.js';
 import {
+  type ApprovalSpec,
   type FailurePolicy,
   isParallelGroup,
   isRolloutStep,
@@ -54,6 +56,26 @@ export interface PlannedRetry {
   onExitCodes?: number[];
 }
 
+/** A person who may approve: their role, their name, the identity that is theirs. */
+export interface PlannedApprover {
+  role: string;
+  name: string;
+  user: string;
+}
+
+/** Who must approve a confirmation point before the run goes past it. */
+export interface PlannedApproval {
+  /** The roles, as written. */
+  roles: string[];
+  /** Every person of those roles who has a `user` (a person in two roles once). */
+  people: PlannedApprover[];
+  minApprovals: number;
+  /** Whether the identity that started the run may approve. */
+  selfApproval: boolean;
+  /** Undefined: wait until decided or interrupted. */
+  timeoutMs?: number;
+}
+
 export interface PlannedStep {
   id: string;
   title: string;
@@ -85,6 +107,8 @@ export interface PlannedStep {
    * rollout step its rollout and wave.
    */
   instance?: { stepId: string; target: RemoteTarget; rollout?: { id: string; wave: number } };
+  /** Named people must approve before it runs (a `confirm` step: the approval is the confirmation). */
+  approval?: PlannedApproval;
 }
 
 /** A rollout as planned: the hosts of each wave, resolved for the environment. */
@@ -115,6 +139,8 @@ export interface PlannedCheck {
   blocking: boolean;
   /** Run only when this condition holds. */
   when?: string;
+  /** Named people must approve it (a `confirm` check: the approval is the answer). */
+  approval?: PlannedApproval;
 }
 
 export interface PlannedSmokeTest {
@@ -133,6 +159,8 @@ export interface Plan {
   runbook: Runbook;
   environment?: string;
   protected: boolean;
+  /** Named people must approve a run in this environment (after the checklist, before the first step). */
+  approval?: PlannedApproval;
   window?: { start: Date; end: Date };
   change?: string;
   /** Top-level vars, then the environment's, then `--var` (strings: they become environment variables); composed vars resolved. */
@@ -175,7 +203,7 @@ export function resolvePlan(
     const spec = typeof v === 'string' ? { run: v } : v;
     return { ...command(spec.run, { ...base, timeout: spec.timeout }), attempts: spec.attempts ?? 1, intervalMs: parseDuration(spec.interval) ?? 2000 };
   };
-  const ownerOf = (role: string | undefined) => (role === undefined ? undefined : { role, name: ownValue(runbook.team ?? {}, role)?.name });
+  const ownerOf = (role: string | undefined) => (role === undefined ? undefined : { role, name: roleHolderNames(runbook.team, role) });
   const retryOf = (r: Retry | undefined): PlannedRetry | undefined =>
     r && {
       attempts: r.attempts,
@@ -185,6 +213,11 @@ export function resolvePlan(
       ...(r.max_delay !== undefined ? { maxDelayMs: parseDuration(r.max_delay) } : {}),
       ...(r.on_exit_codes !== undefined ? { onExitCodes: [...r.on_exit_codes] } : {}),
     };
+
+  // Four eyes by default where it matters: in a protected environment the runner cannot approve their own run.
+  const selfByDefault = env?.self_approval ?? env?.protected !== true;
+  const approvalOf = (spec: ApprovalSpec | undefined): PlannedApproval | undefined =>
+    spec?.approvers === undefined ? undefined : planApproval(runbook, spec, selfByDefault);
 
   const planStep = (step: Step, group?: string): PlannedStep => {
     const nothingToUndo = step.rollback === NO_ROLLBACK;
@@ -209,6 +242,7 @@ export function resolvePlan(
       group,
       ...(step.when !== undefined ? { when: step.when } : {}),
       ...(runsOnHosts(step.on) ? { on: step.on, ...(step.concurrency !== undefined ? { concurrency: step.concurrency } : {}) } : {}),
+      ...(step.approvers !== undefined ? { approval: approvalOf(step) } : {}),
     };
   };
   const targets: Record<string, RemoteTarget[]> = Object.create(null);
@@ -237,6 +271,7 @@ export function resolvePlan(
     runbook,
     environment: options.environment,
     protected: env?.protected === true,
+    ...(env?.approvers !== undefined ? { approval: planApproval(runbook, env, env.protected !== true) } : {}),
     window: runbook.window && { start: new Date(runbook.window.start), end: new Date(runbook.window.end) },
     change: runbook.change,
     vars,
@@ -250,6 +285,7 @@ export function resolvePlan(
       confirm: c.confirm,
       blocking: c.blocking ?? true,
       ...(c.when !== undefined ? { when: c.when } : {}),
+      ...(c.approvers !== undefined ? { approval: approvalOf(c) } : {}),
     })),
     targets,
     stages: runbook.steps.map((entry): PlannedStage => {
@@ -289,6 +325,24 @@ export function resolvePlan(
       title: v.title ?? v.id ?? v.run,
     })),
     notify: (runbook.notify ?? []).map((n) => ({ webhook: n.webhook, everyMs: parseDuration(n.every) })),
+  };
+}
+
+/** The approval a spec asks for; `selfByDefault` when the spec does not say whether the runner may approve. */
+function planApproval(runbook: Runbook, spec: ApprovalSpec, selfByDefault: boolean): PlannedApproval {
+  const roles = spec.approvers ?? [];
+  const people: PlannedApprover[] = [];
+  for (const role of roles) {
+    for (const member of membersOf(runbook.team, role)) {
+      if (member.user !== undefined && !people.some((p) => p.user === member.user)) people.push({ role, name: member.name, user: member.user });
+    }
+  }
+  return {
+    roles: [...roles],
+    people,
+    minApprovals: spec.min_approvals ?? 1,
+    selfApproval: spec.self_approval ?? selfByDefault,
+    timeoutMs: parseDuration(spec.approval_timeout),
   };
 }
 

@@ -157,16 +157,25 @@ function findsProgram(program: string, cwd: string, path: string): boolean {
 export function preflightProblems(plan: Plan, context: TemplateContext, env: NodeJS.ProcessEnv = process.env): string[] {
   const problems: string[] = [];
   const path = env.PATH ?? '';
+  // Asked once per directory and program: a runbook of thousands of steps names a handful of them,
+  // and a look-up through PATH costs a few system calls per directory.
+  const dirs = new Map<string, boolean>();
+  const programs = new Map<string, boolean>();
+  const isDir = (cwd: string) => dirs.get(cwd) ?? dirs.set(cwd, existsDir(cwd)).get(cwd)!;
+  const finds = (program: string, cwd: string) => {
+    const key = `${cwd}\u0000${program}`;
+    return programs.get(key) ?? programs.set(key, findsProgram(program, cwd, path)).get(key)!;
+  };
   const look = (label: string, command: PlannedCommand | undefined) => {
     if (!command) return;
     const cwd = resolve(
       plan.source.dir,
       renderTemplate(command.cwd, context, (p) => `<${p.expression}>`),
     );
-    if (!existsDir(cwd)) problems.push(`${label}: working directory ${cwd} does not exist`);
-    if (!findsProgram(command.shell, cwd, path)) problems.push(`${label}: shell \`${command.shell}\` is not on PATH`);
+    if (!isDir(cwd)) problems.push(`${label}: working directory ${cwd} does not exist`);
+    if (!finds(command.shell, cwd)) problems.push(`${label}: shell \`${command.shell}\` is not on PATH`);
     for (const program of new Set(commandPrograms(renderTemplate(command.run, context, () => '$UNKNOWN')))) {
-      if (!findsProgram(program, cwd, path)) problems.push(`${label}: \`${program}\` is not on PATH${program.includes('/') ? ' (or not executable)' : ''}`);
+      if (!finds(program, cwd)) problems.push(`${label}: \`${program}\` is not on PATH${program.includes('/') ? ' (or not executable)' : ''}`);
     }
   };
   plan.checks.forEach((c) => {

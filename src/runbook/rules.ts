@@ -5,6 +5,7 @@
  */
 
 import { advisoryRules } from './advice-rules.js';
+import { approversAreKnownPeople } from './approval-rules.js';
 import { conditionsParse } from './condition-rules.js';
 import { Codes, type Diagnostic, type DiagnosticCode, type Severity } from './diagnostics.js';
 import { parseDuration } from './duration.js';
@@ -66,6 +67,7 @@ const rules: Rule[] = [
   targetGroupsKnown,
   targetHostsUnique,
   rolloutsReachEveryHost,
+  approversAreKnownPeople,
 ];
 
 /** Run all rules and collect their diagnostics. */

@@ -40,7 +40,8 @@ export interface Runbook {
   description?: string;
   change?: string;
   window?: DeploymentWindow;
-  team?: Record<string, TeamMember>;
+  /** Role -> the person who holds it, or the people who share it. */
+  team?: Record<string, TeamRole>;
   environments?: Record<string, Environment>;
   /** Groups of remote hosts, by group name; `on:` steps and rollouts name a group. */
   targets?: Record<string, Target[]>;
@@ -68,7 +69,26 @@ export interface TeamMember {
   user?: string;
 }
 
-export interface Environment {
+/** One person, or several who share the role (any of them may approve for it). */
+export type TeamRole = TeamMember | TeamMember[];
+
+/**
+ * Who must approve a confirmation point (a check, a step, a run in an
+ * environment) before the run goes past it: people of these roles, known by
+ * their `user` (the identity the journal establishes), not by what anyone types.
+ */
+export type ApprovalSpec = {
+  /** Roles from `team`. */
+  approvers?: string[];
+  /** Different people who must approve (default 1); one rejection refuses. */
+  min_approvals?: number;
+  /** May the identity that started the run approve it? Default: false in a protected environment, true elsewhere. */
+  self_approval?: boolean;
+  /** How long to wait; then the failure policy applies. */
+  approval_timeout?: Duration;
+};
+
+export interface Environment extends ApprovalSpec {
   description?: string;
   vars?: Record<string, VarValue>;
   /** Protected environments ask for confirmation and enforce the window. */
@@ -118,7 +138,7 @@ export interface Retry {
 }
 
 /** A pre-deployment checklist item: a command or a question. */
-export interface Check {
+export interface Check extends ApprovalSpec {
   id: string;
   title?: string;
   owner?: string;
@@ -162,7 +182,7 @@ export interface RollbackSpec {
   shell?: string;
 }
 
-export interface Step {
+export interface Step extends ApprovalSpec {
   id: string;
   title?: string;
   owner?: string;

@@ -74,6 +74,8 @@ function repair(copy: Record<string, unknown>, errors: SchemaError[]): Record<st
     }
     const entity = nodeAt(copy, path.slice(0, depth));
     if (entity === undefined) continue; // already cut out with an earlier error
+    // `!!binary` reads as a byte array, which looks like an object to the schema and cannot lose a key: give up.
+    if (ArrayBuffer.isView(entity)) return undefined;
     if (path[0] === 'vars' || (path[0] === 'environments' && path[2] === 'vars' && path.length >= 4)) {
       // A variable keeps its name (references to it stay valid), not its bad value.
       const varPath = path[0] === 'vars' ? path.slice(0, 2) : path.slice(0, 4);

@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import type { EngineOptions } from '../engine/context.js';
 import type { RunMode } from '../engine/events.js';
 import { UsageError } from '../errors.js';
+import type { RunIdentity } from '../journal/types.js';
 import { printable } from '../output/printable.js';
 import type { Plan } from '../runbook/plan.js';
 import { missingEnvReferences, resolveSecrets } from '../runbook/secrets.js';
@@ -46,7 +47,7 @@ export function secretsOrThrow(plan: Plan): Record<string, string> {
 
 /** Engine options from a session and the shared flags. */
 export function engineOptions(
-  session: { runId: string; operator: string; logDir: string },
+  session: { runId: string; operator: string; logDir: string; identity?: RunIdentity | null },
   mode: RunMode,
   secrets: Record<string, string>,
   flags: RunFlags,
@@ -57,6 +58,7 @@ export function engineOptions(
     runId: session.runId,
     mode,
     operator: session.operator,
+    identity: session.identity ?? null,
     host: hostname(),
     secrets,
     env: process.env,

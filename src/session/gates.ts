@@ -7,8 +7,10 @@
  * recorded or executed (exit 2); the confirmations and overrides become
  * decisions in the journal.
  */
+
+import { approversText } from '../engine/approval-tally.js';
 import { ExitCode, GoliveError, UsageError } from '../errors.js';
-import type { Plan } from '../runbook/plan.js';
+import { type Plan, planSteps } from '../runbook/plan.js';
 
 /** A decision taken at the gate, recorded right after `run.started`. */
 export interface GateDecision {
@@ -20,8 +22,30 @@ export interface GateDecision {
 
 /** Flags that open the gates. */
 export interface GateFlags {
+  approve?: string[];
   yes?: boolean;
   overrideWindow?: string;
+}
+
+/**
+ * `--approve <id>` answers a confirmation for the person at the keyboard;
+ * a point with `approvers` belongs to named people, who answer with
+ * `golive approve`. Refused before anything is recorded (exit 2).
+ */
+export function refuseFlagApprovals(plan: Plan, flags: { approve?: string[] }): void {
+  const points = [
+    ...plan.checks.map((c) => ({ id: c.id, approval: c.approval })),
+    ...planSteps(plan).map((s) => ({ id: s.id, approval: s.approval })),
+    ...(plan.approval ? [{ id: plan.environment ?? '', approval: plan.approval }] : []),
+  ];
+  for (const id of flags.approve ?? []) {
+    const point = points.find((p) => p.id === id && p.approval);
+    if (!point?.approval) continue;
+    throw new UsageError(
+      `--approve ${id}: ${id} must be approved by ${approversText(point.approval.people)}, not on the command line (--yes and --approve answer only confirmations without approvers); nothing was executed`,
+      `start the run without --approve ${id}; it waits, and an approver answers with \`golive approve <run-id> ${id}\` from any terminal that reaches the journal`,
+    );
+  }
 }
 
 /** True when golive may ask questions: both ends of the terminal are there. */
@@ -41,6 +65,7 @@ const ACTING: Record<GatedAction, string> = { deploy: 'Deploying', 'roll back': 
 
 /** Check the window and the protected-environment confirmation; returns the decisions to record. */
 export async function passGates(plan: Plan, flags: GateFlags, now: Date = new Date(), action: GatedAction = 'deploy'): Promise<GateDecision[]> {
+  refuseFlagApprovals(plan, flags);
   if (!plan.protected) return [];
   const env = plan.environment ?? '';
   const decisions: GateDecision[] = [];

@@ -4,7 +4,7 @@ import { diagnosticsAsJson, formatDiagnostics } from '../output/diagnostics.js';
 import { paintFor } from '../output/paint.js';
 import { printable } from '../output/printable.js';
 import { Codes } from '../runbook/diagnostics.js';
-import { loadRunbookFile, loadRunbookText } from '../runbook/load.js';
+import { type LoadResult, loadRunbookFile, loadRunbookText } from '../runbook/load.js';
 import { type Plan, resolvePlan } from '../runbook/plan.js';
 import { flagVarProblems } from '../runbook/vars.js';
 
@@ -25,6 +25,16 @@ export interface PlanOptions {
 export function loadPlan(file: string, options: PlanOptions, storedText?: string, storedIncluded?: Record<string, string>): Plan {
   const loadOptions = { environment: options.env, extraVars: Object.keys(options.var ?? {}) };
   const result = storedText === undefined ? loadRunbookFile(file, loadOptions) : loadRunbookText(file, storedText, loadOptions, storedIncluded);
+  return planOfLoaded(file, options, result, storedText !== undefined);
+}
+
+/**
+ * `loadPlan` for a runbook already loaded with `options` (environment
+ * `options.env`, extra vars the keys of `options.var`), so a command that
+ * had to look at the runbook first does not parse it twice. `snapshot`: the
+ * result is a stored snapshot's (its vars are not re-checked as flags).
+ */
+export function planOfLoaded(file: string, options: PlanOptions, result: LoadResult, snapshot = false): Plan {
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
   const environmentErrors = errors.filter((d) => d.code === Codes.UnknownEnvironment);
   // A wrong --env is a flag mistake, not a runbook one: say so in the flag's words.
@@ -49,7 +59,7 @@ export function loadPlan(file: string, options: PlanOptions, storedText?: string
   if (environments.length > 0 && options.env === undefined) {
     throw new UsageError(`${printable(file)} defines environments (${environments.join(', ')}): choose one`, `add --env ${environments[0]}`);
   }
-  if (storedText === undefined) {
+  if (!snapshot) {
     const [problem, ...more] = flagVarProblems(result.runbook, options.var ?? {});
     if (problem)
       throw new UsageError(

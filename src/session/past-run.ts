@@ -12,7 +12,8 @@ import type { Journal } from '../journal/port.js';
 import type { RunRecord, RunStatus } from '../journal/types.js';
 import type { Plan } from '../runbook/plan.js';
 import { liveOrphan } from './orphans.js';
-import { readRunChain, snapshotPlan } from './reader.js';
+import { readRunChain } from './reader.js';
+import { snapshotPlan } from './snapshot-plan.js';
 
 /** Which run to act on: an id (or unique prefix), else the latest matching the filters. */
 export interface RunSelector {

@@ -4,20 +4,18 @@
  * completion): opening a journal that must be there, or saying it is not,
  * in one way; finding a run by id or prefix by one rule with one message;
  * reading a run's chain (the first run, its resumes and rollbacks) and its
- * events in one query; and the run's stored runbook snapshot resolved back
- * into the plan it ran with.
+ * events in one query. The run's stored runbook snapshot resolved back into
+ * the plan it ran with is `snapshot-plan.ts`: it loads the YAML parser and
+ * the validator, which a command reading only the journal does without.
  */
 import type { EngineEvent } from '../engine/events.js';
-import { foldRunChain } from '../engine/run-state.js';
 import { UsageError } from '../errors.js';
 import { dbPathFor, findJournal, type JournalSearch, journalForRunbook, printableLocation } from '../journal/journal-path.js';
 import { journalExists, missingJournalError, openJournal } from '../journal/open.js';
 import { type Journal, MIN_RUN_ID_PREFIX, type RunQuery } from '../journal/port.js';
-import type { RunRecord } from '../journal/types.js';
-import { loadRunbookText } from '../runbook/load.js';
-import { type Plan, resolvePlan } from '../runbook/plan.js';
+import type { ChainReport, PlanFacts, RunRecord, StoredEvent } from '../journal/types.js';
+import { planFactsOf } from '../views/plan-facts.js';
 import type { ChainLink } from '../views/run-view.js';
-import { loadPlan } from './load-plan.js';
 
 /**
  * Open the journal of `--db` / GOLIVE_DB / discovery, which must already
@@ -90,7 +88,17 @@ export interface RunChain {
 /** Read a run's chain and every event of it (two queries, whatever else the journal holds). */
 export async function readRunChain(journal: Journal, run: RunRecord): Promise<RunChain> {
   const runs = await journal.chainOf(run.rootRunId);
-  const stored = await journal.eventsOf(runs.map((r) => r.id));
+  return chainOfEvents(run, runs, await journal.eventsOf(runs.map((r) => r.id)));
+}
+
+/** `readRunChain`, with the check of the chain's events and run rows made in the same read (`Journal.verifiedEventsOf`): what `report` shows is what it checked. */
+export async function readVerifiedRunChain(journal: Journal, run: RunRecord): Promise<RunChain & { audit: ChainReport }> {
+  const runs = await journal.chainOf(run.rootRunId);
+  const { events, audit } = await journal.verifiedEventsOf(runs.map((r) => r.id));
+  return { ...chainOfEvents(run, runs, events), audit };
+}
+
+function chainOfEvents(run: RunRecord, runs: RunRecord[], stored: StoredEvent[]): RunChain {
   // The runs started before this one in the chain: their events are the state it started from.
   const position = Math.max(
     0,
@@ -138,34 +146,18 @@ export function chainLinks(journal: Journal, runs: RunRecord[]): ChainLink[] {
 }
 
 /**
- * The plan a run was made with: its stored runbook snapshot (not today's
- * file) resolved for its environment with the vars its chain's first run
- * recorded (`chainEvents` are the chain's events), its included files
- * as that run recorded them.
- *
- * 'act' (rollback, resume): the plan must load; its problems are printed and
- * it throws as `loadPlan` does. 'look' (status, report): quietly null when
- * the snapshot no longer loads (a newer golive's, say), so the command
- * still stands on the events alone.
+ * What the read commands show of the plan a run was made with: the plan
+ * facts recorded with it, else (a run recorded before golive kept them, or
+ * facts that do not read back) the same facts from its stored snapshot,
+ * resolved with its chain's events (`chainEvents`, read only then). Null when
+ * neither is there: the command stands on the events alone. The YAML loader
+ * is imported only for the snapshot: at 10,000 steps, parsing it would be a
+ * third of a report.
  */
-export function snapshotPlan(run: RunRecord, chainEvents: EngineEvent[], purpose: 'act'): Plan;
-export function snapshotPlan(run: RunRecord, chainEvents: EngineEvent[], purpose: 'look'): Plan | null;
-export function snapshotPlan(run: RunRecord, chainEvents: EngineEvent[], purpose: 'act' | 'look'): Plan | null {
-  const vars = foldRunChain(chainEvents).vars;
-  const environment = run.environment ?? undefined;
-  const included = recordedIncludes(chainEvents);
-  if (purpose === 'act') return loadPlan(run.runbookPath, { env: environment, var: vars }, run.runbookText, included);
-  try {
-    const loaded = loadRunbookText(run.runbookPath, run.runbookText, { environment, extraVars: Object.keys(vars) }, included);
-    if (loaded.failed || !loaded.runbook || !loaded.source) return null;
-    return resolvePlan(loaded.source, loaded.runbook, { environment, vars });
-  } catch {
-    return null;
-  }
-}
-
-/** The included files' text the chain's first run recorded (every run of a chain has the same snapshot). */
-function recordedIncludes(chainEvents: EngineEvent[]): Record<string, string> {
-  const started = chainEvents.find((e) => e.kind === 'run.started');
-  return (started?.kind === 'run.started' && started.included) || {};
+export async function planFactsOfRun(journal: Journal, run: RunRecord, chainEvents: () => Promise<EngineEvent[]>): Promise<PlanFacts | null> {
+  const facts = await journal.planFacts(run.id).catch(() => null);
+  if (facts) return facts;
+  const { snapshotPlan } = await import('./snapshot-plan.js');
+  const plan = snapshotPlan(run, await chainEvents(), 'look');
+  return plan && planFactsOf(plan);
 }

@@ -63,6 +63,11 @@ export class RunStopper {
     try {
       await append();
     } catch (error) {
+      // A stop that already says what happened and what to do (the journal stayed away: journal-outage.ts).
+      if (error instanceof RunStoppedError) {
+        this.cause ??= error;
+        throw this.cause;
+      }
       if (!this.somethingStarted) throw error;
       const diskFull = isDiskFull(error);
       this.cause ??= this.stopError(

@@ -7,18 +7,20 @@
 import { execFileSync } from 'node:child_process';
 import { hostname, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
+import { DEFAULT_APPROVAL_POLL_MS } from '../engine/approval.js';
 import { Interruption } from '../engine/context.js';
 import type { EngineEvent, RunMode, StopSignal } from '../engine/events.js';
-import { type EnginePorts, type EventSink, noPrompter, type Prompter, systemClock } from '../engine/ports.js';
+import { type ApprovalInbox, type EnginePorts, type EventSink, noPrompter, type Prompter, systemClock } from '../engine/ports.js';
 import { foldRunChain, inFlightCommands } from '../engine/run-state.js';
 import { LockHeldError } from '../errors.js';
 import { newRunId } from '../journal/ids.js';
-import { dbPathFor, isServerLocation, journalFlagFor, journalForRunbook, printableLocation } from '../journal/journal-path.js';
+import { dbPathFor, isServerLocation, journalFlagFor, journalForRunbook, printableLocation, projectOfRunbook } from '../journal/journal-path.js';
 import { HEARTBEAT_INTERVAL_MS } from '../journal/liveness.js';
 import { acquireMachineLock, type MachineLock } from '../journal/machine-lock.js';
 import { openJournal } from '../journal/open.js';
 import type { Journal } from '../journal/port.js';
-import type { LockHolder, RunRecord } from '../journal/types.js';
+import { spoolPathFor } from '../journal/spool.js';
+import type { LockHolder, RunIdentity, RunRecord, StoredEvent } from '../journal/types.js';
 import { createJsonRenderer } from '../output/json-lines.js';
 import { canRedraw, paintFor } from '../output/paint.js';
 import { createPlainRenderer } from '../output/plain.js';
@@ -26,7 +28,10 @@ import { printable } from '../output/printable.js';
 import { createProcessRunner, killAllProcessGroups } from '../process/runner.js';
 import type { Plan } from '../runbook/plan.js';
 import { nextCommands, type RunRef } from '../views/next-steps.js';
+import { planFactsOf } from '../views/plan-facts.js';
+import { KILL_GRACE_MS } from './engine-options.js';
 import { canPrompt } from './gates.js';
+import { JournalOutage, outageLimitFromEnvironment, refuseWhileSpooled } from './journal-outage.js';
 import { notifierFor } from './notifications.js';
 import { liveOrphan } from './orphans.js';
 import { RunStopper } from './run-stop.js';
@@ -44,6 +49,8 @@ export interface Session {
   store: Journal;
   runId: string;
   operator: string;
+  /** Who the journal recorded as starting the run (OS user or database role). */
+  identity: RunIdentity | null;
   host: string;
   logDir: string;
   interruption: Interruption;
@@ -102,6 +109,8 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
   // Before the journal is opened: a bad GOLIVE_LOG_MAX is a usage error before any run is recorded.
   // GOLIVE_SSH_CONFIG: the ssh_config remote commands use instead of the operator's own (ssh -F).
   const runner = createProcessRunner({ onLogFailure: (path, error) => stopper.logFailed(path, error), ssh: sshOptionsFromEnvironment(process.env) });
+  const outageLimitMs = outageLimitFromEnvironment();
+  const logRoot = logRootFor(dbPath, plan);
   const operator = operatorName(flags.operator);
   const host = hostname();
   const environment = plan.environment ?? null;
@@ -119,6 +128,7 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
   let lockTaken = false;
   try {
     let orphansChecked = '';
+    if (parent) await refuseWhileSpooled(store, parent.rootRunId, logRoot, dbFlag);
     const refuseWhileOrphansRun = async (previous: LockHolder) => {
       orphansChecked = await checkOrphansOf(store, previous, host);
     };
@@ -126,7 +136,7 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
       ? await store.acquireLock(plan.runbook.name, environment, { runId, pid: process.pid, host, operator }, refuseWhileOrphansRun)
       : { takenOver: undefined };
     lockTaken = lock;
-    await store.createRun({
+    const created = await store.createRun({
       id: runId,
       parentRunId: parent?.id ?? null,
       rootRunId: parent?.rootRunId,
@@ -142,8 +152,24 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
       pid: process.pid,
       gitCommit: gitCommitOf(plan.source.dir),
       changeId: plan.change ?? null,
+      // What the read commands show of this plan, so reading the run later parses no YAML.
+      planFacts: planFactsOf(plan),
     });
     const interruption = new Interruption();
+    const outage = new JournalOutage({
+      store,
+      runId,
+      limitMs: outageLimitMs,
+      spoolPath: spoolPathFor(logRoot, runId),
+      clock: systemClock,
+      tell: (line) => process.stderr.write(`golive: ${line}\n`),
+      dbFlag,
+      killRunning: () => {
+        // SIGTERM now, SIGKILL after the grace period for whatever is left; each step's end is then spooled.
+        killAllProcessGroups('SIGTERM');
+        setTimeout(() => killAllProcessGroups('SIGKILL'), KILL_GRACE_MS).unref();
+      },
+    });
     const output = await outputFor(plan, mode, flags, { runId, dbFlag, mode }, interruption, extras.alreadyDone ?? []);
     if (takenOver)
       warnings = [
@@ -182,7 +208,7 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
       }
       // From here on a late warning goes to stderr: it must not follow run.finished in the journal.
       if (event.kind === 'run.finished') ended = true;
-      return stopper.record(event, () => store.appendEvent(runId, event)).then(() => deliver(event));
+      return stopper.record(event, () => outage.record(event)).then(() => deliver(event));
     };
     const sink: EventSink = async (event) => {
       // The engine knows nothing of journals: the session says which one this run writes to.
@@ -191,9 +217,8 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
       if (event.kind === 'run.started') for (const warning of pending.splice(0)) await record({ ...warning, at: new Date().toISOString() });
     };
     const heartbeat = setInterval(() => {
-      store.heartbeat(runId).catch(() => {
-        /* a missed heartbeat only makes the lock look older */
-      });
+      // A missed heartbeat only makes the lock look older; a server that is away starts the wait for it.
+      store.heartbeat(runId).catch((error: unknown) => outage.heartbeatFailed(error));
     }, HEARTBEAT_INTERVAL_MS);
     heartbeat.unref();
     const stopListening = listenForStopSignals(interruption);
@@ -206,8 +231,9 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
       sink,
       prompter: output.prompter,
       events: seen,
-      ports: { runner, clock: systemClock, prompter: output.prompter, sink },
-      logDir: join(logRootFor(dbPath, plan), 'logs', runId),
+      identity: created.identity,
+      ports: { runner, clock: systemClock, prompter: output.prompter, sink, approvals: journalInbox(store, runId) },
+      logDir: join(logRoot, 'logs', runId),
       async close() {
         try {
           await notifier?.close();
@@ -222,7 +248,7 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
             if (lock) await store.releaseLock(plan.runbook.name, environment, runId);
           } catch (error) {
             // Never instead of the real outcome: a lock left behind by an ended process is taken over by the next run.
-            if (!stopper.stopped)
+            if (!stopper.stopped && !outage.stopped)
               process.stderr.write(`golive: warning: ${(error as Error).message}; the next run takes the lock over once this process has ended\n`);
           } finally {
             try {
@@ -243,6 +269,29 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
     }
     throw error;
   }
+}
+
+/**
+ * The answers to this run's approval requests, as other processes record
+ * them: each look reads only the rows after the last one seen (one small
+ * indexed query), and keeps them, since the requests are few.
+ */
+function journalInbox(store: Journal, runId: string): ApprovalInbox {
+  const seen: StoredEvent[] = [];
+  let after = 0;
+  return {
+    pollMs: DEFAULT_APPROVAL_POLL_MS,
+    async answersTo(pointId) {
+      const fresh = await store.eventsSince(runId, after, ['approval.requested', 'approval']);
+      seen.push(...fresh);
+      after = fresh.at(-1)?.seq ?? after;
+      let from = 0;
+      seen.forEach((e, i) => {
+        if (e.event.kind === 'approval.requested' && e.event.pointId === pointId) from = i + 1;
+      });
+      return seen.slice(from).flatMap((e) => (e.event.kind === 'approval' && e.event.pointId === pointId ? [e.event] : []));
+    },
+  };
 }
 
 /**
@@ -347,7 +396,7 @@ function withOutcomeOnStderr(render: (event: EngineEvent) => void, runRef: RunRe
  */
 function logRootFor(journal: string, plan: Plan): string {
   if (!isServerLocation(journal)) return dirname(journal);
-  return dirname(journalForRunbook(plan.source.absolutePath, { cwd: process.cwd(), env: {} }));
+  return join(projectOfRunbook(plan.source.absolutePath, process.cwd()), '.golive');
 }
 
 /** The commit of the runbook's repository, when it is in one (recorded with the run). */

@@ -5,12 +5,13 @@
  *
  * Only the most recent `HISTORY_RUNS` runs count: what steps take today is
  * told by recent runs, and reading a bounded window keeps both commands as
- * fast at 30,000 runs as at 30 (two queries, whatever the journal holds).
+ * fast at 30,000 runs as at 30 (two queries, whatever the journal holds,
+ * the second reading only the event kinds the timings fold).
  */
 
 import type { EngineEvent } from '../engine/events.js';
 import type { Journal } from '../journal/port.js';
-import { percentile, stepTimings } from './timings.js';
+import { percentile, stepTimings, TIMING_KINDS } from './timings.js';
 
 /** How many of the latest runs, rehearsals and resumes (of the runbook, in the environment) the samples come from. */
 export const HISTORY_RUNS = 200;
@@ -21,7 +22,9 @@ export async function durationSamples(store: Journal, runbook: string, environme
     .filter((run) => run.id !== excludeRunId)
     .slice(0, HISTORY_RUNS);
   const eventsByRun = new Map<string, EngineEvent[]>(runs.map((run) => [run.id, []]));
-  for await (const stored of store.iterateEvents(runs.map((run) => run.id))) eventsByRun.get(stored.runId)!.push(stored.event);
+  // One query for the whole window, of the kinds the timings fold only: the other events are never parsed.
+  const recorded = await store.eventsOf([...eventsByRun.keys()], TIMING_KINDS);
+  for (const stored of recorded) eventsByRun.get(stored.runId)!.push(stored.event);
 
   const samples = new Map<string, number[]>();
   for (const events of eventsByRun.values()) {

@@ -3,12 +3,13 @@
  * `user`) maps the identity golive established to a person's name.
  */
 import type { RunIdentity } from '../journal/types.js';
-import type { TeamMember } from '../runbook/types.js';
+import { allMembers } from '../runbook/team.js';
+import type { TeamRole } from '../runbook/types.js';
 
 /** user → name, from the members of `team:` that name their `user`. */
-export function teamPeople(team: Record<string, TeamMember> | undefined): Record<string, string> {
+export function teamPeople(team: Record<string, TeamRole> | undefined): Record<string, string> {
   const people: Record<string, string> = {};
-  for (const member of Object.values(team ?? {})) if (member.user !== undefined) people[member.user] = member.name;
+  for (const member of allMembers(team)) if (member.user !== undefined) people[member.user] = member.name;
   return people;
 }
 

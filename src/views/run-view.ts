@@ -15,6 +15,7 @@ import { foldRunChain, type StepStanding } from '../engine/run-state.js';
 import type { DecisionRecord, RunRecord, RunStatus } from '../journal/types.js';
 import { instanceKey } from '../runbook/instances.js';
 import type { Severity } from '../runbook/types.js';
+import { type ApprovalView, approvalsOf, waitingText } from './approvals.js';
 import { type RunSummary, runSummary } from './run-summary.js';
 
 /** How many lines of a command's output `show` keeps (the full output is in its log file). */
@@ -118,6 +119,10 @@ export interface RunView {
   verify: VerifyView[];
   rollback: RollbackView | null;
   decisions: DecisionView[];
+  /** Every answer to an approval request, accepted or refused. */
+  approvals: ApprovalView[];
+  /** What a live run waits for named people to approve; null when it waits for no approval. */
+  waitingFor: string | null;
   issues: string[];
   warnings: string[];
   interruption: { signal: string; forced: boolean } | null;
@@ -162,6 +167,8 @@ export function buildRunView(input: RunViewInput): RunView {
         via: e.via,
         at: e.at,
       })),
+    approvals: approvalsOf(events),
+    waitingFor: live ? waitingText(events) : null,
     issues: finished?.issues ?? [],
     warnings: events.filter((e): e is EventOf<'warning'> => e.kind === 'warning').map((e) => (e.stepId ? `${e.stepId}: ${e.message}` : e.message)),
     interruption: interruptionOf(events),

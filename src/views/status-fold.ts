@@ -43,6 +43,8 @@ export interface Fold {
   awaiting?: { what: string; id: string };
   /** The question the operator has been asked and not answered yet. */
   question?: EventOf<'question.asked'>;
+  /** The approvals the run waits for (members of a parallel group may wait at once), by point, with the answers recorded since each was requested. */
+  approvals: Map<string, { request: EventOf<'approval.requested'>; answers: Array<EventOf<'approval'>> }>;
   issues: string[];
 }
 
@@ -64,6 +66,7 @@ export function foldRun(events: readonly EngineEvent[], priorEvents: readonly En
     goDecision: false,
     verifying: false,
     checksDone: new Set(),
+    approvals: new Map(),
     issues: [],
   };
   const failedAttempts = new Map<string, number>();
@@ -78,6 +81,7 @@ export function foldRun(events: readonly EngineEvent[], priorEvents: readonly En
         f.finished = e;
         f.awaiting = undefined;
         f.question = undefined;
+        f.approvals.clear();
         break;
       case 'step.started': {
         const key = instanceKey(e.stepId, e.target);
@@ -121,8 +125,16 @@ export function foldRun(events: readonly EngineEvent[], priorEvents: readonly En
       case 'question.asked':
         f.question = e;
         break;
+      case 'approval.requested':
+        f.approvals.set(e.pointId, { request: e, answers: [] });
+        break;
+      case 'approval':
+        f.approvals.get(e.pointId)?.answers.push(e);
+        if (e.verdict === 'refused') f.issues.push(`refused: ${e.refusal ?? `an answer to ${e.pointId}`}`);
+        break;
       case 'decision':
         f.question = undefined;
+        if (e.subjectId !== undefined) f.approvals.delete(e.subjectId);
         if (e.subject === 'go-no-go') f.goDecision = true;
         if (e.subject === 'guided-failure' || e.subject === 'smoke-test') f.awaiting = undefined;
         if (ROUTINE_CHOICES.includes(e.choice)) break;
@@ -141,6 +153,7 @@ export function foldRun(events: readonly EngineEvent[], priorEvents: readonly En
         break;
       case 'run.interrupted':
         f.question = undefined;
+        f.approvals.clear();
         f.issues.push(`interrupted by ${e.signal}${e.forced ? ' (forced)' : ''}`);
         break;
       case 'warning':

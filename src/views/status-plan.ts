@@ -1,6 +1,7 @@
 /** What a plan gives the status update: its steps (per host), checks, smoke tests and rollouts. */
 import { planInstances } from '../runbook/instances.js';
 import type { Plan } from '../runbook/plan.js';
+import { waveOf } from './plan-facts.js';
 import type { StatusInput } from './status.js';
 
 /** The status inputs a plan provides: steps, checks and smoke tests with titles, owners and expected durations. */
@@ -11,7 +12,7 @@ export function statusPlanOf(plan: Plan): Pick<StatusInput, 'steps' | 'checks' |
       title: s.instance ? `${s.title} on ${s.instance.target.name}` : s.title,
       owner: s.owner?.role,
       expectedMs: s.expectedMs,
-      group: s.group,
+      group: waveOf(s) ?? s.group,
       confirm: s.confirm,
     })),
     rollouts: plan.stages.flatMap((stage) =>

@@ -14,6 +14,7 @@ import { isDone } from '../engine/run-state.js';
 import type { RunStatus } from '../journal/types.js';
 import { formatDuration } from '../runbook/duration.js';
 import { instanceKey } from '../runbook/instances.js';
+import { approvalWaitText } from './approvals.js';
 import { nextCommands } from './next-steps.js';
 import { rolloutLines, type StatusRollout } from './rollout-status.js';
 import { type Fold, foldRun, type Started } from './status-fold.js';
@@ -193,6 +194,7 @@ export function statusUpdate(input: StatusInput): StatusUpdate {
   const broken = steps.find((s) => f.touched.has(s.id) && ['rollback-failed', 'in-doubt'].includes(f.state.get(s.id) ?? ''));
   // A deployment that rolls back has failed; `golive rollback` rolling back is doing its job.
   if (rollingBack && update.mode !== 'rollback') block(update, `${rb.started.reason}: rolling back`);
+  else if (f.approvals.size > 0) block(update, approvalsWaitText(f));
   else if (f.question && !isPlannedWait(f.question, steps, now)) {
     const overdue = f.question.subject === 'confirm' ? `, longer than the expected ${formatDuration(expectedWaitMs(f.question, steps)!)}` : '';
     block(update, `waiting for ${f.question.to} to ${overdue ? 'confirm' : 'answer'} since ${localTime(f.question.at)}${overdue}`);
@@ -229,6 +231,11 @@ function expectedWaitMs(question: EventOf<'question.asked'>, steps: StatusStep[]
   return steps.find((s) => s.id === question.subjectId)?.expectedMs;
 }
 
+/** Every approval the run waits for, in the order requested. */
+function approvalsWaitText(f: Fold): string {
+  return `waiting for ${[...f.approvals.values()].map((a) => approvalWaitText(a.request, a.answers, localTime)).join('; and for ')}`;
+}
+
 function block(update: StatusUpdate, reason: string): void {
   update.status = 'Blocked';
   update.statusReason = reason;
@@ -261,6 +268,7 @@ function describeCommand(c: ActiveCommand): string {
 
 /** Nothing is executing: say what the run waits for (a prompt, a retry delay, the next command). */
 function waitingActivity(input: StatusInput, f: Fold, steps: StatusStep[], operator: string, title: (id: string) => string, rollingBack: boolean): string {
+  if (f.approvals.size > 0) return approvalsWaitText(f);
   if (f.question?.subject === 'confirm') {
     const owner = steps.find((s) => s.id === f.question!.subjectId)?.owner;
     return `waiting for ${f.question.to}${owner ? ` (${owner})` : ''} to confirm: ${f.question.question}`;

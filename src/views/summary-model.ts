@@ -7,6 +7,7 @@
 import type { AttemptStatus, RunMode, RunOutcome, StepState } from '../engine/events.js';
 import type { RunIdentity, RunStatus } from '../journal/types.js';
 import type { Severity } from '../runbook/types.js';
+import type { ApprovalView } from './approvals.js';
 import type { DecisionView } from './run-view.js';
 
 /** Version of the JSON shape; bumped only when a key changes meaning or disappears. */
@@ -172,6 +173,8 @@ export interface SummaryReport {
   issues: ReportIssues;
   rollback: RollbackReport | null;
   decisions: DecisionView[];
+  /** Every answer to an approval request: who (identity and display name), when, accepted or refused. */
+  approvals: ApprovalView[];
   chain: ChainEntry[];
   /** `scope: 'runs'`: only this run's chain of runs was checked (see `ChainReport`); absent: the whole journal. */
   audit: { ok: boolean; checked: number; firstBad: { seq: number; runId: string; reason: string } | null; scope?: 'runs' };

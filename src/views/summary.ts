@@ -13,9 +13,7 @@
 
 import type { EngineEvent } from '../engine/events.js';
 import type { ChainReport } from '../journal/types.js';
-import { planInstances } from '../runbook/instances.js';
-import type { Plan, PlannedStep } from '../runbook/plan.js';
-import { personOf, teamPeople } from './identity.js';
+import { personOf } from './identity.js';
 import type { AttemptView, RunView } from './run-view.js';
 import {
   type Owner,
@@ -33,30 +31,6 @@ import { stepTimings } from './timings.js';
 
 /** The model's types, so callers need one import: the builder and the shape it builds. */
 export * from './summary-model.js';
-
-/** The parts of a resolved plan the report uses. */
-export function summaryPlanOf(plan: Plan): SummaryPlan {
-  const team: Record<string, string> = {};
-  for (const [role, member] of Object.entries(plan.runbook.team ?? {})) team[role] = member.name;
-  return {
-    description: plan.runbook.description ?? null,
-    window: plan.window ? { start: plan.window.start.toISOString(), end: plan.window.end.toISOString() } : null,
-    protectedEnvironment: plan.protected,
-    team,
-    people: teamPeople(plan.runbook.team),
-    // A hosted step has a row per host (`<step>@<host>`).
-    steps: planInstances(plan).map((s) => ({
-      id: s.id,
-      title: s.instance ? `${s.title} on ${s.instance.target.name}` : s.title,
-      owner: s.owner?.role,
-      expectedMs: s.expectedMs,
-      group: waveOf(s) ?? s.group,
-    })),
-    checks: plan.checks.map((c) => ({ id: c.id, title: c.title, owner: c.owner?.role, blocking: c.blocking })),
-    verify: plan.verify.map((v) => ({ id: v.id, title: v.title, owner: v.owner?.role, severity: v.severity })),
-    rollbackVerify: plan.rollbackVerify.map((v) => ({ id: v.id, title: v.title })),
-  };
-}
 
 /** What `buildSummary` folds. */
 export interface SummaryInput {
@@ -132,6 +106,7 @@ export function buildSummary(input: SummaryInput): SummaryReport {
     issues: issuesOf(view, timeline),
     rollback: rollbackOf(view, events, plan, ownerOf),
     decisions: view.decisions,
+    approvals: view.approvals,
     chain: view.chain.map((link) => ({
       ...link,
       relation: link.id === run.id ? 'this' : link.id === run.parentRunId ? 'parent' : link.parentRunId === run.id ? 'child' : 'chain',
@@ -223,10 +198,4 @@ function restoreChecks(attempts: AttemptView[], spans: ReturnType<typeof itemSpa
       outputTail: last.tail,
     };
   });
-}
-
-/** A rollout step's wave, as the reports group its rows: `web-rollout wave 2`. */
-function waveOf(step: PlannedStep): string | undefined {
-  const rollout = step.instance?.rollout;
-  return rollout && `${rollout.id} wave ${rollout.wave}`;
 }

@@ -26,7 +26,10 @@ export interface StepTiming {
 /** Questions that stop a step's clock while they wait (a `confirm` step's question is its work, not a pause). */
 const DECIDING: ReadonlySet<DecisionSubject> = new Set(['guided-failure', 'in-doubt']);
 
-/** Per-step timings of one run's events (in recorded order). */
+/** The event kinds `stepTimings` reads: a reader may fetch only these (the duration history does). */
+export const TIMING_KINDS: readonly EngineEvent['kind'][] = ['step.started', 'step.state', 'question.asked', 'decision'];
+
+/** Per-step timings of one run's events (in recorded order); events of kinds outside `TIMING_KINDS` change nothing. */
 export function stepTimings(events: EngineEvent[]): Map<string, StepTiming> {
   const timings = new Map<string, StepTiming>();
   const forwardStart = new Map<string, number>();

@@ -5,10 +5,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { goliveBin, goliveEnv, removeTempDirs, repoRoot, runGolive, tempDir } from './helpers.js';
-import { runIdFrom } from './process-helpers.js';
+import { runIdFrom, startGolive } from './process-helpers.js';
 
 afterAll(() => removeTempDirs());
 
@@ -35,8 +36,8 @@ describe.concurrent('golive completion bash', () => {
   it('completes commands, subcommands, flags and fixed flag values', () => {
     const dir = tempDir();
     expect(complete(['ro'], dir, bin)).toEqual(['rollback']);
-    expect(complete(['re'], dir, bin)).toEqual(['rehearse', 'resume', 'report']);
-    expect(complete(['audit', ''], dir, bin)).toEqual(['verify', 'export']);
+    expect(complete(['re'], dir, bin)).toEqual(['rehearse', 'resume', 'reject', 'report']);
+    expect(complete(['audit', ''], dir, bin)).toEqual(['verify', 'export', 'replay']);
     expect(complete(['rollback', '--re'], dir, bin)).toEqual(['--rerun-in-doubt']);
     expect(complete(['report', 'x', '--format', ''], dir, bin)).toEqual(['md', 'html', 'json', 'junit']);
     expect(complete(['completion', ''], dir, bin)).toEqual(['bash', 'zsh', 'fish']);
@@ -58,6 +59,25 @@ describe.concurrent('golive completion bash', () => {
     const id = runIdFrom(run.stdout);
     for (const command of ['show', 'report', 'rollback', 'resume', 'status']) expect(complete([command, id.slice(0, 4)], dir, bin)).toEqual([id]);
     expect(complete(['history', '--runbook', ''], dir, bin)).toEqual(['hello']);
+  });
+
+  it('completes approve and reject: the live runs, then the points the run waits at', async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'wait.yaml'),
+      `golive: 1\nname: wait\nteam:\n  dba: { name: Li Wei, user: ${userInfo().username} }\nsteps:\n  - id: migrate\n    approvers: [dba]\n    run: echo migrated\n`,
+    );
+    const live = startGolive(['run', 'wait.yaml'], { cwd: dir, timeoutMs: 60_000 });
+    try {
+      await live.waitForOutput(/waiting for Li Wei/);
+      const id = runIdFrom(live.stdout());
+      expect(complete(['approve', ''], dir, bin)).toEqual([id]);
+      expect(complete(['reject', id, ''], dir, bin)).toEqual(['migrate']);
+      expect(complete(['approve', id, 'migrate', '--'], dir, bin)).toEqual(['--comment', '--operator', '--db']);
+    } finally {
+      live.child.kill('SIGTERM');
+      await live.exited;
+    }
   });
 
   it('prints zsh and fish scripts built on the same helper, and refuses other shells', async () => {

@@ -9,6 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,6 +46,11 @@ function expectValid(name: string, value: unknown, context: string): void {
   );
 }
 
+/** The keys of `value` that are in `keys` (an exported line carries its chain position besides the event). */
+function pick(value: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).filter(([key]) => keys.includes(key)));
+}
+
 /** Validate every line of a --json stream as `#/$defs/line`; returns the parsed lines. */
 function expectValidStream(result: GoliveResult, context: string): Array<Record<string, any>> {
   const lines = jsonEvents(result.stdout);
@@ -65,6 +71,18 @@ steps:
   - id: deploy
     run: test -f "{{ vars.dir }}/fixed"
     rollback: "true"
+`;
+
+const APPROVED = `golive: 1
+name: approved
+team:
+  dba: { name: Li Wei, user: ${userInfo().username} }
+  lead: [{ name: Ana Ruiz, user: ana }, { name: Sam Okafor, user: sam }]
+steps:
+  - id: migrate
+    approvers: [dba, lead]
+    approval_timeout: 1m
+    run: "true"
 `;
 
 const SLOW = `golive: 1
@@ -113,6 +131,7 @@ describe('events.schema.json: real --json outputs of the built golive', () => {
       copyFileSync(join(repoRoot, 'examples', name), join(dir, name));
     writeFileSync(join(dir, 'fix-me.yaml'), FAIL_UNTIL_FIXED);
     writeFileSync(join(dir, 'slow.yaml'), SLOW);
+    writeFileSync(join(dir, 'approved.yaml'), APPROVED);
     writeFileSync(join(dir, 'needs-secret.yaml'), NEEDS_SECRET);
     writeFileSync(join(dir, 'warns.yaml'), WARNS);
     writeFileSync(join(dir, 'bad.yaml'), 'golive: 1\nname: bad\nsteps:\n  - id: a\n    rn: echo\n');
@@ -193,6 +212,26 @@ describe('events.schema.json: real --json outputs of the built golive', () => {
     expect(lines.map((l) => l.kind)).toContain('run.interrupted');
   });
 
+  it('a run that waits for an approval, given by golive approve from another process', async () => {
+    const live = startGolive(['run', 'approved.yaml', '--json', '--db', db], { cwd: dir });
+    await live.waitForOutput(/"kind":"approval.requested"/);
+    const runId = jsonEvents(live.stdout())[0]!.runId as string;
+    const approve = await runGolive(['approve', runId, 'migrate', '--db', db, '--comment', 'ok'], { cwd: tempDir() });
+    expect(approve.code, both(approve)).toBe(0);
+    const exit = await live.exited;
+    const lines = stream({ code: exit.code, stdout: exit.stdout, stderr: exit.stderr }, 'run approved', 0);
+    expect(lines.find((l) => l.kind === 'decision')).toMatchObject({ subjectId: 'migrate', choice: 'approved', via: 'approval' });
+    // The answer is recorded by the approving process: it is in the journal, as a line of the same format.
+    const exported = await golive(['audit', 'export', '--run', runId]);
+    const answer = jsonEvents(exported.stdout).find((l) => l.kind === 'approval');
+    expect(answer).toMatchObject({ pointId: 'migrate', verdict: 'accepted', comment: 'ok' });
+    expectValid(
+      'event.approval',
+      { golive: 1, ...pick(answer!, Object.keys((schema.$defs['event.approval'] as { properties: object }).properties)) },
+      'an exported approval',
+    );
+  });
+
   it('dry runs with warnings, and --json errors (an invalid runbook, a missing journal)', async () => {
     const warned = stream(await golive(['run', 'needs-secret.yaml', '--dry-run', '--json']), 'dry run needs-secret', 2);
     expect(warned.map((l) => l.kind)).toContain('warning');
@@ -210,7 +249,8 @@ describe('events.schema.json: real --json outputs of the built golive', () => {
     const printable = Object.keys(schema.$defs)
       .filter((name) => name.startsWith('event.'))
       .map((name) => name.slice('event.'.length))
-      .filter((kind) => kind !== 'question.asked');
+      // approval is recorded by the process that approves (golive approve / reject), not in the run's own stream.
+      .filter((kind) => kind !== 'question.asked' && kind !== 'approval');
     expect(printable.filter((kind) => !kindsSeen.has(kind))).toEqual([]);
   });
 
@@ -247,6 +287,7 @@ describe('events.schema.json: real --json outputs of the built golive', () => {
       ['plan', webshop, '--env', 'production'],
       ['plan', 'conditions.yaml', '--env', 'production'],
       ['plan', 'retry-codes.yaml'],
+      ['plan', 'approved.yaml'],
     ]) {
       const plan = await runGolive([...args, '--json'], { cwd: dir });
       expect(plan.code, both(plan)).toBe(0);

@@ -13,7 +13,7 @@ describe.concurrent('golive --help', () => {
       section('Deploy')
         .match(/^ {2}(\w+)/gm)!
         .map((s) => s.trim()),
-    ).toEqual(['run', 'check', 'rehearse', 'rollback', 'resume']);
+    ).toEqual(['run', 'check', 'rehearse', 'rollback', 'resume', 'approve', 'reject']);
     expect(
       section('Inspect')
         .match(/^ {2}(\w+)/gm)!
@@ -29,6 +29,8 @@ describe.concurrent('golive --help', () => {
       'rehearse',
       'rollback',
       'resume',
+      'approve',
+      'reject',
       'status',
       'history',
       'show',

@@ -26,7 +26,21 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
-const REPORT_KEYS = ['format', 'generatedAt', 'run', 'window', 'goNoGo', 'interruption', 'timeline', 'issues', 'rollback', 'decisions', 'chain', 'audit'];
+const REPORT_KEYS = [
+  'format',
+  'generatedAt',
+  'run',
+  'window',
+  'goNoGo',
+  'interruption',
+  'timeline',
+  'issues',
+  'rollback',
+  'decisions',
+  'approvals',
+  'chain',
+  'audit',
+];
 
 interface Junit {
   tests: number;

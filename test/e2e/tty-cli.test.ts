@@ -9,10 +9,11 @@
  * is not installed.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { goliveBin, removeTempDirs, repoRoot, tempDir, testLockDir } from './helpers.js';
+import { goliveBin, removeTempDirs, repoRoot, runGolive, tempDir, testLockDir } from './helpers.js';
 import { pidsIn, readJournal, startGolive, waitUntil } from './process-helpers.js';
 
 const tmuxMissing = spawnSync('tmux', ['-V']).error !== undefined;
@@ -73,7 +74,7 @@ function runInTerminal(name: string, runbook: string, { args = [], env = {}, out
   const exports = Object.entries({ GOLIVE_LOCK_DIR: testLockDir(dir), ...env })
     .map(([key, value]) => `export ${key}=${quote(value)}; `)
     .join('');
-  const golive = ['node', goliveBin, 'run', fixture(runbook), '--db', db, '--var', `dir=${dir}`, ...args].map(quote).join(' ');
+  const golive = ['node', goliveBin, 'run', isAbsolute(runbook) ? runbook : fixture(runbook), '--db', db, '--var', `dir=${dir}`, ...args].map(quote).join(' ');
   // The pane stays open after golive exits, so the final screen can still be read.
   // A trapped SIGHUP (not an ignored one, which golive would inherit) keeps the shell alive when the pane goes away.
   const command = outliveTerminal
@@ -319,5 +320,52 @@ describe.skipIf(tmuxMissing)('golive status --watch in a real terminal', () => {
     expect(everything.match(/Status Update - /g)).toHaveLength(1);
     expect(everything).toContain('Status: Succeeded');
     tmux('kill-session', '-t', 'watch');
+  });
+  /** A runbook (written per test: its DBA is whoever runs the tests) whose migrate step the DBA must approve. */
+  function approvalRunbook(user = userInfo().username, extra = ''): string {
+    const path = join(tempDir('golive-tty-cli-approval-'), 'approval.yaml');
+    writeFileSync(
+      path,
+      `golive: 1\nname: tty-cli-approval\nvars: { dir: /dev/null/pass--var-dir }\nteam:\n  dba: { name: Li Wei, user: ${user} }\nsteps:\n  - id: build\n    run: echo build >> "{{ vars.dir }}/trace"\n  - id: migrate\n    title: Migrate the database\n    approvers: [dba]\n${extra}    run: echo migrate >> "{{ vars.dir }}/trace"\n`,
+    );
+    return path;
+  }
+
+  it('an approver who started the run answers the approval at the prompt where self-approval is allowed; it is recorded as theirs', async () => {
+    const t = runInTerminal('approve-prompt', approvalRunbook(), { env: { NO_COLOR: '1' } });
+    await t.waitFor(/\? Approve Migrate the database\? \(you are Li Wei, an approver; 1 needed\)/);
+    expect(t.trace()).toBe('build\n');
+    t.keys('y', 'Enter');
+    expect(await t.exitCode()).toBe(0);
+    expect(t.trace()).toBe('build\nmigrate\n');
+    const [run] = readJournal(t.db);
+    const answer = run.events.find((e) => e.kind === 'approval')!.data;
+    expect(answer).toMatchObject({ answer: 'approve', verdict: 'accepted', via: 'prompt', identity: { user: userInfo().username }, person: { role: 'dba' } });
+    expect(run.events.filter((e) => e.kind === 'decision').map((e) => e.data)).toMatchObject([{ subjectId: 'migrate', choice: 'approved', via: 'approval' }]);
+  });
+
+  it('an approval from another process withdraws the open prompt and the run goes on', async () => {
+    const t = runInTerminal('approve-elsewhere', approvalRunbook(), { env: { NO_COLOR: '1' } });
+    await t.waitFor(/\? Approve Migrate the database\?/);
+    const runId = readJournal(t.db)[0]!.id;
+    const approved = await runGolive(['approve', runId, 'migrate', '--db', t.db], { cwd: tempDir() });
+    expect(approved.code, approved.stderr).toBe(0);
+    expect(await t.exitCode()).toBe(0);
+    expect(t.trace()).toBe('build\nmigrate\n');
+    expect(
+      readJournal(t.db)[0]!
+        .events.filter((e) => e.kind === 'approval')
+        .map((e) => e.data.via),
+    ).toEqual(['command']);
+  });
+  it('a runner who is no approver is not asked: the step says whom it waits for and how they approve', async () => {
+    const t = runInTerminal('approve-others', approvalRunbook(`not-${userInfo().username}`, '    approval_timeout: 2s\n    on_failure: abort\n'), {
+      env: { NO_COLOR: '1' },
+    });
+    const waiting = await t.waitFor(/waiting for Li Wei \(dba\) to approve — golive approve <run-id> migrate/);
+    expect(waiting).not.toContain('? Approve');
+    expect(await t.exitCode()).toBe(3);
+    expect(t.screen()).toMatch(/migrate — Migrate the database .* failed: no approval of migrate by Li Wei \(dba\) within 2\.0s/);
+    expect(t.trace()).toBe('build\n');
   });
 });

@@ -5,6 +5,7 @@
  */
 import { type EngineOptions, Interruption } from '../../src/engine/context.js';
 import type { EngineEvent } from '../../src/engine/events.js';
+import type { ApprovalInbox } from '../../src/engine/ports.js';
 import { type EngineResult, type PriorState, rollbackDeployment, runDeployment } from '../../src/engine/run.js';
 import { foldRunChain } from '../../src/engine/run-state.js';
 import { loadRunbookText } from '../../src/runbook/load.js';
@@ -50,6 +51,8 @@ export interface HarnessOptions {
   answers?: Answers;
   options?: Partial<EngineOptions>;
   sink?: Omit<EventLogOptions, 'timeline'>;
+  /** Where a run waiting for approvals finds answers (none: a point that needs approval cannot pass). */
+  approvals?: ApprovalInbox;
 }
 
 /** A plan with its fakes, ready to run. */
@@ -78,7 +81,13 @@ export function harness(yaml: string, setup: HarnessOptions = {}): Harness {
   const log = new EventLog({ ...setup.sink, timeline });
   const interruption = new Interruption();
   const options = engineOptions(setup.options);
-  const engineRun = (prior?: PriorState) => ({ plan, options, ports: { runner, clock, prompter, sink: log.sink }, interruption, prior });
+  const engineRun = (prior?: PriorState) => ({
+    plan,
+    options,
+    ports: { runner, clock, prompter, sink: log.sink, approvals: setup.approvals },
+    interruption,
+    prior,
+  });
   return {
     plan,
     runner,

@@ -12,7 +12,7 @@ import { LockHeldError, UsageError } from '../../src/errors.ts';
 import { canonicalJson, eventHash, GENESIS_HASH } from '../../src/journal/hash-chain.ts';
 import { STALE_HEARTBEAT_MS } from '../../src/journal/liveness.ts';
 import type { Journal, LockRequest } from '../../src/journal/port.ts';
-import type { LockHolder, RunIdentity, RunRecord, StoredEvent } from '../../src/journal/types.ts';
+import type { LockHolder, PlanFacts, RunIdentity, RunRecord, StoredEvent } from '../../src/journal/types.ts';
 import { deadPid, event, newRun, runStarted } from './helpers.ts';
 
 /** What a journal under test sees of its surroundings: its clock and the name of this machine. */
@@ -95,6 +95,31 @@ export function describeJournalContract(name: string, harness: JournalHarness): 
         expect((await journal.listRuns()).map((run) => run.identity)).toEqual([harness.identity()]);
         expect((await journal.runningRuns()).map((run) => run.identity)).toEqual([harness.identity()]);
         expect((await journal.chainOf('RUN-A')).map((run) => run.identity)).toEqual([harness.identity()]);
+      });
+
+      it('keeps the plan facts recorded with a run apart from its record, and none for a run recorded without them', async () => {
+        const { journal } = await fresh();
+        const planFacts: PlanFacts = {
+          description: 'Release 2.4',
+          window: { start: '2026-12-01T22:00:00.000Z', end: '2026-12-02T02:00:00.000Z' },
+          protectedEnvironment: true,
+          team: { dba: 'Li Wei' },
+          people: { liwei: 'Li Wei' },
+          steps: [
+            { id: 'backup', title: 'Back up the database', owner: 'dba', expectedMs: 120_000 },
+            { id: 'web', title: 'Restart web', group: 'restart', confirm: 'Is the banner up?' },
+          ],
+          checks: [{ id: 'on-call', title: 'On-call is here', blocking: true, confirm: 'Are you on call?' }],
+          verify: [{ id: 'home', title: 'Home page answers', owner: 'dba', severity: 'major' }],
+          rollbackVerify: [{ id: 'old-home', title: 'The old home page answers' }],
+        };
+        const created = await createRun(journal, { planFacts });
+        await createRun(journal, { id: 'RUN-B' });
+        expect(created).not.toHaveProperty('planFacts');
+        expect(await journal.getRun('RUN-A')).toEqual(created);
+        expect(await journal.planFacts('RUN-A')).toEqual(planFacts);
+        expect(await journal.planFacts('RUN-B')).toBeNull();
+        expect(await journal.planFacts('NO-SUCH-RUN')).toBeNull();
       });
 
       it('rejects a run whose runbookSha256 is not the SHA-256 of its text, and records nothing', async () => {
@@ -224,6 +249,22 @@ export function describeJournalContract(name: string, harness: JournalHarness): 
         expect(await collect(journal.iterateEvents())).toEqual(stored);
       });
 
+      it('returns only the events of the kinds asked for, in journal order', async () => {
+        const { journal } = await fresh();
+        const r1 = await createRun(journal, { id: 'R1' });
+        await createRun(journal, { id: 'R2' });
+        const stored = [
+          await journal.appendEvent('R1', runStarted(r1)),
+          await journal.appendEvent('R2', event({ kind: 'step.state', stepId: 'backup', state: 'running' })),
+          await journal.appendEvent('R1', event({ kind: 'warning', message: 'slow disk' })),
+          await journal.appendEvent('R1', event({ kind: 'step.state', stepId: 'backup', state: 'succeeded' })),
+        ];
+        expect(await journal.eventsOf(['R1', 'R2'], ['step.state'])).toEqual([stored[1], stored[3]]);
+        expect(await journal.eventsOf(['R1'], ['step.state', 'run.started'])).toEqual([stored[0], stored[3]]);
+        expect(await journal.eventsOf(['R1'], [])).toEqual([]);
+        expect(await journal.eventsOf(['R1'], ['decision'])).toEqual([]);
+      });
+
       it('gives back the event as it was handed over', async () => {
         const { journal } = await fresh();
         await createRun(journal);
@@ -258,6 +299,10 @@ export function describeJournalContract(name: string, harness: JournalHarness): 
         expect(await journal.verifyChain()).toEqual({ ok: true, checked: 4 });
         expect(await journal.verifyRuns(['R1'])).toEqual({ ok: true, checked: 2, scope: 'runs' });
         expect(await journal.verifyRuns(['R2', 'R1'])).toEqual({ ok: true, checked: 4, scope: 'runs' });
+        // The events with their check, in one read: the same as asking for each.
+        for (const ids of [['R1'], ['R2', 'R1']]) {
+          expect(await journal.verifiedEventsOf(ids)).toEqual({ events: await journal.eventsOf(ids), audit: await journal.verifyRuns(ids) });
+        }
       });
 
       it('keeps one chain when two connections append at once', async () => {
@@ -276,6 +321,107 @@ export function describeJournalContract(name: string, harness: JournalHarness): 
         expect(trail.map((e) => e.seq)).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
         for (let i = 1; i < trail.length; i++) expect(trail[i].prevHash).toBe(trail[i - 1].hash);
         expect(await other.verifyChain()).toEqual({ ok: true, checked: 80 });
+      });
+    });
+
+    describe('approvals', () => {
+      const request = (pointId: string) =>
+        event({
+          kind: 'approval.requested',
+          subject: 'confirm',
+          pointId,
+          title: `Approve ${pointId}`,
+          approvers: [{ role: 'dba', name: 'Li Wei', user: 'liwei' }],
+          minApprovals: 1,
+          selfApproval: false,
+          runner: 'ana',
+        });
+      const answer = (pointId: string, user: string) =>
+        event({
+          kind: 'approval',
+          pointId,
+          answer: 'approve',
+          verdict: 'accepted',
+          identity: { user, kind: 'database-role' },
+          by: user,
+          via: 'command',
+          host: 'elsewhere',
+        });
+
+      it('says who the connection is: the identity it records runs with', async () => {
+        const { journal, connect } = await fresh();
+        expect(await journal.whoAmI()).toEqual(harness.identity());
+        expect(await (await connect('other-host')).whoAmI()).toEqual(harness.identity());
+      });
+
+      it("returns one run's events of the kinds asked for, after a seq, in journal order", async () => {
+        const { journal } = await fresh();
+        await createRun(journal, { id: 'R1' });
+        await createRun(journal, { id: 'R2' });
+        const asked = await journal.appendEvent('R1', request('migrate'));
+        await journal.appendEvent('R1', event({ kind: 'warning', message: 'not asked for' }));
+        await journal.appendEvent('R2', answer('migrate', 'liwei'));
+        const first = await journal.appendEvent('R1', answer('migrate', 'liwei'));
+        const second = await journal.appendEvent('R1', answer('migrate', 'sam'));
+        expect(await journal.eventsSince('R1', 0, ['approval.requested', 'approval'])).toEqual([asked, first, second]);
+        expect(await journal.eventsSince('R1', asked.seq, ['approval'])).toEqual([first, second]);
+        expect(await journal.eventsSince('R1', second.seq, ['approval'])).toEqual([]);
+        expect(await journal.eventsSince('R1', 0, [])).toEqual([]);
+        expect(await journal.eventsSince('NONE', 0, ['approval'])).toEqual([]);
+      });
+
+      it('appends what decide makes of the run\'s events, read under the write lock: two connections deciding at once never both see "not yet"', async () => {
+        const { journal, connect } = await fresh();
+        const other = await connect('approver-host');
+        await createRun(journal, { id: 'R1' });
+        await journal.appendEvent('R1', request('migrate'));
+        // Each connection records "first" only if no one did before it; both try many times at once.
+        const decideFirst = (events: StoredEvent[]) =>
+          ({ ...answer('migrate', events.some((e) => e.kind === 'approval') ? 'later' : 'first'), at: new Date(clock.ms).toISOString() }) as const;
+        const attempts: Promise<StoredEvent>[] = [];
+        for (let i = 0; i < 10; i++) {
+          attempts.push(journal.appendDecided('R1', ['approval'], decideFirst));
+          attempts.push(other.appendDecided('R1', ['approval'], decideFirst));
+        }
+        const stored = await Promise.all(attempts);
+        expect(stored.filter((e) => (e.event as { by: string }).by === 'first')).toHaveLength(1);
+        const trail = await journal.eventsOf(['R1']);
+        expect(trail.map((e) => e.seq)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
+        expect((trail[1].event as { by: string }).by).toBe('first');
+        expect(await other.verifyChain()).toEqual({ ok: true, checked: 21 });
+      });
+
+      it('appends nothing when decide throws', async () => {
+        const { journal } = await fresh();
+        await createRun(journal, { id: 'R1' });
+        const before = await journal.appendEvent('R1', request('migrate'));
+        await expect(
+          journal.appendDecided('R1', ['approval.requested'], (events) => {
+            throw new UsageError(`saw ${events.length}`);
+          }),
+        ).rejects.toThrow('saw 1');
+        expect(await journal.eventsOf(['R1'])).toEqual([before]);
+        expect((await journal.appendEvent('R1', answer('migrate', 'liwei'))).seq).toBe(2);
+      });
+
+      it('keeps the chain linear when another connection answers while the run appends', async () => {
+        const { journal, connect } = await fresh();
+        const approver = await connect('approver-host');
+        await createRun(journal, { id: 'R1' });
+        await journal.appendEvent('R1', request('migrate'));
+        const appends: Promise<StoredEvent>[] = [];
+        for (let i = 0; i < 30; i++) {
+          appends.push(journal.appendEvent('R1', event({ kind: 'warning', message: `run ${i}` })));
+          appends.push(approver.appendEvent('R1', answer('migrate', `person-${i}`)));
+        }
+        await Promise.all(appends);
+        const trail = await journal.eventsOf(['R1']);
+        expect(trail.map((e) => e.seq)).toEqual(Array.from({ length: 61 }, (_, i) => i + 1));
+        for (let i = 1; i < trail.length; i++) expect(trail[i].prevHash).toBe(trail[i - 1].hash);
+        expect((await journal.eventsSince('R1', 1, ['approval'])).map((e) => (e.event as { by: string }).by)).toEqual(
+          Array.from({ length: 30 }, (_, i) => `person-${i}`),
+        );
+        expect(await approver.verifyChain()).toEqual({ ok: true, checked: 61 });
       });
     });
 

@@ -75,11 +75,12 @@ describe('openDatabase', () => {
         'outcome',
         'exit_code',
         'identity',
+        'plan_facts',
       ]);
       expect(columns(db, 'events')).toEqual(['seq', 'run_id', 'at', 'kind', 'data', 'prev_hash', 'hash']);
       expect(columns(db, 'locks')).toEqual(['runbook', 'environment', 'run_id', 'pid', 'host', 'operator', 'since', 'heartbeat_at']);
       const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all();
-      expect(indexes).toEqual(['decisions_by_run', 'events_by_run', 'locks_by_run', 'runs_by_root', 'runs_by_runbook', 'runs_by_start']);
+      expect(indexes).toEqual(['decisions_by_run', 'events_by_run', 'locks_by_run', 'runs_by_root', 'runs_by_runbook', 'runs_by_start', 'runs_running']);
     } finally {
       db.close();
     }

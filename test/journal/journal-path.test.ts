@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { JournalError } from '../../src/errors.ts';
+import { JournalError, UsageError } from '../../src/errors.ts';
 import {
   findJournal,
   isServerLocation,
@@ -10,6 +10,7 @@ import {
   journalForRunbook,
   journalNotFound,
   printableLocation,
+  projectJournalSetting,
   repositoryRootOf,
 } from '../../src/journal/journal-path.ts';
 import { journalExists, openJournal, openServerJournal } from '../../src/journal/open.ts';
@@ -181,5 +182,48 @@ describe('a server journal (a PostgreSQL URL)', () => {
     expect(journalFlagFor(url, { cwd: t.plain, env: noEnv })).toBe(`--db 'postgresql://golive:***@db.example.com:5432/deployments?sslmode=require'`);
     // Given as Journal.location (masked) while GOLIVE_DB holds the real URL: no flag needed.
     expect(journalFlagFor(printableLocation(url), { cwd: t.plain, env: { GOLIVE_DB: url } })).toBe('');
+  });
+});
+
+describe("the project's journal setting (.golive/config)", () => {
+  const configIn = (dir: string, text: string) => {
+    mkdirSync(join(dir, '.golive'), { recursive: true });
+    writeFileSync(join(dir, '.golive', 'config'), text);
+  };
+
+  it('reads journal = <url or path> with comments and quotes; a path is relative to the project', () => {
+    const { repo } = tree();
+    configIn(repo, '# shared\n\n  journal = "postgres://golive@db.example/golive"  # the team\n');
+    expect(projectJournalSetting(repo)).toBe('postgres://golive@db.example/golive');
+    configIn(repo, "journal = 'shared/team.db'\n");
+    expect(projectJournalSetting(repo)).toBe(join(repo, 'shared', 'team.db'));
+    expect(projectJournalSetting(join(repo, 'runbooks'))).toBeUndefined();
+  });
+
+  it('refuses what it cannot read, naming file and line (exit 2)', () => {
+    const { repo } = tree();
+    for (const [text, message] of [
+      ['journal = x\ntimeout: 5\n', ':2: not a setting: timeout: 5'],
+      ['jornal = postgres://db/golive\n', ':1: unknown setting jornal'],
+      ['journal =\n', ':1: journal has no value'],
+    ]) {
+      configIn(repo, text);
+      expect(() => projectJournalSetting(repo)).toThrow(UsageError);
+      expect(() => projectJournalSetting(repo)).toThrow(`${join(repo, '.golive', 'config')}${message}`);
+    }
+  });
+
+  it('--db > GOLIVE_DB > the setting > the default file, for run and for the read commands', () => {
+    const { repo, journalIn } = tree();
+    const runbook = join(repo, 'runbooks', 'deep', 'r.yaml');
+    journalIn(repo);
+    configIn(repo, 'journal = postgres://golive@db.example/golive\n');
+    const deep = join(repo, 'runbooks', 'deep');
+    expect(journalForRunbook(runbook, { cwd: deep, env: noEnv })).toBe('postgres://golive@db.example/golive');
+    expect(findJournal({ cwd: deep, env: noEnv })).toMatchObject({ path: 'postgres://golive@db.example/golive', found: true, explicit: true });
+    expect(journalForRunbook(runbook, { cwd: deep, env: { GOLIVE_DB: 'other.db' } })).toBe(join(deep, 'other.db'));
+    expect(journalForRunbook(runbook, { flag: 'flag.db', cwd: deep, env: { GOLIVE_DB: 'other.db' } })).toBe(join(deep, 'flag.db'));
+    // The advice lines need no --db where the setting finds the journal.
+    expect(journalFlagFor('postgres://golive@db.example/golive', { cwd: deep, env: noEnv })).toBe('');
   });
 });

@@ -51,6 +51,10 @@ export interface PostgresServer {
   createDatabase(owner?: TestRole): Promise<string>;
   /** Create a login role with a random password. */
   createRole(user: string): Promise<TestRole>;
+  /** Take the server down (fast shutdown: connections are cut) and keep its data, as a restart or an outage does. */
+  halt(): void;
+  /** Start a halted server again on the same port with the same data. */
+  restart(): void;
   /** Stop the server (fast shutdown) and remove its directory; idempotent. */
   stop(): void;
 }
@@ -107,18 +111,22 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   const port = await freePort();
   const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${dir} -c fsync=off -c full_page_writes=off`;
   let stopped = false;
+  const pgCtlStop = (): void => {
+    const pgCtl = [join(bin, 'pg_ctl'), '-D', data, '-m', 'fast', '-w', 'stop'];
+    const [command, ...args] = asRoot ? ['runuser', '-u', 'postgres', '--', ...pgCtl] : pgCtl;
+    spawnSync(command, args, { stdio: 'ignore' });
+  };
+  const pgCtlStart = (): void => runAsServerUser(join(bin, 'pg_ctl'), ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '30', '-o', options, 'start']);
   // Synchronous, so that it also works in an 'exit' handler.
   const stop = (): void => {
     if (stopped) return;
     stopped = true;
-    const pgCtl = [join(bin, 'pg_ctl'), '-D', data, '-m', 'fast', '-w', 'stop'];
-    const [command, ...args] = asRoot ? ['runuser', '-u', 'postgres', '--', ...pgCtl] : pgCtl;
-    spawnSync(command, args, { stdio: 'ignore' });
+    pgCtlStop();
     rmSync(dir, { recursive: true, force: true });
   };
   // A worker that dies before afterAll must not leave a server behind.
   process.once('exit', stop);
-  runAsServerUser(join(bin, 'pg_ctl'), ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '30', '-o', options, 'start']);
+  pgCtlStart();
 
   const url = (database: string, role: TestRole = admin): string =>
     `postgres://${encodeURIComponent(role.user)}:${encodeURIComponent(role.password)}@127.0.0.1:${port}/${database}`;
@@ -146,6 +154,8 @@ export async function startPostgresServer(): Promise<PostgresServer> {
       await asAdmin(`CREATE ROLE ${user} LOGIN PASSWORD '${role.password}'`);
       return role;
     },
+    halt: pgCtlStop,
+    restart: pgCtlStart,
     stop() {
       stop();
       process.removeListener('exit', stop);

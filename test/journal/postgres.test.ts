@@ -8,10 +8,12 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ExitCode, JournalError, LockHeldError } from '../../src/errors.ts';
+import { ExitCode, JournalError, JournalUnreachableError, LockHeldError, UsageError } from '../../src/errors.ts';
+import { sha256Hex } from '../../src/journal/hash-chain.ts';
 import { printableLocation } from '../../src/journal/journal-path.ts';
 import { openPostgresJournal, type PostgresJournal } from '../../src/journal/postgres/journal.ts';
-import { event, newRun, runStarted, tempDir } from './helpers.ts';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/journal/postgres/migrations.ts';
+import { event, newRun, RUNBOOK_TEXT, runStarted, tempDir } from './helpers.ts';
 import { usePostgresServer } from './postgres-server.ts';
 
 const server = usePostgresServer();
@@ -19,7 +21,8 @@ let url: string;
 const open: PostgresJournal[] = [];
 
 async function journal(options: Parameters<typeof openPostgresJournal>[1] = {}, at = url): Promise<PostgresJournal> {
-  const j = await openPostgresJournal(at, options);
+  // Only a read-only open of a never-used database gives anything else (tested on its own).
+  const j = (await openPostgresJournal(at, options)) as PostgresJournal;
   open.push(j);
   return j;
 }
@@ -56,14 +59,21 @@ afterEach(async () => {
 describe('the PostgreSQL journal: schema', () => {
   it('two connections using a fresh database at once migrate it once', async () => {
     await Promise.all([journal(), journal(), journal()]);
-    const { rows } = await asOwner<{ version: number }>('SELECT version FROM golive_schema');
-    expect(rows).toEqual([{ version: 1 }]);
+    const { rows } = await asOwner<{ version: number }>('SELECT version FROM golive_schema ORDER BY version');
+    expect(rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
   });
 
-  it('a read-only open of a database without a journal is exit 6 and creates nothing', async () => {
-    const error = await failure(journal({ readonly: true }));
-    expect(error).toBeInstanceOf(JournalError);
-    expect(error.message).toMatch(/^there is no audit journal at postgres:\/\/golive_admin:\*\*\*@127\.0\.0\.1:\d+\/golive_test_/);
+  it('a read-only open of a database golive never used: a journal with no runs yet, and nothing is created', async () => {
+    const empty = await openPostgresJournal(url, { readonly: true });
+    try {
+      expect(empty.location).toMatch(/^postgres:\/\/golive_admin:\*\*\*@127\.0\.0\.1:\d+\/golive_test_/);
+      expect(await empty.listRuns()).toEqual([]);
+      expect(await empty.runningRuns()).toEqual([]);
+      expect(await empty.getRun('01ABCDEFGH')).toBeNull();
+      expect(await empty.verifyChain()).toEqual({ ok: true, checked: 0 });
+    } finally {
+      await empty.close();
+    }
     const { rows } = await asOwner("SELECT 1 FROM pg_tables WHERE schemaname = 'public'");
     expect(rows).toHaveLength(0);
   });
@@ -79,7 +89,24 @@ describe('the PostgreSQL journal: schema', () => {
     await (await journal()).close();
     await asOwner("INSERT INTO golive_schema (version, description) VALUES (99, 'future')");
     const error = await failure(journal());
-    expect(error.message).toContain('has schema version 99, newer than this golive understands (1)');
+    expect(error.message).toContain(`has schema version 99, newer than this golive understands (${SCHEMA_VERSION})`);
+  });
+
+  it('brings a version 1 journal up to date on a read-only open: its runs read as before, with no plan facts', async () => {
+    await asOwner(`CREATE TABLE golive_schema (version integer PRIMARY KEY, description text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now(), applied_by text NOT NULL DEFAULT session_user)`);
+    await asOwner(MIGRATIONS[0].sql);
+    await asOwner("INSERT INTO golive_schema (version, description) VALUES (1, 'runs, hash-chained events, attempts, outputs, decisions, locks')");
+    await asOwner(
+      `INSERT INTO runs (id, root_run_id, mode, runbook_name, runbook_path, runbook_text, runbook_sha256, operator, host, pid, started_at, heartbeat_at)
+       VALUES ('RUN-OLD', 'RUN-OLD', 'run', 'webshop-release', 'webshop.yaml', $1, $2, 'ana', 'deploy-host', 1, '2026-11-30T09:00:00.000Z', '2026-11-30T09:00:00.000Z')`,
+      [RUNBOOK_TEXT, sha256Hex(RUNBOOK_TEXT)],
+    );
+    const reader = await journal({ readonly: true });
+    expect(await reader.getRun('RUN-OLD')).toMatchObject({ operator: 'ana', runbookText: RUNBOOK_TEXT });
+    expect(await reader.planFacts('RUN-OLD')).toBeNull();
+    const { rows } = await asOwner<{ version: number }>('SELECT version FROM golive_schema ORDER BY version');
+    expect(rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
   });
 });
 
@@ -301,6 +328,30 @@ describe('the PostgreSQL journal: credentials and connection failures', () => {
     const error = (await failure(journal({}, gone))) as JournalError;
     expect(error).toBeInstanceOf(JournalError);
     expect(error.message).toBe('cannot reach the audit journal postgres://li:***@127.0.0.1:1/golive: the connection was refused');
+  });
+
+  it('a server restart: operations fail as unreachable while it is down, then the same journal connects again', async () => {
+    const j = await journal();
+    const run = newRun();
+    await j.createRun(run);
+    await j.appendEvent(run.id, runStarted(run));
+    server.current.halt();
+    try {
+      const error = await failure(j.appendEvent(run.id, event({ kind: 'warning', message: 'while the server is down' })));
+      expect(error).toBeInstanceOf(JournalUnreachableError);
+      expect(error.message).not.toContain(server.current.admin.password);
+    } finally {
+      server.current.restart();
+    }
+    await j.appendEvent(run.id, event({ kind: 'warning', message: 'after the restart' }));
+    expect((await j.eventsOf([run.id])).map((e) => e.kind)).toEqual(['run.started', 'warning']);
+    expect((await j.verifyChain()).ok).toBe(true);
+  });
+
+  it('a URL that does not parse: a usage error (exit 2) with the password masked', async () => {
+    const error = (await failure(journal({}, 'postgres://li:hunter2@127.0.0.1:99999/golive'))) as UsageError;
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error.message).toBe('the journal URL postgres://li:***@127.0.0.1:99999/golive is not a valid PostgreSQL URL (Invalid URL)');
   });
 
   it('a database that does not exist: exit 6 with the createdb to run', async () => {

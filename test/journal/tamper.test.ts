@@ -167,3 +167,19 @@ describe('verifyChain', () => {
     expect((await verify()).firstBad).toMatchObject({ seq: 6, runId: 'R2', reason: expect.stringMatching(/missing from the runs table/) });
   });
 });
+
+describe('verifiedEventsOf', () => {
+  it('reports an edited event as verifyRuns does, and still gives back every event of the run', async () => {
+    tamper(`UPDATE events SET data = replace(data, 'backup done', 'all fine') WHERE seq = 3`);
+    const store = SqliteJournal.open(path, { readonly: true });
+    try {
+      const { events, audit } = await store.verifiedEventsOf(['R1']);
+      expect(audit).toEqual(await store.verifyRuns(['R1']));
+      expect(audit).toMatchObject({ ok: false, checked: 2, scope: 'runs', firstBad: { seq: 3, runId: 'R1' } });
+      expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+      expect(events).toEqual(await store.eventsOf(['R1']));
+    } finally {
+      await store.close();
+    }
+  });
+});

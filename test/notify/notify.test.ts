@@ -155,6 +155,42 @@ describe('createNotifier', () => {
     expect(hook.received[6].body.text).toBe('↩ webshop-release 2.4.0 on production: rolled-back in 1m30s (exit 1)');
   });
 
+  it('tells the bridge who the run waits for to approve what, and who answered', async () => {
+    const hook = await receiver((_req, res) => res.writeHead(200).end('ok'));
+    const { n } = notifier(hook.url);
+    n.handle(started);
+    n.handle(
+      stamp({
+        kind: 'approval.requested',
+        subject: 'confirm',
+        pointId: 'migrate',
+        title: 'Run database migrations',
+        approvers: [{ role: 'dba', name: 'Li Wei', user: 'liwei' }],
+        minApprovals: 1,
+        selfApproval: false,
+        runner: 'ana',
+      }),
+    );
+    n.handle(
+      stamp({
+        kind: 'approval',
+        pointId: 'migrate',
+        answer: 'approve',
+        verdict: 'accepted',
+        identity: { user: 'liwei', kind: 'database-role' },
+        by: 'liwei',
+        person: { role: 'dba', name: 'Li Wei', user: 'liwei' },
+        via: 'prompt',
+        host: 'bastion',
+      }),
+    );
+    await n.close();
+    expect(hook.received.slice(1).map((r) => r.body.text)).toEqual([
+      '⏸ webshop-release 2.4.0 on production: waiting for Li Wei (dba) to approve Run database migrations in run 01KRUNAAAAAAAAAAAAAAAAAAAA',
+      '✔ webshop-release 2.4.0 on production: migrate approved by Li Wei (dba, liwei)',
+    ]);
+  });
+
   it('a webhook that never answers: handle returns at once, one warning per minute, close gives up after one timeout', async () => {
     const hook = await receiver(() => {
       /* never answers */

@@ -27,6 +27,14 @@ describe('wellShapedPart', () => {
     expect(data.steps[0]).toHaveProperty('timeout'); // the original is untouched
   });
 
+  it('gives up on a `!!binary` value where a map belongs (a byte array has no keys to cut), reporting the schema errors', () => {
+    const found = lines('golive: 1\nname: x\nteam:\n  dba: !!binary AAAA\nsteps:\n  - id: a\n    run: "true"\n');
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.every((line) => /^\d+:\d+ E0\d\d$/.test(line))).toBe(true);
+    const steps = lines('golive: 1\nname: x\nsteps:\n  - !!binary AAAA\n');
+    expect(steps.length).toBeGreaterThan(0);
+  });
+
   it('keeps a variable with a bad value by name, so references to it stay valid', () => {
     const data = { golive: 1, name: 'x', vars: { list: [1, 2] }, steps: [{ id: 'a', run: 'echo {{ vars.list }}' }] };
     expect((wellShapedPart(data, validateAgainstSchema(data), validateAgainstSchema) as { vars: object }).vars).toEqual({ list: '' });

@@ -412,7 +412,20 @@ describe('showAsText and showAsJson', () => {
       rollback: { order: string[] };
     };
     expect(Object.keys(json.run)).toEqual(HISTORY_KEYS);
-    expect(Object.keys(json)).toEqual(['run', 'snapshot', 'steps', 'checks', 'verify', 'rollback', 'decisions', 'issues', 'warnings', 'chain']);
+    expect(Object.keys(json)).toEqual([
+      'run',
+      'snapshot',
+      'steps',
+      'checks',
+      'verify',
+      'rollback',
+      'decisions',
+      'approvals',
+      'waitingFor',
+      'issues',
+      'warnings',
+      'chain',
+    ]);
     expect(Object.keys(json.steps[2].attempts[0])).toEqual(['phase', 'attempt', 'status', 'exitCode', 'signal', 'durationMs', 'expectedMs', 'logPath', 'tail']);
     expect(json.steps[2].attempts[0]).toMatchObject({ status: 'failed', exitCode: 2, tail: expect.stringMatching(/^line 3\n[\s\S]*line 12$/) });
     expect(json.steps[3].rollback).toBeNull();

@@ -455,6 +455,79 @@ describe('a run waiting for the operator', () => {
   });
 });
 
+describe('a run waiting for named approvers', () => {
+  const requested: EngineEventBody = {
+    kind: 'approval.requested',
+    subject: 'confirm',
+    pointId: 'migrate',
+    title: 'Run database migrations',
+    approvers: [
+      { role: 'dba', name: 'Li Wei', user: 'liwei' },
+      { role: 'deployment-lead', name: 'Ana Ruiz', user: 'ana' },
+      { role: 'devops', name: 'Sam Okafor', user: 'sam' },
+    ],
+    minApprovals: 2,
+    selfApproval: false,
+    runner: 'ana',
+  };
+  const answer = (user: string, verdict: 'accepted' | 'refused' = 'accepted'): EngineEventBody => ({
+    kind: 'approval',
+    pointId: 'migrate',
+    answer: 'approve',
+    verdict,
+    identity: { user, kind: 'database-role' },
+    by: user,
+    via: 'command',
+    host: 'elsewhere',
+    ...(verdict === 'refused' ? { refusal: `${user} started this run` } : {}),
+  });
+
+  it('is Blocked at once, naming who is still asked (not the runner, under four eyes), what, and since when', () => {
+    const update = statusUpdate(input(events(...migratingEntries(), [at(10, 9), requested]), at(10, 10)));
+    expect(update.status).toBe('Blocked');
+    expect(update.statusReason).toBe('waiting for Li Wei (dba) or Sam Okafor (devops) to approve Run database migrations (migrate) since 10:09');
+    expect(update.activity).toBe(update.statusReason);
+    expect(update.etaNote).toBe('unknown: blocked');
+  });
+
+  it('names every point it waits at when members of a parallel group wait at once, and drops each one decided', () => {
+    const configure: EngineEventBody = { ...requested, pointId: 'configure', title: 'Update configuration', minApprovals: 1 } as EngineEventBody;
+    const both = events(...migratingEntries(), [at(10, 9), requested], [at(10, 9), configure]);
+    expect(statusUpdate(input(both, at(10, 10))).statusReason).toBe(
+      'waiting for Li Wei (dba) or Sam Okafor (devops) to approve Run database migrations (migrate) since 10:09; and for Li Wei (dba) or Sam Okafor (devops) to approve Update configuration (configure) since 10:09',
+    );
+    const one = events(
+      ...migratingEntries(),
+      [at(10, 9), requested],
+      [at(10, 9), configure],
+      [at(10, 10), { kind: 'decision', subject: 'confirm', subjectId: 'configure', choice: 'approved', by: 'Sam Okafor', via: 'approval' }],
+    );
+    expect(statusUpdate(input(one, at(10, 11))).statusReason).toBe(
+      'waiting for Li Wei (dba) or Sam Okafor (devops) to approve Run database migrations (migrate) since 10:09',
+    );
+  });
+
+  it('counts approvals given so far, lists a refused attempt as an issue, and is no longer blocked once decided', () => {
+    const waiting = events(...migratingEntries(), [at(10, 9), requested], [at(10, 10), answer('ana', 'refused')], [at(10, 11), answer('liwei')]);
+    const update = statusUpdate(input(waiting, at(10, 12)));
+    expect(update.statusReason).toBe(
+      'waiting for Sam Okafor (devops) to approve Run database migrations (migrate, 1 of 2 given: Li Wei (dba, liwei)) since 10:09',
+    );
+    expect(update.issues).toContain('refused: ana started this run');
+    const decided = events(
+      ...migratingEntries(),
+      [at(10, 9), requested],
+      [at(10, 11), answer('liwei')],
+      [at(10, 12), answer('sam')],
+      [at(10, 12), { kind: 'decision', subject: 'confirm', subjectId: 'migrate', choice: 'approved', by: 'Li Wei, Sam Okafor', via: 'approval' }],
+      [at(10, 12), start('migrate')],
+    );
+    const after = statusUpdate(input(decided, at(10, 13)));
+    expect(after.status).not.toBe('Blocked');
+    expect(after.activity).toContain('Run database migrations');
+  });
+});
+
 function migratingEntries(): Array<[Date, EngineEventBody]> {
   return [
     [at(10, 0), runStarted()],

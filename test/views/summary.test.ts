@@ -198,6 +198,7 @@ describe('buildSummary', () => {
       'issues',
       'rollback',
       'decisions',
+      'approvals',
       'chain',
       'audit',
     ]);

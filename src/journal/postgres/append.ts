@@ -14,8 +14,8 @@
  * (durability.ts).
  */
 import type pg from 'pg';
-import type { EngineEvent } from '../../engine/events.js';
-import { eventHash, GENESIS_HASH } from '../hash-chain.js';
+import type { EngineEvent, EventKind } from '../../engine/events.js';
+import { type ChainedEventRow, canonicalJson, eventHash, GENESIS_HASH } from '../hash-chain.js';
 import type { StoredEvent } from '../types.js';
 import { durabilityOf } from './durability.js';
 import { projectionOf } from './projection.js';
@@ -54,6 +54,37 @@ export async function appendToChain(
   // includes the event the previous holder committed before releasing it.
   const [, , found] = await settleAll([client.query('BEGIN'), client.query(sql.lockChain()), client.query<ChainHead>(sql.chainHead())], client);
   return writeAfter(client, found.rows[0] ?? { seq: 0, hash: GENESIS_HASH }, runId, event, data, []);
+}
+
+/**
+ * Append the event `decide` makes from the run's events of `kinds`, read
+ * after the chain's lock is taken: nobody can append between the read and
+ * the insert. Always two round trips (lock, head and read; insert and commit).
+ */
+export async function appendDecidedToChain(
+  client: pg.Client,
+  runId: string,
+  kinds: EventKind[],
+  decide: (events: StoredEvent[]) => EngineEvent,
+  fromRow: (row: ChainedEventRow) => StoredEvent,
+): Promise<StoredEvent> {
+  const [, , found, seen] = await settleAll(
+    [
+      client.query('BEGIN'),
+      client.query(sql.lockChain()),
+      client.query<ChainHead>(sql.chainHead()),
+      client.query<ChainedEventRow>(sql.eventsSince([runId, 0, kinds])),
+    ],
+    client,
+  );
+  let event: EngineEvent;
+  try {
+    event = decide(seen.rows.map(fromRow));
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+  return writeAfter(client, found.rows[0] ?? { seq: 0, hash: GENESIS_HASH }, runId, event, canonicalJson(event), []);
 }
 
 /** Insert the event after `head`, its derived rows, and commit, behind the `opening` statements already sent. */

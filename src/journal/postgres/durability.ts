@@ -22,6 +22,8 @@ const DURABILITY: { [K in EventKind]: Durability } = {
   'check.finished': 'deferred',
   'question.asked': 'flushed',
   decision: 'flushed',
+  'approval.requested': 'flushed',
+  approval: 'flushed',
   'step.started': 'flushed',
   'step.spawned': 'deferred',
   'step.output': 'deferred',

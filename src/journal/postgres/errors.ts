@@ -6,7 +6,7 @@
  * in a message: messages name `printableLocation(url)`, and the server's own
  * texts do not contain it.
  */
-import { GoliveError, JournalDamagedError, JournalError } from '../../errors.js';
+import { GoliveError, JournalDamagedError, JournalError, JournalUnreachableError } from '../../errors.js';
 
 const OTHER_JOURNAL_HINT = 'use --db or GOLIVE_DB to pick another journal';
 
@@ -46,6 +46,8 @@ export function journalErrorFrom(error: unknown, location: string, action: strin
   const detail = typeof message === 'string' && message !== '' ? message : String(error);
   const where = `the audit journal ${location}`;
   const make = (text: string, hint: string): JournalError => new JournalError(text, hint, error);
+  // The server or the path to it is away, which may pass: a running deployment waits for it.
+  const away = (text: string, hint: string): JournalError => new JournalUnreachableError(text, hint, error);
 
   // A connection refused on every address pg tried arrives as an AggregateError.
   const first = Array.isArray((error as PgErrorLike)?.errors) ? ((error as { errors: PgErrorLike[] }).errors[0] ?? {}) : {};
@@ -53,7 +55,7 @@ export function journalErrorFrom(error: unknown, location: string, action: strin
 
   switch (errno) {
     case 'ECONNREFUSED':
-      return make(
+      return away(
         `cannot reach ${where}: the connection was refused`,
         'check that the PostgreSQL server is running and that the host and port in the URL are right',
       );
@@ -63,10 +65,10 @@ export function journalErrorFrom(error: unknown, location: string, action: strin
     case 'ETIMEDOUT':
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
-      return make(`cannot reach ${where}: ${detail}`, 'check the network path to the PostgreSQL server and the host and port in the URL');
+      return away(`cannot reach ${where}: ${detail}`, 'check the network path to the PostgreSQL server and the host and port in the URL');
     case 'ECONNRESET':
     case 'EPIPE':
-      return make(`cannot ${action} ${where}: the connection to the server was lost`, 'check that the PostgreSQL server is up; then run the command again');
+      return away(`cannot ${action} ${where}: the connection to the server was lost`, 'check that the PostgreSQL server is up; then run the command again');
     case SqlState.invalidPassword:
     case SqlState.invalidAuthorization:
       return make(`cannot connect to ${where}: ${detail}`, 'check the user and password: in the URL, in PGPASSWORD, or in ~/.pgpass');
@@ -86,7 +88,7 @@ export function journalErrorFrom(error: unknown, location: string, action: strin
     case SqlState.adminShutdown:
     case SqlState.crashShutdown:
     case SqlState.cannotConnectNow:
-      return make(`cannot ${action} ${where}: the server is shutting down or starting up (${detail})`, 'retry when the PostgreSQL server is up again');
+      return away(`cannot ${action} ${where}: the server is shutting down or starting up (${detail})`, 'retry when the PostgreSQL server is up again');
     case SqlState.diskFull:
       return make(`cannot ${action} ${where}: the server's disk is full`, 'ask the database administrator to free space on the server');
     case SqlState.refusedChange:
@@ -97,10 +99,10 @@ export function journalErrorFrom(error: unknown, location: string, action: strin
       break;
   }
   if (typeof message === 'string' && /connection timeout|timeout expired/i.test(message)) {
-    return make(`cannot reach ${where}: the server did not answer in time`, 'check the network path to the PostgreSQL server and the host and port in the URL');
+    return away(`cannot reach ${where}: the server did not answer in time`, 'check the network path to the PostgreSQL server and the host and port in the URL');
   }
   if (typeof message === 'string' && isConnectionLoss(message)) {
-    return make(
+    return away(
       `cannot ${action} ${where}: the connection to the server was lost (${message})`,
       'check that the PostgreSQL server is up; then run the command again',
     );

@@ -13,28 +13,25 @@
  * SQLite command never pays for pg.
  */
 import { hostname } from 'node:os';
-import pg from 'pg';
-import type { EngineEvent, EventOf } from '../../engine/events.js';
-import { JournalError } from '../../errors.js';
+import type pg from 'pg';
+import type { EngineEvent, EventKind, EventOf } from '../../engine/events.js';
+import { JournalUnreachableError } from '../../errors.js';
 import { type ChainedEventRow, canonicalJson, sha256Hex } from '../hash-chain.js';
 import { printableLocation } from '../journal-path.js';
 import { isStale } from '../liveness.js';
-import { ambiguousRunIdError, type BeforeTakeover, type Journal, type LockRequest, MIN_RUN_ID_PREFIX, type RunQuery } from '../port.js';
+import { ambiguousRunIdError, type BeforeTakeover, type Journal, type LockRequest, MIN_RUN_ID_PREFIX, type RecordedEvent, type RunQuery } from '../port.js';
 // The same schema as the SQLite file's, so the same row shapes and mappings.
-import { type LockRow, lockHolderFromRow } from '../sqlite/rows.js';
-import type { ChainReport, LockHolder, NewRun, RunRecord, RunStatus, StoredEvent } from '../types.js';
-import { appendToChain, type ChainHead } from './append.js';
+import { type LockRow, lockHolderFromRow, parsePlanFacts } from '../sqlite/rows.js';
+import type { ChainReport, LockHolder, NewRun, PlanFacts, RunIdentity, RunRecord, RunStatus, StoredEvent } from '../types.js';
+import { appendDecidedToChain, appendToChain, type ChainHead } from './append.js';
+import { newClient } from './connection.js';
+import { NeverUsedJournal } from './empty.js';
 import { DamagedRowError, journalErrorFrom } from './errors.js';
 import { lockHeldError } from './lock-message.js';
 import { migrate, SCHEMA_VERSION, schemaVersion } from './migrations.js';
 import { type PostgresRunRow, runFromPostgresRow } from './rows.js';
-import { EVENT_PAGE_ROWS, sql } from './statements.js';
+import { EVENT_PAGE_ROWS, RUN_EVENT_PAGE_ROWS, sql } from './statements.js';
 import { verifyRunsChain, verifyWholeChain } from './verify.js';
-
-/** How long connecting may take before the journal counts as unreachable. */
-export const CONNECT_TIMEOUT_MS = 10_000;
-/** How long a write waits for another writer's lock (as SQLite's busy timeout). */
-export const LOCK_TIMEOUT_MS = 5_000;
 
 /** Options for `openPostgresJournal`; tests replace the clock and the host name. */
 export interface PostgresJournalOptions {
@@ -44,14 +41,9 @@ export interface PostgresJournalOptions {
   now?: () => Date;
   /** This machine's name, compared with a holder's host before probing its pid. */
   hostname?: string;
+  /** The URL to connect to again after the connection was lost (set by `openPostgresJournal`; without it a lost connection stays lost). */
+  url?: string;
 }
-
-// int8 (seq, ordinal, durations) as numbers: they stay far below 2^53.
-const INT8_OID = 20;
-const types = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format ?? 'text')) as pg.CustomTypesConfig['getTypeParser'],
-};
 
 /**
  * Connect to the journal at `url` and bring its schema up to date (read-only
@@ -59,50 +51,48 @@ const types = {
  * ~/.pgpass, as libpq finds it; it is never part of `location`.
  * @throws JournalError (exit 6) naming the masked URL and a fix.
  */
-export async function openPostgresJournal(url: string, options: PostgresJournalOptions = {}): Promise<PostgresJournal> {
+export async function openPostgresJournal(url: string, options: PostgresJournalOptions = {}): Promise<PostgresJournal | NeverUsedJournal> {
   const location = printableLocation(url);
-  const client = new pg.Client({
-    connectionString: url,
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    application_name: 'golive',
-    // Statements sent together go out together: an append costs one or two round trips, not six.
-    pipeline: true,
-    options: `-c lock_timeout=${LOCK_TIMEOUT_MS}${options.readonly ? ' -c default_transaction_read_only=on' : ''}`,
-    types,
-  });
-  // A connection that breaks later surfaces on the next query; without a listener it would crash the process.
-  client.on('error', () => undefined);
+  const client = newClient(url, location, options);
   try {
     await client.connect();
     if (!options.readonly) await migrate(client, location);
-    else await completeSchemaToRead(client, location);
+    else if (!(await completeSchemaToRead(client, location))) {
+      await client.end().catch(() => undefined);
+      return new NeverUsedJournal(location);
+    }
   } catch (error) {
     await client.end().catch(() => undefined);
     throw journalErrorFrom(error, location, 'open');
   }
-  return new PostgresJournal(client, location, options);
+  return new PostgresJournal(client, location, { ...options, url });
 }
 
 /**
  * A read-only open never creates a journal (a mistyped URL leaves nothing
- * behind); an older golive's schema is brought up to date once, as the
- * SQLite file's is, so this golive can read it.
+ * behind): false for a database golive never wrote to. An older golive's
+ * schema is brought up to date once, as the SQLite file's is, so this
+ * golive can read it.
  */
-async function completeSchemaToRead(client: pg.Client, location: string): Promise<void> {
+async function completeSchemaToRead(client: pg.Client, location: string): Promise<boolean> {
   const version = await schemaVersion(client, location);
-  if (version === 0) {
-    throw new JournalError(`there is no audit journal at ${location}`, 'run a deployment against it first, or name the journal with --db / GOLIVE_DB');
-  }
-  if (version === SCHEMA_VERSION) return;
+  if (version === 0) return false;
+  if (version === SCHEMA_VERSION) return true;
   await client.query('SET default_transaction_read_only = off');
   await migrate(client, location);
   await client.query('SET default_transaction_read_only = on');
+  return true;
 }
 
 /** The audit journal in a PostgreSQL database. */
 export class PostgresJournal implements Journal {
   readonly location: string;
-  private readonly client: pg.Client;
+  /** The connection; replaced by a new one once it is lost (the server restarted, the network dropped). */
+  private client: pg.Client;
+  /** Whether `client` was lost: the next operation connects again first. */
+  private lost = false;
+  private readonly url: string | undefined;
+  private readonly readonly: boolean;
   private readonly now: () => Date;
   private readonly host: string;
   /** The tail of the operation queue: each operation starts when the one before it settles. */
@@ -115,6 +105,8 @@ export class PostgresJournal implements Journal {
   constructor(client: pg.Client, location: string, options: PostgresJournalOptions = {}) {
     this.client = client;
     this.location = location;
+    this.url = options.url;
+    this.readonly = options.readonly === true;
     this.now = options.now ?? (() => new Date());
     this.host = options.hostname ?? hostname();
   }
@@ -124,6 +116,7 @@ export class PostgresJournal implements Journal {
     if (sha256Hex(run.runbookText) !== run.runbookSha256) {
       throw new Error(`createRun: runbookSha256 of run ${run.id} is not the SHA-256 of its runbookText (UTF-8)`);
     }
+    const { planFacts, ...fields } = run;
     const now = this.now().toISOString();
     return this.exclusive('record a run in', async (client) => {
       const { rows } = await client.query<{ root_run_id: string; recorded_by: string }>(
@@ -144,10 +137,11 @@ export class PostgresJournal implements Journal {
           run.gitCommit,
           run.changeId,
           now,
+          planFacts === undefined ? null : JSON.stringify(planFacts),
         ]),
       );
       return {
-        ...run,
+        ...fields,
         identity: { user: rows[0].recorded_by, kind: 'database-role' },
         rootRunId: rows[0].root_run_id,
         startedAt: now,
@@ -169,6 +163,15 @@ export class PostgresJournal implements Journal {
     const data = canonicalJson(event);
     return this.exclusive('record an event in', async (client) => {
       const stored = await appendToChain(client, this.lastWritten, runId, event, data);
+      this.lastWritten = { seq: stored.seq, hash: stored.hash };
+      return stored;
+    });
+  }
+
+  /** Append what `decide` makes of the run's events, read under the chain's advisory lock in the same transaction. */
+  async appendDecided(runId: string, kinds: EventKind[], decide: (events: StoredEvent[]) => RecordedEvent): Promise<StoredEvent> {
+    return this.exclusive('record an event in', async (client) => {
+      const stored = await appendDecidedToChain(client, runId, kinds, decide, eventFromRow);
       this.lastWritten = { seq: stored.seq, hash: stored.hash };
       return stored;
     });
@@ -263,9 +266,32 @@ export class PostgresJournal implements Journal {
     return isStale(run, this.now(), this.host) ? 'interrupted' : 'running';
   }
 
-  /** The recorded events of these runs, in seq order. */
-  async eventsOf(runIds: string[]): Promise<StoredEvent[]> {
-    return this.exclusive('read', async (client) => (await client.query<ChainedEventRow>(sql.eventsOf([runIds]))).rows.map(eventFromRow));
+  /** The plan facts recorded with the run; null for a run recorded without them (or no such run). */
+  async planFacts(runId: string): Promise<PlanFacts | null> {
+    return this.exclusive('read', async (client) => {
+      const text = (await client.query<{ plan_facts: string | null }>(sql.planFacts([runId]))).rows[0]?.plan_facts;
+      if (text === null || text === undefined) return null;
+      const facts = parsePlanFacts(text);
+      if (facts === undefined) throw new DamagedRowError(`the plan facts of run ${runId} are not what golive wrote`);
+      return facts;
+    });
+  }
+
+  /** The recorded events of these runs, in seq order; with `kinds`, only those kinds. */
+  async eventsOf(runIds: string[], kinds?: readonly EngineEvent['kind'][]): Promise<StoredEvent[]> {
+    const query = kinds === undefined ? sql.eventsOf([runIds]) : sql.eventsOfKinds([runIds, kinds]);
+    return this.exclusive('read', async (client) => (await client.query<ChainedEventRow>(query)).rows.map(eventFromRow));
+  }
+
+  /** One run's events of these kinds after `afterSeq` (the `events_by_run` index). */
+  async eventsSince(runId: string, afterSeq: number, kinds: EventKind[]): Promise<StoredEvent[]> {
+    return this.exclusive('read', async (client) => (await client.query<ChainedEventRow>(sql.eventsSince([runId, afterSeq, kinds]))).rows.map(eventFromRow));
+  }
+
+  /** The authenticated role of this connection (`session_user`: a `SET ROLE` does not change it). */
+  async whoAmI(): Promise<RunIdentity> {
+    const row = await this.exclusive('read', async (client) => (await client.query<{ name: string }>(sql.sessionUser())).rows[0]);
+    return { user: row?.name ?? '', kind: 'database-role' };
   }
 
   /**
@@ -274,10 +300,12 @@ export class PostgresJournal implements Journal {
    */
   async *iterateEvents(runIds?: string[]): AsyncGenerator<StoredEvent> {
     let after = 0;
+    const pageRows = runIds === undefined ? EVENT_PAGE_ROWS : RUN_EVENT_PAGE_ROWS;
     for (;;) {
-      const rows = await this.exclusive('read', async (client) => (await client.query<ChainedEventRow>(sql.eventsPage([after, runIds ?? null]))).rows);
+      const page = runIds === undefined ? sql.eventsPage([after]) : sql.runEventsPage([after, runIds]);
+      const rows = await this.exclusive('read', async (client) => (await client.query<ChainedEventRow>(page)).rows);
       for (const row of rows) yield eventFromRow(row);
-      if (rows.length < EVENT_PAGE_ROWS) return;
+      if (rows.length < pageRows) return;
       after = rows[rows.length - 1].seq;
     }
   }
@@ -290,6 +318,12 @@ export class PostgresJournal implements Journal {
   /** Check these runs' events, their links, and their run rows. */
   async verifyRuns(runIds: string[]): Promise<ChainReport> {
     return this.exclusive('verify', (client) => verifyRunsChain(client, runIds));
+  }
+
+  /** The events of these runs and their check: two reads here (each its own snapshot), as `eventsOf` and `verifyRuns`. */
+  async verifiedEventsOf(runIds: string[]): Promise<{ events: StoredEvent[]; audit: ChainReport }> {
+    const events = await this.eventsOf(runIds);
+    return { events, audit: await this.verifyRuns(runIds) };
   }
 
   /** Wait for queued operations, then close the connection. */
@@ -307,16 +341,46 @@ export class PostgresJournal implements Journal {
   /**
    * Run `operation` once every operation queued before it has settled, and
    * turn pg and socket failures into a `JournalError` naming the journal.
+   * A connection found lost is replaced before the operation runs, so an
+   * operation after a server restart succeeds once the server is back.
    */
   private exclusive<T>(action: string, operation: (client: pg.Client) => Promise<T>): Promise<T> {
-    const run = this.queue.then(
-      () => operation(this.client),
-      () => operation(this.client),
-    );
+    const attempt = async (): Promise<T> => {
+      const client = await this.connection();
+      try {
+        return await operation(client);
+      } catch (error) {
+        const mapped = journalErrorFrom(error, this.location, action);
+        if (mapped instanceof JournalUnreachableError) this.lose(client);
+        throw mapped;
+      }
+    };
+    const run = this.queue.then(attempt, attempt);
     this.queue = run.catch(() => undefined);
-    return run.catch((error: unknown) => {
-      throw journalErrorFrom(error, this.location, action);
-    });
+    return run;
+  }
+
+  /** The live connection, connecting again first when the last one was lost. */
+  private async connection(): Promise<pg.Client> {
+    if (!this.lost) return this.client;
+    if (this.url === undefined || this.closed) throw new JournalUnreachableError(`the connection to the audit journal ${this.location} was lost`);
+    const client = newClient(this.url, this.location, { readonly: this.readonly });
+    try {
+      await client.connect();
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw journalErrorFrom(error, this.location, 'reconnect to');
+    }
+    this.client = client;
+    this.lost = false;
+    return client;
+  }
+
+  /** Forget a lost connection (its socket is closed, quietly): the next operation opens a new one. */
+  private lose(client: pg.Client): void {
+    if (client !== this.client) return;
+    this.lost = true;
+    client.end().catch(() => undefined);
   }
 
   /** BEGIN … COMMIT around `work`; ROLLBACK when it throws. */

@@ -152,6 +152,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX locks_by_run ON locks (run_id);
     `,
   },
+  {
+    version: 2,
+    description: 'runs keep the facts status shows of their resolved plan',
+    sql: `
+      -- JSON text (see PlanFacts): derived from runbook_text when the run starts, so reading a run does not
+      -- parse its snapshot again. Null for runs recorded before: their snapshot is read instead.
+      -- (runs_running, the index SQLite gains with this, is in version 1 here.)
+      ALTER TABLE runs ADD COLUMN plan_facts text;
+    `,
+  },
 ];
 
 /** The schema version this build of golive reads and writes. */

@@ -11,17 +11,17 @@
  */
 import { hostname } from 'node:os';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { EngineEvent, EventOf } from '../../engine/events.js';
+import type { EngineEvent, EventKind, EventOf } from '../../engine/events.js';
 import { JournalDamagedError, LockHeldError } from '../../errors.js';
 import { canonicalJson, eventHash, GENESIS_HASH, sha256Hex } from '../hash-chain.js';
 import { isStale } from '../liveness.js';
 import { osUser } from '../os-user.js';
-import { ambiguousRunIdError, type BeforeTakeover, type Journal, type LockRequest, MIN_RUN_ID_PREFIX, type RunQuery } from '../port.js';
-import type { ChainReport, LockHolder, NewRun, RunRecord, RunStatus, StoredEvent } from '../types.js';
-import { verifyChain, verifyRunChain } from './chain.js';
+import { ambiguousRunIdError, type BeforeTakeover, type Journal, type LockRequest, MIN_RUN_ID_PREFIX, type RecordedEvent, type RunQuery } from '../port.js';
+import type { ChainReport, LockHolder, NewRun, PlanFacts, RunIdentity, RunRecord, RunStatus, StoredEvent } from '../types.js';
+import { verifyChain, verifyRunChain, verifyRunChainKeeping } from './chain.js';
 import { type Database, journalErrorFrom, type OpenOptions, openDatabase, pageDamage, recoveryHint } from './database.js';
 import { createProjector, type Projector } from './projection.js';
-import { type EventRow, eventFromRow, type LockRow, lockHolderFromRow, type RunRow, runFromRow, runParams } from './rows.js';
+import { DamagedRowError, type EventRow, eventFromRow, type LockRow, lockHolderFromRow, parsePlanFacts, type RunRow, runFromRow, runParams } from './rows.js';
 import { prepareStatements, type Statements } from './statements.js';
 
 /** What the journal needs from its surroundings; tests replace them. */
@@ -41,16 +41,17 @@ export class SqliteJournal implements Journal {
   readonly db: Database;
   private readonly now: () => Date;
   private readonly host: string;
-  private readonly project: Projector;
+  /** Made with the first event recorded: a read command never prepares the projection's statements. */
+  private projector: Projector | undefined;
   private readonly sql: Statements;
   private readonly appendTx: BetterSqlite3.Transaction<(runId: string, event: EngineEvent, data: string) => StoredEvent>;
+  private readonly decidedTx: BetterSqlite3.Transaction<(runId: string, kinds: EventKind[], decide: (events: StoredEvent[]) => RecordedEvent) => StoredEvent>;
 
   /** Wrap an open connection (see `openDatabase`); `SqliteJournal.open` does both. */
   constructor(db: Database, options: StoreOptions = {}) {
     this.db = db;
     this.now = options.now ?? (() => new Date());
     this.host = options.hostname ?? hostname();
-    this.project = createProjector(db);
     this.sql = prepareStatements(db);
     this.appendTx = db.transaction((runId: string, event: EngineEvent, data: string): StoredEvent => {
       // Read the chain's head inside the write lock: another process may append between our events.
@@ -59,8 +60,14 @@ export class SqliteJournal implements Journal {
       const prevHash = last?.hash ?? GENESIS_HASH;
       const hash = eventHash(prevHash, seq, runId, data);
       this.sql.insertEvent.run(seq, runId, event.at, event.kind, data, prevHash, hash);
-      this.project({ runId, seq }, event);
+      this.projector ??= createProjector(db);
+      this.projector({ runId, seq }, event);
       return { seq, runId, at: event.at, kind: event.kind, event, prevHash, hash };
+    });
+    // Read and append in one IMMEDIATE transaction: the write lock is held from the read on.
+    this.decidedTx = db.transaction((runId: string, kinds: EventKind[], decide: (events: StoredEvent[]) => RecordedEvent): StoredEvent => {
+      const event = decide((this.sql.eventsSince.all(runId, 0, JSON.stringify(kinds)) as EventRow[]).map(eventFromRow));
+      return this.appendTx(runId, event, canonicalJson(event));
     });
   }
 
@@ -70,7 +77,7 @@ export class SqliteJournal implements Journal {
     try {
       return new SqliteJournal(db, options);
     } catch (error) {
-      // Preparing the statements reads the schema: a damaged one fails here.
+      // Creating the transactions touches the connection: should it fail, the file is not left open.
       db.close();
       throw journalErrorFrom(error, path, 'open');
     }
@@ -91,11 +98,12 @@ export class SqliteJournal implements Journal {
     if (sha256Hex(run.runbookText) !== run.runbookSha256) {
       throw new Error(`createRun: runbookSha256 of run ${run.id} is not the SHA-256 of its runbookText (UTF-8)`);
     }
+    const { planFacts, ...fields } = run;
     return this.guard('record a run in', () => {
       const now = this.now().toISOString();
       const parent = run.parentRunId === null ? undefined : (this.sql.runById.get(run.parentRunId) as RunRow | undefined);
       const record: RunRecord = {
-        ...run,
+        ...fields,
         identity: { user: osUser(), kind: 'os-user' },
         rootRunId: run.rootRunId ?? parent?.root_run_id ?? run.id,
         startedAt: now,
@@ -104,7 +112,7 @@ export class SqliteJournal implements Journal {
         outcome: 'running',
         exitCode: null,
       };
-      this.sql.insertRun.run(runParams(record));
+      this.sql.insertRun.run({ ...runParams(record), planFacts: planFacts === undefined ? null : JSON.stringify(planFacts) });
       return record;
     });
   }
@@ -253,8 +261,30 @@ export class SqliteJournal implements Journal {
   }
 
   /** The recorded events of these runs, in seq order. */
-  async eventsOf(runIds: string[]): Promise<StoredEvent[]> {
-    return this.guard('read', () => (this.sql.eventsOf.all(JSON.stringify(runIds)) as EventRow[]).map(eventFromRow));
+  async eventsOf(runIds: string[], kinds?: readonly EngineEvent['kind'][]): Promise<StoredEvent[]> {
+    const ids = JSON.stringify(runIds);
+    const rows = () =>
+      kinds !== undefined
+        ? this.sql.eventsOfKinds.all(ids, JSON.stringify(kinds))
+        : runIds.length === 1
+          ? this.sql.eventsOfRun.all(runIds[0])
+          : this.sql.eventsOf.all(ids);
+    return this.guard('read', () => (rows() as EventRow[]).map(eventFromRow));
+  }
+
+  /** Append what `decide` makes of the run's events, read inside the same IMMEDIATE transaction. */
+  async appendDecided(runId: string, kinds: EventKind[], decide: (events: StoredEvent[]) => RecordedEvent): Promise<StoredEvent> {
+    return this.guard('record an event in', () => this.decidedTx.immediate(runId, kinds, decide));
+  }
+
+  /** One run's events of these kinds after `afterSeq` (the `events_by_run` index). */
+  async eventsSince(runId: string, afterSeq: number, kinds: EventKind[]): Promise<StoredEvent[]> {
+    return this.guard('read', () => (this.sql.eventsSince.all(runId, afterSeq, JSON.stringify(kinds)) as EventRow[]).map(eventFromRow));
+  }
+
+  /** The OS user of this process: what a SQLite journal records for whoever writes to it. */
+  async whoAmI(): Promise<RunIdentity> {
+    return { user: osUser(), kind: 'os-user' };
   }
 
   /**
@@ -279,7 +309,18 @@ export class SqliteJournal implements Journal {
     }
   }
 
-  /** Runs recorded as still running (live or interrupted), newest first. */
+  /** The plan facts recorded with the run; null for a run recorded without them (or no such run). */
+  async planFacts(runId: string): Promise<PlanFacts | null> {
+    return this.guard('read', () => {
+      const text = this.sql.planFacts.get(runId) as string | null | undefined;
+      if (text === null || text === undefined) return null;
+      const facts = parsePlanFacts(text);
+      if (facts === undefined) throw new DamagedRowError(`the plan facts of run ${runId} are not what golive wrote`);
+      return facts;
+    });
+  }
+
+  /** Runs recorded as still running (live or interrupted), newest first, from the partial index `runs_running`. */
   async runningRuns(): Promise<RunRecord[]> {
     return this.guard('read', () => this.sql.runningRuns.all() as RunRow[]).map(runFromRow);
   }
@@ -301,6 +342,15 @@ export class SqliteJournal implements Journal {
    */
   async verifyRuns(runIds: string[]): Promise<ChainReport> {
     return this.guard('verify', () => verifyRunChain(this.db, runIds));
+  }
+
+  /** The events of these runs and their check, in one read transaction: one pass over the rows. */
+  async verifiedEventsOf(runIds: string[]): Promise<{ events: StoredEvent[]; audit: ChainReport }> {
+    return this.guard('verify', () => {
+      const events: StoredEvent[] = [];
+      const audit = verifyRunChainKeeping(this.db, runIds, (row) => events.push(eventFromRow(row)));
+      return { events, audit };
+    });
   }
 
   /** Close the connection; the journal is unusable afterwards. */

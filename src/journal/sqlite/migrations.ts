@@ -143,6 +143,17 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE runs ADD COLUMN identity TEXT;
     `,
   },
+  {
+    version: 3,
+    description: 'runs keep the facts status shows of their resolved plan; the runs still running are found by an index',
+    sql: `
+      -- JSON (see PlanFacts): derived from runbook_text when the run starts, so reading a run does not
+      -- parse its snapshot again. Null for runs recorded before: their snapshot is read instead.
+      ALTER TABLE runs ADD COLUMN plan_facts TEXT;
+      -- runningRuns (status, the orphan check): the few runs still recorded as running, not a scan of all.
+      CREATE INDEX runs_running ON runs (started_at) WHERE outcome = 'running';
+    `,
+  },
 ];
 
 /** The schema version this build of golive reads and writes. */

@@ -91,6 +91,8 @@ export function createProjector(db: Database): Projector {
     // Never reaches the journal (see SqliteJournal.appendEvent); handled for completeness.
     'step.spawned': nothing,
     'question.asked': nothing, // the answer is the decision row // kept in the event only: resume reads it from there
+    'approval.requested': nothing, // kept in the event only: the run and `golive approve` read it from there
+    approval: nothing, // counted from the events; the outcome is the decision row
     'step.output': nothing,
     'step.finished': (e) => {
       finishAttempt.run({

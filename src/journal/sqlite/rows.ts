@@ -5,7 +5,7 @@
  */
 import type { EngineEvent } from '../../engine/events.js';
 import type { ChainedEventRow } from '../hash-chain.js';
-import type { LockHolder, RunRecord, StoredEvent } from '../types.js';
+import type { LockHolder, PlanFacts, RunRecord, StoredEvent } from '../types.js';
 
 /** A `runs` row. */
 export interface RunRow {
@@ -104,6 +104,24 @@ export function eventFromRow(row: EventRow): StoredEvent {
     throw new DamagedRowError(`event ${row.seq} is not valid JSON`);
   }
   return { seq: row.seq, runId: row.run_id, at: row.at, kind: event.kind, event, prevHash: row.prev_hash, hash: row.hash };
+}
+
+/**
+ * A run's stored plan facts (JSON text) as `PlanFacts`; undefined when the
+ * text is not JSON of that shape (damage: each journal reports it as its
+ * own). Shared with the PostgreSQL journal, which stores the same text.
+ */
+export function parsePlanFacts(text: string): PlanFacts | undefined {
+  let facts: Partial<Record<keyof PlanFacts, unknown>>;
+  try {
+    facts = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const lists = [facts?.steps, facts?.checks, facts?.verify, facts?.rollbackVerify];
+  const maps = [facts?.team, facts?.people];
+  const shaped = lists.every(Array.isArray) && maps.every((m) => typeof m === 'object' && m !== null && !Array.isArray(m));
+  return shaped ? (facts as PlanFacts) : undefined;
 }
 
 /** A `locks` row. */
