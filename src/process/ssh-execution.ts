@@ -88,7 +88,10 @@ export class RemoteExecution extends Execution {
   }
 
   protected askToStop(): void {
-    if (!this.killBeforeStart()) this.child?.stdin?.write(TERMINATE_REQUEST);
+    this.afterPendingOutput(() => {
+      const stdin = this.child?.stdin;
+      if (!this.killBeforeStart() && stdin && !stdin.writableEnded) stdin.write(TERMINATE_REQUEST);
+    });
   }
 
   protected stopGraceMs(): number {
@@ -96,10 +99,20 @@ export class RemoteExecution extends Execution {
   }
 
   protected askToKill(): number {
-    if (this.killBeforeStart()) return 0;
-    const stdin = this.child?.stdin;
-    if (stdin && !stdin.writableEnded) stdin.end(KILL_REQUEST);
+    this.afterPendingOutput(() => {
+      const stdin = this.child?.stdin;
+      if (!this.killBeforeStart() && stdin && !stdin.writableEnded) stdin.end(KILL_REQUEST);
+    });
     return REMOTE_KILL_WAIT_MS;
+  }
+
+  /**
+   * Runs `decide` once the output already in the pipes has been read
+   * (setImmediate follows the poll phase): whether the wrapper reported
+   * `started` may be sitting there unread when a stop comes.
+   */
+  private afterPendingOutput(decide: () => void): void {
+    setImmediate(decide);
   }
 
   protected outcome(): Outcome {

@@ -19,7 +19,8 @@
  *
  * The wrapper reports on stderr, in lines that start with a random token the
  * command cannot know (ssh-report.ts takes them out of the output):
- * `started` once the command runs, `setup <message>` when it cannot start,
+ * `started` as it launches the command (before, so that golive hears of it
+ * before the command can do anything), `setup <message>` when it cannot start,
  * and at the end `exit <status>` followed by the command's `$GOLIVE_OUTPUT`
  * file, if any. ssh's own exit status is not enough: 255 means both "ssh
  * failed" and "the command exited 255".
@@ -82,7 +83,10 @@ function seconds(ms: number): string {
 
 /**
  * The script the remote `sh` evaluates. Its own variables are prefixed
- * `golive_` and not exported: the command sees only its environment.
+ * `golive_` and not exported; the command's environment is exported only in
+ * the subshell that becomes the command, after its command line is set, so
+ * no variable of the runbook can change what the wrapper does (a var named
+ * `golive_dir` or `IFS`, say).
  * printf is a builtin in every sh, so the command text it writes to the
  * private directory never appears in a process's argv; the directory is
  * mktemp's 0700, so the command keeps the login's umask. sh starts a
@@ -93,21 +97,27 @@ function seconds(ms: number): string {
  */
 export function remotePayload(spec: CommandSpec, token: string, graceMs: number): string {
   const shellCommand = [spec.shell, ...shellFlags(spec.shell)].map(shellQuote).join(' ');
-  const exports = Object.entries(spec.env).map(([name, value]) => `export ${name}=${shellQuote(value)}`);
+  // With captureOutputs, $GOLIVE_OUTPUT is the wrapper's (as locally, where it overrides the spec's env).
+  const exports = Object.entries(spec.env)
+    .filter(([name]) => !(spec.captureOutputs && name === 'GOLIVE_OUTPUT'))
+    .map(([name, value]) => `export ${name}=${shellQuote(value)}`);
   return `golive_report() { printf '%s %s\\n' ${shellQuote(token)} "$1" >&2; }
 golive_setup_failed() { golive_report "setup $1"; [ -n "\${golive_dir:-}" ] && rm -rf "$golive_dir"; exit 1; }
 command -v setsid >/dev/null 2>&1 || golive_setup_failed 'the host has no setsid (util-linux), which golive needs to stop remote commands'
 command -v ${shellQuote(spec.shell)} >/dev/null 2>&1 || golive_setup_failed ${shellQuote(`the shell ${spec.shell} was not found`)}
 golive_dir=$(mktemp -d "\${TMPDIR:-/tmp}/golive.XXXXXXXX") || golive_setup_failed 'cannot create a private directory with mktemp -d'
 printf '%s' ${shellQuote(spec.command)} > "$golive_dir/command" || golive_setup_failed 'cannot write the command to its private directory'
-${exports.join('\n')}
-${spec.captureOutputs ? 'export GOLIVE_OUTPUT="$golive_dir/output"' : 'unset GOLIVE_OUTPUT'}
-golive_defaults=
-env --default-signal=INT,QUIT true 2>/dev/null && golive_defaults='env --default-signal=INT,QUIT'
+set --
+env --default-signal=INT,QUIT true 2>/dev/null && set -- env --default-signal=INT,QUIT
 exec 3<&0
-$golive_defaults setsid ${shellCommand} "$golive_dir/command" </dev/null 3<&- &
-golive_group=$!
 golive_report started
+(
+  set -- "$@" setsid ${shellCommand} "$golive_dir/command"
+  ${spec.captureOutputs ? 'export GOLIVE_OUTPUT="$golive_dir/output"' : 'unset GOLIVE_OUTPUT'}
+${exports.map((line) => `  ${line}`).join('\n')}
+  exec "$@"
+) </dev/null 3<&- &
+golive_group=$!
 (
   while IFS= read -r golive_line <&3; do
     case $golive_line in

@@ -13,6 +13,9 @@ import type { StatusInput } from './status.js';
 
 /** The plan facts of a resolved plan. */
 export function planFactsOf(plan: Plan): PlanFacts {
+  const rollouts = plan.stages.flatMap((stage) =>
+    stage.kind === 'rollout' ? [{ id: stage.id, hosts: stage.rollout.waves.flat().length, waves: stage.rollout.waves.length }] : [],
+  );
   const team: Record<string, string> = {};
   for (const role of Object.keys(plan.runbook.team ?? {})) team[role] = roleHolderNames(plan.runbook.team, role) ?? role;
   return {
@@ -30,12 +33,12 @@ export function planFactsOf(plan: Plan): PlanFacts {
       group: waveOf(s) ?? s.group,
       confirm: s.confirm,
     })),
-    rollouts: plan.stages.flatMap((stage) =>
-      stage.kind === 'rollout' ? [{ id: stage.id, hosts: stage.rollout.waves.flat().length, waves: stage.rollout.waves.length }] : [],
-    ),
+
     checks: plan.checks.map((c) => ({ id: c.id, title: c.title, owner: c.owner?.role, blocking: c.blocking, confirm: c.confirm })),
     verify: plan.verify.map((v) => ({ id: v.id, title: v.title, owner: v.owner?.role, severity: v.severity })),
     rollbackVerify: plan.rollbackVerify.map((v) => ({ id: v.id, title: v.title })),
+    // Only when there are any: the facts of a runbook without rollouts read as they always did.
+    ...(rollouts.length > 0 ? { rollouts } : {}),
   };
 }
 

@@ -131,6 +131,15 @@ describe('a remote command', () => {
     expect(result).toMatchObject({ ok: true, head: '***\n' });
   });
 
+  it('passes any variable to the command without changing what the remote side does with it', async () => {
+    const host = fleet.current.hosts[0];
+    const env = { golive_dir: '/', golive_group: '1', golive_status: '9', IFS: '-', TMPDIR: host.stateDir };
+    const { result } = await runCollecting(
+      remoteSpec(host, 'echo "$golive_dir $golive_group $golive_status"; echo a=b >> "$GOLIVE_OUTPUT"', { env, captureOutputs: true }),
+    );
+    expect(result).toMatchObject({ ok: true, exitCode: 0, head: '/ 1 9\n', outputs: { a: 'b' } }); // bash itself takes no IFS from its environment
+  });
+
   it('refuses an environment name that no remote shell can take, before connecting', async () => {
     const host = fleet.current.hosts[0];
     const { result } = await runCollecting(remoteSpec(host, 'true', { env: { 'not-a-name': 'x' } }));
