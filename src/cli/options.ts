@@ -68,6 +68,10 @@ export const OPTIONS = {
     description: 'deploy to a protected environment outside the runbook window (the reason is recorded)',
   },
   dryRun: { flags: '--dry-run', description: 'execute nothing: print the plan and every problem found without executing, and record the dry run' },
+  checkTargets: {
+    flags: '--check-targets',
+    description: 'with --dry-run: connect to every remote host in batch mode (executing nothing of the runbook there) and report those that refuse',
+  },
   runbook: { flags: '--runbook <name>', description: 'with no run id: the latest run of this runbook' },
   rerunInDoubt: { flags: '--rerun-in-doubt', description: 'run again a step that was interrupted and whose validation fails' },
   allowProtected: {

@@ -47,7 +47,7 @@ export function registerCommands(program: Command, setExit: SetExit): void {
       .command('run')
       .description('run a deployment: checks, steps, smoke tests; roll back on failure; record everything')
       .argument('<runbook>', 'runbook file'),
-    [saying(env, 'environment to deploy to'), OPTIONS.var, OPTIONS.overrideWindow, OPTIONS.dryRun, ...RECORDING, ...RUN_CONTROL],
+    [saying(env, 'environment to deploy to'), OPTIONS.var, OPTIONS.overrideWindow, OPTIONS.dryRun, OPTIONS.checkTargets, ...RECORDING, ...RUN_CONTROL],
   ).action(run(async () => (await import('../commands/run.js')).runCommand));
 
   taking(

@@ -2,6 +2,7 @@
 import { runDeployment } from '../engine/run.js';
 import { isDone } from '../engine/run-state.js';
 import { UsageError } from '../errors.js';
+import { planInstances } from '../runbook/instances.js';
 import { engineOptions, type RunFlags, secretsOrThrow } from '../session/engine-options.js';
 import { type GateFlags, passGates } from '../session/gates.js';
 import { loadPastRun, type PastRun, type RunSelector, refuseIfLive, refuseIfOrphansRun } from '../session/past-run.js';
@@ -63,7 +64,7 @@ export async function resumeCommand(runId: string | undefined, flags: ResumeFlag
 /** The run a resume continues and where it picks up. */
 function resumePreview(target: string, past: PastRun): string {
   const done = new Set(alreadyDone(past));
-  const steps = past.plan.stages.flatMap((stage) => (stage.kind === 'step' ? [stage.step] : stage.members));
+  const steps = planInstances(past.plan);
   const left = steps.filter((s) => !done.has(s.id) && !past.state.inDoubt.includes(s.id)).map((s) => s.id);
   const lines = [`Resuming run ${target}`];
   if (!past.state.checklistDone) lines.push('  the go/no-go checklist runs again first');

@@ -2,6 +2,7 @@
 
 import { noPrompter } from '../engine/ports.js';
 import { recordDryRun, runDeployment } from '../engine/run.js';
+import { UsageError } from '../errors.js';
 import { paintFor } from '../output/paint.js';
 import { displayContext, planAsText } from '../output/plan-text.js';
 import type { ProcessRunner } from '../process/types.js';
@@ -12,9 +13,11 @@ import { engineOptions, type RunFlags, secretsOrThrow } from '../session/engine-
 import { passGates } from '../session/gates.js';
 import { loadPlan } from '../session/load-plan.js';
 import { openSession } from '../session/session.js';
+import { targetProblems } from './target-checks.js';
 
 /** Run a deployment; returns the exit code. */
 export async function runCommand(file: string, flags: RunFlags): Promise<number> {
+  if (flags.checkTargets && !flags.dryRun) throw new UsageError('--check-targets checks the hosts for a dry run', 'add --dry-run');
   const plan = loadPlan(file, flags);
   if (flags.dryRun) return dryRun(plan, flags);
   const secrets = secretsOrThrow(plan);
@@ -41,7 +44,12 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
 async function dryRun(plan: Plan, flags: RunFlags): Promise<number> {
   const { values, problems: secretProblems } = resolveSecrets(plan);
   const unset = missingEnvReferences(plan).map((name) => `environment variable ${name} is not set (used as {{ env.${name} }})`);
-  const problems = [...secretProblems, ...unset, ...preflightProblems(plan, displayContext(plan))];
+  const problems = [
+    ...secretProblems,
+    ...unset,
+    ...preflightProblems(plan, displayContext(plan)),
+    ...(await targetProblems(plan, flags.checkTargets === true)),
+  ];
   if (!flags.json) process.stdout.write(`${planAsText(plan, problems, paintFor(process.stdout))}\n\n`);
   const session = await openSession(plan, 'dry-run', flags, { lock: false });
   try {

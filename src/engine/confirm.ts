@@ -13,14 +13,18 @@ export interface Confirmation {
   reason?: string;
   /** Ctrl-C at the question: no answer was given. */
   interrupted?: boolean;
+  /** Someone answered no (at the prompt), as opposed to nobody being there to ask. */
+  declined?: boolean;
 }
 
-/** Ask for (or look up) approval of `question` for check/step `id`. */
-export async function confirm(ctx: RunContext, subject: DecisionSubject, id: string, question: string): Promise<Confirmation> {
+/** Ask for (or look up) approval of `question` for check/step `id` (or, for a sign-off, its rollout `approvedAlsoBy`). */
+export async function confirm(ctx: RunContext, subject: DecisionSubject, id: string, question: string, approvedAlsoBy?: string): Promise<Confirmation> {
   const text = ctx.display(question);
   const by = ctx.options.operator;
-  if (ctx.options.approveAll || ctx.options.approved.has(id)) {
-    const flag = ctx.options.approved.has(id) ? `--approve ${id}` : '--yes';
+  // A rollout's sign-offs (`web-rollout.wave-1`, …) are also approved by `--approve web-rollout`.
+  const flagged = [id, approvedAlsoBy].find((name) => name !== undefined && ctx.options.approved.has(name));
+  if (ctx.options.approveAll || flagged !== undefined) {
+    const flag = flagged !== undefined ? `--approve ${flagged}` : '--yes';
     await ctx.emit({ kind: 'decision', subject, subjectId: id, choice: 'approved', reason: `${text} (approved with ${flag})`, by, via: 'flag' });
     return { approved: true };
   }
@@ -34,5 +38,5 @@ export async function confirm(ctx: RunContext, subject: DecisionSubject, id: str
   // Ctrl-C at the question is not a "no" from the operator: record nothing as answered.
   if (ctx.interruption.requested) return { approved: false, reason: 'interrupted at the question', interrupted: true };
   await ctx.emit({ kind: 'decision', subject, subjectId: id, choice: approved ? 'approved' : 'declined', reason: text, by, via: 'prompt' });
-  return approved ? { approved } : { approved, reason: `${by} answered no to "${text}"` };
+  return approved ? { approved } : { approved, declined: true, reason: `${by} answered no to "${text}"` };
 }

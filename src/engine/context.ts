@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import type { RunIdentity } from '../journal/types.js';
 import { createMasker, type Masker } from '../process/mask.js';
 import type { RunningCommand } from '../process/types.js';
-import type { Plan } from '../runbook/plan.js';
+import { planInstances } from '../runbook/instances.js';
+import type { Plan, PlannedStep } from '../runbook/plan.js';
 import { renderTemplate, type TemplateContext } from '../runbook/templates.js';
 import type { FailurePolicy } from '../runbook/types.js';
-import type { DecisionSubject, EngineEventBody, RunMode, StepState, StopSignal } from './events.js';
+import type { DecisionSubject, EngineEventBody, RunMode, StepState, StopSignal, TargetOutcome } from './events.js';
 import type { EnginePorts } from './ports.js';
 import type { StepStanding } from './run-state.js';
 
@@ -89,7 +90,14 @@ export class RunContext {
   readonly outputs: Record<string, Record<string, string>> = Object.create(null);
   /** Outputs not kept because they contain a secret, per step (see outputs.ts). */
   readonly refusedOutputs: Record<string, string[]> = Object.create(null);
+  /** By step id, or `<step>@<host>` for one host's execution of a hosted step (runbook/instances.ts). */
   readonly steps = new Map<string, StepRecord>();
+  /** Every execution the plan can make, by key: what an event names for a key (its step id and host). */
+  readonly instances: ReadonlyMap<string, PlannedStep>;
+  /** How each rollout's hosts ended, by `<rollout>@<host>` (seeded from the chain on resume and rollback). */
+  readonly targetOutcomes = new Map<string, TargetOutcome>();
+  /** Waves signed off, as `<rollout>.wave-<n>`. */
+  readonly signedOff = new Set<string>();
   readonly issues: string[] = [];
   readonly active = new Set<RunningCommand>();
   readonly masker: Masker;
@@ -106,6 +114,7 @@ export class RunContext {
     readonly interruption: Interruption,
   ) {
     this.masker = createMasker(Object.values(options.secrets));
+    this.instances = new Map(planInstances(plan).map((step) => [step.id, step]));
     interruption.listen((forced) => this.stopAll(forced));
   }
 
@@ -145,38 +154,65 @@ export class RunContext {
 
   /** Record a step's logical state (event + memory). */
   async setState(stepId: string, state: StepState, reason?: string): Promise<void> {
+    const named = this.eventName(stepId);
     const record = this.steps.get(stepId) ?? { state };
     record.state = state;
     record.rollbackInDoubt = undefined; // any recorded state ends the doubt
     if (state !== 'failed') record.continued = undefined;
     if (state === 'succeeded' || state === 'failed') record.completedAt = ++this.completionCounter;
     this.steps.set(stepId, record);
-    await this.emit({ kind: 'step.state', stepId, state, reason: reason && this.mask(reason) });
+    await this.emit({ kind: 'step.state', ...named, state, reason: reason && this.mask(reason) });
   }
 
-  /** Values templates resolve against: real secrets (for commands). */
-  templateContext(): TemplateContext {
+  /** How events name an execution: its step id, and the host for one host's execution of a hosted step. */
+  eventName(key: string): { stepId: string; target?: string } {
+    const instance = this.instances.get(key)?.instance;
+    return instance ? { stepId: instance.stepId, target: instance.target.name } : { stepId: key };
+  }
+
+  /**
+   * Values templates resolve against: real secrets (for commands). For one
+   * host's execution, `{{ steps.X.outputs.Y }}` reads X's outputs on that
+   * host, and `target` / `wave` have values.
+   */
+  templateContext(key?: string, wave?: number): TemplateContext {
+    const instance = key === undefined ? undefined : this.instances.get(key)?.instance;
     return {
       vars: this.plan.vars,
       env: this.options.env,
       secrets: this.options.secrets,
-      outputs: this.outputs,
+      outputs: instance ? this.outputsOnHost(instance.target.name) : this.outputs,
       runId: this.options.runId,
       environment: this.plan.environment ?? '',
+      ...(instance ? { target: { name: instance.target.name, host: instance.target.host } } : {}),
+      ...((instance?.rollout?.wave ?? wave) !== undefined ? { wave: instance?.rollout?.wave ?? wave } : {}),
     };
   }
 
+  /** The outputs a command on `host` sees: local steps' and that host's own, under their step ids. */
+  private outputsOnHost(host: string): Record<string, Record<string, string>> {
+    const view: Record<string, Record<string, string>> = Object.create(null);
+    const suffix = `@${host}`;
+    for (const [key, values] of Object.entries(this.outputs)) {
+      if (!key.includes('@')) view[key] = values;
+      else if (key.endsWith(suffix)) view[key.slice(0, -suffix.length)] = values;
+    }
+    return view;
+  }
+
   /** Render a command for execution; an output the step never wrote becomes empty text (and a warning). */
-  render(text: string, warn: (message: string) => void): string {
-    return renderTemplate(text, this.templateContext(), (part) => {
+  render(text: string, warn: (message: string) => void, key?: string): string {
+    return renderTemplate(text, this.templateContext(key), (part) => {
       warn(`${part.text} has no value (the step did not write it); using an empty string`);
       return '';
     });
   }
 
   /** Render for display and storage: secrets as `***`. */
-  display(text: string): string {
-    return this.mask(renderTemplate(text, { ...this.templateContext(), secrets: maskedNames(this.options.secrets) }, (part) => `<${part.expression}>`));
+  display(text: string, key?: string, wave?: number): string {
+    return this.mask(
+      renderTemplate(text, { ...this.templateContext(key, wave), secrets: maskedNames(this.options.secrets) }, (part) => `<${part.expression}>`),
+    );
   }
 
   /** Record that the run now waits for the operator (status shows it; the bridge is told). */
@@ -196,13 +232,15 @@ export class RunContext {
 
   /** Environment for a command: vars and secrets under their own names, plus GOLIVE_*. */
   commandEnv(stepId: string, extra: Record<string, string>): Record<string, string> {
+    const named = this.eventName(stepId);
     return {
       ...this.plan.vars,
       ...this.options.secrets,
       ...extra,
       GOLIVE_RUN_ID: this.options.runId,
-      GOLIVE_STEP_ID: stepId,
+      GOLIVE_STEP_ID: named.stepId,
       GOLIVE_ENV: this.plan.environment ?? '',
+      ...(named.target !== undefined ? { GOLIVE_TARGET: named.target } : {}),
     };
   }
 

@@ -63,7 +63,29 @@ export type StepState =
   | 'no-rollback';
 
 /** What an operator (or a flag, or a policy) decided. */
-export type DecisionSubject = 'go-no-go' | 'confirm' | 'guided-failure' | 'smoke-test' | 'protected-environment' | 'window-override' | 'in-doubt';
+export type DecisionSubject =
+  | 'go-no-go'
+  | 'confirm'
+  | 'guided-failure'
+  | 'smoke-test'
+  | 'protected-environment'
+  | 'window-override'
+  | 'in-doubt'
+  /** A role confirmed a rollout's wave healthy before the next one (subjectId `<rollout>.wave-<n>`). */
+  | 'sign-off';
+
+/**
+ * How one host of a rollout ended (`target.finished`).
+ */
+export type TargetOutcome =
+  /** Every step of the rollout passed on it. */
+  | 'succeeded'
+  /** A step failed and the host was left as it is: the failure went over `max_failures` and the run's policy decides. */
+  | 'failed'
+  /** A step failed within `max_failures`: the host was rolled back on its own and the rollout went on. */
+  | 'rolled-back'
+  /** A step failed within `max_failures` and the host's own rollback failed: someone must act. */
+  | 'rollback-failed';
 
 /** Signals that stop a run gracefully: Ctrl-C, a service manager, a dropped terminal or SSH session. */
 export type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
@@ -168,6 +190,11 @@ export type EngineEventBody =
       kind: 'step.started';
       phase: Phase;
       stepId: string;
+      /** The host it ran on (`on:` steps and rollouts); absent for a local command. */
+      target?: string;
+      /** The rollout and wave it belongs to. */
+      rollout?: string;
+      wave?: number;
       title: string;
       owner?: string;
       group?: string;
@@ -182,15 +209,19 @@ export type EngineEventBody =
       kind: 'step.spawned';
       phase: Phase;
       stepId: string;
+      /** The host it ran on (`on:` steps and rollouts); absent for a local command. */
+      target?: string;
       attempt: number;
       /** Process id of the command's group leader (= its process group id): what to look for if golive dies. */
       pid: number;
     }
-  | { kind: 'step.output'; phase: Phase; stepId: string; stream: OutputStream; text: string }
+  | { kind: 'step.output'; phase: Phase; stepId: string; target?: string; stream: OutputStream; text: string }
   | {
       kind: 'step.finished';
       phase: Phase;
       stepId: string;
+      /** The host it ran on (`on:` steps and rollouts); absent for a local command. */
+      target?: string;
       attempt: number;
       status: AttemptStatus;
       exitCode: number | null;
@@ -209,9 +240,30 @@ export type EngineEventBody =
       refusedOutputs?: string[];
       logPath?: string;
       message?: string;
+      /** The ssh connection failed, not the command (see CommandResult.transportError): the cause, naming the host. */
+      transportError?: string;
     }
-  | { kind: 'step.retrying'; phase: Phase; stepId: string; nextAttempt: number; delayMs: number }
-  | { kind: 'step.state'; stepId: string; state: StepState; reason?: string }
+  | { kind: 'step.retrying'; phase: Phase; stepId: string; target?: string; nextAttempt: number; delayMs: number }
+  | { kind: 'step.state'; stepId: string; target?: string; state: StepState; reason?: string }
+  | {
+      kind: 'wave.started';
+      rollout: string;
+      /** 1-based. */
+      wave: number;
+      waves: number;
+      /** The hosts this wave runs now (a resumed wave: only those not done). */
+      targets: string[];
+    }
+  | {
+      kind: 'target.finished';
+      rollout: string;
+      wave: number;
+      target: string;
+      outcome: TargetOutcome;
+      /** The step that failed on it, and why. */
+      failedStep?: string;
+      reason?: string;
+    }
   | { kind: 'verify.finished'; verifyId: string; severity: Severity; passed: boolean; reason?: string }
   | { kind: 'rollback.started'; reason: string; order: string[]; withoutRollback: string[] }
   | {

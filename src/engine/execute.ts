@@ -53,16 +53,20 @@ export async function execute(ctx: RunContext, request: ExecutionRequest): Promi
   if (refused.length > 0) return refuseToStart(ctx, request, refusedReferenceFailure(refused));
   const warnings: string[] = [];
   const warn = (message: string) => warnings.push(message);
-  const commandText = ctx.render(request.command.run, warn);
-  const cwd = resolve(ctx.plan.source.dir, ctx.render(request.command.cwd, warn));
+  const commandText = ctx.render(request.command.run, warn, stepId);
+  const cwd = resolve(ctx.plan.source.dir, ctx.render(request.command.cwd, warn, stepId));
   const env: Record<string, string> = Object.create(null); // `__proto__` is a valid variable name
-  for (const [name, value] of Object.entries(request.env ?? {})) env[name] = ctx.render(value, warn);
+  for (const [name, value] of Object.entries(request.env ?? {})) env[name] = ctx.render(value, warn, stepId);
   for (const message of warnings) await ctx.emit({ kind: 'warning', stepId, message: ctx.mask(message) });
+  // One host's execution of a hosted step: its events name the step and the host (the key is `<step>@<host>`).
+  const instance = ctx.instances.get(stepId)?.instance;
+  const named = ctx.eventName(stepId);
 
   await ctx.emit({
     kind: 'step.started',
     phase,
-    stepId,
+    ...named,
+    ...(instance?.rollout ? { rollout: instance.rollout.id, wave: instance.rollout.wave } : {}),
     title: request.title,
     owner: request.owner,
     group: request.group,
@@ -70,10 +74,10 @@ export async function execute(ctx: RunContext, request: ExecutionRequest): Promi
     attempts: request.attempts,
     expectedMs: request.expectedMs,
     timeoutMs: request.command.timeoutMs,
-    command: ctx.display(request.command.run),
+    command: ctx.display(request.command.run, stepId),
   });
-  // Members of a parallel group start one per turn of the event loop, so each one's end is seen when it happens.
-  if (request.group !== undefined) await ctx.takeStartTurn();
+  // Members of a parallel group (and hosts run together) start one per turn of the event loop, so each one's end is seen when it happens.
+  if (request.group !== undefined || instance !== undefined) await ctx.takeStartTurn();
   const logPath = ctx.logPath(stepId, phase, request.attempt);
   let outputFailure: unknown;
   const running = ctx.ports.runner.start(
@@ -89,9 +93,10 @@ export async function execute(ctx: RunContext, request: ExecutionRequest): Promi
       captureOutputs: request.captureOutputs,
       streamBytes: STREAMED_OUTPUT_BYTES,
       outputsPath: request.captureOutputs ? logPath.replace(/\.log$/, '.outputs') : undefined,
+      ...(instance ? { target: instance.target } : {}),
     },
     (stream, text) => {
-      ctx.emit({ kind: 'step.output', phase, stepId, stream, text }).catch((error: unknown) => {
+      ctx.emit({ kind: 'step.output', phase, ...named, stream, text }).catch((error: unknown) => {
         // The sink could not take the output: stop the command and fail the run once it has ended.
         if (outputFailure === undefined) {
           outputFailure = error;
@@ -104,7 +109,7 @@ export async function execute(ctx: RunContext, request: ExecutionRequest): Promi
   // A stop requested between the start event and the spawn must still reach this command.
   if (ctx.interruption.requested) ctx.interruption.forced ? running.kill() : running.terminate();
   // Recorded so that, if golive itself dies, resume can tell whether the step's processes still run.
-  if (running.pid !== undefined) await ctx.emit({ kind: 'step.spawned', phase, stepId, attempt: request.attempt, pid: running.pid });
+  if (running.pid !== undefined) await ctx.emit({ kind: 'step.spawned', phase, ...named, attempt: request.attempt, pid: running.pid });
   const result = await running.result;
   ctx.active.delete(running);
 
@@ -119,7 +124,7 @@ export async function execute(ctx: RunContext, request: ExecutionRequest): Promi
   await ctx.emit({
     kind: 'step.finished',
     phase,
-    stepId,
+    ...named,
     attempt: request.attempt,
     status,
     exitCode: result.timedOut ? TIMEOUT_EXIT_CODE : result.exitCode,
@@ -134,6 +139,7 @@ export async function execute(ctx: RunContext, request: ExecutionRequest): Promi
     ...(refusedOutputs.length > 0 ? { refusedOutputs } : {}),
     logPath: result.outputBytes > 0 ? logPath : undefined,
     message,
+    ...(result.transportError !== undefined ? { transportError: ctx.mask(result.transportError) } : {}),
   });
   // Outputs count even from a failed attempt: the rollback of a half-applied step may need them.
   if (outputFailure !== undefined) throw outputFailure;
@@ -148,11 +154,12 @@ export async function execute(ctx: RunContext, request: ExecutionRequest): Promi
  */
 async function refuseToStart(ctx: RunContext, request: ExecutionRequest, failure: string): Promise<Execution> {
   const { phase, stepId, attempt } = request;
+  const named = ctx.eventName(stepId);
   const message = ctx.mask(`could not start: ${failure}`);
   await ctx.emit({
     kind: 'step.started',
     phase,
-    stepId,
+    ...named,
     title: request.title,
     owner: request.owner,
     group: request.group,
@@ -160,12 +167,12 @@ async function refuseToStart(ctx: RunContext, request: ExecutionRequest, failure
     attempts: request.attempts,
     expectedMs: request.expectedMs,
     timeoutMs: request.command.timeoutMs,
-    command: ctx.display(request.command.run),
+    command: ctx.display(request.command.run, stepId),
   });
   await ctx.emit({
     kind: 'step.finished',
     phase,
-    stepId,
+    ...named,
     attempt,
     status: 'failed',
     exitCode: null,
@@ -183,6 +190,8 @@ async function refuseToStart(ctx: RunContext, request: ExecutionRequest, failure
 
 function describeFailure(result: CommandResult, timeoutMs: number | undefined): string | undefined {
   if (result.spawnError) return `could not start: ${result.spawnError}`;
+  // The connection failed, not the command: the cause names the host (and a timeout or stop still says so below).
+  if (result.transportError !== undefined && !result.timedOut && !result.stopped) return result.transportError;
   if (result.timedOut) return `timed out after ${Math.round((timeoutMs ?? 0) / 1000)}s: the process group was killed`;
   if (result.stopped) return 'stopped by the operator (interrupt)';
   if (result.ok) return undefined;

@@ -17,7 +17,8 @@ const STRICTNESS: FailurePolicy[] = ['rollback', 'abort', 'ask', 'continue'];
 
 /** The policy that applies to a set of failed steps. */
 export function failurePolicy(ctx: RunContext, failed: PlannedStep[], flag?: FailurePolicy): FailurePolicy {
-  const policies = failed.map((step) => step.onFailure ?? flag ?? ctx.plan.onFailure ?? 'ask');
+  // No step failed (a rollout's wave was not signed off): the run's own policy.
+  const policies = failed.length > 0 ? failed.map((step) => step.onFailure ?? flag ?? ctx.plan.onFailure ?? 'ask') : [flag ?? ctx.plan.onFailure ?? 'ask'];
   return STRICTNESS.find((policy) => policies.includes(policy)) ?? 'ask';
 }
 

@@ -6,8 +6,8 @@
  * `--keep-going`), because undoing later work on top of a broken undo makes
  * things worse.
  */
+import { planInstances } from '../runbook/instances.js';
 import type { PlannedStep } from '../runbook/plan.js';
-import { planSteps } from '../runbook/plan.js';
 import { conditionFalseReason, conditionHolds } from './conditions.js';
 import type { RunContext, StepRecord } from './context.js';
 import { execute } from './execute.js';
@@ -44,12 +44,33 @@ export function rollbackOrder(steps: PlannedStep[], records: ReadonlyMap<string,
     records.get(s.id)?.rollbackInDoubt === true ||
     (stateOf(s) === 'failed' && !records.get(s.id)?.continued);
   const first = (s: PlannedStep) => (broken(s) ? 0 : 1);
-  const all = [...touched].sort((a, b) => first(a) - first(b) || rank(b) - rank(a) || steps.indexOf(b) - steps.indexOf(a));
+  const position = new Map(steps.map((s, i) => [s, i]));
+  const sorted = [...touched].sort((a, b) => first(a) - first(b) || rank(b) - rank(a) || position.get(b)! - position.get(a)!);
+  const all = hostByHost(sorted);
   return {
     order: all.filter((s) => s.rollback),
     withoutRollback: all.filter((s) => !s.rollback && !s.nothingToUndo),
     nothingToUndo: all.filter((s) => s.nothingToUndo),
   };
+}
+
+/**
+ * A rollout is undone host by host: all of one host's steps (in the order
+ * above: its broken step first, then the rest in reverse) before the next
+ * host, the hosts in the order their first step comes in (the latest wave
+ * first). Hosts run in parallel within a wave, so completion order alone
+ * would interleave them.
+ */
+function hostByHost(sorted: PlannedStep[]): PlannedStep[] {
+  const units = new Map<string, PlannedStep[]>();
+  for (const step of sorted) {
+    const rollout = step.instance?.rollout;
+    const unit = rollout ? `${rollout.id}@${step.instance!.target.name}` : step.id;
+    const members = units.get(unit);
+    if (members) members.push(step);
+    else units.set(unit, [step]);
+  }
+  return [...units.values()].flat();
 }
 
 /** How a rollback ended. */
@@ -68,11 +89,8 @@ export interface RollbackResult {
 
 /** Roll back everything that needs it, with events. */
 export async function performRollback(ctx: RunContext, reason: string): Promise<RollbackResult> {
-  const { order, withoutRollback, nothingToUndo } = rollbackOrder(planSteps(ctx.plan), ctx.steps);
+  const { order, withoutRollback, nothingToUndo } = rollbackOrder(planInstances(ctx.plan), ctx.steps);
   await ctx.emit({ kind: 'rollback.started', reason: ctx.mask(reason), order: order.map((s) => s.id), withoutRollback: withoutRollback.map((s) => s.id) });
-  const failed: string[] = [];
-  const inDoubt: string[] = [];
-  let interrupted = false;
   // Completed steps that cannot be undone leave the system not fully restored (exit 3); a failed one is only reported.
   const completed = new Set(
     withoutRollback
@@ -82,6 +100,58 @@ export async function performRollback(ctx: RunContext, reason: string): Promise<
       })
       .map((s) => s.id),
   );
+  const undo = await undoSteps(ctx, order, withoutRollback, nothingToUndo);
+  let { interrupted } = undo;
+  const { failed, inDoubt } = undo;
+  const complete = !interrupted && failed.length === 0 && inDoubt.length === 0 && order.every((s) => ctx.steps.get(s.id)?.state === 'rolled-back');
+  let verified: boolean | undefined;
+  if (complete && ctx.plan.rollbackVerify.length > 0) {
+    verified = true;
+    for (const check of ctx.plan.rollbackVerify) {
+      const run = await execute(ctx, {
+        phase: 'rollback-verify',
+        stepId: check.id,
+        title: check.title,
+        attempt: 1,
+        attempts: 1,
+        command: check,
+        captureOutputs: false,
+      });
+      if (run.status !== 'passed') {
+        verified = false;
+        if (run.status === 'stopped') interrupted = true;
+        break;
+      }
+    }
+  }
+  const unrestorable = withoutRollback.filter((s) => s.command && completed.has(s.id)).map((s) => s.id);
+  await ctx.emit({ kind: 'rollback.finished', complete, failed, withoutRollback: withoutRollback.map((s) => s.id), verified, unrestorable });
+  return { complete, failed, unrestorable, verified, interrupted, inDoubt };
+}
+
+/**
+ * Undo one host of a rollout on its own (a failure within `max_failures`):
+ * its steps' rollbacks in reverse, on that host only. The run's
+ * `rollback.started`/`finished` are not emitted: the deployment goes on.
+ */
+export async function rollbackHost(ctx: RunContext, hostSteps: PlannedStep[]): Promise<{ complete: boolean; reason?: string; interrupted: boolean }> {
+  const { order, withoutRollback, nothingToUndo } = rollbackOrder(hostSteps, ctx.steps);
+  const undo = await undoSteps(ctx, order, withoutRollback, nothingToUndo);
+  const complete = !undo.interrupted && undo.failed.length === 0 && undo.inDoubt.length === 0;
+  const reason = undo.failed.length > 0 ? `the rollback of ${undo.failed.map((id) => ctx.eventName(id).stepId).join(', ')} failed` : undefined;
+  return { complete, reason, interrupted: undo.interrupted };
+}
+
+/** Run the rollbacks of `order`, stopping at the first failure unless --keep-going; marks completed steps without one. */
+async function undoSteps(
+  ctx: RunContext,
+  order: PlannedStep[],
+  withoutRollback: PlannedStep[],
+  nothingToUndo: PlannedStep[],
+): Promise<{ failed: string[]; inDoubt: string[]; interrupted: boolean }> {
+  const failed: string[] = [];
+  const inDoubt: string[] = [];
+  let interrupted = false;
   for (const step of withoutRollback) {
     if (ctx.steps.get(step.id)?.state === 'succeeded')
       await ctx.setState(step.id, 'no-rollback', step.command ? 'no rollback defined' : 'manual step: nothing to undo');
@@ -142,28 +212,5 @@ export async function performRollback(ctx: RunContext, reason: string): Promise<
     }
     if (interrupted) break;
   }
-  const complete = !interrupted && failed.length === 0 && inDoubt.length === 0 && order.every((s) => ctx.steps.get(s.id)?.state === 'rolled-back');
-  let verified: boolean | undefined;
-  if (complete && ctx.plan.rollbackVerify.length > 0) {
-    verified = true;
-    for (const check of ctx.plan.rollbackVerify) {
-      const run = await execute(ctx, {
-        phase: 'rollback-verify',
-        stepId: check.id,
-        title: check.title,
-        attempt: 1,
-        attempts: 1,
-        command: check,
-        captureOutputs: false,
-      });
-      if (run.status !== 'passed') {
-        verified = false;
-        if (run.status === 'stopped') interrupted = true;
-        break;
-      }
-    }
-  }
-  const unrestorable = withoutRollback.filter((s) => s.command && completed.has(s.id)).map((s) => s.id);
-  await ctx.emit({ kind: 'rollback.finished', complete, failed, withoutRollback: withoutRollback.map((s) => s.id), verified, unrestorable });
-  return { complete, failed, unrestorable, verified, interrupted, inDoubt };
+  return { failed, inDoubt, interrupted };
 }

@@ -6,7 +6,8 @@
  * later if need be); `status`, `show` and `report` read it; "done" and "in
  * doubt" are defined here and nowhere else.
  */
-import type { EngineEvent } from './events.js';
+import { instanceKey } from '../runbook/instances.js';
+import type { EngineEvent, TargetOutcome } from './events.js';
 import { recordStepOutputs } from './outputs.js';
 
 /**
@@ -68,9 +69,38 @@ export interface ChainStep {
   rollbackInDoubt?: boolean;
 }
 
+/** One host of a rollout, as the chain left it. */
+export interface TargetStanding {
+  wave: number;
+  /** How it ended; undefined while it has not (running, interrupted, or its wave never got to it). */
+  outcome?: TargetOutcome;
+  failedStep?: string;
+  reason?: string;
+}
+
+/** Where a rollout stands. */
+export interface RolloutStanding {
+  /** The last wave started (1-based), and how many there are. */
+  wave: number;
+  waves: number;
+  /** Hosts a wave started, by host name. */
+  targets: Map<string, TargetStanding>;
+  /** Waves signed off (the wave number that was confirmed healthy). */
+  signedOff: Set<number>;
+}
+
+/** Hosts that failed and stay counted against `max_failures`: those a failure settled (rolled back on their own, or not). */
+export function isSettledFailure(outcome: TargetOutcome | undefined): boolean {
+  return outcome === 'rolled-back' || outcome === 'rollback-failed';
+}
+
 /** The state a chain of runs left, folded from its events. */
 export interface RunChainState {
-  /** Every step the chain started or recorded a state for, in the order first seen. */
+  /**
+   * Every step the chain started or recorded a state for, in the order first
+   * seen. A step run on hosts has one entry per host, keyed `<step>@<host>`
+   * (runbook/instances.ts); outputs, attempts, lastRunOf and pids use the same keys.
+   */
   steps: Map<string, ChainStep>;
   /** How many times each step's own command was started across the chain (retries and re-runs included), by step id. */
   attempts: Record<string, number>;
@@ -100,6 +130,8 @@ export interface RunChainState {
   pids: Record<string, number>;
   /** How many runs the events hold (`run.started` events). */
   runs: number;
+  /** Rollouts that started a wave, by rollout id. */
+  rollouts: Map<string, RolloutStanding>;
 }
 
 /** How to read the chain's ends. */
@@ -132,6 +164,7 @@ export function foldRunChain(events: readonly EngineEvent[], options: FoldOption
     rollbackInDoubt: [],
     pids,
     runs: 0,
+    rollouts: new Map(),
   };
   let order = 0;
   // What was open when its run ended can only be in doubt now.
@@ -149,6 +182,10 @@ export function foldRunChain(events: readonly EngineEvent[], options: FoldOption
         break;
       case 'decision':
         if (event.subject === 'go-no-go' && event.choice !== 'NO-GO') state.checklistDone = true;
+        if (event.subject === 'sign-off' && event.choice === 'approved') {
+          const [rollout, wave] = splitSignOff(event.subjectId ?? '');
+          state.rollouts.get(rollout)?.signedOff.add(wave);
+        }
         if (event.subject === 'guided-failure' && event.choice === 'continue') {
           for (const id of (event.subjectId ?? '').split(',')) {
             const record = steps.get(id);
@@ -156,35 +193,51 @@ export function foldRunChain(events: readonly EngineEvent[], options: FoldOption
           }
         }
         break;
-      case 'step.started':
+      case 'step.started': {
+        const key = instanceKey(event.stepId, event.target);
         // Until this command's own step.spawned, no recorded group stands for it.
-        delete pids[event.stepId];
+        delete pids[key];
         if (event.phase === 'step') {
           state.checklistDone = true;
-          openRollbacks.delete(event.stepId);
-          steps.set(event.stepId, { state: 'running' });
-          attempts[event.stepId] = (attempts[event.stepId] ?? 0) + 1;
-          lastRunOf[event.stepId] = state.runs;
+          openRollbacks.delete(key);
+          steps.set(key, { state: 'running' });
+          attempts[key] = (attempts[key] ?? 0) + 1;
+          lastRunOf[key] = state.runs;
         }
         // Settled by the step.state that records the rollback's result.
-        if (event.phase === 'rollback' && steps.has(event.stepId)) openRollbacks.add(event.stepId);
+        if (event.phase === 'rollback' && steps.has(key)) openRollbacks.add(key);
         break;
+      }
       case 'step.spawned':
-        pids[event.stepId] = event.pid;
+        pids[instanceKey(event.stepId, event.target)] = event.pid;
         break;
       case 'step.finished':
-        if (event.phase === 'step') recordStepOutputs(outputs, refusedOutputs, event.stepId, event.outputs, event.refusedOutputs);
+        if (event.phase === 'step') recordStepOutputs(outputs, refusedOutputs, instanceKey(event.stepId, event.target), event.outputs, event.refusedOutputs);
         break;
       case 'step.state': {
-        const before = steps.get(event.stepId);
-        openRollbacks.delete(event.stepId);
-        steps.set(event.stepId, {
+        const key = instanceKey(event.stepId, event.target);
+        const before = steps.get(key);
+        openRollbacks.delete(key);
+        steps.set(key, {
           state: event.state,
           reason: event.reason,
           completedAt: event.state === 'succeeded' || event.state === 'failed' ? ++order : before?.completedAt,
           continued: event.state === 'failed' ? before?.continued : undefined,
         });
-        lastRunOf[event.stepId] = state.runs;
+        lastRunOf[key] = state.runs;
+        break;
+      }
+      case 'wave.started': {
+        const rollout = state.rollouts.get(event.rollout) ?? { wave: 0, waves: event.waves, targets: new Map(), signedOff: new Set<number>() };
+        rollout.wave = event.wave;
+        rollout.waves = event.waves;
+        for (const target of event.targets) rollout.targets.set(target, { wave: event.wave });
+        state.rollouts.set(event.rollout, rollout);
+        break;
+      }
+      case 'target.finished': {
+        const target = state.rollouts.get(event.rollout)?.targets.get(event.target);
+        if (target) Object.assign(target, { outcome: event.outcome, failedStep: event.failedStep, reason: event.reason });
         break;
       }
       case 'rollback.started':
@@ -215,6 +268,16 @@ export function foldRunChain(events: readonly EngineEvent[], options: FoldOption
     if (record.rollbackInDoubt) state.rollbackInDoubt.push(id);
   }
   return state;
+}
+
+/** The sign-off subject of a rollout's wave: `web-rollout.wave-2`. */
+export function signOffSubject(rollout: string, wave: number): string {
+  return `${rollout}.wave-${wave}`;
+}
+
+function splitSignOff(subjectId: string): [string, number] {
+  const match = /^(.*)\.wave-(\d+)$/.exec(subjectId);
+  return match ? [match[1], Number(match[2])] : [subjectId, 0];
 }
 
 function unknownEvent(event: never): never {

@@ -5,7 +5,8 @@
  */
 
 import { ExitCode } from '../errors.js';
-import { expectedTotalMs, type Plan, type PlannedStep, planSteps } from '../runbook/plan.js';
+import { planInstances, stageInstances } from '../runbook/instances.js';
+import { expectedTotalMs, type Plan, type PlannedStep } from '../runbook/plan.js';
 import { awaitApproval } from './approval.js';
 import { runChecklist } from './checks.js';
 import { type EngineOptions, type Interruption, RunContext, type StepRecord } from './context.js';
@@ -14,6 +15,7 @@ import { onStepFailure } from './failure.js';
 import type { EnginePorts } from './ports.js';
 import { resolveInDoubt } from './resume.js';
 import { performRollback, type RollbackResult } from './rollback.js';
+import { type RolloutStage, runRollout, targetKey } from './rollout.js';
 import { isDone, type RunChainState } from './run-state.js';
 import { runStep, type StepOutcome } from './steps.js';
 import { runSmokeTests } from './verify.js';
@@ -65,16 +67,23 @@ export async function runDeployment(run: EngineRun): Promise<EngineResult> {
     }
   }
 
-  for (const step of planSteps(ctx.plan).filter((s) => ctx.steps.get(s.id)?.state === 'in-doubt')) {
+  for (const step of planInstances(ctx.plan).filter((s) => ctx.steps.get(s.id)?.state === 'in-doubt')) {
     const verdict = await resolveInDoubt(ctx, step, run.options.rerunInDoubt === true);
     if (ctx.interruption.requested) return interrupted(ctx, finish);
     if (verdict === 'stop') return finish('aborted', ExitCode.NeedsAction);
   }
 
   for (const stage of ctx.plan.stages) {
-    let members = (stage.kind === 'step' ? [stage.step] : stage.members).filter((s) => !isDone(ctx.steps.get(s.id)?.state));
+    if (stage.kind === 'rollout') {
+      const end = await runRolloutStage(ctx, stage, run.options);
+      if (end === 'next') continue;
+      if (end === 'interrupted') return interrupted(ctx, finish);
+      if (end === 'abort') return finish('aborted', ExitCode.NeedsAction);
+      return finishRollback(ctx, await performRollback(ctx, end.reason), finish, 'deployment');
+    }
+    let members = stageInstances(ctx.plan, stage).filter((s) => !isDone(ctx.steps.get(s.id)?.state));
     while (members.length > 0) {
-      const outcomes = await runConcurrently(ctx, members);
+      const outcomes = await runConcurrently(ctx, members, stage.kind === 'step' ? stage.step.concurrency : undefined);
       if (ctx.interruption.requested) return interrupted(ctx, finish);
       const failed = members.filter((_, i) => outcomes[i].outcome === 'failed');
       if (failed.length === 0) break;
@@ -112,6 +121,29 @@ export async function rollbackDeployment(run: EngineRun, reason: string): Promis
 }
 
 type Finish = (outcome: RunOutcome, exitCode: number) => Promise<EngineResult>;
+
+/**
+ * A rollout and the failure policy over it: `retry` runs it again (the hosts
+ * not done), `continue` and `skip` go on with the next stage, leaving the
+ * hosts as recorded.
+ */
+async function runRolloutStage(ctx: RunContext, stage: RolloutStage, options: EngineOptions): Promise<'next' | 'interrupted' | 'abort' | { reason: string }> {
+  for (;;) {
+    const result = await runRollout(ctx, stage);
+    if (ctx.interruption.requested || result.outcome === 'stopped') return 'interrupted';
+    if (result.outcome === 'succeeded') return 'next';
+    if (result.outcome === 'unanswered') {
+      ctx.issues.push(`${result.reason}; approve it with --approve ${stage.id} (or answer at a terminal), then golive resume`);
+      return 'abort';
+    }
+    const action = await onStepFailure(ctx, result.failed, result.reason, options.onFailure);
+    if (action === 'interrupted') return 'interrupted';
+    if (action === 'retry') continue;
+    if (action === 'continue' || action === 'skip') return 'next';
+    if (action === 'abort') return 'abort';
+    return { reason: result.reason };
+  }
+}
 
 /**
  * The outcome names what is really wrong: a failed rollback command, an
@@ -176,6 +208,10 @@ function contextFor(run: EngineRun): RunContext {
     ctx.continueCompletionOrder(Math.max(0, ...[...run.prior.steps.values()].map((r) => r.completedAt ?? 0)));
     Object.assign(ctx.outputs, run.prior.outputs);
     Object.assign(ctx.refusedOutputs, run.prior.refusedOutputs);
+    for (const [rollout, standing] of run.prior.rollouts) {
+      for (const [host, target] of standing.targets) if (target.outcome) ctx.targetOutcomes.set(targetKey(rollout, host), target.outcome);
+      for (const wave of standing.signedOff) ctx.signedOff.add(`${rollout}.wave-${wave}`);
+    }
   }
   return ctx;
 }
@@ -190,7 +226,8 @@ async function emitStarted(ctx: RunContext, run: EngineRun): Promise<void> {
     operator: options.operator,
     host: options.host,
     change: plan.change,
-    steps: planSteps(plan).map((s) => s.id),
+    // A hosted step once per host (`<step>@<host>`): what show, status and the reports list.
+    steps: planInstances(plan).map((s) => s.id),
     expectedMs: expectedTotalMs(plan),
     vars: ctx.maskRecord(plan.vars),
     included: plan.source.included,
@@ -231,15 +268,33 @@ export async function runChecklistOnly(run: EngineRun): Promise<EngineResult & {
  * record), the others are stopped and awaited before the error goes up:
  * nothing may keep running unrecorded.
  */
-async function runConcurrently(ctx: RunContext, steps: PlannedStep[]): Promise<StepOutcome[]> {
+async function runConcurrently(ctx: RunContext, steps: PlannedStep[], limit = steps.length): Promise<StepOutcome[]> {
   if (steps.length === 1) return [await runStep(ctx, steps[0])];
+  // At most `limit` at once (a step's `concurrency:` over its hosts); the others wait for a free place.
+  let free = limit;
+  const waiting: Array<() => void> = [];
+  const take = (): Promise<void> => {
+    if (free === 0) return new Promise((resolve) => waiting.push(resolve));
+    free--;
+    return Promise.resolve();
+  };
+  const give = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else free++;
+  };
   const settled = await Promise.allSettled(
-    steps.map((step) =>
-      runStep(ctx, step).catch((error: unknown) => {
+    steps.map(async (step) => {
+      await take();
+      try {
+        return await runStep(ctx, step);
+      } catch (error) {
         ctx.stopAll(false);
         throw error;
-      }),
-    ),
+      } finally {
+        give();
+      }
+    }),
   );
   const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) throw failure.reason;

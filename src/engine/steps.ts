@@ -92,7 +92,7 @@ export async function runStep(ctx: RunContext, step: PlannedStep): Promise<StepO
     }
     if (round < attempts) {
       const delayMs = retryDelayMs(step.retry, round);
-      await ctx.emit({ kind: 'step.retrying', phase: 'step', stepId: step.id, nextAttempt: attempt + 1, delayMs });
+      await ctx.emit({ kind: 'step.retrying', phase: 'step', ...ctx.eventName(step.id), nextAttempt: attempt + 1, delayMs });
       await ctx.ports.clock.sleep(delayMs, ctx.interruption.controller.signal);
       if (ctx.interruption.requested) return stopped(ctx, step.id, true);
     }

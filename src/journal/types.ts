@@ -77,6 +77,8 @@ export interface PlanFacts {
   checks: Array<{ id: string; title: string; owner?: string; blocking: boolean; confirm?: string }>;
   verify: Array<{ id: string; title: string; owner?: string; severity: Severity }>;
   rollbackVerify: Array<{ id: string; title: string }>;
+  /** The rollouts: how many hosts and waves each has (absent in runs recorded before rollouts existed). */
+  rollouts?: Array<{ id: string; hosts: number; waves: number }>;
 }
 
 /** 'interrupted' when a run is recorded as running but its process is gone. */

@@ -102,10 +102,11 @@ export function createMessageBuilder(runId?: string): { build(event: EngineEvent
       e.status === 'passed' || e.phase === 'check' || e.phase === 'verify' || e.phase === 'validate' || e.phase === 'rollback-validate'
         ? undefined
         : [
-            `✖ ${name()}: ${e.phase === 'step' ? 'step' : e.phase} ${step(e.stepId)} attempt ${e.attempt} ${e.status}${e.message ? `: ${e.message}` : ''} (${formatDuration(e.durationMs)})`,
+            `✖ ${name()}: ${e.phase === 'step' ? 'step' : e.phase} ${step(e.stepId)}${e.target !== undefined ? ` on ${e.target}` : ''} attempt ${e.attempt} ${e.status}${e.message ? `: ${e.message}` : ''} (${formatDuration(e.durationMs)})`,
             {
               phase: e.phase,
               stepId: e.stepId,
+              ...(e.target !== undefined ? { target: e.target } : {}),
               attempt: e.attempt,
               status: e.status,
               exitCode: e.exitCode,
@@ -114,10 +115,25 @@ export function createMessageBuilder(runId?: string): { build(event: EngineEvent
             },
           ],
     'step.retrying': () => undefined,
-    'step.state': (e) => [
-      `${e.state === 'succeeded' || e.state === 'rolled-back' ? '✔' : e.state === 'skipped' || e.state === 'no-rollback' ? '!' : '✖'} ${name()}: step ${step(e.stepId)} ${e.state}${e.reason ? ` — ${e.reason}` : ''}`,
-      { stepId: e.stepId, title: titles.get(e.stepId), state: e.state, reason: e.reason },
+    // On hosts, the bridge hears of waves and of each host that failed, not of every step on every host.
+    'step.state': (e) =>
+      e.target !== undefined
+        ? undefined
+        : [
+            `${e.state === 'succeeded' || e.state === 'rolled-back' ? '✔' : e.state === 'skipped' || e.state === 'no-rollback' ? '!' : '✖'} ${name()}: step ${step(e.stepId)} ${e.state}${e.reason ? ` — ${e.reason}` : ''}`,
+            { stepId: e.stepId, title: titles.get(e.stepId), state: e.state, reason: e.reason },
+          ],
+    'wave.started': (e) => [
+      `▶ ${name()}: ${e.rollout} wave ${e.wave} of ${e.waves} started on ${e.targets.length} host${e.targets.length === 1 ? '' : 's'}: ${e.targets.join(', ')}`,
+      { rollout: e.rollout, wave: e.wave, waves: e.waves, targets: e.targets },
     ],
+    'target.finished': (e) =>
+      e.outcome === 'succeeded'
+        ? undefined
+        : [
+            `✖ ${name()}: ${e.rollout} host ${e.target} ${e.outcome}${e.failedStep ? ` at ${e.failedStep}` : ''}${e.reason ? ` — ${e.reason}` : ''}`,
+            { rollout: e.rollout, wave: e.wave, target: e.target, outcome: e.outcome, failedStep: e.failedStep, reason: e.reason },
+          ],
     'verify.finished': (e) =>
       e.passed
         ? undefined

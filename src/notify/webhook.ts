@@ -174,10 +174,17 @@ function createDelivery(target: WebhookTarget, settings: DeliverySettings) {
     dropped = 0;
   };
 
+  /** The timeout signals of requests in flight (see post). */
+  const liveTimeouts = new Set<AbortSignal>();
+
   async function post(notification: Notification): Promise<void> {
     inFlight = true;
+    // Held here until the request ends: AbortSignal.any keeps its sources only weakly, and a
+    // timeout signal collected by the garbage collector never fires (the request would hang).
+    const timeout = AbortSignal.timeout(settings.timeoutMs);
+    liveTimeouts.add(timeout);
     try {
-      const signal = AbortSignal.any([AbortSignal.timeout(settings.timeoutMs), settings.signal]);
+      const signal = AbortSignal.any([timeout, settings.signal]);
       const response = await settings.fetch(target.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -191,6 +198,7 @@ function createDelivery(target: WebhookTarget, settings: DeliverySettings) {
       warn(reasonOf(error, settings.timeoutMs));
     } finally {
       inFlight = false;
+      liveTimeouts.delete(timeout);
     }
   }
 

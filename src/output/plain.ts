@@ -5,6 +5,7 @@
 import { answeredBy, approversText } from '../engine/approval-tally.js';
 import { dispatch, type EngineEvent, type EventHandlers } from '../engine/events.js';
 import { formatDuration } from '../runbook/duration.js';
+import { instanceKey } from '../runbook/instances.js';
 import { nextCommands, type RunRef } from '../views/next-steps.js';
 import type { Paint } from './paint.js';
 import { printable as p } from './printable.js';
@@ -18,7 +19,8 @@ export function createPlainRenderer(write: (text: string) => void, paint: Paint,
   const bad = paint.red('✖');
   const warn = paint.yellow('!');
   // Runbook and operator text is escaped (p): a title must not repaint the terminal or forge a line.
-  const label = (phase: string, id: string) => (phase === 'step' ? p(id) : `${phase} ${p(id)}`);
+  // A hosted step's line names its host: deploy@web1.
+  const label = (phase: string, id: string, target?: string) => (phase === 'step' ? p(instanceKey(id, target)) : `${phase} ${p(instanceKey(id, target))}`);
   const handlers: EventHandlers<string | undefined> = {
     'run.started': (e) =>
       `${paint.bold('▶')} ${e.mode} ${run.runId}: ${p(runbookLabel(e.runbook.name, e.runbook.version))}` +
@@ -30,7 +32,7 @@ export function createPlainRenderer(write: (text: string) => void, paint: Paint,
     decision: (e) =>
       `${paint.cyan('◆')} ${e.subject}${e.subjectId ? ` ${p(e.subjectId)}` : ''}: ${paint.bold(p(e.choice))}${e.reason ? ` — ${p(e.reason)}` : ''} (${p(e.by)}, ${e.via})`,
     'step.started': (e) =>
-      `${paint.dim('▶')} ${label(e.phase, e.stepId)}${e.title !== e.stepId ? ` — ${p(e.title)}` : ''}${e.owner ? paint.dim(` [${p(e.owner)}]`) : ''}` +
+      `${paint.dim('▶')} ${label(e.phase, e.stepId, e.target)}${e.title !== e.stepId ? ` — ${p(e.title)}` : ''}${e.owner ? paint.dim(` [${p(e.owner)}]`) : ''}` +
       `${e.attempts > 1 ? ` (attempt ${e.attempt}/${e.attempts})` : ''}`,
     'step.spawned': () => undefined,
     'question.asked': (e) => `${paint.cyan('?')} waiting for ${p(e.to)}: ${p(e.question)}`,
@@ -41,22 +43,28 @@ export function createPlainRenderer(write: (text: string) => void, paint: Paint,
       e.verdict === 'refused'
         ? `${warn} refused ${e.answer === 'approve' ? 'approval' : 'rejection'} of ${p(e.pointId)} by ${p(answeredBy(e))}: ${p(e.refusal ?? '')}`
         : `${e.answer === 'approve' ? ok : bad} ${p(e.pointId)} ${e.answer === 'approve' ? 'approved' : 'rejected'} by ${p(answeredBy(e))}${e.comment ? ` — ${p(e.comment)}` : ''}`,
-    'step.output': (e) => indent(e.text, paint.dim('    │ ')),
+    // Hosts run at once: each output line says which host printed it.
+    'step.output': (e) => indent(e.text, paint.dim(`    │ ${e.target !== undefined ? `${p(e.target)} ` : ''}`)),
     'step.finished': (e) => {
       // A passing check is reported once, by check.finished.
       if (e.phase === 'check' && e.status === 'passed') return undefined;
       const time = `${formatDuration(e.durationMs)}${e.expectedMs ? ` / ${formatDuration(e.expectedMs)}` : ''}`;
       const late = e.expectedMs !== undefined && e.durationMs > e.expectedMs ? paint.yellow(` over expected`) : '';
       return e.status === 'passed'
-        ? `${ok} ${label(e.phase, e.stepId)} ${paint.dim(time)}${late}`
-        : `${bad} ${label(e.phase, e.stepId)} ${e.status}: ${p(e.message ?? '')} ${paint.dim(`(${time})`)}${e.logPath ? paint.dim(`\n    log: ${p(e.logPath)}`) : ''}`;
+        ? `${ok} ${label(e.phase, e.stepId, e.target)} ${paint.dim(time)}${late}`
+        : `${bad} ${label(e.phase, e.stepId, e.target)} ${e.status}: ${p(e.message ?? '')} ${paint.dim(`(${time})`)}${e.logPath ? paint.dim(`\n    log: ${p(e.logPath)}`) : ''}`;
     },
-    'step.retrying': (e) => `${warn} ${p(e.stepId)}: retrying (attempt ${e.nextAttempt}) in ${formatDuration(e.delayMs)}`,
+    'step.retrying': (e) => `${warn} ${p(instanceKey(e.stepId, e.target))}: retrying (attempt ${e.nextAttempt}) in ${formatDuration(e.delayMs)}`,
     'step.state': (e) => {
       if (e.state === 'succeeded' || e.state === 'failed') return undefined;
       const mark = e.state === 'rolled-back' ? ok : e.state === 'rollback-failed' || e.state === 'in-doubt' ? bad : warn;
-      return `${mark} ${p(e.stepId)}: ${e.state}${e.reason ? ` — ${p(e.reason)}` : ''}`;
+      return `${mark} ${p(instanceKey(e.stepId, e.target))}: ${e.state}${e.reason ? ` — ${p(e.reason)}` : ''}`;
     },
+    'wave.started': (e) => `${paint.bold('▶')} ${p(e.rollout)}: wave ${e.wave} of ${e.waves} on ${p(e.targets.join(', '))}`,
+    'target.finished': (e) =>
+      e.outcome === 'succeeded'
+        ? `${ok} ${p(e.rollout)}: ${p(e.target)} done (wave ${e.wave})`
+        : `${e.outcome === 'rolled-back' ? warn : bad} ${p(e.rollout)}: ${p(e.target)} ${e.outcome}${e.failedStep ? ` at ${p(e.failedStep)}` : ''}${e.reason ? ` — ${p(e.reason)}` : ''}`,
     'verify.finished': (e) =>
       `${e.passed ? ok : e.severity === 'minor' ? warn : bad} smoke test ${p(e.verifyId)} [${e.severity}]${e.passed ? '' : `: ${p(e.reason ?? 'failed')}`}`,
     'rollback.started': (e) =>

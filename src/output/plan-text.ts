@@ -1,5 +1,6 @@
 /** The resolved plan as text (`golive plan`) and as JSON (`golive plan --json`). */
 
+import type { RemoteTarget } from '../process/types.js';
 import { formatDuration } from '../runbook/duration.js';
 import { expectedTotalMs, type Plan, type PlannedApproval, type PlannedCommand, type PlannedRetry, type PlannedStep, planSteps } from '../runbook/plan.js';
 import { renderTemplate, type TemplateContext } from '../runbook/templates.js';
@@ -38,6 +39,7 @@ export function planAsJson(plan: Plan, problems: string[], context = displayCont
       ? { ...cmd(s.rollback), validate: cmd(s.rollback.validate) ?? null, ...(s.rollback.when !== undefined ? { when: s.rollback.when } : {}) }
       : null,
     ...(s.nothingToUndo ? { nothingToUndo: true } : {}),
+    ...(s.on !== undefined ? { on: s.on, targets: (plan.targets[s.on] ?? []).map((t) => t.name) } : {}),
   });
   return {
     runbook: { name: plan.runbook.name, version: plan.runbook.version ?? null, path: plan.source.file, sha256: plan.source.sha256 },
@@ -64,6 +66,22 @@ export function planAsJson(plan: Plan, problems: string[], context = displayCont
       ...(v.when !== undefined ? { when: v.when } : {}),
     })),
     rollbackVerify: plan.rollbackVerify.map((v) => ({ id: v.id, command: cmd(v) })),
+    rollouts: plan.stages.flatMap((stage) =>
+      stage.kind === 'rollout'
+        ? [
+            {
+              id: stage.id,
+              group: stage.rollout.group,
+              waves: stage.rollout.waves.map((wave) => wave.map((t) => t.name)),
+              maxFailures: stage.rollout.maxFailures,
+              concurrency: stage.rollout.concurrency,
+              signOff: stage.rollout.signOff ? { owner: stage.rollout.signOff.owner.role, confirm: stage.rollout.signOff.confirm } : null,
+              pauseMs: stage.rollout.pauseMs ?? null,
+              steps: stage.rollout.steps.map((s) => s.id),
+            },
+          ]
+        : [],
+    ),
     expectedTotalMs: expectedTotalMs(plan),
     withoutRollback: planSteps(plan)
       .filter((s) => !s.rollback && !s.nothingToUndo && s.command)
@@ -103,6 +121,7 @@ export function planAsText(plan: Plan, problems: string[], paint: Paint, context
   const stepLines = (s: PlannedStep, label: string) => {
     out.push(`  ${label} ${paint.bold(p(s.id))}${s.title !== s.id ? ` — ${p(s.title)}` : ''}${owner(s.owner)}`);
     if (s.when) out.push(`       when:     ${p(s.when)}`);
+    if (s.on !== undefined) out.push(`       on:       ${p(s.on)}: ${hostList(plan.targets[s.on] ?? [])}`);
     if (s.approval) out.push(`       approval: ${approvalText(s.approval)}`);
     out.push(
       `       expected: ${formatDuration(s.expectedMs)}   timeout: ${s.command?.timeoutMs ? formatDuration(s.command.timeoutMs) : 'none'}${s.retry.attempts > 1 ? `   retry: ${retryText(s.retry)}` : ''}${s.onFailure ? `   on failure: ${s.onFailure}` : ''}`,
@@ -123,7 +142,26 @@ export function planAsText(plan: Plan, problems: string[], paint: Paint, context
   };
   for (const stage of plan.stages) {
     if (stage.kind === 'step') stepLines(stage.step, `${++n}.`);
-    else {
+    else if (stage.kind === 'rollout') {
+      n++;
+      const r = stage.rollout;
+      const hosts = r.waves.reduce((sum, w) => sum + w.length, 0);
+      const facts = [
+        `rollout on ${p(r.group)}: ${hosts} host${hosts === 1 ? '' : 's'} in ${r.waves.length} wave${r.waves.length === 1 ? '' : 's'}`,
+        `max_failures ${r.maxFailures}`,
+        r.concurrency < Math.max(0, ...r.waves.map((w) => w.length)) ? `${r.concurrency} at a time` : undefined,
+        r.signOff ? `sign-off by ${p(r.signOff.owner.role)}${r.signOff.owner.name ? ` (${p(r.signOff.owner.name)})` : ''}` : undefined,
+        r.pauseMs ? `pause ${formatDuration(r.pauseMs)}` : undefined,
+      ].filter(Boolean);
+      out.push(`  ${n}. ${paint.bold(p(stage.id))}${stage.title !== stage.id ? ` — ${p(stage.title)}` : ''} ${paint.dim(`(${facts.join(', ')})`)}`);
+      r.waves.forEach((wave, i) => {
+        out.push(`       wave ${i + 1}: ${hostList(wave)}`);
+      });
+      if (r.signOff) out.push(`       between waves: ${show(r.signOff.confirm)}`);
+      r.steps.forEach((m, i) => {
+        stepLines(m, `   ${n}${String.fromCharCode(97 + i)}.`);
+      });
+    } else {
       n++;
       out.push(`  ${n}. ${paint.bold(p(stage.id))} ${paint.dim(`(parallel: ${stage.members.length} steps at once)`)}`);
       stage.members.forEach((m, i) => {
@@ -185,4 +223,10 @@ function approvalText(approval: PlannedApproval): string {
 
 function owner(o?: { role: string; name?: string }): string {
   return o ? `  [${p(o.role)}${o.name ? `: ${p(o.name)}` : ''}]` : '';
+}
+
+/** Host names of a group or wave, shortened past a screenful (a wave of 500 hosts is one line). */
+function hostList(hosts: readonly RemoteTarget[]): string {
+  const shown = hosts.slice(0, 20).map((h) => p(h.name));
+  return hosts.length > shown.length ? `${shown.join(', ')} and ${hosts.length - shown.length} more` : shown.join(', ') || '(no hosts)';
 }

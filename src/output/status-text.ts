@@ -29,6 +29,7 @@ export function formatStatus(update: StatusUpdate, paint: Paint = plainPaint): s
     paint.bold(`Status Update - ${localTime(update.at)}`),
     `Current Activity: ${update.activity}`,
     `Progress: ${completed} of ${total} steps completed${rollback ? `; rolled back ${rollback.done} of ${rollback.total}` : ''}`,
+    ...update.rollouts.map((line) => `  ${line}`),
     `Status: ${colour(update.status)}${update.statusReason ? ` — ${update.statusReason}` : ''}`,
     shown.length > 1 ? `Issues:${shown.map((i) => `\n  - ${i}`).join('')}` : `Issues: ${shown[0] ?? 'none'}`,
     update.advice.length ? `Next Steps:${update.advice.map((a) => `\n  ${a}`).join('')}` : `Next Steps: ${update.nextSteps.join(', ') || 'none'}`,

@@ -148,11 +148,13 @@ function timelineTable(report: SummaryReport): string {
   if (report.timeline.length === 0) return '';
   const rows = report.timeline.map((e, i) => {
     const qualifier =
-      e.phase === 'check' && e.blocking === false
-        ? ' <span class="meta">(non-blocking)</span>'
-        : e.severity
-          ? ` <span class="meta">[${esc(e.severity)}]</span>`
-          : '';
+      e.group !== null
+        ? ` <span class="meta">(${esc(e.group)})</span>`
+        : e.phase === 'check' && e.blocking === false
+          ? ' <span class="meta">(non-blocking)</span>'
+          : e.severity
+            ? ` <span class="meta">[${esc(e.severity)}]</span>`
+            : '';
     const reason = e.reason && (e.failed || e.result !== 'succeeded') ? `<br><span class="meta">${esc(e.reason)}</span>` : '';
     const result = resultText(e);
     return `<tr${e.failed ? ' class="failed"' : ''} data-phase="${e.phase}" data-id="${esc(e.id)}">${[

@@ -169,7 +169,7 @@ function chartRows(report: SummaryReport): Row[] {
       section: e.phase,
       id: e.id,
       label: e.id,
-      sub: [e.owner?.role, e.title && e.title !== e.id ? e.title : null].filter(Boolean).join(' · '),
+      sub: [e.group, e.owner?.role, e.title && e.title !== e.id ? e.title : null].filter(Boolean).join(' · '),
       bars,
       failedAt: failedBar ? failedBar.start + failedBar.ms : e.failed && start !== null ? start : null,
       note: bars.length ? null : e.result === 'not-run' ? 'not run' : `${e.result}${e.inherited ? ' in an earlier run' : ''}: nothing timed in this run`,

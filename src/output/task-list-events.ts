@@ -7,8 +7,10 @@
 import { approversText, standingOf, stillAsked } from '../engine/approval-tally.js';
 import type { EngineEvent, EventHandlers, EventOf } from '../engine/events.js';
 import { formatDuration } from '../runbook/duration.js';
+import { instanceKey } from '../runbook/instances.js';
 import type { Plan } from '../runbook/plan.js';
 import { restoreCheckText, rollbackSummary } from './rollback-text.js';
+import { HostLines } from './task-list-hosts.js';
 import type { TaskItem } from './task-list-model.js';
 import type { TaskListScreen } from './task-list-screen.js';
 import { TaskListState } from './task-list-state.js';
@@ -41,6 +43,9 @@ export function endList(view: ViewState, s: TaskListState, note: string, time: n
 /** The handler of every event kind for one view. */
 export function taskListHandlers(view: ViewState): EventHandlers<void> {
   const { screen } = view;
+  const hosts = new HostLines(view.plan);
+  // A hosted step's forward events go to its one line (hosts.ts); its rollback lines are per `<step>@<host>`.
+  const forwardOnHost = (e: { phase: string; target?: string }) => e.target !== undefined && (e.phase === 'step' || e.phase === 'validate');
   const plain = (e: EngineEvent) => screen.plain(e);
 
   /**
@@ -77,13 +82,15 @@ export function taskListHandlers(view: ViewState): EventHandlers<void> {
         item.settle(e.passed ? 'passed' : 'failed', t, e.passed ? item.note : `failed${e.blocking ? '' : ' (non-blocking)'}: ${e.reason ?? 'failed'}`);
       }),
     decision: (e) => onDecision(view, e, withItem),
-    'step.started': (e) =>
-      withItem(view.items?.byPhase(e.phase, e.stepId), e, (item, s, t) => {
+    'step.started': (e) => {
+      if (forwardOnHost(e)) return void (view.items && hosts.started(view.items, e, screen.at(e)));
+      withItem(view.items?.byPhase(e.phase, instanceKey(e.stepId, e.target)), e, (item, s, t) => {
         s.reach(item, t);
         const validating = e.phase === 'validate' || e.phase === 'rollback-validate';
         item.start(t, validating ? undefined : e.attempt, validating ? undefined : e.attempts);
         item.note = validating ? `validating${e.attempts > 1 ? ` (check ${e.attempt}/${e.attempts})` : ''}` : undefined;
-      }),
+      });
+    },
     'step.spawned': () => undefined,
     'question.asked': () => undefined, // the prompt itself is on screen
     // The step or check says who it waits for; a run-wide request (an environment's) is a plain line.
@@ -95,26 +102,40 @@ export function taskListHandlers(view: ViewState): EventHandlers<void> {
       }),
     approval: () => undefined,
     'step.output': (e) => {
-      const item = view.items?.byPhase(e.phase, e.stepId);
+      if (forwardOnHost(e)) return void (view.items && hosts.output(view.items, e));
+      const item = view.items?.byPhase(e.phase, instanceKey(e.stepId, e.target));
       if (item) item.addOutput(e.text);
       else plain(e);
     },
-    'step.finished': (e) =>
-      withItem(view.items?.byPhase(e.phase, e.stepId), e, (item, _s, t) => {
+    'step.finished': (e) => {
+      if (forwardOnHost(e)) return;
+      withItem(view.items?.byPhase(e.phase, instanceKey(e.stepId, e.target)), e, (item, _s, t) => {
         const why = e.message ?? e.status;
         if (e.phase === 'rollback-verify') item.settle(e.status === 'passed' ? 'passed' : 'failed', t, e.status === 'passed' ? undefined : why);
         else if (e.status !== 'passed')
           item.note = `${e.phase.endsWith('validate') ? 'validation: ' : item.attempts > 1 ? `attempt ${e.attempt}: ` : ''}${why}`;
-      }),
-    'step.retrying': (e) =>
+      });
+    },
+    'step.retrying': (e) => {
+      if (forwardOnHost(e)) return;
       withItem(view.items?.byPhase(e.phase, e.stepId), e, (item) => {
         item.note = `${item.note ? `${item.note} — ` : ''}retrying in ${formatDuration(e.delayMs)}`;
-      }),
+      });
+    },
+    'wave.started': (e) => {
+      if (view.items) hosts.waveStarted(view.items, e, screen.at(e));
+      else plain(e);
+    },
+    'target.finished': (e) => {
+      if (view.items) hosts.targetFinished(view.items, e, screen.at(e));
+      else plain(e);
+    },
     'step.state': (e) => {
       const rollbackState = e.state === 'rolled-back' || e.state === 'rollback-failed' || e.state === 'no-rollback';
+      if (e.target !== undefined && !rollbackState) return void (view.items && hosts.state(view.items, e, screen.at(e)));
       // no-rollback repeats what rollback.started already showed: not worth a line.
       withItem(
-        rollbackState ? view.items?.rollbackOf(e.stepId) : view.items?.step(e.stepId),
+        rollbackState ? view.items?.rollbackOf(instanceKey(e.stepId, e.target)) : view.items?.step(e.stepId),
         e,
         (item, s, t) => {
           if (!rollbackState) s.reach(item, t);

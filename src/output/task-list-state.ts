@@ -6,7 +6,8 @@
  * anything about the run.
  */
 import type { Phase, RunMode } from '../engine/events.js';
-import { type Plan, type PlannedStep, planSteps } from '../runbook/plan.js';
+import { planInstances } from '../runbook/instances.js';
+import { type Plan, type PlannedStep, stageExpectedMs } from '../runbook/plan.js';
 import { closedRollback, GroupLine, type ListLayout, type StageLine } from './task-list-listr.js';
 import { type ItemSpec, TaskItem } from './task-list-model.js';
 
@@ -68,6 +69,13 @@ export class TaskListState {
     const stages: StageLine[] = plan.stages.map((st) => {
       const at = stage++;
       if (st.kind === 'step') return { kind: 'step', item: make(this.steps, stepSpec(st.step), at) };
+      // A rollout is one line however many hosts it has: its progress is the line's note (wave, hosts done, failures).
+      if (st.kind === 'rollout') {
+        const hosts = st.rollout.waves.reduce((sum, wave) => sum + wave.length, 0);
+        const item = make(this.steps, { section: 'steps', id: st.id, title: st.title, expectedMs: stageExpectedMs(st) || undefined, manual: false }, at);
+        if (item.open) item.note = `${hosts} hosts on ${st.rollout.group}, ${st.rollout.waves.length} waves`;
+        return { kind: 'step', item };
+      }
       return {
         kind: 'parallel',
         group: new GroupLine(`${st.id}${st.title !== st.id ? ` — ${st.title}` : ''} (in parallel)`),
@@ -160,7 +168,7 @@ export class TaskListState {
     if (!phase || this.rollbackOpened) return undefined;
     this.rollbackOpened = true;
     this.closeForward(at, () => true, 'not run');
-    const steps = new Map(planSteps(this.plan).map((s) => [s.id, s]));
+    const steps = new Map(planInstances(this.plan).map((s) => [s.id, s]));
     const line = (map: Map<string, TaskItem>, id: string, title?: string, owner?: string) => {
       const item = new TaskItem({ section: 'rollback', id, title: title ?? id, owner, stage: -1, manual: false });
       map.set(id, item);

@@ -81,6 +81,10 @@ export const Codes = {
   ApproverWithoutUser: 'E039',
   /** `min_approvals` larger than the number of people who could approve. */
   TooFewApprovers: 'E040',
+  /** An `on:` or a rollout naming a group of `targets` that is not defined (for some environment). */
+  UnknownTargetGroup: 'E041',
+  /** Rollout waves that shrink, leave hosts out, or take none. */
+  BadWaves: 'E042',
   /** Warning: a timeout shorter than the step's expected duration. */
   TimeoutBelowDuration: 'W001',
   /** Warning: an unquoted value YAML read as a number that prints differently (`1.10` became 1.1). */

@@ -14,7 +14,7 @@ import type { DataPath } from './positions.js';
 import type { RuleContext } from './rules.js';
 import { pathLabel } from './schema-errors.js';
 import { secretFileKindProblem } from './secret-file.js';
-import { type Duration, isParallelGroup, type Runbook, type Step } from './types.js';
+import { type Duration, isParallelGroup, isRolloutStep, type Runbook, type Step } from './types.js';
 
 /** Every duration a timer will wait for must fit in one (2^31-1 ms). */
 export function durationsFitTimers(ctx: RuleContext): void {
@@ -186,6 +186,10 @@ function forEachStepIn(runbook: Runbook, visit: (step: Step, path: DataPath) => 
     if (isParallelGroup(entry))
       entry.parallel.forEach((member, j) => {
         visit(member, ['steps', i, 'parallel', j]);
+      });
+    else if (isRolloutStep(entry))
+      (entry.rollout.steps ?? []).forEach((step, j) => {
+        visit(step, ['steps', i, 'rollout', 'steps', j]);
       });
     else visit(entry, ['steps', i]);
   });

@@ -18,10 +18,14 @@ import type {
   RollbackSection,
   RollbackSpec,
   RollbackVerify,
+  Rollout,
+  RolloutStep,
   Runbook,
   SecretSource,
+  SignOff,
   SmokeTest,
   Step,
+  Target,
   TeamMember,
   ValidationSpec,
 } from './types.js';
@@ -58,6 +62,7 @@ const runbookKeys = {
   team: 'optional',
   environments: 'optional',
   vars: 'optional',
+  targets: 'optional',
   secrets: 'optional',
   defaults: 'optional',
   on_failure: 'optional',
@@ -86,11 +91,20 @@ const environmentKeys = {
   description: 'optional',
   vars: 'optional',
   protected: 'optional',
+  targets: 'optional',
   approvers: 'optional',
   min_approvals: 'optional',
   self_approval: 'optional',
   approval_timeout: 'optional duration',
 } as const satisfies KeyRules<Environment>;
+
+/** Keys of a host in a group of `targets`. */
+const targetKeys = {
+  name: 'required',
+  host: 'required',
+  user: 'optional',
+  port: 'optional',
+} as const satisfies KeyRules<Target>;
 
 /** Keys of an entry of `secrets` (the schema requires exactly one of `env`, `file` and `env_file`). */
 export const secretSourceKeys = {
@@ -171,6 +185,8 @@ const stepKeys = {
   shell: 'optional',
   env: 'optional',
   when: 'optional',
+  on: 'optional',
+  concurrency: 'optional',
   approvers: 'optional',
   min_approvals: 'optional',
   self_approval: 'optional',
@@ -183,6 +199,30 @@ const parallelGroupKeys = {
   title: 'optional',
   parallel: 'required',
 } as const satisfies KeyRules<ParallelGroup>;
+
+/** Keys of a rollout entry in `steps`. */
+const rolloutStepKeys = {
+  id: 'required',
+  title: 'optional',
+  rollout: 'required',
+} as const satisfies KeyRules<RolloutStep>;
+
+/** Keys of a step's `rollout`. */
+const rolloutKeys = {
+  on: 'required',
+  waves: 'required',
+  max_failures: 'optional',
+  concurrency: 'optional',
+  sign_off: 'optional',
+  pause: 'optional duration',
+  steps: 'required',
+} as const satisfies KeyRules<Rollout>;
+
+/** Keys of a rollout's `sign_off`. */
+const signOffKeys = {
+  owner: 'required',
+  confirm: 'required',
+} as const satisfies KeyRules<SignOff>;
 
 /** Keys of a smoke test in `verify`. */
 const smokeTestKeys = {
@@ -228,6 +268,7 @@ const modelKeyRules = {
   deploymentWindow: deploymentWindowKeys,
   teamMember: teamMemberKeys,
   environment: environmentKeys,
+  target: targetKeys,
   secretSource: secretSourceKeys,
   defaults: defaultsKeys,
   retry: retryKeys,
@@ -236,6 +277,9 @@ const modelKeyRules = {
   rollbackSpec: rollbackSpecKeys,
   step: stepKeys,
   parallelGroup: parallelGroupKeys,
+  rolloutStep: rolloutStepKeys,
+  rollout: rolloutKeys,
+  signOff: signOffKeys,
   smokeTest: smokeTestKeys,
   rollbackSection: rollbackSectionKeys,
   rollbackVerify: rollbackVerifyKeys,

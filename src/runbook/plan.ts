@@ -5,15 +5,18 @@
  * command runs, when earlier steps' outputs exist.
  */
 import { isAbsolute, resolve } from 'node:path';
+import type { RemoteTarget } from '../process/types.js';
 import { composeVars } from './compose-vars.js';
 import { parseDuration } from './duration.js';
 import type { RunbookSource } from './source.js';
+import { hostCount, runsOnHosts, splitIntoWaves, targetGroups } from './targets.js';
 import { membersOf, roleHolderNames } from './team.js';
 import { ownValue } from './templates.js';
 import {
   type ApprovalSpec,
   type FailurePolicy,
   isParallelGroup,
+  isRolloutStep,
   NO_ROLLBACK,
   type Retry,
   type Runbook,
@@ -94,11 +97,38 @@ export interface PlannedStep {
   group?: string;
   /** Run only when this condition holds (as written; templates unrendered). */
   when?: string;
+  /** The group of hosts it runs on, once per host (`on:`); undefined: on this machine. */
+  on?: string;
+  /** With `on`, how many hosts run it at once; undefined: all. */
+  concurrency?: number;
+  /**
+   * Set on one host's execution of a hosted step (see instances.ts), whose
+   * `id` is then `<step>@<host>`: the host, the step's own id, and for a
+   * rollout step its rollout and wave.
+   */
+  instance?: { stepId: string; target: RemoteTarget; rollout?: { id: string; wave: number } };
   /** Named people must approve before it runs (a `confirm` step: the approval is the confirmation). */
   approval?: PlannedApproval;
 }
 
-export type PlannedStage = { kind: 'step'; step: PlannedStep } | { kind: 'parallel'; id: string; title: string; members: PlannedStep[] };
+/** A rollout as planned: the hosts of each wave, resolved for the environment. */
+export interface PlannedRollout {
+  group: string;
+  waves: RemoteTarget[][];
+  /** Failed hosts tolerated (a count, percentages resolved against the group). */
+  maxFailures: number;
+  /** Hosts of a wave that run at the same time. */
+  concurrency: number;
+  signOff?: { owner: { role: string; name?: string }; confirm: string };
+  pauseMs?: number;
+  /** The steps each host runs, in order (as written: `instancesOf` makes one host's). */
+  steps: PlannedStep[];
+}
+
+export type PlannedStage =
+  | { kind: 'step'; step: PlannedStep }
+  | { kind: 'parallel'; id: string; title: string; members: PlannedStep[] }
+  | { kind: 'rollout'; id: string; title: string; rollout: PlannedRollout };
 
 export interface PlannedCheck {
   id: string;
@@ -140,6 +170,8 @@ export interface Plan {
   /** Runbook-wide failure policy: `defaults.on_failure`, else the runbook's top-level `on_failure`; undefined = the interactive default. */
   onFailure?: FailurePolicy;
   checks: PlannedCheck[];
+  /** The groups of hosts for the environment (the environment's groups replace the top-level ones). */
+  targets: Record<string, RemoteTarget[]>;
   stages: PlannedStage[];
   verify: PlannedSmokeTest[];
   rollbackVerify: Array<PlannedCommand & { id: string; title: string }>;
@@ -209,9 +241,19 @@ export function resolvePlan(
       env: step.env ?? {},
       group,
       ...(step.when !== undefined ? { when: step.when } : {}),
+      ...(runsOnHosts(step.on) ? { on: step.on, ...(step.concurrency !== undefined ? { concurrency: step.concurrency } : {}) } : {}),
       ...(step.approvers !== undefined ? { approval: approvalOf(step) } : {}),
     };
   };
+  const targets: Record<string, RemoteTarget[]> = Object.create(null);
+  for (const [name, hosts] of Object.entries(targetGroups(runbook, options.environment))) {
+    targets[name] = hosts.map((h) => ({
+      name: h.name,
+      host: h.host,
+      ...(h.user !== undefined ? { user: h.user } : {}),
+      ...(h.port !== undefined ? { port: h.port } : {}),
+    }));
+  }
 
   // A null prototype: variable names are the user's, and `__proto__` must stay a plain key.
   const written: Record<string, string> = Object.create(null);
@@ -245,12 +287,29 @@ export function resolvePlan(
       ...(c.when !== undefined ? { when: c.when } : {}),
       ...(c.approvers !== undefined ? { approval: approvalOf(c) } : {}),
     })),
-    stages: runbook.steps.map(
-      (entry): PlannedStage =>
-        isParallelGroup(entry)
-          ? { kind: 'parallel', id: entry.id, title: entry.title ?? entry.id, members: entry.parallel.map((m) => planStep(m, entry.id)) }
-          : { kind: 'step', step: planStep(entry) },
-    ),
+    targets,
+    stages: runbook.steps.map((entry): PlannedStage => {
+      if (isParallelGroup(entry))
+        return { kind: 'parallel', id: entry.id, title: entry.title ?? entry.id, members: entry.parallel.map((m) => planStep(m, entry.id)) };
+      if (!isRolloutStep(entry)) return { kind: 'step', step: planStep(entry) };
+      const { rollout } = entry;
+      const hosts = targets[rollout.on] ?? [];
+      const waves = splitIntoWaves(hosts, rollout.waves);
+      return {
+        kind: 'rollout',
+        id: entry.id,
+        title: entry.title ?? entry.id,
+        rollout: {
+          group: rollout.on,
+          waves,
+          maxFailures: hostCount(rollout.max_failures ?? 0, hosts.length, 'down'),
+          concurrency: rollout.concurrency ?? Math.max(1, ...waves.map((w) => w.length)),
+          ...(rollout.sign_off ? { signOff: { owner: ownerOf(rollout.sign_off.owner)!, confirm: rollout.sign_off.confirm } } : {}),
+          ...(rollout.pause !== undefined ? { pauseMs: parseDuration(rollout.pause) } : {}),
+          steps: rollout.steps.map((step) => planStep(step)),
+        },
+      };
+    }),
     verify: (runbook.verify ?? []).map((v) => ({
       id: v.id,
       title: v.title ?? v.id,
@@ -287,15 +346,27 @@ function planApproval(runbook: Runbook, spec: ApprovalSpec, selfByDefault: boole
   };
 }
 
+/** The steps of one stage as written: the step, a group's members, or a rollout's steps (once, not per host). */
+export function stageSteps(stage: PlannedStage): PlannedStep[] {
+  return stage.kind === 'step' ? [stage.step] : stage.kind === 'parallel' ? stage.members : stage.rollout.steps;
+}
+
 /** Every step in execution order, group members flattened. */
 export function planSteps(plan: Plan): PlannedStep[] {
-  return plan.stages.flatMap((stage) => (stage.kind === 'step' ? [stage.step] : stage.members));
+  return plan.stages.flatMap(stageSteps);
 }
 
 /** Expected time of the steps: a parallel group counts its longest member. */
 export function expectedTotalMs(plan: Plan): number {
-  return plan.stages.reduce(
-    (sum, stage) => sum + (stage.kind === 'step' ? (stage.step.expectedMs ?? 0) : Math.max(0, ...stage.members.map((m) => m.expectedMs ?? 0))),
-    0,
-  );
+  return plan.stages.reduce((sum, stage) => sum + stageExpectedMs(stage), 0);
+}
+
+/** Expected time of one stage: a group its longest member; a rollout its steps once per round of `concurrency` hosts in each wave. */
+export function stageExpectedMs(stage: PlannedStage): number {
+  if (stage.kind === 'step') return stage.step.expectedMs ?? 0;
+  if (stage.kind === 'parallel') return Math.max(0, ...stage.members.map((m) => m.expectedMs ?? 0));
+  const { rollout } = stage;
+  const perHost = rollout.steps.reduce((sum, s) => sum + (s.expectedMs ?? 0), 0);
+  const rounds = rollout.waves.reduce((sum, wave) => sum + Math.ceil(wave.length / rollout.concurrency), 0);
+  return perHost * rounds + (rollout.pauseMs ?? 0) * Math.max(0, rollout.waves.length - 1);
 }

@@ -9,7 +9,7 @@
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import { type Plan, type PlannedCommand, planSteps } from './plan.js';
+import { type Plan, type PlannedCommand, stageSteps } from './plan.js';
 import { renderTemplate, type TemplateContext } from './templates.js';
 
 const SHELL_WORDS = new Set([
@@ -181,11 +181,16 @@ export function preflightProblems(plan: Plan, context: TemplateContext, env: Nod
   plan.checks.forEach((c) => {
     look(`check ${c.id}`, c.command);
   });
-  for (const s of planSteps(plan)) {
-    look(`step ${s.id}`, s.command);
-    look(`step ${s.id} validate`, s.validate);
-    look(`step ${s.id} rollback`, s.rollback);
+  // Commands on hosts run there: their programs and directories are the host's, not this machine's (see commands/target-checks.ts).
+  for (const stage of plan.stages) {
+    for (const s of stageSteps(stage)) {
+      if (stage.kind === 'rollout' || s.on !== undefined) continue;
+      look(`step ${s.id}`, s.command);
+      look(`step ${s.id} validate`, s.validate);
+      look(`step ${s.id} rollback`, s.rollback);
+    }
   }
+
   plan.verify.forEach((v) => {
     look(`smoke test ${v.id}`, v.command);
   });

@@ -12,8 +12,12 @@ import { parseDuration } from './duration.js';
 import { durationsFitTimers, idsFitFileNames, secretFilesAreFiles, valuesCanBeSpawned } from './limit-rules.js';
 import type { DataPath, PositionIndex } from './positions.js';
 import { didYouMean } from './suggest.js';
-import { scanTemplate } from './templates.js';
-import { isParallelGroup, type Runbook, type Step } from './types.js';
+import { templatesResolve } from './template-rules.js';
+
+export { templatesResolve };
+
+import { rolloutsReachEveryHost, targetGroupsKnown, targetHostsUnique } from './target-rules.js';
+import { isParallelGroup, isRolloutStep, type Runbook, type Step } from './types.js';
 import { secretPathsComposeFromKnownNames, varsComposeFromKnownNames, varsHaveNoCycles } from './var-rules.js';
 import { numbersKeepTheirText } from './yaml-rules.js';
 
@@ -60,6 +64,9 @@ const rules: Rule[] = [
   varsHaveNoCycles,
   secretPathsComposeFromKnownNames,
   conditionsParse,
+  targetGroupsKnown,
+  targetHostsUnique,
+  rolloutsReachEveryHost,
   approversAreKnownPeople,
 ];
 
@@ -116,10 +123,14 @@ export function uniqueIds(ctx: RuleContext): void {
   });
   ctx.runbook.steps.forEach((entry, i) => {
     claim(entry.id, ['steps', i, 'id'], `steps[${i}]`);
-    if (isParallelGroup(entry))
-      entry.parallel.forEach((member, j) => {
-        claim(member.id, ['steps', i, 'parallel', j, 'id'], `steps[${i}].parallel[${j}]`);
-      });
+  });
+  forEachStep(ctx.runbook, (step, path) => {
+    if (path.length > 2)
+      claim(
+        step.id,
+        [...path, 'id'],
+        path.slice(1).reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : `${text}.${key}`), 'steps'),
+      );
   });
   ctx.runbook.verify?.forEach((test, i) => {
     claim(test.id, ['verify', i, 'id'], `verify[${i}]`);
@@ -189,6 +200,9 @@ export function ownersInTeam(ctx: RuleContext): void {
     check(c.owner, ['checks', i, 'owner']);
   });
   forEachStep(ctx.runbook, (step, path) => check(step.owner, [...path, 'owner']));
+  ctx.runbook.steps.forEach((entry, i) => {
+    if (isRolloutStep(entry)) check(entry.rollout.sign_off?.owner, ['steps', i, 'rollout', 'sign_off', 'owner']);
+  });
   ctx.runbook.verify?.forEach((v, i) => {
     check(v.owner, ['verify', i, 'owner']);
   });
@@ -269,123 +283,16 @@ export function noPromptsInParallel(ctx: RuleContext): void {
   });
 }
 
-/** Every `{{ … }}` must name something that will exist when the command runs. */
-export function templatesResolve(ctx: RuleContext): void {
-  const { runbook } = ctx;
-  const secrets = Object.keys(runbook.secrets ?? {});
-  const environments = runbook.environments ?? {};
-  const envNames = ctx.environment && Object.hasOwn(environments, ctx.environment) ? [ctx.environment] : Object.keys(environments);
-  const topVars = new Set([...Object.keys(runbook.vars ?? {}), ...ctx.extraVars]);
-  const allStepIds = new Set<string>();
-  forEachStep(runbook, (step) => allStepIds.add(step.id));
-
-  const checkString = (text: unknown, path: DataPath, visibleOutputs: StepIds, where: string) => {
-    if (typeof text !== 'string' || !text.includes('{{')) return;
-    const { parts, errors } = scanTemplate(text);
-    for (const error of errors)
-      ctx.report({ path, at: { needle: '{{', occurrence: occurrences(text.slice(0, error.offset), '{{') }, code: Codes.BadTemplate, message: error.message });
-    const counts = new Map<string, number>();
-    for (const part of parts) {
-      const occurrence = counts.get(part.text) ?? 0;
-      counts.set(part.text, occurrence + 1);
-      const report = (code: DiagnosticCode, message: string, hint?: string) => ctx.report({ path, at: { needle: part.text, occurrence }, code, message, hint });
-      const ref = part.ref;
-      if (!ref) {
-        report(
-          Codes.BadTemplate,
-          `\`${part.text}\` is not a template golive understands`,
-          'use vars.X, env.X, secrets.X, steps.ID.outputs.NAME, run.id or environment',
-        );
-      } else if (ref.kind === 'var') {
-        if (topVars.has(ref.name)) continue;
-        const missingIn = envNames.filter((env) => !Object.hasOwn(environments[env]?.vars ?? {}, ref.name));
-        if (envNames.length > 0 && missingIn.length === 0) continue;
-        const known = new Set([...topVars, ...envNames.flatMap((env) => Object.keys(environments[env]?.vars ?? {}))]);
-        if (envNames.length > 0 && missingIn.length < envNames.length) {
-          report(
-            Codes.UnknownVar,
-            `vars.${ref.name} is not defined for environment ${missingIn.join(', ')}`,
-            'define it under `vars:` or in every environment',
-          );
-        } else {
-          report(Codes.UnknownVar, `unknown variable vars.${ref.name}`, didYouMean(ref.name, known) ?? 'declare it under `vars:` (a --var can then set it)');
-        }
-      } else if (ref.kind === 'secret') {
-        if (!secrets.includes(ref.name))
-          report(Codes.UnknownSecret, `unknown secret secrets.${ref.name}`, didYouMean(ref.name, secrets) ?? 'declare it under `secrets:`');
-      } else if (ref.kind === 'output') {
-        if (visibleOutputs.has(ref.step)) continue;
-        if (!allStepIds.has(ref.step)) report(Codes.BadStepReference, `unknown step \`${ref.step}\` in ${part.text}`, didYouMean(ref.step, allStepIds));
-        else
-          report(
-            Codes.BadStepReference,
-            `${where} cannot use outputs of step \`${ref.step}\`: it has not run yet at that point`,
-            'only steps that run earlier (or the step itself, in its validate and rollback) provide outputs',
-          );
-      }
-    }
-  };
-
-  const none = new Set<string>();
-  runbook.checks?.forEach((c, i) => {
-    for (const key of ['run', 'confirm', 'cwd', 'when'] as const) checkString(c[key], ['checks', i, key], none, `check \`${c.id}\``);
-  });
-  const earlier = new Set<string>();
-  runbook.steps.forEach((entry, i) => {
-    const members = isParallelGroup(entry) ? entry.parallel.map((m, j) => [m, ['steps', i, 'parallel', j]] as const) : [[entry, ['steps', i]] as const];
-    for (const [step, path] of members) checkStep(step, [...path], earlier, checkString);
-    for (const [step] of members) earlier.add(step.id);
-  });
-  runbook.verify?.forEach((v, i) => {
-    for (const key of ['run', 'cwd', 'when'] as const) checkString(v[key], ['verify', i, key], allStepIds, `smoke test \`${v.id}\``);
-  });
-  runbook.rollback?.verify?.forEach((v, i) => {
-    for (const key of ['run', 'cwd'] as const) checkString(v[key], ['rollback', 'verify', i, key], allStepIds, 'rollback.verify');
-  });
-  runbook.notify?.forEach((n, i) => {
-    checkString(n.webhook, ['notify', i, 'webhook'], none, 'notify');
-  });
-}
-
-/** How often `needle` occurs in `text`, counted the way `PositionIndex.within` searches. */
-function occurrences(text: string, needle: string): number {
-  let count = 0;
-  for (let index = text.indexOf(needle); index >= 0; index = text.indexOf(needle, index + 1)) count++;
-  return count;
-}
-
-/** The steps whose outputs a command may use: a membership test, so a step's own view costs nothing to build. */
-type StepIds = { has(id: string): boolean };
-
-type StringChecker = (text: unknown, path: DataPath, visible: StepIds, where: string) => void;
-
-function checkStep(step: Step, path: DataPath, earlier: Set<string>, checkString: StringChecker): void {
-  const where = `step \`${step.id}\``;
-  // Not a copy of `earlier`: copying it for every step made validation quadratic in the number of steps.
-  const own: StepIds = { has: (id) => id === step.id || earlier.has(id) };
-  for (const key of ['run', 'confirm', 'cwd', 'when'] as const) checkString(step[key], [...path, key], earlier, where);
-  for (const [name, value] of Object.entries(step.env ?? {})) checkString(value, [...path, 'env', name], earlier, where);
-  const validate = step.validate;
-  if (typeof validate === 'string') checkString(validate, [...path, 'validate'], own, where);
-  else if (validate) checkString(validate.run, [...path, 'validate', 'run'], own, where);
-  const rollback = step.rollback;
-  if (typeof rollback === 'string') checkString(rollback, [...path, 'rollback'], own, where);
-  else if (rollback) {
-    checkString(rollback.run, [...path, 'rollback', 'run'], own, where);
-    checkString(rollback.cwd, [...path, 'rollback', 'cwd'], own, where);
-    checkString(rollback.when, [...path, 'rollback', 'when'], own, where);
-    const rv = rollback.validate;
-    if (typeof rv === 'string') checkString(rv, [...path, 'rollback', 'validate'], own, where);
-    else if (rv) checkString(rv.run, [...path, 'rollback', 'validate', 'run'], own, where);
-  }
-}
-
-/** Visit every executable step (parallel members included) with its data path. */
+/** Visit every executable step (parallel members and rollout steps included) with its data path. */
 export function forEachStep(runbook: Runbook, visit: (step: Step, path: DataPath) => void): void {
   runbook.steps.forEach((entry, i) => {
     if (isParallelGroup(entry))
       entry.parallel.forEach((member, j) => {
         visit(member, ['steps', i, 'parallel', j]);
+      });
+    else if (isRolloutStep(entry))
+      (entry.rollout.steps ?? []).forEach((step, j) => {
+        visit(step, ['steps', i, 'rollout', 'steps', j]);
       });
     else visit(entry, ['steps', i]);
   });

@@ -243,6 +243,10 @@ const PATTERN_RULES: Array<[RegExp, string, string]> = [
   [/\/id\/pattern$/, 'id', 'use letters, digits, `_` and `-`, starting with a letter or digit'],
   [/^#\/properties\/name\/pattern$/, 'name', 'use letters, digits, `.`, `_` and `-`, starting with a letter or digit'],
   [/\/variableName\/pattern$/, 'variable name', 'use letters, digits and `_`, not starting with a digit'],
+  [/\/target\/properties\/name\/pattern$/, 'host name', 'use letters, digits, `.`, `_` and `-`, starting with a letter or digit'],
+  [/\/target\/properties\/host\/pattern$/, 'host', 'a host name or address, without spaces, not starting with `-`'],
+  [/\/target\/properties\/user\/pattern$/, 'user', 'a user name, without spaces or `@`, not starting with `-`'],
+  [/\/hostShare\/pattern$/, 'number of hosts', 'a number of hosts, or a percentage from 0% to 100% such as `25%`'],
 ];
 
 /**

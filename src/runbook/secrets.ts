@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { dotenvValue } from './dotenv.js';
 import { envValueProblem } from './limits.js';
-import { type Plan, planSteps } from './plan.js';
+import { type Plan, planSteps, stageSteps } from './plan.js';
 import { readSecretFile } from './secret-file.js';
 import { ownValue, renderTemplate, scanTemplate, type TemplateContext } from './templates.js';
 
@@ -98,7 +98,8 @@ function templateStrings(plan: Plan): string[] {
     out.push(check.when ?? '');
   }
   for (const stage of plan.stages) {
-    for (const step of stage.kind === 'step' ? [stage.step] : stage.members) {
+    if (stage.kind === 'rollout' && stage.rollout.signOff) out.push(stage.rollout.signOff.confirm);
+    for (const step of stageSteps(stage)) {
       add(step.command);
       add(step.validate);
       add(step.rollback);

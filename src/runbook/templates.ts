@@ -12,7 +12,11 @@ export type TemplateRef =
   | { kind: 'secret'; name: string }
   | { kind: 'output'; step: string; name: string }
   | { kind: 'run-id' }
-  | { kind: 'environment' };
+  | { kind: 'environment' }
+  /** The host a command of an `on:` step or a rollout runs on. */
+  | { kind: 'target'; field: 'name' | 'host' }
+  /** The wave of a rollout (1-based). */
+  | { kind: 'wave' };
 
 /** One `{{ … }}` occurrence: where it is in the string and what it means. */
 export interface TemplatePart {
@@ -42,6 +46,8 @@ const PATTERNS: Array<[RegExp, (m: RegExpExecArray) => TemplateRef]> = [
   [new RegExp(`^steps\\.(${ID})\\.outputs\\.(${OUTPUT_NAME})$`), (m) => ({ kind: 'output', step: m[1], name: m[2] })],
   [/^run\.id$/, () => ({ kind: 'run-id' })],
   [/^environment$/, () => ({ kind: 'environment' })],
+  [/^target\.(name|host)$/, (m) => ({ kind: 'target', field: m[1] as 'name' | 'host' })],
+  [/^wave\.number$/, () => ({ kind: 'wave' })],
 ];
 
 /** Parse the expression between `{{` and `}}`. */
@@ -82,6 +88,10 @@ export interface TemplateContext {
   outputs: Record<string, Record<string, string>>;
   runId: string;
   environment: string;
+  /** The host of the command being rendered (an `on:` step or a rollout); undefined locally. */
+  target?: { name: string; host: string };
+  /** The rollout wave of the command or question being rendered. */
+  wave?: number;
 }
 
 /**
@@ -123,6 +133,10 @@ function lookup(ref: TemplateRef, context: TemplateContext): string | undefined 
       return context.runId;
     case 'environment':
       return context.environment;
+    case 'target':
+      return context.target?.[ref.field];
+    case 'wave':
+      return context.wave === undefined ? undefined : String(context.wave);
   }
 }
 

@@ -7,6 +7,9 @@
 /** `90s`, `15m`, `1h30m`, or a number of seconds. */
 export type Duration = string | number;
 
+/** A number of hosts, or a percentage of a group (`25%`). */
+export type HostShare = number | `${number}%`;
+
 /** A value a runbook may assign to a variable. */
 export type VarValue = string | number | boolean;
 
@@ -40,6 +43,8 @@ export interface Runbook {
   /** Role -> the person who holds it, or the people who share it. */
   team?: Record<string, TeamRole>;
   environments?: Record<string, Environment>;
+  /** Groups of remote hosts, by group name; `on:` steps and rollouts name a group. */
+  targets?: Record<string, Target[]>;
   vars?: Record<string, VarValue>;
   secrets?: Record<string, SecretSource>;
   defaults?: Defaults;
@@ -88,6 +93,18 @@ export interface Environment extends ApprovalSpec {
   vars?: Record<string, VarValue>;
   /** Protected environments ask for confirmation and enforce the window. */
   protected?: boolean;
+  /** Host groups for this environment only: each replaces the top-level group of the same name. */
+  targets?: Record<string, Target[]>;
+}
+
+/** A remote host commands run on through OpenSSH. */
+export interface Target {
+  /** Unique within its group; names the host in messages, logs and the journal. */
+  name: string;
+  /** Host name or address passed to ssh. */
+  host: string;
+  user?: string;
+  port?: number;
 }
 
 /** Where a secret's value comes from: exactly one of `env`, `file` or `env_file`. */
@@ -184,6 +201,10 @@ export interface Step extends ApprovalSpec {
   cwd?: string;
   shell?: string;
   env?: Record<string, string>;
+  /** A group of `targets` to run on, once per host in parallel; `local` (or absent): on this machine. */
+  on?: string;
+  /** With `on:`, how many hosts run it at the same time (default: all of them). */
+  concurrency?: number;
 }
 
 /** A group of steps run concurrently; it succeeds when all members do. */
@@ -193,7 +214,42 @@ export interface ParallelGroup {
   parallel: Step[];
 }
 
-export type StepEntry = Step | ParallelGroup;
+/** Steps rolled out host by host over a group, in waves. */
+export interface RolloutStep {
+  id: string;
+  title?: string;
+  rollout: Rollout;
+}
+
+export interface Rollout {
+  /** The group of `targets` to roll out to. */
+  on: string;
+  /**
+   * The size of each wave, in order: a count of hosts or a percentage of the group (rounded up),
+   * as Ansible's `serial`. A wave never shrinks; a wave larger than the hosts left takes the rest
+   * (`100%` last), and the waves together reach every host of the group.
+   */
+  waves: HostShare[];
+  /** Failed hosts the rollout tolerates (a count or a percentage of the group); over it the rollout stops. Default 0. */
+  max_failures?: HostShare;
+  /** Hosts of one wave that run at the same time; default: the whole wave. */
+  concurrency?: number;
+  /** A confirmation by a role between waves. */
+  sign_off?: SignOff;
+  /** Soak time between waves. */
+  pause?: Duration;
+  /** Run per host, in order. */
+  steps: Step[];
+}
+
+export interface SignOff {
+  /** The role from `team` that signs off. */
+  owner: string;
+  /** The question (templates such as `{{ wave.number }}` allowed). */
+  confirm: string;
+}
+
+export type StepEntry = Step | ParallelGroup | RolloutStep;
 
 /** A post-deployment smoke test. */
 export interface SmokeTest {
@@ -233,4 +289,10 @@ export interface Notification {
 /** True when the entry is a parallel group rather than a single step. */
 export function isParallelGroup(entry: StepEntry): entry is ParallelGroup {
   return Array.isArray((entry as ParallelGroup).parallel);
+}
+
+/** True when the entry is a rollout. */
+export function isRolloutStep(entry: StepEntry): entry is RolloutStep {
+  const rollout = (entry as RolloutStep).rollout;
+  return typeof rollout === 'object' && rollout !== null;
 }

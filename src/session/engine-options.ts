@@ -23,6 +23,8 @@ export interface RunFlags extends PlanOptions, SessionFlags, GateFlags {
   approve?: string[];
   keepGoing?: boolean;
   dryRun?: boolean;
+  /** `--check-targets` (with --dry-run): a batch-mode connection to every remote host. */
+  checkTargets?: boolean;
   /** resume / rollback: run again an action left in doubt whose validation fails. */
   rerunInDoubt?: boolean;
 }

@@ -13,7 +13,8 @@ import type { Journal } from '../journal/port.js';
 import type { RunRecord } from '../journal/types.js';
 import { printable } from '../output/printable.js';
 import { localDateTime } from '../output/time-text.js';
-import { type PlannedStep, planSteps } from '../runbook/plan.js';
+import { planInstances } from '../runbook/instances.js';
+import type { PlannedStep } from '../runbook/plan.js';
 import { loadPastRun, type PastRun, type RunSelector } from './past-run.js';
 import { findRun } from './reader.js';
 
@@ -38,7 +39,7 @@ const EXECUTING = new Set<RunRecord['mode']>(['run', 'resume', 'rehearsal', 'rol
 
 /** What rolling back a past run's chain involves. */
 export function rollbackWorkOf(past: PastRun): RollbackWork {
-  const { order, withoutRollback, nothingToUndo } = rollbackOrder(planSteps(past.plan), past.state.steps);
+  const { order, withoutRollback, nothingToUndo } = rollbackOrder(planInstances(past.plan), past.state.steps);
   const last = past.state.lastRollback;
   const recheckRestore =
     order.length === 0 && past.plan.rollbackVerify.length > 0 && last !== undefined && !(last.finished && last.complete && last.verified === true);

@@ -35,6 +35,7 @@ import { JournalOutage, outageLimitFromEnvironment, refuseWhileSpooled } from '.
 import { notifierFor } from './notifications.js';
 import { liveOrphan } from './orphans.js';
 import { RunStopper } from './run-stop.js';
+import { sshOptionsFromEnvironment } from './ssh-config.js';
 
 /** Flags every executing command shares. */
 export interface SessionFlags {
@@ -106,7 +107,8 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
   const dbFlag = journalFlagFor(dbPath, { cwd: process.cwd(), env: process.env });
   const stopper = new RunStopper({ runId, dbPath: printableLocation(dbPath), dbFlag });
   // Before the journal is opened: a bad GOLIVE_LOG_MAX is a usage error before any run is recorded.
-  const runner = createProcessRunner({ onLogFailure: (path, error) => stopper.logFailed(path, error) });
+  // GOLIVE_SSH_CONFIG: the ssh_config remote commands use instead of the operator's own (ssh -F).
+  const runner = createProcessRunner({ onLogFailure: (path, error) => stopper.logFailed(path, error), ssh: sshOptionsFromEnvironment(process.env) });
   const outageLimitMs = outageLimitFromEnvironment();
   const logRoot = logRootFor(dbPath, plan);
   const operator = operatorName(flags.operator);
@@ -240,6 +242,8 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
           clearInterval(heartbeat);
           stopListening();
           killAllProcessGroups('SIGKILL');
+          // The reused ssh connections end with the run (a failure to close one is no reason to lose the outcome).
+          await runner.closeConnections?.().catch(() => undefined);
           try {
             if (lock) await store.releaseLock(plan.runbook.name, environment, runId);
           } catch (error) {

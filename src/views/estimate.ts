@@ -20,10 +20,16 @@ export interface StepEstimate {
 
 /** Estimates for every step of the plan from samples (step id → successful forward times in ms). */
 export function estimateDurations(plan: Plan, samples: Map<string, number[]>): StepEstimate[] {
+  // A step on hosts is timed per host (`deploy@web1`): its `duration:` is estimated from every host's times.
+  const byStep = new Map<string, number[]>();
+  for (const [key, times] of samples) {
+    const id = key.split('@')[0];
+    byStep.set(id, [...(byStep.get(id) ?? []), ...times]);
+  }
   return planSteps(plan)
     .filter((s) => s.command)
     .map((step) => {
-      const times = samples.get(step.id) ?? [];
+      const times = byStep.get(step.id) ?? [];
       if (times.length === 0) return { id: step.id, currentMs: step.expectedMs, samples: 0 };
       const p90Ms = percentile(times, 90);
       return { id: step.id, currentMs: step.expectedMs, samples: times.length, p50Ms: percentile(times, 50), p90Ms, suggested: suggestDuration(p90Ms) };

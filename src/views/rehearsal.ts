@@ -2,7 +2,7 @@
 import type { EngineEvent } from '../engine/events.js';
 import { suggestDuration } from '../runbook/duration.js';
 import { expectedTotalMs, type Plan, planSteps } from '../runbook/plan.js';
-import { phaseMs, stepTimings } from './timings.js';
+import { phaseMs, type StepTiming, stepTimings } from './timings.js';
 
 /** One row of the report. */
 export interface RehearsalRow {
@@ -31,7 +31,7 @@ export interface RehearsalReport {
 
 /** Build the report from a rehearsal's events. */
 export function rehearsalReport(plan: Plan, events: EngineEvent[]): RehearsalReport {
-  const timings = stepTimings(events);
+  const timings = slowestHost(stepTimings(events));
   const rows = planSteps(plan).map((step): RehearsalRow => {
     const t = timings.get(step.id);
     const actualMs = t?.forwardMs;
@@ -66,4 +66,24 @@ export function rehearsalReport(plan: Plan, events: EngineEvent[]): RehearsalRep
     ),
     outcome: runFinished?.outcome,
   };
+}
+
+/**
+ * A step on hosts is timed per host (`deploy@web1`); its row shows the
+ * slowest host (what its `duration:` has to cover), and failed when any host
+ * failed.
+ */
+function slowestHost(timings: Map<string, StepTiming>): Map<string, StepTiming> {
+  const byStep = new Map<string, StepTiming>();
+  for (const [key, t] of timings) {
+    const id = key.split('@')[0];
+    const seen = byStep.get(id);
+    if (!seen) byStep.set(id, { ...t });
+    else {
+      seen.forwardMs = Math.max(seen.forwardMs ?? 0, t.forwardMs ?? 0) || undefined;
+      seen.rollbackMs = Math.max(seen.rollbackMs ?? 0, t.rollbackMs ?? 0) || undefined;
+      if (t.state === 'failed' || t.state === 'rollback-failed') seen.state = t.state;
+    }
+  }
+  return byStep;
 }

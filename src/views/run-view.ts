@@ -13,6 +13,7 @@
 import type { AttemptStatus, EngineEvent, EventOf, Phase, RunMode } from '../engine/events.js';
 import { foldRunChain, type StepStanding } from '../engine/run-state.js';
 import type { DecisionRecord, RunRecord, RunStatus } from '../journal/types.js';
+import { instanceKey } from '../runbook/instances.js';
 import type { Severity } from '../runbook/types.js';
 import { type ApprovalView, approvalsOf, waitingText } from './approvals.js';
 import { type RunSummary, runSummary } from './run-summary.js';
@@ -217,7 +218,7 @@ function foldAttempts(events: EngineEvent[], live: boolean): AttemptIndex {
     if (e.kind === 'step.started') {
       const view: AttemptView = {
         phase: e.phase,
-        stepId: e.stepId,
+        stepId: instanceKey(e.stepId, e.target),
         attempt: e.attempt,
         status: live ? 'running' : 'in-doubt',
         exitCode: null,
@@ -231,16 +232,16 @@ function foldAttempts(events: EngineEvent[], live: boolean): AttemptIndex {
         owner: e.owner ?? null,
       };
       add(view);
-      open.set(`${key(e.phase, e.stepId)}\u0000${e.attempt}`, view);
+      open.set(`${key(e.phase, instanceKey(e.stepId, e.target))}\u0000${e.attempt}`, view);
     } else if (e.kind === 'step.finished') {
-      const openKey = `${key(e.phase, e.stepId)}\u0000${e.attempt}`;
+      const openKey = `${key(e.phase, instanceKey(e.stepId, e.target))}\u0000${e.attempt}`;
       let view = open.get(openKey);
       open.delete(openKey);
       // A finish without a start ('not-started') still counts as an attempt.
       if (view === undefined) {
         view = {
           phase: e.phase,
-          stepId: e.stepId,
+          stepId: instanceKey(e.stepId, e.target),
           attempt: e.attempt,
           status: e.status,
           exitCode: null,
@@ -280,7 +281,7 @@ function lastIndexWhere<T>(list: T[], test: (item: T) => boolean): number {
 
 function foldSteps(events: EngineEvent[], index: AttemptIndex, planned: string[], prior: EngineEvent[], live: boolean): StepView[] {
   const ids = new Set(planned);
-  for (const e of events) if (e.kind === 'step.started' && (e.phase === 'step' || e.phase === 'rollback')) ids.add(e.stepId);
+  for (const e of events) if (e.kind === 'step.started' && (e.phase === 'step' || e.phase === 'rollback')) ids.add(instanceKey(e.stepId, e.target));
   // Where each step stands is the chain's fold: the runs before this one, then this one (the last, so `live` is about it).
   const chain = foldRunChain(prior.length ? [...prior, ...events] : events, { live });
   return [...ids].map((id) => {

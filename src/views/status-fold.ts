@@ -7,8 +7,9 @@
  * the template (status.ts) so each reads on one screen.
  */
 import type { EngineEvent, EventOf } from '../engine/events.js';
-import { foldRunChain, type StepStanding } from '../engine/run-state.js';
+import { foldRunChain, type RolloutStanding, type StepStanding } from '../engine/run-state.js';
 import { formatDuration } from '../runbook/duration.js';
+import { instanceKey } from '../runbook/instances.js';
 
 /** A command start. */
 export type Started = EventOf<'step.started'>;
@@ -25,8 +26,10 @@ export interface Fold {
   open: Map<string, Started>;
   /** When this run first started each step (ms): retries and validation count against the step's expected time. */
   firstStart: Map<string, number>;
-  /** Where each step stands, from the fold of the chain (earlier runs, then this one). */
+  /** Where each step stands, from the fold of the chain (earlier runs, then this one); hosted steps per `<step>@<host>`. */
   state: Map<string, StepStanding>;
+  /** Where each rollout stands, from the fold of the chain. */
+  rollouts: Map<string, RolloutStanding>;
   /** When this run settled a step (succeeded, skipped, failed). */
   settledAt: Map<string, number>;
   /** Steps whose state this run recorded. */
@@ -57,6 +60,7 @@ export function foldRun(events: readonly EngineEvent[], priorEvents: readonly En
     open: new Map(),
     firstStart: new Map(),
     state,
+    rollouts: chain.rollouts,
     settledAt: new Map(),
     touched: new Set(),
     goDecision: false,
@@ -79,25 +83,36 @@ export function foldRun(events: readonly EngineEvent[], priorEvents: readonly En
         f.question = undefined;
         f.approvals.clear();
         break;
-      case 'step.started':
-        f.open.set(`${e.phase}:${e.stepId}:${e.attempt}`, e);
+      case 'step.started': {
+        const key = instanceKey(e.stepId, e.target);
+        f.open.set(`${e.phase}:${key}:${e.attempt}`, e);
         if (e.phase === 'verify') f.verifying = true;
-        if (e.phase === 'step' && !f.firstStart.has(e.stepId)) f.firstStart.set(e.stepId, at);
+        if (e.phase === 'step' && !f.firstStart.has(key)) f.firstStart.set(key, at);
         break;
-      case 'step.finished':
-        f.open.delete(`${e.phase}:${e.stepId}:${e.attempt}`);
-        if (e.phase === 'step' && e.status !== 'passed' && e.status !== 'stopped') failedAttempts.set(e.stepId, (failedAttempts.get(e.stepId) ?? 0) + 1);
+      }
+      case 'step.finished': {
+        const key = instanceKey(e.stepId, e.target);
+        f.open.delete(`${e.phase}:${key}:${e.attempt}`);
+        if (e.phase === 'step' && e.status !== 'passed' && e.status !== 'stopped') failedAttempts.set(key, (failedAttempts.get(key) ?? 0) + 1);
         break;
+      }
       case 'step.retrying':
-        f.issues.push(`${e.stepId}: attempt ${e.nextAttempt - 1} failed; retrying in ${formatDuration(e.delayMs)}`);
+        f.issues.push(`${instanceKey(e.stepId, e.target)}: attempt ${e.nextAttempt - 1} failed; retrying in ${formatDuration(e.delayMs)}`);
         break;
-      case 'step.state':
-        f.touched.add(e.stepId);
-        if (e.state === 'succeeded' || e.state === 'skipped' || e.state === 'failed') f.settledAt.set(e.stepId, at);
-        if (e.state === 'failed') f.awaiting = { what: 'step', id: e.stepId };
-        if (e.state !== 'succeeded' && e.state !== 'rolled-back') f.issues.push(`${e.stepId}: ${e.state}${e.reason ? ` — ${e.reason}` : ''}`);
-        else if (e.state === 'succeeded' && failedAttempts.get(e.stepId))
-          f.issues.push(`${e.stepId}: succeeded after ${failedAttempts.get(e.stepId)} failed attempt(s)`);
+      case 'step.state': {
+        const key = instanceKey(e.stepId, e.target);
+        f.touched.add(key);
+        if (e.state === 'succeeded' || e.state === 'skipped' || e.state === 'failed') f.settledAt.set(key, at);
+        if (e.state === 'failed') f.awaiting = { what: 'step', id: key };
+        if (e.state !== 'succeeded' && e.state !== 'rolled-back') f.issues.push(`${key}: ${e.state}${e.reason ? ` — ${e.reason}` : ''}`);
+        else if (e.state === 'succeeded' && failedAttempts.get(key)) f.issues.push(`${key}: succeeded after ${failedAttempts.get(key)} failed attempt(s)`);
+        break;
+      }
+      case 'target.finished':
+        if (e.outcome !== 'succeeded')
+          f.issues.push(`${e.rollout}: ${e.target} ${e.outcome}${e.failedStep ? ` at ${e.failedStep}` : ''}${e.reason ? ` — ${e.reason}` : ''}`);
+        break;
+      case 'wave.started':
         break;
       case 'check.finished':
         f.checksDone.add(e.checkId);

@@ -13,9 +13,10 @@ import type { EngineEvent, EventOf, RunMode } from '../engine/events.js';
 import { isDone } from '../engine/run-state.js';
 import type { RunStatus } from '../journal/types.js';
 import { formatDuration } from '../runbook/duration.js';
-import { type Plan, planSteps } from '../runbook/plan.js';
+import { instanceKey } from '../runbook/instances.js';
 import { approvalWaitText } from './approvals.js';
 import { nextCommands } from './next-steps.js';
+import { rolloutLines, type StatusRollout } from './rollout-status.js';
 import { type Fold, foldRun, type Started } from './status-fold.js';
 
 /** A step as the status needs it, in plan order (parallel members flattened, carrying their group); `confirm`: a manual step's question. */
@@ -37,8 +38,10 @@ export interface StatusInput {
   runbook: { name: string; version?: string | null };
   environment?: string | null;
   mode?: RunMode;
-  /** The planned steps; when empty, ids come from `run.started` and titles from `step.started`. */
+  /** The planned steps (a hosted step once per host, `<step>@<host>`); when empty, ids come from `run.started` and titles from `step.started`. */
   steps: StatusStep[];
+  /** The plan's rollouts: how many hosts and waves each has. */
+  rollouts?: StatusRollout[];
   checks?: StatusItem[];
   smokeTests?: StatusItem[];
   /** This run's events, in recorded order. */
@@ -89,6 +92,8 @@ export interface StatusUpdate {
   activity: string;
   current: ActiveCommand[];
   progress: { completed: number; total: number; rollback: { done: number; total: number } | null };
+  /** One line per rollout that started: "web-rollout: wave 2 of 3, 7 of 40 hosts done, 1 failed (web13: health)". */
+  rollouts: string[];
   status: StatusVerdict;
   statusReason: string | null;
   issues: string[];
@@ -106,17 +111,13 @@ export interface StatusUpdate {
  */
 export const DELAY_TOLERANCE = { ratio: 0.1, minMs: 60_000 };
 
+/** How many running commands the activity line names (a wave of 40 hosts runs 40 at once). */
+const MAX_ACTIVITY_COMMANDS = 3;
+
 /** How many upcoming steps the update names. */
 export const MAX_NEXT_STEPS = 3;
 
-/** The status inputs a plan provides: steps, checks and smoke tests with titles, owners and expected durations. */
-export function statusPlanOf(plan: Plan): Pick<StatusInput, 'steps' | 'checks' | 'smokeTests'> {
-  return {
-    steps: planSteps(plan).map((s) => ({ id: s.id, title: s.title, owner: s.owner?.role, expectedMs: s.expectedMs, group: s.group, confirm: s.confirm })),
-    checks: plan.checks.map((c) => ({ id: c.id, title: c.title, confirm: c.confirm })),
-    smokeTests: plan.verify.map((v) => ({ id: v.id, title: v.title })),
-  };
-}
+export { statusPlanOf } from './status-plan.js';
 
 /** Build the status update of a run at `now`. */
 export function statusUpdate(input: StatusInput): StatusUpdate {
@@ -128,11 +129,12 @@ export function statusUpdate(input: StatusInput): StatusUpdate {
   // Progress counts the deployment's forward work: a done step a rollback has since passed over ('no-rollback') no longer counts.
   const completed = (s: StatusStep) => isDone(f.state.get(s.id)) && f.state.get(s.id) !== 'no-rollback';
   const current = [...f.open.values()].map((e): ActiveCommand => {
-    const since = e.phase === 'step' || e.phase === 'validate' ? (f.firstStart.get(e.stepId) ?? Date.parse(e.at)) : Date.parse(e.at);
-    const planned = steps.find((s) => s.id === e.stepId);
+    const key = instanceKey(e.stepId, e.target);
+    const since = e.phase === 'step' || e.phase === 'validate' ? (f.firstStart.get(key) ?? Date.parse(e.at)) : Date.parse(e.at);
+    const planned = steps.find((s) => s.id === key);
     return {
       phase: e.phase,
-      stepId: e.stepId,
+      stepId: key,
       title: e.title,
       owner: e.owner ?? planned?.owner ?? null,
       attempt: e.attempt,
@@ -159,6 +161,7 @@ export function statusUpdate(input: StatusInput): StatusUpdate {
     activity: '',
     current,
     progress: { completed: steps.filter(completed).length, total: steps.length, rollback: rollbackProgress },
+    rollouts: rolloutLines(input.rollouts ?? [], f),
     status: 'On Track',
     statusReason: null,
     issues: [...new Set(f.issues)],
@@ -183,7 +186,10 @@ export function statusUpdate(input: StatusInput): StatusUpdate {
         ...steps.filter((s) => outstanding(s) && f.state.get(s.id) !== 'running').map((s) => s.title),
         ...(input.smokeTests?.length && !f.verifying ? ['post-deployment smoke tests'] : []),
       ].slice(0, MAX_NEXT_STEPS);
-  update.activity = current.length ? current.map(describeCommand).join('; ') : waitingActivity(input, f, steps, operator, title, rollingBack);
+  // Hosts of a wave run at once: the line names a few, the JSON lists them all.
+  const named = current.slice(0, MAX_ACTIVITY_COMMANDS).map(describeCommand);
+  if (current.length > MAX_ACTIVITY_COMMANDS) named.push(`and ${current.length - MAX_ACTIVITY_COMMANDS} more`);
+  update.activity = current.length ? named.join('; ') : waitingActivity(input, f, steps, operator, title, rollingBack);
 
   const broken = steps.find((s) => f.touched.has(s.id) && ['rollback-failed', 'in-doubt'].includes(f.state.get(s.id) ?? ''));
   // A deployment that rolls back has failed; `golive rollback` rolling back is doing its job.

@@ -5,6 +5,7 @@
  * places bars in time, which durations alone cannot do).
  */
 import type { EngineEvent, Phase } from '../engine/events.js';
+import { instanceKey } from '../runbook/instances.js';
 import type { AttemptView, RunView, StepView } from './run-view.js';
 import type { EntryResult, Owner, SummaryPlan, TimelineEntry } from './summary-model.js';
 import { stepTimings } from './timings.js';
@@ -40,7 +41,7 @@ export function itemSpans(events: EngineEvent[]): Map<string, ItemSpan> {
   const spans = new Map<string, ItemSpan>();
   for (const e of events) {
     if (e.kind !== 'step.started' && e.kind !== 'step.finished') continue;
-    const key = spanKey(LANE_OF[e.phase], e.stepId);
+    const key = spanKey(LANE_OF[e.phase], instanceKey(e.stepId, e.target));
     let span = spans.get(key);
     if (!span) {
       span = { startedAt: e.at, endedAt: null, ms: null };

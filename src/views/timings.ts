@@ -9,6 +9,7 @@
  * these times are not padded with someone's think time.
  */
 import type { DecisionSubject, EngineEvent } from '../engine/events.js';
+import { instanceKey } from '../runbook/instances.js';
 
 /** One step's measured times in one run. */
 export interface StepTiming {
@@ -35,8 +36,13 @@ export function stepTimings(events: EngineEvent[]): Map<string, StepTiming> {
   const rollbackStart = new Map<string, number>();
   const asked = new Map<string, number>();
   const get = (id: string) => timings.get(id) ?? timings.set(id, { attempts: 0 }).get(id)!;
-  for (const event of events) {
-    const at = Date.parse(event.at);
+  for (const original of events) {
+    const at = Date.parse(original.at);
+    // A hosted step is timed per host, under `<step>@<host>`.
+    const event =
+      (original.kind === 'step.started' || original.kind === 'step.state') && original.target !== undefined
+        ? { ...original, stepId: instanceKey(original.stepId, original.target) }
+        : original;
     if (event.kind === 'step.started' && event.phase === 'step') {
       if (!forwardStart.has(event.stepId)) forwardStart.set(event.stepId, at);
       get(event.stepId).attempts++;

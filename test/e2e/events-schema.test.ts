@@ -15,6 +15,7 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { both, type GoliveResult, removeTempDirs, repoRoot, runGolive, tempDir } from './helpers.js';
 import { jsonEvents, startGolive } from './process-helpers.js';
+import { startSshFleet } from './sshd-server.js';
 
 afterAll(() => removeTempDirs());
 
@@ -154,6 +155,21 @@ describe('events.schema.json: real --json outputs of the built golive', () => {
     expect(lines.at(-1)).toMatchObject({ kind: 'run.finished', outcome: 'succeeded-with-issues', exitCode: 0 });
     stream(await golive(['check', 'checks-verify.yaml', '--json']), 'check checks-verify', 0);
   });
+
+  it('a rollout over a real sshd host: its waves and hosts, the steps that name their host', async () => {
+    const fleet = await startSshFleet(2, { namePrefix: 'web' });
+    try {
+      const hosts = fleet.hosts.map((h) => `    - { name: ${h.name}, host: ${h.host}, port: ${h.port}, user: ${h.user} }`).join('\n');
+      writeFileSync(
+        join(dir, 'rollout.yaml'),
+        `golive: 1\nname: rollout\ntargets:\n  web:\n${hosts}\nsteps:\n  - id: web\n    rollout:\n      on: web\n      waves: [1, 100%]\n      steps:\n        - { id: deploy, run: "echo on $GOLIVE_TARGET", rollback: none }\n`,
+      );
+      const lines = stream(await golive(['run', 'rollout.yaml', '--json'], fleet.env), 'run rollout', 0);
+      expect(lines.filter((l) => l.kind === 'target.finished').map((l) => l.target)).toEqual(['web1', 'web2']);
+    } finally {
+      await fleet.stop();
+    }
+  }, 60_000);
 
   it('a run that fails and rolls back, a rehearsal, and a run with retries', async () => {
     const lines = stream(await golive(['run', 'rollback.yaml', '--json']), 'run rollback', 1);

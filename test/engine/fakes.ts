@@ -38,6 +38,8 @@ export interface CommandBehaviour {
   timedOut?: boolean;
   /** The command could not be started. */
   spawnError?: string;
+  /** The ssh connection failed (a remote command's transport, not the command). */
+  transportError?: string;
 }
 
 /** One command the runner was asked to start. */
@@ -147,6 +149,7 @@ export class FakeRunner implements ProcessRunner {
         timedOut: behaviour.timedOut === true && !stopped,
         stopped,
         spawnError: behaviour.spawnError ? masker.mask(behaviour.spawnError) : undefined,
+        ...(behaviour.transportError !== undefined ? { transportError: behaviour.transportError } : {}),
         startedAt,
         endedAt,
         durationMs: endedAt.getTime() - startedAt.getTime(),
@@ -155,7 +158,7 @@ export class FakeRunner implements ProcessRunner {
         outputBytes: Buffer.byteLength(stdout + stderr),
         outputs: spawnFailed ? {} : outputs,
         ...(spawnFailed || refused.length === 0 ? {} : { refusedOutputs: refused }),
-        ok: exitCode === 0 && !stopped && !spawnFailed && !behaviour.timedOut,
+        ok: exitCode === 0 && !stopped && !spawnFailed && !behaviour.timedOut && behaviour.transportError === undefined,
       });
     };
 

@@ -88,13 +88,18 @@ describe('schema and model keys', () => {
     for (const key of conditionalRequired(modelSchema(name))) expect(declared).toContain(key);
   });
 
-  it('dispatches a step entry on `parallel`, a key only a parallel group has', () => {
+  it('dispatches a step entry on `parallel`, then `rollout`: keys only a parallel group or a rollout has', () => {
     const entry = defs.stepEntry!;
-    expect(conditionalRequired(entry)).toEqual(['parallel']);
+    expect(conditionalRequired(entry)).toEqual(['parallel', 'rollout']);
     expect(entry.then).toEqual({ $ref: '#/$defs/parallelGroup' });
-    expect(entry.else).toEqual({ $ref: '#/$defs/step' });
+    const second = entry.else as SchemaNode;
+    expect(second.if).toEqual({ type: 'object', required: ['rollout'] });
+    expect(second.then).toEqual({ $ref: '#/$defs/rolloutStep' });
+    expect(second.else).toEqual({ $ref: '#/$defs/step' });
     expect(modelRequiredKeys.parallelGroup).toContain('parallel');
+    expect(modelRequiredKeys.rolloutStep).toContain('rollout');
     expect(modelKeys.step).not.toContain('parallel');
+    expect(modelKeys.step).not.toContain('rollout');
   });
 });
 
@@ -155,6 +160,11 @@ describe('schema conventions', () => {
       '/$defs/dateTime': 'golive: 1\nname: x\nwindow: { start: tomorrow, end: "2026-12-01T10:00:00Z" }\nsteps: [{ id: a, run: "true" }]\n',
       '/$defs/id': 'golive: 1\nname: x\nsteps: [{ id: "a.b", run: "true" }]\n',
       '/$defs/variableName': 'golive: 1\nname: x\nvars: { "bad-name": 1 }\nsteps: [{ id: a, run: "true" }]\n',
+      '/$defs/target/properties/name': 'golive: 1\nname: x\ntargets: { web: [{ name: "web 1", host: h }] }\nsteps: [{ id: a, run: "true" }]\n',
+      '/$defs/target/properties/host': 'golive: 1\nname: x\ntargets: { web: [{ name: web1, host: "-oProxyCommand=x" }] }\nsteps: [{ id: a, run: "true" }]\n',
+      '/$defs/target/properties/user': 'golive: 1\nname: x\ntargets: { web: [{ name: web1, host: h, user: "a@b" }] }\nsteps: [{ id: a, run: "true" }]\n',
+      '/$defs/hostShare':
+        'golive: 1\nname: x\ntargets: { web: [{ name: web1, host: h }] }\nsteps: [{ id: r, rollout: { on: web, waves: [half], steps: [{ id: a, run: "true" }] } }]\n',
     };
     expect(Object.keys(broken).sort()).toEqual([...patterns].sort());
     for (const [pointer, text] of Object.entries(broken)) {

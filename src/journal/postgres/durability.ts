@@ -30,6 +30,9 @@ const DURABILITY: { [K in EventKind]: Durability } = {
   'step.finished': 'deferred',
   'step.retrying': 'deferred',
   'step.state': 'deferred',
+  'wave.started': 'deferred',
+  // A host's end decides what resume and rollback do with it: on disk before the next host starts.
+  'target.finished': 'flushed',
   'verify.finished': 'deferred',
   'rollback.started': 'flushed',
   'rollback.finished': 'deferred',

@@ -8,6 +8,7 @@
  */
 import type pg from 'pg';
 import { dispatch, type EngineEvent, type EventHandlers } from '../../engine/events.js';
+import { instanceKey } from '../../runbook/instances.js';
 
 /** Where the event being projected was stored. */
 export interface ProjectionContext {
@@ -68,7 +69,7 @@ function handlersFor({ runId, seq }: ProjectionContext): Handlers {
     'step.started': (e) => ({
       name: 'golive_start_attempt',
       text: START_ATTEMPT,
-      values: [runId, e.phase, e.stepId, e.attempt, e.at, e.expectedMs ?? null, e.command, seq],
+      values: [runId, e.phase, instanceKey(e.stepId, e.target), e.attempt, e.at, e.expectedMs ?? null, e.command, seq],
     }),
     'step.spawned': nothing,
     'question.asked': nothing, // the answer is the decision row
@@ -85,7 +86,7 @@ function handlersFor({ runId, seq }: ProjectionContext): Handlers {
         values: [
           runId,
           e.phase,
-          e.stepId,
+          instanceKey(e.stepId, e.target),
           e.attempt,
           e.status,
           e.exitCode,
@@ -104,6 +105,8 @@ function handlersFor({ runId, seq }: ProjectionContext): Handlers {
     },
     'step.retrying': nothing,
     'step.state': nothing,
+    'wave.started': nothing,
+    'target.finished': nothing,
     'verify.finished': nothing,
     'rollback.started': nothing,
     'rollback.finished': nothing,

@@ -10,6 +10,7 @@
  * someone decides what it derives.
  */
 import { dispatch, type EngineEvent, type EventHandlers } from '../../engine/events.js';
+import { instanceKey } from '../../runbook/instances.js';
 import type { Database } from './database.js';
 
 /** Where the event being projected was stored. */
@@ -79,7 +80,8 @@ export function createProjector(db: Database): Projector {
       startAttempt.run({
         ...context,
         phase: e.phase,
-        stepId: e.stepId,
+        // One row per host's execution: a hosted step's rows are keyed `<step>@<host>`.
+        stepId: instanceKey(e.stepId, e.target),
         attempt: e.attempt,
         at: e.at,
         expectedMs: e.expectedMs ?? null,
@@ -96,7 +98,7 @@ export function createProjector(db: Database): Projector {
       finishAttempt.run({
         ...context,
         phase: e.phase,
-        stepId: e.stepId,
+        stepId: instanceKey(e.stepId, e.target),
         attempt: e.attempt,
         status: e.status,
         exitCode: e.exitCode,
@@ -109,11 +111,13 @@ export function createProjector(db: Database): Projector {
       // Only a step's own outputs feed templates; validate/verify/rollback commands' do not.
       if (e.phase !== 'step') return;
       for (const [name, value] of Object.entries(e.outputs)) {
-        putOutput.run(context.runId, e.stepId, name, value, context.seq);
+        putOutput.run(context.runId, instanceKey(e.stepId, e.target), name, value, context.seq);
       }
     },
     'step.retrying': nothing,
     'step.state': nothing,
+    'wave.started': nothing,
+    'target.finished': nothing,
     'verify.finished': nothing,
     'rollback.started': nothing,
     'rollback.finished': nothing,
