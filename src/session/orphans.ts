@@ -4,7 +4,10 @@
  * of a command that still runs would apply the same change twice, at once.
  */
 import { hostname } from 'node:os';
-import { inFlightCommands, type RunChainState } from '../engine/run-state.js';
+import { foldRunChain, inFlightCommands, type RunChainState } from '../engine/run-state.js';
+import { LockHeldError } from '../errors.js';
+import type { Journal } from '../journal/port.js';
+import type { LockHolder } from '../journal/types.js';
 import { processesOfRuns, processGroupAlive } from '../process/process-groups.js';
 
 /** An in-flight command of a dead run that still runs, and how to stop it. */
@@ -42,4 +45,30 @@ export function liveOrphan(state: RunChainState, chainRunIds: readonly string[],
     if (pids?.length) return { what: command.what, where: `process${pids.length > 1 ? 'es' : ''} ${pids.join(', ')}`, kill: `kill -TERM ${pids.join(' ')}` };
   }
   return undefined;
+}
+
+/**
+ * Before a dead run's lock is taken over: the commands it left in flight
+ * may still run (golive was killed, its step's process group was not). A
+ * new run started on top of them would run the same steps alongside them.
+ * Returns what was checked, for the takeover warning the run records.
+ * @throws LockHeldError while one of them still runs.
+ */
+export async function checkOrphansOf(store: Journal, previous: LockHolder, host: string): Promise<string> {
+  if (previous.host !== host) return `its commands on ${previous.host} cannot be checked from here`;
+  const run = await store.getRun(previous.runId);
+  if (!run) return 'it left no run record';
+  const chainRunIds = (await store.chainOf(run.rootRunId)).map((r) => r.id);
+  const state = foldRunChain((await store.eventsOf(chainRunIds)).map((e) => e.event));
+  const alive = liveOrphan(state, chainRunIds, previous.host);
+  if (alive) {
+    throw new LockHeldError(
+      `run ${run.id} died (pid ${previous.pid} is gone) but ${alive.what} it started still runs as ${alive.where}; starting now would run the same steps alongside it`,
+      `wait for it to end, or stop it: ${alive.kill}; then run the command again (and see \`golive show ${run.id}\`)`,
+    );
+  }
+  const inFlight = inFlightCommands(state);
+  const groups = inFlight.flatMap((c) => (c.pid === undefined ? [] : [c.pid]));
+  if (inFlight.length === 0) return 'it had no command in flight';
+  return `its commands in flight have ended (${groups.length ? `process group${groups.length > 1 ? 's' : ''} ${groups.join(', ')} gone` : 'no process of theirs left'})`;
 }

@@ -7,12 +7,9 @@
 import { execFileSync } from 'node:child_process';
 import { hostname, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
-import { DEFAULT_APPROVAL_POLL_MS } from '../engine/approval.js';
 import { Interruption } from '../engine/context.js';
 import type { EngineEvent, RunMode, StopSignal } from '../engine/events.js';
-import { type ApprovalInbox, type EnginePorts, type EventSink, noPrompter, type Prompter, systemClock } from '../engine/ports.js';
-import { foldRunChain, inFlightCommands } from '../engine/run-state.js';
-import { LockHeldError } from '../errors.js';
+import { type EnginePorts, type EventSink, noPrompter, type Prompter, systemClock } from '../engine/ports.js';
 import { newRunId } from '../journal/ids.js';
 import { dbPathFor, isServerLocation, journalFlagFor, journalForRunbook, printableLocation, projectOfRunbook } from '../journal/journal-path.js';
 import { HEARTBEAT_INTERVAL_MS } from '../journal/liveness.js';
@@ -20,7 +17,7 @@ import { acquireMachineLock, type MachineLock } from '../journal/machine-lock.js
 import { openJournal } from '../journal/open.js';
 import type { Journal } from '../journal/port.js';
 import { spoolPathFor } from '../journal/spool.js';
-import type { LockHolder, RunIdentity, RunRecord, StoredEvent } from '../journal/types.js';
+import type { LockHolder, RunIdentity, RunRecord } from '../journal/types.js';
 import { createJsonRenderer } from '../output/json-lines.js';
 import { canRedraw, paintFor } from '../output/paint.js';
 import { createPlainRenderer } from '../output/plain.js';
@@ -29,11 +26,12 @@ import { createProcessRunner, killAllProcessGroups } from '../process/runner.js'
 import type { Plan } from '../runbook/plan.js';
 import { nextCommands, type RunRef } from '../views/next-steps.js';
 import { planFactsOf } from '../views/plan-facts.js';
+import { journalInbox } from './approval-inbox.js';
 import { KILL_GRACE_MS } from './engine-options.js';
 import { canPrompt } from './gates.js';
 import { JournalOutage, outageLimitFromEnvironment, refuseWhileSpooled } from './journal-outage.js';
 import { notifierFor } from './notifications.js';
-import { liveOrphan } from './orphans.js';
+import { checkOrphansOf } from './orphans.js';
 import { RunStopper } from './run-stop.js';
 import { sshOptionsFromEnvironment } from './ssh-config.js';
 
@@ -269,55 +267,6 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
     }
     throw error;
   }
-}
-
-/**
- * The answers to this run's approval requests, as other processes record
- * them: each look reads only the rows after the last one seen (one small
- * indexed query), and keeps them, since the requests are few.
- */
-function journalInbox(store: Journal, runId: string): ApprovalInbox {
-  const seen: StoredEvent[] = [];
-  let after = 0;
-  return {
-    pollMs: DEFAULT_APPROVAL_POLL_MS,
-    async answersTo(pointId) {
-      const fresh = await store.eventsSince(runId, after, ['approval.requested', 'approval']);
-      seen.push(...fresh);
-      after = fresh.at(-1)?.seq ?? after;
-      let from = 0;
-      seen.forEach((e, i) => {
-        if (e.event.kind === 'approval.requested' && e.event.pointId === pointId) from = i + 1;
-      });
-      return seen.slice(from).flatMap((e) => (e.event.kind === 'approval' && e.event.pointId === pointId ? [e.event] : []));
-    },
-  };
-}
-
-/**
- * Before a dead run's lock is taken over: the commands it left in flight
- * may still run (golive was killed, its step's process group was not). A
- * new run started on top of them would run the same steps alongside them.
- * Returns what was checked, for the takeover warning the run records.
- * @throws LockHeldError while one of them still runs.
- */
-async function checkOrphansOf(store: Journal, previous: LockHolder, host: string): Promise<string> {
-  if (previous.host !== host) return `its commands on ${previous.host} cannot be checked from here`;
-  const run = await store.getRun(previous.runId);
-  if (!run) return 'it left no run record';
-  const chainRunIds = (await store.chainOf(run.rootRunId)).map((r) => r.id);
-  const state = foldRunChain((await store.eventsOf(chainRunIds)).map((e) => e.event));
-  const alive = liveOrphan(state, chainRunIds, previous.host);
-  if (alive) {
-    throw new LockHeldError(
-      `run ${run.id} died (pid ${previous.pid} is gone) but ${alive.what} it started still runs as ${alive.where}; starting now would run the same steps alongside it`,
-      `wait for it to end, or stop it: ${alive.kill}; then run the command again (and see \`golive show ${run.id}\`)`,
-    );
-  }
-  const inFlight = inFlightCommands(state);
-  const groups = inFlight.flatMap((c) => (c.pid === undefined ? [] : [c.pid]));
-  if (inFlight.length === 0) return 'it had no command in flight';
-  return `its commands in flight have ended (${groups.length ? `process group${groups.length > 1 ? 's' : ''} ${groups.join(', ')} gone` : 'no process of theirs left'})`;
 }
 
 /**
