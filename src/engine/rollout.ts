@@ -135,11 +135,11 @@ async function betweenWaves(ctx: RunContext, stage: RolloutStage, finished: numb
   const subject = signOffSubject(stage.id, finished);
   if (signOff && !ctx.signedOff.has(subject)) {
     const owner = signOff.owner.name ? `${signOff.owner.role} (${signOff.owner.name})` : signOff.owner.role;
-    const question = `${owner}: ${ctx.display(signOff.confirm, undefined, finished)}`;
+    const question = ctx.display(signOff.confirm, undefined, finished);
     // With approvers, named people answer at the point `<rollout>.wave-<n>`, exactly as at a step's approval; the operator's --yes does not.
     const answer = signOff.approval
-      ? await awaitApproval(ctx, 'sign-off', subject, question, signOff.approval)
-      : await confirm(ctx, 'sign-off', subject, question, stage.id);
+      ? await awaitApproval(ctx, 'sign-off', subject, `${stage.title}: ${question}`, signOff.approval)
+      : await confirm(ctx, 'sign-off', subject, `${owner}: ${question}`, stage.id);
     if (answer.interrupted || ctx.interruption.requested) return { outcome: 'stopped' };
     const reason = `rollout ${stage.id}: wave ${finished} was not signed off: ${answer.reason ?? 'declined'}`;
     if (!answer.approved && !signOff.approval && !ctx.ports.prompter.interactive && !answer.declined) return { outcome: 'unanswered', reason };

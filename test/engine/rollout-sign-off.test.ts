@@ -81,8 +81,8 @@ describe('a sign-off by named approvers', () => {
 
     const requests = h.log.ofKind('approval.requested');
     expect(requests.map((r) => [r.subject, r.pointId, r.title])).toEqual([
-      ['sign-off', 'web-rollout.wave-1', 'site-owner (Kim Lee, Ravi Das): Wave 1 healthy?'],
-      ['sign-off', 'web-rollout.wave-2', 'site-owner (Kim Lee, Ravi Das): Wave 2 healthy?'],
+      ['sign-off', 'web-rollout.wave-1', 'web-rollout: Wave 1 healthy?'],
+      ['sign-off', 'web-rollout.wave-2', 'web-rollout: Wave 2 healthy?'],
     ]);
     expect(requests[0].approvers.map((a) => a.user)).toEqual(['kim', 'ravi']);
     expect(requests[0].timeoutMs).toBe(600_000);
