@@ -64,6 +64,10 @@ describe('a rollout signed off by a named approver, two sshd hosts, waves [1, 10
     mkdirSync(state);
     const file = runbookIn(dir, state);
     const db = join(dir, 'golive.db');
+    const plan = await runGolive(['plan', file], { cwd: dir });
+    expect(plan.code, both(plan)).toBe(0);
+    expect(plan.stdout).toContain(`then web-rollout.wave-1: 1 of Kim Lee (site-owner, user ${osUser}) (\`golive approve <run-id> web-rollout.wave-1\`)`);
+    expect(plan.stdout).not.toContain('web-rollout.wave-2');
     const live = startGolive(['run', file, '--db', db, '--yes'], { cwd: dir, env: fleet.env, timeoutMs: 90_000 });
     await live.waitForOutput(/waiting for Kim Lee \(site-owner\) to approve web-rollout: Wave 1 healthy\?/, 60_000);
     await live.waitForOutput((out, err) => (out + err).includes('--yes and --approve answer only confirmations without approvers'));
