@@ -5,13 +5,14 @@
  * rolled back on its own and the rollout goes on; over it, no new host
  * starts, the hosts already running finish, and the caller applies the
  * failure policy. Between waves: the sign-off (a recorded confirmation by
- * the owner role) and the soak time. Hosts and waves already done (resume)
- * are not run again.
+ * the owner role, or the approvals of named people) and the soak time.
+ * Hosts and waves already done (resume) are not run again.
  */
 
 import type { RemoteTarget } from '../process/types.js';
 import { hostInstances } from '../runbook/instances.js';
 import type { PlannedStage, PlannedStep } from '../runbook/plan.js';
+import { awaitApproval } from './approval.js';
 import { confirm } from './confirm.js';
 import type { RunContext } from './context.js';
 import type { TargetOutcome } from './events.js';
@@ -134,11 +135,14 @@ async function betweenWaves(ctx: RunContext, stage: RolloutStage, finished: numb
   const subject = signOffSubject(stage.id, finished);
   if (signOff && !ctx.signedOff.has(subject)) {
     const owner = signOff.owner.name ? `${signOff.owner.role} (${signOff.owner.name})` : signOff.owner.role;
-    const question = `${owner}: ${ctx.display(signOff.confirm, undefined, finished)}`;
-    const answer = await confirm(ctx, 'sign-off', subject, question, stage.id);
+    const question = ctx.display(signOff.confirm, undefined, finished);
+    // With approvers, named people answer at the point `<rollout>.wave-<n>`, exactly as at a step's approval; the operator's --yes does not.
+    const answer = signOff.approval
+      ? await awaitApproval(ctx, 'sign-off', subject, `${stage.title}: ${question}`, signOff.approval)
+      : await confirm(ctx, 'sign-off', subject, `${owner}: ${question}`, stage.id);
     if (answer.interrupted || ctx.interruption.requested) return { outcome: 'stopped' };
     const reason = `rollout ${stage.id}: wave ${finished} was not signed off: ${answer.reason ?? 'declined'}`;
-    if (!answer.approved && !ctx.ports.prompter.interactive && !answer.declined) return { outcome: 'unanswered', reason };
+    if (!answer.approved && !signOff.approval && !ctx.ports.prompter.interactive && !answer.declined) return { outcome: 'unanswered', reason };
     if (!answer.approved) return { outcome: 'failed', failed: [], reason };
     ctx.signedOff.add(subject);
   }

@@ -1,5 +1,6 @@
 /** The resolved plan as text (`golive plan`) and as JSON (`golive plan --json`). */
 
+import { signOffSubject } from '../engine/run-state.js';
 import type { RemoteTarget } from '../process/types.js';
 import { formatDuration } from '../runbook/duration.js';
 import { expectedTotalMs, type Plan, type PlannedApproval, type PlannedCommand, type PlannedRetry, type PlannedStep, planSteps } from '../runbook/plan.js';
@@ -75,7 +76,13 @@ export function planAsJson(plan: Plan, problems: string[], context = displayCont
               waves: stage.rollout.waves.map((wave) => wave.map((t) => t.name)),
               maxFailures: stage.rollout.maxFailures,
               concurrency: stage.rollout.concurrency,
-              signOff: stage.rollout.signOff ? { owner: stage.rollout.signOff.owner.role, confirm: stage.rollout.signOff.confirm } : null,
+              signOff: stage.rollout.signOff
+                ? {
+                    owner: stage.rollout.signOff.owner.role,
+                    confirm: stage.rollout.signOff.confirm,
+                    ...(stage.rollout.signOff.approval !== undefined ? { approval: stage.rollout.signOff.approval } : {}),
+                  }
+                : null,
               pauseMs: stage.rollout.pauseMs ?? null,
               steps: stage.rollout.steps.map((s) => s.id),
             },
@@ -156,6 +163,11 @@ export function planAsText(plan: Plan, problems: string[], paint: Paint, context
       out.push(`  ${n}. ${paint.bold(p(stage.id))}${stage.title !== stage.id ? ` — ${p(stage.title)}` : ''} ${paint.dim(`(${facts.join(', ')})`)}`);
       r.waves.forEach((wave, i) => {
         out.push(`       wave ${i + 1}: ${hostList(wave)}`);
+        // Who signs the wave off before the next one starts, and the point they answer.
+        if (r.signOff?.approval && i < r.waves.length - 1)
+          out.push(
+            `         then ${p(signOffSubject(stage.id, i + 1))}: ${approvalText(r.signOff.approval)} (\`golive approve <run-id> ${p(signOffSubject(stage.id, i + 1))}\`)`,
+          );
       });
       if (r.signOff) out.push(`       between waves: ${show(r.signOff.confirm)}`);
       r.steps.forEach((m, i) => {

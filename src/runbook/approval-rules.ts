@@ -10,14 +10,18 @@ import type { RuleContext } from './rules.js';
 import { forEachStep } from './rules.js';
 import { didYouMean } from './suggest.js';
 import { membersOf } from './team.js';
-import type { ApprovalSpec } from './types.js';
+import { type ApprovalSpec, isRolloutStep } from './types.js';
 
-/** Check the approvers of every check, step and environment. */
+/** Check the approvers of every check, step, rollout sign-off and environment. */
 export function approversAreKnownPeople(ctx: RuleContext): void {
   ctx.runbook.checks?.forEach((check, i) => {
     checkApproval(ctx, check, ['checks', i]);
   });
   forEachStep(ctx.runbook, (step, path) => checkApproval(ctx, step, path));
+  ctx.runbook.steps.forEach((entry, i) => {
+    const signOff = isRolloutStep(entry) ? entry.rollout.sign_off : undefined;
+    if (signOff) checkApproval(ctx, signOff, ['steps', i, 'rollout', 'sign_off']);
+  });
   for (const [name, env] of Object.entries(ctx.runbook.environments ?? {})) checkApproval(ctx, env, ['environments', name]);
 }
 

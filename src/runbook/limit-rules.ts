@@ -161,6 +161,9 @@ function forEachDuration(runbook: Runbook, visit: (value: Duration, path: DataPa
   runbook.notify?.forEach((notification, i) => {
     at(notification.every, ['notify', i, 'every']);
   });
+  runbook.steps.forEach((entry, i) => {
+    if (isRolloutStep(entry)) at(entry.rollout.sign_off?.approval_timeout, ['steps', i, 'rollout', 'sign_off', 'approval_timeout']);
+  });
 }
 
 /** Visit every id that names files: checks, steps, groups, group members, smoke tests, rollback checks. */

@@ -222,6 +222,10 @@ const rolloutKeys = {
 const signOffKeys = {
   owner: 'required',
   confirm: 'required',
+  approvers: 'optional',
+  min_approvals: 'optional',
+  self_approval: 'optional',
+  approval_timeout: 'optional duration',
 } as const satisfies KeyRules<SignOff>;
 
 /** Keys of a smoke test in `verify`. */

@@ -119,7 +119,8 @@ export interface PlannedRollout {
   maxFailures: number;
   /** Hosts of a wave that run at the same time. */
   concurrency: number;
-  signOff?: { owner: { role: string; name?: string }; confirm: string };
+  /** With `approval`, each wave's sign-off waits for named people at the point `<rollout-id>.wave-<n>`. */
+  signOff?: { owner: { role: string; name?: string }; confirm: string; approval?: PlannedApproval };
   pauseMs?: number;
   /** The steps each host runs, in order (as written: `instancesOf` makes one host's). */
   steps: PlannedStep[];
@@ -304,7 +305,15 @@ export function resolvePlan(
           waves,
           maxFailures: hostCount(rollout.max_failures ?? 0, hosts.length, 'down'),
           concurrency: rollout.concurrency ?? Math.max(1, ...waves.map((w) => w.length)),
-          ...(rollout.sign_off ? { signOff: { owner: ownerOf(rollout.sign_off.owner)!, confirm: rollout.sign_off.confirm } } : {}),
+          ...(rollout.sign_off
+            ? {
+                signOff: {
+                  owner: ownerOf(rollout.sign_off.owner)!,
+                  confirm: rollout.sign_off.confirm,
+                  ...(rollout.sign_off.approvers !== undefined ? { approval: approvalOf(rollout.sign_off) } : {}),
+                },
+              }
+            : {}),
           ...(rollout.pause !== undefined ? { pauseMs: parseDuration(rollout.pause) } : {}),
           steps: rollout.steps.map((step) => planStep(step)),
         },

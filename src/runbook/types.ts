@@ -242,7 +242,8 @@ export interface Rollout {
   steps: Step[];
 }
 
-export interface SignOff {
+/** With `approvers`, each wave's sign-off is an approval point `<rollout-id>.wave-<n>`, not the operator's confirmation. */
+export interface SignOff extends ApprovalSpec {
   /** The role from `team` that signs off. */
   owner: string;
   /** The question (templates such as `{{ wave.number }}` allowed). */
