@@ -162,7 +162,9 @@ function forEachDuration(runbook: Runbook, visit: (value: Duration, path: DataPa
     at(notification.every, ['notify', i, 'every']);
   });
   runbook.steps.forEach((entry, i) => {
-    if (isRolloutStep(entry)) at(entry.rollout.sign_off?.approval_timeout, ['steps', i, 'rollout', 'sign_off', 'approval_timeout']);
+    if (!isRolloutStep(entry)) return;
+    at(entry.rollout.pause, ['steps', i, 'rollout', 'pause']);
+    at(entry.rollout.sign_off?.approval_timeout, ['steps', i, 'rollout', 'sign_off', 'approval_timeout']);
   });
 }
 
