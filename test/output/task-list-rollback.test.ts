@@ -59,8 +59,29 @@ function frames(raw: string): string[][] {
     .filter((lines) => lines.some((l) => l.trim() !== ''));
 }
 
+/** Draw a run's events into a fake terminal as wide as it says, pausing now and then while a host's undo runs. */
+async function draw(h: ReturnType<typeof harness>): Promise<string[][]> {
+  const terminal = new FakeTerminal();
+  // listr2 cuts lines to process.stdout's width (80 when it is not a terminal): as wide as the fake terminal here.
+  const columns = process.stdout.columns;
+  Object.assign(process.stdout, { columns: terminal.columns });
+  try {
+    const view = createTaskListView(h.plan, { runId: 'run-2', dbFlag: '' }, { stream: terminal as unknown as NodeJS.WriteStream });
+    let undos = 0;
+    for (const event of h.log.events) {
+      view.render(event);
+      // Let frames be drawn on the way, some of them while a host's undo runs.
+      if (event.kind === 'step.started' && event.phase === 'rollback' && undos++ % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    await view.close();
+  } finally {
+    Object.assign(process.stdout, { columns });
+  }
+  return frames(terminal.raw);
+}
+
 describe('a rollout rolled back on the task list', () => {
-  it('folds 40 hosts × 3 steps of rollback into the rollout one line: no frame is taller than the window, and the end names the failed undo', async () => {
+  it('folds 40 hosts × 3 steps of rollback into one line for the rollout: no frame is taller than the window, and the end names the failed undo', async () => {
     const h = harness(RUNBOOK);
     h.runner.fails('./announce');
     h.runner.fails('undeploy web3');
@@ -69,24 +90,7 @@ describe('a rollout rolled back on the task list', () => {
     const started = h.log.events.find((e) => e.kind === 'rollback.started');
     expect(started?.kind === 'rollback.started' && started.order.length).toBe(121);
 
-    const terminal = new FakeTerminal();
-    // listr2 cuts lines to process.stdout's width (80 when it is not a terminal): as wide as the fake terminal here.
-    const columns = process.stdout.columns;
-    Object.assign(process.stdout, { columns: terminal.columns });
-    try {
-      const view = createTaskListView(h.plan, { runId: 'run-2', dbFlag: '' }, { stream: terminal as unknown as NodeJS.WriteStream });
-      let undos = 0;
-      for (const event of h.log.events) {
-        view.render(event);
-        // Let frames be drawn on the way, some of them while a host's undo runs.
-        if (event.kind === 'step.started' && event.phase === 'rollback' && undos++ % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 30));
-      }
-      await view.close();
-    } finally {
-      Object.assign(process.stdout, { columns });
-    }
-
-    const drawn = frames(terminal.raw);
+    const drawn = await draw(h);
     const rollback = drawn.filter((lines) => lines.some((l) => l.includes('Rolling back') || l.includes('Rollback incomplete')));
     expect(rollback.length).toBeGreaterThan(1);
     for (const lines of rollback) {
@@ -106,5 +110,31 @@ describe('a rollout rolled back on the task list', () => {
     const live = rollback.map((lines) => lines.find((l) => l.includes('undoing web'))).filter((l) => l !== undefined);
     expect(live.length).toBeGreaterThan(0);
     expect(live[0]).toMatch(/undoing web\d+ \(\d+ of 40 hosts\)/);
+  });
+
+  it('folds an on: step the same way, and a complete rollback reads as such', async () => {
+    const h = harness(`
+golive: 1
+name: shop
+on_failure: rollback
+targets:
+  web:
+${hosts}
+steps:
+  - id: config
+    on: web
+    run: "config {{ target.name }}"
+    rollback: "unconfig {{ target.name }}"
+  - id: announce
+    run: ./announce
+`);
+    h.runner.fails('./announce');
+    const result = await h.run();
+    expect(result.outcome).toBe('rolled-back');
+    const last = (await draw(h)).at(-1) ?? [];
+    const phase = last.slice(last.findIndex((l) => l.includes('Rolled back')));
+    expect(phase.length).toBeGreaterThan(1);
+    expect(phase.filter((l) => /config@web/.test(l))).toEqual([]);
+    expect(phase.find((l) => l.includes('config'))).toMatch(/✔ config .*— 40 hosts rolled back$/);
   });
 });
