@@ -23,13 +23,17 @@ export class RollbackFold {
   private readonly members: Member[] = [];
   /** Hosts with something to undo, in the engine's order. */
   private readonly hosts: string[] = [];
+  private readonly hostIndex = new Map<string, number>();
 
   constructor(readonly line: TaskItem) {}
 
   /** A host's rollback item; `undo` false for a step that has no rollback there (it only counts as not undone). */
   add(item: TaskItem, host: string, step: string, undo: boolean): void {
     this.members.push({ item, host, step });
-    if (undo && !this.hosts.includes(host)) this.hosts.push(host);
+    if (undo && !this.hostIndex.has(host)) {
+      this.hostIndex.set(host, this.hosts.length);
+      this.hosts.push(host);
+    }
   }
 
   /** Read the hosts' items again: the line's note, and its end once every host's item has ended. */
@@ -42,7 +46,7 @@ export class RollbackFold {
     const shown = failed.slice(0, NAMED_FAILURES).join(', ') + (failed.length > NAMED_FAILURES ? ', …' : '');
     const failures = failed.length > 0 ? ` · ${failed.length} failed (${shown})` : '';
     if (members.some((m) => m.item.open)) {
-      const now = running ? `undoing ${running.host} (${hosts.indexOf(running.host) + 1} of ${hosts.length} hosts)` : this.doneText();
+      const now = running ? `undoing ${running.host} (${(this.hostIndex.get(running.host) ?? 0) + 1} of ${hosts.length} hosts)` : this.doneText();
       line.note = `${now}${failures}`;
       return;
     }
@@ -55,9 +59,15 @@ export class RollbackFold {
   /** "37 of 40 hosts rolled back, 2 not reached" (a host is rolled back when all its items were, none failed). */
   private doneText(): string {
     const { hosts, members } = this;
-    const of = (host: string) => members.filter((m) => m.host === host);
-    const undone = hosts.filter((host) => of(host).every((m) => m.item.outcome === 'passed' || isWithoutRollback(m))).length;
-    const failed = hosts.filter((host) => of(host).some((m) => m.item.outcome === 'failed')).length;
+    // One pass over the items (not one per host): a rollout may have a thousand hosts.
+    const failedHosts = new Set<string>();
+    const notUndone = new Set<string>();
+    for (const m of members) {
+      if (m.item.outcome === 'failed') failedHosts.add(m.host);
+      else if (m.item.outcome !== 'passed' && !isWithoutRollback(m)) notUndone.add(m.host);
+    }
+    const undone = hosts.filter((host) => !failedHosts.has(host) && !notUndone.has(host)).length;
+    const failed = hosts.filter((host) => failedHosts.has(host)).length;
     const waiting = hosts.length - undone - failed;
     if (undone === hosts.length) return `${hosts.length} hosts rolled back`;
     return `${undone} of ${hosts.length} hosts rolled back${waiting > 0 && failed + undone > 0 ? `, ${waiting} not reached` : ''}`;
