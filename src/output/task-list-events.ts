@@ -33,8 +33,7 @@ export interface ViewState {
 export function endList(view: ViewState, s: TaskListState, note: string, time: number): void {
   const unfinished = view.interrupted ? 'interrupted' : 'no end recorded';
   s.closeForward(time, () => true, note, unfinished);
-  for (const item of s.openRollbackItems())
-    item.settle(item.status === 'waiting' ? 'skipped' : 'failed', time, item.status === 'waiting' ? 'not run' : unfinished);
+  s.closeRollback(time, unfinished);
   if (!s.rollbackOpened) s.layout.rollback?.opened.resolve(undefined);
   s.retitleGroupsNotRun();
   view.screen.endRun();
@@ -44,7 +43,7 @@ export function endList(view: ViewState, s: TaskListState, note: string, time: n
 export function taskListHandlers(view: ViewState): EventHandlers<void> {
   const { screen } = view;
   const hosts = new HostLines(view.plan);
-  // A hosted step's forward events go to its one line (hosts.ts); its rollback lines are per `<step>@<host>`.
+  // A hosted step's forward events go to its one line (hosts.ts); its rollback items are per `<step>@<host>`, folded into one line per rollout.
   const forwardOnHost = (e: { phase: string; target?: string }) => e.target !== undefined && (e.phase === 'step' || e.phase === 'validate');
   const plain = (e: EngineEvent) => screen.plain(e);
 
@@ -61,8 +60,12 @@ export function taskListHandlers(view: ViewState): EventHandlers<void> {
     const s = view.items;
     if (!item || !s) return plain(e);
     if (!item.open) return quietWhenEnded ? undefined : plain(e);
-    change(item, s, screen.at(e));
+    const at = screen.at(e);
+    change(item, s, at);
     screen.refresh(item);
+    // A host's rollback item is shown by its rollout's one line.
+    const folded = s.refold(item, at);
+    if (folded) screen.refresh(folded);
   }
 
   return {
@@ -104,8 +107,10 @@ export function taskListHandlers(view: ViewState): EventHandlers<void> {
     'step.output': (e) => {
       if (forwardOnHost(e)) return void (view.items && hosts.output(view.items, e));
       const item = view.items?.byPhase(e.phase, instanceKey(e.stepId, e.target));
-      if (item) item.addOutput(e.text);
-      else plain(e);
+      if (!item) return plain(e);
+      item.addOutput(e.text);
+      const folded = view.items?.refold(item, screen.at(e));
+      if (folded && e.target !== undefined) folded.addOutput(`${e.target}: ${e.text}`);
     },
     'step.finished': (e) => {
       if (forwardOnHost(e)) return;
@@ -182,8 +187,7 @@ export function taskListHandlers(view: ViewState): EventHandlers<void> {
     'rollback.finished': (e) => {
       const s = view.items;
       if (!s?.rollbackOpened) return plain(e);
-      for (const item of s.openRollbackItems())
-        item.settle(item.status === 'waiting' ? 'skipped' : 'failed', screen.at(e), item.status === 'waiting' ? 'not run' : 'no end recorded');
+      s.closeRollback(screen.at(e), 'no end recorded');
       const summary = !e.complete
         ? `Rollback incomplete${e.failed.length ? ` (failed: ${e.failed.join(', ')})` : ''}`
         : e.unrestorable?.length

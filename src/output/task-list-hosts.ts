@@ -2,7 +2,7 @@
  * Hosts on the task list: an `on:` step or a rollout stays one line however
  * many hosts it runs on (the list must fit the screen), and that line's note
  * is the compact progress: "wave 2/3 · 3/5 hosts done, 1 failed
- * (web3: health)". Rollback lines stay per host's step (the engine's order).
+ * (web3: health)". In the rollback phase they fold the same way (task-list-rollback.ts).
  */
 import type { EventOf } from '../engine/events.js';
 import type { Plan } from '../runbook/plan.js';

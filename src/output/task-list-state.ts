@@ -10,6 +10,7 @@ import { planInstances } from '../runbook/instances.js';
 import { type Plan, type PlannedStep, stageExpectedMs } from '../runbook/plan.js';
 import { closedRollback, GroupLine, type ListLayout, type StageLine } from './task-list-listr.js';
 import { type ItemSpec, TaskItem } from './task-list-model.js';
+import { NO_ROLLBACK, RollbackFold } from './task-list-rollback.js';
 
 /** The note of an item whose question is on screen. */
 export const WAITING_FOR_ANSWER = 'waiting for an answer';
@@ -27,6 +28,9 @@ export class TaskListState {
   private readonly verify = new Map<string, TaskItem>();
   private readonly rollback = new Map<string, TaskItem>();
   private readonly rollbackVerify = new Map<string, TaskItem>();
+  /** Hosted steps' rollback lines, one per rollout or `on:` step, and the per-host item each one folds. */
+  private readonly folds: RollbackFold[] = [];
+  private readonly foldOf = new Map<TaskItem, RollbackFold>();
   /** The furthest forward stage the engine has reached. */
   private cursor = -1;
   /** Every forward item before this index has settled: `reach` looks from here (forward items are in stage order). */
@@ -162,31 +166,68 @@ export class TaskListState {
     for (const item of this.forward) if (which(item)) closeItem(item, at, notRun, unfinished);
   }
 
-  /** Open the rollback phase with the engine's order; undefined when it cannot be opened (no phase, or already open). */
+  /**
+   * Open the rollback phase with the engine's order; undefined when it cannot
+   * be opened (no phase, or already open). A hosted step's lines (one per
+   * host) fold into one line per rollout or `on:` step, where its first host's line would be.
+   */
   openRollback(order: string[], withoutRollback: string[], at: number): TaskItem[] | undefined {
     const phase = this.layout.rollback;
     if (!phase || this.rollbackOpened) return undefined;
     this.rollbackOpened = true;
     this.closeForward(at, () => true, 'not run');
     const steps = new Map(planInstances(this.plan).map((s) => [s.id, s]));
-    const line = (map: Map<string, TaskItem>, id: string, title?: string, owner?: string) => {
-      const item = new TaskItem({ section: 'rollback', id, title: title ?? id, owner, stage: -1, manual: false });
+    const folds = new Map<string, RollbackFold>();
+    const items: TaskItem[] = [];
+    const line = (map: Map<string, TaskItem>, id: string, undo: boolean) => {
+      const step = steps.get(id);
+      const item = new TaskItem({ section: 'rollback', id, title: step?.title ?? id, owner: step?.owner?.role, stage: -1, manual: false });
       map.set(id, item);
-      return item;
+      if (!undo) item.settle('skipped', at, NO_ROLLBACK);
+      const host = step?.instance;
+      if (!host) return void items.push(item);
+      const key = host.rollout?.id ?? host.stepId;
+      let fold = folds.get(key);
+      if (!fold) {
+        fold = new RollbackFold(new TaskItem({ section: 'rollback', id: key, title: this.titleOf(key), stage: -1, manual: false }));
+        folds.set(key, fold);
+        this.folds.push(fold);
+        items.push(fold.line);
+      }
+      fold.add(item, host.target.name, host.stepId, undo);
+      this.foldOf.set(item, fold);
     };
-    const items = order.map((id) => line(this.rollback, id, steps.get(id)?.title, steps.get(id)?.owner?.role));
-    for (const id of withoutRollback) {
-      const item = line(this.rollback, id, steps.get(id)?.title, steps.get(id)?.owner?.role);
-      item.settle('skipped', at, 'no rollback defined');
+    for (const id of order) line(this.rollback, id, true);
+    for (const id of withoutRollback) line(this.rollback, id, false);
+    for (const fold of this.folds) fold.update(at);
+    for (const v of this.plan.rollbackVerify) {
+      const item = new TaskItem({ section: 'rollback', id: v.id, title: v.title, stage: -1, manual: false });
+      this.rollbackVerify.set(v.id, item);
       items.push(item);
     }
-    items.push(...this.plan.rollbackVerify.map((v) => line(this.rollbackVerify, v.id, v.title)));
     return items;
   }
 
-  /** Every open rollback line (at the end of the phase or the run). */
-  openRollbackItems(): TaskItem[] {
-    return [...this.rollback.values(), ...this.rollbackVerify.values()].filter((i) => i.open);
+  /** A rollback item changed: the folded line it belongs to, read again (undefined when it has its own line). */
+  refold(item: TaskItem, at: number): TaskItem | undefined {
+    const fold = this.foldOf.get(item);
+    fold?.update(at);
+    return fold?.line;
+  }
+
+  /** The title of a rollout's or a hosted step's folded rollback line. */
+  private titleOf(id: string): string {
+    const stage = this.plan.stages.find((st) => st.kind === 'rollout' && st.id === id);
+    if (stage?.kind === 'rollout') return stage.title;
+    const step = this.plan.stages.flatMap((st) => (st.kind === 'step' ? [st.step] : st.kind === 'parallel' ? st.members : [])).find((s) => s.id === id);
+    return step?.title ?? id;
+  }
+
+  /** The rollback phase (or the run) is over: lines left open end as not run, or failed when they had started. */
+  closeRollback(at: number, unfinished: string): void {
+    for (const item of [...this.rollback.values(), ...this.rollbackVerify.values()])
+      if (item.open) item.settle(item.status === 'waiting' ? 'skipped' : 'failed', at, item.status === 'waiting' ? 'not run' : unfinished);
+    for (const fold of this.folds) fold.update(at);
   }
 
   /**
@@ -209,7 +250,7 @@ export class TaskListState {
 
   /** Every item, for the timer. */
   all(): TaskItem[] {
-    return [...this.forward, ...this.rollback.values(), ...this.rollbackVerify.values()];
+    return [...this.forward, ...this.rollback.values(), ...this.folds.map((f) => f.line), ...this.rollbackVerify.values()];
   }
 
   /**
