@@ -30,14 +30,14 @@ const { newRunId } = await import(new URL('../dist/journal/ids.js', import.meta.
 const { SqliteJournal } = await import(new URL('../dist/journal/sqlite/journal.js', import.meta.url).href);
 
 /** The same runs in an SQLite journal, many per transaction (the journal's methods do their work before they return). */
-async function fillSqlite(path, template, events, count) {
+async function fillSqlite(path, template, planFacts, events, count) {
   const store = SqliteJournal.open(path);
   const { id, rootRunId, startedAt, heartbeatAt, endedAt, outcome, exitCode, identity, ...rest } = template;
   const batch = store.db.transaction((n, offset) => {
     const recorded = [];
     for (let i = 0; i < n; i++) {
       const runId = newRunId(Date.now() - (count - offset - i) * 1000);
-      recorded.push(store.createRun({ ...rest, id: runId, parentRunId: null }));
+      recorded.push(store.createRun({ ...rest, planFacts, id: runId, parentRunId: null }));
       for (const event of events) recorded.push(store.appendEvent(runId, event));
     }
     return recorded;
@@ -58,6 +58,8 @@ try {
   const journal = await openPostgresJournal(longUrl);
   const [templateRun] = await journal.listRuns();
   const templateEvents = (await journal.eventsOf([templateRun.id])).map((stored) => stored.event);
+  // A run record is listed without its plan facts: they are copied too, as `golive run` records them with every run.
+  const planFacts = (await journal.planFacts(templateRun.id)) ?? undefined;
   const fillStarted = Date.now();
   const { id, rootRunId, startedAt, heartbeatAt, endedAt, outcome, exitCode, identity, ...rest } = templateRun;
   let last = templateRun.id;
@@ -65,7 +67,7 @@ try {
   for (let i = 1; i < runs; i++) {
     const runId = newRunId(Date.now() - (runs - i) * 1000);
     // Queued without waiting between them (the journal runs its operations in order); awaited in batches.
-    pending.push(journal.createRun({ ...rest, id: runId, parentRunId: null }), ...templateEvents.map((event) => journal.appendEvent(runId, event)));
+    pending.push(journal.createRun({ ...rest, planFacts, id: runId, parentRunId: null }), ...templateEvents.map((event) => journal.appendEvent(runId, event)));
     if (i % 50 === 0 || i === runs - 1) {
       await Promise.all(pending);
       pending = [];
@@ -81,7 +83,7 @@ try {
   await counts.end();
 
   const sqlitePath = join(dir, 'long.db');
-  const sqliteLast = await fillSqlite(sqlitePath, templateRun, templateEvents, runs);
+  const sqliteLast = await fillSqlite(sqlitePath, templateRun, planFacts, templateEvents, runs);
 
   const cases = [
     { name: 'status', args: (db) => ['status', '--db', db], target: 2.5 },

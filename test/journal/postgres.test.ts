@@ -247,6 +247,26 @@ describe('the PostgreSQL journal: the audit trail in the database', () => {
     });
     expect(await j.verifyRuns(['RUN-A'])).toMatchObject({ ok: false, scope: 'runs', firstBad: { seq: 2 } });
   });
+
+  it('events read back as one JSON array keep their order and text; one whose stored text is not JSON is damage naming its seq', async () => {
+    const j = await journal();
+    await j.createRun(newRun());
+    // Quotes, a backslash and non-ASCII text survive being sent inside the array.
+    const messages = ['plain', 'a "quoted" \\ path', 'ünïcode ✓'];
+    for (const message of messages) await j.appendEvent('RUN-A', event({ kind: 'warning', message }));
+    const read = await j.eventsOf(['RUN-A']);
+    expect(read.map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(read.map((e) => (e.event.kind === 'warning' ? e.event.message : null))).toEqual(messages);
+    expect(await j.eventsOf(['RUN-A'], ['warning'])).toEqual(read);
+    expect(await j.eventsOf(['NO-SUCH-RUN'])).toEqual([]);
+    await asOwner('ALTER TABLE events DISABLE TRIGGER USER');
+    await asOwner("UPDATE events SET data = '{not json' WHERE seq = 2");
+    for (const kinds of [undefined, ['warning' as const]]) {
+      const error = await failure(j.eventsOf(['RUN-A'], kinds));
+      expect(error).toBeInstanceOf(JournalError);
+      expect(error.message).toContain('event 2 is not valid JSON');
+    }
+  });
 });
 
 describe('the PostgreSQL journal: the lock across machines', () => {

@@ -286,7 +286,7 @@ export class PostgresJournal implements Journal {
   /** The recorded events of these runs, in seq order; with `kinds`, only those kinds. */
   async eventsOf(runIds: string[], kinds?: readonly EngineEvent['kind'][]): Promise<StoredEvent[]> {
     const query = kinds === undefined ? sql.eventsOf([runIds]) : sql.eventsOfKinds([runIds, kinds]);
-    return this.exclusive('read', async (client) => (await client.query<ChainedEventRow>(query)).rows.map(eventFromRow));
+    return this.exclusive('read', async (client) => eventRowsFromJson((await client.query<{ rows: string }>(query)).rows[0].rows).map(eventFromRow));
   }
 
   /** One run's events of these kinds after `afterSeq` (the `events_by_run` index). */
@@ -406,6 +406,15 @@ export class PostgresJournal implements Journal {
 /** Whether the lock still names the holder `beforeTakeover` already saw (same run, no newer beat). */
 function sameHolder(current: LockHolder, checked: LockHolder | undefined): boolean {
   return checked !== undefined && current.runId === checked.runId && current.heartbeatAt === checked.heartbeatAt;
+}
+
+/** The rows of a statement that sends them as one JSON array (statements.ts: `EVENT_ROWS_AS_JSON`). */
+function eventRowsFromJson(text: string): ChainedEventRow[] {
+  try {
+    return JSON.parse(text) as ChainedEventRow[];
+  } catch {
+    throw new DamagedRowError('the events read are not the JSON array the journal asked for');
+  }
 }
 
 /** An `events` row as a `StoredEvent` (the event parsed back from its canonical JSON). */
