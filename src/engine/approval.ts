@@ -13,7 +13,7 @@ import type { Confirmation } from './confirm.js';
 import type { RunContext } from './context.js';
 import type { DecisionSubject } from './events.js';
 
-/** How often a waiting run looks for answers when the inbox does not say (the brief's 1–2 s latency). */
+/** How often a waiting run looks for answers when the inbox does not say (issue 11 asks for an answer to take effect within 1–2 s). */
 export const DEFAULT_APPROVAL_POLL_MS = 1000;
 
 /** Wait for the approval of point `id` (`what` is shown and recorded); resolves when decided, timed out or interrupted. */
