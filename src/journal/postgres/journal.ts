@@ -28,8 +28,8 @@ import { newClient } from './connection.js';
 import { NeverUsedJournal } from './empty.js';
 import { DamagedRowError, journalErrorFrom } from './errors.js';
 import { lockHeldError } from './lock-message.js';
-import { migrate, SCHEMA_VERSION, schemaVersion } from './migrations.js';
-import { type PostgresRunRow, runFromPostgresRow } from './rows.js';
+import { completeSchemaToRead, migrate } from './migrations.js';
+import { eventFromRow, eventRowsFromJson, type PostgresRunRow, runFromPostgresRow } from './rows.js';
 import { EVENT_PAGE_ROWS, RUN_EVENT_PAGE_ROWS, sql } from './statements.js';
 import { verifyRunsChain, verifyWholeChain } from './verify.js';
 
@@ -66,22 +66,6 @@ export async function openPostgresJournal(url: string, options: PostgresJournalO
     throw journalErrorFrom(error, location, 'open');
   }
   return new PostgresJournal(client, location, { ...options, url });
-}
-
-/**
- * A read-only open never creates a journal (a mistyped URL leaves nothing
- * behind): false for a database golive never wrote to. An older golive's
- * schema is brought up to date once, as the SQLite file's is, so this
- * golive can read it.
- */
-async function completeSchemaToRead(client: pg.Client, location: string): Promise<boolean> {
-  const version = await schemaVersion(client, location);
-  if (version === 0) return false;
-  if (version === SCHEMA_VERSION) return true;
-  await client.query('SET default_transaction_read_only = off');
-  await migrate(client, location);
-  await client.query('SET default_transaction_read_only = on');
-  return true;
 }
 
 /** The audit journal in a PostgreSQL database. */
@@ -406,24 +390,4 @@ export class PostgresJournal implements Journal {
 /** Whether the lock still names the holder `beforeTakeover` already saw (same run, no newer beat). */
 function sameHolder(current: LockHolder, checked: LockHolder | undefined): boolean {
   return checked !== undefined && current.runId === checked.runId && current.heartbeatAt === checked.heartbeatAt;
-}
-
-/** The rows of a statement that sends them as one JSON array (statements.ts: `EVENT_ROWS_AS_JSON`). */
-function eventRowsFromJson(text: string): ChainedEventRow[] {
-  try {
-    return JSON.parse(text) as ChainedEventRow[];
-  } catch {
-    throw new DamagedRowError('the events read are not the JSON array the journal asked for');
-  }
-}
-
-/** An `events` row as a `StoredEvent` (the event parsed back from its canonical JSON). */
-function eventFromRow(row: ChainedEventRow): StoredEvent {
-  let event: EngineEvent;
-  try {
-    event = JSON.parse(row.data) as EngineEvent;
-  } catch {
-    throw new DamagedRowError(`event ${row.seq} is not valid JSON`);
-  }
-  return { seq: row.seq, runId: row.run_id, at: row.at, kind: event.kind, event, prevHash: row.prev_hash, hash: row.hash };
 }

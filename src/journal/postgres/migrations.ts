@@ -268,3 +268,19 @@ export async function migrate(client: pg.Client, location: string): Promise<{ fr
     await client.query('SELECT pg_advisory_unlock($1, $2)', [ADVISORY_CLASS, AdvisoryKey.Migrations]).catch(() => undefined);
   }
 }
+
+/**
+ * A read-only open never creates a journal (a mistyped URL leaves nothing
+ * behind): false for a database golive never wrote to. An older golive's
+ * schema is brought up to date once, as the SQLite file's is, so this
+ * golive can read it.
+ */
+export async function completeSchemaToRead(client: pg.Client, location: string): Promise<boolean> {
+  const version = await schemaVersion(client, location);
+  if (version === 0) return false;
+  if (version === SCHEMA_VERSION) return true;
+  await client.query('SET default_transaction_read_only = off');
+  await migrate(client, location);
+  await client.query('SET default_transaction_read_only = on');
+  return true;
+}
