@@ -1,26 +1,7 @@
-/**
- * A rollout on the live task list: one line however many hosts, whose note
- * is the compact progress of its waves; the engine's real events for a run
- * over fake hosts are drawn by listr2's default renderer into a fake terminal.
- */
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createTaskListView } from '../../src/output/task-list.js';
 import { harness } from '../engine/harness.js';
-
-class FakeTerminal extends Writable {
-  isTTY = true;
-  columns = 160;
-  rows = 60;
-  raw = '';
-  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    this.raw += chunk.toString();
-    done();
-  }
-}
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the test strips escape sequences (ESC)
-const strip = (text: string) => text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+import { FakeTerminal, strip } from './fake-terminal.js';
 
 const hosts = Array.from({ length: 12 }, (_, i) => `    - { name: web${i + 1}, host: 10.0.0.${i + 1} }`).join('\n');
 const RUNBOOK = `
@@ -50,7 +31,7 @@ describe('a rollout on the task list', () => {
     const result = await h.run();
     expect(result.outcome).toBe('succeeded-with-issues');
 
-    const terminal = new FakeTerminal();
+    const terminal = new FakeTerminal(160);
     const view = createTaskListView(h.plan, { runId: 'run-2', dbFlag: '' }, { stream: terminal as unknown as NodeJS.WriteStream });
     for (const event of h.log.events) view.render(event);
     await view.close();

@@ -1,20 +1,10 @@
-/**
- * The outputs of a run, fed the engine's events with latency between them, as
- * a slow journal delivers them (the session records each event before it
- * shows it): PostgreSQL over a network, a journal retrying during an outage.
- * Whatever the delay, the live task list must draw its last frame with every
- * final title and print the summary; the plain and JSON lines must come out
- * whole and in order.
- */
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent, EngineEventBody } from '../../src/engine/events.js';
 import { createJsonRenderer } from '../../src/output/json-lines.js';
 import { plainPaint } from '../../src/output/paint.js';
 import { createPlainRenderer } from '../../src/output/plain.js';
 import { createTaskListView } from '../../src/output/task-list.js';
-import { loadRunbookText } from '../../src/runbook/load.js';
-import { type Plan, resolvePlan } from '../../src/runbook/plan.js';
+import { FakeTerminal, planOf, screen, strip } from './fake-terminal.js';
 
 const RUNBOOK = `
 golive: 1
@@ -30,34 +20,6 @@ steps:
   - id: cache
     run: ./cache
 `;
-
-function planOf(text: string): Plan {
-  const loaded = loadRunbookText('/tmp/shop.yaml', text);
-  if (!loaded.runbook || !loaded.source) throw new Error(JSON.stringify(loaded.diagnostics));
-  return resolvePlan(loaded.source, loaded.runbook);
-}
-
-/** A terminal that keeps everything written to it. */
-class FakeTerminal extends Writable {
-  isTTY = true;
-  columns = 120;
-  rows = 60;
-  raw = '';
-  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    this.raw += chunk.toString();
-    done();
-  }
-}
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the test strips escape sequences (ESC)
-const strip = (text: string) => text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
-
-/** The renderer's last frame (drawn after its last cursor reset) and the lines after it. */
-function screen(raw: string): { list: string; after: string } {
-  const start = raw.lastIndexOf('\u001b[G');
-  const end = raw.indexOf('\u001b[?25h', start);
-  return { list: strip(raw.slice(start + 3, end)), after: strip(raw.slice(end)) };
-}
 
 /** What the engine sends when step `deploy` fails and the operator rolls back ("Roll back now"), one second apart. */
 function rollBackNow(): EngineEvent[] {

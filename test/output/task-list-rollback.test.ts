@@ -1,29 +1,9 @@
-/**
- * A rollout's rollback on the live task list: the hosts' rollback lines fold
- * into the rollout's one line, so a rollback of 40 hosts × 3 steps fits the
- * window; the engine's real events for a run over fake hosts are drawn by
- * listr2's default renderer into a fake terminal.
- */
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createTaskListView } from '../../src/output/task-list.js';
 import { harness } from '../engine/harness.js';
+import { FakeTerminal, strip } from './fake-terminal.js';
 
 const ROWS = 30;
-
-class FakeTerminal extends Writable {
-  isTTY = true;
-  columns = 160;
-  rows = ROWS;
-  raw = '';
-  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    this.raw += chunk.toString();
-    done();
-  }
-}
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the test strips escape sequences (ESC)
-const strip = (text: string) => text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
 
 const hosts = Array.from({ length: 40 }, (_, i) => `    - { name: web${i + 1}, host: 10.0.0.${i + 1} }`).join('\n');
 const RUNBOOK = `
@@ -61,7 +41,7 @@ function frames(raw: string): string[][] {
 
 /** Draw a run's events into a fake terminal as wide as it says, pausing now and then while a host's undo runs. */
 async function draw(h: ReturnType<typeof harness>): Promise<string[][]> {
-  const terminal = new FakeTerminal();
+  const terminal = new FakeTerminal(160, ROWS);
   // listr2 cuts lines to process.stdout's width (80 when it is not a terminal): as wide as the fake terminal here.
   const columns = process.stdout.columns;
   Object.assign(process.stdout, { columns: terminal.columns });

@@ -1,10 +1,3 @@
-/**
- * The live task list, fed scripted engine events and drawn by listr2's real
- * default renderer into a fake terminal. Each test reads the final frame the
- * renderer leaves on screen (and the summary after it) and asserts every line
- * carries the right symbol and words; odd event orders must never throw.
- */
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent, EngineEventBody } from '../../src/engine/events.js';
 import { plainPaint } from '../../src/output/paint.js';
@@ -12,8 +5,7 @@ import { createTaskListView, type TaskListOptions } from '../../src/output/task-
 import { TaskItem } from '../../src/output/task-list-model.js';
 import { TaskListState } from '../../src/output/task-list-state.js';
 import { createTerminalPrompter, PromptError } from '../../src/output/terminal-prompter.js';
-import { loadRunbookText } from '../../src/runbook/load.js';
-import { type Plan, resolvePlan } from '../../src/runbook/plan.js';
+import { FakeTerminal, planOf, screen, strip } from './fake-terminal.js';
 
 const RUNBOOK = `
 golive: 1
@@ -47,34 +39,6 @@ verify:
   - id: health
     run: ./health
 `;
-
-function planOf(text: string): Plan {
-  const loaded = loadRunbookText('/tmp/shop.yaml', text);
-  if (!loaded.runbook || !loaded.source) throw new Error(JSON.stringify(loaded.diagnostics));
-  return resolvePlan(loaded.source, loaded.runbook);
-}
-
-/** A terminal that keeps everything written to it. */
-class FakeTerminal extends Writable {
-  isTTY = true;
-  columns = 120;
-  rows = 60;
-  raw = '';
-  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    this.raw += chunk.toString();
-    done();
-  }
-}
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the test strips escape sequences (ESC)
-const strip = (text: string) => text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
-
-/** What is left on screen: the renderer's last frame (drawn after its last cursor reset) and the lines after it. */
-function screen(raw: string): { list: string; after: string } {
-  const start = raw.lastIndexOf('\u001b[G');
-  const end = raw.indexOf('\u001b[?25h', start);
-  return { list: strip(raw.slice(start + 3, end)), after: strip(raw.slice(end)) };
-}
 
 /** A view on a fake terminal, and a script writer stamping events one second apart. */
 function harness(options: TaskListOptions = {}, plan = planOf(RUNBOOK)) {
