@@ -50,9 +50,13 @@ export function formatDuration(ms: number | undefined): string {
 export function suggestDuration(ms: number): string {
   const s = Math.max(1, Math.ceil(ms / 1000));
   const step = s < 60 ? 5 : s < 600 ? 15 : s < 7200 ? 60 : 300;
-  const rounded = Math.ceil(s / step) * step;
-  const h = Math.floor(rounded / 3600);
-  const m = Math.floor((rounded % 3600) / 60);
-  const sec = rounded % 60;
-  return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${sec || (!h && !m) ? `${sec}s` : ''}`;
+  return writtenDuration(Math.ceil(s / step) * step);
+}
+
+/** Whole seconds as a runbook writes them: `45s`, `1m30s`, `2h15m`, `0s`. */
+export function writtenDuration(totalSeconds: number): string {
+  const h = Math.floor(totalSeconds / 3600);
+  const m = Math.floor((totalSeconds % 3600) / 60);
+  const s = totalSeconds % 60;
+  return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s || (!h && !m) ? `${s}s` : ''}`;
 }

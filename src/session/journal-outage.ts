@@ -29,7 +29,7 @@ import { shellWord } from '../journal/journal-path.js';
 import type { Journal } from '../journal/port.js';
 import { readSpool, type SpoolHeader, spoolEvent, spoolPathFor, unrecordedEvents } from '../journal/spool.js';
 import { clockTime } from '../output/time-text.js';
-import { formatDuration, parseDuration } from '../runbook/duration.js';
+import { formatDuration, parseDuration, writtenDuration } from '../runbook/duration.js';
 
 /** How long a run waits for its journal's server by default. */
 export const DEFAULT_OUTAGE_LIMIT_MS = 60_000;
@@ -275,8 +275,5 @@ export class JournalOutage {
 
 /** The limit as it is set (`60s`, `2m`, `1m30s`), for the operator to recognise. */
 function asWritten(ms: number): string {
-  if (ms % 1000 !== 0) return formatDuration(ms);
-  const total = ms / 1000;
-  const [h, m, s] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
-  return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s || (!h && !m) ? `${s}s` : ''}`;
+  return ms % 1000 === 0 ? writtenDuration(ms / 1000) : formatDuration(ms);
 }
