@@ -1,27 +1,17 @@
 /**
- * The entry point: commander wiring only. Each command lazily imports its
- * implementation (start-up time matters: `golive --version` should cost
- * little more than starting node). This is the only place that sets the
+ * The application's entry point (started by cli/launch.ts): commander wiring
+ * only. Each command lazily imports its implementation, so a command runs
+ * only the module code it needs. This is the only place that sets the
  * process exit code.
  */
-import { readFileSync } from 'node:fs';
 import { ExitCode, GoliveError, UsageError } from '../errors.js';
 import { EVENT_STREAM_FORMAT } from '../output/json-lines.js';
-
-/** golive's own version, from package.json. */
-function goliveVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
+import { goliveVersion } from './version.js';
 
 /** Run the CLI with `argv` (as `process.argv`). Sets `process.exitCode`; never throws. */
 export async function main(argv: string[]): Promise<void> {
   const args = argv.slice(2);
   watchOutputErrors(EXECUTING_COMMANDS.has(args[0] ?? ''));
-  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
-    process.stdout.write(`${goliveVersion()}\n`);
-    return;
-  }
   try {
     assertWorkingDirectoryExists();
     const [{ Command, CommanderError }, { registerCommands }] = await Promise.all([import('commander'), import('./program.js')]);

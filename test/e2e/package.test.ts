@@ -20,7 +20,7 @@ function run(command: string, args: string[], cwd: string, timeoutMs = 60_000) {
 
 /** Where a package's runtime may come from: the launcher, the bundle, the precompiled validator, schemas, examples, docs. */
 const SHIPPED =
-  /^(package\.json|README\.md|LICENSE|bin\/golive\.js|dist\/bundle\/[\w-]+\.js|dist\/runbook\/schema-validator\.cjs|schemas\/[\w.-]+\.json|examples\/[\w/.-]+)$/;
+  /^(package\.json|README\.md|LICENSE|bin\/golive\.js|bin\/package\.json|dist\/bundle\/main\.cjs|dist\/bundle\/app-[0-9a-f]+\.cjs|dist\/runbook\/schema-validator\.cjs|schemas\/[\w.-]+\.json|examples\/[\w/.-]+)$/;
 
 describe('the npm package', () => {
   it('packs only what the tool loads, installs with scripts disabled, explains the missing addon, then runs its examples from outside the repository', async () => {
@@ -32,7 +32,7 @@ describe('the npm package', () => {
     expect(files.filter((f) => !SHIPPED.test(f))).toEqual([]);
     for (const needed of [
       'bin/golive.js',
-      'dist/bundle/main.js',
+      'dist/bundle/main.cjs',
       'dist/runbook/schema-validator.cjs',
       'schemas/runbook.schema.json',
       'examples/hello.yaml',
