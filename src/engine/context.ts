@@ -11,6 +11,7 @@ import { planInstances } from '../runbook/instances.js';
 import type { Plan, PlannedStep } from '../runbook/plan.js';
 import { renderTemplate, type TemplateContext } from '../runbook/templates.js';
 import type { FailurePolicy } from '../runbook/types.js';
+import type { CarriedApproval } from './approval-carry.js';
 import type { DecisionSubject, EngineEventBody, RunMode, StepState, StopSignal, TargetOutcome } from './events.js';
 import type { EnginePorts } from './ports.js';
 import type { StepStanding } from './run-state.js';
@@ -96,6 +97,8 @@ export class RunContext {
   readonly instances: ReadonlyMap<string, PlannedStep>;
   /** How each rollout's hosts ended, by `<rollout>@<host>` (seeded from the chain on resume and rollback). */
   readonly targetOutcomes = new Map<string, TargetOutcome>();
+  /** Approvals an earlier run of the chain gave, which a resume relies on instead of asking again (approval-carry.ts), by point id. */
+  readonly carriedApprovals = new Map<string, CarriedApproval>();
   /** Waves signed off, as `<rollout>.wave-<n>`. */
   readonly signedOff = new Set<string>();
   readonly issues: string[] = [];
