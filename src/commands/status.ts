@@ -6,6 +6,7 @@
 
 import { systemClock } from '../engine/ports.js';
 import { ExitCode, JournalUnreachableError, UsageError } from '../errors.js';
+import { dbPathFor, printableLocation } from '../journal/journal-path.js';
 import type { Journal } from '../journal/port.js';
 import type { RunRecord } from '../journal/types.js';
 import { canRedraw, paintFor } from '../output/paint.js';
@@ -35,7 +36,6 @@ export interface StatusFlags {
  */
 export async function statusCommand(runId: string | undefined, flags: StatusFlags): Promise<number> {
   const intervalMs = parseInterval(flags.interval);
-  const store = await openExistingJournal(flags.db);
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   if (flags.watch) {
@@ -43,15 +43,19 @@ export async function statusCommand(runId: string | undefined, flags: StatusFlag
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   }
+  let store: Journal | undefined;
   try {
+    store = flags.watch ? await openThroughOutage(flags.db, stop.signal, flags.json === true) : await openExistingJournal(flags.db);
+    if (!store) return ExitCode.Ok;
     const run = runId === undefined && flags.watch ? await nextLiveRun(store, intervalMs, stop.signal, flags.json === true) : await selectRun(store, runId);
     if (!run) return ExitCode.Ok;
+    const journal = store;
     // A watch waits out a server that went away here too; a one-shot status says so (exit 6).
     const plan = flags.watch
-      ? await readThroughOutage(() => plannedOf(store, run), systemClock, stop.signal, outageNote(store, flags.json === true))
+      ? await readThroughOutage(() => plannedOf(journal, run), systemClock, stop.signal, outageNote(store.location, flags.json === true))
       : await plannedOf(store, run);
     if (!plan) return ExitCode.Ok;
-    const read = () => readStatus(store, run.id, plan, dbFlagFor(flags.db));
+    const read = () => readStatus(journal, run.id, plan, dbFlagFor(flags.db));
     const print = (update: StatusUpdate) => (flags.json ? `${statusAsJson(update)}\n` : `${formatStatus(update, paintFor(process.stdout))}\n`);
     if (!flags.watch) process.stdout.write(print((await read()).update));
     else {
@@ -61,9 +65,27 @@ export async function statusCommand(runId: string | undefined, flags: StatusFlag
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await store.close();
+    await store?.close();
   }
   return ExitCode.Ok;
+}
+
+/**
+ * The journal a watch reads, waiting for a server that is not answering yet
+ * (started before it, or down) with the same line and back-off as an outage
+ * during the watch; undefined when the watch is stopped first. Only an
+ * unreachable server is waited for: a SQLite journal that is missing,
+ * damaged or not a journal, and a server journal that answers but cannot be
+ * used, are exit 6 at once, as for a one-shot status.
+ */
+async function openThroughOutage(dbFlag: string | undefined, signal: AbortSignal, json: boolean): Promise<Journal | undefined> {
+  const location = printableLocation(dbPathFor(dbFlag));
+  return readThroughOutage(
+    () => openExistingJournal(dbFlag),
+    systemClock,
+    signal,
+    outageNote(location, json, () => null),
+  );
 }
 
 /**
@@ -74,7 +96,7 @@ export async function statusCommand(runId: string | undefined, flags: StatusFlag
 async function nextLiveRun(store: Journal, intervalMs: number, signal: AbortSignal, json: boolean): Promise<RunRecord | null> {
   let told = false;
   let answeredAt = systemClock.now();
-  const note = outageNote(store, json, () => answeredAt);
+  const note = outageNote(store.location, json, () => answeredAt);
   while (!signal.aborted) {
     const running = await readThroughOutage(() => store.runningRuns(), systemClock, signal, note);
     if (running === undefined) return null;
@@ -90,9 +112,9 @@ async function nextLiveRun(store: Journal, intervalMs: number, signal: AbortSign
   return null;
 }
 
-/** Before the first status block, the outage line stands alone; `lastAnswer` is when the journal last answered. */
-function outageNote(store: Journal, json: boolean, lastAnswer: () => Date = () => systemClock.now()): OutageListener {
-  return { unreachable: (since) => (json ? process.stderr : process.stdout).write(`${formatUnreachable(store.location, since, lastAnswer())}\n`) };
+/** Before the first status block, the outage line stands alone; `lastAnswer` is when the journal last answered (null: not yet in this watch). */
+function outageNote(location: string, json: boolean, lastAnswer: () => Date | null = () => systemClock.now()): OutageListener {
+  return { unreachable: (since) => (json ? process.stderr : process.stdout).write(`${formatUnreachable(location, since, lastAnswer())}\n`) };
 }
 
 function parseInterval(raw: string | undefined): number {
