@@ -104,6 +104,8 @@ export class RunContext {
   readonly issues: string[] = [];
   readonly active = new Set<RunningCommand>();
   readonly masker: Masker;
+  /** Why the session halted the run's commands (engine/ports.ts Halts): what their ends say instead of the signal. */
+  haltCause: string | undefined;
   private completionCounter = 0;
   /** Executions of each step's command started in this run (see `attemptsStarted`). */
   private readonly attemptCounts = new Map<string, number>();
@@ -119,6 +121,10 @@ export class RunContext {
     this.masker = createMasker(Object.values(options.secrets));
     this.instances = new Map(planInstances(plan).map((step) => [step.id, step]));
     interruption.listen((forced) => this.stopAll(forced));
+    ports.halts?.onHalt((cause) => {
+      this.haltCause = cause;
+      this.stopAll(false);
+    });
   }
 
   /** How many executions of the step's command this run has started: the next one is attempt n + 1. */
