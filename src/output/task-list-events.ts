@@ -101,6 +101,7 @@ export function taskListHandlers(view: ViewState): EventHandlers<void> {
     'approval.requested': (e) =>
       withItem(view.items?.step(e.pointId) ?? view.items?.byPhase('check', e.pointId), e, (item, s, t) => {
         s.reach(item, t);
+        item.waitForApproval(t);
         const needed = e.minApprovals > 1 ? ` (${e.minApprovals} approvals)` : '';
         item.note = `waiting for ${approversText(stillAsked(e, standingOf(e, [])))} to approve${needed} — golive approve <run-id> ${e.pointId}`;
       }),
