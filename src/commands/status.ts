@@ -43,12 +43,18 @@ export async function statusCommand(runId: string | undefined, flags: StatusFlag
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   }
-  let store: Journal | undefined;
+  // The watch may open the journal again while it waits for a first run (nextLiveRun): whichever is open is closed at the end.
+  const opened: { store?: Journal } = {};
   try {
-    store = flags.watch ? await openThroughOutage(flags.db, stop.signal, flags.json === true) : await openExistingJournal(flags.db);
-    if (!store) return ExitCode.Ok;
-    const run = runId === undefined && flags.watch ? await nextLiveRun(store, intervalMs, stop.signal, flags.json === true) : await selectRun(store, runId);
+    opened.store = flags.watch ? await openThroughOutage(flags.db, stop.signal, flags.json === true) : await openExistingJournal(flags.db);
+    if (!opened.store) return ExitCode.Ok;
+    const reopen = () => openThroughOutage(flags.db, stop.signal, flags.json === true);
+    const run =
+      runId === undefined && flags.watch
+        ? await nextLiveRun(opened as { store: Journal }, reopen, intervalMs, stop.signal, flags.json === true)
+        : await selectRun(opened.store, runId);
     if (!run) return ExitCode.Ok;
+    const store = opened.store;
     const journal = store;
     // A watch waits out a server that went away here too; a one-shot status says so (exit 6).
     const plan = flags.watch
@@ -65,7 +71,7 @@ export async function statusCommand(runId: string | undefined, flags: StatusFlag
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await store?.close();
+    await opened.store?.close();
   }
   return ExitCode.Ok;
 }
@@ -93,11 +99,18 @@ async function openThroughOutage(dbFlag: string | undefined, signal: AbortSignal
  * starts (null when the watch is stopped first). The note goes to stderr
  * under `--json`, so stdout stays one status object per line.
  */
-async function nextLiveRun(store: Journal, intervalMs: number, signal: AbortSignal, json: boolean): Promise<RunRecord | null> {
+async function nextLiveRun(
+  opened: { store: Journal },
+  reopen: () => Promise<Journal | undefined>,
+  intervalMs: number,
+  signal: AbortSignal,
+  json: boolean,
+): Promise<RunRecord | null> {
   let told = false;
   let answeredAt = systemClock.now();
-  const note = outageNote(store.location, json, () => answeredAt);
+  const note = outageNote(opened.store.location, json, () => answeredAt);
   while (!signal.aborted) {
+    const store = opened.store;
     const running = await readThroughOutage(() => store.runningRuns(), systemClock, signal, note);
     if (running === undefined) return null;
     answeredAt = systemClock.now();
@@ -108,6 +121,14 @@ async function nextLiveRun(store: Journal, intervalMs: number, signal: AbortSign
       told = true;
     }
     await systemClock.sleep(intervalMs, signal);
+    // A server database no golive had written to when the watch opened it is read as having no tables
+    // (journal/postgres/empty.ts): while it holds no run, open it again so that the first run is seen.
+    if (!signal.aborted && (await readThroughOutage(() => latestRun(store), systemClock, signal, note)) === null) {
+      const again = await reopen();
+      if (again === undefined) return null;
+      await store.close();
+      opened.store = again;
+    }
   }
   return null;
 }
