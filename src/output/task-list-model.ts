@@ -171,8 +171,9 @@ export class TaskItem {
 
   private timing(now: number, paint: Paint): string {
     const expected = this.spec.expectedMs;
+    // Just the clock: the note beside it says whom it waits for, and must stay on a terminal's line.
     if (this.startedAt === undefined && this.waitingSince !== undefined)
-      return paint.dim(` waiting for approval ${formatDuration(Math.max(0, (this.waitEndedAt ?? now) - this.waitingSince))}`);
+      return paint.dim(` ${formatDuration(Math.max(0, (this.waitEndedAt ?? now) - this.waitingSince))}`);
     if (this.startedAt === undefined) return expected === undefined ? '' : paint.dim(` expected ${formatDuration(expected)}`);
     const elapsed = Math.max(0, (this.endedAt ?? now) - this.startedAt);
     const text = expected === undefined ? formatDuration(elapsed) : `${formatDuration(elapsed)} / ${formatDuration(expected)}`;

@@ -1,6 +1,6 @@
 /**
  * A step waiting for named approvers in the terminal task list: a clock of
- * the wait runs from the request (not 0 ms), and once approved the step's
+ * the wait runs from the request (not 0 ms), beside the note saying whom it waits for, and once approved the step's
  * elapsed time, against its expected duration, counts only its command.
  */
 import { describe, expect, it } from 'vitest';
@@ -84,14 +84,16 @@ describe('task list: waiting for approval', () => {
     const { list } = screen(h.terminal.raw);
     // 3 s of its own against the expected 10 s: the 95 s it waited for Li Wei do not make it "over expected".
     expect(lineOf(list, 'migrate')).toMatch(/✔ migrate 3\.0s \/ 10s/);
-    expect(lineOf(list, 'seed')).toMatch(/✖ seed waiting for approval 42s — failed: rejected by Li Wei/);
+    expect(lineOf(list, 'seed')).toMatch(/✖ seed 42s — failed: rejected by Li Wei/);
   });
 
   it('the clock of a wait in progress moves with time, from the request', () => {
     const item = new TaskItem({ id: 'migrate', title: 'migrate', section: 'steps', stage: 0 } as ConstructorParameters<typeof TaskItem>[0]);
     const at = Date.parse('2026-12-01T09:00:00Z');
     item.waitForApproval(at);
-    expect(item.title(at + 80_000, plainPaint)).toBe('migrate waiting for approval 1m20s');
+    item.note = 'waiting for Li Wei (dba) to approve';
+    expect(item.title(at + 80_000, plainPaint)).toBe('migrate 1m20s — waiting for Li Wei (dba) to approve');
+    item.note = undefined;
     item.start(at + 90_000, 1, 1);
     expect(item.title(at + 92_000, plainPaint)).toBe('migrate 2.0s');
   });
