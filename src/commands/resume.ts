@@ -71,7 +71,7 @@ function resumePreview(target: string, past: PastRun): string {
   if (past.state.inDoubt.length > 0)
     lines.push(`  in doubt (validated first; run again only with --rerun-in-doubt or your yes): ${past.state.inDoubt.join(', ')}`);
   const approved = [...past.approvals].map(([point, a]) => `${point} (run ${a.runId})`);
-  if (approved.length > 0) lines.push(`  approved earlier, not asked again: ${approved.join(', ')}`);
+  if (approved.length > 0) lines.push(`  approved earlier, not asked again unless four eyes rule out who resumes: ${approved.join(', ')}`);
   lines.push(`  will continue with: ${left.join(' → ') || '(no step left: the smoke tests)'}`);
   return lines.join('\n');
 }

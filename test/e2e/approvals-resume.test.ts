@@ -79,7 +79,7 @@ describe('approvals across resume', () => {
     writeFileSync(join(dir, 'ok.txt'), 'ok\n');
     const resumed = await runGolive(['resume'], { cwd: dir, timeoutMs: 30_000 });
     expect(resumed.code, both(resumed)).toBe(0);
-    expect(resumed.stdout).toContain(`approved earlier, not asked again: uat (run ${firstId}), migrate (run ${firstId})`);
+    expect(resumed.stdout).toContain(`approved earlier, not asked again unless four eyes rule out who resumes: uat (run ${firstId}), migrate (run ${firstId})`);
     expect(resumed.stdout).toContain(`uat approved by Li Wei (dba, ${osUser}) in run ${firstId} (carried over: not asked again)`);
     expect(resumed.stdout).toContain(`migrate approved by Li Wei (dba, ${osUser}) in run ${firstId} (carried over: not asked again)`);
     expect(resumed.stdout).not.toContain('waiting for');
