@@ -53,7 +53,7 @@ export async function resumeCommand(runId: string | undefined, flags: ResumeFlag
       options: engineOptions(session, 'resume', secrets, flags, gates),
       ports: session.ports,
       interruption: session.interruption,
-      prior: { ...past.state, parentRunId: past.run.id },
+      prior: { ...past.state, parentRunId: past.run.id, approvals: past.approvals },
     });
     return result.exitCode;
   } finally {
@@ -70,6 +70,8 @@ function resumePreview(target: string, past: PastRun): string {
   if (!past.state.checklistDone) lines.push('  the go/no-go checklist runs again first');
   if (past.state.inDoubt.length > 0)
     lines.push(`  in doubt (validated first; run again only with --rerun-in-doubt or your yes): ${past.state.inDoubt.join(', ')}`);
+  const approved = [...past.approvals].map(([point, a]) => `${point} (run ${a.runId})`);
+  if (approved.length > 0) lines.push(`  approved earlier, not asked again unless four eyes rule out who resumes: ${approved.join(', ')}`);
   lines.push(`  will continue with: ${left.join(' → ') || '(no step left: the smoke tests)'}`);
   return lines.join('\n');
 }

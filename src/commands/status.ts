@@ -6,6 +6,7 @@
 
 import { systemClock } from '../engine/ports.js';
 import { ExitCode, JournalUnreachableError, UsageError } from '../errors.js';
+import { dbPathFor, printableLocation } from '../journal/journal-path.js';
 import type { Journal } from '../journal/port.js';
 import type { RunRecord } from '../journal/types.js';
 import { canRedraw, paintFor } from '../output/paint.js';
@@ -35,7 +36,6 @@ export interface StatusFlags {
  */
 export async function statusCommand(runId: string | undefined, flags: StatusFlags): Promise<number> {
   const intervalMs = parseInterval(flags.interval);
-  const store = await openExistingJournal(flags.db);
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   if (flags.watch) {
@@ -43,15 +43,25 @@ export async function statusCommand(runId: string | undefined, flags: StatusFlag
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   }
+  // The watch may open the journal again while it waits for a first run (nextLiveRun): whichever is open is closed at the end.
+  const opened: { store?: Journal } = {};
   try {
-    const run = runId === undefined && flags.watch ? await nextLiveRun(store, intervalMs, stop.signal, flags.json === true) : await selectRun(store, runId);
+    opened.store = flags.watch ? await openThroughOutage(flags.db, stop.signal, flags.json === true) : await openExistingJournal(flags.db);
+    if (!opened.store) return ExitCode.Ok;
+    const reopen = () => openThroughOutage(flags.db, stop.signal, flags.json === true);
+    const run =
+      runId === undefined && flags.watch
+        ? await nextLiveRun(opened as { store: Journal }, reopen, intervalMs, stop.signal, flags.json === true)
+        : await selectRun(opened.store, runId);
     if (!run) return ExitCode.Ok;
+    const store = opened.store;
+    const journal = store;
     // A watch waits out a server that went away here too; a one-shot status says so (exit 6).
     const plan = flags.watch
-      ? await readThroughOutage(() => plannedOf(store, run), systemClock, stop.signal, outageNote(store, flags.json === true))
+      ? await readThroughOutage(() => plannedOf(journal, run), systemClock, stop.signal, outageNote(store.location, flags.json === true))
       : await plannedOf(store, run);
     if (!plan) return ExitCode.Ok;
-    const read = () => readStatus(store, run.id, plan, dbFlagFor(flags.db));
+    const read = () => readStatus(journal, run.id, plan, dbFlagFor(flags.db));
     const print = (update: StatusUpdate) => (flags.json ? `${statusAsJson(update)}\n` : `${formatStatus(update, paintFor(process.stdout))}\n`);
     if (!flags.watch) process.stdout.write(print((await read()).update));
     else {
@@ -61,9 +71,27 @@ export async function statusCommand(runId: string | undefined, flags: StatusFlag
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await store.close();
+    await opened.store?.close();
   }
   return ExitCode.Ok;
+}
+
+/**
+ * The journal a watch reads, waiting for a server that is not answering yet
+ * (started before it, or down) with the same line and back-off as an outage
+ * during the watch; undefined when the watch is stopped first. Only an
+ * unreachable server is waited for: a SQLite journal that is missing,
+ * damaged or not a journal, and a server journal that answers but cannot be
+ * used, are exit 6 at once, as for a one-shot status.
+ */
+async function openThroughOutage(dbFlag: string | undefined, signal: AbortSignal, json: boolean): Promise<Journal | undefined> {
+  const location = printableLocation(dbPathFor(dbFlag));
+  return readThroughOutage(
+    () => openExistingJournal(dbFlag),
+    systemClock,
+    signal,
+    outageNote(location, json, () => null),
+  );
 }
 
 /**
@@ -71,11 +99,18 @@ export async function statusCommand(runId: string | undefined, flags: StatusFlag
  * starts (null when the watch is stopped first). The note goes to stderr
  * under `--json`, so stdout stays one status object per line.
  */
-async function nextLiveRun(store: Journal, intervalMs: number, signal: AbortSignal, json: boolean): Promise<RunRecord | null> {
+async function nextLiveRun(
+  opened: { store: Journal },
+  reopen: () => Promise<Journal | undefined>,
+  intervalMs: number,
+  signal: AbortSignal,
+  json: boolean,
+): Promise<RunRecord | null> {
   let told = false;
   let answeredAt = systemClock.now();
-  const note = outageNote(store, json, () => answeredAt);
+  const note = outageNote(opened.store.location, json, () => answeredAt);
   while (!signal.aborted) {
+    const store = opened.store;
     const running = await readThroughOutage(() => store.runningRuns(), systemClock, signal, note);
     if (running === undefined) return null;
     answeredAt = systemClock.now();
@@ -86,13 +121,21 @@ async function nextLiveRun(store: Journal, intervalMs: number, signal: AbortSign
       told = true;
     }
     await systemClock.sleep(intervalMs, signal);
+    // A server database no golive had written to when the watch opened it is read as having no tables
+    // (journal/postgres/empty.ts): while it holds no run, open it again so that the first run is seen.
+    if (!signal.aborted && (await readThroughOutage(() => latestRun(store), systemClock, signal, note)) === null) {
+      const again = await reopen();
+      if (again === undefined) return null;
+      await store.close();
+      opened.store = again;
+    }
   }
   return null;
 }
 
-/** Before the first status block, the outage line stands alone; `lastAnswer` is when the journal last answered. */
-function outageNote(store: Journal, json: boolean, lastAnswer: () => Date = () => systemClock.now()): OutageListener {
-  return { unreachable: (since) => (json ? process.stderr : process.stdout).write(`${formatUnreachable(store.location, since, lastAnswer())}\n`) };
+/** Before the first status block, the outage line stands alone; `lastAnswer` is when the journal last answered (null: not yet in this watch). */
+function outageNote(location: string, json: boolean, lastAnswer: () => Date | null = () => systemClock.now()): OutageListener {
+  return { unreachable: (since) => (json ? process.stderr : process.stdout).write(`${formatUnreachable(location, since, lastAnswer())}\n`) };
 }
 
 function parseInterval(raw: string | undefined): number {

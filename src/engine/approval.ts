@@ -8,6 +8,7 @@
  */
 import { formatDuration } from '../runbook/duration.js';
 import type { PlannedApproval } from '../runbook/plan.js';
+import { recount } from './approval-carry.js';
 import { type ApprovalRequest, answeredBy, approverOf, approversText, refusalOf, standingOf } from './approval-tally.js';
 import type { Confirmation } from './confirm.js';
 import type { RunContext } from './context.js';
@@ -31,6 +32,23 @@ export async function awaitApproval(ctx: RunContext, subject: DecisionSubject, i
     runner: runner?.user ?? null,
     ...(approval.timeoutMs !== undefined ? { timeoutMs: approval.timeoutMs } : {}),
   };
+  const earlier = ctx.carriedApprovals.get(id);
+  if (earlier) {
+    // Used once: a retry within this run asks the approvers again, as in the run that approved it.
+    ctx.carriedApprovals.delete(id);
+    const counted = recount({ ...body, at: ctx.ports.clock.now().toISOString() }, earlier);
+    if ('approvedBy' in counted) {
+      const approvedBy = earlier.answers.filter((a) => counted.approvedBy.some((c) => c.identity.user === a.identity.user));
+      await ctx.emit({ kind: 'approval.carried', subject, pointId: id, title, fromRunId: earlier.runId, approvedBy });
+      const by = counted.approvedBy.map(answeredBy).join(', ');
+      return decide(ctx, subject, id, 'approved', `${title}: approved in run ${earlier.runId}, carried over to this resume`, 'approval', by);
+    }
+    await ctx.emit({
+      kind: 'warning',
+      stepId: id,
+      message: `the approval of ${id} in run ${earlier.runId} does not count for this resume (${counted.why}): asked again`,
+    });
+  }
   await ctx.emit(body);
   const request: ApprovalRequest = { ...body, at: ctx.ports.clock.now().toISOString() };
   const inbox = ctx.ports.approvals;

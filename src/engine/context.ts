@@ -11,6 +11,7 @@ import { planInstances } from '../runbook/instances.js';
 import type { Plan, PlannedStep } from '../runbook/plan.js';
 import { renderTemplate, type TemplateContext } from '../runbook/templates.js';
 import type { FailurePolicy } from '../runbook/types.js';
+import type { CarriedApproval } from './approval-carry.js';
 import type { DecisionSubject, EngineEventBody, RunMode, StepState, StopSignal, TargetOutcome } from './events.js';
 import type { EnginePorts } from './ports.js';
 import type { StepStanding } from './run-state.js';
@@ -96,11 +97,15 @@ export class RunContext {
   readonly instances: ReadonlyMap<string, PlannedStep>;
   /** How each rollout's hosts ended, by `<rollout>@<host>` (seeded from the chain on resume and rollback). */
   readonly targetOutcomes = new Map<string, TargetOutcome>();
+  /** Approvals an earlier run of the chain gave, which a resume relies on instead of asking again (approval-carry.ts), by point id. */
+  readonly carriedApprovals = new Map<string, CarriedApproval>();
   /** Waves signed off, as `<rollout>.wave-<n>`. */
   readonly signedOff = new Set<string>();
   readonly issues: string[] = [];
   readonly active = new Set<RunningCommand>();
   readonly masker: Masker;
+  /** Why the session halted the run's commands (engine/ports.ts Halts): what their ends say instead of the signal. */
+  haltCause: string | undefined;
   private completionCounter = 0;
   /** Executions of each step's command started in this run (see `attemptsStarted`). */
   private readonly attemptCounts = new Map<string, number>();
@@ -116,6 +121,10 @@ export class RunContext {
     this.masker = createMasker(Object.values(options.secrets));
     this.instances = new Map(planInstances(plan).map((step) => [step.id, step]));
     interruption.listen((forced) => this.stopAll(forced));
+    ports.halts?.onHalt((cause) => {
+      this.haltCause = cause;
+      this.stopAll(false);
+    });
   }
 
   /** How many executions of the step's command this run has started: the next one is attempt n + 1. */

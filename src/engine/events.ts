@@ -97,6 +97,21 @@ export interface Approver {
   user: string;
 }
 
+/**
+ * An accepted answer as an earlier run of the chain recorded it, carried
+ * into a resume (`approval.carried`): who approved, as which identity, when.
+ */
+export interface CarriedAnswer {
+  /** When it was given (in the earlier run). */
+  at: string;
+  identity: RunIdentity;
+  by: string;
+  person?: Approver;
+  comment?: string;
+  via: 'command' | 'prompt';
+  host: string;
+}
+
 export interface RunbookIdentity {
   name: string;
   version?: string;
@@ -185,6 +200,23 @@ export type EngineEventBody =
       comment?: string;
       via: 'command' | 'prompt';
       host: string;
+    }
+  | {
+      /**
+       * A resume relies on an approval given in an earlier run of its chain
+       * (recorded instead of `approval.requested`; a `decision` with `via:
+       * approval` follows): the point was approved and decided there, and its
+       * approvers are not asked again. Added with approvals across resume.
+       */
+      kind: 'approval.carried';
+      subject: DecisionSubject;
+      pointId: string;
+      /** What was approved, as shown (secrets masked). */
+      title: string;
+      /** The run of the chain whose approvers approved it. */
+      fromRunId: string;
+      /** The answers that approved it there, counted again by the rules of this resume. */
+      approvedBy: CarriedAnswer[];
     }
   | {
       kind: 'step.started';

@@ -116,7 +116,9 @@ export async function execute(ctx: RunContext, request: ExecutionRequest): Promi
   const status: AttemptStatus = result.spawnError ? 'failed' : result.timedOut ? 'timed-out' : result.stopped ? 'stopped' : result.ok ? 'passed' : 'failed';
   // A spawn error can quote a cwd or command built from secrets: mask before it is stored or shown.
   // Stopped because its output could not be taken (a full log disk): say that, not "by the operator".
-  const failure = outputFailure instanceof Error ? `stopped: ${outputFailure.message}` : describeFailure(result, request.command.timeoutMs);
+  // Stopped by the session for a cause of its own (the journal stayed away): that cause, not the signal.
+  const halted = result.stopped && ctx.haltCause !== undefined ? ctx.haltCause : undefined;
+  const failure = outputFailure instanceof Error ? `stopped: ${outputFailure.message}` : (halted ?? describeFailure(result, request.command.timeoutMs));
   const message = failure === undefined ? undefined : ctx.mask(failure);
   // The runner keeps no output holding a secret (see outputs.ts): values pass on unchanged.
   const { outputs, refusedOutputs = [] } = result;

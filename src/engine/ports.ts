@@ -52,6 +52,16 @@ export interface ApprovalInbox {
   readonly pollMs: number;
 }
 
+/**
+ * Where the session stops the run's commands for a cause of its own (the
+ * journal stayed unreachable beyond its limit), so each command's end names
+ * that cause instead of the signal that ended it.
+ */
+export interface Halts {
+  /** Be told, once, of the cause when the session halts the run. */
+  onHalt(listener: (cause: string) => void): void;
+}
+
 /** The engine's ports. */
 export interface EnginePorts {
   runner: ProcessRunner;
@@ -59,6 +69,7 @@ export interface EnginePorts {
   prompter: Prompter;
   sink: EventSink;
   approvals?: ApprovalInbox;
+  halts?: Halts;
 }
 
 /** The system clock. */

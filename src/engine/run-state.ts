@@ -251,6 +251,7 @@ export function foldRunChain(events: readonly EngineEvent[], options: FoldOption
       case 'question.asked':
       case 'approval.requested':
       case 'approval':
+      case 'approval.carried':
       case 'step.output':
       case 'step.retrying':
       case 'verify.finished':

@@ -8,6 +8,7 @@ import { ExitCode } from '../errors.js';
 import { planInstances, stageInstances } from '../runbook/instances.js';
 import { expectedTotalMs, type Plan, type PlannedStep } from '../runbook/plan.js';
 import { awaitApproval } from './approval.js';
+import type { CarriedApproval } from './approval-carry.js';
 import { runChecklist } from './checks.js';
 import { type EngineOptions, type Interruption, RunContext, type StepRecord } from './context.js';
 import type { RunOutcome } from './events.js';
@@ -27,8 +28,12 @@ export interface EngineResult {
   issues: string[];
 }
 
-/** What earlier runs of the same deployment left (resume, rollback): the chain's fold, and the run this one continues. */
-export type PriorState = RunChainState & { parentRunId: string };
+/**
+ * What earlier runs of the same deployment left (resume, rollback): the
+ * chain's fold, the run this one continues, and (resume) the approvals
+ * given earlier that still stand.
+ */
+export type PriorState = RunChainState & { parentRunId: string; approvals?: ReadonlyMap<string, CarriedApproval> };
 
 /** Everything a run needs. */
 export interface EngineRun {
@@ -206,6 +211,7 @@ function contextFor(run: EngineRun): RunContext {
     for (const [id, record] of engineStepRecords(run.prior)) ctx.steps.set(id, record);
     // Completions in this run come after every earlier one: rollback order spans runs.
     ctx.continueCompletionOrder(Math.max(0, ...[...run.prior.steps.values()].map((r) => r.completedAt ?? 0)));
+    for (const [point, approval] of run.prior.approvals ?? []) ctx.carriedApprovals.set(point, approval);
     Object.assign(ctx.outputs, run.prior.outputs);
     Object.assign(ctx.refusedOutputs, run.prior.refusedOutputs);
     for (const [rollout, standing] of run.prior.rollouts) {

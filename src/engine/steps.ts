@@ -143,10 +143,17 @@ async function succeeded(ctx: RunContext, stepId: string): Promise<StepOutcome> 
   return { outcome: 'succeeded' };
 }
 
-/** An interrupted step: failed when it ended on our SIGTERM, in doubt when it was killed or never confirmed ended. */
+/**
+ * An interrupted step: failed when it ended on our SIGTERM, in doubt when it was killed or never confirmed ended.
+ * Halted by the session (the journal stayed away), its state says that cause.
+ */
 async function stopped(ctx: RunContext, stepId: string, started: boolean): Promise<StepOutcome> {
   if (!started) {
     ctx.steps.delete(stepId);
+    return { outcome: 'stopped' };
+  }
+  if (ctx.haltCause !== undefined && !ctx.interruption.requested) {
+    await ctx.setState(stepId, 'failed', `stopped because ${ctx.haltCause}`);
     return { outcome: 'stopped' };
   }
   const signal = ctx.interruption.signal ?? 'a signal';

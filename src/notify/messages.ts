@@ -4,6 +4,7 @@
  * One handler per event kind (a mapped type), so a new kind does not compile
  * until someone decides whether the deployment bridge hears about it.
  */
+import { carriedByText } from '../engine/approval-carry.js';
 import { answeredBy, approversText } from '../engine/approval-tally.js';
 import { dispatch, type EngineEvent, type EventHandlers, type RunOutcome } from '../engine/events.js';
 import { rollbackRestored, rollbackSummary } from '../output/rollback-text.js';
@@ -96,6 +97,10 @@ export function createMessageBuilder(runId?: string): { build(event: EngineEvent
             `${e.answer === 'approve' ? '✔' : '✖'} ${name()}: ${e.pointId} ${e.answer === 'approve' ? 'approved' : 'rejected'} by ${answeredBy(e)}${e.comment ? ` — ${e.comment}` : ''}`,
             { pointId: e.pointId, answer: e.answer, identity: e.identity, by: e.by, person: e.person, comment: e.comment },
           ],
+    'approval.carried': (e) => [
+      `✔ ${name()}: ${e.pointId} approved by ${carriedByText(e)}: not asked again in this resume`,
+      { pointId: e.pointId, title: e.title, fromRunId: e.fromRunId, approvedBy: e.approvedBy },
+    ],
     'step.output': () => undefined,
     // Checks and smoke tests are told by check.finished / verify.finished; a validation poll by the step's state (30 polls would be 30 posts).
     'step.finished': (e) =>

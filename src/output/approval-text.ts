@@ -11,7 +11,7 @@ export function approvalCells(a: ApprovalView, time: (iso: string) => string): s
     a.pointId,
     a.verdict === 'refused' ? `refused ${a.answer === 'approve' ? 'approval' : 'rejection'}` : a.answer === 'approve' ? 'approved' : 'rejected',
     approverText(a),
-    a.via === 'prompt' ? `prompt on ${a.host}` : `golive ${a.answer} on ${a.host}`,
+    `${a.carriedFrom ? `carried over from run ${a.carriedFrom}: ` : ''}${a.via === 'prompt' ? `prompt on ${a.host}` : `golive ${a.answer} on ${a.host}`}`,
     a.refusal ?? a.comment ?? '—',
   ];
 }

@@ -2,6 +2,7 @@
  * The plain renderer: one timestamped line per event, for pipes, CI logs and
  * `CI=true`. Output lines of a step are indented under it.
  */
+import { carriedByText } from '../engine/approval-carry.js';
 import { answeredBy, approversText } from '../engine/approval-tally.js';
 import { dispatch, type EngineEvent, type EventHandlers } from '../engine/events.js';
 import { formatDuration } from '../runbook/duration.js';
@@ -43,6 +44,7 @@ export function createPlainRenderer(write: (text: string) => void, paint: Paint,
       e.verdict === 'refused'
         ? `${warn} refused ${e.answer === 'approve' ? 'approval' : 'rejection'} of ${p(e.pointId)} by ${p(answeredBy(e))}: ${p(e.refusal ?? '')}`
         : `${e.answer === 'approve' ? ok : bad} ${p(e.pointId)} ${e.answer === 'approve' ? 'approved' : 'rejected'} by ${p(answeredBy(e))}${e.comment ? ` — ${p(e.comment)}` : ''}`,
+    'approval.carried': (e) => `${ok} ${p(e.pointId)} approved by ${p(carriedByText(e))} (carried over: not asked again)`,
     // Hosts run at once: each output line says which host printed it.
     'step.output': (e) => indent(e.text, paint.dim(`    │ ${e.target !== undefined ? `${p(e.target)} ` : ''}`)),
     'step.finished': (e) => {

@@ -47,6 +47,7 @@ export function statusAsJson(update: StatusUpdate): string {
  * What `golive status --watch` shows below the last status block while the
  * journal's server is away: since when, and how old the block above is.
  */
-export function formatUnreachable(location: string, since: Date, lastUpdate: Date): string {
-  return `journal ${location} unreachable since ${clockTime(since.toISOString())}, retrying (last update ${clockTime(lastUpdate.toISOString())})`;
+export function formatUnreachable(location: string, since: Date, lastUpdate: Date | null): string {
+  const last = lastUpdate ? `last update ${clockTime(lastUpdate.toISOString())}` : 'no update yet';
+  return `journal ${location} unreachable since ${clockTime(since.toISOString())}, retrying (${last})`;
 }

@@ -4,6 +4,7 @@
  * plain line instead (never an error).
  */
 
+import { carriedByText } from '../engine/approval-carry.js';
 import { approversText, standingOf, stillAsked } from '../engine/approval-tally.js';
 import type { EngineEvent, EventHandlers, EventOf } from '../engine/events.js';
 import { formatDuration } from '../runbook/duration.js';
@@ -100,10 +101,17 @@ export function taskListHandlers(view: ViewState): EventHandlers<void> {
     'approval.requested': (e) =>
       withItem(view.items?.step(e.pointId) ?? view.items?.byPhase('check', e.pointId), e, (item, s, t) => {
         s.reach(item, t);
+        item.waitForApproval(t);
         const needed = e.minApprovals > 1 ? ` (${e.minApprovals} approvals)` : '';
         item.note = `waiting for ${approversText(stillAsked(e, standingOf(e, [])))} to approve${needed} — golive approve <run-id> ${e.pointId}`;
       }),
     approval: () => undefined,
+    // The decision that follows settles the point; a run-wide one (an environment's) is a plain line.
+    'approval.carried': (e) =>
+      withItem(view.items?.step(e.pointId) ?? view.items?.byPhase('check', e.pointId), e, (item, s, t) => {
+        s.reach(item, t);
+        item.note = `approved by ${carriedByText(e)} (carried over)`;
+      }),
     'step.output': (e) => {
       if (forwardOnHost(e)) return void (view.items && hosts.output(view.items, e));
       const item = view.items?.byPhase(e.phase, instanceKey(e.stepId, e.target));

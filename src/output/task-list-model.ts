@@ -59,6 +59,13 @@ export class TaskItem {
   outcome?: Outcome;
   startedAt?: number;
   endedAt?: number;
+  /**
+   * Since when it waits for named approvers, before anything of it started:
+   * shown as its own clock, so the step's elapsed time (against its
+   * expected duration) counts only its command.
+   */
+  waitingSince?: number;
+  private waitEndedAt?: number;
   attempt = 1;
   attempts = 1;
   /** What is happening or what happened, shown after the timing ("validating", "failed: exited with status 1"). */
@@ -85,6 +92,8 @@ export class TaskItem {
   /** The engine started it (again): a new attempt, a validation poll, or a question about it. */
   start(at: number, attempt?: number, attempts?: number): void {
     if (this.status === 'settled') return;
+    // The wait for approval is over: from here the clock is the command's.
+    this.waitingSince = undefined;
     this.status = 'running';
     this.awaitingDecision = false;
     this.startedAt ??= at;
@@ -93,12 +102,21 @@ export class TaskItem {
     if (attempts !== undefined) this.attempts = attempts;
   }
 
+  /** The engine waits for named approvers at it (`approval.requested`): a clock of the wait runs until it starts or ends. */
+  waitForApproval(at: number): void {
+    if (this.status === 'settled' || this.startedAt !== undefined) return;
+    this.waitingSince ??= at;
+    this.waitEndedAt = undefined;
+  }
+
   /** It failed; the listr2 task stays open until the engine decides what happens next. */
   fail(at: number, note: string): void {
     if (this.status === 'settled') return;
     this.status = 'running';
     this.awaitingDecision = true;
-    this.startedAt ??= at;
+    // Refused or unanswered while it waited for approval: the line keeps how long it waited.
+    if (this.waitingSince !== undefined) this.waitEndedAt ??= at;
+    else this.startedAt ??= at;
     this.endedAt = at;
     this.note = note;
   }
@@ -110,6 +128,7 @@ export class TaskItem {
     this.awaitingDecision = false;
     this.outcome = outcome;
     if (this.startedAt !== undefined) this.endedAt ??= at;
+    if (this.waitingSince !== undefined) this.waitEndedAt ??= at;
     if (note !== undefined) this.note = note;
     this.settled.resolve(outcome);
   }
@@ -152,6 +171,9 @@ export class TaskItem {
 
   private timing(now: number, paint: Paint): string {
     const expected = this.spec.expectedMs;
+    // Just the clock: the note beside it says whom it waits for, and must stay on a terminal's line.
+    if (this.startedAt === undefined && this.waitingSince !== undefined)
+      return paint.dim(` ${formatDuration(Math.max(0, (this.waitEndedAt ?? now) - this.waitingSince))}`);
     if (this.startedAt === undefined) return expected === undefined ? '' : paint.dim(` expected ${formatDuration(expected)}`);
     const elapsed = Math.max(0, (this.endedAt ?? now) - this.startedAt);
     const text = expected === undefined ? formatDuration(elapsed) : `${formatDuration(elapsed)} / ${formatDuration(expected)}`;

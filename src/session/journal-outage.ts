@@ -96,8 +96,8 @@ export interface JournalOutageOptions {
   tell(line: string): void;
   /** The `--db …` the printed commands need, or ''. */
   dbFlag: string;
-  /** Kill the run's process groups: the limit passed and they could no longer be recorded. */
-  killRunning(): void;
+  /** Kill the run's process groups: the limit passed and they could no longer be recorded; `cause` is what their ends say. */
+  killRunning(cause: string): void;
 }
 
 /** An outage in progress: since when, and the wait that ends when the server is back (true) or the limit passed (false). */
@@ -244,7 +244,7 @@ export class JournalOutage {
       at: this.options.clock.now().toISOString(),
       message: `${what}: golive stopped the run${running.length > 0 ? ` and killed ${running.length === 1 ? 'step' : 'steps'} ${running.join(', ')}` : ''}`,
     });
-    this.options.killRunning();
+    this.options.killRunning(`the audit journal was unreachable for longer than ${asWritten(limitMs)} (${OUTAGE_LIMIT_VARIABLE})`);
   }
 
   /** After the limit: keep `event` in the spool, or refuse it with the stop when it would start something (or ends the run). */

@@ -6,6 +6,7 @@
 
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { approvalsToCarry, type CarriedApproval } from '../engine/approval-carry.js';
 import { foldRunChain, type RunChainState } from '../engine/run-state.js';
 import { LockHeldError } from '../errors.js';
 import type { Journal } from '../journal/port.js';
@@ -31,6 +32,8 @@ export interface PastRun {
   /** Every run of the chain (the root, its resumes and rollbacks), by id. */
   chainRunIds: string[];
   plan: Plan;
+  /** Points the chain approved and decided, which a resume does not ask again (engine/approval-carry.ts). */
+  approvals: Map<string, CarriedApproval>;
   /** Set when the runbook file on disk no longer matches the snapshot. */
   driftWarning?: string;
 }
@@ -51,7 +54,7 @@ export async function loadPastRun(journal: Journal, run: RunRecord): Promise<Pas
   } catch {
     driftWarning = `${root.runbookPath} is gone; using the stored snapshot of run ${root.id}`;
   }
-  return { run, root, state, chainRunIds: chain.runs.map((r) => r.id), plan, driftWarning };
+  return { run, root, state, approvals: approvalsToCarry(chain.stored), chainRunIds: chain.runs.map((r) => r.id), plan, driftWarning };
 }
 
 /** A run whose process is alive must be stopped first: acting on it now would race it. */

@@ -79,6 +79,8 @@ export interface RunChain {
   runs: RunRecord[];
   /** Every event of the chain, in journal order. */
   events: EngineEvent[];
+  /** The same, as stored: each with the run that recorded it. */
+  stored: StoredEvent[];
   /** The events of the chain's runs before `run`: the state a resume or rollback started from. */
   priorEvents: EngineEvent[];
   /** The events of `run` itself. */
@@ -111,7 +113,7 @@ function chainOfEvents(run: RunRecord, runs: RunRecord[], stored: StoredEvent[])
     if (before.has(runId)) priorEvents.push(event);
     else if (runId === run.id) runEvents.push(event);
   }
-  return { run, root: runs.find((r) => r.id === run.rootRunId) ?? run, runs, events: stored.map((e) => e.event), priorEvents, runEvents };
+  return { run, root: runs.find((r) => r.id === run.rootRunId) ?? run, runs, events: stored.map((e) => e.event), stored, priorEvents, runEvents };
 }
 
 /** How many earlier runs of the runbook `previousRelease` looks through. */

@@ -9,7 +9,7 @@ import { hostname, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Interruption } from '../engine/context.js';
 import type { EngineEvent, RunMode, StopSignal } from '../engine/events.js';
-import { type EnginePorts, type EventSink, noPrompter, type Prompter, systemClock } from '../engine/ports.js';
+import { type EnginePorts, type EventSink, type Halts, noPrompter, type Prompter, systemClock } from '../engine/ports.js';
 import { newRunId } from '../journal/ids.js';
 import { dbPathFor, isServerLocation, journalFlagFor, journalForRunbook, printableLocation, projectOfRunbook } from '../journal/journal-path.js';
 import { HEARTBEAT_INTERVAL_MS } from '../journal/liveness.js';
@@ -154,6 +154,8 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
       planFacts: planFactsOf(plan),
     });
     const interruption = new Interruption();
+    const haltListeners: Array<(cause: string) => void> = [];
+    const halts: Halts = { onHalt: (listener) => haltListeners.push(listener) };
     const outage = new JournalOutage({
       store,
       runId,
@@ -162,7 +164,9 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
       clock: systemClock,
       tell: (line) => process.stderr.write(`golive: ${line}\n`),
       dbFlag,
-      killRunning: () => {
+      killRunning: (cause) => {
+        // The engine stops its commands first, so each end names the cause rather than the signal.
+        for (const listener of haltListeners) listener(cause);
         // SIGTERM now, SIGKILL after the grace period for whatever is left; each step's end is then spooled.
         killAllProcessGroups('SIGTERM');
         setTimeout(() => killAllProcessGroups('SIGKILL'), KILL_GRACE_MS).unref();
@@ -230,7 +234,7 @@ export async function openSession(plan: Plan, mode: RunMode, flags: SessionFlags
       prompter: output.prompter,
       events: seen,
       identity: created.identity,
-      ports: { runner, clock: systemClock, prompter: output.prompter, sink, approvals: journalInbox(store, runId) },
+      ports: { runner, clock: systemClock, prompter: output.prompter, sink, approvals: journalInbox(store, runId), halts },
       logDir: join(logRoot, 'logs', runId),
       async close() {
         try {

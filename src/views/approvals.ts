@@ -4,6 +4,7 @@
  * refused), and the request a live run still waits at. From the events
  * alone, so `show`, `report` and `history` say the same.
  */
+import { asAnswer } from '../engine/approval-carry.js';
 import { type ApprovalAnswer, type ApprovalRequest, answeredBy, approversText, standingOf, stillAsked } from '../engine/approval-tally.js';
 import type { Approver, EngineEvent, EventOf } from '../engine/events.js';
 import type { RunIdentity } from '../journal/types.js';
@@ -24,25 +25,34 @@ export interface ApprovalView {
   comment: string | null;
   via: 'command' | 'prompt';
   host: string;
+  /** Given in this earlier run of the chain and carried over to this resume (`approval.carried`); null when given in this run. */
+  carriedFrom: string | null;
 }
 
-/** Every answer in the events, in recorded order. */
+/** Every answer in the events, in recorded order; an approval carried over from an earlier run lists the answers it relies on. */
 export function approvalsOf(events: readonly EngineEvent[]): ApprovalView[] {
-  return events
-    .filter((e): e is EventOf<'approval'> => e.kind === 'approval')
-    .map((e) => ({
-      at: e.at,
-      pointId: e.pointId,
-      answer: e.answer,
-      verdict: e.verdict,
-      refusal: e.refusal ?? null,
-      identity: e.identity,
-      by: e.by,
-      person: e.person ?? null,
-      comment: e.comment ?? null,
-      via: e.via,
-      host: e.host,
-    }));
+  return events.flatMap((e): ApprovalView[] => {
+    if (e.kind === 'approval') return [answerView(e, null)];
+    if (e.kind === 'approval.carried') return e.approvedBy.map((a) => answerView(asAnswer(e.pointId, a), e.fromRunId));
+    return [];
+  });
+}
+
+function answerView(e: EventOf<'approval'>, carriedFrom: string | null): ApprovalView {
+  return {
+    at: e.at,
+    pointId: e.pointId,
+    answer: e.answer,
+    verdict: e.verdict,
+    refusal: e.refusal ?? null,
+    identity: e.identity,
+    by: e.by,
+    person: e.person ?? null,
+    comment: e.comment ?? null,
+    via: e.via,
+    host: e.host,
+    carriedFrom,
+  };
 }
 
 /** `Li Wei (dba, database role liwei)`, with the display name when it says something else. */

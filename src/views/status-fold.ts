@@ -159,6 +159,7 @@ export function foldRun(events: readonly EngineEvent[], priorEvents: readonly En
       case 'warning':
         f.issues.push(`warning: ${e.stepId ? `${e.stepId}: ` : ''}${e.message}`);
         break;
+      case 'approval.carried':
       case 'step.spawned':
       case 'step.output':
         break;

@@ -85,6 +85,16 @@ steps:
     run: "true"
 `;
 
+const APPROVED_THEN_FIXED = `golive: 1
+name: approved-then-fixed
+team:
+  dba: { name: Li Wei, user: ${userInfo().username} }
+steps:
+  - id: migrate
+    approvers: [dba]
+    run: test -f approved-fixed
+`;
+
 const SLOW = `golive: 1
 name: slow
 steps:
@@ -132,6 +142,7 @@ describe('events.schema.json: real --json outputs of the built golive', () => {
     writeFileSync(join(dir, 'fix-me.yaml'), FAIL_UNTIL_FIXED);
     writeFileSync(join(dir, 'slow.yaml'), SLOW);
     writeFileSync(join(dir, 'approved.yaml'), APPROVED);
+    writeFileSync(join(dir, 'approved-then-fixed.yaml'), APPROVED_THEN_FIXED);
     writeFileSync(join(dir, 'needs-secret.yaml'), NEEDS_SECRET);
     writeFileSync(join(dir, 'warns.yaml'), WARNS);
     writeFileSync(join(dir, 'bad.yaml'), 'golive: 1\nname: bad\nsteps:\n  - id: a\n    rn: echo\n');
@@ -230,6 +241,18 @@ describe('events.schema.json: real --json outputs of the built golive', () => {
       { golive: 1, ...pick(answer!, Object.keys((schema.$defs['event.approval'] as { properties: object }).properties)) },
       'an exported approval',
     );
+  });
+
+  it('a resume that relies on the approval its earlier run gave', async () => {
+    const live = startGolive(['run', 'approved-then-fixed.yaml', '--json', '--db', db], { cwd: dir });
+    await live.waitForOutput(/"kind":"approval.requested"/);
+    const runId = jsonEvents(live.stdout())[0]!.runId as string;
+    expect((await runGolive(['approve', runId, 'migrate', '--db', db], { cwd: tempDir() })).code).toBe(0);
+    const exit = await live.exited;
+    stream({ code: exit.code, stdout: exit.stdout, stderr: exit.stderr }, 'run approved-then-fixed', 3);
+    writeFileSync(join(dir, 'approved-fixed'), '');
+    const lines = stream(await golive(['resume', runId, '--json']), 'resume approved-then-fixed', 0);
+    expect(lines.find((l) => l.kind === 'approval.carried')).toMatchObject({ pointId: 'migrate', fromRunId: runId });
   });
 
   it('dry runs with warnings, and --json errors (an invalid runbook, a missing journal)', async () => {

@@ -149,3 +149,80 @@ describe('approvals by named people on a shared PostgreSQL journal', () => {
     ]);
   }, 120_000);
 });
+
+/** Production needs one approver; the deployment fails until `fixed` is there, so the run is resumed. */
+const HOTFIX = `golive: 1
+name: team-hotfix
+team:
+  lead: { name: Ana Ruiz, user: ana }
+  dba: { name: Li Wei, user: liwei }
+environments:
+  production:
+    protected: true
+    approvers: [dba, lead]
+vars:
+  marks: /dev/null/pass--var-marks
+steps:
+  - id: deploy
+    run: test -f "{{ vars.marks }}/fixed"
+    rollback: "true"
+`;
+
+describe('approvals across resume on a shared PostgreSQL journal', () => {
+  /** Ana runs the hotfix, Li Wei approves production from another process, and the deployment fails (exit 3). */
+  async function approvedThenFailed(marks: string, runbook: string): Promise<string> {
+    const run = startGolive(['run', runbook, '--env', 'production', '--yes', '--db', url('ana'), '--var', `marks=${marks}`], {
+      cwd: tempDir(),
+      timeoutMs: 60_000,
+    });
+    await run.waitForOutput(/golive approve \S+ production/);
+    const runId = /golive approve (\S+) production/.exec(run.stdout())![1];
+    const approved = await runGolive(['approve', runId, 'production'], { cwd: tempDir(), env: { GOLIVE_DB: url('liwei') } });
+    expect(approved.code, both(approved)).toBe(0);
+    const failed = await run.exited;
+    expect(failed.code, `${failed.stdout}\n${failed.stderr}`).toBe(3);
+    return runId;
+  }
+
+  it('a resume by someone else relies on the approval given in the failed run', async () => {
+    const marks = tempDir('golive-e2e-pg-carry-marks-');
+    const runbook = join(tempDir('golive-e2e-pg-carry-'), 'hotfix.yaml');
+    writeFileSync(runbook, HOTFIX);
+    const runId = await approvedThenFailed(marks, runbook);
+    writeFileSync(join(marks, 'fixed'), '');
+    const resumed = await runGolive(['resume', runId, '--yes', '--db', url('sam')], { cwd: tempDir(), timeoutMs: 30_000 });
+    expect(resumed.code, both(resumed)).toBe(0);
+    expect(resumed.stdout).toContain(`production approved by Li Wei (dba, liwei) in run ${runId} (carried over: not asked again)`);
+    expect(resumed.stdout).not.toContain('waiting for');
+    const show = await runGolive(['show', '--json', /▶ resume ([0-9A-Z]{26}):/.exec(resumed.stdout)![1]], {
+      cwd: tempDir(),
+      env: { GOLIVE_DB: url('observer') },
+    });
+    expect(JSON.parse(show.stdout).approvals).toMatchObject([
+      { pointId: 'production', identity: { user: 'liwei', kind: 'database-role' }, carriedFrom: runId },
+    ]);
+  }, 90_000);
+
+  it('four eyes hold against whoever resumes: the approver who resumes does not count, and another approver is asked', async () => {
+    const marks = tempDir('golive-e2e-pg-carry-self-marks-');
+    const runbook = join(tempDir('golive-e2e-pg-carry-self-'), 'hotfix.yaml');
+    writeFileSync(runbook, HOTFIX);
+    const runId = await approvedThenFailed(marks, runbook);
+    writeFileSync(join(marks, 'fixed'), '');
+    const resume = startGolive(['resume', runId, '--yes', '--db', url('liwei')], { cwd: tempDir(), timeoutMs: 60_000 });
+    await resume.waitForOutput(/waiting for Li Wei \(dba\) or Ana Ruiz \(lead\) to approve resume of team-hotfix/);
+    expect(resume.stdout()).toContain(
+      `the approval of production in run ${runId} does not count for this resume (liwei started this run and production needs four eyes (self_approval is false): Ana Ruiz (lead) must approve it): asked again`,
+    );
+    const resumeId = /golive approve (\S+) production/.exec(resume.stdout())![1];
+    // Only Ana can approve Li Wei's resume: status names her alone.
+    const status = await runGolive(['status', resumeId], { cwd: tempDir(), env: { GOLIVE_DB: url('observer') } });
+    expect(status.stdout).toContain('Status: Blocked — waiting for Ana Ruiz (lead) to approve resume of team-hotfix to production (production)');
+    const byAna = await runGolive(['approve', resumeId, 'production'], { cwd: tempDir(), env: { GOLIVE_DB: url('ana') } });
+    expect(byAna.code, both(byAna)).toBe(0);
+    const done = await resume.exited;
+    expect(done.code, `${done.stdout}\n${done.stderr}`).toBe(0);
+    const verify = await runGolive(['audit', 'verify'], { cwd: tempDir(), env: { GOLIVE_DB: url('observer') } });
+    expect(verify.code, both(verify)).toBe(0);
+  }, 90_000);
+});

@@ -131,6 +131,11 @@ describe('the PostgreSQL server going away during a run', () => {
     expect(stopped.stderr).toMatch(/has been unreachable since \d\d:\d\d:\d\d \(longer than 2s, GOLIVE_JOURNAL_OUTAGE_LIMIT\)/);
     // The slow step was killed, not left running unrecorded, and nothing after it started.
     expect(isAlive(slowPid)).toBe(false);
+    // Its line names why it was stopped, not the signal that did it.
+    const cause = /the audit journal was unreachable for longer than 2s \(GOLIVE_JOURNAL_OUTAGE_LIMIT\)/;
+    const slowLine = stopped.stdout.split('\n').find((line) => line.includes('✖ slow '));
+    expect(slowLine, stopped.stdout).toMatch(new RegExp(`✖ slow stopped: ${cause.source}`));
+    expect(output).not.toContain('killed by SIGTERM');
     expect(ran()).toBe('quick\n');
     const spool = /kept in (\S+\.jsonl)/.exec(stopped.stderr)?.[1];
     expect(spool, stopped.stderr).toBeDefined();
@@ -161,6 +166,16 @@ describe('the PostgreSQL server going away during a run', () => {
     // Why slow was killed is on the record.
     // (quick may still count as running: when the server went down before its start's process group was recorded.)
     expect(exported).toMatch(/golive stopped the run and killed steps? [^"]*\bslow\b/);
+    const slowEnd = exported
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { kind: string; stepId?: string; phase?: string; message?: string; reason?: string; state?: string })
+      .filter((e) => e.stepId === 'slow' && ((e.kind === 'step.finished' && e.phase === 'step') || e.kind === 'step.state'));
+    expect(slowEnd.map((e) => e.kind)).toEqual(['step.finished', 'step.state']);
+    expect(slowEnd[0].message).toMatch(cause);
+    expect(slowEnd[1]).toMatchObject({ state: 'failed' });
+    expect(slowEnd[1].reason).toMatch(new RegExp(`^stopped because ${cause.source}$`));
+    expect(exported).not.toContain('killed by SIGTERM');
     // quick's end, recorded late, is in the journal: nothing that ran is missing.
     expect(exported).toMatch(/"kind":"step.finished"[^\n]*"stepId":"quick"|"stepId":"quick"[^\n]*"kind":"step.finished"/);
 

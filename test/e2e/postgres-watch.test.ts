@@ -116,6 +116,40 @@ describe('golive status --watch while the PostgreSQL server restarts', () => {
     expect(`${watched.stdout}${watched.stderr}`).not.toContain(password);
   }, 120_000);
 
+  it('a watch started while the server is down waits for it, then follows the first run started once it is back', async () => {
+    const { runbook, marks, cwd } = deployment();
+    const role = await server.current.createRole('kim');
+    const fresh = server.current.url(await server.current.createDatabase(role), role);
+    // A new database of the team's, no golive has written to yet, on a server that is down when the watch starts.
+    server.current.halt();
+    const watch = startGolive(['status', '--watch', '--interval', '1s', '--db', fresh], { cwd, timeoutMs: 90_000 });
+    try {
+      const neverAnswered = /journal (\S+) unreachable since \d\d:\d\d:\d\d, retrying \(no update yet\)\n/;
+      await watch.waitForOutput(neverAnswered, 20_000);
+      expect(neverAnswered.exec(watch.stdout())![1]).toMatch(/^postgres:\/\/kim:\*\*\*@127\.0\.0\.1:\d+\/\w+$/);
+      // A one-shot status does not wait: exit 6 at once, the URL masked.
+      const once = await runGolive(['status', '--db', fresh], { cwd });
+      expect(once.code, both(once)).toBe(6);
+      expect(once.stderr).toMatch(/postgres:\/\/kim:\*\*\*@127\.0\.0\.1/);
+      expect(`${once.stdout}${once.stderr}`).not.toContain(role.password);
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      // Still waiting, not ended with exit 6.
+      expect(watch.child.exitCode, `${watch.stdout()}\n${watch.stderr()}`).toBeNull();
+      expect(watch.stdout().match(/unreachable since/g)).toHaveLength(1);
+    } finally {
+      server.current.restart();
+    }
+    await watch.waitForOutput(/No run is live in \S+: waiting for one to start/, 20_000);
+    const run = startGolive(['run', runbook, '--db', fresh, '--var', `marks=${marks}`], { cwd, timeoutMs: 90_000 });
+    await watch.waitForOutput(/Current Activity: Hold for the release/, 20_000);
+    writeFileSync(join(marks, 'release'), '');
+    const [ran, watched] = await Promise.all([run.exited, watch.exited]);
+    expect(ran.code, `${ran.stdout}\n${ran.stderr}`).toBe(0);
+    expect(watched.code, `${watched.stdout}\n${watched.stderr}`).toBe(0);
+    expect(watched.stdout.split(/^(?=watch-release )/m).at(-1)).toContain('Status: Succeeded');
+    expect(`${watched.stdout}${watched.stderr}`).not.toContain(role.password);
+  }, 120_000);
+
   it.skipIf(tmuxMissing)(
     'in a terminal: the line appears below the block redrawn in place, and goes once the server is back',
     async () => {
@@ -203,6 +237,18 @@ describe('golive status --watch on a SQLite journal', () => {
     expect(watched.stdout).not.toContain('unreachable');
     expect(watched.stdout.split(/^(?=watch-release )/m).at(-1)).toContain('Status: Succeeded');
   }, 60_000);
+
+  it('a watch of a journal that is missing or not a journal is exit 6 at once: that is no outage', async () => {
+    const cwd = tempDir('golive-e2e-watch-nojournal-');
+    const missing = await runGolive(['status', '--watch', '--interval', '1s', '--db', join(cwd, 'none.db')], { cwd, timeoutMs: 10_000 });
+    expect(missing.code, both(missing)).toBe(6);
+    expect(missing.stderr).toContain(`no audit journal at ${join(cwd, 'none.db')}`);
+    const foreign = join(cwd, 'notes.db');
+    writeFileSync(foreign, 'these are not the journal you are looking for\n'.repeat(100));
+    const notJournal = await runGolive(['status', '--watch', '--interval', '1s', '--db', foreign], { cwd, timeoutMs: 10_000 });
+    expect(notJournal.code, both(notJournal)).toBe(6);
+    expect(`${missing.stdout}${notJournal.stdout}`).not.toContain('unreachable');
+  }, 30_000);
 
   it('a journal damaged during the watch ends it at once with exit 6, not a wait', async () => {
     const { runbook, marks, cwd } = deployment();

@@ -24,6 +24,7 @@ const DURABILITY: { [K in EventKind]: Durability } = {
   decision: 'flushed',
   'approval.requested': 'flushed',
   approval: 'flushed',
+  'approval.carried': 'flushed',
   'step.started': 'flushed',
   'step.spawned': 'deferred',
   'step.output': 'deferred',

@@ -75,6 +75,7 @@ function handlersFor({ runId, seq }: ProjectionContext): Handlers {
     'question.asked': nothing, // the answer is the decision row
     'approval.requested': nothing, // kept in the event only: the run and `golive approve` read it from there
     approval: nothing, // counted from the events; the outcome is the decision row
+    'approval.carried': nothing, // kept in the event only: a later resume reads it from there
     // Never reaches the journal (see PostgresJournal.appendEvent); handled for completeness.
     'step.output': nothing,
     'step.finished': (e) => {

@@ -93,6 +93,7 @@ export function createProjector(db: Database): Projector {
     'question.asked': nothing, // the answer is the decision row // kept in the event only: resume reads it from there
     'approval.requested': nothing, // kept in the event only: the run and `golive approve` read it from there
     approval: nothing, // counted from the events; the outcome is the decision row
+    'approval.carried': nothing, // kept in the event only: a later resume reads it from there
     'step.output': nothing,
     'step.finished': (e) => {
       finishAttempt.run({
