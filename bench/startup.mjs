@@ -6,11 +6,15 @@ import { median, printTable, timeProcess, verdict } from './lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const rounds = Number(process.env.ROUNDS ?? 21);
-const golive = `${root}bin/golive.js`;
+// GOLIVE_BIN: the binary measured (default this checkout's); GOLIVE_BEFORE_BIN: another checkout's, alternated in the same rounds.
+const golive = process.env.GOLIVE_BIN ?? `${root}bin/golive.js`;
+const binaries = [...(process.env.GOLIVE_BEFORE_BIN ? [[' (before)', process.env.GOLIVE_BEFORE_BIN]] : []), ['', golive]];
 const cases = [
   { name: 'node -e 0', args: ['-e', '0'] },
-  { name: 'golive --version', args: [golive, '--version'], target: 1.3 },
-  { name: 'golive validate runbooks/webshop-release.yaml', args: [golive, 'validate', 'runbooks/webshop-release.yaml'], target: 2 },
+  ...binaries.flatMap(([label, bin]) => [
+    { name: `golive --version${label}`, args: [bin, '--version'], target: 1.3 },
+    { name: `golive validate runbooks/webshop-release.yaml${label}`, args: [bin, 'validate', 'runbooks/webshop-release.yaml'], target: 2 },
+  ]),
 ];
 const times = cases.map(() => []);
 for (let i = 0; i < 2; i++) for (const c of cases) await timeProcess(process.execPath, c.args, { cwd: root }); // warm the page cache
