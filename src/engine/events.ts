@@ -101,20 +101,12 @@ export interface Approver {
  * An accepted answer as an earlier run of the chain recorded it, carried
  * into a resume (`approval.carried`): who approved, as which identity, when.
  */
-export interface CarriedAnswer extends ApprovalAnswerer {
+export interface CarriedAnswer {
   /** When it was given (in the earlier run). */
   at: string;
-}
-
-/** Who gave an approval answer, and how: recorded with the answer, and carried with it into a resume. */
-export interface ApprovalAnswerer {
-  /** The identity the journal established for the approver (session_user, or the OS user). */
   identity: RunIdentity;
-  /** The display name given (`--operator`), else the identity's user. */
   by: string;
-  /** The team member whose user is the identity, when one is. */
   person?: Approver;
-  /** `--comment` of an approval, `--reason` of a rejection. */
   comment?: string;
   via: 'command' | 'prompt';
   host: string;
@@ -185,7 +177,7 @@ export type EngineEventBody =
       runner: string | null;
       timeoutMs?: number;
     }
-  | ({
+  | {
       /**
        * One answer to an approval request, recorded by whoever gave it: `golive
        * approve` / `reject` from any process that reaches the journal, or the
@@ -198,7 +190,17 @@ export type EngineEventBody =
       /** Counted (`accepted`), or turned away and why (`refused`). */
       verdict: 'accepted' | 'refused';
       refusal?: string;
-    } & ApprovalAnswerer)
+      /** The identity the journal established for the approver (session_user, or the OS user). */
+      identity: RunIdentity;
+      /** The display name given (`--operator`), else the identity's user. */
+      by: string;
+      /** The team member whose user is the identity, when one is. */
+      person?: Approver;
+      /** `--comment` of an approval, `--reason` of a rejection. */
+      comment?: string;
+      via: 'command' | 'prompt';
+      host: string;
+    }
   | {
       /**
        * A resume relies on an approval given in an earlier run of its chain
