@@ -16,7 +16,8 @@
  * backend finds the same problems in the same words.
  */
 import { createHash } from 'node:crypto';
-import type { ChainReport } from './types.js';
+import type { EngineEvent } from '../engine/events.js';
+import type { ChainReport, StoredEvent } from './types.js';
 
 /** The `prev_hash` of the first event ever written. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -81,6 +82,21 @@ export interface ChainedEventRow {
   data: string;
   prev_hash: string;
   hash: string;
+}
+
+/**
+ * A stored row as a `StoredEvent` (the event parsed back from its canonical
+ * JSON), for every journal; `Damaged` is the journal's own error for a row
+ * whose text is not JSON, so each reports it as its own damage.
+ */
+export function storedEventFromRow(row: ChainedEventRow, Damaged: new (message: string) => Error): StoredEvent {
+  let event: EngineEvent;
+  try {
+    event = JSON.parse(row.data) as EngineEvent;
+  } catch {
+    throw new Damaged(`event ${row.seq} is not valid JSON`);
+  }
+  return { seq: row.seq, runId: row.run_id, at: row.at, kind: event.kind, event, prevHash: row.prev_hash, hash: row.hash };
 }
 
 /** The columns of a run row that its events vouch for. */

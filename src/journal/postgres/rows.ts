@@ -5,8 +5,7 @@
  * identity here. The `identity` column of the SQLite file has no twin: the
  * server already records who connected, and nobody can set it by hand.
  */
-import type { EngineEvent } from '../../engine/events.js';
-import type { ChainedEventRow } from '../hash-chain.js';
+import { type ChainedEventRow, storedEventFromRow } from '../hash-chain.js';
 import { type RunRow, runFromRow } from '../sqlite/rows.js';
 import type { RunRecord, StoredEvent } from '../types.js';
 import { DamagedRowError } from './errors.js';
@@ -32,11 +31,5 @@ export function eventRowsFromJson(text: string): ChainedEventRow[] {
 
 /** An `events` row as a `StoredEvent` (the event parsed back from its canonical JSON). */
 export function eventFromRow(row: ChainedEventRow): StoredEvent {
-  let event: EngineEvent;
-  try {
-    event = JSON.parse(row.data) as EngineEvent;
-  } catch {
-    throw new DamagedRowError(`event ${row.seq} is not valid JSON`);
-  }
-  return { seq: row.seq, runId: row.run_id, at: row.at, kind: event.kind, event, prevHash: row.prev_hash, hash: row.hash };
+  return storedEventFromRow(row, DamagedRowError);
 }

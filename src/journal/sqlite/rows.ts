@@ -3,8 +3,7 @@
  * the records of the journal port (camelCase). Kept apart from the journal
  * class so the queries there read as queries.
  */
-import type { EngineEvent } from '../../engine/events.js';
-import type { ChainedEventRow } from '../hash-chain.js';
+import { type ChainedEventRow, storedEventFromRow } from '../hash-chain.js';
 import type { LockHolder, PlanFacts, RunRecord, StoredEvent } from '../types.js';
 
 /** A `runs` row. */
@@ -97,13 +96,7 @@ export class DamagedRowError extends Error {
 
 /** An `events` row as a `StoredEvent` (the event parsed back from its canonical JSON). */
 export function eventFromRow(row: EventRow): StoredEvent {
-  let event: EngineEvent;
-  try {
-    event = JSON.parse(row.data) as EngineEvent;
-  } catch {
-    throw new DamagedRowError(`event ${row.seq} is not valid JSON`);
-  }
-  return { seq: row.seq, runId: row.run_id, at: row.at, kind: event.kind, event, prevHash: row.prev_hash, hash: row.hash };
+  return storedEventFromRow(row, DamagedRowError);
 }
 
 /**
