@@ -15,9 +15,24 @@
  * lives in the user's own cache directory (`$XDG_CACHE_HOME/golive` or
  * `~/.cache/golive`, private to the user; `GOLIVE_COMPILE_CACHE=off` turns it
  * off, a path moves it). A directory another user could write to is not used:
- * its contents become code that runs.
+ * its contents become code that runs. Each build leaves its own files (about
+ * 8 MB for all commands); when a command writes a new one, files of other
+ * builds untouched for PRUNE_AFTER_DAYS are deleted (see pruneOldBuilds).
  */
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -107,8 +122,48 @@ function readCache(file: string): Buffer | undefined {
   }
 }
 
+/** Cache files of other builds older than this are deleted; a build still in use rewrites its files only when they are rejected, so its files may be old too: it then pays one compile per command. */
+const PRUNE_AFTER_DAYS = 30;
+/** Left by a process killed between writing and renaming. */
+const TEMPORARY_AFTER_MS = 24 * 60 * 60 * 1000;
+
 /** Written whole or not at all (a temporary file renamed over), so a reader never sees half a cache. */
 function writeCache(file: string, data: () => Buffer): void {
+  writeWhole(file, data);
+  pruneOldBuilds(dirname(file));
+}
+
+/**
+ * Deletes other builds' cache files not modified for PRUNE_AFTER_DAYS, and
+ * temporary files left for a day. Runs only when a cache file was just
+ * written (a new build, Node or command), so a normal start reads no folder.
+ * Only the user's own regular files named as golive names them are touched.
+ */
+function pruneOldBuilds(dir: string): void {
+  const thisBuild = `${GOLIVE_APP_FILE.replace(/\.cjs$/, '')}-`;
+  const now = Date.now();
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const cache = /^app-[0-9a-f]{16}-[0-9a-f]{8}-[a-z-]+\.v8cache$/.test(name) && !name.startsWith(thisBuild);
+    const temporary = /^app-[0-9a-f]{16}-[0-9a-f]{8}-[a-z-]+\.v8cache\.\d+\.tmp$/.test(name);
+    if (!cache && !temporary) continue;
+    try {
+      const stat = lstatSync(join(dir, name));
+      const ours = process.getuid === undefined || stat.uid === process.getuid();
+      const age = now - stat.mtimeMs;
+      if (stat.isFile() && ours && age > (cache ? PRUNE_AFTER_DAYS * 86_400_000 : TEMPORARY_AFTER_MS)) unlinkSync(join(dir, name));
+    } catch {
+      // gone already, or not ours to delete: the cache is an optimisation only
+    }
+  }
+}
+
+function writeWhole(file: string, data: () => Buffer): void {
   const temporary = `${file}.${process.pid}.tmp`;
   try {
     const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);

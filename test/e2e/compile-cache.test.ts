@@ -5,7 +5,7 @@
  * cache (damaged, foreign, switched off, unwritable) changes what golive
  * prints or the exit code.
  */
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, repoRoot, runGolive, tempDir } from './helpers.js';
@@ -35,6 +35,35 @@ describe('the compile cache', () => {
 
     await runGolive(['--help'], { env: { XDG_CACHE_HOME: home } });
     expect(cacheFiles(dir).sort()).toEqual([file, file.replace('-validate.', '-other.')].sort());
+  });
+
+  it("deletes other builds' files untouched for 30 days when it writes one, and leaves the rest", async () => {
+    const home = tempDir('golive-cache-');
+    const dir = join(home, 'golive');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const old = new Date(Date.now() - 40 * 86_400_000);
+    const names = {
+      oldBuild: 'app-0123456789abcdef-01234567-status.v8cache',
+      recentBuild: 'app-fedcba9876543210-01234567-status.v8cache',
+      oldTemporary: 'app-0123456789abcdef-01234567-run.v8cache.4242.tmp',
+      notOurs: 'notes.txt',
+    };
+    for (const name of Object.values(names)) writeFileSync(join(dir, name), 'x', { mode: 0o600 });
+    for (const name of [names.oldBuild, names.oldTemporary, names.notOurs]) utimesSync(join(dir, name), old, old);
+
+    const first = await validate({ XDG_CACHE_HOME: home });
+    expect(first.code, first.stderr).toBe(0);
+    const left = readdirSync(dir);
+    expect(left).not.toContain(names.oldBuild);
+    expect(left).not.toContain(names.oldTemporary);
+    expect(left).toEqual(expect.arrayContaining([names.recentBuild, names.notOurs]));
+    const [own] = cacheFiles(dir).filter((name) => name.endsWith('-validate.v8cache'));
+    expect(own).toBeDefined();
+
+    // This build's own file is never pruned, however old.
+    utimesSync(join(dir, own), old, old);
+    await runGolive(['--help'], { env: { XDG_CACHE_HOME: home } });
+    expect(readdirSync(dir)).toContain(own);
   });
 
   it('a damaged cache file is a normal compile, and is replaced by a good one', async () => {
