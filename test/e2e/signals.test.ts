@@ -47,10 +47,21 @@ async function startSpawnStep(context: TestContext, extra: string[] = []) {
   cleanUpAfter(context, pidsFile, golive);
   const trace = () => (existsSync(join(dir, 'trace')) ? readFileSync(join(dir, 'trace'), 'utf8') : '');
   await waitUntil(() => trace().includes('spawned') || golive.child.exitCode !== null, 'the spawn step to start its grandchildren');
+  // The trace file can be seen before this process has read golive's first line from its pipe: wait for the run id too.
+  await golive.waitForOutput((stdout) => hasRunId(stdout));
   const pids = pidsIn(pidsFile);
   expect(pids, `${golive.stdout()}\n${golive.stderr()}`).toHaveLength(3);
   for (const pid of pids) expect(isAlive(pid)).toBe(true);
   return { dir, db, golive, pids, trace };
+}
+
+function hasRunId(stdout: string): boolean {
+  try {
+    runIdFrom(stdout);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Send `signal` and wait for the exit; returns the exit and how long it took after the signal. */
