@@ -17,7 +17,7 @@
  * off, a path moves it). A directory another user could write to is not used:
  * its contents become code that runs. Each build leaves its own files (about
  * 8 MB for all commands); when a command writes a new one, files of other
- * builds untouched for PRUNE_AFTER_DAYS are deleted (see pruneOldBuilds).
+ * builds untouched for 30 days are deleted (see pruneOldBuilds).
  */
 import {
   closeSync,
@@ -44,6 +44,11 @@ import { goliveVersion } from './version.js';
 declare const GOLIVE_APP_FILE: string;
 
 type App = { main(argv: string[]): Promise<void> };
+
+/** How this build's cache files begin: `app-<bundle hash>-`; then the Node key and the command. */
+const THIS_BUILD = `${GOLIVE_APP_FILE.replace(/\.cjs$/, '')}-`;
+/** Any build's cache file, or the temporary file it is written to. */
+const CACHE_FILE_NAME = /^app-[0-9a-f]{16}-[0-9a-f]{8}-[a-z-]+\.v8cache(\.\d+\.tmp)?$/;
 
 /** Run golive with `argv` (as `process.argv`). */
 export async function main(argv: string[]): Promise<void> {
@@ -90,7 +95,7 @@ function cacheFileFor(command: string): string | undefined {
   const dir = cacheDirectory();
   if (dir === undefined) return undefined;
   const node = hashText(`${process.version}|${process.arch}|${process.execArgv.join(' ')}|${process.env.NODE_OPTIONS ?? ''}`);
-  return join(dir, `${GOLIVE_APP_FILE.replace(/\.cjs$/, '')}-${node}-${command}.v8cache`);
+  return join(dir, `${THIS_BUILD}${node}-${command}.v8cache`);
 }
 
 function cacheDirectory(): string | undefined {
@@ -122,25 +127,25 @@ function readCache(file: string): Buffer | undefined {
   }
 }
 
+const DAY_MS = 86_400_000;
 /** Cache files of other builds older than this are deleted; a build still in use rewrites its files only when they are rejected, so its files may be old too: it then pays one compile per command. */
-const PRUNE_AFTER_DAYS = 30;
+const PRUNE_AFTER_MS = 30 * DAY_MS;
 /** Left by a process killed between writing and renaming. */
-const TEMPORARY_AFTER_MS = 24 * 60 * 60 * 1000;
+const TEMPORARY_AFTER_MS = DAY_MS;
 
-/** Written whole or not at all (a temporary file renamed over), so a reader never sees half a cache. */
+/** Leaves this command's new cache file, then clears out what other builds left. */
 function writeCache(file: string, data: () => Buffer): void {
   writeWhole(file, data);
   pruneOldBuilds(dirname(file));
 }
 
 /**
- * Deletes other builds' cache files not modified for PRUNE_AFTER_DAYS, and
+ * Deletes other builds' cache files not modified for PRUNE_AFTER_MS, and
  * temporary files left for a day. Runs only when a cache file was just
  * written (a new build, Node or command), so a normal start reads no folder.
  * Only the user's own regular files named as golive names them are touched.
  */
 function pruneOldBuilds(dir: string): void {
-  const thisBuild = `${GOLIVE_APP_FILE.replace(/\.cjs$/, '')}-`;
   const now = Date.now();
   let names: string[];
   try {
@@ -149,20 +154,21 @@ function pruneOldBuilds(dir: string): void {
     return;
   }
   for (const name of names) {
-    const cache = /^app-[0-9a-f]{16}-[0-9a-f]{8}-[a-z-]+\.v8cache$/.test(name) && !name.startsWith(thisBuild);
-    const temporary = /^app-[0-9a-f]{16}-[0-9a-f]{8}-[a-z-]+\.v8cache\.\d+\.tmp$/.test(name);
-    if (!cache && !temporary) continue;
+    const match = CACHE_FILE_NAME.exec(name);
+    if (match === null) continue;
+    const temporary = match[1] !== undefined;
+    if (!temporary && name.startsWith(THIS_BUILD)) continue;
     try {
       const stat = lstatSync(join(dir, name));
       const ours = process.getuid === undefined || stat.uid === process.getuid();
-      const age = now - stat.mtimeMs;
-      if (stat.isFile() && ours && age > (cache ? PRUNE_AFTER_DAYS * 86_400_000 : TEMPORARY_AFTER_MS)) unlinkSync(join(dir, name));
+      if (stat.isFile() && ours && now - stat.mtimeMs > (temporary ? TEMPORARY_AFTER_MS : PRUNE_AFTER_MS)) unlinkSync(join(dir, name));
     } catch {
       // gone already, or not ours to delete: the cache is an optimisation only
     }
   }
 }
 
+/** Written whole or not at all (a temporary file renamed over), so a reader never sees half a cache. */
 function writeWhole(file: string, data: () => Buffer): void {
   const temporary = `${file}.${process.pid}.tmp`;
   try {
