@@ -4,7 +4,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ensureDirectory } from './directories.js';
@@ -42,6 +42,8 @@ export interface ReadOutputs {
  * outputs: the step may have removed it.
  */
 export function readOutputsFile(path: string, masker: Masker): ReadOutputs {
+  // Most steps write no outputs: asked without throwing, a missing file costs no exception (with its stack) a step.
+  if (statSync(path, { throwIfNoEntry: false }) === undefined) return { outputs: {}, refused: [] };
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

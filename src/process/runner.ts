@@ -28,7 +28,8 @@ export { killAllProcessGroups } from './process-groups.js';
  * Creates the process runner. Each command runs as a script (`bash -e -o
  * pipefail <script>`, `sh -e <script>` or `<shell> <script>`) whose text never
  * appears on a command line (see script-file.ts), detached in a new process
- * group, with stdin closed: steps are non-interactive. When it ends, its whole group is
+ * group, with stdin closed: steps are non-interactive. Its environment is golive's as it
+ * was when the runner was made, plus the spec's. When it ends, its whole group is
  * SIGKILLed, so background jobs it left behind do not outlive the step; only
  * processes that deliberately leave the group (`setsid`, service managers)
  * survive it. A spec with a `target` runs on that host through ssh instead
@@ -40,11 +41,14 @@ export { killAllProcessGroups } from './process-groups.js';
 export function createProcessRunner(options: RunnerOptions = {}): ProcessRunner {
   const logMaxBytes = options.logMaxBytes ?? logMaxFromEnvironment();
   const ssh = new SshTransport(options.ssh ?? {});
+  // process.env is read through an accessor: copying it costs tens of microseconds
+  // a command. golive never changes its own environment, so one copy serves every command.
+  const inherited: NodeJS.ProcessEnv = { ...process.env };
   return {
     start(spec, onOutput) {
       const executionOptions = { logMaxBytes, onOutput, onLogFailure: options.onLogFailure };
       const { target } = spec;
-      return target === undefined ? new LocalExecution(spec, executionOptions) : ssh.start({ ...spec, target }, executionOptions);
+      return target === undefined ? new LocalExecution(spec, executionOptions, inherited) : ssh.start({ ...spec, target }, executionOptions);
     },
     closeConnections: () => ssh.closeConnections(),
   };
@@ -70,9 +74,10 @@ class LocalExecution extends Execution {
   private readonly outputsPath: string | undefined;
   private readonly script: ScriptFile | undefined;
 
-  constructor(spec: CommandSpec, options: ExecutionOptions) {
+  /** `inherited`: golive's environment when the runner was made, which every command starts from. */
+  constructor(spec: CommandSpec, options: ExecutionOptions, inherited: NodeJS.ProcessEnv) {
     super(spec, options);
-    const env: NodeJS.ProcessEnv = { ...process.env, ...spec.env };
+    const env: NodeJS.ProcessEnv = { ...inherited, ...spec.env };
     if (spec.captureOutputs) {
       try {
         this.outputsPath = prepareOutputsFile(spec.outputsPath);

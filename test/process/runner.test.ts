@@ -91,17 +91,20 @@ describe('running a command', () => {
 
   it('passes process.env plus spec.env, runs in cwd, and gives no stdin', async () => {
     process.env.GOLIVE_TEST_INHERITED = 'from-parent';
+    process.env.GOLIVE_TEST_OVERRIDDEN = 'from-parent';
     try {
-      const result = await runner.start(
+      // The environment is the one golive had when the runner was made.
+      const result = await createProcessRunner().start(
         // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansions, for bash
-        bashSpec('echo "$GOLIVE_TEST_VAR|$GOLIVE_TEST_INHERITED|${GOLIVE_OUTPUT-unset}|$(pwd)"; cat; echo "stdin:$?"', {
+        bashSpec('echo "$GOLIVE_TEST_VAR|$GOLIVE_TEST_INHERITED|$GOLIVE_TEST_OVERRIDDEN|${GOLIVE_OUTPUT-unset}|$(pwd)"; cat; echo "stdin:$?"', {
           cwd: temp.dir,
-          env: { GOLIVE_TEST_VAR: 'value with spaces', GOLIVE_TEST_INHERITED: 'overridden' },
+          env: { GOLIVE_TEST_VAR: 'value with spaces', GOLIVE_TEST_OVERRIDDEN: 'overridden' },
         }),
       ).result;
-      expect(result.head).toBe(`value with spaces|overridden|unset|${realpathSync(temp.dir)}\nstdin:0\n`);
+      expect(result.head).toBe(`value with spaces|from-parent|overridden|unset|${realpathSync(temp.dir)}\nstdin:0\n`);
     } finally {
       delete process.env.GOLIVE_TEST_INHERITED;
+      delete process.env.GOLIVE_TEST_OVERRIDDEN;
     }
   });
 
